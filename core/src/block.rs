@@ -1,0 +1,175 @@
+//! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
+//! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
+//! wiped on drop (the `aes` and `des` crates' `zeroize` feature).
+//!
+//! This is the one seam where a faster constant-time block implementation for a given
+//! core can be swapped in.
+use aes::{Aes128, Aes192, Aes256};
+use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use des::{TdesEde2, TdesEde3};
+
+/// The key length given to a block cipher is not one it supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BadKeyLength;
+
+/// An AES key schedule of any size. Prints only its size; wiped on drop.
+pub enum Aes {
+    /// AES-128.
+    Aes128(Aes128),
+    /// AES-192.
+    Aes192(Aes192),
+    /// AES-256.
+    Aes256(Aes256),
+}
+
+impl Aes {
+    /// Expands `key` (16, 24 or 32 bytes). The length is public.
+    pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+        Ok(match key.len() {
+            16 => Self::Aes128(Aes128::new_from_slice(key).map_err(|_| BadKeyLength)?),
+            24 => Self::Aes192(Aes192::new_from_slice(key).map_err(|_| BadKeyLength)?),
+            32 => Self::Aes256(Aes256::new_from_slice(key).map_err(|_| BadKeyLength)?),
+            _ => return Err(BadKeyLength),
+        })
+    }
+
+    /// The key length in bytes.
+    pub fn key_len(&self) -> usize {
+        match self {
+            Self::Aes128(_) => 16,
+            Self::Aes192(_) => 24,
+            Self::Aes256(_) => 32,
+        }
+    }
+
+    /// Encrypts one block in place.
+    #[inline]
+    pub fn encrypt(&self, block: &mut [u8; 16]) {
+        let b = block.into();
+        match self {
+            Self::Aes128(c) => c.encrypt_block(b),
+            Self::Aes192(c) => c.encrypt_block(b),
+            Self::Aes256(c) => c.encrypt_block(b),
+        }
+    }
+
+    /// Decrypts one block in place.
+    #[inline]
+    pub fn decrypt(&self, block: &mut [u8; 16]) {
+        let b = block.into();
+        match self {
+            Self::Aes128(c) => c.decrypt_block(b),
+            Self::Aes192(c) => c.decrypt_block(b),
+            Self::Aes256(c) => c.decrypt_block(b),
+        }
+    }
+}
+
+impl core::fmt::Debug for Aes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Aes{} {{ .. }}", self.key_len() * 8)
+    }
+}
+
+/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes). Wiped on drop.
+pub enum Tdes {
+    /// Two-key TDEA (K1, K2, K1).
+    Ede2(TdesEde2),
+    /// Three-key TDEA.
+    Ede3(TdesEde3),
+}
+
+impl Tdes {
+    /// Expands `key` (16 or 24 bytes; parity bits are ignored).
+    pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+        Ok(match key.len() {
+            16 => Self::Ede2(TdesEde2::new_from_slice(key).map_err(|_| BadKeyLength)?),
+            24 => Self::Ede3(TdesEde3::new_from_slice(key).map_err(|_| BadKeyLength)?),
+            _ => return Err(BadKeyLength),
+        })
+    }
+
+    /// The key length in bytes.
+    pub fn key_len(&self) -> usize {
+        match self {
+            Self::Ede2(_) => 16,
+            Self::Ede3(_) => 24,
+        }
+    }
+
+    /// Encrypts one block in place.
+    #[inline]
+    pub fn encrypt(&self, block: &mut [u8; 8]) {
+        let b = block.into();
+        match self {
+            Self::Ede2(c) => c.encrypt_block(b),
+            Self::Ede3(c) => c.encrypt_block(b),
+        }
+    }
+
+    /// Decrypts one block in place.
+    #[inline]
+    pub fn decrypt(&self, block: &mut [u8; 8]) {
+        let b = block.into();
+        match self {
+            Self::Ede2(c) => c.decrypt_block(b),
+            Self::Ede3(c) => c.decrypt_block(b),
+        }
+    }
+}
+
+impl core::fmt::Debug for Tdes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Tdes{} {{ .. }}", self.key_len() * 8)
+    }
+}
+
+/// Single DES (only as the building block of the X9.19 retail MAC and TDES DUKPT's
+/// non-reversible key generation). Wiped on drop.
+pub struct Des(des::Des);
+
+impl Des {
+    /// Expands an 8-byte key.
+    pub fn new(key: &[u8; 8]) -> Self {
+        Self(des::Des::new(key.into()))
+    }
+    /// Encrypts one block in place.
+    pub fn encrypt(&self, block: &mut [u8; 8]) {
+        self.0.encrypt_block(block.into());
+    }
+    /// Decrypts one block in place.
+    pub fn decrypt(&self, block: &mut [u8; 8]) {
+        self.0.decrypt_block(block.into());
+    }
+}
+
+impl core::fmt::Debug for Des {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Des { .. }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aes128_fips197() {
+        // FIPS-197 appendix C.1.
+        let key: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let mut b: [u8; 16] = core::array::from_fn(|i| (i as u8) * 0x11);
+        let a = Aes::new(&key).unwrap();
+        a.encrypt(&mut b);
+        assert_eq!(
+            b,
+            [
+                0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30, 0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4,
+                0xc5, 0x5a
+            ]
+        );
+        a.decrypt(&mut b);
+        assert_eq!(b[1], 0x11);
+        assert!(Aes::new(&[0u8; 17]).is_err());
+    }
+}

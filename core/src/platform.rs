@@ -1,0 +1,46 @@
+//! The traits a board implements, next to the ecosystem's `NorFlash`
+//! (`embedded-storage`), `rand_core`'s `TryRng + TryCryptoRng` for raw entropy, and
+//! `embedded-hal`'s `InputPin` for the tamper line.
+
+/// A device-unique secret (a hardware unique key, or a test stand-in). keyfort uses it
+/// only as input to a key derivation; it never stores or logs it.
+pub trait DeviceSecret {
+    /// Runs `f` with the 32-byte device secret. Implementations that read it from a
+    /// peripheral should wipe their copy after `f` returns.
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R;
+}
+
+/// A counter that only goes up and survives power loss (OTP fuses, a secure element's
+/// counter, a replay-protected memory block). It lets the store detect a rolled-back
+/// flash image.
+pub trait MonotonicCounter {
+    /// The current value.
+    fn read(&mut self) -> Result<u32, CounterError>;
+    /// Increments by one and returns the new value.
+    fn increment(&mut self) -> Result<u32, CounterError>;
+}
+
+/// A monotonic counter failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum CounterError {
+    /// The counter cannot go higher.
+    Exhausted,
+    /// The hardware did not answer or reported a fault.
+    Hardware,
+}
+
+/// For boards without a monotonic counter: always reads 0 and cannot increment. A store
+/// opened with it cannot detect rollback, and says so (see the store docs).
+#[derive(Debug, Default)]
+pub struct NoCounter;
+
+impl MonotonicCounter for NoCounter {
+    fn read(&mut self) -> Result<u32, CounterError> {
+        Ok(0)
+    }
+    fn increment(&mut self) -> Result<u32, CounterError> {
+        Ok(0)
+    }
+}

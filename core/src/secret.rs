@@ -1,0 +1,240 @@
+//! The one pattern for secret bytes.
+//!
+//! Every secret in keyfort lives in one of these holders. None is `Copy` or `Clone`, none
+//! prints its content (`Debug` is redacted, there is no `defmt::Format`), and each wipes
+//! itself on drop through `zeroize`, whose volatile writes and compiler fence keep the
+//! wipe from being optimised away.
+use core::fmt;
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// A fixed-size secret: a key, a key schedule's input, a register.
+pub struct Secret<const N: usize> {
+    bytes: [u8; N],
+}
+
+impl<const N: usize> Secret<N> {
+    /// Takes ownership of `bytes`. The caller's copy (if it had one) is its own to wipe.
+    pub fn new(bytes: [u8; N]) -> Self {
+        Self { bytes }
+    }
+
+    /// An all-zero secret, to be filled through [`Secret::expose_mut`].
+    pub fn zero() -> Self {
+        Self { bytes: [0u8; N] }
+    }
+
+    /// Copies `src` into a new secret; `None` if the length is not `N`.
+    pub fn from_slice(src: &[u8]) -> Option<Self> {
+        let mut s = Self::zero();
+        if src.len() != N {
+            return None;
+        }
+        s.bytes.copy_from_slice(src);
+        Some(s)
+    }
+
+    /// The secret bytes. Keep the borrow short; do not copy them out.
+    pub fn expose(&self) -> &[u8; N] {
+        &self.bytes
+    }
+
+    /// The secret bytes, writable.
+    pub fn expose_mut(&mut self) -> &mut [u8; N] {
+        &mut self.bytes
+    }
+}
+
+impl<const N: usize> ConstantTimeEq for Secret<N> {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.bytes.ct_eq(&other.bytes)
+    }
+}
+
+impl<const N: usize> Drop for Secret<N> {
+    #[inline(never)]
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
+
+impl<const N: usize> fmt::Debug for Secret<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret<{N}>(..)")
+    }
+}
+
+/// A variable-length secret of at most `CAP` bytes (key data of a key block, a stored
+/// key of any supported algorithm). The length is public; the content is not.
+pub struct SecretBuf<const CAP: usize> {
+    bytes: [u8; CAP],
+    len: usize,
+}
+
+impl<const CAP: usize> SecretBuf<CAP> {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self {
+            bytes: [0u8; CAP],
+            len: 0,
+        }
+    }
+
+    /// Copies `src`; `None` if it is longer than `CAP`.
+    pub fn from_slice(src: &[u8]) -> Option<Self> {
+        let mut s = Self::new();
+        let dst = s.bytes.get_mut(..src.len())?;
+        dst.copy_from_slice(src);
+        s.len = src.len();
+        Some(s)
+    }
+
+    /// Sets the length (content beyond it is wiped); `None` if `len > CAP`.
+    pub fn set_len(&mut self, len: usize) -> Option<()> {
+        if len > CAP {
+            return None;
+        }
+        if let Some(tail) = self.bytes.get_mut(len..) {
+            tail.zeroize();
+        }
+        self.len = len;
+        Some(())
+    }
+
+    /// The public length.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The secret bytes.
+    pub fn expose(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The secret bytes, writable (length unchanged).
+    pub fn expose_mut(&mut self) -> &mut [u8] {
+        self.bytes.get_mut(..self.len).unwrap_or(&mut [])
+    }
+
+    /// The whole backing store, writable; pair with [`SecretBuf::set_len`].
+    pub fn backing_mut(&mut self) -> &mut [u8; CAP] {
+        &mut self.bytes
+    }
+}
+
+impl<const CAP: usize> Default for SecretBuf<CAP> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const CAP: usize> Drop for SecretBuf<CAP> {
+    #[inline(never)]
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+}
+impl<const CAP: usize> ZeroizeOnDrop for SecretBuf<CAP> {}
+
+impl<const CAP: usize> fmt::Debug for SecretBuf<CAP> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretBuf<{CAP}>(len {}, ..)", self.len)
+    }
+}
+
+/// A long-lived secret kept in RAM as two XOR shares, `a ^ b = key`, neither of which
+/// alone says anything about the key. The shares are re-randomised on every use, so a
+/// RAM dump taken between uses does not hold the plain key.
+pub struct Masked<const N: usize> {
+    a: [u8; N],
+    b: [u8; N],
+}
+
+impl<const N: usize> Masked<N> {
+    /// Splits `plain` into two shares with a fresh mask from `rng`.
+    pub fn new<R: rand_core::CryptoRng + ?Sized>(plain: &Secret<N>, rng: &mut R) -> Self {
+        let mut m = Self {
+            a: [0u8; N],
+            b: [0u8; N],
+        };
+        rng.fill_bytes(&mut m.b);
+        for ((a, p), b) in m.a.iter_mut().zip(plain.expose()).zip(m.b.iter()) {
+            *a = p ^ b;
+        }
+        m
+    }
+
+    /// Re-randomises both shares without ever forming the plain key.
+    pub fn remask<R: rand_core::CryptoRng + ?Sized>(&mut self, rng: &mut R) {
+        let mut r = [0u8; N];
+        rng.fill_bytes(&mut r);
+        for ((a, b), r) in self.a.iter_mut().zip(self.b.iter_mut()).zip(r.iter()) {
+            *a ^= r;
+            *b ^= r;
+        }
+        r.zeroize();
+    }
+
+    /// Runs `f` with the plain key in a temporary that is wiped on the way out, then
+    /// re-randomises the shares.
+    pub fn with_plain<R, T>(&mut self, rng: &mut R, f: impl FnOnce(&Secret<N>) -> T) -> T
+    where
+        R: rand_core::CryptoRng + ?Sized,
+    {
+        let mut plain = Secret::<N>::zero();
+        for ((p, a), b) in plain.expose_mut().iter_mut().zip(&self.a).zip(&self.b) {
+            *p = a ^ b;
+        }
+        let out = f(&plain);
+        drop(plain);
+        self.remask(rng);
+        out
+    }
+}
+
+impl<const N: usize> Drop for Masked<N> {
+    #[inline(never)]
+    fn drop(&mut self) {
+        self.a.zeroize();
+        self.b.zeroize();
+    }
+}
+impl<const N: usize> ZeroizeOnDrop for Masked<N> {}
+
+impl<const N: usize> fmt::Debug for Masked<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Masked<{N}>(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = Secret::new([0xAB; 4]);
+        let t = std::format!("{s:?}");
+        assert!(!t.contains("ab") && !t.contains("AB") && !t.contains("171"));
+        let b = SecretBuf::<8>::from_slice(&[0xCD; 3]).unwrap();
+        assert_eq!(std::format!("{b:?}"), "SecretBuf<8>(len 3, ..)");
+    }
+
+    #[test]
+    fn secretbuf_bounds() {
+        assert!(SecretBuf::<4>::from_slice(&[1; 5]).is_none());
+        let mut b = SecretBuf::<4>::from_slice(&[1, 2, 3, 4]).unwrap();
+        b.set_len(2).unwrap();
+        assert_eq!(b.expose(), &[1, 2]);
+        assert!(b.set_len(5).is_none());
+        b.set_len(4).unwrap();
+        assert_eq!(b.expose(), &[1, 2, 0, 0], "tail wiped when shortened");
+    }
+}

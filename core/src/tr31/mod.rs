@@ -1,0 +1,4 @@
+//! (to be written)
+
+#[cfg(feature = "_selftest")]
+pub(crate) mod selftest;

@@ -1,0 +1,5 @@
+//! On-target self-tests of `tr31` (see [`crate::selftest`]).
+use crate::selftest::Test;
+
+/// The tests of this module.
+pub const TESTS: &[Test] = &[];
