@@ -13,7 +13,7 @@ use rand_core::TryRng;
 #[cortex_m_rt::entry]
 fn main() -> ! {
     let Some(p) = pac::Peripherals::take() else {
-        loop {}
+        panic!("peripherals taken twice")
     };
     let mut board = Board::new(p.NVMC, p.RNG);
     // Tamper switch on P0.11, closed = low; pulled up, so an opened case reads high.
@@ -34,7 +34,5 @@ fn main() -> ! {
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {
-        cortex_m::asm::udf()
-    }
+    cortex_m::asm::udf()
 }

@@ -58,7 +58,7 @@ impl SemihostFlash {
     /// Opens the image `path` of `size` bytes (a multiple of [`ERASE_SIZE`]), creating it
     /// erased (all 0xFF) if it does not exist or is shorter than `size`.
     pub fn open(path: &CStr, size: u32) -> Result<Self, FlashError> {
-        if size as usize % ERASE_SIZE != 0 {
+        if !(size as usize).is_multiple_of(ERASE_SIZE) {
             return Err(FlashError::NotAligned);
         }
         let existing = File::options().read(true).write(true).open(path).ok();
@@ -92,7 +92,7 @@ impl SemihostFlash {
     }
 
     fn check(&self, offset: u32, len: usize, align: usize) -> Result<(), FlashError> {
-        if offset as usize % align != 0 || len % align != 0 {
+        if !(offset as usize).is_multiple_of(align) || !len.is_multiple_of(align) {
             return Err(FlashError::NotAligned);
         }
         match (offset as usize).checked_add(len) {
