@@ -81,6 +81,22 @@ pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<us
 /// Errors: [`WrapError::InputLength`] (checked first, from the public length),
 /// [`WrapError::OutputTooSmall`] (`out` untouched), [`WrapError::Integrity`].
 pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let (ok, len) = kwp_unwrap_ct(kek, wrapped, out)?;
+    super::verdict(ok, len)
+}
+
+/// [`kwp_unwrap`] without the final branch: returns the constant-time verdict and the key
+/// length (zero when the verdict is false) instead of turning the verdict into an error.
+///
+/// For callers that combine the verdict with other constant-time checks, and for the
+/// constant-time tests: everything this function executes is independent of the KEK, the
+/// wrapped data and the verdict. On a false verdict every byte of `out` is zero.
+/// Length errors are returned as with [`kwp_unwrap`].
+pub fn kwp_unwrap_ct(
+    kek: &Kek,
+    wrapped: &[u8],
+    out: &mut [u8],
+) -> Result<(Choice, usize), WrapError> {
     let plen = kwp_unwrap_buf_len(wrapped.len())?;
     let dst = out.get_mut(..plen).ok_or(WrapError::OutputTooSmall)?;
     let mut block = [0u8; 16];
@@ -91,8 +107,7 @@ pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, Wr
         block[..8].copy_from_slice(c0);
         dst.copy_from_slice(rest);
     }
-    let (ok, len) = unwrap_ct(kek.aes(), &mut block, out, plen);
-    super::verdict(ok, len)
+    Ok(unwrap_ct(kek.aes(), &mut block, out, plen))
 }
 
 /// Unwraps, in place, the `wrapped_len`-byte AES-KWP input held in `buf[..wrapped_len]`;
