@@ -107,7 +107,12 @@ fn rfc() -> Vec<Vector> {
             });
         }
     }
-    for (i, t) in json["derived_negative"].as_array().unwrap().iter().enumerate() {
+    for (i, t) in json["derived_negative"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
         assert_eq!(t["result"], "invalid");
         out.push(Vector {
             id: format!("rfc_vectors.json derived_negative[{i}]"),
@@ -312,7 +317,10 @@ fn every_keywrap_vector() {
             vectors.len()
         );
     }
-    println!("key wrap vectors: {total} checked, {} failed", failures.len());
+    println!(
+        "key wrap vectors: {total} checked, {} failed",
+        failures.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {total} vectors failed:\n{}",

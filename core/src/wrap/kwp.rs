@@ -4,7 +4,7 @@
 use subtle::{Choice, ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroize;
 
-use super::ct::{keep_or_zero, mask_u8};
+use super::ct::{and, keep_or_zero, mask_u8};
 use super::permute::{w, w_inv};
 use super::{Kek, WrapError, MAX_KEY_DATA_LEN};
 use crate::block::Aes;
@@ -185,7 +185,7 @@ pub(super) fn unwrap_ct(
         let m = u64::from(mli);
         let hi = plen as u64; // 8n
         let lo = hi.saturating_sub(8); // 8(n-1)
-        let len_ok = m.ct_gt(&lo) & !m.ct_gt(&hi);
+        let len_ok = and(m.ct_gt(&lo), !m.ct_gt(&hi));
         // Padding: in the last semiblock, byte at position `lo + j` must be zero when
         // `lo + j >= MLI`. Every byte is visited; only the mask depends on MLI.
         let mut pad_acc = 0u8;
@@ -195,7 +195,7 @@ pub(super) fn unwrap_ct(
             pad_acc |= *b & mask_u8(is_pad);
         }
         let pad_ok = pad_acc.ct_eq(&0);
-        ok = prefix_ok & len_ok & pad_ok;
+        ok = and(and(prefix_ok, len_ok), pad_ok);
     }
     keep_or_zero(buf, ok);
     block.zeroize();
