@@ -19,7 +19,13 @@
 //! caught: a deliberately naive early-exit `==` over the recovered ICV, a naive KWP padding
 //! check that indexes by MLI, and RustCrypto `aes-kw`'s unwrap (which branches on its
 //! checks). A control with zero errors fails the test: the instrument is known to work.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 #![allow(unexpected_cfgs)]
 
 mod wrap_support;

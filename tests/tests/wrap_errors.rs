@@ -1,6 +1,12 @@
 //! Every error path of `keyfort::wrap`, and rejection of inputs that fail exactly one of
 //! the unwrap checks (built with an independent textbook construction, `wrap_support`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod wrap_support;
 

@@ -8,7 +8,13 @@
 //! `acceptable` vectors follow the policy written in `keyfort::wrap`'s module docs
 //! ([`decide_acceptable`]); an `acceptable` vector with a flag the policy does not name fails
 //! the test, so a new upstream flag forces a decision.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use keyfort::wrap::{
     kw_unwrap, kw_unwrap_in_place, kw_wrap, kw_wrap_in_place, kwp_unwrap, kwp_unwrap_in_place,

@@ -2,7 +2,14 @@
 //! arbitrary initial value (straight from RFC 3394 section 2.2.1 and RFC 5649 section 4.1,
 //! on the `aes` crate re-exported by `aes-kw`; no keyfort code), used to build wrapped
 //! inputs that fail exactly one of the unwrap checks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use aes_kw::aes::{Aes128, Aes192, Aes256};
 use aes_kw::cipher::{BlockCipherEncrypt, KeyInit};
@@ -35,7 +42,7 @@ impl RefAes {
 /// Wraps the semiblocks `p` with initial value `iv`: W of RFC 3394 2.2.1 for two or more
 /// semiblocks, the single ECB block `AES(K, iv || p)` of RFC 5649 4.1 for one.
 pub fn raw_wrap(kek: &[u8], iv: [u8; 8], p: &[u8]) -> Vec<u8> {
-    assert!(p.len() % 8 == 0 && !p.is_empty());
+    assert!(p.len().is_multiple_of(8) && !p.is_empty());
     let aes = RefAes::new(kek);
     let n = p.len() / 8;
     if n == 1 {
