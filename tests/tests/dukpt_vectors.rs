@@ -6,6 +6,7 @@ use keyfort::dukpt::aes::{
     WorkingKeyType,
 };
 use keyfort::dukpt::NoPersist;
+use keyfort::ops::{data, mac, pin};
 use keyfort_tests::{load_json, unhex};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -225,8 +226,66 @@ fn aes_vector(v: &Value) -> Result<(), String> {
     }
 }
 
-fn aes_operation(_v: &Value) -> Result<(), String> {
-    Err("operations not yet implemented".into())
+/// Zero-pads to a multiple of `block`, or to `to` bytes when the vector says so.
+fn zero_pad(data: &[u8], block: usize, padding: Option<&str>) -> Result<Vec<u8>, String> {
+    let mut d = data.to_vec();
+    let target = match padding.and_then(|p| p.strip_prefix("zero-pad to ")) {
+        Some(rest) => rest.trim_end_matches(" bytes").parse::<usize>().map_err(|_| "padding")?,
+        None => d.len().div_ceil(block) * block,
+    };
+    d.resize(target, 0);
+    Ok(d)
+}
+
+fn aes_operation(v: &Value) -> Result<(), String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let o = |x: keyfort::ops::OpsError| x.to_string();
+    let b = bdk(v)?;
+    let ksn = ksn(v)?;
+    let wk = b
+        .working_key(&ksn, usage(s(v, &["key_usage"])?)?, key_type(s(v, &["working_key_type"])?)?)
+        .map_err(e)?;
+    let k = wk.expose();
+    match s(v, &["operation"])? {
+        "iso9564_format4_pin_block_encrypt" => {
+            let pin = s(v, &["inputs", "pin"])?.as_bytes();
+            let pan = s(v, &["inputs", "pan"])?.as_bytes();
+            let field = unhex(s(v, &["inputs", "plain_pin_field"])?);
+            let fill: [u8; 8] = field[8..].try_into().map_err(|_| "fill")?;
+            let blk = pin::format4_encrypt_with_fill(k, pin, pan, &fill).map_err(o)?;
+            eq_hex("encrypted PIN block", &blk, s(v, &["expected", "encrypted_pin_block"])?)?;
+            let back = pin::format4_decrypt(k, &blk, pan).map_err(o)?;
+            if back.expose() != pin {
+                return Err("PIN block does not decrypt to the PIN".into());
+            }
+            Ok(())
+        }
+        "hmac_sha256" => {
+            let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
+            let m = mac::hmac_sha256(k, data).map_err(o)?;
+            eq_hex("HMAC", &m, s(v, &["expected", "output"])?)?;
+            mac::verify_hmac_sha256(k, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+        }
+        "aes_cmac" => {
+            let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
+            let m = mac::aes_cmac(k, data).map_err(o)?;
+            eq_hex("CMAC", &m, s(v, &["expected", "output"])?)?;
+            mac::verify_aes_cmac(k, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+        }
+        "aes_cbc_encrypt" => {
+            let plain = zero_pad(s(v, &["inputs", "data_ascii"])?.as_bytes(), 16, v["inputs"]["padding"].as_str())?;
+            let iv: [u8; 16] = unhex(s(v, &["inputs", "iv"])?).try_into().map_err(|_| "iv")?;
+            let mut buf = plain.clone();
+            data::aes_cbc_encrypt(k, &iv, &mut buf).map_err(o)?;
+            eq_hex("ciphertext", &buf, s(v, &["expected", "output"])?)?;
+            data::aes_cbc_decrypt(k, &iv, &mut buf).map_err(o)?;
+            if buf != plain {
+                return Err("decryption does not give the plaintext back".into());
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown operation {other}")),
+    }
 }
 
 #[test]
