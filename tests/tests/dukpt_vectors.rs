@@ -5,6 +5,7 @@ use keyfort::dukpt::aes::{
     initial_key_derivation_data, AesBdk, AesInitialKey, AesKsn, AesTerminal, BdkType, KeyUsage,
     WorkingKeyType,
 };
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::ops::{data, mac, pin};
 use keyfort_tests::{load_json, unhex};
@@ -297,6 +298,261 @@ fn aes_dukpt_vectors() {
     let mut r = Report::default();
     for v in vs {
         r.record("aes_dukpt_vectors.json", v, aes_vector(v));
+    }
+    r.finish(vs.len());
+}
+
+fn tdes_variant(name: &str) -> Result<TdesVariant, String> {
+    Ok(match name {
+        "pin" => TdesVariant::Pin,
+        "mac_request" => TdesVariant::MacRequest,
+        "mac_response" => TdesVariant::MacResponse,
+        "data_request" => TdesVariant::DataRequest,
+        "data_response" => TdesVariant::DataResponse,
+        "data_variant_xor_only" => TdesVariant::DataRequestXorOnly,
+        other => return Err(format!("unknown variant {other}")),
+    })
+}
+
+/// Checks the reference implementation's intermediate keys of a TDES vector.
+fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let ipek = bdk.ipek(ksn);
+    eq_hex("IPEK", ipek.expose(), s(v, &["intermediate", "ipek"])?)?;
+    if ksn.counter() == 0 {
+        // No transaction uses counter 0: the host refuses it.
+        return match bdk.current_key(ksn) {
+            Err(keyfort::dukpt::DukptError::CounterZero) => Ok(()),
+            _ => Err("counter 0 accepted".into()),
+        };
+    }
+    let ck = bdk.current_key(ksn).map_err(e)?;
+    eq_hex("current key", ck.expose(), s(v, &["intermediate", "current_key"])?)?;
+    for (field, var) in [
+        ("pin_key", TdesVariant::Pin),
+        ("mac_request_key", TdesVariant::MacRequest),
+        ("mac_response_key", TdesVariant::MacResponse),
+        ("data_request_key_2009", TdesVariant::DataRequest),
+        ("data_response_key_2009", TdesVariant::DataResponse),
+    ] {
+        eq_hex(field, ck.variant(var).expose(), s(v, &["intermediate", field])?)?;
+    }
+    // Host from the IPEK alone agrees.
+    let ck2 = ipek.current_key(ksn.counter()).map_err(e)?;
+    eq_hex("current key from IPEK", ck2.expose(), s(v, &["intermediate", "current_key"])?)
+}
+
+fn tdes_vector(v: &Value) -> Result<(), String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let o = |x: keyfort::ops::OpsError| x.to_string();
+    let bdk = TdesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(e)?;
+    let ksn = TdesKsn::from_bytes(&unhex(s(v, &["ksn"])?)).map_err(e)?;
+    if u64::from(ksn.counter()) != v["transaction_counter"].as_u64().ok_or("counter")? {
+        return Err("KSN counter differs from transaction_counter".into());
+    }
+    if ksn.initial().as_bytes().as_slice() != unhex(s(v, &["initial_ksn"])?) {
+        return Err("initial KSN differs".into());
+    }
+    tdes_intermediates(v, &bdk, &ksn)?;
+    match s(v, &["category"])? {
+        "ipek" => eq_hex("IPEK", bdk.ipek(&ksn).expose(), s(v, &["expected", "ipek"])?),
+        "transaction_key" => eq_hex(
+            "current key",
+            bdk.current_key(&ksn).map_err(e)?.expose(),
+            s(v, &["expected", "current_key"])?,
+        ),
+        "variant_key" => {
+            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            eq_hex("variant key", k.expose(), s(v, &["expected", "key"])?)
+        }
+        "pin_block" => {
+            let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
+            let p = s(v, &["inputs", "pin"])?.as_bytes();
+            let pan = s(v, &["inputs", "pan"])?.as_bytes();
+            eq_hex("clear PIN block", &pin::format0_block(p, pan).map_err(o)?, s(v, &["inputs", "clear_pin_block"])?)?;
+            let blk = pin::format0_encrypt(k.expose(), p, pan).map_err(o)?;
+            eq_hex("encrypted PIN block", &blk, s(v, &["expected", "encrypted_pin_block"])?)?;
+            if pin::format0_decrypt(k.expose(), &blk, pan).map_err(o)?.expose() != p {
+                return Err("PIN block does not decrypt to the PIN".into());
+            }
+            Ok(())
+        }
+        "mac" => {
+            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
+            let want = unhex(s(v, &["expected", "mac"])?);
+            let op = s(v, &["operation"])?;
+            let full: Vec<u8> = if op.starts_with("ansi_x9.19_retail_mac") {
+                if v["inputs"]["padding"].as_str() != Some("zeros") {
+                    return Err("unexpected padding".into());
+                }
+                mac::verify_retail_mac(k.expose(), data, &want).map_err(o)?;
+                mac::retail_mac(k.expose(), data).map_err(o)?.to_vec()
+            } else if op == "tdes_cmac" {
+                mac::verify_tdes_cmac(k.expose(), data, &want).map_err(o)?;
+                mac::tdes_cmac(k.expose(), data).map_err(o)?.to_vec()
+            } else {
+                return Err(format!("unknown MAC {op}"));
+            };
+            eq_hex("MAC", &full[..want.len()], s(v, &["expected", "mac"])?)?;
+            // A flipped bit fails verification.
+            let mut bad = want.clone();
+            bad[0] ^= 1;
+            let r = if op == "tdes_cmac" {
+                mac::verify_tdes_cmac(k.expose(), data, &bad)
+            } else {
+                mac::verify_retail_mac(k.expose(), data, &bad)
+            };
+            if r != Err(keyfort::ops::OpsError::MacMismatch) {
+                return Err("a wrong MAC verified".into());
+            }
+            Ok(())
+        }
+        "data_encrypt" => {
+            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            let plain = match v["inputs"]["plaintext_hex"].as_str() {
+                Some(h) => unhex(h),
+                None => zero_pad(s(v, &["inputs", "data_ascii"])?.as_bytes(), 8, v["inputs"]["padding"].as_str())?,
+            };
+            let iv: [u8; 8] = unhex(s(v, &["inputs", "iv"])?).try_into().map_err(|_| "iv")?;
+            let mut buf = plain.clone();
+            data::tdes_cbc_encrypt(k.expose(), &iv, &mut buf).map_err(o)?;
+            eq_hex("ciphertext", &buf, s(v, &["expected", "ciphertext"])?)?;
+            data::tdes_cbc_decrypt(k.expose(), &iv, &mut buf).map_err(o)?;
+            if buf != plain {
+                return Err("decryption does not give the plaintext back".into());
+            }
+            Ok(())
+        }
+        other => Err(format!("unknown category {other}")),
+    }
+}
+
+#[test]
+fn tdes_dukpt_vectors() {
+    let doc = load_json("dukpt/tdes_dukpt_vectors.json");
+    let vs = doc["vectors"].as_array().expect("vectors array");
+    assert_eq!(vs.len() as u64, doc["counts"]["vectors"].as_u64().expect("count"));
+    let mut r = Report::default();
+    for v in vs {
+        r.record("tdes_dukpt_vectors.json", v, tdes_vector(v));
+    }
+    r.finish(vs.len());
+}
+
+fn device_vector(v: &Value) -> Result<(), String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let scheme = s(v, &["scheme"])?;
+    match s(v, &["category"])? {
+        "device_state_snapshot" => {
+            if v["transactions_already_performed"].as_u64() != Some(0) {
+                return Err("only snapshots right after load are supported".into());
+            }
+            let regs = v["expected"]["registers"].as_array().ok_or("registers")?;
+            let next = unhex(s(v, &["expected", "next_ksn"])?);
+            if scheme == "tdes" {
+                let bdk = TdesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let iksn = TdesKsn::from_bytes(&unhex(s(v, &["inputs", "initial_ksn"])?)).map_err(e)?;
+                let ipek = bdk.ipek(&iksn);
+                eq_hex("IPEK", ipek.expose(), s(v, &["inputs", "ipek"])?)?;
+                let t = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
+                for (i, r) in regs.iter().enumerate() {
+                    match (t.register(i), r.as_str()) {
+                        (Some(got), Some(want)) => eq_hex(&format!("register {i}"), got, want)?,
+                        (None, None) => {}
+                        _ => return Err(format!("register {i} in use differs")),
+                    }
+                }
+                let n = t.next_counter().ok_or("exhausted")?;
+                if iksn.with_counter(n).as_bytes().as_slice() != next {
+                    return Err("next KSN differs".into());
+                }
+            } else {
+                let b = AesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let ik = b.initial_key(&unhex(s(v, &["inputs", "initial_key_id"])?)).map_err(e)?;
+                eq_hex("initial key", ik.expose(), s(v, &["inputs", "initial_key"])?)?;
+                let t = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
+                for (i, r) in regs.iter().enumerate() {
+                    match (t.register(i), r.as_str()) {
+                        (Some(got), Some(want)) => eq_hex(&format!("register {i}"), got, want)?,
+                        (None, None) => {}
+                        _ => return Err(format!("register {i} in use differs")),
+                    }
+                }
+                let n = t.next_counter().ok_or("exhausted")?;
+                if AesKsn::new(ik.initial_key_id(), n).as_bytes().as_slice() != next {
+                    return Err("next KSN differs".into());
+                }
+            }
+            Ok(())
+        }
+        "device_ksn_sequence" => {
+            let cs: Vec<u32> = v["expected"]["consecutive_counters"]
+                .as_array()
+                .ok_or("counters")?
+                .iter()
+                .map(|c| u32::from_str_radix(c.as_str().unwrap_or(""), 16).map_err(|_| "counter hex".to_string()))
+                .collect::<Result<_, _>>()?;
+            let after = s(v, &["after_last"])?;
+            let mut seen = Vec::new();
+            let next_after: Option<u32>;
+            if scheme == "tdes" {
+                let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).map_err(e)?;
+                let ipek = bdk.ipek(&TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).map_err(e)?);
+                let mut t = TdesTerminal::load_at_counter(&ipek, cs[0], &mut NoPersist).map_err(e)?;
+                for _ in &cs {
+                    let tx = t.next_transaction(&mut NoPersist).map_err(e)?;
+                    // Each key agrees with the host.
+                    let host = bdk.current_key(tx.ksn()).map_err(e)?;
+                    if tx.key(TdesVariant::Pin).expose() != host.variant(TdesVariant::Pin).expose() {
+                        return Err("terminal and host keys differ".into());
+                    }
+                    seen.push(tx.ksn().counter());
+                }
+                next_after = t.next_counter();
+            } else {
+                let b = AesBdk::new(&unhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")).map_err(e)?;
+                let ik = b.initial_key(&unhex("1234567890123456")).map_err(e)?;
+                let mut t = AesTerminal::load_at_counter(&ik, cs[0], &mut NoPersist).map_err(e)?;
+                for _ in &cs {
+                    let tx = t.next_transaction(&mut NoPersist).map_err(e)?;
+                    let host = b.working_key(tx.ksn(), KeyUsage::PinEncryption, WorkingKeyType::Aes128).map_err(e)?;
+                    if tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128).map_err(e)?.expose() != host.expose() {
+                        return Err("terminal and host keys differ".into());
+                    }
+                    seen.push(tx.ksn().counter());
+                }
+                next_after = t.next_counter();
+                if after == "exhausted"
+                    && t.next_transaction(&mut NoPersist).err() != Some(keyfort::dukpt::DukptError::Exhausted)
+                {
+                    return Err("terminal not exhausted".into());
+                }
+            }
+            if seen != cs {
+                return Err(format!("terminal counters {seen:X?}, want {cs:X?}"));
+            }
+            match (after, next_after) {
+                ("exhausted", None) => Ok(()),
+                (a, Some(n)) if u32::from_str_radix(a, 16) == Ok(n) => Ok(()),
+                (a, n) => Err(format!("after last: {n:X?}, want {a}")),
+            }
+        }
+        other => Err(format!("unknown category {other}")),
+    }
+}
+
+#[test]
+fn device_side_vectors() {
+    let doc = load_json("dukpt/device_side_derived_vectors.json");
+    let vs = doc["vectors"].as_array().expect("vectors array");
+    assert_eq!(vs.len() as u64, doc["counts"]["vectors"].as_u64().expect("count"));
+    let mut r = Report::default();
+    for (i, v) in vs.iter().enumerate() {
+        let mut v = v.clone();
+        v["id"] = Value::String(format!("device-{i:02}-{}", v["scheme"].as_str().unwrap_or("?")));
+        let res = device_vector(&v);
+        r.record("device_side_derived_vectors.json", &v, res);
     }
     r.finish(vs.len());
 }

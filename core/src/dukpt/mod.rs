@@ -10,6 +10,7 @@ pub mod aes;
 mod counter;
 mod error;
 pub mod persist;
+pub mod tdes;
 
 pub use error::DukptError;
 pub use persist::{NoPersist, PersistError, StatePersist};
