@@ -1,6 +1,7 @@
 //! One module per command family.
 use clap::Subcommand;
 
+pub mod dukpt;
 pub mod hexarg;
 
 /// The top-level commands.
@@ -8,6 +9,9 @@ pub mod hexarg;
 pub enum Command {
     /// Print the keyfort version.
     Version,
+    /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
+    #[command(subcommand)]
+    Dukpt(dukpt::Dukpt),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -17,5 +21,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
             println!("keyfort {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Command::Dukpt(c) => dukpt::run(c),
     }
 }
