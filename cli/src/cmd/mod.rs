@@ -1,6 +1,7 @@
 //! One module per command family.
 use clap::Subcommand;
 
+pub mod dukpt;
 pub mod hexarg;
 pub mod wrap;
 
@@ -12,6 +13,9 @@ pub enum Command {
     /// AES key wrap: `kw` (RFC 3394) and `kwp` (RFC 5649) wrap / unwrap.
     #[command(flatten)]
     Wrap(wrap::WrapCommand),
+    /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
+    #[command(subcommand)]
+    Dukpt(dukpt::Dukpt),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -22,5 +26,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Wrap(c) => wrap::run(c),
+        Command::Dukpt(c) => dukpt::run(c),
     }
 }
