@@ -4,7 +4,7 @@
 use subtle::{Choice, ConstantTimeEq, ConstantTimeGreater};
 use zeroize::Zeroize;
 
-use super::ct::{keep_or_zero, mask_u8};
+use super::ct::{and, keep_or_zero, mask_u8};
 use super::permute::{w, w_inv};
 use super::{Kek, WrapError, MAX_KEY_DATA_LEN};
 use crate::block::Aes;
@@ -81,6 +81,22 @@ pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<us
 /// Errors: [`WrapError::InputLength`] (checked first, from the public length),
 /// [`WrapError::OutputTooSmall`] (`out` untouched), [`WrapError::Integrity`].
 pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let (ok, len) = kwp_unwrap_ct(kek, wrapped, out)?;
+    super::verdict(ok, len)
+}
+
+/// [`kwp_unwrap`] without the final branch: returns the constant-time verdict and the key
+/// length (zero when the verdict is false) instead of turning the verdict into an error.
+///
+/// For callers that combine the verdict with other constant-time checks, and for the
+/// constant-time tests: everything this function executes is independent of the KEK, the
+/// wrapped data and the verdict. On a false verdict every byte of `out` is zero.
+/// Length errors are returned as with [`kwp_unwrap`].
+pub fn kwp_unwrap_ct(
+    kek: &Kek,
+    wrapped: &[u8],
+    out: &mut [u8],
+) -> Result<(Choice, usize), WrapError> {
     let plen = kwp_unwrap_buf_len(wrapped.len())?;
     let dst = out.get_mut(..plen).ok_or(WrapError::OutputTooSmall)?;
     let mut block = [0u8; 16];
@@ -91,8 +107,7 @@ pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, Wr
         block[..8].copy_from_slice(c0);
         dst.copy_from_slice(rest);
     }
-    let (ok, len) = unwrap_ct(kek.aes(), &mut block, out, plen);
-    super::verdict(ok, len)
+    Ok(unwrap_ct(kek.aes(), &mut block, out, plen))
 }
 
 /// Unwraps, in place, the `wrapped_len`-byte AES-KWP input held in `buf[..wrapped_len]`;
@@ -170,7 +185,7 @@ pub(super) fn unwrap_ct(
         let m = u64::from(mli);
         let hi = plen as u64; // 8n
         let lo = hi.saturating_sub(8); // 8(n-1)
-        let len_ok = m.ct_gt(&lo) & !m.ct_gt(&hi);
+        let len_ok = and(m.ct_gt(&lo), !m.ct_gt(&hi));
         // Padding: in the last semiblock, byte at position `lo + j` must be zero when
         // `lo + j >= MLI`. Every byte is visited; only the mask depends on MLI.
         let mut pad_acc = 0u8;
@@ -180,7 +195,7 @@ pub(super) fn unwrap_ct(
             pad_acc |= *b & mask_u8(is_pad);
         }
         let pad_ok = pad_acc.ct_eq(&0);
-        ok = prefix_ok & len_ok & pad_ok;
+        ok = and(and(prefix_ok, len_ok), pad_ok);
     }
     keep_or_zero(buf, ok);
     block.zeroize();

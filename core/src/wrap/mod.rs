@@ -83,11 +83,12 @@ mod permute;
 pub use error::WrapError;
 pub use kek::Kek;
 pub use kw::{
-    kw_unwrap, kw_unwrap_in_place, kw_unwrapped_len, kw_wrap, kw_wrap_in_place, kw_wrapped_len,
+    kw_unwrap, kw_unwrap_ct, kw_unwrap_in_place, kw_unwrapped_len, kw_wrap, kw_wrap_in_place,
+    kw_wrapped_len,
 };
 pub use kwp::{
-    kwp_unwrap, kwp_unwrap_buf_len, kwp_unwrap_in_place, kwp_wrap, kwp_wrap_in_place,
-    kwp_wrapped_len,
+    kwp_unwrap, kwp_unwrap_buf_len, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap,
+    kwp_wrap_in_place, kwp_wrapped_len,
 };
 
 /// The largest key data keyfort wraps or unwraps, in bytes, for KW and KWP (see the length
