@@ -16,3 +16,13 @@ fn panic(info: &PanicInfo) -> ! {
     }
     crate::exit(crate::EXIT_PANIC)
 }
+
+/// A fault (bad memory access, undefined instruction, stack overflow into a fault) ends
+/// the run at once instead of looping until the runner's timeout.
+// `unsafe fn`: the signature cortex-m-rt requires for HardFault; it reads nothing unsafely.
+#[allow(unsafe_code)]
+#[cortex_m_rt::exception]
+unsafe fn HardFault(ef: &cortex_m_rt::ExceptionFrame) -> ! {
+    defmt::println!("HARDFAULT at pc={=u32:#010x}", ef.pc());
+    crate::exit(crate::EXIT_PANIC)
+}

@@ -56,10 +56,11 @@ fn run() -> Result<(), &'static str> {
 
     let mut wrapped = [0u8; WRAPPED_LEN];
     let n = kw_wrap(&kek, &key, &mut wrapped).map_err(|_| "wrap failed")?;
+    let mut text = [0u8; 2 * WRAPPED_LEN];
     defmt::println!(
-        "3. wrapped it with AES-KW (RFC 3394): {=usize} bytes, safe to store: {=[u8]:02x}",
+        "3. wrapped it with AES-KW (RFC 3394): {=usize} bytes, safe to store: {=str}",
         n,
-        wrapped[..n]
+        keyfort_firmware::hex(&wrapped[..n], &mut text)
     );
 
     let mut back = [0u8; KEY_LEN];

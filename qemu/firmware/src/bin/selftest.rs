@@ -7,6 +7,7 @@ use keyfort_firmware::board;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    board::stack::paint();
     defmt::println!(
         "keyfort self-test on {=str} ({=str})",
         board::MACHINE.name,
@@ -24,6 +25,18 @@ fn main() -> ! {
                 defmt::println!("test {=str} ... FAILED: {=str}", t.name, msg);
             }
         }
+    }
+    let (used, size) = (board::stack::used(), board::stack::size());
+    if used >= size {
+        failed += 1;
+        defmt::println!("test board::stack_within_ram ... FAILED: stack overflow");
+    } else {
+        passed += 1;
+        defmt::println!(
+            "test board::stack_within_ram ... ok ({=usize} of {=usize} bytes used)",
+            used,
+            size
+        );
     }
     defmt::println!("{=u32} passed, {=u32} failed", passed, failed);
     board::exit(if failed == 0 { 0 } else { board::EXIT_FAILED })
