@@ -99,7 +99,9 @@ fn aes_terminal_matches_host() -> Result<(), &'static str> {
         .map_err(|_| "initial key")?;
     let mut t = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| "load")?;
     for n in 1..=24u32 {
-        let tx = t.next_transaction(&mut NoPersist).map_err(|_| "transaction")?;
+        let tx = t
+            .next_transaction(&mut NoPersist)
+            .map_err(|_| "transaction")?;
         check(tx.ksn().counter() == n, "counter sequence")?;
         let a = tx
             .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
@@ -122,7 +124,9 @@ fn tdes_terminal_matches_host() -> Result<(), &'static str> {
     let mut t = TdesTerminal::load_at_counter(&ipek, 0x3F0, &mut NoPersist).map_err(|_| "load")?;
     let mut last = 0;
     for _ in 0..24 {
-        let tx = t.next_transaction(&mut NoPersist).map_err(|_| "transaction")?;
+        let tx = t
+            .next_transaction(&mut NoPersist)
+            .map_err(|_| "transaction")?;
         let c = tx.ksn().counter();
         check(c > last && c.count_ones() <= 10, "counter rule")?;
         last = c;

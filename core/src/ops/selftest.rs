@@ -29,7 +29,10 @@ fn tdes_ops() -> Result<(), &'static str> {
     let ck = bdk.current_key(&ksn).map_err(|_| "current key")?;
     let pk = ck.variant(TdesVariant::Pin);
     let blk = pin::format0_encrypt(pk.expose(), b"1234", b"4012345678909").map_err(|_| "pin")?;
-    check(blk == unhex::<8>("1B9C1845EB993A7A"), "format 0 block differs")?;
+    check(
+        blk == unhex::<8>("1B9C1845EB993A7A"),
+        "format 0 block differs",
+    )?;
     let p = pin::format0_decrypt(pk.expose(), &blk, b"4012345678909").map_err(|_| "decrypt")?;
     check(p.expose() == b"1234", "format 0 round trip")?;
     let mk = ck.variant(TdesVariant::MacRequest);
@@ -68,7 +71,11 @@ fn aes_ops() -> Result<(), &'static str> {
     let p = pin::format4_decrypt(pk.expose(), &blk, b"4111111111111111").map_err(|_| "decrypt")?;
     check(p.expose() == b"1234", "format 4 round trip")?;
     let mk = bdk
-        .working_key(&AesKsn::new(&id, 2), KeyUsage::MacGeneration, WorkingKeyType::Aes128)
+        .working_key(
+            &AesKsn::new(&id, 2),
+            KeyUsage::MacGeneration,
+            WorkingKeyType::Aes128,
+        )
         .map_err(|_| "mac key")?;
     let m = mac::aes_cmac(mk.expose(), DATA).map_err(|_| "cmac")?;
     check(
@@ -82,7 +89,11 @@ fn aes_ops() -> Result<(), &'static str> {
         "wrong CMAC verified",
     )?;
     let hk = bdk
-        .working_key(&AesKsn::new(&id, 1), KeyUsage::MacGeneration, WorkingKeyType::Hmac128)
+        .working_key(
+            &AesKsn::new(&id, 1),
+            KeyUsage::MacGeneration,
+            WorkingKeyType::Hmac128,
+        )
         .map_err(|_| "hmac key")?;
     let h = mac::hmac_sha256(hk.expose(), DATA).map_err(|_| "hmac")?;
     check(
