@@ -3,12 +3,16 @@ use clap::Subcommand;
 
 pub mod dukpt;
 pub mod hexarg;
+pub mod wrap;
 
 /// The top-level commands.
 #[derive(Subcommand)]
 pub enum Command {
     /// Print the keyfort version.
     Version,
+    /// AES key wrap: `kw` (RFC 3394) and `kwp` (RFC 5649) wrap / unwrap.
+    #[command(flatten)]
+    Wrap(wrap::WrapCommand),
     /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
     #[command(subcommand)]
     Dukpt(dukpt::Dukpt),
@@ -21,6 +25,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
             println!("keyfort {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
     }
 }

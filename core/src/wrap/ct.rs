@@ -1,0 +1,31 @@
+//! Constant-time helpers of the unwrap verdict.
+//!
+//! Masks are formed with wrapping arithmetic (`0u8.wrapping_sub(bit)`), not with
+//! `subtle`'s `conditional_select`, whose `-(x as i8)` compiles to a conditional jump on
+//! the secret bit when overflow checks are on (test and debug builds); the valgrind
+//! constant-time test found that.
+use subtle::Choice;
+
+/// An all-ones mask if `c` is true, else zero.
+#[inline]
+pub(super) fn mask_u8(c: Choice) -> u8 {
+    0u8.wrapping_sub(c.unwrap_u8())
+}
+
+/// Keeps `buf` if `keep` is true and zeroes every byte of it otherwise, touching every
+/// byte the same way in both cases (an AND with a 0x00/0xFF mask: no branch on `keep`).
+#[inline]
+pub(super) fn keep_or_zero(buf: &mut [u8], keep: Choice) {
+    let mask = mask_u8(keep);
+    for b in buf.iter_mut() {
+        *b &= mask;
+    }
+}
+
+/// `a & b`, formed so that the compiler can see the result is 0 or 1: `subtle`'s own
+/// `Choice & Choice` leaves a `debug_assert!` on the secret byte in builds with debug
+/// assertions (a branch the valgrind test flags); with the `& 1` it folds away.
+#[inline]
+pub(super) fn and(a: Choice, b: Choice) -> Choice {
+    Choice::from(a.unwrap_u8() & b.unwrap_u8() & 1)
+}
