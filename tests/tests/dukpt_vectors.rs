@@ -34,7 +34,7 @@ impl Report {
             )
         });
         let source = v["source"].as_str().unwrap_or("(no source)");
-        for s in source.split("; ") {
+        for s in split_sources(source) {
             let e = self.per_source.entry(format!("{file}: {s}")).or_default();
             if result.is_ok() {
                 e.0 += 1;
@@ -66,6 +66,24 @@ impl Report {
             self.failures
         );
     }
+}
+
+/// Splits "a; b (x; y); c" into its sources, keeping parenthesised parts whole.
+fn split_sources(source: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for part in source.split("; ") {
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push_str("; ");
+                last.push_str(part);
+            }
+            _ => out.push(part.to_owned()),
+        }
+        let last = out.last().map(String::as_str).unwrap_or("");
+        open = last.matches('(').count() > last.matches(')').count();
+    }
+    out
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, String> {
