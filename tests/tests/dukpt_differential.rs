@@ -4,7 +4,12 @@
 //! counters are also checked against the "next counter with few enough one-bits" rule,
 //! computed here independently, and the terminal is restarted from its persisted
 //! state now and then (as after a power cut).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::integer_division_remainder_used
+)]
 use keyfort::dukpt::aes::{AesBdk, AesInitialKey, AesTerminal, BdkType, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{DukptError, PersistError, StatePersist};
@@ -51,7 +56,10 @@ fn run_tdes(t: &mut TdesTerminal, ipek: &TdesIpek, bdk: &TdesBdk, n: usize) -> (
             Ok(tx) => tx,
             Err(DukptError::Exhausted) => {
                 let last = prev.expect("exhausted before any transaction");
-                assert!(next_valid(last, 10) >= 1 << 21, "exhausted early after {last:X}");
+                assert!(
+                    next_valid(last, 10) >= 1 << 21,
+                    "exhausted early after {last:X}"
+                );
                 break;
             }
             Err(e) => panic!("transaction {i}: {e}"),
@@ -68,7 +76,11 @@ fn run_tdes(t: &mut TdesTerminal, ipek: &TdesIpek, bdk: &TdesBdk, n: usize) -> (
         let host_ipek = ipek.current_key(tx.ksn().counter()).unwrap();
         assert_eq!(host.expose(), host_ipek.expose());
         for v in VARIANTS {
-            assert_eq!(tx.key(v).expose(), host.variant(v).expose(), "counter {c:X} {v:?}");
+            assert_eq!(
+                tx.key(v).expose(),
+                host.variant(v).expose(),
+                "counter {c:X} {v:?}"
+            );
         }
         done += 1;
         if i % 9973 == 9972 {
@@ -93,7 +105,10 @@ fn tdes_terminal_and_host_agree() {
     let mut t = TdesTerminal::load_at_counter(&ipek, 0x1F_C000, &mut Keep::default()).unwrap();
     let (n, jumps) = run_tdes(&mut t, &ipek, &bdk, usize::MAX);
     assert!(t.is_exhausted());
-    assert_eq!(t.next_transaction(&mut Keep::default()).err(), Some(DukptError::Exhausted));
+    assert_eq!(
+        t.next_transaction(&mut Keep::default()).err(),
+        Some(DukptError::Exhausted)
+    );
     println!("TDES: {n} transactions to end of life from 1FC000, {jumps} jumps");
 }
 
@@ -120,7 +135,10 @@ fn run_aes(t: &mut AesTerminal, ik: &AesInitialKey, n: usize) -> (usize, usize) 
             Ok(tx) => tx,
             Err(DukptError::Exhausted) => {
                 let last = prev.expect("exhausted before any transaction");
-                assert!(next_valid(last, 16) >= 1 << 32, "exhausted early after {last:X}");
+                assert!(
+                    next_valid(last, 16) >= 1 << 32,
+                    "exhausted early after {last:X}"
+                );
                 break;
             }
             Err(e) => panic!("transaction {i}: {e}"),
@@ -149,7 +167,9 @@ fn run_aes(t: &mut AesTerminal, ik: &AesInitialKey, n: usize) -> (usize, usize) 
 
 fn aes_case(bdk_hex: &str) {
     let bdk = AesBdk::new(&hex::decode(bdk_hex).unwrap()).unwrap();
-    let ik = bdk.initial_key(&hex::decode("1234567890123456").unwrap()).unwrap();
+    let ik = bdk
+        .initial_key(&hex::decode("1234567890123456").unwrap())
+        .unwrap();
     let kind = bdk.kind();
     // From load: the standard's first transactions.
     let mut t = AesTerminal::load(&ik, &mut Keep::default()).unwrap();
@@ -167,7 +187,10 @@ fn aes_case(bdk_hex: &str) {
     let mut t = AesTerminal::load_at_counter(&ik, 0xFFF0_0000, &mut Keep::default()).unwrap();
     let (n, jumps) = run_aes(&mut t, &ik, usize::MAX);
     assert!(t.is_exhausted());
-    assert_eq!(t.next_transaction(&mut Keep::default()).err(), Some(DukptError::Exhausted));
+    assert_eq!(
+        t.next_transaction(&mut Keep::default()).err(),
+        Some(DukptError::Exhausted)
+    );
     println!("{kind:?}: {n} transactions to end of life from FFF00000, {jumps} jumps");
 }
 

@@ -1,6 +1,11 @@
 //! Every vector in ../shared/vectors/dukpt/ (AES DUKPT, TDES DUKPT, device-side), each
 //! checked through keyfort's public API and reported by id and source.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::integer_division_remainder_used
+)]
 use keyfort::dukpt::aes::{
     initial_key_derivation_data, AesBdk, AesInitialKey, AesKsn, AesTerminal, BdkType, KeyUsage,
     WorkingKeyType,
@@ -21,12 +26,15 @@ struct Report {
 
 impl Report {
     fn record(&mut self, file: &str, v: &Value, result: Result<(), String>) {
-        let id = v["id"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}#{}", v["category"].as_str().unwrap_or("?"), v["source"].as_str().unwrap_or("?")));
+        let id = v["id"].as_str().map(str::to_owned).unwrap_or_else(|| {
+            format!(
+                "{}#{}",
+                v["category"].as_str().unwrap_or("?"),
+                v["source"].as_str().unwrap_or("?")
+            )
+        });
         let source = v["source"].as_str().unwrap_or("(no source)");
-        for s in source.split("; ") {
+        for s in split_sources(source) {
             let e = self.per_source.entry(format!("{file}: {s}")).or_default();
             if result.is_ok() {
                 e.0 += 1;
@@ -35,7 +43,10 @@ impl Report {
             }
         }
         match result {
-            Ok(()) => println!("ok   {id} [{}] ({source})", v["category"].as_str().unwrap_or("")),
+            Ok(()) => println!(
+                "ok   {id} [{}] ({source})",
+                v["category"].as_str().unwrap_or("")
+            ),
             Err(e) => {
                 println!("FAIL {id}: {e}");
                 self.failures.push(format!("{id}: {e}"));
@@ -49,8 +60,30 @@ impl Report {
             println!("{ok:4} / {bad:2}  {s}");
         }
         println!("{} vectors checked, {} failed", total, self.failures.len());
-        assert!(self.failures.is_empty(), "failed vectors: {:#?}", self.failures);
+        assert!(
+            self.failures.is_empty(),
+            "failed vectors: {:#?}",
+            self.failures
+        );
     }
+}
+
+/// Splits "a; b (x; y); c" into its sources, keeping parenthesised parts whole.
+fn split_sources(source: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for part in source.split("; ") {
+        match out.last_mut() {
+            Some(last) if open => {
+                last.push_str("; ");
+                last.push_str(part);
+            }
+            _ => out.push(part.to_owned()),
+        }
+        let last = out.last().map(String::as_str).unwrap_or("");
+        open = last.matches('(').count() > last.matches(')').count();
+    }
+    out
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, String> {
@@ -58,14 +91,18 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, String> {
     for p in path {
         cur = &cur[*p];
     }
-    cur.as_str().ok_or_else(|| format!("field {path:?} missing"))
+    cur.as_str()
+        .ok_or_else(|| format!("field {path:?} missing"))
 }
 
 fn eq_hex(what: &str, got: &[u8], want: &str) -> Result<(), String> {
     if got == unhex(want).as_slice() {
         Ok(())
     } else {
-        Err(format!("{what}: got {}, want {want}", hex::encode_upper(got)))
+        Err(format!(
+            "{what}: got {}, want {want}",
+            hex::encode_upper(got)
+        ))
     }
 }
 
@@ -126,17 +163,33 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             let ik = bdk(v)?
                 .initial_key(&unhex(s(v, &["initial_key_id"])?))
                 .map_err(e)?;
-            eq_hex("initial key", ik.expose(), s(v, &["expected", "initial_key"])?)
+            eq_hex(
+                "initial key",
+                ik.expose(),
+                s(v, &["expected", "initial_key"])?,
+            )
         }
         "derivation_key" => {
             let ksn = ksn(v)?;
             let b = bdk(v)?;
             let dk = b.derivation_key_any_counter(&ksn).map_err(e)?;
-            eq_hex("derivation key", dk.expose(), s(v, &["expected", "derivation_key"])?)?;
+            eq_hex(
+                "derivation key",
+                dk.expose(),
+                s(v, &["expected", "derivation_key"])?,
+            )?;
             // The strict entry point agrees, or refuses a counter no device uses.
             match b.derivation_key(&ksn) {
-                Ok(k) => eq_hex("strict derivation key", k.expose(), s(v, &["expected", "derivation_key"])?),
-                Err(keyfort::dukpt::DukptError::TooManyOneBits) if ksn.counter().count_ones() > 16 => Ok(()),
+                Ok(k) => eq_hex(
+                    "strict derivation key",
+                    k.expose(),
+                    s(v, &["expected", "derivation_key"])?,
+                ),
+                Err(keyfort::dukpt::DukptError::TooManyOneBits)
+                    if ksn.counter().count_ones() > 16 =>
+                {
+                    Ok(())
+                }
                 Err(x) => Err(format!("strict derivation refused: {x}")),
             }
         }
@@ -148,32 +201,60 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             if format!("0x{:04X}", u.indicator()) != s(v, &["key_usage_indicator"])? {
                 return Err("usage indicator differs".into());
             }
-            if format!("0x{:04X}", kt.algorithm_indicator()) != s(v, &["working_key_algorithm_indicator"])? {
+            if format!("0x{:04X}", kt.algorithm_indicator())
+                != s(v, &["working_key_algorithm_indicator"])?
+            {
                 return Err("algorithm indicator differs".into());
             }
             if ksn.counter().count_ones() > 16 {
                 // The X9 supplement lists keys for counters no device uses: the strict
                 // API refuses them, the explicit any-counter path derives them.
-                if b.working_key(&ksn, u, kt) .err() != Some(keyfort::dukpt::DukptError::TooManyOneBits) {
+                if b.working_key(&ksn, u, kt).err()
+                    != Some(keyfort::dukpt::DukptError::TooManyOneBits)
+                {
                     return Err("strict API accepted a counter with more than 16 one-bits".into());
                 }
                 let dk = b.derivation_key_any_counter(&ksn).map_err(e)?;
-                eq_hex("derivation key", dk.expose(), s(v, &["intermediate", "derivation_key"])?)?;
+                eq_hex(
+                    "derivation key",
+                    dk.expose(),
+                    s(v, &["intermediate", "derivation_key"])?,
+                )?;
                 let wk = dk.working_key(u, kt).map_err(e)?;
-                return eq_hex("working key", wk.expose(), s(v, &["expected", "working_key"])?);
+                return eq_hex(
+                    "working key",
+                    wk.expose(),
+                    s(v, &["expected", "working_key"])?,
+                );
             }
             let wk = b.working_key(&ksn, u, kt).map_err(e)?;
-            eq_hex("working key", wk.expose(), s(v, &["expected", "working_key"])?)?;
+            eq_hex(
+                "working key",
+                wk.expose(),
+                s(v, &["expected", "working_key"])?,
+            )?;
             let dk = b.derivation_key(&ksn).map_err(e)?;
-            eq_hex("derivation key", dk.expose(), s(v, &["intermediate", "derivation_key"])?)?;
+            eq_hex(
+                "derivation key",
+                dk.expose(),
+                s(v, &["intermediate", "derivation_key"])?,
+            )?;
             if let Ok(p) = s(v, &["published_intermediate", "derivation_key"]) {
                 eq_hex("published derivation key", dk.expose(), p)?;
             }
             let ik = b.initial_key(&ksn.initial_key_id()).map_err(e)?;
-            eq_hex("initial key", ik.expose(), s(v, &["intermediate", "initial_key"])?)?;
+            eq_hex(
+                "initial key",
+                ik.expose(),
+                s(v, &["intermediate", "initial_key"])?,
+            )?;
             // From the initial key, as a host holding only the IK would.
             let wk2 = ik.working_key(ksn.counter(), u, kt).map_err(e)?;
-            eq_hex("working key from IK", wk2.expose(), s(v, &["expected", "working_key"])?)
+            eq_hex(
+                "working key from IK",
+                wk2.expose(),
+                s(v, &["expected", "working_key"])?,
+            )
         }
         "update_key" => {
             let ksn = ksn(v)?;
@@ -182,31 +263,54 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             }
             let kt = key_type(s(v, &["working_key_type"])?)?;
             let uk = bdk(v)?.update_key(&ksn.initial_key_id(), kt).map_err(e)?;
-            eq_hex("update key", uk.expose(), s(v, &["expected", "update_key"])?)
+            eq_hex(
+                "update key",
+                uk.expose(),
+                s(v, &["expected", "update_key"])?,
+            )
         }
         "derivation_data" => {
             let kind = bdk_type(s(v, &["bdk_type"])?)?;
-            let ikid: [u8; 8] = unhex(s(v, &["initial_key_id"])?).try_into().map_err(|_| "ikid length")?;
+            let ikid: [u8; 8] = unhex(s(v, &["initial_key_id"])?)
+                .try_into()
+                .map_err(|_| "ikid length")?;
             let block = v["key_block_counter"].as_u64().ok_or("no block counter")?;
-            let d = initial_key_derivation_data(kind, &ikid, u8::try_from(block).map_err(|_| "block")?);
-            eq_hex("derivation data", &d, s(v, &["expected", "derivation_data"])?)
+            let d =
+                initial_key_derivation_data(kind, &ikid, u8::try_from(block).map_err(|_| "block")?);
+            eq_hex(
+                "derivation data",
+                &d,
+                s(v, &["expected", "derivation_data"])?,
+            )
         }
         "device_register_snapshot" => {
-            let ik = AesInitialKey::new(&unhex(s(v, &["initial_key"])?), &unhex(s(v, &["initial_key_id"])?)).map_err(e)?;
+            let ik = AesInitialKey::new(
+                &unhex(s(v, &["initial_key"])?),
+                &unhex(s(v, &["initial_key_id"])?),
+            )
+            .map_err(e)?;
             // The IK in the vector is the one the BDK gives.
             let from_bdk = bdk(v)?.initial_key(ik.initial_key_id()).map_err(e)?;
             eq_hex("initial key", from_bdk.expose(), s(v, &["initial_key"])?)?;
             let t = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
-            let regs = v["expected"]["intermediate_derivation_key_registers"].as_array().ok_or("no registers")?;
+            let regs = v["expected"]["intermediate_derivation_key_registers"]
+                .as_array()
+                .ok_or("no registers")?;
             for (i, r) in regs.iter().enumerate() {
                 let got = t.register(i).ok_or(format!("register {i} empty"))?;
-                eq_hex(&format!("register {i}"), got, r.as_str().ok_or("register hex")?)?;
+                eq_hex(
+                    &format!("register {i}"),
+                    got,
+                    r.as_str().ok_or("register hex")?,
+                )?;
             }
             Ok(())
         }
         "device_sequence" => {
             let b = bdk(v)?;
-            let ik = b.initial_key(&unhex(s(v, &["initial_key_id"])?)).map_err(e)?;
+            let ik = b
+                .initial_key(&unhex(s(v, &["initial_key_id"])?))
+                .map_err(e)?;
             let mut t = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
             let u = usage(s(v, &["key_usage"])?)?;
             let kt = key_type(s(v, &["working_key_type"])?)?;
@@ -215,10 +319,17 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             for (c, k) in counters.iter().zip(keys) {
                 let tx = t.next_transaction(&mut NoPersist).map_err(e)?;
                 if u64::from(tx.ksn().counter()) != c.as_u64().ok_or("counter")? {
-                    return Err(format!("terminal used counter {}, want {c}", tx.ksn().counter()));
+                    return Err(format!(
+                        "terminal used counter {}, want {c}",
+                        tx.ksn().counter()
+                    ));
                 }
                 let wk = tx.working_key(u, kt).map_err(e)?;
-                eq_hex(&format!("working key at {c}"), wk.expose(), k.as_str().ok_or("key hex")?)?;
+                eq_hex(
+                    &format!("working key at {c}"),
+                    wk.expose(),
+                    k.as_str().ok_or("key hex")?,
+                )?;
             }
             Ok(())
         }
@@ -231,7 +342,10 @@ fn aes_vector(v: &Value) -> Result<(), String> {
 fn zero_pad(data: &[u8], block: usize, padding: Option<&str>) -> Result<Vec<u8>, String> {
     let mut d = data.to_vec();
     let target = match padding.and_then(|p| p.strip_prefix("zero-pad to ")) {
-        Some(rest) => rest.trim_end_matches(" bytes").parse::<usize>().map_err(|_| "padding")?,
+        Some(rest) => rest
+            .trim_end_matches(" bytes")
+            .parse::<usize>()
+            .map_err(|_| "padding")?,
         None => d.len().div_ceil(block) * block,
     };
     d.resize(target, 0);
@@ -244,7 +358,11 @@ fn aes_operation(v: &Value) -> Result<(), String> {
     let b = bdk(v)?;
     let ksn = ksn(v)?;
     let wk = b
-        .working_key(&ksn, usage(s(v, &["key_usage"])?)?, key_type(s(v, &["working_key_type"])?)?)
+        .working_key(
+            &ksn,
+            usage(s(v, &["key_usage"])?)?,
+            key_type(s(v, &["working_key_type"])?)?,
+        )
         .map_err(e)?;
     let k = wk.expose();
     match s(v, &["operation"])? {
@@ -254,7 +372,11 @@ fn aes_operation(v: &Value) -> Result<(), String> {
             let field = unhex(s(v, &["inputs", "plain_pin_field"])?);
             let fill: [u8; 8] = field[8..].try_into().map_err(|_| "fill")?;
             let blk = pin::format4_encrypt_with_fill(k, pin, pan, &fill).map_err(o)?;
-            eq_hex("encrypted PIN block", &blk, s(v, &["expected", "encrypted_pin_block"])?)?;
+            eq_hex(
+                "encrypted PIN block",
+                &blk,
+                s(v, &["expected", "encrypted_pin_block"])?,
+            )?;
             let back = pin::format4_decrypt(k, &blk, pan).map_err(o)?;
             if back.expose() != pin {
                 return Err("PIN block does not decrypt to the PIN".into());
@@ -274,8 +396,14 @@ fn aes_operation(v: &Value) -> Result<(), String> {
             mac::verify_aes_cmac(k, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
         }
         "aes_cbc_encrypt" => {
-            let plain = zero_pad(s(v, &["inputs", "data_ascii"])?.as_bytes(), 16, v["inputs"]["padding"].as_str())?;
-            let iv: [u8; 16] = unhex(s(v, &["inputs", "iv"])?).try_into().map_err(|_| "iv")?;
+            let plain = zero_pad(
+                s(v, &["inputs", "data_ascii"])?.as_bytes(),
+                16,
+                v["inputs"]["padding"].as_str(),
+            )?;
+            let iv: [u8; 16] = unhex(s(v, &["inputs", "iv"])?)
+                .try_into()
+                .map_err(|_| "iv")?;
             let mut buf = plain.clone();
             data::aes_cbc_encrypt(k, &iv, &mut buf).map_err(o)?;
             eq_hex("ciphertext", &buf, s(v, &["expected", "output"])?)?;
@@ -294,7 +422,11 @@ fn aes_dukpt_vectors() {
     let doc = load_json("dukpt/aes_dukpt_vectors.json");
     let vs = doc["vectors"].as_array().expect("vectors array");
     let want = doc["counts"]["vectors"].as_u64().expect("count");
-    assert_eq!(vs.len() as u64, want, "vector count differs from the file's own count");
+    assert_eq!(
+        vs.len() as u64,
+        want,
+        "vector count differs from the file's own count"
+    );
     let mut r = Report::default();
     for v in vs {
         r.record("aes_dukpt_vectors.json", v, aes_vector(v));
@@ -327,7 +459,11 @@ fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), Str
         };
     }
     let ck = bdk.current_key(ksn).map_err(e)?;
-    eq_hex("current key", ck.expose(), s(v, &["intermediate", "current_key"])?)?;
+    eq_hex(
+        "current key",
+        ck.expose(),
+        s(v, &["intermediate", "current_key"])?,
+    )?;
     for (field, var) in [
         ("pin_key", TdesVariant::Pin),
         ("mac_request_key", TdesVariant::MacRequest),
@@ -335,11 +471,19 @@ fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), Str
         ("data_request_key_2009", TdesVariant::DataRequest),
         ("data_response_key_2009", TdesVariant::DataResponse),
     ] {
-        eq_hex(field, ck.variant(var).expose(), s(v, &["intermediate", field])?)?;
+        eq_hex(
+            field,
+            ck.variant(var).expose(),
+            s(v, &["intermediate", field])?,
+        )?;
     }
     // Host from the IPEK alone agrees.
     let ck2 = ipek.current_key(ksn.counter()).map_err(e)?;
-    eq_hex("current key from IPEK", ck2.expose(), s(v, &["intermediate", "current_key"])?)
+    eq_hex(
+        "current key from IPEK",
+        ck2.expose(),
+        s(v, &["intermediate", "current_key"])?,
+    )
 }
 
 fn tdes_vector(v: &Value) -> Result<(), String> {
@@ -355,30 +499,50 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
     }
     tdes_intermediates(v, &bdk, &ksn)?;
     match s(v, &["category"])? {
-        "ipek" => eq_hex("IPEK", bdk.ipek(&ksn).expose(), s(v, &["expected", "ipek"])?),
+        "ipek" => eq_hex(
+            "IPEK",
+            bdk.ipek(&ksn).expose(),
+            s(v, &["expected", "ipek"])?,
+        ),
         "transaction_key" => eq_hex(
             "current key",
             bdk.current_key(&ksn).map_err(e)?.expose(),
             s(v, &["expected", "current_key"])?,
         ),
         "variant_key" => {
-            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            let k = bdk
+                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
+                .map_err(e)?;
             eq_hex("variant key", k.expose(), s(v, &["expected", "key"])?)
         }
         "pin_block" => {
             let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
             let p = s(v, &["inputs", "pin"])?.as_bytes();
             let pan = s(v, &["inputs", "pan"])?.as_bytes();
-            eq_hex("clear PIN block", &pin::format0_block(p, pan).map_err(o)?, s(v, &["inputs", "clear_pin_block"])?)?;
+            eq_hex(
+                "clear PIN block",
+                &pin::format0_block(p, pan).map_err(o)?,
+                s(v, &["inputs", "clear_pin_block"])?,
+            )?;
             let blk = pin::format0_encrypt(k.expose(), p, pan).map_err(o)?;
-            eq_hex("encrypted PIN block", &blk, s(v, &["expected", "encrypted_pin_block"])?)?;
-            if pin::format0_decrypt(k.expose(), &blk, pan).map_err(o)?.expose() != p {
+            eq_hex(
+                "encrypted PIN block",
+                &blk,
+                s(v, &["expected", "encrypted_pin_block"])?,
+            )?;
+            if pin::format0_decrypt(k.expose(), &blk, pan)
+                .map_err(o)?
+                .expose()
+                != p
+            {
                 return Err("PIN block does not decrypt to the PIN".into());
             }
             Ok(())
         }
         "mac" => {
-            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            let k = bdk
+                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
+                .map_err(e)?;
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
             let want = unhex(s(v, &["expected", "mac"])?);
             let op = s(v, &["operation"])?;
@@ -409,12 +573,20 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             Ok(())
         }
         "data_encrypt" => {
-            let k = bdk.key(&ksn, tdes_variant(s(v, &["variant"])?)?).map_err(e)?;
+            let k = bdk
+                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
+                .map_err(e)?;
             let plain = match v["inputs"]["plaintext_hex"].as_str() {
                 Some(h) => unhex(h),
-                None => zero_pad(s(v, &["inputs", "data_ascii"])?.as_bytes(), 8, v["inputs"]["padding"].as_str())?,
+                None => zero_pad(
+                    s(v, &["inputs", "data_ascii"])?.as_bytes(),
+                    8,
+                    v["inputs"]["padding"].as_str(),
+                )?,
             };
-            let iv: [u8; 8] = unhex(s(v, &["inputs", "iv"])?).try_into().map_err(|_| "iv")?;
+            let iv: [u8; 8] = unhex(s(v, &["inputs", "iv"])?)
+                .try_into()
+                .map_err(|_| "iv")?;
             let mut buf = plain.clone();
             data::tdes_cbc_encrypt(k.expose(), &iv, &mut buf).map_err(o)?;
             eq_hex("ciphertext", &buf, s(v, &["expected", "ciphertext"])?)?;
@@ -432,7 +604,10 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
 fn tdes_dukpt_vectors() {
     let doc = load_json("dukpt/tdes_dukpt_vectors.json");
     let vs = doc["vectors"].as_array().expect("vectors array");
-    assert_eq!(vs.len() as u64, doc["counts"]["vectors"].as_u64().expect("count"));
+    assert_eq!(
+        vs.len() as u64,
+        doc["counts"]["vectors"].as_u64().expect("count")
+    );
     let mut r = Report::default();
     for v in vs {
         r.record("tdes_dukpt_vectors.json", v, tdes_vector(v));
@@ -452,7 +627,8 @@ fn device_vector(v: &Value) -> Result<(), String> {
             let next = unhex(s(v, &["expected", "next_ksn"])?);
             if scheme == "tdes" {
                 let bdk = TdesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
-                let iksn = TdesKsn::from_bytes(&unhex(s(v, &["inputs", "initial_ksn"])?)).map_err(e)?;
+                let iksn =
+                    TdesKsn::from_bytes(&unhex(s(v, &["inputs", "initial_ksn"])?)).map_err(e)?;
                 let ipek = bdk.ipek(&iksn);
                 eq_hex("IPEK", ipek.expose(), s(v, &["inputs", "ipek"])?)?;
                 let t = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
@@ -469,8 +645,14 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 }
             } else {
                 let b = AesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
-                let ik = b.initial_key(&unhex(s(v, &["inputs", "initial_key_id"])?)).map_err(e)?;
-                eq_hex("initial key", ik.expose(), s(v, &["inputs", "initial_key"])?)?;
+                let ik = b
+                    .initial_key(&unhex(s(v, &["inputs", "initial_key_id"])?))
+                    .map_err(e)?;
+                eq_hex(
+                    "initial key",
+                    ik.expose(),
+                    s(v, &["inputs", "initial_key"])?,
+                )?;
                 let t = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
                 for (i, r) in regs.iter().enumerate() {
                     match (t.register(i), r.as_str()) {
@@ -491,20 +673,26 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 .as_array()
                 .ok_or("counters")?
                 .iter()
-                .map(|c| u32::from_str_radix(c.as_str().unwrap_or(""), 16).map_err(|_| "counter hex".to_string()))
+                .map(|c| {
+                    u32::from_str_radix(c.as_str().unwrap_or(""), 16)
+                        .map_err(|_| "counter hex".to_string())
+                })
                 .collect::<Result<_, _>>()?;
             let after = s(v, &["after_last"])?;
             let mut seen = Vec::new();
             let next_after: Option<u32>;
             if scheme == "tdes" {
                 let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).map_err(e)?;
-                let ipek = bdk.ipek(&TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).map_err(e)?);
-                let mut t = TdesTerminal::load_at_counter(&ipek, cs[0], &mut NoPersist).map_err(e)?;
+                let ipek =
+                    bdk.ipek(&TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).map_err(e)?);
+                let mut t =
+                    TdesTerminal::load_at_counter(&ipek, cs[0], &mut NoPersist).map_err(e)?;
                 for _ in &cs {
                     let tx = t.next_transaction(&mut NoPersist).map_err(e)?;
                     // Each key agrees with the host.
                     let host = bdk.current_key(tx.ksn()).map_err(e)?;
-                    if tx.key(TdesVariant::Pin).expose() != host.variant(TdesVariant::Pin).expose() {
+                    if tx.key(TdesVariant::Pin).expose() != host.variant(TdesVariant::Pin).expose()
+                    {
                         return Err("terminal and host keys differ".into());
                     }
                     seen.push(tx.ksn().counter());
@@ -516,15 +704,23 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 let mut t = AesTerminal::load_at_counter(&ik, cs[0], &mut NoPersist).map_err(e)?;
                 for _ in &cs {
                     let tx = t.next_transaction(&mut NoPersist).map_err(e)?;
-                    let host = b.working_key(tx.ksn(), KeyUsage::PinEncryption, WorkingKeyType::Aes128).map_err(e)?;
-                    if tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128).map_err(e)?.expose() != host.expose() {
+                    let host = b
+                        .working_key(tx.ksn(), KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+                        .map_err(e)?;
+                    if tx
+                        .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+                        .map_err(e)?
+                        .expose()
+                        != host.expose()
+                    {
                         return Err("terminal and host keys differ".into());
                     }
                     seen.push(tx.ksn().counter());
                 }
                 next_after = t.next_counter();
                 if after == "exhausted"
-                    && t.next_transaction(&mut NoPersist).err() != Some(keyfort::dukpt::DukptError::Exhausted)
+                    && t.next_transaction(&mut NoPersist).err()
+                        != Some(keyfort::dukpt::DukptError::Exhausted)
                 {
                     return Err("terminal not exhausted".into());
                 }
@@ -546,11 +742,17 @@ fn device_vector(v: &Value) -> Result<(), String> {
 fn device_side_vectors() {
     let doc = load_json("dukpt/device_side_derived_vectors.json");
     let vs = doc["vectors"].as_array().expect("vectors array");
-    assert_eq!(vs.len() as u64, doc["counts"]["vectors"].as_u64().expect("count"));
+    assert_eq!(
+        vs.len() as u64,
+        doc["counts"]["vectors"].as_u64().expect("count")
+    );
     let mut r = Report::default();
     for (i, v) in vs.iter().enumerate() {
         let mut v = v.clone();
-        v["id"] = Value::String(format!("device-{i:02}-{}", v["scheme"].as_str().unwrap_or("?")));
+        v["id"] = Value::String(format!(
+            "device-{i:02}-{}",
+            v["scheme"].as_str().unwrap_or("?")
+        ));
         let res = device_vector(&v);
         r.record("device_side_derived_vectors.json", &v, res);
     }

@@ -17,8 +17,9 @@ pub enum Dukpt {
     Tdes(TdesCmd),
 }
 
-/// AES DUKPT commands.
+/// AES DUKPT commands (named as the CLI spells them).
 #[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)]
 pub enum AesCmd {
     /// Initial key from a BDK (16/24/32 bytes) and an 8-byte initial key ID.
     InitialKey {

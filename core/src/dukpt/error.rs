@@ -51,3 +51,5 @@ impl core::fmt::Display for DukptError {
         })
     }
 }
+
+impl core::error::Error for DukptError {}

@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 /// TDES-CBC encrypts `buf` in place under a 16- or 24-byte key.
 pub fn tdes_cbc_encrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() % 8 != 0 {
+    if buf.len() & 7 != 0 {
         return Err(OpsError::BadDataLength);
     }
     let mut chain = *iv;
@@ -25,7 +25,7 @@ pub fn tdes_cbc_encrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), 
 /// TDES-CBC decrypts `buf` in place under a 16- or 24-byte key.
 pub fn tdes_cbc_decrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() % 8 != 0 {
+    if buf.len() & 7 != 0 {
         return Err(OpsError::BadDataLength);
     }
     let mut prev = *iv;
@@ -46,7 +46,7 @@ pub fn tdes_cbc_decrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), 
 /// AES-CBC encrypts `buf` in place under a 16-, 24- or 32-byte key.
 pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() % 16 != 0 {
+    if buf.len() & 15 != 0 {
         return Err(OpsError::BadDataLength);
     }
     let mut chain = *iv;
@@ -63,7 +63,7 @@ pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), 
 /// AES-CBC decrypts `buf` in place under a 16-, 24- or 32-byte key.
 pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() % 16 != 0 {
+    if buf.len() & 15 != 0 {
         return Err(OpsError::BadDataLength);
     }
     let mut prev = *iv;

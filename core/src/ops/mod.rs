@@ -52,5 +52,7 @@ impl core::fmt::Display for OpsError {
     }
 }
 
+impl core::error::Error for OpsError {}
+
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

@@ -42,8 +42,8 @@ fn check_pan(pan: &[u8]) -> Result<(), OpsError> {
 
 /// Writes nibble `v` at nibble position `i` of `buf`.
 fn put_nibble(buf: &mut [u8], i: usize, v: u8) {
-    if let Some(b) = buf.get_mut(i / 2) {
-        if i % 2 == 0 {
+    if let Some(b) = buf.get_mut(i >> 1) {
+        if i & 1 == 0 {
             *b = (*b & 0x0F) | (v << 4);
         } else {
             *b = (*b & 0xF0) | (v & 0x0F);
@@ -52,8 +52,8 @@ fn put_nibble(buf: &mut [u8], i: usize, v: u8) {
 }
 
 fn nibble(buf: &[u8], i: usize) -> u8 {
-    let b = buf.get(i / 2).copied().unwrap_or(0);
-    if i % 2 == 0 {
+    let b = buf.get(i >> 1).copied().unwrap_or(0);
+    if i & 1 == 0 {
         b >> 4
     } else {
         b & 0x0F
@@ -210,6 +210,7 @@ pub fn format4_decrypt(key: &[u8], block: &[u8; 16], pan: &[u8]) -> Result<Pin, 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -222,16 +223,36 @@ mod tests {
 
     #[test]
     fn rejects_bad_inputs() {
-        assert_eq!(format0_block(b"123", b"4012345678909"), Err(OpsError::BadPin));
-        assert_eq!(format0_block(b"12a4", b"4012345678909"), Err(OpsError::BadPin));
+        assert_eq!(
+            format0_block(b"123", b"4012345678909"),
+            Err(OpsError::BadPin)
+        );
+        assert_eq!(
+            format0_block(b"12a4", b"4012345678909"),
+            Err(OpsError::BadPin)
+        );
         assert_eq!(format0_block(b"1234", b""), Err(OpsError::BadPan));
         let k = [0x11u8; 16];
         let blk = format0_encrypt(&k, b"1234", b"4012345678909").unwrap();
         // Wrong PAN: the parse fails (fill nibbles no longer F).
         assert!(format0_decrypt(&k, &blk, b"4999999999999").is_err());
-        assert_eq!(format0_decrypt(&k, &blk, b"4012345678909").unwrap().expose(), b"1234");
-        let b4 = format4_encrypt_with_fill(&k, b"987654321012", b"4111111111111111", &[7; 8]).unwrap();
-        assert_eq!(format4_decrypt(&k, &b4, b"4111111111111111").unwrap().expose(), b"987654321012");
-        assert_eq!(format4_decrypt(&k, &b4, b"4111111111111112").err(), Some(OpsError::BadPinBlock));
+        assert_eq!(
+            format0_decrypt(&k, &blk, b"4012345678909")
+                .unwrap()
+                .expose(),
+            b"1234"
+        );
+        let b4 =
+            format4_encrypt_with_fill(&k, b"987654321012", b"4111111111111111", &[7; 8]).unwrap();
+        assert_eq!(
+            format4_decrypt(&k, &b4, b"4111111111111111")
+                .unwrap()
+                .expose(),
+            b"987654321012"
+        );
+        assert_eq!(
+            format4_decrypt(&k, &b4, b"4111111111111112").err(),
+            Some(OpsError::BadPinBlock)
+        );
     }
 }

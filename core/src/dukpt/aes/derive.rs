@@ -35,7 +35,11 @@ pub(crate) fn initial_key_data(kind: BdkType, ikid: &[u8; 8]) -> [u8; 16] {
 
 /// Derivation data of the derivation key step to `counter`.
 pub(crate) fn derivation_step_data(kind: BdkType, ikid: &[u8; 8], counter: u32) -> [u8; 16] {
-    data(USAGE_KEY_DERIVATION, kind.as_working(), &tail(ikid, counter))
+    data(
+        USAGE_KEY_DERIVATION,
+        kind.as_working(),
+        &tail(ikid, counter),
+    )
 }
 
 /// Derivation data of a working key.

@@ -72,10 +72,7 @@ impl AesBdk {
     /// The derivation key of any counter, including ones no device uses (zero: the
     /// initial key itself; more than 16 one-bits). For the X9.24-3 supplement's values and
     /// the update key; use [`AesBdk::derivation_key`] for transactions.
-    pub fn derivation_key_any_counter(
-        &self,
-        ksn: &AesKsn,
-    ) -> Result<AesDerivationKey, DukptError> {
+    pub fn derivation_key_any_counter(&self, ksn: &AesKsn) -> Result<AesDerivationKey, DukptError> {
         self.initial_key(&ksn.initial_key_id())?
             .derivation_key_any_counter(ksn.counter())
     }
@@ -213,7 +210,11 @@ pub struct AesDerivationKey {
 
 impl AesDerivationKey {
     /// Takes a derivation key's bytes (terminal registers) for `ksn`.
-    pub(crate) fn from_register(key: &[u8], kind: BdkType, ksn: AesKsn) -> Result<Self, DukptError> {
+    pub(crate) fn from_register(
+        key: &[u8],
+        kind: BdkType,
+        ksn: AesKsn,
+    ) -> Result<Self, DukptError> {
         let bytes = key.get(..kind.key_len()).ok_or(DukptError::BadKeyLength)?;
         Ok(Self {
             schedule: expand(bytes)?,
@@ -299,6 +300,10 @@ impl AesWorkingKey {
 
 impl core::fmt::Debug for AesWorkingKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "AesWorkingKey({:?}, {:?}, ..)", self.key_type, self.usage)
+        write!(
+            f,
+            "AesWorkingKey({:?}, {:?}, ..)",
+            self.key_type, self.usage
+        )
     }
 }

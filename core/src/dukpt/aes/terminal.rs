@@ -126,7 +126,11 @@ impl AesTerminal {
                 if map & (1 << i) == 0 {
                     continue;
                 }
-                let above = if i + 1 >= 32 { 0 } else { counter >> (i + 1) << (i + 1) };
+                let above = if i + 1 >= 32 {
+                    0
+                } else {
+                    counter >> (i + 1) << (i + 1)
+                };
                 let dk = ik.derivation_key_any_counter(above | (1u32 << i))?;
                 t.reg_mut(i, kind.key_len()).copy_from_slice(dk.expose());
             }
@@ -169,7 +173,11 @@ impl AesTerminal {
         // Erased registers and the unused tail of every slot must be zero.
         let mut stray = 0u8;
         for i in 0..NREG {
-            let from = if map & (1 << i) != 0 { kind.key_len() } else { 0 };
+            let from = if map & (1 << i) != 0 {
+                kind.key_len()
+            } else {
+                0
+            };
             if let Some(slot) = t.slot(i) {
                 for b in slot.get(from..).unwrap_or(&[]) {
                     stray |= b;
@@ -305,7 +313,9 @@ impl AesTerminal {
         self.state.expose_mut()[20..24].copy_from_slice(&m.to_be_bytes());
     }
     fn slot(&self, i: usize) -> Option<&[u8]> {
-        self.state.expose().get(HDR + i * SLOT..HDR + (i + 1) * SLOT)
+        self.state
+            .expose()
+            .get(HDR + i * SLOT..HDR + (i + 1) * SLOT)
     }
     fn slot_mut(&mut self, i: usize) -> Option<&mut [u8]> {
         self.state

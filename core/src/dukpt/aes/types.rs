@@ -120,7 +120,7 @@ impl WorkingKeyType {
 
     /// Key length in bytes.
     pub const fn key_len(self) -> usize {
-        self.bits() as usize / 8
+        (self.bits() >> 3) as usize
     }
 
     /// Whether a BDK of type `bdk` may derive this key type (X9.24-3 6.2: a working key

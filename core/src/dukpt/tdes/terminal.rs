@@ -218,7 +218,8 @@ impl TdesTerminal {
         }
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
-        let cur: Secret<16> = Secret::from_slice(self.slot(ki)).ok_or(DukptError::StateInconsistent)?;
+        let cur: Secret<16> =
+            Secret::from_slice(self.slot(ki)).ok_or(DukptError::StateInconsistent)?;
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children && ki > 0 {
@@ -292,6 +293,10 @@ impl TdesTerminal {
 
 impl core::fmt::Debug for TdesTerminal {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "TdesTerminal(next counter {:?}, ..)", self.next_counter())
+        write!(
+            f,
+            "TdesTerminal(next counter {:?}, ..)",
+            self.next_counter()
+        )
     }
 }
