@@ -106,5 +106,7 @@ fn verdict(ok: subtle::Choice, len: usize) -> Result<usize, WrapError> {
     }
 }
 
+/// On-target self-tests and the inputs of the on-target trace-equality test (feature
+/// `_selftest`, test-only).
 #[cfg(feature = "_selftest")]
-pub(crate) mod selftest;
+pub mod selftest;
