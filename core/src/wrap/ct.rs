@@ -2,8 +2,10 @@
 //!
 //! Masks are formed with wrapping arithmetic (`0u8.wrapping_sub(bit)`), not with
 //! `subtle`'s `conditional_select`, whose `-(x as i8)` compiles to a conditional jump on
-//! the secret bit when overflow checks are on (test and debug builds); the valgrind
-//! constant-time test found that.
+//! the secret bit when overflow checks are on (test and debug builds). Verdicts are
+//! combined as plain integers and turned into a `Choice` once (a `Choice & Choice` runs
+//! `subtle`'s `debug_assert!` on the secret byte in debug builds: another branch). The
+//! valgrind constant-time test (`tests/ct/run.sh`) found both.
 use subtle::Choice;
 
 /// An all-ones mask if `c` is true, else zero.
@@ -20,12 +22,4 @@ pub(super) fn keep_or_zero(buf: &mut [u8], keep: Choice) {
     for b in buf.iter_mut() {
         *b &= mask;
     }
-}
-
-/// `a & b`, formed so that the compiler can see the result is 0 or 1: `subtle`'s own
-/// `Choice & Choice` leaves a `debug_assert!` on the secret byte in builds with debug
-/// assertions (a branch the valgrind test flags); with the `& 1` it folds away.
-#[inline]
-pub(super) fn and(a: Choice, b: Choice) -> Choice {
-    Choice::from(a.unwrap_u8() & b.unwrap_u8() & 1)
 }

@@ -143,7 +143,11 @@ pub(super) fn unwrap_ct(aes: &Aes, block: &mut [u8; 16], buf: &mut [u8], klen: u
     let mut ok = Choice::from(0);
     if let Some(r) = buf.get_mut(..klen) {
         w_inv(aes, block, r);
-        ok = block[..8].ct_eq(&ICV1);
+        // One word compare: the XOR with ICV1 must be zero.
+        let a = u64::from_ne_bytes([
+            block[0], block[1], block[2], block[3], block[4], block[5], block[6], block[7],
+        ]);
+        ok = (a ^ u64::from_ne_bytes(ICV1)).ct_eq(&0);
     }
     keep_or_zero(buf, ok);
     block.zeroize();
