@@ -5,7 +5,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::cast_possible_truncation
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::type_complexity
 )]
 use core::convert::Infallible;
 
