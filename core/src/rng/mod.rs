@@ -27,10 +27,10 @@ mod error;
 pub mod health;
 mod hmac_drbg;
 
-pub use csprng::Csprng;
+pub use csprng::{Csprng, DEFAULT_RESEED_INTERVAL};
 pub use error::{DrbgError, HealthTest, RngError};
 pub use health::{HealthTestedSource, HealthTests, MinEntropy};
-pub use hmac_drbg::HmacDrbg;
+pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;
