@@ -172,20 +172,32 @@ mod tests {
 
     #[test]
     fn tdes3_sp800_38b_d4() {
-        // SP 800-38B appendix D.4 (three-key TDEA) example 13.
+        // SP 800-38B appendix D.4 (three-key TDEA) examples 13-16.
         let t = Tdes::new(&h("8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5")).unwrap();
         let m = h(MSG);
-        // Only the empty-message example is checked here; longer lengths are covered by
-        // the differential test against the `cmac` crate below.
-        assert_eq!(cmac(&t, &[&m[..0]]).to_vec(), h("b7a688e122ffaf95"));
+        for (len, tag) in [
+            (0, "b7a688e122ffaf95"),
+            (8, "8e8f293136283797"),
+            (20, "743ddbe0ce2dc2ed"),
+            (32, "33e6b1092400eae5"),
+        ] {
+            assert_eq!(cmac(&t, &[&m[..len]]).to_vec(), h(tag), "len {len}");
+        }
     }
 
     #[test]
     fn tdes2_sp800_38b_d4() {
-        // SP 800-38B appendix D.4 (two-key TDEA) example 17.
+        // SP 800-38B appendix D.4 (two-key TDEA) examples 17-20.
         let t = Tdes::new(&h("4cf15134a2850dd58a3d10ba80570d38")).unwrap();
         let m = h(MSG);
-        assert_eq!(cmac(&t, &[&m[..0]]).to_vec(), h("bd2ebf9a3ba00361"));
+        for (len, tag) in [
+            (0, "bd2ebf9a3ba00361"),
+            (8, "4ff2ab813c53ce83"),
+            (20, "62dd1b471902bd4e"),
+            (32, "31b1e431dabc4eb8"),
+        ] {
+            assert_eq!(cmac(&t, &[&m[..len]]).to_vec(), h(tag), "len {len}");
+        }
     }
 }
 
