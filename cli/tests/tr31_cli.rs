@@ -149,3 +149,33 @@ fn failures_are_one_stderr_line_without_key_material() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
 }
+
+#[test]
+fn wrap_with_optional_blocks() {
+    let o = keyfort(&[
+        "tr31",
+        "wrap",
+        "--kbpk",
+        KBPK,
+        "--key",
+        KEY,
+        "--usage",
+        "B1",
+        "--algorithm",
+        "A",
+        "--mode",
+        "X",
+        "--exportability",
+        "N",
+        "--opt",
+        "KS=00604B120F9292800000",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let block = stdout(&o).trim().to_string();
+    let o = keyfort(&["tr31", "header", "--block", &block]);
+    let out = stdout(&o);
+    assert!(out.contains("  KS: 00604B120F9292800000"), "{out}");
+    assert!(out.contains("  PB: "), "{out}");
+    let o = keyfort(&["tr31", "unwrap", "--kbpk", KBPK, "--block", &block]);
+    assert!(stdout(&o).contains(&format!("key:            {KEY}")));
+}

@@ -45,6 +45,10 @@ pub struct WrapArgs {
     /// Key version number (two characters).
     #[arg(long, default_value = "00")]
     key_version: String,
+    /// An optional block, `ID=DATA` (e.g. `KS=00604B120F9292800000`); repeatable. A
+    /// padding block `PB` is added when needed.
+    #[arg(long = "opt", value_name = "ID=DATA")]
+    opt: Vec<String>,
 }
 
 /// Arguments of `tr31 unwrap`.
@@ -167,12 +171,20 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
                 key_version: two_chars("--key-version", &a.key_version)?,
                 exportability: one_char("--exportability", &a.exportability)?,
             };
+            let mut opt = Vec::new();
+            for o in &a.opt {
+                let (id, data) = o.split_once('=').ok_or("--opt: ID=DATA expected")?;
+                opt.push(tr31::OptBlock {
+                    id: two_chars("--opt ID", id)?,
+                    data: data.as_bytes(),
+                });
+            }
             let os = std::fs::File::open("/dev/urandom").map_err(|_| "cannot open /dev/urandom")?;
             let mut rng = Csprng::new(OsSource(os), MinEntropy::Bits8, b"keyfort tr31 wrap")
                 .map_err(|e| format!("random source: {e}"))?;
-            let len = tr31::wrapped_len(&spec, &[], key.len()).map_err(|e| e.to_string())?;
+            let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(|e| e.to_string())?;
             let mut out = vec![0u8; len];
-            let n = tr31::wrap(&kbpk, &spec, &[], &key, &mut rng, &mut out)
+            let n = tr31::wrap(&kbpk, &spec, &opt, &key, &mut rng, &mut out)
                 .map_err(|e| e.to_string())?;
             println!("{}", String::from_utf8_lossy(&out[..n]));
             Ok(())
