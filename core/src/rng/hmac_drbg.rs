@@ -204,6 +204,7 @@ impl rand_core::TryRng for HmacDrbg {
 impl rand_core::TryCryptoRng for HmacDrbg {}
 
 impl Drop for HmacDrbg {
+    #[inline(never)]
     fn drop(&mut self) {
         self.k.zeroize();
         self.v.zeroize();

@@ -120,6 +120,7 @@ impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
 }
 
 impl<C: BlockCipher<N>, const N: usize> Drop for Cmac<'_, C, N> {
+    #[inline(never)]
     fn drop(&mut self) {
         self.x.zeroize();
         self.buf.zeroize();

@@ -15,6 +15,29 @@
 //!   and the KBPK strength rule (see [`policy`]).
 //! - [`wrap`]: version D export with key-length obfuscation and random padding.
 //!
+//! ```
+//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::tr31;
+//!
+//! // ASC X9 TR-31:2018 A.7.4: AES-256 KBPK, AES-128 PIN encryption key, version D.
+//! let kbpk = [
+//!     0x88, 0xE1, 0xAB, 0x2A, 0x2E, 0x3D, 0xD3, 0x8C, 0x1F, 0xA0, 0x39, 0xA5, 0x36, 0x50,
+//!     0x0C, 0xC8, 0xA8, 0x7A, 0xB9, 0xD6, 0x2D, 0xC9, 0x2C, 0x01, 0x05, 0x8F, 0xA7, 0x9F,
+//!     0x44, 0x65, 0x7D, 0xE6,
+//! ];
+//! let block = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
+//! let imported = tr31::import(&kbpk, block)?;
+//! assert_eq!(imported.algorithm, Algorithm::Aes128);
+//! assert_eq!(imported.usage, Usage::ENCRYPT | Usage::EXPORT); // mode E, exportability E
+//! assert_eq!(imported.key.len(), 16);
+//!
+//! // One changed character anywhere and nothing comes out.
+//! let mut forged = *block;
+//! forged[11] = b'N';
+//! assert_eq!(tr31::unwrap(&kbpk, &forged).err(), Some(tr31::Tr31Error::Unauthentic));
+//! # Ok::<(), tr31::Tr31Error>(())
+//! ```
+//!
 //! Protected against: forged or altered blocks (header, optional blocks and key are all
 //! MACed), padding/format oracles (one error after decryption), blocks carrying weaker
 //! protection than the key needs, a non-exportable key becoming exportable. Not
