@@ -45,6 +45,9 @@
 //! decides whether a key version may be imported again).
 //!
 //! No heap: the header borrows the block; the key comes back in a `SecretBuf<CAP>`.
+//! Stack on `thumbv6m-none-eabi` (release): the largest frames are
+//! `version_b::decrypt` 1360 B, `version_d::decrypt_cbc` 1272 B and `kdf::derive_keys`
+//! 1088 B (`-Z emit-stack-sizes`); the deepest unwrap call chain sums to about 3 KiB.
 mod cmac;
 pub mod error;
 mod export;
