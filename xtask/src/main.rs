@@ -4,11 +4,13 @@
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
 //! - `./x demo`: the demo firmware on every QEMU board
+//! - `./x ct-trace`: only the on-target constant-time trace check (a step of `test`)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
 mod boards;
 mod checks;
+mod ct_trace;
 mod defmt_log;
 mod demo;
 mod fuzz;
@@ -35,7 +37,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test | demo | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test | demo | ct-trace | bench | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Some("setup") => context().map(|_| true),
         Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
         Some("demo") => context().map(|mut c| demo::run(&mut c)),
+        Some("ct-trace") => context().map(|mut c| steps::run(&mut c, steps::CT_TRACE_STEP)),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
     };

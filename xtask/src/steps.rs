@@ -2,7 +2,7 @@
 //!
 //! To add a step, write a `fn(&mut Ctx) -> Outcome` (in its own module if it is more than
 //! a few lines) and add ONE line to [`TEST_STEPS`].
-use crate::{boards::Board, checks, fuzz, ontarget, toolchain::Env};
+use crate::{boards::Board, checks, ct_trace, fuzz, ontarget, toolchain::Env};
 use std::{path::PathBuf, time::Instant};
 
 /// How a step ended.
@@ -89,10 +89,20 @@ pub const TEST_STEPS: &[Step] = &[
         run: ontarget::selftests,
     },
     Step {
+        name: "ct-trace (unwrap instruction traces, M0 + M4)",
+        run: ct_trace::step,
+    },
+    Step {
         name: "fuzz (10 s per target)",
         run: fuzz::run_all,
     },
 ];
+
+/// `./x ct-trace`: the constant-time trace step alone.
+pub const CT_TRACE_STEP: &[Step] = &[Step {
+    name: "ct-trace (unwrap instruction traces, M0 + M4)",
+    run: ct_trace::step,
+}];
 
 /// Runs `steps`, prints the summary, and returns true if none failed.
 pub fn run(ctx: &mut Ctx, steps: &[Step]) -> bool {
