@@ -194,8 +194,8 @@ pub(super) fn unwrap_ct(
         let m = core::hint::black_box(u64::from(mli));
         let hi = plen as u64; // 8n
         let lo = hi.saturating_sub(8); // 8(n-1)
-        let lo_lt_m = lo.wrapping_sub(m) >> 63;
-        let hi_lt_m = hi.wrapping_sub(m) >> 63;
+        let lo_lt_m = core::hint::black_box(lo.wrapping_sub(m) >> 63);
+        let hi_lt_m = core::hint::black_box(hi.wrapping_sub(m) >> 63);
         // MLI outside 8(n-1) < MLI <= 8n:
         bad |= (lo_lt_m ^ 1) | hi_lt_m;
         // Padding: in the last semiblock, byte `lo + j` must be zero when `lo + j >= MLI`.
