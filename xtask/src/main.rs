@@ -4,10 +4,14 @@
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
 //! - `./x demo`: the demo firmware on every QEMU board
+//! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
 //! - `./x ct-trace`: only the on-target constant-time trace check (a step of `test`)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
+mod bench;
+mod bench_host;
+mod bench_target;
 mod boards;
 mod checks;
 mod ct_trace;
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         Some("setup") => context().map(|_| true),
         Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
         Some("demo") => context().map(|mut c| demo::run(&mut c)),
+        Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("ct-trace") => context().map(|mut c| steps::run(&mut c, steps::CT_TRACE_STEP)),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),

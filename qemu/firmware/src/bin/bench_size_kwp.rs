@@ -1,0 +1,24 @@
+//! Size probe for `./x bench` (`xtask/src/bench_target.rs`): AES-KWP wrap and unwrap, KEK of any size.
+//! Inputs come through `black_box`, so nothing is folded away; the section sizes of this
+//! ELF minus those of `bench_size_base` are what the feature costs.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use keyfort_firmware::board;
+
+use keyfort::wrap::{kwp_unwrap, kwp_wrap, Kek};
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    let k = black_box([0x11u8; 32]);
+    let klen = black_box(32usize);
+    let mut w = [0u8; 40];
+    let mut out = [0u8; 32];
+    let ok = Kek::new(&k[..klen]).is_ok_and(|kek| {
+        kwp_wrap(&kek, black_box(&[0x22; 20]), &mut w).is_ok()
+            && kwp_unwrap(&kek, black_box(&w[..32]), &mut out).is_ok()
+    });
+    defmt::println!("size probe {=bool}", black_box(ok));
+    board::exit(0)
+}
