@@ -397,6 +397,12 @@ where
         &self.flash
     }
 
+    /// The flash, writable behind the store's back: for test doubles (planning a power
+    /// cut) and diagnostics. Writing through it voids every guarantee until re-open.
+    pub fn flash_mut(&mut self) -> &mut F {
+        &mut self.flash
+    }
+
     fn check_ok(&self) -> Result<(), Error> {
         if self.broken {
             Err(Error::NeedsReopen)
