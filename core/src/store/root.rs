@@ -95,11 +95,13 @@ where
                 Ok(RootState::Live { slot: i, salt, gen, origin })
             }
             Some((i, 2)) => Ok(RootState::Wiping { killed: i, next }),
-            Some((_, _)) => match killed_before {
-                // A replacement slot half-written after a kill: resume the wipe.
-                Some(k) => Ok(RootState::Wiping { killed: k, next }),
+            Some((i, _)) => match (i, killed_before) {
                 // The very first slot half-written: the format never completed.
-                None => Ok(RootState::Unformatted),
+                (0, _) => Ok(RootState::Unformatted),
+                // A replacement slot half-written right after a kill: resume the wipe.
+                (i, Some(k)) if k + 1 == i => Ok(RootState::Wiping { killed: k, next }),
+                // Written after a live slot: never done by the store.
+                _ => Err(Error::Corrupt),
             },
         }
     }
