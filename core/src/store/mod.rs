@@ -131,7 +131,7 @@ mod error;
 pub mod format;
 pub mod inventory;
 mod journal;
-#[cfg(any(test, feature = "_mock-flash"))]
+#[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
 pub mod mock_flash;
 mod policy;
 mod root;
