@@ -7,6 +7,11 @@
 //! half-programmed and an interrupted erase leaves a mix of erased, untouched and
 //! half-erased bytes. After a cut every operation fails until [`MockFlash::power_on`].
 //! It counts bytes programmed and sectors erased. No heap: a fixed `[u8; SIZE]`.
+// Divisions and remainders act on public addresses and sizes of the test double.
+#![allow(
+    clippy::integer_division_remainder_used,
+    clippy::cast_possible_truncation
+)]
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -229,6 +234,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -236,7 +242,10 @@ mod tests {
     fn nor_rules_and_cuts() {
         let mut f = MockFlash::<256, 64>::new();
         f.write(0, &[0x0F, 0xF0, 0xFF, 0x00]).unwrap();
-        assert_eq!(f.write(0, &[0xFF, 0xFF, 0xFF, 0xFF]), Err(MockFlashError::NotErased));
+        assert_eq!(
+            f.write(0, &[0xFF, 0xFF, 0xFF, 0xFF]),
+            Err(MockFlashError::NotErased)
+        );
         assert_eq!(f.write(2, &[0; 4]), Err(MockFlashError::NotAligned));
         f.cut_after(2);
         assert_eq!(f.write(4, &[0, 0, 0, 0]), Err(MockFlashError::PowerCut));

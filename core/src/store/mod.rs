@@ -125,6 +125,10 @@
 //! injection; a compromised device secret. Metadata (ids, labels, policies, counts) is
 //! authenticated but not encrypted.
 
+// Divisions and remainders in the store act only on public quantities (flash geometry,
+// offsets, lengths, sequence numbers), never on key material.
+#![allow(clippy::integer_division_remainder_used)]
+
 pub mod audit;
 pub mod backup;
 mod error;
@@ -177,7 +181,10 @@ impl KeyHandle {
     }
     /// Version `version` of key `id`.
     pub const fn version(id: u16, version: u16) -> Self {
-        Self { id, version: Some(version) }
+        Self {
+            id,
+            version: Some(version),
+        }
     }
 }
 
@@ -255,7 +262,7 @@ where
             rng,
             counter,
             keys: None,
-            sector_size: sector as u32,
+            sector_size: u32f(sector),
             sectors: u32::try_from(sectors).map_err(|_| Error::Geometry)?,
             salt_slot: 0,
             cur: 0,
@@ -297,7 +304,12 @@ where
                 s.finish_wipe(killed, next)?;
                 Ok(s)
             }
-            root::RootState::Live { slot, mut salt, gen, origin } => {
+            root::RootState::Live {
+                slot,
+                mut salt,
+                gen,
+                origin,
+            } => {
                 s.keys = Some(seal::SealKeys::derive(&s.dev, &salt, &mut s.rng));
                 salt.zeroize();
                 s.salt_slot = slot;
@@ -323,7 +335,7 @@ where
                 hdrs.push((i, h, t)).map_err(|_| Error::Geometry)?;
             }
         }
-        hdrs.sort_unstable_by(|a, b| b.1.seq.cmp(&a.1.seq));
+        hdrs.sort_unstable_by_key(|h| core::cmp::Reverse(h.1.seq));
         let mut found = false;
         for (i, h, t) in hdrs.iter() {
             self.index.clear();
@@ -475,7 +487,7 @@ where
         h.kver = kver;
         h.usage = usage.bits();
         h.state = STATE_ACTIVE;
-        h.label_len = label.len() as u8;
+        h.label_len = u8::try_from(label.len()).map_err(|_| Error::BadLength)?;
         if let Some(d) = h.label.get_mut(..label.len()) {
             d.copy_from_slice(label);
         }
@@ -500,7 +512,16 @@ where
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
         self.rng.fill_bytes(k.expose_mut());
-        self.store_new(id, 1, label, algorithm, usage, k.expose(), use_limit, AuditCode::Generated)
+        self.store_new(
+            id,
+            1,
+            label,
+            algorithm,
+            usage,
+            k.expose(),
+            use_limit,
+            AuditCode::Generated,
+        )
     }
 
     /// Imports a plain key as key `id` (version 1). Also the entry point for TR-31
@@ -517,9 +538,19 @@ where
         if self.versions(id).next().is_some() {
             return Err(Error::AlreadyExists);
         }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, AuditCode::Imported)
+        self.store_new(
+            id,
+            1,
+            label,
+            algorithm,
+            usage,
+            key,
+            use_limit,
+            AuditCode::Imported,
+        )
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn import_event(
         &mut self,
         id: u16,
@@ -551,7 +582,11 @@ where
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(alg.key_len()).ok_or(Error::BadLength)?;
         self.rng.fill_bytes(k.expose_mut());
-        let limit = if newest.limit == 0 { None } else { Some(newest.limit) };
+        let limit = if newest.limit == 0 {
+            None
+        } else {
+            Some(newest.limit)
+        };
         let label = newest.label;
         let ll = usize::from(newest.label_len);
         self.store_new(
@@ -622,13 +657,12 @@ where
         }
         let base = self.base(self.cur);
         let limit = base + self.sector_size;
-        let mut off = base + SECTOR_HDR_LEN as u32;
+        let mut off = base + u32f(SECTOR_HDR_LEN);
         while off < self.write_pos {
             let Some(h) = self.verify_record(off, self.cur_seq, limit)? else {
                 break;
             };
-            if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v)
-            {
+            if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v) {
                 return Err(Error::DestroyVerify);
             }
             off += u32::from(h.len);
@@ -657,7 +691,9 @@ where
                 h.uses = h.uses.saturating_add(1);
                 h.event = AuditCode::UseCounted.code();
             })?;
-            *self.key_entry(e.hdr.slot, e.hdr.kver).ok_or(Error::LogicBug)?
+            *self
+                .key_entry(e.hdr.slot, e.hdr.kver)
+                .ok_or(Error::LogicBug)?
         } else {
             e
         };
@@ -667,7 +703,11 @@ where
     }
 
     /// Re-verifies the record of `e` on flash and decrypts the key into `k`.
-    pub(crate) fn read_key(&mut self, e: &Entry, k: &mut SecretBuf<MAX_KEY_LEN>) -> Result<(), Error> {
+    pub(crate) fn read_key(
+        &mut self,
+        e: &Entry,
+        k: &mut SecretBuf<MAX_KEY_LEN>,
+    ) -> Result<(), Error> {
         let limit = self.base(self.cur) + self.sector_size;
         let h = self
             .verify_record(e.offset, self.cur_seq, limit)?
