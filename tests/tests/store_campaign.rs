@@ -20,7 +20,7 @@ use keyfort::wrap::Kek;
 use std::collections::BTreeMap;
 use store_common::*;
 
-type Flash = MockFlash<{ 5 * 2048 }, 2048>;
+type Flash = MockFlash<{ 5 * 3072 }, 3072>;
 type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
 
 #[derive(Clone, Debug)]
@@ -87,6 +87,24 @@ fn script() -> Vec<Op> {
         Op::Destroy(1, Some(1)),
         Op::Put(101, pattern(7, 20)),
         Op::Import(5, Aes192, Usage::ENCRYPT, pattern(5, 24), None),
+        // Replacements that fill the sector: compactions because it is full.
+        Op::Put(100, pattern(11, 180)),
+        Op::Put(100, pattern(12, 170)),
+        Op::Put(100, pattern(13, 160)),
+        Op::Put(100, pattern(14, 150)),
+        Op::Put(100, pattern(15, 140)),
+        Op::Put(100, pattern(16, 130)),
+        Op::Put(100, pattern(17, 120)),
+        Op::Put(100, pattern(18, 110)),
+        Op::Use(KeyHandle::newest(3), Usage::MAC_VERIFY),
+        Op::Export(2),
+        Op::Put(101, pattern(8, 120)),
+        Op::Revoke(4, 2),
+        Op::Destroy(4, Some(2)),
+        Op::Put(102, pattern(9, 100)),
+        Op::Rotate(5),
+        Op::Use(KeyHandle::newest(5), Usage::ENCRYPT),
+        Op::Put(101, pattern(10, 16)),
         Op::Wipe,
         Op::Gen(6, Aes128, ed),
         Op::Import(7, Aes128, Usage::DECRYPT, pattern(7, 16), Some(2)),
@@ -371,10 +389,19 @@ fn check(s: &mut Store, before: &Model, after: &Model, t: &mut Tally, k: u64) {
 }
 
 #[test]
-fn power_cut_at_every_step() {
+fn power_cut_at_every_step_with_counter() {
+    campaign("with a monotonic counter", SharedCounter::default());
+}
+
+#[test]
+fn power_cut_at_every_step_without_counter() {
+    campaign("without a counter", SharedCounter::frozen());
+}
+
+fn campaign(name: &str, kind: SharedCounter) {
     let ops = script();
     // Reference run without cuts: models before/after each op, and the cut-point count.
-    let counter = SharedCounter::default();
+    let counter = kind.same_kind();
     let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(7), counter.clone()).unwrap();
     let start = s.flash().steps();
     let mut models = vec![Model::default()];
@@ -389,7 +416,7 @@ fn power_cut_at_every_step() {
     }
     let total = s.flash().steps() - start;
     let (bytes, erases) = (s.flash().bytes_written(), s.flash().sectors_erased());
-    println!("store campaign: {} ops, {total} cut points (programmed bytes + erases), reference run wrote {bytes} bytes and erased {erases} sectors", ops.len());
+    println!("store campaign ({name}): {} ops, {total} cut points (programmed bytes + erases), reference run wrote {bytes} bytes and erased {erases} sectors", ops.len());
 
     let mut t = Tally {
         cuts: 0,
@@ -400,7 +427,7 @@ fn power_cut_at_every_step() {
         matched_after: 0,
     };
     for k in 0..total {
-        let counter = SharedCounter::default();
+        let counter = kind.same_kind();
         let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(7), counter.clone()).unwrap();
         s.flash_mut()
             .set_mix_seed((k as u32).wrapping_mul(2_654_435_761) ^ 0x5555);
@@ -456,10 +483,10 @@ fn power_cut_at_every_step() {
         }
     }
     println!(
-        "store campaign: cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {})",
+        "store campaign ({name}): cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {})",
         t.cuts, t.lost, t.corrupted, t.open_failures, t.matched_before, t.matched_after
     );
-    println!("store campaign: programmed bytes + erases per op: {op_steps:?}");
+    println!("store campaign ({name}): programmed bytes + erases per op: {op_steps:?}");
     assert_eq!(t.cuts, total);
     assert_eq!(t.lost, 0, "committed keys lost");
     assert_eq!(t.corrupted, 0, "corrupted reads");

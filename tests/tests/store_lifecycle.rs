@@ -439,3 +439,34 @@ fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
     println!("store tamper wipe: {steps} cut points, wipe completed at next open after {resumed}, untouched {}", steps - resumed);
     assert!(resumed > steps - 20);
 }
+
+#[test]
+fn export_is_right_whenever_it_triggers_a_compaction() {
+    let mut s = store();
+    let h = s
+        .import(
+            1,
+            b"exp",
+            Algorithm::Aes128,
+            Usage::DECRYPT | Usage::EXPORT,
+            &[0x61; 16],
+            None,
+        )
+        .unwrap();
+    let kek = Kek::new(&[0x0E; 16]).unwrap();
+    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(8), NoCounter).unwrap();
+    for i in 0..40u8 {
+        let mut blob = [0u8; MAX_BACKUP_LEN];
+        let n = s
+            .export_backup(h, &kek, &mut blob)
+            .unwrap_or_else(|e| panic!("export {i}: {e:?}"));
+        let h2 = b.import_backup(&kek, &blob[..n]).unwrap();
+        assert_eq!(
+            b.with_key(h2, Usage::DECRYPT, |k| k.to_vec()).unwrap(),
+            [0x61; 16]
+        );
+        b.destroy(1, None).unwrap();
+        s.put_state(2, &vec![i; 16 + usize::from(i % 5) * 16])
+            .unwrap();
+    }
+}

@@ -65,6 +65,10 @@ where
         h.slot = e.hdr.slot;
         h.kver = e.hdr.kver;
         self.append(h, Body::None)?;
+        // The append may have compacted: look the record up again.
+        let e = *self
+            .key_entry(e.hdr.slot, e.hdr.kver)
+            .ok_or(Error::LogicBug)?;
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;
         let mut pt = SecretBuf::<{ META_LEN + MAX_KEY_LEN }>::new();
