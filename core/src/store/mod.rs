@@ -33,8 +33,8 @@
 //!
 //! ## Layout
 //!
-//! The flash is `n >= 3` erase sectors of equal size (`ERASE_SIZE`, at most 64 KiB,
-//! `WRITE_SIZE` and `READ_SIZE` dividing 16). Sector 0 is the **root**: a header
+//! The flash is `3 <= n <= 65` erase sectors of equal size (`ERASE_SIZE`, 192 bytes to
+//! 64 KiB, a multiple of 16; `WRITE_SIZE` and `READ_SIZE` dividing 16). Sector 0 is the **root**: a header
 //! (magic `KFRT`, format version, geometry, tag under the device-only root key) and an
 //! array of 80-byte **salt slots** (32-byte random salt, counter value, origin, tag, and a
 //! separately programmed *live* block). Sectors `1..n` are **data sectors**; exactly
@@ -46,7 +46,7 @@
 //! counter value, creation sequence, use count, use limit, body length, sequence, label),
 //! the AES-256-CTR encrypted body padded to 16 bytes, a 16-byte tag
 //! `HMAC-SHA256(mac, previous tag || sector sequence || header || ciphertext)` and a
-//! 16-byte commit block written last. See [`seal`](self) docs below for the keys.
+//! 16-byte commit block written last.
 //!
 //! ## Sealing
 //!
@@ -105,7 +105,9 @@
 //! (2) program its salt to zero (from now nothing on flash decrypts), (3) drop the RAM
 //! sealing keys and index, (4) erase every data sector, (5) increment the counter, (6)
 //! create a new salt slot and an empty store whose audit ring holds a `TamperWipe`
-//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Time bound:
+//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Fail-secure: a live
+//! block that reads as anything but the live pattern (an interrupted kill, or a bit
+//! flip there) is taken as a wipe in progress, and the wipe is completed. Time bound:
 //! `n - 1` sector erases plus about 300 programmed bytes (plus one root-sector erase when
 //! all salt slots are used: that last step is not resumable and leaves the flash
 //! unformatted).
@@ -252,7 +254,7 @@ where
             return Err(Error::Geometry);
         }
         let sectors = flash.capacity() / sector;
-        if sectors < 3 {
+        if !(3..=65).contains(&sectors) {
             return Err(Error::Geometry);
         }
         let hw = counter.read().map_err(|_| Error::Counter)?;
@@ -774,6 +776,14 @@ where
             .iter()
             .filter(|e| e.hdr.kind == Kind::Key as u8)
             .filter_map(|e| KeyInfo::from_header(&e.hdr))
+    }
+
+    /// The state records: `(slot, length)` of each.
+    pub fn states(&self) -> impl Iterator<Item = (u16, usize)> + '_ {
+        self.index
+            .iter()
+            .filter(|e| e.hdr.kind == Kind::State as u8)
+            .map(|e| (e.hdr.slot, usize::from(e.hdr.body_len)))
     }
 
     /// The audit ring, oldest event first.

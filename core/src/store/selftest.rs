@@ -1,5 +1,5 @@
-//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 1 KiB
-//! sectors in a RAM mock flash (about 3 KiB plus the store's ~2.5 KiB index), small
+//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 768-byte
+//! sectors in a RAM mock flash (2.25 KiB plus the store's ~2.5 KiB index), small
 //! enough for a Cortex-M0.
 use super::mock_flash::MockFlash;
 use super::{Error, KeyHandle, KeyStore};
@@ -23,7 +23,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-type Flash = MockFlash<{ 3 * 1024 }, 1024>;
+type Flash = MockFlash<{ 3 * 768 }, 768>;
 
 struct Dev;
 impl DeviceSecret for Dev {
