@@ -151,6 +151,7 @@ impl core::fmt::Debug for Des {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,8 @@
 //! prints its content (`Debug` is redacted, there is no `defmt::Format`), and each wipes
 //! itself on drop through `zeroize`, whose volatile writes and compiler fence keep the
 //! wipe from being optimised away.
+// Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
+#![deny(clippy::integer_division_remainder_used)]
 use core::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -215,6 +217,7 @@ impl<const N: usize> fmt::Debug for Masked<N> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
 

@@ -28,7 +28,7 @@ impl core::fmt::Display for WrapError {
             Self::KekLength => "KEK must be 16, 24 or 32 bytes",
             Self::InputLength => "input length not accepted by the key wrap algorithm",
             Self::OutputTooSmall => "output buffer too small",
-            Self::Integrity => "unwrap failed: wrapped key is not authentic",
+            Self::Integrity => "integrity check failed (not a key wrapped under this KEK)",
         })
     }
 }

@@ -73,6 +73,22 @@ pub fn kw_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usi
 /// [`WrapError::OutputTooSmall`] if `out` is shorter than [`kw_unwrapped_len`] (`out`
 /// is then untouched), [`WrapError::Integrity`].
 pub fn kw_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let (ok, len) = kw_unwrap_ct(kek, wrapped, out)?;
+    super::verdict(ok, len)
+}
+
+/// [`kw_unwrap`] without the final branch: returns the constant-time verdict and the key
+/// length (zero when the verdict is false) instead of turning the verdict into an error.
+///
+/// For callers that combine the verdict with other constant-time checks, and for the
+/// constant-time tests: everything this function executes is independent of the KEK, the
+/// wrapped data and the verdict. On a false verdict every byte of `out` is zero.
+/// Length errors are returned as with [`kw_unwrap`].
+pub fn kw_unwrap_ct(
+    kek: &Kek,
+    wrapped: &[u8],
+    out: &mut [u8],
+) -> Result<(Choice, usize), WrapError> {
     let klen = kw_unwrapped_len(wrapped.len())?;
     let (c0, rest) = wrapped.split_at(8);
     out.get_mut(..klen)
@@ -81,7 +97,8 @@ pub fn kw_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, Wra
     let mut block = [0u8; 16];
     block[..8].copy_from_slice(c0);
     let ok = unwrap_ct(kek.aes(), &mut block, out, klen);
-    super::verdict(ok, klen)
+    let len = klen & 0usize.wrapping_sub(usize::from(ok.unwrap_u8()));
+    Ok((ok, len))
 }
 
 /// Unwraps, in place, the `wrapped_len`-byte AES-KW input held in `buf[..wrapped_len]`;
@@ -126,7 +143,11 @@ pub(super) fn unwrap_ct(aes: &Aes, block: &mut [u8; 16], buf: &mut [u8], klen: u
     let mut ok = Choice::from(0);
     if let Some(r) = buf.get_mut(..klen) {
         w_inv(aes, block, r);
-        ok = block[..8].ct_eq(&ICV1);
+        // One word compare: the XOR with ICV1 must be zero.
+        let a = u64::from_ne_bytes([
+            block[0], block[1], block[2], block[3], block[4], block[5], block[6], block[7],
+        ]);
+        ok = (a ^ u64::from_ne_bytes(ICV1)).ct_eq(&0);
     }
     keep_or_zero(buf, ok);
     block.zeroize();

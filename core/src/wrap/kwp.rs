@@ -1,7 +1,7 @@
 //! AES-KWP (NIST SP 800-38F KWP-AE / KWP-AD, RFC 5649): wrap and unwrap of key data of
 //! any length from 1 byte, padded with zeros to whole semiblocks; the 32-bit message
 //! length indicator (MLI) travels inside the authenticated initial value.
-use subtle::{Choice, ConstantTimeEq, ConstantTimeGreater};
+use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::ct::{keep_or_zero, mask_u8};
@@ -11,6 +11,8 @@ use crate::block::Aes;
 
 /// The constant half of the alternative initial value (SP 800-38F ICV2, RFC 5649 section 3).
 const ICV2: [u8; 4] = [0xA6, 0x59, 0x59, 0xA6];
+/// [`ICV2`] as a big-endian word.
+const ICV2_WORD: u32 = u32::from_be_bytes(ICV2);
 
 /// The wrapped length of a `key_len`-byte key under KWP: `key_len` rounded up to a
 /// multiple of 8, plus 8.
@@ -81,6 +83,22 @@ pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<us
 /// Errors: [`WrapError::InputLength`] (checked first, from the public length),
 /// [`WrapError::OutputTooSmall`] (`out` untouched), [`WrapError::Integrity`].
 pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let (ok, len) = kwp_unwrap_ct(kek, wrapped, out)?;
+    super::verdict(ok, len)
+}
+
+/// [`kwp_unwrap`] without the final branch: returns the constant-time verdict and the key
+/// length (zero when the verdict is false) instead of turning the verdict into an error.
+///
+/// For callers that combine the verdict with other constant-time checks, and for the
+/// constant-time tests: everything this function executes is independent of the KEK, the
+/// wrapped data and the verdict. On a false verdict every byte of `out` is zero.
+/// Length errors are returned as with [`kwp_unwrap`].
+pub fn kwp_unwrap_ct(
+    kek: &Kek,
+    wrapped: &[u8],
+    out: &mut [u8],
+) -> Result<(Choice, usize), WrapError> {
     let plen = kwp_unwrap_buf_len(wrapped.len())?;
     let dst = out.get_mut(..plen).ok_or(WrapError::OutputTooSmall)?;
     let mut block = [0u8; 16];
@@ -91,8 +109,7 @@ pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, Wr
         block[..8].copy_from_slice(c0);
         dst.copy_from_slice(rest);
     }
-    let (ok, len) = unwrap_ct(kek.aes(), &mut block, out, plen);
-    super::verdict(ok, len)
+    Ok(unwrap_ct(kek.aes(), &mut block, out, plen))
 }
 
 /// Unwraps, in place, the `wrapped_len`-byte AES-KWP input held in `buf[..wrapped_len]`;
@@ -165,22 +182,31 @@ pub(super) fn unwrap_ct(
         } else {
             w_inv(aes, block, p);
         }
-        let prefix_ok = block[..4].ct_eq(&ICV2);
+        let prefix = u32::from_be_bytes([block[0], block[1], block[2], block[3]]);
         mli = u32::from_be_bytes([block[4], block[5], block[6], block[7]]);
-        let m = u64::from(mli);
+        // One accumulator of "bad" bits over all three checks, in plain arithmetic (no
+        // comparison operators, no per-check `Choice`): cheap on 32-bit cores, and a
+        // single constant-time test at the end.
+        let mut bad = u64::from(prefix ^ ICV2_WORD);
+        // `m` is opaque to the optimiser, so `(c - m) >> 63` stays a subtraction and a
+        // shift (the borrow of `c - m`: 1 iff c < m, exact as c, m < 2^33) and is not
+        // turned back into a comparison that a compiler may lower to a branch.
+        let m = core::hint::black_box(u64::from(mli));
         let hi = plen as u64; // 8n
         let lo = hi.saturating_sub(8); // 8(n-1)
-        let len_ok = m.ct_gt(&lo) & !m.ct_gt(&hi);
-        // Padding: in the last semiblock, byte at position `lo + j` must be zero when
-        // `lo + j >= MLI`. Every byte is visited; only the mask depends on MLI.
-        let mut pad_acc = 0u8;
+        let lo_lt_m = lo.wrapping_sub(m) >> 63;
+        let hi_lt_m = hi.wrapping_sub(m) >> 63;
+        // MLI outside 8(n-1) < MLI <= 8n:
+        bad |= (lo_lt_m ^ 1) | hi_lt_m;
+        // Padding: in the last semiblock, byte `lo + j` must be zero when `lo + j >= MLI`.
+        // Every byte is visited; only the mask depends on MLI.
         let last = p.len().saturating_sub(8);
         for (j, b) in (0u64..).zip(p[last..].iter()) {
-            let is_pad = !m.ct_gt(&(lo + j));
-            pad_acc |= *b & mask_u8(is_pad);
+            let is_key = (lo + j).wrapping_sub(m) >> 63; // 1 iff lo + j < MLI
+            bad |= u64::from(*b) & is_key.wrapping_sub(1);
         }
-        let pad_ok = pad_acc.ct_eq(&0);
-        ok = prefix_ok & len_ok & pad_ok;
+        ok = bad.ct_eq(&0);
+        bad.zeroize();
     }
     keep_or_zero(buf, ok);
     block.zeroize();

@@ -69,9 +69,29 @@
 //!   The error is the single [`WrapError::Integrity`]. Temporaries are zeroized; the key
 //!   schedule is wiped when the [`Kek`] is dropped.
 //!
+//! # How this is checked
+//!
+//! * `cargo test -p keyfort-tests --test wrap_vectors`: all 977 vectors of
+//!   `../shared/vectors/keywrap/` (Wycheproof v1 and legacy, RFC 3394/5649, Botan KWP),
+//!   reported per source and id, `acceptable` cases decided by the policy above.
+//! * `--test wrap_errors`: every error path; inputs failing exactly one check (built by an
+//!   independent textbook implementation) are rejected and the buffer is zeroed.
+//! * `--test wrap_differential`: proptest against RustCrypto `aes-kw` 0.3.
+//! * `tests/ct/run.sh` (or `--test wrap_ct`): the unwrap under Valgrind memcheck with the
+//!   KEK and the wrapped input marked undefined; any branch or memory index on them fails
+//!   the test; a naive early-exit compare is included and must be caught.
+//! * `cargo +nightly fuzz run unwrap` (in `fuzz/`).
+//! * On target: the self-tests in `wrap::selftest` (feature `_selftest`), and
+//!   `wrap::selftest::trace_input` provides valid inputs and inputs failing each check for a
+//!   trace-equality test of [`kw_unwrap_ct`] / [`kwp_unwrap_ct`] on Cortex-M. Valgrind on
+//!   x86_64 sees the x86 code only; a comparison the compiler lowers to a branch on another
+//!   target (Thumb-1 has no conditional moves) is for that trace test to catch.
+//!
 //! Not protected against: power or electromagnetic analysis of the AES (the software AES
 //! is constant-time, not masked), fault injection that skips the verdict, and the length
 //! of a wrapped key (public, reveals the key's length to within 7 bytes for KWP).
+// Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
+#![deny(clippy::integer_division_remainder_used)]
 
 mod ct;
 mod error;
@@ -83,11 +103,12 @@ mod permute;
 pub use error::WrapError;
 pub use kek::Kek;
 pub use kw::{
-    kw_unwrap, kw_unwrap_in_place, kw_unwrapped_len, kw_wrap, kw_wrap_in_place, kw_wrapped_len,
+    kw_unwrap, kw_unwrap_ct, kw_unwrap_in_place, kw_unwrapped_len, kw_wrap, kw_wrap_in_place,
+    kw_wrapped_len,
 };
 pub use kwp::{
-    kwp_unwrap, kwp_unwrap_buf_len, kwp_unwrap_in_place, kwp_wrap, kwp_wrap_in_place,
-    kwp_wrapped_len,
+    kwp_unwrap, kwp_unwrap_buf_len, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap,
+    kwp_wrap_in_place, kwp_wrapped_len,
 };
 
 /// The largest key data keyfort wraps or unwraps, in bytes, for KW and KWP (see the length
@@ -105,5 +126,7 @@ fn verdict(ok: subtle::Choice, len: usize) -> Result<usize, WrapError> {
     }
 }
 
+/// On-target self-tests and the inputs of the on-target trace-equality test (feature
+/// `_selftest`, test-only).
 #[cfg(feature = "_selftest")]
-pub(crate) mod selftest;
+pub mod selftest;

@@ -1,0 +1,137 @@
+//! The `keyfort kw` / `keyfort kwp` commands, run as a process: RFC 3394 / RFC 5649
+//! examples in and out, and the failure contract (one line on stderr, exit status 1,
+//! nothing on stdout).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use std::process::{Command, Output};
+
+fn keyfort(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keyfort"))
+        .args(args)
+        .output()
+        .expect("run keyfort")
+}
+
+fn ok_stdout(args: &[&str]) -> String {
+    let o = keyfort(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Fails with exit status 1, exactly one line on stderr, nothing on stdout, and no trace
+/// of the given secret hex strings in the message.
+fn assert_fails(args: &[&str], secrets: &[&str]) -> String {
+    let o = keyfort(args);
+    assert_eq!(o.status.code(), Some(1), "{args:?}");
+    assert!(o.stdout.is_empty(), "{args:?}: stdout not empty");
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+    assert!(err.ends_with('\n'));
+    for s in secrets {
+        assert!(!err.contains(s), "{args:?}: message contains input: {err}");
+    }
+    err
+}
+
+// RFC 3394 section 4.1 and RFC 5649 section 6 (second example).
+const KEK_4_1: &str = "000102030405060708090a0b0c0d0e0f";
+const KEY_4_1: &str = "00112233445566778899aabbccddeeff";
+const CT_4_1: &str = "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5";
+const KEK_5649: &str = "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8";
+const KEY_5649: &str = "466f7250617369";
+const CT_5649: &str = "afbeb0f07dfbf5419200f2ccb50bb24f";
+
+#[test]
+fn kw_rfc3394_4_1() {
+    assert_eq!(
+        ok_stdout(&["kw", "wrap", "--kek", KEK_4_1, "--key", KEY_4_1]),
+        format!("{CT_4_1}\n")
+    );
+    assert_eq!(
+        ok_stdout(&["kw", "unwrap", "--kek", KEK_4_1, "--wrapped", CT_4_1]),
+        format!("{KEY_4_1}\n")
+    );
+    // Upper-case hex is accepted too.
+    assert_eq!(
+        ok_stdout(&[
+            "kw",
+            "unwrap",
+            "--kek",
+            &KEK_4_1.to_uppercase(),
+            "--wrapped",
+            &CT_4_1.to_uppercase()
+        ]),
+        format!("{KEY_4_1}\n")
+    );
+}
+
+#[test]
+fn kwp_rfc5649_7_octets() {
+    assert_eq!(
+        ok_stdout(&["kwp", "wrap", "--kek", KEK_5649, "--key", KEY_5649]),
+        format!("{CT_5649}\n")
+    );
+    assert_eq!(
+        ok_stdout(&["kwp", "unwrap", "--kek", KEK_5649, "--wrapped", CT_5649]),
+        format!("{KEY_5649}\n")
+    );
+}
+
+#[test]
+fn failed_unwrap_is_one_line_exit_1() {
+    let mut bad = CT_4_1.to_string();
+    bad.replace_range(0..2, "1e");
+    let e = assert_fails(
+        &["kw", "unwrap", "--kek", KEK_4_1, "--wrapped", &bad],
+        &[KEK_4_1, KEY_4_1, &bad],
+    );
+    assert!(e.contains("integrity"), "{e}");
+    let e2 = assert_fails(
+        &[
+            "kwp",
+            "unwrap",
+            "--kek",
+            KEK_5649,
+            "--wrapped",
+            "aebeb0f07dfbf5419200f2ccb50bb24f",
+        ],
+        &[KEK_5649, KEY_5649],
+    );
+    // The message does not depend on which check failed or on the input.
+    assert_eq!(e.replace("kw ", "kwp "), e2);
+    // Wrong KEK.
+    assert_fails(
+        &["kw", "unwrap", "--kek", KEK_5649, "--wrapped", CT_4_1],
+        &[KEK_5649],
+    );
+}
+
+#[test]
+fn bad_arguments_fail_cleanly() {
+    // Bad hex, bad KEK length, bad key length, bad wrapped length.
+    assert_fails(&["kw", "wrap", "--kek", "zz", "--key", KEY_4_1], &[KEY_4_1]);
+    assert_fails(
+        &["kw", "wrap", "--kek", "0011", "--key", KEY_4_1],
+        &[KEY_4_1],
+    );
+    assert_fails(
+        &["kw", "wrap", "--kek", KEK_4_1, "--key", "0011223344556677"],
+        &[],
+    );
+    assert_fails(&["kwp", "wrap", "--kek", KEK_4_1, "--key", ""], &[]);
+    assert_fails(
+        &[
+            "kw",
+            "unwrap",
+            "--kek",
+            KEK_4_1,
+            "--wrapped",
+            "a6a6a6a6a6a6a6a6",
+        ],
+        &[],
+    );
+    assert_fails(&["kwp", "unwrap", "--kek", KEK_4_1, "--wrapped", "00"], &[]);
+}

@@ -1,0 +1,76 @@
+//! The X9.24-3 key derivation function and its derivation data (6.3.1, 6.3.2).
+use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::block::Aes;
+use zeroize::Zeroize;
+
+/// Usage indicator of a derivation key step.
+const USAGE_KEY_DERIVATION: u16 = 0x8000;
+/// Usage indicator of the initial key derivation.
+const USAGE_INITIAL_KEY: u16 = 0x8001;
+
+/// Derivation data: version 1, block counter 1, usage, algorithm, length, then `tail`.
+fn data(usage: u16, kt: WorkingKeyType, tail: &[u8; 8]) -> [u8; 16] {
+    let mut d = [0u8; 16];
+    d[0] = 0x01;
+    d[1] = 0x01;
+    d[2..4].copy_from_slice(&usage.to_be_bytes());
+    d[4..6].copy_from_slice(&kt.algorithm_indicator().to_be_bytes());
+    d[6..8].copy_from_slice(&kt.bits().to_be_bytes());
+    d[8..].copy_from_slice(tail);
+    d
+}
+
+/// The tail of every derivation data block except the initial key's.
+fn tail(ikid: &[u8; 8], counter: u32) -> [u8; 8] {
+    let mut t = [0u8; 8];
+    t[..4].copy_from_slice(&ikid[4..]);
+    t[4..].copy_from_slice(&counter.to_be_bytes());
+    t
+}
+
+/// Initial-key derivation data (X9.24-3 6.3.3), with key block counter 1.
+pub(crate) fn initial_key_data(kind: BdkType, ikid: &[u8; 8]) -> [u8; 16] {
+    data(USAGE_INITIAL_KEY, kind.as_working(), ikid)
+}
+
+/// Derivation data of the derivation key step to `counter`.
+pub(crate) fn derivation_step_data(kind: BdkType, ikid: &[u8; 8], counter: u32) -> [u8; 16] {
+    data(
+        USAGE_KEY_DERIVATION,
+        kind.as_working(),
+        &tail(ikid, counter),
+    )
+}
+
+/// Derivation data of a working key.
+pub(crate) fn working_key_data(
+    usage: KeyUsage,
+    kt: WorkingKeyType,
+    ikid: &[u8; 8],
+    counter: u32,
+) -> [u8; 16] {
+    data(usage.indicator(), kt, &tail(ikid, counter))
+}
+
+/// DeriveKey: fills `out` (16, 24 or 32 bytes) with AES-ECB encryptions of `data` under
+/// `key`, the key block counter (byte 1) counting 1, 2 for each 16-byte block.
+pub(crate) fn derive(key: &Aes, data: &[u8; 16], out: &mut [u8]) {
+    let mut block_counter = data[1];
+    for chunk in out.chunks_mut(16) {
+        let mut b = *data;
+        b[1] = block_counter;
+        key.encrypt(&mut b);
+        let n = chunk.len();
+        chunk.copy_from_slice(&b[..n]);
+        b.zeroize();
+        block_counter = block_counter.wrapping_add(1);
+    }
+}
+
+/// The initial-key derivation data block number `block` (1 or 2), public for checking
+/// against the standard's examples.
+pub fn initial_key_derivation_data(kind: BdkType, initial_key_id: &[u8; 8], block: u8) -> [u8; 16] {
+    let mut d = initial_key_data(kind, initial_key_id);
+    d[1] = block;
+    d
+}

@@ -1,0 +1,309 @@
+//! Host side: initial key, derivation key and working keys for any KSN, from the BDK
+//! ([`AesBdk`]) or from an initial key ([`AesInitialKey`]).
+//!
+//! Cost of one working key for a counter with `n` one-bits: `n + 1` AES key expansions
+//! and `n + 1` to `2n + 2` block encryptions (plus one expansion and one block for the
+//! initial key when starting from the BDK; the BDK's schedule is expanded once, in
+//! [`AesBdk::new`]). No allocation.
+use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
+use super::ksn::AesKsn;
+use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::block::Aes;
+use crate::dukpt::DukptError;
+use crate::secret::SecretBuf;
+
+/// Expands an AES key whose length is already checked.
+pub(crate) fn expand(key: &[u8]) -> Result<Aes, DukptError> {
+    Aes::new(key).map_err(|_| DukptError::BadKeyLength)
+}
+
+/// Parses an 8-byte initial key ID.
+fn ikid_from(ikid: &[u8]) -> Result<[u8; 8], DukptError> {
+    ikid.try_into()
+        .map_err(|_| DukptError::BadInitialKeyIdLength)
+}
+
+/// A base derivation key, expanded once. Lives only on the host (or an HSM).
+pub struct AesBdk {
+    schedule: Aes,
+    kind: BdkType,
+}
+
+impl AesBdk {
+    /// Takes a 16-, 24- or 32-byte AES BDK.
+    pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
+        let kind = BdkType::from_key_len(bdk.len()).ok_or(DukptError::BadKeyLength)?;
+        Ok(Self {
+            schedule: expand(bdk)?,
+            kind,
+        })
+    }
+
+    /// The BDK's type.
+    pub fn kind(&self) -> BdkType {
+        self.kind
+    }
+
+    /// The initial key of the device with this initial key ID (8 bytes).
+    pub fn initial_key(&self, initial_key_id: &[u8]) -> Result<AesInitialKey, DukptError> {
+        let ikid = ikid_from(initial_key_id)?;
+        let mut key = SecretBuf::new();
+        key.set_len(self.kind.key_len())
+            .ok_or(DukptError::BadKeyLength)?;
+        derive(
+            &self.schedule,
+            &initial_key_data(self.kind, &ikid),
+            key.expose_mut(),
+        );
+        Ok(AesInitialKey {
+            key,
+            kind: self.kind,
+            ikid,
+        })
+    }
+
+    /// The derivation key of a KSN a device may have produced (counter non-zero, at
+    /// most 16 one-bits).
+    pub fn derivation_key(&self, ksn: &AesKsn) -> Result<AesDerivationKey, DukptError> {
+        ksn.check_device_counter()?;
+        self.derivation_key_any_counter(ksn)
+    }
+
+    /// The derivation key of any counter, including ones no device uses (zero: the
+    /// initial key itself; more than 16 one-bits). For the X9.24-3 supplement's values and
+    /// the update key; use [`AesBdk::derivation_key`] for transactions.
+    pub fn derivation_key_any_counter(&self, ksn: &AesKsn) -> Result<AesDerivationKey, DukptError> {
+        self.initial_key(&ksn.initial_key_id())?
+            .derivation_key_any_counter(ksn.counter())
+    }
+
+    /// The working key of `usage` and `key_type` for a KSN a device may have produced.
+    pub fn working_key(
+        &self,
+        ksn: &AesKsn,
+        usage: KeyUsage,
+        key_type: WorkingKeyType,
+    ) -> Result<AesWorkingKey, DukptError> {
+        if !key_type.allowed_under(self.kind) {
+            return Err(DukptError::KeyTypeNotAllowed);
+        }
+        self.derivation_key(ksn)?.working_key(usage, key_type)
+    }
+
+    /// The DUKPT update key (X9.24-3 supplement): the key-encryption key derived at
+    /// counter `0xFFFFFFFF`, under which a new initial key is sent to the device.
+    pub fn update_key(
+        &self,
+        initial_key_id: &[u8],
+        key_type: WorkingKeyType,
+    ) -> Result<AesWorkingKey, DukptError> {
+        self.initial_key(initial_key_id)?.update_key(key_type)
+    }
+}
+
+impl core::fmt::Debug for AesBdk {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AesBdk({:?}, ..)", self.kind)
+    }
+}
+
+/// A device's initial key (the key injected into the terminal), with its initial key ID.
+pub struct AesInitialKey {
+    key: SecretBuf<32>,
+    kind: BdkType,
+    ikid: [u8; 8],
+}
+
+impl AesInitialKey {
+    /// Takes an initial key (16, 24 or 32 bytes) and its 8-byte initial key ID.
+    pub fn new(key: &[u8], initial_key_id: &[u8]) -> Result<Self, DukptError> {
+        let kind = BdkType::from_key_len(key.len()).ok_or(DukptError::BadKeyLength)?;
+        let ikid = ikid_from(initial_key_id)?;
+        let key = SecretBuf::from_slice(key).ok_or(DukptError::BadKeyLength)?;
+        Ok(Self { key, kind, ikid })
+    }
+
+    /// The key bytes, for injection into a terminal. Keep the borrow short.
+    pub fn expose(&self) -> &[u8] {
+        self.key.expose()
+    }
+
+    /// The key's type (that of the BDK).
+    pub fn kind(&self) -> BdkType {
+        self.kind
+    }
+
+    /// The initial key ID.
+    pub fn initial_key_id(&self) -> &[u8; 8] {
+        &self.ikid
+    }
+
+    /// The derivation key for a counter a device may use.
+    pub fn derivation_key(&self, counter: u32) -> Result<AesDerivationKey, DukptError> {
+        AesKsn::new(&self.ikid, counter).check_device_counter()?;
+        self.derivation_key_any_counter(counter)
+    }
+
+    /// The derivation key for any counter (see [`AesBdk::derivation_key_any_counter`]).
+    pub fn derivation_key_any_counter(&self, counter: u32) -> Result<AesDerivationKey, DukptError> {
+        let mut schedule = expand(self.key.expose())?;
+        let mut key = SecretBuf::from_slice(self.key.expose()).ok_or(DukptError::BadKeyLength)?;
+        let mut working = 0u32;
+        let mut mask = 0x8000_0000u32;
+        while mask != 0 {
+            if counter & mask != 0 {
+                working |= mask;
+                derive(
+                    &schedule,
+                    &derivation_step_data(self.kind, &self.ikid, working),
+                    key.expose_mut(),
+                );
+                schedule = expand(key.expose())?;
+            }
+            mask >>= 1;
+        }
+        Ok(AesDerivationKey {
+            schedule,
+            key,
+            kind: self.kind,
+            ksn: AesKsn::new(&self.ikid, counter),
+        })
+    }
+
+    /// A working key for a counter a device may use.
+    pub fn working_key(
+        &self,
+        counter: u32,
+        usage: KeyUsage,
+        key_type: WorkingKeyType,
+    ) -> Result<AesWorkingKey, DukptError> {
+        if !key_type.allowed_under(self.kind) {
+            return Err(DukptError::KeyTypeNotAllowed);
+        }
+        self.derivation_key(counter)?.working_key(usage, key_type)
+    }
+
+    /// The update key (see [`AesBdk::update_key`]).
+    pub fn update_key(&self, key_type: WorkingKeyType) -> Result<AesWorkingKey, DukptError> {
+        if !key_type.allowed_under(self.kind) {
+            return Err(DukptError::KeyTypeNotAllowed);
+        }
+        self.derivation_key_any_counter(u32::MAX)?
+            .working_key(KeyUsage::KeyEncryption, key_type)
+    }
+}
+
+impl core::fmt::Debug for AesInitialKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AesInitialKey({:?}, ..)", self.kind)
+    }
+}
+
+/// The intermediate derivation key of one KSN, expanded: the source of every working
+/// key of that transaction.
+pub struct AesDerivationKey {
+    schedule: Aes,
+    key: SecretBuf<32>,
+    kind: BdkType,
+    ksn: AesKsn,
+}
+
+impl AesDerivationKey {
+    /// Takes a derivation key's bytes (terminal registers) for `ksn`.
+    pub(crate) fn from_register(
+        key: &[u8],
+        kind: BdkType,
+        ksn: AesKsn,
+    ) -> Result<Self, DukptError> {
+        let bytes = key.get(..kind.key_len()).ok_or(DukptError::BadKeyLength)?;
+        Ok(Self {
+            schedule: expand(bytes)?,
+            key: SecretBuf::from_slice(bytes).ok_or(DukptError::BadKeyLength)?,
+            kind,
+            ksn,
+        })
+    }
+
+    /// The expanded key (terminal: derives the next registers from it).
+    pub(crate) fn schedule(&self) -> &Aes {
+        &self.schedule
+    }
+
+    /// The KSN this key belongs to.
+    pub fn ksn(&self) -> &AesKsn {
+        &self.ksn
+    }
+
+    /// The derivation key's type.
+    pub fn kind(&self) -> BdkType {
+        self.kind
+    }
+
+    /// The key bytes (for test vectors and diagnostics). Keep the borrow short.
+    pub fn expose(&self) -> &[u8] {
+        self.key.expose()
+    }
+
+    /// The working key of `usage` and `key_type` for this KSN.
+    pub fn working_key(
+        &self,
+        usage: KeyUsage,
+        key_type: WorkingKeyType,
+    ) -> Result<AesWorkingKey, DukptError> {
+        if !key_type.allowed_under(self.kind) {
+            return Err(DukptError::KeyTypeNotAllowed);
+        }
+        let mut key = SecretBuf::new();
+        key.set_len(key_type.key_len())
+            .ok_or(DukptError::BadKeyLength)?;
+        let ikid = self.ksn.initial_key_id();
+        derive(
+            &self.schedule,
+            &working_key_data(usage, key_type, &ikid, self.ksn.counter()),
+            key.expose_mut(),
+        );
+        Ok(AesWorkingKey {
+            key,
+            key_type,
+            usage,
+        })
+    }
+}
+
+impl core::fmt::Debug for AesDerivationKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AesDerivationKey({:?}, {:?}, ..)", self.kind, self.ksn)
+    }
+}
+
+/// A working key: its bytes, type and usage. Wiped on drop.
+pub struct AesWorkingKey {
+    key: SecretBuf<32>,
+    key_type: WorkingKeyType,
+    usage: KeyUsage,
+}
+
+impl AesWorkingKey {
+    /// The key bytes (16, 24 or 32). Keep the borrow short.
+    pub fn expose(&self) -> &[u8] {
+        self.key.expose()
+    }
+    /// The key type.
+    pub fn key_type(&self) -> WorkingKeyType {
+        self.key_type
+    }
+    /// The usage it was derived for.
+    pub fn usage(&self) -> KeyUsage {
+        self.usage
+    }
+}
+
+impl core::fmt::Debug for AesWorkingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "AesWorkingKey({:?}, {:?}, ..)",
+            self.key_type, self.usage
+        )
+    }
+}

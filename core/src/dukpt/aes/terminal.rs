@@ -1,0 +1,344 @@
+//! Terminal side (X9.24-3 6.5): the 32 intermediate derivation key registers, the
+//! counter rules, and persistence before every key release.
+//!
+//! The terminal's whole state lives in one [`AES_STATE_LEN`]-byte [`Secret`], which is
+//! also its persisted encoding (version 1):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 2 | magic `"KD"` |
+//! | 2 | 1 | version (1) |
+//! | 3 | 1 | scheme: 1 = AES-128, 2 = AES-192, 3 = AES-256 |
+//! | 4 | 1 | status: 0 = active, 1 = end of life |
+//! | 5 | 3 | reserved, zero |
+//! | 8 | 8 | initial key ID |
+//! | 16 | 4 | next counter to try, big-endian (0 at end of life) |
+//! | 20 | 4 | in-use register bitmap, big-endian (bit i = register i) |
+//! | 24 | 32 x 32 | registers; register i holds a key in its first 16/24/32 bytes, the rest zero; erased registers are all zero |
+use super::derive::{derivation_step_data, derive};
+use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
+use super::ksn::AesKsn;
+use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::dukpt::counter::AES as RULES;
+use crate::dukpt::{DukptError, StatePersist};
+use crate::secret::Secret;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+/// Number of intermediate derivation key registers.
+const NREG: usize = 32;
+/// Bytes per register slot.
+const SLOT: usize = 32;
+/// Header length.
+const HDR: usize = 24;
+/// Length of an AES terminal state encoding (fixed for every key size).
+pub const AES_STATE_LEN: usize = HDR + NREG * SLOT;
+
+const MAGIC: [u8; 2] = *b"KD";
+const VERSION: u8 = 1;
+const ACTIVE: u8 = 0;
+const EXHAUSTED: u8 = 1;
+
+/// An AES DUKPT terminal: registers, counter and initial key ID, in one wiped buffer.
+/// The initial key itself is not kept: after [`AesTerminal::load`] only the registers
+/// exist.
+pub struct AesTerminal {
+    state: Secret<AES_STATE_LEN>,
+}
+
+/// The keys of one transaction: its KSN and its derivation key, from which every working
+/// key of the transaction is derived. Released only after the terminal state that no
+/// longer contains this key was persisted. Wiped on drop.
+pub struct AesTransaction {
+    key: AesDerivationKey,
+}
+
+impl AesTransaction {
+    /// The KSN to send with this transaction.
+    pub fn ksn(&self) -> &AesKsn {
+        self.key.ksn()
+    }
+
+    /// A working key of this transaction.
+    pub fn working_key(
+        &self,
+        usage: KeyUsage,
+        key_type: WorkingKeyType,
+    ) -> Result<AesWorkingKey, DukptError> {
+        self.key.working_key(usage, key_type)
+    }
+}
+
+impl core::fmt::Debug for AesTransaction {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AesTransaction({:?}, ..)", self.key.ksn())
+    }
+}
+
+impl AesTerminal {
+    fn blank(kind: BdkType, ikid: &[u8; 8]) -> Self {
+        let mut t = Self {
+            state: Secret::zero(),
+        };
+        let s = t.state.expose_mut();
+        s[0..2].copy_from_slice(&MAGIC);
+        s[2] = VERSION;
+        s[3] = kind.code();
+        s[4] = ACTIVE;
+        s[8..16].copy_from_slice(ikid);
+        t
+    }
+
+    /// Loads an initial key (X9.24-3 Load_Initial_Key): derives all 32 registers, sets
+    /// the counter to 1 and persists the state. The caller then wipes its copy of the
+    /// initial key (drop it).
+    pub fn load<P: StatePersist + ?Sized>(
+        ik: &AesInitialKey,
+        persist: &mut P,
+    ) -> Result<Self, DukptError> {
+        Self::load_at_counter(ik, 1, persist)
+    }
+
+    /// Loads an initial key and positions the terminal at `counter`, as if every earlier
+    /// counter had been used (they are never issued by this terminal). For tests of the
+    /// end of life, and to resume a terminal whose state was lost but whose last KSN is
+    /// known (pass a counter after it). `counter` must be one a device uses.
+    pub fn load_at_counter<P: StatePersist + ?Sized>(
+        ik: &AesInitialKey,
+        counter: u32,
+        persist: &mut P,
+    ) -> Result<Self, DukptError> {
+        AesKsn::new(ik.initial_key_id(), counter).check_device_counter()?;
+        let kind = ik.kind();
+        let ikid = *ik.initial_key_id();
+        let mut t = Self::blank(kind, &ikid);
+        let c = u64::from(counter);
+        let map = RULES.expected_in_use(c);
+        if counter == 1 {
+            // The standard's load: every register from the initial key directly.
+            let sched = expand(ik.expose())?;
+            for i in 0..NREG {
+                let data = derivation_step_data(kind, &ikid, 1u32 << i);
+                derive(&sched, &data, t.reg_mut(i, kind.key_len()));
+            }
+        } else {
+            for i in 0..NREG {
+                if map & (1 << i) == 0 {
+                    continue;
+                }
+                let above = if i + 1 >= 32 {
+                    0
+                } else {
+                    counter >> (i + 1) << (i + 1)
+                };
+                let dk = ik.derivation_key_any_counter(above | (1u32 << i))?;
+                t.reg_mut(i, kind.key_len()).copy_from_slice(dk.expose());
+            }
+        }
+        t.set_counter(counter);
+        t.set_in_use(map);
+        persist
+            .persist(t.state.expose())
+            .map_err(|_| DukptError::PersistFailed)?;
+        Ok(t)
+    }
+
+    /// Restores a terminal from its persisted encoding, checking length, magic, version,
+    /// scheme and consistency (register flags against the counter, erased registers
+    /// zero). Authenticity is the sealing store's job.
+    pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
+        let mut t = Self {
+            state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
+        };
+        let s = t.state.expose();
+        if s[0..2] != MAGIC || s[2] != VERSION {
+            return Err(DukptError::StateVersion);
+        }
+        let kind = BdkType::from_code(s[3]).ok_or(DukptError::StateVersion)?;
+        if s[5..8] != [0, 0, 0] {
+            return Err(DukptError::StateInconsistent);
+        }
+        let status = s[4];
+        let c = u64::from(t.counter());
+        let map = t.in_use();
+        let expected = match status {
+            ACTIVE if RULES.usable(c) => RULES.expected_in_use(c),
+            EXHAUSTED if c == 0 => 0,
+            ACTIVE | EXHAUSTED => return Err(DukptError::StateInconsistent),
+            _ => return Err(DukptError::StateVersion),
+        };
+        if map != expected {
+            return Err(DukptError::StateInconsistent);
+        }
+        // Erased registers and the unused tail of every slot must be zero.
+        let mut stray = 0u8;
+        for i in 0..NREG {
+            let from = if map & (1 << i) != 0 {
+                kind.key_len()
+            } else {
+                0
+            };
+            if let Some(slot) = t.slot(i) {
+                for b in slot.get(from..).unwrap_or(&[]) {
+                    stray |= b;
+                }
+            }
+        }
+        if !bool::from(stray.ct_eq(&0)) {
+            t.state.expose_mut().zeroize();
+            return Err(DukptError::StateInconsistent);
+        }
+        Ok(t)
+    }
+
+    /// The state encoding (secret: registers included). Seal it before it leaves RAM.
+    pub fn state(&self) -> &[u8] {
+        self.state.expose()
+    }
+
+    /// The derivation key type.
+    pub fn kind(&self) -> BdkType {
+        // Checked in every constructor.
+        BdkType::from_code(self.state.expose()[3]).unwrap_or(BdkType::Aes128)
+    }
+
+    /// The initial key ID.
+    pub fn initial_key_id(&self) -> [u8; 8] {
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&self.state.expose()[8..16]);
+        id
+    }
+
+    /// Whether the counter is used up (no more transactions).
+    pub fn is_exhausted(&self) -> bool {
+        self.state.expose()[4] == EXHAUSTED
+    }
+
+    /// The next counter the terminal will try (`None` at end of life).
+    pub fn next_counter(&self) -> Option<u32> {
+        (!self.is_exhausted()).then(|| self.counter())
+    }
+
+    /// Register `i` (0..32): the derivation key for counter bit `i`, `None` if erased.
+    /// For test vectors and diagnostics; keep the borrow short.
+    pub fn register(&self, i: usize) -> Option<&[u8]> {
+        if i >= NREG || self.in_use() & (1 << i) == 0 {
+            return None;
+        }
+        self.slot(i)?.get(..self.kind().key_len())
+    }
+
+    /// Starts a transaction (X9.24-3 Generate_Working_Keys): picks the next counter,
+    /// derives the registers the following counters need, erases the used register,
+    /// persists the new state and only then returns the transaction's keys.
+    ///
+    /// Errors: [`DukptError::Exhausted`] at end of life, [`DukptError::PersistFailed`]
+    /// if `persist` failed (no key released; that counter is burnt).
+    pub fn next_transaction<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<AesTransaction, DukptError> {
+        if self.is_exhausted() {
+            return Err(DukptError::Exhausted);
+        }
+        let kind = self.kind();
+        let ikid = self.initial_key_id();
+        let mut c = u64::from(self.counter());
+        let mut k = c.trailing_zeros();
+        // Skip counters whose register is not in use (cannot happen in a consistent
+        // state; kept as the standard has it).
+        while self.in_use() & (1u32.checked_shl(k).unwrap_or(0)) == 0 {
+            c += 1u64 << k;
+            if c >= RULES.limit() {
+                return self.end_of_life(persist);
+            }
+            k = c.trailing_zeros();
+        }
+        let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
+        let ki = k as usize;
+        let reg = self.slot(ki).ok_or(DukptError::StateInconsistent)?;
+        let key = AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32))?;
+        let (next, derive_children) = RULES.after(c);
+        let mut map = self.in_use();
+        if derive_children {
+            for i in (0..ki).rev() {
+                let data = derivation_step_data(kind, &ikid, c32 | (1u32 << i));
+                derive(key.schedule(), &data, self.reg_mut(i, kind.key_len()));
+                map |= 1 << i;
+            }
+        }
+        if let Some(slot) = self.slot_mut(ki) {
+            slot.zeroize();
+        }
+        map &= !(1u32 << k);
+        self.set_in_use(map);
+        match u32::try_from(next) {
+            Ok(n) if next < RULES.limit() => self.set_counter(n),
+            _ => self.wipe_to_end_of_life(),
+        }
+        persist
+            .persist(self.state.expose())
+            .map_err(|_| DukptError::PersistFailed)?;
+        Ok(AesTransaction { key })
+    }
+
+    fn end_of_life<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<AesTransaction, DukptError> {
+        self.wipe_to_end_of_life();
+        // Best effort: the state is already unusable in RAM.
+        let _ = persist.persist(self.state.expose());
+        Err(DukptError::Exhausted)
+    }
+
+    fn wipe_to_end_of_life(&mut self) {
+        let s = self.state.expose_mut();
+        s[4] = EXHAUSTED;
+        s[16..].zeroize();
+    }
+
+    fn counter(&self) -> u32 {
+        let s = self.state.expose();
+        u32::from_be_bytes([s[16], s[17], s[18], s[19]])
+    }
+    fn set_counter(&mut self, c: u32) {
+        self.state.expose_mut()[16..20].copy_from_slice(&c.to_be_bytes());
+    }
+    fn in_use(&self) -> u32 {
+        let s = self.state.expose();
+        u32::from_be_bytes([s[20], s[21], s[22], s[23]])
+    }
+    fn set_in_use(&mut self, m: u32) {
+        self.state.expose_mut()[20..24].copy_from_slice(&m.to_be_bytes());
+    }
+    fn slot(&self, i: usize) -> Option<&[u8]> {
+        self.state
+            .expose()
+            .get(HDR + i * SLOT..HDR + (i + 1) * SLOT)
+    }
+    fn slot_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        self.state
+            .expose_mut()
+            .get_mut(HDR + i * SLOT..HDR + (i + 1) * SLOT)
+    }
+    /// The first `len` bytes of register `i` (empty if out of range: never with our
+    /// loop bounds).
+    fn reg_mut(&mut self, i: usize, len: usize) -> &mut [u8] {
+        self.state
+            .expose_mut()
+            .get_mut(HDR + i * SLOT..HDR + i * SLOT + len)
+            .unwrap_or(&mut [])
+    }
+}
+
+impl core::fmt::Debug for AesTerminal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "AesTerminal({:?}, next counter {:?}, ..)",
+            self.kind(),
+            self.next_counter()
+        )
+    }
+}

@@ -1,0 +1,123 @@
+//! X9.24-1-2009 A.2/A.6: IPEK derivation and the non-reversible key generation process.
+use crate::block::{Des, Tdes};
+use crate::secret::Secret;
+use zeroize::Zeroize;
+
+/// The key mask of the IPEK's right half and of the second NRKGP half.
+pub(crate) const C0_MASK: [u8; 16] = [
+    0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0, 0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0,
+];
+
+/// XORs `mask` into `key`.
+pub(crate) fn xor16(key: &mut [u8; 16], mask: &[u8; 16]) {
+    for (k, m) in key.iter_mut().zip(mask.iter()) {
+        *k ^= m;
+    }
+}
+
+/// The two TDES schedules of a BDK (plain and C0-masked), expanded once.
+pub(crate) struct BdkSchedules {
+    pub plain: Tdes,
+    pub masked: Tdes,
+}
+
+impl BdkSchedules {
+    pub fn new(bdk: &[u8; 16]) -> Option<Self> {
+        let mut m = Secret::new(*bdk);
+        xor16(m.expose_mut(), &C0_MASK);
+        Some(Self {
+            plain: Tdes::new(bdk).ok()?,
+            masked: Tdes::new(m.expose()).ok()?,
+        })
+    }
+
+    /// IPEK for the leftmost 8 bytes of the initial KSN.
+    pub fn ipek(&self, iksn_left8: &[u8; 8], out: &mut [u8; 16]) {
+        let mut l = *iksn_left8;
+        self.plain.encrypt(&mut l);
+        let mut r = *iksn_left8;
+        self.masked.encrypt(&mut r);
+        out[..8].copy_from_slice(&l);
+        out[8..].copy_from_slice(&r);
+        l.zeroize();
+        r.zeroize();
+    }
+}
+
+/// A key prepared for the non-reversible key generation process: both DES schedules
+/// expanded once, so that deriving several children costs no further expansion.
+pub(crate) struct Nrkgp {
+    left: Des,
+    right: [u8; 8],
+    left_m: Des,
+    right_m: [u8; 8],
+}
+
+impl Nrkgp {
+    pub fn new(key: &[u8; 16]) -> Self {
+        let mut l = [0u8; 8];
+        let mut r = [0u8; 8];
+        l.copy_from_slice(&key[..8]);
+        r.copy_from_slice(&key[8..]);
+        let left = Des::new(&l);
+        let right = r;
+        for (x, m) in l.iter_mut().zip(&C0_MASK[..8]) {
+            *x ^= m;
+        }
+        for (x, m) in r.iter_mut().zip(&C0_MASK[8..]) {
+            *x ^= m;
+        }
+        let left_m = Des::new(&l);
+        let right_m = r;
+        l.zeroize();
+        r.zeroize();
+        Self {
+            left,
+            right,
+            left_m,
+            right_m,
+        }
+    }
+
+    /// The new key for key serial number register `ksnr` into `out`.
+    pub fn derive(&self, ksnr: &[u8; 8], out: &mut [u8]) {
+        let mut cr2 = [0u8; 8];
+        let mut cr1 = [0u8; 8];
+        for i in 0..8 {
+            cr2[i] = ksnr[i] ^ self.right[i];
+            cr1[i] = ksnr[i] ^ self.right_m[i];
+        }
+        self.left.encrypt(&mut cr2);
+        self.left_m.encrypt(&mut cr1);
+        for i in 0..8 {
+            cr2[i] ^= self.right[i];
+            cr1[i] ^= self.right_m[i];
+        }
+        if let Some(o) = out.get_mut(..8) {
+            o.copy_from_slice(&cr1);
+        }
+        if let Some(o) = out.get_mut(8..16) {
+            o.copy_from_slice(&cr2);
+        }
+        cr1.zeroize();
+        cr2.zeroize();
+    }
+}
+
+impl Drop for Nrkgp {
+    fn drop(&mut self) {
+        self.right.zeroize();
+        self.right_m.zeroize();
+    }
+}
+
+/// The KSN register for counter `c`: `base` (counter bits clear) with `c` in its low 21
+/// bits.
+pub(crate) fn ksnr(base: &[u8; 8], c: u32) -> [u8; 8] {
+    let mut r = *base;
+    let cb = c.to_be_bytes();
+    r[5] |= cb[1] & 0x1F;
+    r[6] |= cb[2];
+    r[7] |= cb[3];
+    r
+}

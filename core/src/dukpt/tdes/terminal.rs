@@ -1,0 +1,302 @@
+//! Terminal side (X9.24-1-2009 A.2): 21 future key registers, the 21-bit counter (at
+//! most 10 one-bits), persistence before every key release.
+//!
+//! The state is one [`TDES_STATE_LEN`]-byte [`Secret`], which is also its persisted
+//! encoding (version 1):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 2 | magic `"KD"` |
+//! | 2 | 1 | version (1) |
+//! | 3 | 1 | scheme: 0x10 = TDES |
+//! | 4 | 1 | status: 0 = active, 1 = end of life |
+//! | 5 | 3 | reserved, zero |
+//! | 8 | 10 | KSN whose counter is the next counter to try (zero at end of life) |
+//! | 18 | 4 | in-use register bitmap, big-endian (bit i = register i) |
+//! | 22 | 21 x 16 | future key registers; erased registers are all zero |
+//!
+//! Register `i` corresponds to counter bit `i` (X9.24-1 numbers them the other way
+//! round: its register #1 is bit 20).
+use super::derive::{ksnr, Nrkgp};
+use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
+use super::ksn::TdesKsn;
+use super::variants::TdesVariant;
+use crate::dukpt::counter::TDES as RULES;
+use crate::dukpt::{DukptError, StatePersist};
+use crate::secret::Secret;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+const NREG: usize = 21;
+const SLOT: usize = 16;
+const HDR: usize = 22;
+/// Length of a TDES terminal state encoding.
+pub const TDES_STATE_LEN: usize = HDR + NREG * SLOT;
+
+const MAGIC: [u8; 2] = *b"KD";
+const VERSION: u8 = 1;
+const SCHEME: u8 = 0x10;
+const ACTIVE: u8 = 0;
+const EXHAUSTED: u8 = 1;
+
+/// A TDES DUKPT terminal: future key registers, KSN and counter in one wiped buffer. The
+/// IPEK is not kept after [`TdesTerminal::load`].
+pub struct TdesTerminal {
+    state: Secret<TDES_STATE_LEN>,
+}
+
+/// The keys of one transaction: its KSN and current key, from which the variant keys
+/// are made. Released only after the state without this key was persisted.
+pub struct TdesTransaction {
+    key: TdesCurrentKey,
+}
+
+impl TdesTransaction {
+    /// The KSN to send with this transaction.
+    pub fn ksn(&self) -> &TdesKsn {
+        self.key.ksn()
+    }
+    /// A variant key of this transaction.
+    pub fn key(&self, v: TdesVariant) -> TdesKey {
+        self.key.variant(v)
+    }
+}
+
+impl core::fmt::Debug for TdesTransaction {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "TdesTransaction({:?}, ..)", self.key.ksn())
+    }
+}
+
+impl TdesTerminal {
+    /// Loads an IPEK (X9.24-1 "Load Initial Key"): derives the 21 future keys, sets the
+    /// counter to 1 and persists the state.
+    pub fn load<P: StatePersist + ?Sized>(
+        ipek: &TdesIpek,
+        persist: &mut P,
+    ) -> Result<Self, DukptError> {
+        Self::load_at_counter(ipek, 1, persist)
+    }
+
+    /// Loads an IPEK and positions the terminal at `counter` as if every earlier counter
+    /// had been used (see [`crate::dukpt::aes::AesTerminal::load_at_counter`]).
+    pub fn load_at_counter<P: StatePersist + ?Sized>(
+        ipek: &TdesIpek,
+        counter: u32,
+        persist: &mut P,
+    ) -> Result<Self, DukptError> {
+        let iksn = *ipek.initial_ksn();
+        let ksn = iksn.with_counter(counter);
+        if ksn.counter() != counter {
+            return Err(DukptError::TooManyOneBits);
+        }
+        ksn.check_device_counter()?;
+        let mut t = Self {
+            state: Secret::zero(),
+        };
+        {
+            let s = t.state.expose_mut();
+            s[0..2].copy_from_slice(&MAGIC);
+            s[2] = VERSION;
+            s[3] = SCHEME;
+            s[4] = ACTIVE;
+            s[8..18].copy_from_slice(ksn.as_bytes());
+        }
+        let map = RULES.expected_in_use(u64::from(counter));
+        let base = iksn.right8();
+        if counter == 1 {
+            let n = Nrkgp::new(ipek.expose());
+            for i in 0..NREG {
+                n.derive(&ksnr(&base, 1u32 << i), t.slot_mut(i));
+            }
+        } else {
+            for i in 0..NREG {
+                if map & (1 << i) == 0 {
+                    continue;
+                }
+                let above = counter >> (i + 1) << (i + 1);
+                let ck = ipek.current_key(above | (1u32 << i))?;
+                t.slot_mut(i).copy_from_slice(ck.expose());
+            }
+        }
+        t.set_in_use(map);
+        persist
+            .persist(t.state.expose())
+            .map_err(|_| DukptError::PersistFailed)?;
+        Ok(t)
+    }
+
+    /// Restores a terminal from its persisted encoding (length, magic, version, scheme
+    /// and consistency checked; authenticity is the sealing store's job).
+    pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
+        let mut t = Self {
+            state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
+        };
+        let s = t.state.expose();
+        if s[0..2] != MAGIC || s[2] != VERSION || s[3] != SCHEME {
+            return Err(DukptError::StateVersion);
+        }
+        if s[5..8] != [0, 0, 0] {
+            return Err(DukptError::StateInconsistent);
+        }
+        let c = u64::from(t.ksn().counter());
+        let map = t.in_use();
+        let expected = match s[4] {
+            ACTIVE if RULES.usable(c) => RULES.expected_in_use(c),
+            EXHAUSTED if c == 0 => 0,
+            ACTIVE | EXHAUSTED => return Err(DukptError::StateInconsistent),
+            _ => return Err(DukptError::StateVersion),
+        };
+        if map != expected || map >> NREG != 0 {
+            return Err(DukptError::StateInconsistent);
+        }
+        let mut stray = 0u8;
+        for i in 0..NREG {
+            if map & (1 << i) == 0 {
+                for b in t.slot(i) {
+                    stray |= b;
+                }
+            }
+        }
+        if !bool::from(stray.ct_eq(&0)) {
+            t.state.expose_mut().zeroize();
+            return Err(DukptError::StateInconsistent);
+        }
+        Ok(t)
+    }
+
+    /// The state encoding (secret: registers included). Seal it before it leaves RAM.
+    pub fn state(&self) -> &[u8] {
+        self.state.expose()
+    }
+
+    /// Whether the counter is used up.
+    pub fn is_exhausted(&self) -> bool {
+        self.state.expose()[4] == EXHAUSTED
+    }
+
+    /// The next counter the terminal will try (`None` at end of life).
+    pub fn next_counter(&self) -> Option<u32> {
+        (!self.is_exhausted()).then(|| self.ksn().counter())
+    }
+
+    /// The initial KSN (counter zero).
+    pub fn initial_ksn(&self) -> TdesKsn {
+        self.ksn().initial()
+    }
+
+    /// Future key register `i` (0..21, for counter bit `i`), `None` if erased. For test
+    /// vectors and diagnostics; keep the borrow short.
+    pub fn register(&self, i: usize) -> Option<&[u8; 16]> {
+        if i >= NREG || self.in_use() & (1 << i) == 0 {
+            return None;
+        }
+        self.slot(i).try_into().ok()
+    }
+
+    /// Starts a transaction: picks the next counter, derives the future keys the
+    /// following counters need, erases the used register, persists the new state and
+    /// only then returns the transaction's keys. Errors: [`DukptError::Exhausted`],
+    /// [`DukptError::PersistFailed`] (no key released; the counter is burnt).
+    pub fn next_transaction<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<TdesTransaction, DukptError> {
+        if self.is_exhausted() {
+            return Err(DukptError::Exhausted);
+        }
+        let ksn0 = self.ksn();
+        let base = ksn0.initial().right8();
+        let mut c = u64::from(ksn0.counter());
+        let mut k = c.trailing_zeros();
+        while self.in_use() & (1u32.checked_shl(k).unwrap_or(0)) == 0 {
+            c += 1u64 << k;
+            if c >= RULES.limit() {
+                return self.end_of_life(persist);
+            }
+            k = c.trailing_zeros();
+        }
+        let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
+        let ki = k as usize;
+        let cur: Secret<16> =
+            Secret::from_slice(self.slot(ki)).ok_or(DukptError::StateInconsistent)?;
+        let (next, derive_children) = RULES.after(c);
+        let mut map = self.in_use();
+        if derive_children && ki > 0 {
+            let n = Nrkgp::new(cur.expose());
+            for i in (0..ki).rev() {
+                n.derive(&ksnr(&base, c32 | (1u32 << i)), self.slot_mut(i));
+                map |= 1 << i;
+            }
+        }
+        self.slot_mut(ki).zeroize();
+        map &= !(1u32 << k);
+        self.set_in_use(map);
+        let used = ksn0.with_counter(c32);
+        match u32::try_from(next) {
+            Ok(n) if next < RULES.limit() => {
+                let nk = ksn0.with_counter(n);
+                self.state.expose_mut()[8..18].copy_from_slice(nk.as_bytes());
+            }
+            _ => self.wipe_to_end_of_life(),
+        }
+        persist
+            .persist(self.state.expose())
+            .map_err(|_| DukptError::PersistFailed)?;
+        Ok(TdesTransaction {
+            key: TdesCurrentKey::from_parts(cur, used),
+        })
+    }
+
+    fn end_of_life<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<TdesTransaction, DukptError> {
+        self.wipe_to_end_of_life();
+        let _ = persist.persist(self.state.expose());
+        Err(DukptError::Exhausted)
+    }
+
+    fn wipe_to_end_of_life(&mut self) {
+        let iksn = self.ksn().initial();
+        let s = self.state.expose_mut();
+        s[4] = EXHAUSTED;
+        s[8..18].copy_from_slice(iksn.as_bytes());
+        s[18..].zeroize();
+    }
+
+    fn ksn(&self) -> TdesKsn {
+        let mut b = [0u8; 10];
+        b.copy_from_slice(&self.state.expose()[8..18]);
+        TdesKsn::from_array(b)
+    }
+    fn in_use(&self) -> u32 {
+        let s = self.state.expose();
+        u32::from_be_bytes([s[18], s[19], s[20], s[21]])
+    }
+    fn set_in_use(&mut self, m: u32) {
+        self.state.expose_mut()[18..22].copy_from_slice(&m.to_be_bytes());
+    }
+    fn slot(&self, i: usize) -> &[u8] {
+        self.state
+            .expose()
+            .get(HDR + i * SLOT..HDR + (i + 1) * SLOT)
+            .unwrap_or(&[])
+    }
+    fn slot_mut(&mut self, i: usize) -> &mut [u8] {
+        self.state
+            .expose_mut()
+            .get_mut(HDR + i * SLOT..HDR + (i + 1) * SLOT)
+            .unwrap_or(&mut [])
+    }
+}
+
+impl core::fmt::Debug for TdesTerminal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "TdesTerminal(next counter {:?}, ..)",
+            self.next_counter()
+        )
+    }
+}

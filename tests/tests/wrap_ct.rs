@@ -1,0 +1,292 @@
+//! Constant-time test of key unwrap under Valgrind memcheck (the "ctgrind" technique).
+//!
+//! Run: `tests/ct/run.sh` (forces the `aes` crate's software backend, the one Cortex-M
+//! runs), or plainly `cargo test -p keyfort-tests --test wrap_ct` (the host's default AES
+//! backend, AES-NI on most x86_64). Needs `valgrind` on the PATH; fails (never skips)
+//! without it. Deterministic inputs; a few seconds under Valgrind.
+//!
+//! How it works: this test binary (`harness = false`) re-executes itself under
+//! `valgrind --tool=memcheck`. Inside, for each case it builds the KEK and the wrapped input
+//! (defined data), marks both *undefined* with memcheck client requests, runs the unwrap
+//! through `kw_unwrap_ct` / `kwp_unwrap_ct` (which return the verdict as a `Choice`
+//! without branching on it), declassifies only the outputs (verdict, length, output
+//! buffer), and reads memcheck's error count. Any conditional jump or memory index that
+//! depends on the KEK or the wrapped input (key expansion, AES, W⁻¹, ICV / prefix / MLI /
+//! padding checks, the masked zeroing) is a memcheck error.
+//!
+//! Expected: zero errors for every keyfort case (valid inputs and inputs failing each
+//! check, every KEK size, wraps too), and at least one error for each control that must be
+//! caught: a deliberately naive early-exit `==` over the recovered ICV, a naive KWP padding
+//! check that indexes by MLI, and RustCrypto `aes-kw`'s unwrap (which branches on its
+//! checks). A control with zero errors fails the test: the instrument is known to work.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+#![allow(unexpected_cfgs)]
+
+mod wrap_support;
+
+use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
+use keyfort_ctgrind::{
+    count_errors, declassify, declassify_usize, mark_secret, running_on_valgrind,
+};
+use std::process::{Command, ExitCode};
+use wrap_support::{raw_wrap, single_check_cases, Alg, ICV1};
+
+const CHILD_ENV: &str = "KEYFORT_CT_CHILD";
+const KEKS: [[u8; 32]; 3] = [[0x3C; 32], [0xC3; 32], [0x5A; 32]];
+const KEK_SIZES: [usize; 3] = [16, 24, 32];
+
+fn main() -> ExitCode {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return child();
+    }
+    // Parent: re-run this binary under memcheck.
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("valgrind")
+        .args([
+            "--tool=memcheck",
+            "--error-limit=no",
+            "--num-callers=12",
+            "--track-origins=no",
+            "--leak-check=no",
+        ])
+        .arg(&exe)
+        .env(CHILD_ENV, "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run valgrind ({e}); install it (Debian: valgrind)"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    let passed = out.status.success() && stdout.contains("ct: PASS");
+    if !passed {
+        eprintln!("---- valgrind output ----\n{stderr}");
+        eprintln!("ct: FAIL (status {:?})", out.status);
+        return ExitCode::FAILURE;
+    }
+    // Show the summary line of memcheck (it counts the controls' errors).
+    if let Some(l) = stderr.lines().find(|l| l.contains("ERROR SUMMARY")) {
+        println!(
+            "valgrind: {}",
+            l.trim_start_matches(|c: char| c == '=' || c.is_ascii_digit())
+                .trim()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs `f` with `kek` and `wrapped` marked secret; returns memcheck's new errors.
+fn errors_in(f: impl FnOnce()) -> usize {
+    let before = count_errors();
+    f();
+    count_errors() - before
+}
+
+fn child() -> ExitCode {
+    assert!(running_on_valgrind(), "child must run under valgrind");
+    println!(
+        "ct: aes backend: {}",
+        if cfg!(aes_backend = "soft") {
+            "soft (forced, fixslice)"
+        } else {
+            "default (runtime-detected; AES-NI if present)"
+        }
+    );
+    let mut failures = Vec::new();
+    let mut n_clean = 0;
+
+    for (kek_bytes, size) in KEKS.iter().zip(KEK_SIZES) {
+        let kek_bytes = &kek_bytes[..size];
+        for case in single_check_cases(kek_bytes) {
+            let expect_ok = case.key.is_some();
+            let mut verdict = usize::MAX;
+            let mut out = vec![0xEEu8; case.wrapped.len()];
+            let errs = errors_in(|| {
+                let k = kek_bytes.to_vec();
+                let w = case.wrapped.clone();
+                mark_secret(&k);
+                mark_secret(&w);
+                let kek = Kek::new(&k).unwrap();
+                let (ok, len) = match case.alg {
+                    Alg::Kw => kw_unwrap_ct(&kek, &w, &mut out),
+                    Alg::Kwp => kwp_unwrap_ct(&kek, &w, &mut out),
+                }
+                .unwrap();
+                verdict = declassify_usize(ok.unwrap_u8() as usize);
+                let len = declassify_usize(len);
+                declassify(&out);
+                if expect_ok {
+                    assert_eq!(
+                        &out[..len],
+                        &case.key.as_ref().unwrap()[..],
+                        "{}",
+                        case.name
+                    );
+                } else {
+                    assert_eq!(len, 0);
+                }
+            });
+            if verdict != usize::from(expect_ok) {
+                failures.push(format!("{}: wrong verdict {verdict}", case.name));
+            }
+            if !expect_ok && out.iter().any(|&b| b != 0) {
+                failures.push(format!("{}: output not zeroed", case.name));
+            }
+            if errs != 0 {
+                failures.push(format!("{}: {errs} memcheck error(s)", case.name));
+            } else {
+                n_clean += 1;
+            }
+        }
+        // Wrapping with a secret KEK and secret key data.
+        for (alg, klen) in [
+            (Alg::Kw, 16usize),
+            (Alg::Kw, 40),
+            (Alg::Kwp, 5),
+            (Alg::Kwp, 8),
+            (Alg::Kwp, 21),
+        ] {
+            let errs = errors_in(|| {
+                let k = kek_bytes.to_vec();
+                let key = vec![0x77u8; klen];
+                mark_secret(&k);
+                mark_secret(&key);
+                let kek = Kek::new(&k).unwrap();
+                let mut out = [0u8; 64];
+                let n = match alg {
+                    Alg::Kw => kw_wrap(&kek, &key, &mut out),
+                    Alg::Kwp => kwp_wrap(&kek, &key, &mut out),
+                }
+                .unwrap();
+                declassify(&out[..n]);
+            });
+            let name = format!("{alg:?}-{} wrap of {klen} bytes", size * 8);
+            if errs != 0 {
+                failures.push(format!("{name}: {errs} memcheck error(s)"));
+            } else {
+                n_clean += 1;
+            }
+        }
+    }
+
+    // Controls: code that must be caught.
+    let kek16 = &KEKS[0][..16];
+    let key = [0x42u8; 24];
+    let good = raw_wrap(kek16, ICV1, &key);
+    let mut bad = good.clone();
+    bad[3] ^= 1;
+    let mut controls = Vec::new();
+    for (name, w) in [("valid", &good), ("invalid", &bad)] {
+        controls.push((
+            format!("naive early-exit ICV compare ({name} input)"),
+            errors_in(|| {
+                let k = kek16.to_vec();
+                let w = w.clone();
+                mark_secret(&k);
+                mark_secret(&w);
+                let r = naive::kw_unwrap_early_exit(&k, &w);
+                declassify_usize(usize::from(r.is_some()));
+            }),
+        ));
+    }
+    controls.push((
+        "naive KWP padding check indexed by MLI".into(),
+        errors_in(|| {
+            let k = kek16.to_vec();
+            let mut w = [0u8; 32];
+            {
+                let kek = Kek::new(&k).unwrap();
+                kwp_wrap(&kek, &[0x42; 21], &mut w).unwrap();
+            }
+            mark_secret(&k);
+            mark_secret(&w);
+            let r = naive::kwp_padding_indexed(&k, &w);
+            declassify_usize(usize::from(r));
+        }),
+    ));
+    controls.push((
+        "aes-kw 0.3 KwAes128::unwrap_key (branches on its ICV check)".into(),
+        errors_in(|| {
+            use aes_kw::KeyInit;
+            let k = kek16.to_vec();
+            let w = bad.clone();
+            mark_secret(&k);
+            mark_secret(&w);
+            let kw = aes_kw::KwAes128::new_from_slice(&k).unwrap();
+            let mut out = [0u8; 24];
+            let r = kw.unwrap_key(&w, &mut out);
+            declassify_usize(usize::from(r.is_ok()));
+        }),
+    ));
+    let mut caught = 0;
+    for (name, errs) in &controls {
+        if *errs == 0 {
+            failures.push(format!("control NOT caught: {name}"));
+        } else {
+            caught += 1;
+            println!("ct: control caught as expected: {name}: {errs} memcheck error(s)");
+        }
+    }
+
+    println!(
+        "ct: keyfort cases without memcheck errors: {n_clean}; controls caught: {caught}/{}",
+        controls.len()
+    );
+    if failures.is_empty() {
+        println!("ct: PASS");
+        ExitCode::SUCCESS
+    } else {
+        for f in &failures {
+            println!("ct: FAIL {f}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
+/// Deliberately non-constant-time unwraps, to show that the harness catches them.
+mod naive {
+    use aes_kw::aes::Aes128;
+    use aes_kw::cipher::{BlockCipherDecrypt, KeyInit};
+
+    /// W⁻¹ (RFC 3394 2.2.2), then the ICV compared byte by byte with an early exit.
+    pub fn kw_unwrap_early_exit(kek: &[u8], w: &[u8]) -> Option<Vec<u8>> {
+        let (a, r) = w_inv(kek, w);
+        for (x, y) in a.iter().zip([0xA6u8; 8]) {
+            if *x != y {
+                return None;
+            }
+        }
+        Some(r)
+    }
+
+    /// KWP unwrap whose padding check slices at the secret MLI.
+    pub fn kwp_padding_indexed(kek: &[u8], w: &[u8]) -> bool {
+        let (a, r) = w_inv(kek, w);
+        let mli = u32::from_be_bytes(a[4..8].try_into().unwrap()) as usize;
+        let mli = mli.min(r.len());
+        r[mli..].iter().fold(0u8, |acc, b| acc | b) == 0
+    }
+
+    fn w_inv(kek: &[u8], w: &[u8]) -> ([u8; 8], Vec<u8>) {
+        let aes = Aes128::new_from_slice(kek).unwrap();
+        let n = w.len() / 8 - 1;
+        let mut a: [u8; 8] = w[..8].try_into().unwrap();
+        let mut r = w[8..].to_vec();
+        for j in (0..6).rev() {
+            for i in (1..=n).rev() {
+                let t = (n * j + i) as u64;
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&(u64::from_be_bytes(a) ^ t).to_be_bytes());
+                b[8..].copy_from_slice(&r[(i - 1) * 8..i * 8]);
+                aes.decrypt_block((&mut b).into());
+                a.copy_from_slice(&b[..8]);
+                r[(i - 1) * 8..i * 8].copy_from_slice(&b[8..]);
+            }
+        }
+        (a, r)
+    }
+}

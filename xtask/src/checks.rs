@@ -1,0 +1,114 @@
+//! Steps that run cargo: formatting, lints, host tests and the firmware builds.
+use crate::{
+    boards::{self, NRF52840_TARGET},
+    sh,
+    steps::{from, Ctx, Outcome},
+    toolchain::{firmware_cargo, Route},
+};
+use std::process::Command;
+
+fn cargo(ctx: &Ctx) -> Command {
+    let mut c = Command::new("cargo");
+    c.current_dir(&ctx.root);
+    c
+}
+
+/// `cargo fmt --check` on both workspaces (the firmware one includes `boards/`).
+pub fn fmt(ctx: &mut Ctx) -> Outcome {
+    from((|| {
+        sh::run(cargo(ctx).args(["fmt", "--all", "--check"]))?;
+        sh::run(
+            cargo(ctx)
+                .current_dir(ctx.root.join("qemu"))
+                .args(["fmt", "--all", "--check"]),
+        )?;
+        Ok("formatted".into())
+    })())
+}
+
+/// Clippy on the host workspace, all targets, warnings denied.
+pub fn clippy_host(ctx: &mut Ctx) -> Outcome {
+    from(
+        sh::run(cargo(ctx).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+        .map(|()| "no warnings".into()),
+    )
+}
+
+/// Clippy on the firmware workspace for every thumb target, plus the nrf52840 crate.
+pub fn clippy_firmware(ctx: &mut Ctx) -> Outcome {
+    if ctx.env.route == Route::Debian {
+        return Outcome::Skip("route 2 has no clippy for thumb targets (Debian ships none)".into());
+    }
+    from((|| {
+        let targets = boards::targets();
+        let mut c = firmware_cargo(&ctx.root, ctx.env.route, "clippy", &targets);
+        c.args([
+            "-p",
+            "keyfort-firmware",
+            "-p",
+            "keyfort-board-qemu",
+            "--bins",
+            "--examples",
+            "--lib",
+        ])
+        .args(["--", "-D", "warnings"]);
+        sh::run(&mut c)?;
+        let mut c = firmware_cargo(&ctx.root, ctx.env.route, "clippy", &[NRF52840_TARGET]);
+        c.args([
+            "-p",
+            "keyfort-board-nrf52840",
+            "--examples",
+            "--lib",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        sh::run(&mut c)?;
+        Ok("no warnings".into())
+    })())
+}
+
+/// The host test suite (`cargo test --workspace`, test profile at opt-level 2).
+pub fn host_tests(ctx: &mut Ctx) -> Outcome {
+    from(sh::run(cargo(ctx).args(["test", "--workspace"])).map(|()| "all passed".into()))
+}
+
+/// Builds the `selftest` and `demo` firmware for all four targets.
+pub fn firmware_build(ctx: &mut Ctx) -> Outcome {
+    from(build_firmware(ctx).map(|()| "selftest + demo + examples for 4 targets".into()))
+}
+
+/// Builds the firmware bins and the board example for every QEMU target.
+pub fn build_firmware(ctx: &Ctx) -> Result<(), String> {
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &boards::targets());
+    c.args([
+        "--release",
+        "-p",
+        "keyfort-firmware",
+        "-p",
+        "keyfort-board-qemu",
+        "--bins",
+        "--examples",
+    ]);
+    sh::run(&mut c)
+}
+
+/// Builds the real-chip board crate and its example (links, not run).
+pub fn nrf52840_build(ctx: &mut Ctx) -> Outcome {
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[NRF52840_TARGET]);
+    c.args([
+        "--release",
+        "-p",
+        "keyfort-board-nrf52840",
+        "--example",
+        "minimal",
+    ]);
+    from(sh::run(&mut c).map(|()| format!("built for {NRF52840_TARGET} (not run: no hardware)")))
+}
