@@ -371,6 +371,32 @@ fn check(s: &mut Store, before: &Model, after: &Model, t: &mut Tally, k: u64) {
         t.corrupted += 1;
         return;
     };
+    // Invariants: the audit ring is bounded and in order; no version over the limit; no
+    // plaintext key or state byte in the raw flash (checked on every 16th cut point).
+    let ev: Vec<_> = s.audit().collect();
+    if ev.len() > keyfort::store::audit::AUDIT_CAP
+        || !ev
+            .windows(2)
+            .all(|w| w[0].seq < w[1].seq || w[1].code == keyfort::store::AuditCode::TamperWipe)
+    {
+        eprintln!("cut {k}: audit ring out of order or too long: {ev:?}");
+        t.corrupted += 1;
+    }
+    if k % 16 == 0 {
+        let img = s.flash().as_bytes();
+        for km in target.keys.values() {
+            if contains(img, &km.bytes[..8]) {
+                eprintln!("cut {k}: plaintext key bytes on flash");
+                t.corrupted += 1;
+            }
+        }
+        for st in target.states.values() {
+            if st.len() >= 16 && contains(img, &st[..16]) {
+                eprintln!("cut {k}: plaintext state bytes on flash");
+                t.corrupted += 1;
+            }
+        }
+    }
     for (&(id, v), km) in target.keys.iter() {
         let newest = newest_of(target, id) == Some(v);
         match read_bytes(s, id, v, km, newest) {
