@@ -382,7 +382,7 @@ fn check(s: &mut Store, before: &Model, after: &Model, t: &mut Tally, k: u64) {
         eprintln!("cut {k}: audit ring out of order or too long: {ev:?}");
         t.corrupted += 1;
     }
-    if k % 16 == 0 {
+    if k.is_multiple_of(16) {
         let img = s.flash().as_bytes();
         for km in target.keys.values() {
             if contains(img, &km.bytes[..8]) {
