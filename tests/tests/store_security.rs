@@ -247,3 +247,42 @@ fn truncated_records_give_typed_errors() {
     f.as_bytes_mut()[base + SECTOR / 2..base + SECTOR].fill(0x00);
     assert_eq!(reopen(f, DEV_A, NoCounter).err(), Some(Error::Corrupt));
 }
+
+/// A counter whose next increment fails (the hardware refused), shared state otherwise.
+struct FailingCounter(SharedCounter);
+impl keyfort::platform::MonotonicCounter for FailingCounter {
+    fn read(&mut self) -> Result<u32, keyfort::platform::CounterError> {
+        self.0.read()
+    }
+    fn increment(&mut self) -> Result<u32, keyfort::platform::CounterError> {
+        Err(keyfort::platform::CounterError::Hardware)
+    }
+}
+
+#[test]
+fn counter_failures_and_counter_ahead() {
+    use keyfort::platform::MonotonicCounter;
+    let c = SharedCounter::default();
+    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(3), c.clone()).unwrap();
+    populate(&mut s);
+    let f = s.into_flash();
+    // The increment after a committed record fails: the op reports it, the store wants a
+    // re-open, and the re-open (with a working counter) finishes the increment.
+    let mut s = reopen(f, DEV_A, FailingCounter(c.clone())).unwrap();
+    assert_eq!(s.revoke(1, 1), Err(Error::Counter));
+    assert_eq!(s.revoke(2, 1), Err(Error::NeedsReopen));
+    let before = c.0.get();
+    let mut s = reopen(s.into_flash(), DEV_A, c.clone()).unwrap();
+    assert_eq!(c.0.get(), before + 1);
+    assert_eq!(
+        s.with_key(KeyHandle::newest(1), Usage::DECRYPT, |_| ()),
+        Err(Error::Revoked)
+    );
+    // An image bound to a counter ahead of the hardware's.
+    let f = s.into_flash();
+    let mut behind = SharedCounter::default();
+    for _ in 0..before.saturating_sub(3) {
+        behind.increment().unwrap();
+    }
+    assert_eq!(reopen(f, DEV_A, behind).err(), Some(Error::CounterAhead));
+}
