@@ -40,6 +40,9 @@ impl NorFlashError for MockFlashError {
     }
 }
 
+/// Cut points per sector erase (see [`MockFlash::cut_after`]).
+pub const ERASE_STEPS: usize = 4;
+
 /// A NOR flash of `SIZE` bytes in sectors of `SECTOR` bytes, in RAM.
 pub struct MockFlash<const SIZE: usize, const SECTOR: usize> {
     mem: [u8; SIZE],
@@ -66,8 +69,8 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
         }
     }
 
-    /// Cuts power when `steps` more steps have run: step `k` (0-based) is the k-th
-    /// programmed byte or erase from now; that byte/erase is left partial.
+    /// Cuts power when `steps` more steps have run: a step is one programmed byte or one
+    /// of the [`ERASE_STEPS`] points of a sector erase; that byte or erase is left partial.
     pub fn cut_after(&mut self, steps: u64) {
         self.cut_in = Some(steps);
     }
@@ -88,7 +91,8 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
         !self.powered
     }
 
-    /// Steps (programmed bytes + erases) since creation: the cut points of a workload.
+    /// Steps (programmed bytes + erase points) since creation: the cut points of a
+    /// workload.
     pub fn steps(&self) -> u64 {
         self.steps
     }
@@ -190,17 +194,23 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
         let mut s = r.start;
         while s < r.end {
             self.sectors_erased += 1;
-            if self.step() {
-                // Partial erase: a mix of erased, untouched and half-erased bytes.
-                for i in s..s + SECTOR {
-                    let v = self.rand();
-                    self.mem[i] = match v % 4 {
-                        0 | 1 => 0xFF,
-                        2 => self.mem[i],
-                        _ => self.mem[i] | (v >> 8) as u8,
-                    };
+            // ERASE_STEPS cut points per sector: a cut at point j leaves the first j
+            // parts erased, part j a mix of erased, untouched and half-erased bytes, and
+            // the rest untouched.
+            let part = SECTOR / ERASE_STEPS;
+            for j in 0..ERASE_STEPS {
+                if self.step() {
+                    self.mem[s..s + j * part].fill(0xFF);
+                    for i in s + j * part..s + (j + 1) * part {
+                        let v = self.rand();
+                        self.mem[i] = match v % 4 {
+                            0 | 1 => 0xFF,
+                            2 => self.mem[i],
+                            _ => self.mem[i] | (v >> 8) as u8,
+                        };
+                    }
+                    return Err(MockFlashError::PowerCut);
                 }
-                return Err(MockFlashError::PowerCut);
             }
             self.mem[s..s + SECTOR].fill(0xFF);
             s += SECTOR;

@@ -124,7 +124,7 @@
 //!
 //! * `tests/tests/store_campaign.rs`: a 43-operation workload (generate, import, use,
 //!   use-counted use, rotate, revoke, destroy, backup export and restore, state records,
-//!   compaction of a full sector, tamper wipe) with power cut at each of its 12,847
+//!   compaction of a full sector, tamper wipe) with power cut at each of its 12,892
 //!   programmed bytes and erases, with and without a monotonic counter; after each cut
 //!   the store is re-opened and compared with the state before and after the operation
 //!   (committed keys lost and corrupted reads must be 0).
