@@ -332,7 +332,7 @@ where
         self.decrypt_body(e.offset, &h, k.expose_mut())
     }
 
-    /// Seals `data` (1 to [`format::MAX_STATE_LEN`] bytes) as state record `slot`,
+    /// Seals `data` (1 to [`super::format::MAX_STATE_LEN`] bytes) as state record `slot`,
     /// replacing the previous one atomically. When this returns `Ok` the state is durable.
     pub fn put_state(&mut self, slot: u16, data: &[u8]) -> Result<(), Error> {
         self.check_ok()?;
