@@ -283,7 +283,8 @@ where
     ///
     /// Encrypt, wrap, MAC generation and derivation need the newest active version;
     /// decrypt, unwrap and MAC verification accept any active version. A key with a
-    /// use-count limit has the use counted durably *before* `f` runs. The plaintext lives
+    /// use-count limit has the use counted durably *before* `f` runs (if the use cannot be
+    /// recorded, e.g. [`Error::Full`], the key is not released). The plaintext lives
     /// only in a buffer that is wiped when `f` returns.
     pub fn with_key<T>(
         &mut self,
