@@ -7,6 +7,9 @@
 use aes_kw::KeyInit;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -40,6 +43,7 @@ fn bench(name: &str, mut f: impl FnMut()) {
 }
 
 fn main() {
+    store();
     let k = [0x11u8; 32];
     let key = [0x5Au8; 32];
     for (klen, tag) in [(16usize, "128"), (32, "256")] {
@@ -154,5 +158,140 @@ fn main() {
                 );
             });
         }
+    }
+}
+
+/// The store's flash: 8 sectors of 4 KiB (room for N = 16 keys rotated once: the
+/// store holds at most `MAX_ENTRIES` = 32 key versions).
+type Flash = MockFlash<{ 8 * 4096 }, 4096>;
+
+struct Dev;
+impl DeviceSecret for Dev {
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+        f(&[7; 32])
+    }
+}
+
+/// A deterministic generator (benchmark only: not a source of real keys).
+struct BenchRng(u64);
+impl rand_core::TryRng for BenchRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+        for b in d {
+            *b = (self.try_next_u64()? >> 56) as u8;
+        }
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for BenchRng {}
+
+/// Flash counters of the store's MockFlash.
+fn counters(f: &Flash) -> (u64, u64) {
+    (f.bytes_written(), f.sectors_erased())
+}
+
+/// Prints `store <op>-<n> <ns> <bytes written> <sectors erased> <count>` per operation.
+fn store_line(op: &str, n: u16, ns: f64, before: (u64, u64), after: (u64, u64), count: u64) {
+    let c = count.max(1) as f64;
+    println!(
+        "store {op}-n{n} {:.1} {:.1} {:.3} {count}",
+        ns / c,
+        (after.0 - before.0) as f64 / c,
+        (after.1 - before.1) as f64 / c
+    );
+}
+
+/// Store with N keys on an 8 x 4 KiB MockFlash: format, put (generate), open, get
+/// (with_key), rotate; time and flash bytes written / sectors erased per operation.
+fn store() {
+    for n in [8u16, 16] {
+        let t = Instant::now();
+        let Ok(mut s) = KeyStore::format(Flash::new(), Dev, BenchRng(1), NoCounter) else {
+            println!("store-skip format failed");
+            return;
+        };
+        let ns = t.elapsed().as_nanos() as f64;
+        store_line("format", n, ns, (0, 0), counters(s.flash()), 1);
+        let before = counters(s.flash());
+        let t = Instant::now();
+        let mut handles = Vec::new();
+        for id in 0..n {
+            match s.generate(id + 1, b"bench", Algorithm::Aes128, Usage::ENCRYPT, None) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    println!("store-skip put failed at key {id}: {e:?}");
+                    return;
+                }
+            }
+        }
+        let ns = t.elapsed().as_nanos() as f64;
+        store_line("put", n, ns, before, counters(s.flash()), u64::from(n));
+        // get: every key once per round.
+        let before = counters(s.flash());
+        let rounds = 200u64;
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for h in &handles {
+                black_box(s.with_key(*h, Usage::ENCRYPT, |k| k[0]).ok());
+            }
+        }
+        let ns = t.elapsed().as_nanos() as f64;
+        store_line(
+            "get",
+            n,
+            ns,
+            before,
+            counters(s.flash()),
+            rounds * u64::from(n),
+        );
+        // open: the image re-opened from a copy (the copy is not timed).
+        let image = *s.flash().as_bytes();
+        let opens = 20u64;
+        let mut total = 0u128;
+        let mut flash_delta = (0, 0);
+        for _ in 0..opens {
+            let mut f = Flash::new();
+            f.as_bytes_mut().copy_from_slice(&image);
+            let before = counters(&f);
+            let t = Instant::now();
+            let r = KeyStore::open(f, Dev, BenchRng(2), NoCounter);
+            total += t.elapsed().as_nanos();
+            if let Ok(st) = r {
+                let after = counters(st.flash());
+                flash_delta = (after.0 - before.0, after.1 - before.1);
+            } else {
+                println!("store-skip open failed");
+                return;
+            }
+        }
+        store_line(
+            "open",
+            n,
+            total as f64,
+            (0, 0),
+            (flash_delta.0 * opens, flash_delta.1 * opens),
+            opens,
+        );
+        // rotate: each key once (compactions included when a sector fills).
+        let before = counters(s.flash());
+        let t = Instant::now();
+        for id in 0..n {
+            if let Err(e) = s.rotate(id + 1) {
+                println!("store-skip rotate failed at key {id}: {e:?}");
+                return;
+            }
+        }
+        let ns = t.elapsed().as_nanos() as f64;
+        store_line("rotate", n, ns, before, counters(s.flash()), u64::from(n));
     }
 }

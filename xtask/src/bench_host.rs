@@ -19,6 +19,8 @@ pub struct HostBench {
     pub ns: BTreeMap<String, f64>,
     /// Version lines and skipped peers.
     pub notes: Vec<String>,
+    /// Store operations: name to (ns, flash bytes written, sectors erased) per operation.
+    pub store: Vec<(String, f64, f64, f64)>,
 }
 
 /// Runs both.
@@ -34,6 +36,16 @@ pub fn run(ctx: &Ctx) -> Result<HostBench, String> {
     println!("  $ {}", exe.display());
     let out = sh::output(&mut Command::new(&exe)).ok_or("keyfort-bench failed")?;
     parse(&out, "host ", &mut hb);
+    for l in out.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if let ["store", name, ns, bytes, erased, _count] = f[..] {
+            if let (Ok(a), Ok(b), Ok(c)) = (ns.parse(), bytes.parse(), erased.parse()) {
+                hb.store.push((name.to_string(), a, b, c));
+            }
+        } else if let Some(n) = l.strip_prefix("store-skip ") {
+            hb.notes.push(format!("store: {n}"));
+        }
+    }
     ensure_python_packages();
     let script = ctx.root.join("bench/peers.py");
     println!("  $ python3 {}", script.display());
