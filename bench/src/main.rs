@@ -11,13 +11,21 @@ use keyfort::platform::{DeviceSecret, NoCounter};
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
+use std::collections::BTreeMap;
 use std::hint::black_box;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const MIN_TIME: Duration = Duration::from_millis(150);
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 3;
+/// Interleaved passes over the KW/KWP benchmarks.
+const PASSES: usize = 3;
 
-/// Best-of-rounds ns per call of `f`.
+/// Best ns per call seen so far, by name (several passes interleave keyfort and its peers,
+/// so a noisy moment on a shared machine does not favour either).
+static RESULTS: Mutex<BTreeMap<String, (f64, u64)>> = Mutex::new(BTreeMap::new());
+
+/// Best-of-rounds ns per call of `f`, merged into [`RESULTS`].
 fn bench(name: &str, mut f: impl FnMut()) {
     let mut iters: u64 = 1;
     loop {
@@ -39,11 +47,34 @@ fn bench(name: &str, mut f: impl FnMut()) {
         }
         best = best.min(t.elapsed().as_nanos() as f64 / iters as f64);
     }
-    println!("host {name} {best:.1} {iters}");
+    if let Ok(mut r) = RESULTS.lock() {
+        let e = r.entry(name.to_string()).or_insert((f64::INFINITY, iters));
+        if best < e.0 {
+            *e = (best, iters);
+        }
+    }
+}
+
+/// Prints every result as `host <name> <ns per op> <iterations>`.
+fn print_results() {
+    if let Ok(r) = RESULTS.lock() {
+        for (name, (ns, iters)) in r.iter() {
+            println!("host {name} {ns:.1} {iters}");
+        }
+    }
 }
 
 fn main() {
     store();
+    for _pass in 0..PASSES {
+        wraps();
+    }
+    dukpt();
+    print_results();
+}
+
+/// KW / KWP, keyfort and aes-kw, one pass.
+fn wraps() {
     let k = [0x11u8; 32];
     let key = [0x5Au8; 32];
     for (klen, tag) in [(16usize, "128"), (32, "256")] {
@@ -105,7 +136,11 @@ fn main() {
             peer!(aes_kw::KwAes256, aes_kw::KwpAes256);
         }
     }
+}
 
+/// DUKPT host derivations, AES and TDES.
+fn dukpt() {
+    let k = [0x11u8; 32];
     // AES DUKPT host: BDK + KSN to a PIN working key (initial key, then one derivation per
     // one-bit of the counter, then the working key).
     let ikid = [0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56];

@@ -319,21 +319,25 @@ fn render(
             fmt_n(1e9 / peer)
         );
     }
-    let mut worst_host: f64 = 0.0;
-    for t in [
-        "kw-wrap-128",
-        "kw-unwrap-128",
-        "kw-wrap-256",
-        "kw-unwrap-256",
-    ] {
-        if let (Some(a), Some(b)) = (host.ns.get(t), host.ns.get(&format!("aeskw-{t}"))) {
-            worst_host = worst_host.max(a / b);
-        }
-    }
+    let ratios = |ops: &[&str]| -> Vec<f64> {
+        ops.iter()
+            .filter_map(|t| Some(host.ns.get(*t)? / host.ns.get(&format!("aeskw-{t}"))?))
+            .collect()
+    };
+    let wrap = ratios(&["kw-wrap-128", "kw-wrap-256"]);
+    let unwrap = ratios(&["kw-unwrap-128", "kw-unwrap-256"]);
+    let span = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(0.0, f64::max);
+        (lo, hi)
+    };
+    let (wl, wh) = span(&wrap);
+    let (ul, uh) = span(&unwrap);
     let _ = writeln!(
         r,
-        "| KW on the host no slower than aes-kw (AES-NI) | {} | keyfort/aes-kw time up to {worst_host:.2}x |",
-        met(worst_host <= 1.0)
+        "| KW on the host no slower than aes-kw (AES-NI) | wrap {}, unwrap {} | keyfort/aes-kw time: wrap {wl:.2}x-{wh:.2}x, unwrap {ul:.2}x-{uh:.2}x (unwrap also masks the whole output buffer by the verdict and wipes its temporaries, which aes-kw does not) |",
+        met(!wrap.is_empty() && wh <= 1.0),
+        met(!unwrap.is_empty() && uh <= 1.0)
     );
     let flash = demo.sizes.flash();
     let ram_static = demo.sizes.data + demo.sizes.bss;
