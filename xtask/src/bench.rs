@@ -90,6 +90,13 @@ const OTHER_OPS: &[(&str, &str)] = &[
         "tr31-unwrap-b-tdes",
         "TR-31 unwrap, version B, TDES KBPK (TR-31:2018 A.7.2.2)",
     ),
+    (
+        "store-put-n4",
+        "store: put (generate) a key, 4 keys, 4 x 1 KiB RAM flash (not on M0: RAM)",
+    ),
+    ("store-get-n4", "store: get (with_key), 4 keys"),
+    ("store-open-n4", "store: open with 4 keys"),
+    ("store-rotate-n4", "store: rotate a key, 4 keys"),
 ];
 
 /// `./x bench`.
