@@ -4,6 +4,7 @@ use clap::Subcommand;
 pub mod dukpt;
 pub mod hexarg;
 pub mod wrap;
+pub mod store;
 
 /// The top-level commands.
 #[derive(Subcommand)]
@@ -16,6 +17,9 @@ pub enum Command {
     /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
     #[command(subcommand)]
     Dukpt(dukpt::Dukpt),
+    /// Build and inspect sealed key-store flash images (factory provisioning).
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -27,5 +31,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
         }
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
+        Command::Store(c) => store::run(c),
     }
 }
