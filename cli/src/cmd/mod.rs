@@ -5,6 +5,7 @@ pub mod dukpt;
 pub mod hexarg;
 pub mod wrap;
 pub mod store;
+pub mod tr31;
 
 /// The top-level commands.
 #[derive(Subcommand)]
@@ -20,6 +21,9 @@ pub enum Command {
     /// Build and inspect sealed key-store flash images (factory provisioning).
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
+    #[command(subcommand)]
+    Tr31(tr31::Tr31Cmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -32,5 +36,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
         Command::Store(c) => store::run(c),
+        Command::Tr31(c) => tr31::run(c),
     }
 }
