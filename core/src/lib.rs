@@ -32,6 +32,7 @@ pub mod policy;
 pub mod rng;
 pub mod secret;
 pub mod store;
+pub mod terminal;
 pub mod tr31;
 pub mod wrap;
 
