@@ -1,6 +1,7 @@
 //! One module per command family.
 use clap::Subcommand;
 
+pub mod demo;
 pub mod dukpt;
 pub mod hexarg;
 pub mod wrap;
@@ -21,6 +22,10 @@ pub enum Command {
     /// Build and inspect sealed key-store flash images (factory provisioning).
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// The end-to-end demo's host side: provision a terminal, verify its transactions,
+    /// scan it for keys.
+    #[command(subcommand)]
+    Demo(demo::DemoCmd),
     /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
     #[command(subcommand)]
     Tr31(tr31::Tr31Cmd),
@@ -36,6 +41,7 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
         Command::Store(c) => store::run(c),
+        Command::Demo(c) => demo::run(c),
         Command::Tr31(c) => tr31::run(c),
     }
 }

@@ -64,6 +64,7 @@
 //! injection may happen again).
 pub mod dukpt_state;
 mod error;
+pub mod factory;
 pub mod inject;
 
 pub use dukpt_state::{load_initial_key, resume, StoreStatePersist, PACKED_STATE_MAX};
