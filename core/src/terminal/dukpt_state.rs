@@ -45,6 +45,7 @@ fn shape(state: &[u8]) -> Option<(usize, u32)> {
 }
 
 /// Packs a full state encoding (see the module docs).
+#[inline(never)]
 fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateInconsistent);
     if full.len() != AES_STATE_LEN {
@@ -67,6 +68,7 @@ fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), Termin
 }
 
 /// Unpacks a packed state into the full encoding and restores the terminal from it.
+#[inline(never)]
 fn unpack(packed: &[u8]) -> Result<AesTerminal, TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateLength);
     let (key_len, map) = shape(packed).ok_or(bad)?;
@@ -169,15 +171,53 @@ where
         return Err(TerminalError::NotAesKey);
     }
     let ikid = parse_hex_id(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
-    let terminal = store.with_key(ik, Usage::DERIVE, |key| {
-        let ik = AesInitialKey::new(key, &ikid)?;
-        // Persisted just below, through the store (the closure cannot reach it).
-        AesTerminal::load(&ik, &mut NoPersist)
-    })??;
-    StoreStatePersist::new(store, slot)
-        .persist(terminal.state())
-        .map_err(|_| TerminalError::Dukpt(crate::dukpt::DukptError::PersistFailed))?;
+    let terminal = derive_terminal(store, ik, &ikid)?;
+    persist_now(store, slot, &terminal)?;
     Ok(terminal)
+}
+
+/// The terminal from the initial key, inside the store's closure. Its own frame (not
+/// inlined): the nested results of the closure are gone when it returns, which keeps the
+/// peak stack small enough for a Cortex-M0 with 16 KiB of RAM.
+#[inline(never)]
+fn derive_terminal<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    ik: KeyHandle,
+    ikid: &[u8; 8],
+) -> Result<AesTerminal, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    Ok(store.with_key(ik, Usage::DERIVE, |key| {
+        let ik = AesInitialKey::new(key, ikid)?;
+        // Persisted by the caller, through the store (the closure cannot reach it).
+        AesTerminal::load(&ik, &mut NoPersist)
+    })??)
+}
+
+/// Seals `terminal`'s state as state record `slot` (its own frame, as above).
+#[inline(never)]
+fn persist_now<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+    terminal: &AesTerminal,
+) -> Result<(), TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    let mut p = StoreStatePersist::new(store, slot);
+    match p.persist(terminal.state()) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(p.last_error().unwrap_or(TerminalError::Dukpt(
+            crate::dukpt::DukptError::PersistFailed,
+        ))),
+    }
 }
 
 /// Restores the terminal from state record `slot`; `Ok(None)` if there is none yet.
@@ -192,16 +232,35 @@ where
     C: MonotonicCounter,
 {
     let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
+    if !read_state(store, slot, &mut packed)? {
+        return Ok(None);
+    }
+    unpack(packed.expose()).map(Some)
+}
+
+/// Reads state record `slot` into `packed`; `false` if there is none.
+#[inline(never)]
+fn read_state<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+    packed: &mut SecretBuf<PACKED_STATE_MAX>,
+) -> Result<bool, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
     packed
         .set_len(PACKED_STATE_MAX)
         .ok_or(TerminalError::StateTooLarge)?;
     let n = match store.get_state(slot, packed.expose_mut()) {
         Ok(n) => n,
-        Err(StoreError::NotFound) => return Ok(None),
+        Err(StoreError::NotFound) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
     packed.set_len(n).ok_or(TerminalError::StateTooLarge)?;
-    unpack(packed.expose()).map(Some)
+    Ok(true)
 }
 
 /// 16 hex digits to 8 bytes.

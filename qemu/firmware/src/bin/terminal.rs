@@ -44,6 +44,8 @@ const CARDS: [(&[u8], &[u8]); 3] = [
     (b"378282246310005", b"909090"),
 ];
 const RECORD_LEN: usize = 128;
+/// Longest key block the injection slot may hold.
+const BLOCK_MAX: usize = 256;
 const RECORDS: &CStr = c"transactions.bin";
 const PLAN: &CStr = c"pos-plan";
 const RAM_DUMP: &CStr = c"ram.bin";
@@ -96,6 +98,7 @@ fn main() -> ! {
     }
 }
 
+#[inline(never)]
 fn rng(personalization: &[u8]) -> Result<Rng, &'static str> {
     let src = HostEntropy::open().map_err(|_| "entropy source")?;
     Csprng::new(src, MinEntropy::Bits8, personalization).map_err(|_| "entropy health tests")
@@ -118,45 +121,37 @@ fn plan() -> u32 {
     }
 }
 
+#[inline(never)]
 fn run() -> Result<End, &'static str> {
     let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
     let Board {
         flash,
         device_secret,
         counter,
-        mut tamper,
+        tamper,
         ..
     } = b;
-    let mut store = match KeyStore::open(flash, device_secret, rng(b"kf-store")?, counter) {
-        Ok(s) => s,
-        Err(store::Error::NotFormatted) => {
-            return Err("no factory image in flash.bin (run `keyfort demo provision`)")
-        }
-        Err(e) => {
-            defmt::println!("store: open failed: {}", e);
-            return Err("store open");
-        }
-    };
+    let mut slot = None;
+    open_store(&mut slot, flash, device_secret, counter)?;
+    let store = slot.as_mut().ok_or("store open")?;
+    session(store, tamper)
+}
+
+/// Everything after the store is open: the terminal, then the transactions.
+#[inline(never)]
+fn session(
+    store: &mut Store,
+    mut tamper: board::tamper::HostTamperPin,
+) -> Result<End, &'static str> {
     let keys = store.inventory().count();
     defmt::println!("boot: sealed store opened, {=usize} keys", keys);
     if tamper.is_high().unwrap_or(true) {
-        return tamper_response(&mut store, None, 0);
+        return tamper_response(store, None, 0);
     }
-    let mut t = match terminal::resume(&mut store, factory::DUKPT_SLOT) {
-        Ok(Some(t)) => {
-            defmt::println!(
-                "boot: DUKPT state found, next counter {=u32}",
-                t.next_counter().unwrap_or(0)
-            );
-            t
-        }
-        Ok(None) => first_boot(&mut store)?,
-        Err(e) => {
-            defmt::println!("DUKPT state: {}", e);
-            return Err("DUKPT state record unreadable");
-        }
-    };
-    finish_injection(&mut store)?;
+    let mut t_slot = None;
+    boot_terminal(store, &mut t_slot)?;
+    let t = t_slot.as_mut().ok_or("DUKPT terminal")?;
+    finish_injection(store)?;
 
     let mut tx_rng = rng(b"kf-pinblock")?;
     let mut out = File::options()
@@ -169,9 +164,9 @@ fn run() -> Result<End, &'static str> {
     let mut sent = 0;
     while sent < todo {
         if tamper.is_high().unwrap_or(true) {
-            return tamper_response(&mut store, Some(t), sent);
+            return tamper_response(store, t_slot.take(), sent);
         }
-        let record = transaction(&mut store, &mut t, &mut tx_rng)?;
+        let record = transaction(store, t, &mut tx_rng)?;
         out.write_all(&record)
             .map_err(|_| "cannot write transactions.bin")?;
         sent += 1;
@@ -179,11 +174,67 @@ fn run() -> Result<End, &'static str> {
     Ok(End::Done(sent))
 }
 
-/// First boot: import the key block waiting in the injection slot, load DUKPT from it.
-fn first_boot(store: &mut Store) -> Result<AesTerminal, &'static str> {
-    let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
+/// Opens the sealed store (its own frame: the scan's buffers are gone when it returns).
+#[inline(never)]
+fn open_store(
+    slot: &mut Option<Store>,
+    flash: board::flash::SemihostFlash,
+    secret: board::secret::TestDeviceSecret,
+    counter: board::counter::FileCounter,
+) -> Result<(), &'static str> {
+    match KeyStore::open(flash, secret, rng(b"kf-store")?, counter) {
+        Ok(s) => {
+            *slot = Some(s);
+            Ok(())
+        }
+        Err(store::Error::NotFormatted) => {
+            Err("no factory image in flash.bin (run `keyfort demo provision`)")
+        }
+        Err(e) => {
+            defmt::println!("store: open failed: {}", e);
+            Err("store open")
+        }
+    }
+}
+
+/// The DUKPT terminal: resumed from its sealed state, or created on the first boot.
+#[inline(never)]
+fn boot_terminal(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'static str> {
+    resume(store, slot)?;
+    if let Some(t) = slot {
+        defmt::println!(
+            "boot: DUKPT state found, next counter {=u32}",
+            t.next_counter().unwrap_or(0)
+        );
+        return Ok(());
+    }
     if store.inventory().all(|k| k.id != factory::INITIAL_KEY_ID) {
-        let mut block = [0u8; 512];
+        inject(store)?;
+    }
+    load(store, slot)
+}
+
+/// The DUKPT terminal from its sealed state record, if there is one.
+#[inline(never)]
+fn resume(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'static str> {
+    match terminal::resume(store, factory::DUKPT_SLOT) {
+        Ok(t) => {
+            *slot = t;
+            Ok(())
+        }
+        Err(e) => {
+            defmt::println!("DUKPT state: {}", e);
+            Err("DUKPT state record unreadable")
+        }
+    }
+}
+
+/// First boot: import the key block waiting in the injection slot.
+#[inline(never)]
+fn inject(store: &mut Store) -> Result<(), &'static str> {
+    let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
+    {
+        let mut block = [0u8; BLOCK_MAX];
         let n = store
             .get_state(factory::INJECTION_SLOT, &mut block)
             .map_err(|_| "no key block in the injection slot")?;
@@ -191,7 +242,7 @@ fn first_boot(store: &mut Store) -> Result<AesTerminal, &'static str> {
         let kbpk = KeyHandle::newest(factory::KBPK_ID);
 
         // Show that a forged block gets nowhere: flip one hex digit of the encrypted key.
-        let mut forged = [0u8; 512];
+        let mut forged = [0u8; BLOCK_MAX];
         forged[..n].copy_from_slice(block);
         if let Some(c) = forged.get_mut(n.saturating_sub(40)) {
             *c = if *c == b'0' { b'1' } else { b'0' };
@@ -227,16 +278,25 @@ fn first_boot(store: &mut Store) -> Result<AesTerminal, &'static str> {
             _ => return Err("the initial key was usable for encryption"),
         }
     }
+    Ok(())
+}
+
+/// Loads the imported initial key into a DUKPT terminal, sealing its state.
+#[inline(never)]
+fn load(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'static str> {
+    let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     let t = terminal::load_initial_key(store, ik, factory::DUKPT_SLOT).map_err(|e| {
         defmt::println!("DUKPT load: {}", e);
         "DUKPT load"
     })?;
     defmt::println!("dukpt: initial key loaded, state sealed in the store");
-    Ok(t)
+    *slot = Some(t);
+    Ok(())
 }
 
 /// Destroys the initial key and marks the injection slot used, if a power cut came
 /// before (both are idempotent).
+#[inline(never)]
 fn finish_injection(store: &mut Store) -> Result<(), &'static str> {
     if store.inventory().any(|k| k.id == factory::INITIAL_KEY_ID) {
         store
@@ -244,7 +304,7 @@ fn finish_injection(store: &mut Store) -> Result<(), &'static str> {
             .map_err(|_| "destroying the initial key")?;
         defmt::println!("dukpt: initial key destroyed (the terminal keeps only its registers)");
     }
-    let mut probe = [0u8; 512];
+    let mut probe = [0u8; BLOCK_MAX];
     if let Ok(n) = store.get_state(factory::INJECTION_SLOT, &mut probe) {
         if probe.get(..n) != Some(factory::INJECTION_DONE) {
             store
@@ -263,6 +323,7 @@ fn ascii_u32(mut v: u32, out: &mut [u8]) {
 }
 
 /// One transaction: its record (public: ciphertexts, KSN and MAC only).
+#[inline(never)]
 fn transaction(
     store: &mut Store,
     t: &mut AesTerminal,
@@ -332,6 +393,7 @@ fn transaction(
     Ok(r)
 }
 
+#[inline(never)]
 fn tamper_response(
     store: &mut Store,
     t: Option<AesTerminal>,
@@ -357,6 +419,7 @@ extern "C" {
 
 /// Writes all RAM (from the start of `.data` to the top of the stack) to `ram.bin`.
 /// Returns the bytes written (0 if the file could not be written).
+#[inline(never)]
 fn dump_ram() -> usize {
     // Only the symbols' addresses are taken.
     let start = core::ptr::addr_of!(__sdata) as usize;
