@@ -3,7 +3,7 @@
 //!
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
-//! - `./x demo`: the demo firmware on every QEMU board
+//! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
@@ -35,7 +35,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test | demo | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test | demo [machine] | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => context().map(|_| true),
         Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
-        Some("demo") => context().map(|mut c| demo::run(&mut c)),
+        Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
     };

@@ -12,7 +12,7 @@ use super::record;
 use super::verify::{hex_file, host_keys};
 use super::Dirs;
 use keyfort::dukpt::aes::{AesKsn, KeyUsage, WorkingKeyType};
-use keyfort::platform::NoCounter;
+use keyfort::platform::{CounterError, MonotonicCounter};
 use keyfort::store::{AuditCode, KeyStore};
 use keyfort::terminal::factory;
 use std::collections::{HashMap, HashSet};
@@ -135,6 +135,30 @@ fn scan_file(n: &Needles, path: &std::path::Path, label: &str) -> Result<Option<
     Ok(Some(hits.len()))
 }
 
+/// The device's counter (`counter.bin`), read once; increments stay in memory (the host
+/// never writes the device's files).
+struct DeviceCounter(u32);
+
+impl DeviceCounter {
+    fn load(device: &std::path::Path) -> Self {
+        let v = std::fs::read(device.join("counter.bin"))
+            .ok()
+            .and_then(|b| b.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()))
+            .map_or(0, u32::from_le_bytes);
+        Self(v)
+    }
+}
+
+impl MonotonicCounter for DeviceCounter {
+    fn read(&mut self) -> Result<u32, CounterError> {
+        Ok(self.0)
+    }
+    fn increment(&mut self) -> Result<u32, CounterError> {
+        self.0 = self.0.checked_add(1).ok_or(CounterError::Exhausted)?;
+        Ok(self.0)
+    }
+}
+
 /// Runs the scan; with `expect_wiped`, fails unless the store is empty after a wipe.
 pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
     let (n, summary) = build(d)?;
@@ -153,11 +177,12 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
 
     // Open the store as someone holding the device secret would.
     let image = std::fs::read(d.device.join("flash.bin")).map_err(|e| format!("flash.bin: {e}"))?;
+    let counter = DeviceCounter::load(&d.device);
     let mut store = KeyStore::open(
         ImageFlash(image),
         device_secret(&d.device)?,
         os_rng()?,
-        NoCounter,
+        counter,
     )
     .map_err(|e| format!("store: {e}"))?;
     let keys = store.inventory().count();

@@ -35,7 +35,10 @@ use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
-use semihosting::{fs::File, io::Write};
+use semihosting::{
+    fs::File,
+    io::{Seek, SeekFrom, Write},
+};
 
 /// Test cards: PAN and PIN (TEST data, public; the host has the same table).
 const CARDS: [(&[u8], &[u8]); 3] = [
@@ -144,7 +147,7 @@ fn session(
     mut tamper: board::tamper::HostTamperPin,
 ) -> Result<End, &'static str> {
     let keys = store.inventory().count();
-    defmt::println!("boot: sealed store opened, {=usize} keys", keys);
+    defmt::println!("boot: sealed store opened, {=usize} key(s)", keys);
     if tamper.is_high().unwrap_or(true) {
         return tamper_response(store, None, 0);
     }
@@ -154,12 +157,7 @@ fn session(
     finish_injection(store)?;
 
     let mut tx_rng = rng(b"kf-pinblock")?;
-    let mut out = File::options()
-        .write(true)
-        .append(true)
-        .create(true)
-        .open(RECORDS)
-        .map_err(|_| "cannot open transactions.bin")?;
+    let mut out = open_records()?;
     let todo = plan();
     let mut sent = 0;
     while sent < todo {
@@ -229,6 +227,23 @@ fn resume(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'sta
     }
 }
 
+/// The records file, positioned at its end. (Semihosting's append mode is not used:
+/// QEMU writes at the file position, which starts at 0.)
+fn open_records() -> Result<File, &'static str> {
+    let mut f = match File::options().read(true).write(true).open(RECORDS) {
+        Ok(f) => f,
+        Err(_) => File::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(RECORDS)
+            .map_err(|_| "cannot create transactions.bin")?,
+    };
+    f.seek(SeekFrom::End(0))
+        .map_err(|_| "cannot seek transactions.bin")?;
+    Ok(f)
+}
+
 /// First boot: import the key block waiting in the injection slot.
 #[inline(never)]
 fn inject(store: &mut Store) -> Result<(), &'static str> {
@@ -262,13 +277,14 @@ fn inject(store: &mut Store) -> Result<(), &'static str> {
             }
         };
         defmt::println!(
-            "inject: TR-31 {=str} block, usage {=str} mode {=char} exportability {=char}: imported as {} with usage {=u16:#x} (sealed)",
+            "inject: TR-31 {=str} block, key usage {=str}, mode {=char}, exportability {=char} -> sealed as {} with policy [{=str}], not exportable: {=bool}",
             if header.version == keyfort::tr31::Version::D { "version D" } else { "other" },
             header.key_usage_str(),
             char::from(header.mode_of_use),
             char::from(header.exportability),
             imp.algorithm,
-            imp.usage.bits()
+            usage_name(imp.usage),
+            !imp.usage.exportable()
         );
         // The header's policy holds: the initial key derives, it does not encrypt.
         match store.with_key(ik, Usage::ENCRYPT, |_| ()) {
@@ -279,6 +295,24 @@ fn inject(store: &mut Store) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// The usage policy for people (the demo's keys have one usage each).
+fn usage_name(u: Usage) -> &'static str {
+    const NAMES: [(Usage, &str); 8] = [
+        (Usage::DERIVE, "derive"),
+        (Usage::ENCRYPT, "encrypt"),
+        (Usage::DECRYPT, "decrypt"),
+        (Usage::WRAP, "wrap"),
+        (Usage::UNWRAP, "unwrap"),
+        (Usage::MAC_GENERATE, "mac-generate"),
+        (Usage::MAC_VERIFY, "mac-verify"),
+        (Usage::EXPORT, "export"),
+    ];
+    NAMES
+        .iter()
+        .find(|(b, _)| u.contains(*b))
+        .map_or("none", |(_, n)| *n)
 }
 
 /// Loads the imported initial key into a DUKPT terminal, sealing its state.
