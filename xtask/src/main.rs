@@ -11,6 +11,7 @@ mod boards;
 mod checks;
 mod defmt_log;
 mod demo;
+mod demo_persistence;
 mod fuzz;
 mod ontarget;
 mod qemu;

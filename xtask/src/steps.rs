@@ -2,7 +2,7 @@
 //!
 //! To add a step, write a `fn(&mut Ctx) -> Outcome` (in its own module if it is more than
 //! a few lines) and add ONE line to [`TEST_STEPS`].
-use crate::{boards::Board, checks, demo, fuzz, ontarget, toolchain::Env};
+use crate::{boards::Board, checks, demo, demo_persistence, fuzz, ontarget, toolchain::Env};
 use std::{path::PathBuf, time::Instant};
 
 /// How a step ended.
@@ -87,6 +87,10 @@ pub const TEST_STEPS: &[Step] = &[
     Step {
         name: "on-target self-tests (4 QEMU boards)",
         run: ontarget::selftests,
+    },
+    Step {
+        name: "persistence (store on flash, power cuts)",
+        run: demo_persistence::step,
     },
     Step {
         name: "demo-verify (terminal on microbit)",
