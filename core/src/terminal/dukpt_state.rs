@@ -278,6 +278,7 @@ fn parse_hex_id(s: &[u8]) -> Option<[u8; 8]> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::dukpt::aes::AesBdk;

@@ -27,7 +27,10 @@ fn add(n: &mut Needles, key: &[u8], what: &'static str) {
     }
 }
 
-fn build(d: &Dirs) -> Result<(Needles, Vec<(&'static str, usize)>), String> {
+/// How many keys of each kind the needles hold.
+type Counts = Vec<(&'static str, usize)>;
+
+fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
     let (bdk, ikid) = host_keys(&d.host)?;
     let kbpk = hex_file(&d.host.join("kbpk.hex"))?;
     let ik = bdk
