@@ -4,9 +4,9 @@ use clap::Subcommand;
 pub mod demo;
 pub mod dukpt;
 pub mod hexarg;
-pub mod wrap;
 pub mod store;
 pub mod tr31;
+pub mod wrap;
 
 /// The top-level commands.
 #[derive(Subcommand)]
