@@ -203,7 +203,7 @@ fn dukpt_through_the_store_matches_the_host() {
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     let mut t = terminal::load_initial_key(&mut s, ik, factory::DUKPT_SLOT).unwrap();
     s.destroy(factory::INITIAL_KEY_ID, None).unwrap();
-    for round in 0..4 {
+    for round in 0..4u32 {
         for _ in 0..15 {
             let tx = t
                 .next_transaction(&mut StoreStatePersist::new(&mut s, factory::DUKPT_SLOT))
@@ -223,11 +223,11 @@ fn dukpt_through_the_store_matches_the_host() {
         }
         // Power cycle: a new store over the same flash, the state from the record.
         let f = s.into_flash();
-        s = KeyStore::open(f, Dev(DEV_A), TestRng(100 + round), c.clone()).unwrap();
+        s = KeyStore::open(f, Dev(DEV_A), TestRng(100 + u64::from(round)), c.clone()).unwrap();
         t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap()
             .unwrap();
-        assert_eq!(t.next_counter(), Some(15 * (round as u32 + 1) + 1));
+        assert_eq!(t.next_counter(), Some(15 * (round + 1) + 1));
     }
     // The flash never holds a register or the initial key in clear.
     let f = s.into_flash();
