@@ -296,12 +296,24 @@ impl Demo {
     /// the one the power was cut at).
     fn show(&self, out: &qemu::Outcome) {
         let last = out.lines.len().saturating_sub(1);
+        let txs: Vec<usize> = (0..out.lines.len())
+            .filter(|&i| out.lines[i].starts_with("tx ") && !out.lines[i].contains(": persisting"))
+            .collect();
+        let mut elided = false;
         for (i, l) in out.lines.iter().enumerate() {
-            let marker = l.contains(": persisting DUKPT state");
             let cut_here = i == last && out.ending == Ending::PowerCut;
-            let tx = l.starts_with("tx ");
-            if (marker && !cut_here) || (tx && !self.verbose && !cut_here) {
+            if l.contains(": persisting DUKPT state") && !cut_here {
                 continue;
+            }
+            if let Some(k) = txs.iter().position(|&t| t == i) {
+                let keep = self.verbose && (k < 2 || k + 2 >= txs.len());
+                if !keep {
+                    if !elided && self.verbose {
+                        println!("  | ...");
+                    }
+                    elided = true;
+                    continue;
+                }
             }
             println!("  | {l}");
         }

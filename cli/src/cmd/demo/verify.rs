@@ -65,12 +65,17 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
     }
     let msg = String::from_utf8_lossy(r.message()).to_string();
     let amount = msg
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_start_matches("AMT=")
-        .to_string();
+        .strip_prefix("AMT=")
+        .and_then(|m| m.get(..13))
+        .map(|a| {
+            let a = a.trim_start_matches('0');
+            if a.starts_with('.') {
+                format!("0{a}")
+            } else {
+                a.to_string()
+            }
+        })
+        .unwrap_or_default();
     let pan = format!("{}...{}", &want_pan[..4], &want_pan[want_pan.len() - 4..]);
     Ok(Row {
         counter: ksn.counter(),
