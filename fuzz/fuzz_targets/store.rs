@@ -27,7 +27,10 @@ impl rand_core::TryRng for Rng {
         Ok((self.try_next_u64()? >> 32) as u32)
     }
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         Ok(self.0 ^ (self.0 >> 29))
     }
     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
@@ -56,6 +59,9 @@ fuzz_target!(|data: &[u8]| {
     };
     // Every byte string ever stored (or attempted) per (id, version).
     let mut known: BTreeMap<(u16, u16), BTreeSet<Vec<u8>>> = BTreeMap::new();
+    // Versions created by rotation whose bytes could not be learned (reading a use-counted
+    // key writes, and may fail with `Full`): not checked until the id is reused.
+    let mut unknown: BTreeSet<(u16, u16)> = BTreeSet::new();
     let mut corrupted = false;
     let mut boots = 0u64;
     while let Some(op) = next() {
@@ -64,13 +70,26 @@ fuzz_target!(|data: &[u8]| {
         match op % 12 {
             0 | 1 => {
                 let alg = ALGS[usize::from(arg % 6)];
-                let key: Vec<u8> = (0..alg.key_len()).map(|i| arg ^ (i as u8) ^ (id as u8 * 17)).collect();
+                let key: Vec<u8> = (0..alg.key_len())
+                    .map(|i| arg ^ (i as u8) ^ (id as u8 * 17))
+                    .collect();
                 known.entry((id, 1)).or_default().insert(key.clone());
-                let _ = s.import(id, b"fz", alg, Usage::ALL, &key, if arg & 1 == 1 { Some(3) } else { None });
+                let _ = s.import(
+                    id,
+                    b"fz",
+                    alg,
+                    Usage::ALL,
+                    &key,
+                    if arg & 1 == 1 { Some(3) } else { None },
+                );
             }
             2 => {
-                if s.generate(id, b"g", ALGS[usize::from(arg % 6)], Usage::ALL, None).is_ok() {
-                    if let Ok(b) = s.with_key(KeyHandle::version(id, 1), Usage::DECRYPT, |k| k.to_vec()) {
+                if s.generate(id, b"g", ALGS[usize::from(arg % 6)], Usage::ALL, None)
+                    .is_ok()
+                {
+                    if let Ok(b) =
+                        s.with_key(KeyHandle::version(id, 1), Usage::DECRYPT, |k| k.to_vec())
+                    {
                         known.entry((id, 1)).or_default().insert(b);
                     }
                 }
@@ -78,14 +97,25 @@ fuzz_target!(|data: &[u8]| {
             3 | 4 => {
                 let h = KeyHandle::version(id, u16::from(arg % 4) + 1);
                 if let Ok(b) = s.with_key(h, Usage::DECRYPT, |k| k.to_vec()) {
-                    let ok = known.get(&(id, h.version.unwrap_or(0))).is_some_and(|set| set.contains(&b));
-                    assert!(ok, "a key was returned that was never stored under ({id}, {h:?})");
+                    let key = (id, h.version.unwrap_or(0));
+                    let ok = unknown.contains(&key)
+                        || known.get(&key).is_some_and(|set| set.contains(&b));
+                    assert!(
+                        ok,
+                        "a key was returned that was never stored under ({id}, {h:?})"
+                    );
                 }
             }
             5 => {
                 if let Ok(h) = s.rotate(id) {
-                    if let Ok(b) = s.with_key(h, Usage::ENCRYPT, |k| k.to_vec()) {
-                        known.entry((id, h.version.unwrap_or(0))).or_default().insert(b);
+                    let key = (id, h.version.unwrap_or(0));
+                    match s.with_key(h, Usage::ENCRYPT, |k| k.to_vec()) {
+                        Ok(b) => {
+                            known.entry(key).or_default().insert(b);
+                        }
+                        Err(_) => {
+                            unknown.insert(key);
+                        }
                     }
                 }
             }
@@ -93,13 +123,23 @@ fuzz_target!(|data: &[u8]| {
                 let _ = s.revoke(id, u16::from(arg % 3) + 1);
             }
             7 => {
-                let _ = s.destroy(id, if arg & 1 == 0 { None } else { Some(u16::from(arg % 3) + 1) });
+                let _ = s.destroy(
+                    id,
+                    if arg & 1 == 0 {
+                        None
+                    } else {
+                        Some(u16::from(arg % 3) + 1)
+                    },
+                );
             }
             8 => {
                 let _ = s.put_state(id, &[arg; 40]);
                 let mut out = [0u8; 64];
                 if let Ok(n) = s.get_state(id, &mut out) {
-                    assert!(n == 40 && out[..n].iter().all(|&b| b == out[0]), "wrong state");
+                    assert!(
+                        n == 40 && out[..n].iter().all(|&b| b == out[0]),
+                        "wrong state"
+                    );
                 }
             }
             9 => {

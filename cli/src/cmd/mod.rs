@@ -19,6 +19,9 @@ pub enum Command {
     /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
     #[command(subcommand)]
     Dukpt(dukpt::Dukpt),
+    /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
+    #[command(subcommand)]
+    Tr31(tr31::Tr31Cmd),
     /// Build and inspect sealed key-store flash images (factory provisioning).
     #[command(subcommand)]
     Store(store::StoreCmd),
@@ -26,9 +29,6 @@ pub enum Command {
     /// scan it for keys.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
-    /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
-    #[command(subcommand)]
-    Tr31(tr31::Tr31Cmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -40,8 +40,8 @@ pub fn run(cmd: Command) -> Result<(), String> {
         }
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
+        Command::Tr31(c) => tr31::run(c),
         Command::Store(c) => store::run(c),
         Command::Demo(c) => demo::run(c),
-        Command::Tr31(c) => tr31::run(c),
     }
 }

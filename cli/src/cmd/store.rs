@@ -6,7 +6,9 @@
 //! whose counter starts at 0 accepts (and catches up to) at its first boot.
 use super::hexarg;
 use clap::{Args, Subcommand};
-use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash};
+use embedded_storage::nor_flash::{
+    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
 use keyfort::platform::{DeviceSecret, NoCounter};
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
@@ -228,7 +230,11 @@ fn usage(list: &str) -> Result<Usage, String> {
 }
 
 fn usage_names(u: Usage) -> String {
-    let v: Vec<&str> = USAGES.iter().filter(|(_, b)| u.contains(*b)).map(|(n, _)| *n).collect();
+    let v: Vec<&str> = USAGES
+        .iter()
+        .filter(|(_, b)| u.contains(*b))
+        .map(|(n, _)| *n)
+        .collect();
     if v.is_empty() {
         "none".into()
     } else {
@@ -270,11 +276,24 @@ fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, S
     KeyStore::open(ImageFlash::<S> { mem }, dev, os_rng()?, NoCounter).map_err(err)
 }
 
+#[allow(clippy::integer_division_remainder_used)] // public sizes only
 fn create<const S: usize>(c: &Common, size: usize) -> Result<(), String> {
-    let s = KeyStore::format(ImageFlash::<S> { mem: vec![0xFF; size] }, secret(&c.device_secret)?, os_rng()?, NoCounter)
-        .map_err(err)?;
+    let s = KeyStore::format(
+        ImageFlash::<S> {
+            mem: vec![0xFF; size],
+        },
+        secret(&c.device_secret)?,
+        os_rng()?,
+        NoCounter,
+    )
+    .map_err(err)?;
     write_image(&c.image, &s.into_flash().mem)?;
-    println!("created {} ({} bytes, {} sectors of {S} bytes)", c.image.display(), size, size / S);
+    println!(
+        "created {} ({} bytes, {} sectors of {S} bytes)",
+        c.image.display(),
+        size,
+        size / S
+    );
     Ok(())
 }
 
@@ -292,7 +311,9 @@ fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), String> 
     let u = usage(a.usage)?;
     let key = hexarg::parse("--key", a.key)?;
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
-    let h = s.import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit).map_err(err)?;
+    let h = s
+        .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)
+        .map_err(err)?;
     write_image(&c.image, &s.into_flash().mem)?;
     println!("imported key {} version {}", h.id, h.version.unwrap_or(1));
     Ok(())
@@ -327,11 +348,16 @@ fn verify<const S: usize>(c: &Common) -> Result<(), String> {
         if i.state != KeyState::Active || counted {
             continue; // not readable, or reading would count a use
         }
-        let newest = keys.iter().filter(|k| k.id == i.id && k.state == KeyState::Active).all(|k| k.version <= i.version);
-        let need = USAGES
+        let newest = keys
             .iter()
-            .map(|(_, b)| *b)
-            .find(|b| i.usage.contains(*b) && (newest || !(Usage::ENCRYPT | Usage::WRAP | Usage::MAC_GENERATE | Usage::DERIVE).contains(*b)));
+            .filter(|k| k.id == i.id && k.state == KeyState::Active)
+            .all(|k| k.version <= i.version);
+        let need = USAGES.iter().map(|(_, b)| *b).find(|b| {
+            i.usage.contains(*b)
+                && (newest
+                    || !(Usage::ENCRYPT | Usage::WRAP | Usage::MAC_GENERATE | Usage::DERIVE)
+                        .contains(*b))
+        });
         let Some(need) = need else { continue };
         let len = s
             .with_key(KeyHandle::version(i.id, i.version), need, |k| k.len())
@@ -341,7 +367,10 @@ fn verify<const S: usize>(c: &Common) -> Result<(), String> {
         }
         checked += 1;
     }
-    println!("ok: {} key versions, {checked} decrypted and verified", keys.len());
+    println!(
+        "ok: {} key versions, {checked} decrypted and verified",
+        keys.len()
+    );
     Ok(())
 }
 
@@ -354,9 +383,28 @@ fn sector_of(path: &std::path::Path) -> Result<usize, String> {
 /// Runs a `store` subcommand.
 pub fn run(cmd: StoreCmd) -> Result<(), String> {
     match cmd {
-        StoreCmd::Create { common, size, sector } => with_sector!(sector, create(&common, size)),
-        StoreCmd::Import { common, id, label, algorithm, usage, key, use_limit } => {
-            let a = ImportArgs { id, label: &label, algorithm: &algorithm, usage: &usage, key: &key, use_limit };
+        StoreCmd::Create {
+            common,
+            size,
+            sector,
+        } => with_sector!(sector, create(&common, size)),
+        StoreCmd::Import {
+            common,
+            id,
+            label,
+            algorithm,
+            usage,
+            key,
+            use_limit,
+        } => {
+            let a = ImportArgs {
+                id,
+                label: &label,
+                algorithm: &algorithm,
+                usage: &usage,
+                key: &key,
+                use_limit,
+            };
             with_sector!(sector_of(&common.image)?, import(&common, &a))
         }
         StoreCmd::List { common } => with_sector!(sector_of(&common.image)?, list(&common)),

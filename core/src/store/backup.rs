@@ -65,6 +65,10 @@ where
         h.slot = e.hdr.slot;
         h.kver = e.hdr.kver;
         self.append(h, Body::None)?;
+        // The append may have compacted: look the record up again.
+        let e = *self
+            .key_entry(e.hdr.slot, e.hdr.kver)
+            .ok_or(Error::LogicBug)?;
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;
         let mut pt = SecretBuf::<{ META_LEN + MAX_KEY_LEN }>::new();
@@ -102,7 +106,8 @@ where
         }
         let alg = Algorithm::from_code(p[4]).ok_or(Error::BackupFormat)?;
         let ll = usize::from(p[5]);
-        let usage = Usage::from_bits(u16::from_le_bytes([p[6], p[7]])).ok_or(Error::BackupFormat)?;
+        let usage =
+            Usage::from_bits(u16::from_le_bytes([p[6], p[7]])).ok_or(Error::BackupFormat)?;
         let id = u16::from_le_bytes([p[8], p[9]]);
         let limit = u32::from_le_bytes([p[12], p[13], p[14], p[15]]);
         if ll > MAX_LABEL_LEN || p.len() != META_LEN + alg.key_len() || !usage.exportable() {

@@ -11,8 +11,9 @@ pub enum Error {
     Flash,
     /// A previous flash error left the in-RAM view stale: re-open the store.
     NeedsReopen,
-    /// The flash geometry is unsupported (fewer than 3 sectors, sector larger than 64 KiB,
-    /// or write/read granularity that does not divide 16).
+    /// The flash geometry is unsupported (not 3 to 65 sectors, sector not a multiple of
+    /// 16 from 192 bytes to 64 KiB, or write/read granularity that does not divide 16), or
+    /// the root sector records another geometry.
     Geometry,
     /// The flash holds no keyfort store (blank root sector). Call `format`.
     NotFormatted,
@@ -31,7 +32,8 @@ pub enum Error {
     /// The store's data sectors are missing although the counter says operations were
     /// committed after formatting.
     MissingData,
-    /// The monotonic counter failed.
+    /// The monotonic counter failed. If it failed after a record committed, the
+    /// operation is done on flash; re-open (which retries the increment).
     Counter,
     /// No key (or state record) with this id / version.
     NotFound,

@@ -31,6 +31,13 @@ pub(crate) const COMMIT_PATTERN: [u8; UNIT] = *b"KFCOMMIT-RECORD.";
 /// Record overhead: header + tag + commit block.
 pub(crate) const REC_OVERHEAD: usize = REC_HDR_LEN + TAG_LEN + UNIT;
 
+/// `n` as a flash offset or length. Every value passed is a layout constant or bounded by
+/// the sector size (at most 64 KiB), so the conversion is exact; it saturates rather than
+/// wraps if that ever failed to hold (the saturated offset is then out of bounds).
+pub(crate) fn u32f(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Rounds `n` up to a multiple of [`UNIT`].
 pub(crate) const fn pad(n: usize) -> usize {
     (n + UNIT - 1) & !(UNIT - 1)
@@ -180,7 +187,7 @@ impl RecHeader {
             return None;
         }
         let len = usize::from(len);
-        if len < REC_OVERHEAD || len % UNIT != 0 {
+        if len < REC_OVERHEAD || len & (UNIT - 1) != 0 {
             return None;
         }
         Some(len)
@@ -257,6 +264,7 @@ pub(crate) fn blank(b: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

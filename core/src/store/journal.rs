@@ -63,10 +63,12 @@ where
 
     pub(crate) fn ferase(&mut self, sector: u32) -> Result<(), Error> {
         let base = self.base(sector);
-        self.flash.erase(base, base + self.sector_size).map_err(|_| {
-            self.broken = true;
-            Error::Flash
-        })
+        self.flash
+            .erase(base, base + self.sector_size)
+            .map_err(|_| {
+                self.broken = true;
+                Error::Flash
+            })
     }
 
     pub(crate) fn base(&self, sector: u32) -> u32 {
@@ -84,7 +86,7 @@ where
             if !blank(b) {
                 return Ok(false);
             }
-            off += n as u32;
+            off += u32f(n);
         }
         Ok(true)
     }
@@ -124,12 +126,12 @@ where
     ) -> Result<Option<RecHeader>, Error> {
         let mut hb = [0u8; REC_HDR_LEN];
         self.fread(off, &mut hb)?;
-        let len = RecHeader::checked_len(&hb).ok_or(Error::Corrupt)? as u32;
+        let len = u32f(RecHeader::checked_len(&hb).ok_or(Error::Corrupt)?);
         if off + len > limit {
             return Err(Error::Corrupt);
         }
         let mut commit = [0u8; UNIT];
-        self.fread(off + len - UNIT as u32, &mut commit)?;
+        self.fread(off + len - u32f(UNIT), &mut commit)?;
         if blank(&commit) {
             return Ok(None);
         }
@@ -140,8 +142,8 @@ where
         m.update(&prev);
         m.update(&sector_seq.to_le_bytes());
         m.update(&hb);
-        let body_end = off + len - (TAG_LEN + UNIT) as u32;
-        let mut p = off + REC_HDR_LEN as u32;
+        let body_end = off + len - u32f(TAG_LEN + UNIT);
+        let mut p = off + u32f(REC_HDR_LEN);
         let mut chunk = [0u8; UNIT];
         while p < body_end {
             self.flash.read(p, &mut chunk).map_err(|_| {
@@ -149,7 +151,7 @@ where
                 Error::Flash
             })?;
             m.update(&chunk);
-            p += UNIT as u32;
+            p += u32f(UNIT);
         }
         let mut tag = [0u8; TAG_LEN];
         self.fread(body_end, &mut tag)?;
@@ -180,12 +182,12 @@ where
         let mut chunk = [0u8; UNIT];
         let mut res = Ok(());
         while i < n {
-            let p = off + (REC_HDR_LEN + i) as u32;
+            let p = off + u32f(REC_HDR_LEN + i);
             if let Err(e) = self.fread(p, &mut chunk) {
                 res = Err(e);
                 break;
             }
-            let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, (i / UNIT) as u32);
+            let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
             let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
             let ok = keys.with_aes(&mut self.rng, |aes| {
                 aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
@@ -218,7 +220,7 @@ where
         let limit = base + self.sector_size;
         let mut sc = Scan {
             complete: false,
-            end: base + SECTOR_HDR_LEN as u32,
+            end: base + u32f(SECTOR_HDR_LEN),
             closed: false,
             last_tag: hdr_tag,
             max_gen: hdr.gen,
@@ -227,7 +229,7 @@ where
         };
         let mut off = sc.end;
         loop {
-            if off + REC_OVERHEAD as u32 > limit {
+            if off + u32f(REC_OVERHEAD) > limit {
                 // Not even an empty record fits: the sector is full.
                 sc.closed = true;
                 break;
@@ -248,7 +250,7 @@ where
                 }
                 return Err(Error::Corrupt);
             };
-            let len = len as u32;
+            let len = u32f(len);
             if off + len > limit {
                 return Err(Error::Corrupt);
             }
@@ -278,7 +280,7 @@ where
                         sc.complete = true;
                     }
                     let mut t = [0u8; TAG_LEN];
-                    self.fread(off + len - (TAG_LEN + UNIT) as u32, &mut t)?;
+                    self.fread(off + len - u32f(TAG_LEN + UNIT), &mut t)?;
                     sc.last_tag = t;
                     off += len;
                     sc.end = off;
@@ -296,7 +298,10 @@ where
                 if kind == Kind::Key && h.kver == 0 {
                     return Err(Error::Corrupt);
                 }
-                let e = Entry { hdr: *h, offset: off };
+                let e = Entry {
+                    hdr: *h,
+                    offset: off,
+                };
                 if let Some(x) = self
                     .index
                     .iter_mut()
@@ -368,7 +373,7 @@ where
                     if let (Some(d), Some(s)) = (chunk.get_mut(..take), p.get(i..i + take)) {
                         d.copy_from_slice(s);
                     }
-                    let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, (i / UNIT) as u32);
+                    let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
                     let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
                     let ok = keys.with_aes(&mut self.rng, |aes| {
                         aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
@@ -379,19 +384,19 @@ where
                     }
                 }
                 Body::Copy(from) => {
-                    self.fread(from + (REC_HDR_LEN + i) as u32, &mut chunk)?;
+                    self.fread(from + u32f(REC_HDR_LEN + i), &mut chunk)?;
                 }
             }
             m.update(&chunk);
-            self.fwrite(off + (REC_HDR_LEN + i) as u32, &chunk)?;
+            self.fwrite(off + u32f(REC_HDR_LEN + i), &chunk)?;
             i += UNIT;
         }
         let full = m.finalize().into_bytes();
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&full[..TAG_LEN]);
-        let tag_off = off + (REC_HDR_LEN + pad(n)) as u32;
+        let tag_off = off + u32f(REC_HDR_LEN + pad(n));
         self.fwrite(tag_off, &tag)?;
-        self.fwrite(tag_off + TAG_LEN as u32, &COMMIT_PATTERN)?;
+        self.fwrite(tag_off + u32f(TAG_LEN), &COMMIT_PATTERN)?;
         self.last_tag = tag;
         self.write_pos = off + u32::from(h.len);
         Ok(off)
@@ -407,7 +412,7 @@ where
     fn snapshot_len(&self) -> u32 {
         let recs: usize = self.index.iter().map(|e| usize::from(e.hdr.len)).sum();
         let ring = REC_OVERHEAD + pad(self.audit.len() * EVENT_LEN);
-        (SECTOR_HDR_LEN + recs + ring + REC_OVERHEAD) as u32
+        u32f(SECTOR_HDR_LEN + recs + ring + REC_OVERHEAD)
     }
 
     /// Appends a lifecycle record: compacts first if needed, binds it to the next counter
@@ -498,7 +503,7 @@ where
         self.cur = target;
         self.cur_seq = seq;
         self.last_tag.copy_from_slice(&full[..TAG_LEN]);
-        self.write_pos = base + SECTOR_HDR_LEN as u32;
+        self.write_pos = base + u32f(SECTOR_HDR_LEN);
         self.closed = false;
         // Live records, ciphertext copied, re-chained.
         for i in 0..self.index.len() {

@@ -7,6 +7,11 @@
 //! half-programmed and an interrupted erase leaves a mix of erased, untouched and
 //! half-erased bytes. After a cut every operation fails until [`MockFlash::power_on`].
 //! It counts bytes programmed and sectors erased. No heap: a fixed `[u8; SIZE]`.
+// Divisions and remainders act on public addresses and sizes of the test double.
+#![allow(
+    clippy::integer_division_remainder_used,
+    clippy::cast_possible_truncation
+)]
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -35,6 +40,9 @@ impl NorFlashError for MockFlashError {
     }
 }
 
+/// Cut points per sector erase (see [`MockFlash::cut_after`]).
+pub const ERASE_STEPS: usize = 4;
+
 /// A NOR flash of `SIZE` bytes in sectors of `SECTOR` bytes, in RAM.
 pub struct MockFlash<const SIZE: usize, const SECTOR: usize> {
     mem: [u8; SIZE],
@@ -61,8 +69,8 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
         }
     }
 
-    /// Cuts power when `steps` more steps have run: step `k` (0-based) is the k-th
-    /// programmed byte or erase from now; that byte/erase is left partial.
+    /// Cuts power when `steps` more steps have run: a step is one programmed byte or one
+    /// of the [`ERASE_STEPS`] points of a sector erase; that byte or erase is left partial.
     pub fn cut_after(&mut self, steps: u64) {
         self.cut_in = Some(steps);
     }
@@ -83,7 +91,8 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
         !self.powered
     }
 
-    /// Steps (programmed bytes + erases) since creation: the cut points of a workload.
+    /// Steps (programmed bytes + erase points) since creation: the cut points of a
+    /// workload.
     pub fn steps(&self) -> u64 {
         self.steps
     }
@@ -185,17 +194,23 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
         let mut s = r.start;
         while s < r.end {
             self.sectors_erased += 1;
-            if self.step() {
-                // Partial erase: a mix of erased, untouched and half-erased bytes.
-                for i in s..s + SECTOR {
-                    let v = self.rand();
-                    self.mem[i] = match v % 4 {
-                        0 | 1 => 0xFF,
-                        2 => self.mem[i],
-                        _ => self.mem[i] | (v >> 8) as u8,
-                    };
+            // ERASE_STEPS cut points per sector: a cut at point j leaves the first j
+            // parts erased, part j a mix of erased, untouched and half-erased bytes, and
+            // the rest untouched.
+            let part = SECTOR / ERASE_STEPS;
+            for j in 0..ERASE_STEPS {
+                if self.step() {
+                    self.mem[s..s + j * part].fill(0xFF);
+                    for i in s + j * part..s + (j + 1) * part {
+                        let v = self.rand();
+                        self.mem[i] = match v % 4 {
+                            0 | 1 => 0xFF,
+                            2 => self.mem[i],
+                            _ => self.mem[i] | (v >> 8) as u8,
+                        };
+                    }
+                    return Err(MockFlashError::PowerCut);
                 }
-                return Err(MockFlashError::PowerCut);
             }
             self.mem[s..s + SECTOR].fill(0xFF);
             s += SECTOR;
@@ -229,6 +244,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -236,7 +252,10 @@ mod tests {
     fn nor_rules_and_cuts() {
         let mut f = MockFlash::<256, 64>::new();
         f.write(0, &[0x0F, 0xF0, 0xFF, 0x00]).unwrap();
-        assert_eq!(f.write(0, &[0xFF, 0xFF, 0xFF, 0xFF]), Err(MockFlashError::NotErased));
+        assert_eq!(
+            f.write(0, &[0xFF, 0xFF, 0xFF, 0xFF]),
+            Err(MockFlashError::NotErased)
+        );
         assert_eq!(f.write(2, &[0; 4]), Err(MockFlashError::NotAligned));
         f.cut_after(2);
         assert_eq!(f.write(4, &[0, 0, 0, 0]), Err(MockFlashError::PowerCut));

@@ -33,8 +33,8 @@
 //!
 //! ## Layout
 //!
-//! The flash is `n >= 3` erase sectors of equal size (`ERASE_SIZE`, at most 64 KiB,
-//! `WRITE_SIZE` and `READ_SIZE` dividing 16). Sector 0 is the **root**: a header
+//! The flash is `3 <= n <= 65` erase sectors of equal size (`ERASE_SIZE`, 192 bytes to
+//! 64 KiB, a multiple of 16; `WRITE_SIZE` and `READ_SIZE` dividing 16). Sector 0 is the **root**: a header
 //! (magic `KFRT`, format version, geometry, tag under the device-only root key) and an
 //! array of 80-byte **salt slots** (32-byte random salt, counter value, origin, tag, and a
 //! separately programmed *live* block). Sectors `1..n` are **data sectors**; exactly
@@ -46,7 +46,7 @@
 //! counter value, creation sequence, use count, use limit, body length, sequence, label),
 //! the AES-256-CTR encrypted body padded to 16 bytes, a 16-byte tag
 //! `HMAC-SHA256(mac, previous tag || sector sequence || header || ciphertext)` and a
-//! 16-byte commit block written last. See [`seal`](self) docs below for the keys.
+//! 16-byte commit block written last.
 //!
 //! ## Sealing
 //!
@@ -105,7 +105,9 @@
 //! (2) program its salt to zero (from now nothing on flash decrypts), (3) drop the RAM
 //! sealing keys and index, (4) erase every data sector, (5) increment the counter, (6)
 //! create a new salt slot and an empty store whose audit ring holds a `TamperWipe`
-//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Time bound:
+//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Fail-secure: a live
+//! block that reads as anything but the live pattern (an interrupted kill, or a bit
+//! flip there) is taken as a wipe in progress, and the wipe is completed. Time bound:
 //! `n - 1` sector erases plus about 300 programmed bytes (plus one root-sector erase when
 //! all salt slots are used: that last step is not resumable and leaves the flash
 //! unformatted).
@@ -118,6 +120,22 @@
 //! either read version 1 and migrate it by compaction, or say in its release notes that
 //! it does not. The on-flash format is versioned separately from the crate's semver.
 //!
+//! ## How it is shown
+//!
+//! * `tests/tests/store_campaign.rs`: a 43-operation workload (generate, import, use,
+//!   use-counted use, rotate, revoke, destroy, backup export and restore, state records,
+//!   compaction of a full sector, tamper wipe) with power cut at each of its 12,892
+//!   programmed bytes and erases, with and without a monotonic counter; after each cut
+//!   the store is re-opened and compared with the state before and after the operation
+//!   (committed keys lost and corrupted reads must be 0).
+//! * `tests/tests/store_security.rs`: raw dump scan, moved / re-labelled / re-policied /
+//!   copied / foreign records, rollback, every single-bit flip of an image, truncation.
+//! * `tests/tests/store_lifecycle.rs`: policy, rotation, use limits, destroy, backup,
+//!   wrapped import, state records, audit ring, tamper wipe cut at every step.
+//! * `fuzz/fuzz_targets/store.rs`: random operations, power cuts and bit flips.
+//! * `tests/benches/store_bench.rs`: operations per second, bytes programmed and sectors
+//!   erased per operation.
+//!
 //! ## Not protected against
 //!
 //! Rollback without a counter; an attacker who reads RAM while a key is in use (the key
@@ -125,12 +143,17 @@
 //! injection; a compromised device secret. Metadata (ids, labels, policies, counts) is
 //! authenticated but not encrypted.
 
+// Divisions and remainders in the store act only on public quantities (flash geometry,
+// offsets, lengths, sequence numbers), never on key material.
+#![allow(clippy::integer_division_remainder_used)]
+
 pub mod audit;
 pub mod backup;
 mod error;
 pub mod format;
 pub mod inventory;
 mod journal;
+mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
 pub mod mock_flash;
 mod policy;
@@ -147,13 +170,10 @@ pub use inventory::{KeyInfo, KeyState};
 
 use embedded_storage::nor_flash::NorFlash;
 use format::*;
-use journal::Body;
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
-use crate::secret::SecretBuf;
 
 /// Key versions plus state records the store holds.
 pub const MAX_ENTRIES: usize = 32;
@@ -177,7 +197,10 @@ impl KeyHandle {
     }
     /// Version `version` of key `id`.
     pub const fn version(id: u16, version: u16) -> Self {
-        Self { id, version: Some(version) }
+        Self {
+            id,
+            version: Some(version),
+        }
     }
 }
 
@@ -245,7 +268,7 @@ where
             return Err(Error::Geometry);
         }
         let sectors = flash.capacity() / sector;
-        if sectors < 3 {
+        if !(3..=65).contains(&sectors) {
             return Err(Error::Geometry);
         }
         let hw = counter.read().map_err(|_| Error::Counter)?;
@@ -255,7 +278,7 @@ where
             rng,
             counter,
             keys: None,
-            sector_size: sector as u32,
+            sector_size: u32f(sector),
             sectors: u32::try_from(sectors).map_err(|_| Error::Geometry)?,
             salt_slot: 0,
             cur: 0,
@@ -297,7 +320,12 @@ where
                 s.finish_wipe(killed, next)?;
                 Ok(s)
             }
-            root::RootState::Live { slot, mut salt, gen, origin } => {
+            root::RootState::Live {
+                slot,
+                mut salt,
+                gen,
+                origin,
+            } => {
                 s.keys = Some(seal::SealKeys::derive(&s.dev, &salt, &mut s.rng));
                 salt.zeroize();
                 s.salt_slot = slot;
@@ -323,7 +351,7 @@ where
                 hdrs.push((i, h, t)).map_err(|_| Error::Geometry)?;
             }
         }
-        hdrs.sort_unstable_by(|a, b| b.1.seq.cmp(&a.1.seq));
+        hdrs.sort_unstable_by_key(|h| core::cmp::Reverse(h.1.seq));
         let mut found = false;
         for (i, h, t) in hdrs.iter() {
             self.index.clear();
@@ -401,348 +429,5 @@ where
     /// cut) and diagnostics. Writing through it voids every guarantee until re-open.
     pub fn flash_mut(&mut self) -> &mut F {
         &mut self.flash
-    }
-
-    fn check_ok(&self) -> Result<(), Error> {
-        if self.broken {
-            Err(Error::NeedsReopen)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn key_entry(&self, id: u16, version: u16) -> Option<&Entry> {
-        self.index
-            .iter()
-            .find(|e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id && e.hdr.kver == version)
-    }
-
-    fn versions(&self, id: u16) -> impl Iterator<Item = &Entry> {
-        self.index
-            .iter()
-            .filter(move |e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id)
-    }
-
-    fn newest_active(&self, id: u16) -> Option<u16> {
-        self.versions(id)
-            .filter(|e| e.hdr.state == STATE_ACTIVE)
-            .map(|e| e.hdr.kver)
-            .max()
-    }
-
-    fn resolve(&self, h: KeyHandle) -> Result<Entry, Error> {
-        let v = match h.version {
-            Some(v) => v,
-            None => self.newest_active(h.id).ok_or_else(|| {
-                if self.versions(h.id).next().is_some() {
-                    Error::Revoked
-                } else {
-                    Error::NotFound
-                }
-            })?,
-        };
-        self.key_entry(h.id, v).copied().ok_or(Error::NotFound)
-    }
-
-    fn free_entries(&self) -> usize {
-        MAX_ENTRIES - self.index.len()
-    }
-
-    /// Stores a new key record (version `kver`) from plaintext `key`.
-    #[allow(clippy::too_many_arguments)]
-    fn store_new(
-        &mut self,
-        id: u16,
-        kver: u16,
-        label: &[u8],
-        alg: Algorithm,
-        usage: Usage,
-        key: &[u8],
-        limit: Option<u32>,
-        event: AuditCode,
-    ) -> Result<KeyHandle, Error> {
-        self.check_ok()?;
-        if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
-            return Err(Error::BadLength);
-        }
-        if self.free_entries() == 0 || self.versions(id).count() >= MAX_VERSIONS {
-            return Err(Error::Capacity);
-        }
-        let mut h = RecHeader::new(Kind::Key);
-        h.event = event.code();
-        h.alg = alg.code();
-        h.slot = id;
-        h.kver = kver;
-        h.usage = usage.bits();
-        h.state = STATE_ACTIVE;
-        h.label_len = label.len() as u8;
-        if let Some(d) = h.label.get_mut(..label.len()) {
-            d.copy_from_slice(label);
-        }
-        h.limit = limit.unwrap_or(0);
-        h.created = self.next_nonce;
-        self.append(h, Body::Plain(key))?;
-        Ok(KeyHandle::version(id, kver))
-    }
-
-    /// Generates a new key `id` (version 1) from the RNG.
-    pub fn generate(
-        &mut self,
-        id: u16,
-        label: &[u8],
-        algorithm: Algorithm,
-        usage: Usage,
-        use_limit: Option<u32>,
-    ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
-        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
-        k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
-        self.store_new(id, 1, label, algorithm, usage, k.expose(), use_limit, AuditCode::Generated)
-    }
-
-    /// Imports a plain key as key `id` (version 1). Also the entry point for TR-31
-    /// import: map the key block's header onto `algorithm` and `usage` first.
-    pub fn import(
-        &mut self,
-        id: u16,
-        label: &[u8],
-        algorithm: Algorithm,
-        usage: Usage,
-        key: &[u8],
-        use_limit: Option<u32>,
-    ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, AuditCode::Imported)
-    }
-
-    pub(crate) fn import_event(
-        &mut self,
-        id: u16,
-        label: &[u8],
-        algorithm: Algorithm,
-        usage: Usage,
-        key: &[u8],
-        use_limit: Option<u32>,
-        event: AuditCode,
-    ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event)
-    }
-
-    /// Rotates key `id`: a new version with a fresh random key and the newest version's
-    /// algorithm, label, policy and use limit. Older versions stay usable for decrypt,
-    /// unwrap and MAC verification until revoked or destroyed.
-    pub fn rotate(&mut self, id: u16) -> Result<KeyHandle, Error> {
-        let newest = self
-            .versions(id)
-            .max_by_key(|e| e.hdr.kver)
-            .map(|e| e.hdr)
-            .ok_or(Error::NotFound)?;
-        let alg = Algorithm::from_code(newest.alg).ok_or(Error::Corrupt)?;
-        let usage = Usage::from_bits(newest.usage).ok_or(Error::Corrupt)?;
-        let kver = newest.kver.checked_add(1).ok_or(Error::Exhausted)?;
-        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
-        k.set_len(alg.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
-        let limit = if newest.limit == 0 { None } else { Some(newest.limit) };
-        let label = newest.label;
-        let ll = usize::from(newest.label_len);
-        self.store_new(
-            id,
-            kver,
-            label.get(..ll).unwrap_or(&[]),
-            alg,
-            usage,
-            k.expose(),
-            limit,
-            AuditCode::Rotated,
-        )
-    }
-
-    /// Rewrites a key record with a changed header, keeping its ciphertext.
-    fn rewrite(&mut self, e: &Entry, f: impl FnOnce(&mut RecHeader)) -> Result<u32, Error> {
-        let mut h = e.hdr;
-        f(&mut h);
-        self.append(h, Body::Copy(e.offset))
-    }
-
-    /// Revokes one version of key `id`: it can no longer be used for anything (its
-    /// metadata stays for the inventory until destroyed).
-    pub fn revoke(&mut self, id: u16, version: u16) -> Result<(), Error> {
-        self.check_ok()?;
-        let e = *self.key_entry(id, version).ok_or(Error::NotFound)?;
-        if e.hdr.state == STATE_REVOKED {
-            return Ok(());
-        }
-        self.rewrite(&e, |h| {
-            h.state = STATE_REVOKED;
-            h.event = AuditCode::Revoked.code();
-        })?;
-        Ok(())
-    }
-
-    /// Destroys key `id` (every version, or one): writes a tombstone, compacts so the
-    /// sealed key leaves the flash, then verifies that no record of it remains anywhere on
-    /// the flash ([`Error::DestroyVerify`] otherwise).
-    pub fn destroy(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
-        self.check_ok()?;
-        let exists = self
-            .versions(id)
-            .any(|e| version.is_none_or(|v| e.hdr.kver == v));
-        if !exists {
-            return Err(Error::NotFound);
-        }
-        let mut h = RecHeader::new(Kind::Tombstone);
-        h.event = AuditCode::Destroyed.code();
-        h.slot = id;
-        h.kver = version.unwrap_or(0);
-        self.append(h, Body::None)?;
-        self.compact(0)?;
-        self.verify_destroyed(id, version)
-    }
-
-    /// Checks that no data sector but the current one holds anything and that the current
-    /// one holds no authentic record of key `id` (`version`).
-    fn verify_destroyed(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
-        for s in 1..self.sectors {
-            if s == self.cur {
-                continue;
-            }
-            let b = self.base(s);
-            if !self.region_blank(b, b + self.sector_size)? {
-                return Err(Error::DestroyVerify);
-            }
-        }
-        let base = self.base(self.cur);
-        let limit = base + self.sector_size;
-        let mut off = base + SECTOR_HDR_LEN as u32;
-        while off < self.write_pos {
-            let Some(h) = self.verify_record(off, self.cur_seq, limit)? else {
-                break;
-            };
-            if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v)
-            {
-                return Err(Error::DestroyVerify);
-            }
-            off += u32::from(h.len);
-        }
-        Ok(())
-    }
-
-    /// Runs `f` with the plaintext of the key `handle` if its policy allows `need`.
-    ///
-    /// Encrypt, wrap, MAC generation and derivation need the newest active version;
-    /// decrypt, unwrap and MAC verification accept any active version. A key with a
-    /// use-count limit has the use counted durably *before* `f` runs. The plaintext lives
-    /// only in a buffer that is wiped when `f` returns.
-    pub fn with_key<T>(
-        &mut self,
-        handle: KeyHandle,
-        need: Usage,
-        f: impl FnOnce(&[u8]) -> T,
-    ) -> Result<T, Error> {
-        self.check_ok()?;
-        let e = self.resolve(handle)?;
-        let newest = self.newest_active(handle.id) == Some(e.hdr.kver);
-        policy::check_use(&e.hdr, need, newest)?;
-        let e = if e.hdr.limit != 0 {
-            self.rewrite(&e, |h| {
-                h.uses = h.uses.saturating_add(1);
-                h.event = AuditCode::UseCounted.code();
-            })?;
-            *self.key_entry(e.hdr.slot, e.hdr.kver).ok_or(Error::LogicBug)?
-        } else {
-            e
-        };
-        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
-        self.read_key(&e, &mut k)?;
-        Ok(f(k.expose()))
-    }
-
-    /// Re-verifies the record of `e` on flash and decrypts the key into `k`.
-    pub(crate) fn read_key(&mut self, e: &Entry, k: &mut SecretBuf<MAX_KEY_LEN>) -> Result<(), Error> {
-        let limit = self.base(self.cur) + self.sector_size;
-        let h = self
-            .verify_record(e.offset, self.cur_seq, limit)?
-            .ok_or(Error::Corrupt)?;
-        if h != e.hdr {
-            return Err(Error::Corrupt);
-        }
-        let alg = Algorithm::from_code(h.alg).ok_or(Error::Corrupt)?;
-        if usize::from(h.body_len) != alg.key_len() {
-            return Err(Error::Corrupt);
-        }
-        k.set_len(alg.key_len()).ok_or(Error::Corrupt)?;
-        self.decrypt_body(e.offset, &h, k.expose_mut())
-    }
-
-    /// Seals `data` (1 to [`format::MAX_STATE_LEN`] bytes) as state record `slot`,
-    /// replacing the previous one atomically. When this returns `Ok` the state is durable.
-    pub fn put_state(&mut self, slot: u16, data: &[u8]) -> Result<(), Error> {
-        self.check_ok()?;
-        if data.is_empty() || data.len() > MAX_STATE_LEN {
-            return Err(Error::BadLength);
-        }
-        let exists = self
-            .index
-            .iter()
-            .any(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot);
-        if !exists && self.free_entries() == 0 {
-            return Err(Error::Capacity);
-        }
-        let mut h = RecHeader::new(Kind::State);
-        h.event = AuditCode::StatePut.code();
-        h.slot = slot;
-        self.append(h, Body::Plain(data))?;
-        Ok(())
-    }
-
-    /// Reads state record `slot` into `out`; returns its length. On any error `out` holds
-    /// nothing of the state.
-    pub fn get_state(&mut self, slot: u16, out: &mut [u8]) -> Result<usize, Error> {
-        self.check_ok()?;
-        let e = *self
-            .index
-            .iter()
-            .find(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot)
-            .ok_or(Error::NotFound)?;
-        let n = usize::from(e.hdr.body_len);
-        if out.len() < n {
-            return Err(Error::BufferTooSmall);
-        }
-        let limit = self.base(self.cur) + self.sector_size;
-        let h = self
-            .verify_record(e.offset, self.cur_seq, limit)?
-            .ok_or(Error::Corrupt)?;
-        if h != e.hdr {
-            return Err(Error::Corrupt);
-        }
-        self.decrypt_body(e.offset, &h, out)?;
-        Ok(n)
-    }
-
-    /// Every key version, by metadata only.
-    pub fn inventory(&self) -> impl Iterator<Item = KeyInfo> + '_ {
-        self.index
-            .iter()
-            .filter(|e| e.hdr.kind == Kind::Key as u8)
-            .filter_map(|e| KeyInfo::from_header(&e.hdr))
-    }
-
-    /// The audit ring, oldest event first.
-    pub fn audit(&self) -> impl Iterator<Item = AuditEvent> + '_ {
-        self.audit.iter().copied()
-    }
-
-    /// Sectors of the flash (root included).
-    pub fn sector_count(&self) -> u32 {
-        self.sectors
     }
 }

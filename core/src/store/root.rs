@@ -17,7 +17,12 @@ pub(crate) enum RootState {
     /// Blank, or a format that never completed.
     Unformatted,
     /// A live salt slot.
-    Live { slot: u32, salt: [u8; 32], gen: u32, origin: u8 },
+    Live {
+        slot: u32,
+        salt: [u8; 32],
+        gen: u32,
+        origin: u8,
+    },
     /// The newest slot is killed (or a replacement is half-written): a wipe is in
     /// progress. `killed` is the slot to zero, `next` the first unused slot.
     Wiping { killed: u32, next: u32 },
@@ -31,7 +36,7 @@ where
     C: MonotonicCounter,
 {
     pub(crate) fn slots(&self) -> u32 {
-        ((self.sector_size as usize - ROOT_HDR_LEN) / SLOT_LEN) as u32
+        u32f((self.sector_size as usize - ROOT_HDR_LEN) / SLOT_LEN)
     }
 
     fn slot_tag(&self, i: u32, body: &[u8]) -> [u8; TAG_LEN] {
@@ -60,7 +65,7 @@ where
         let mut next = 0;
         for i in 0..self.slots() {
             let mut s = [0u8; SLOT_LEN];
-            self.fread(slot_offset(i as usize) as u32, &mut s)?;
+            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
             if blank(&s) {
                 break;
             }
@@ -81,7 +86,7 @@ where
             None => Ok(RootState::Unformatted),
             Some((i, 1)) => {
                 let mut s = [0u8; SLOT_LEN];
-                self.fread(slot_offset(i as usize) as u32, &mut s)?;
+                self.fread(u32f(slot_offset(i as usize)), &mut s)?;
                 let t = self.slot_tag(i, &s[..48]);
                 if !tag_eq(&t, &s[48..64]) {
                     s.zeroize();
@@ -92,7 +97,12 @@ where
                 let gen = u32::from_le_bytes([s[32], s[33], s[34], s[35]]);
                 let origin = s[36];
                 s.zeroize();
-                Ok(RootState::Live { slot: i, salt, gen, origin })
+                Ok(RootState::Live {
+                    slot: i,
+                    salt,
+                    gen,
+                    origin,
+                })
             }
             Some((i, 2)) => Ok(RootState::Wiping { killed: i, next }),
             Some((i, _)) => match (i, killed_before) {
@@ -125,7 +135,7 @@ where
         s[36] = origin;
         let t = self.slot_tag(i, &s[..48]);
         s[48..64].copy_from_slice(&t);
-        let off = slot_offset(i as usize) as u32;
+        let off = u32f(slot_offset(i as usize));
         let r = self.fwrite(off, &s);
         let mut salt = [0u8; 32];
         salt.copy_from_slice(&s[..32]);
@@ -134,7 +144,7 @@ where
             salt.zeroize();
             return Err(e);
         }
-        if let Err(e) = self.fwrite(off + SLOT_BODY_LEN as u32, &LIVE_PATTERN) {
+        if let Err(e) = self.fwrite(off + u32f(SLOT_BODY_LEN), &LIVE_PATTERN) {
             salt.zeroize();
             return Err(e);
         }
@@ -146,13 +156,13 @@ where
 
     /// Marks slot `i` killed (wipe in progress).
     pub(crate) fn kill_slot(&mut self, i: u32) -> Result<(), Error> {
-        let off = slot_offset(i as usize) as u32 + SLOT_BODY_LEN as u32;
+        let off = u32f(slot_offset(i as usize)) + u32f(SLOT_BODY_LEN);
         self.fwrite(off, &[0u8; UNIT])
     }
 
     /// Destroys slot `i`'s salt by programming it to zero.
     pub(crate) fn zero_salt(&mut self, i: u32) -> Result<(), Error> {
-        let off = slot_offset(i as usize) as u32;
+        let off = u32f(slot_offset(i as usize));
         self.fwrite(off, &[0u8; 32])
     }
 }

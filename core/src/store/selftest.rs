@@ -1,5 +1,5 @@
-//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 1 KiB
-//! sectors in a RAM mock flash (about 3 KiB plus the store's ~2.5 KiB index), small
+//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 768-byte
+//! sectors in a RAM mock flash (2.25 KiB plus the store's ~2.5 KiB index), small
 //! enough for a Cortex-M0.
 use super::mock_flash::MockFlash;
 use super::{Error, KeyHandle, KeyStore};
@@ -9,12 +9,21 @@ use crate::selftest::{check, Test};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[
-    Test { name: "store::seal_reopen_use", run: seal_reopen_use },
-    Test { name: "store::policy_and_rotation", run: policy_and_rotation },
-    Test { name: "store::tamper_wipe_resumes", run: tamper_wipe_resumes },
+    Test {
+        name: "store::seal_reopen_use",
+        run: seal_reopen_use,
+    },
+    Test {
+        name: "store::policy_and_rotation",
+        run: policy_and_rotation,
+    },
+    Test {
+        name: "store::tamper_wipe_resumes",
+        run: tamper_wipe_resumes,
+    },
 ];
 
-type Flash = MockFlash<{ 3 * 1024 }, 1024>;
+type Flash = MockFlash<{ 3 * 768 }, 768>;
 
 struct Dev;
 impl DeviceSecret for Dev {
@@ -40,7 +49,7 @@ impl rand_core::TryRng for TestRng {
     }
     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
         for b in d {
-            *b = self.try_next_u32()? as u8;
+            *b = self.try_next_u32()?.to_le_bytes()[0];
         }
         Ok(())
     }
@@ -67,15 +76,23 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 
 fn policy_and_rotation() -> Result<(), &'static str> {
     let mut s = KeyStore::format(Flash::new(), Dev, TestRng(3), NoCounter).map_err(|_| "format")?;
-    s.import(2, b"r", Algorithm::Aes128, Usage::ENCRYPT | Usage::DECRYPT, &KEY, None)
-        .map_err(|_| "import")?;
+    s.import(
+        2,
+        b"r",
+        Algorithm::Aes128,
+        Usage::ENCRYPT | Usage::DECRYPT,
+        &KEY,
+        None,
+    )
+    .map_err(|_| "import")?;
     check(
         s.with_key(KeyHandle::newest(2), Usage::EXPORT, |_| ()) == Err(Error::UsageDenied),
         "policy not enforced",
     )?;
     s.rotate(2).map_err(|_| "rotate")?;
     check(
-        s.with_key(KeyHandle::version(2, 1), Usage::ENCRYPT, |_| ()) == Err(Error::NotNewestVersion),
+        s.with_key(KeyHandle::version(2, 1), Usage::ENCRYPT, |_| ())
+            == Err(Error::NotNewestVersion),
         "old version encrypts",
     )?;
     let old = s

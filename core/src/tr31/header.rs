@@ -365,8 +365,8 @@ pub(crate) fn hex_char(n: u8) -> u8 {
     b'0' + n + 7 * gt9
 }
 
-/// A hex digit to its value in constant time; `None` if not hex (the `None` depends
-/// only on whether the character is hex, which the caller checks before any secret).
+/// A hex digit to its value; `None` if not hex. Used only on public data (the encrypted
+/// key data and the MAC), so it is not written to be constant-time.
 pub(crate) fn unhex_char(c: u8) -> Option<u8> {
     hex_digit(c)
 }

@@ -39,14 +39,28 @@ impl rand_core::TryRng for TestRng {
 }
 impl rand_core::TryCryptoRng for TestRng {}
 
-/// A monotonic counter shared across "reboots".
+/// A monotonic counter shared across "reboots". `frozen` makes it behave like
+/// `NoCounter` (always 0), to run the same workload without rollback detection.
 #[derive(Clone, Default)]
-pub struct SharedCounter(pub Rc<Cell<u32>>);
+pub struct SharedCounter(pub Rc<Cell<u32>>, pub bool);
+impl SharedCounter {
+    /// A counter that never moves (like `NoCounter`).
+    pub fn frozen() -> Self {
+        Self(Rc::default(), true)
+    }
+    /// A fresh counter of the same kind.
+    pub fn same_kind(&self) -> Self {
+        Self(Rc::default(), self.1)
+    }
+}
 impl MonotonicCounter for SharedCounter {
     fn read(&mut self) -> Result<u32, CounterError> {
         Ok(self.0.get())
     }
     fn increment(&mut self) -> Result<u32, CounterError> {
+        if self.1 {
+            return Ok(0);
+        }
         let v = self.0.get().checked_add(1).ok_or(CounterError::Exhausted)?;
         self.0.set(v);
         Ok(v)
