@@ -2,7 +2,8 @@
 //! command lines.
 //!
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
-//! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
+//! - `./x test [FILTER]`: every check (or those whose name contains FILTER), then a
+//!   summary (see `steps::TEST_STEPS`)
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
@@ -36,7 +37,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test | demo [machine] | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => context().map(|_| true),
-        Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
+        Some("test") => test_cmd(args.get(1).map(String::as_str)),
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
@@ -60,6 +61,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `./x test [FILTER]`: every step, or only those whose name contains FILTER.
+fn test_cmd(filter: Option<&str>) -> Result<bool, String> {
+    let chosen: Vec<&steps::Step> = steps::TEST_STEPS
+        .iter()
+        .filter(|s| filter.is_none_or(|f| s.name.contains(f)))
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!("no test step matches {filter:?}"));
+    }
+    let mut ctx = context()?;
+    Ok(steps::run(&mut ctx, &chosen))
 }
 
 fn run_cmd(args: &[String]) -> Result<bool, String> {
