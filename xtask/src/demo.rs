@@ -8,7 +8,8 @@
 //!    is about to seal its DUKPT state), then a restart on the same device files;
 //! 4. host: `keyfort demo verify` re-derives every key from the BDK and the KSN;
 //! 5. the host raises the tamper line while the terminal is transacting; the terminal
-//!    wipes its store and dumps its RAM; `keyfort demo scan` searches flash and RAM.
+//!    wipes its store and dumps its RAM; `keyfort demo scan` searches flash and RAM;
+//! 6. powered on again, the terminal has no keys and stays out of service.
 //!
 //! Device files live in `target/demo/<machine>/device`, the host's (BDK, KBPK: test
 //! only) in `target/demo/<machine>/host`.
@@ -29,6 +30,8 @@ use std::{
 /// The machine `./x demo` runs on unless told otherwise.
 const DEFAULT_MACHINE: &str = "mps2-an386";
 const RECORD_LEN: u64 = 128;
+/// The terminal's exit status when it has no keys (out of service).
+const EXIT_NO_KEYS: i32 = 3;
 
 /// One demo configuration.
 struct Plan {
@@ -190,8 +193,17 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
 
     println!("\n[6] after the wipe: is any key left on the device?");
     d.keyfort(&["scan", "--expect-wiped"])?;
+
+    println!("\n[7] power on again, tamper line released");
+    let out = d.boot(None, None)?;
+    if out.ending != Ending::Exited(EXIT_NO_KEYS) {
+        return Err(format!(
+            "a wiped terminal should be out of service: {}",
+            out.describe()
+        ));
+    }
     Ok(format!(
-        "{all} transactions verified, no KSN counter reused across the power cut, no key left after the tamper wipe"
+        "{all} transactions verified, no KSN counter reused across the power cut, no key left after the tamper wipe, terminal out of service"
     ))
 }
 

@@ -52,6 +52,10 @@ const BLOCK_MAX: usize = 256;
 const RECORDS: &CStr = c"transactions.bin";
 const PLAN: &CStr = c"pos-plan";
 const RAM_DUMP: &CStr = c"ram.bin";
+/// The error of a terminal with neither DUKPT state nor a key to load it from.
+const NO_KEYS: &str = "no keys";
+/// Exit status of a terminal without keys (out of service, not a failure of the run).
+const EXIT_NO_KEYS: i32 = 3;
 /// Transactions per run when there is no plan file.
 const DEFAULT_PLAN: u32 = 10;
 
@@ -93,6 +97,12 @@ fn main() -> ! {
                 dumped
             );
             board::exit(0)
+        }
+        Err(NO_KEYS) => {
+            defmt::println!(
+                "terminal: no keys (wiped?): out of service until the next key injection"
+            );
+            board::exit(EXIT_NO_KEYS)
         }
         Err(what) => {
             defmt::println!("terminal FAILED: {=str}", what);
@@ -206,7 +216,16 @@ fn boot_terminal(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<()
         );
         return Ok(());
     }
-    if store.inventory().all(|k| k.id != factory::INITIAL_KEY_ID) {
+    let has = |s: &Store, id| s.inventory().any(|k| k.id == id);
+    if !has(store, factory::INITIAL_KEY_ID) {
+        let mut probe = [0u8; 4];
+        let waiting = matches!(
+            store.get_state(factory::INJECTION_SLOT, &mut probe),
+            Err(store::Error::BufferTooSmall)
+        );
+        if !has(store, factory::KBPK_ID) || !waiting {
+            return Err(NO_KEYS);
+        }
         inject(store)?;
     }
     load(store, slot)
