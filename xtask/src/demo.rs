@@ -176,7 +176,7 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
     d.keyfort(&args)?;
 
     println!(
-        "\n[5] tamper: the terminal transacts again; the host raises its tamper line after {} record(s)",
+        "\n[5] tamper: the terminal transacts again; once {} record(s) arrived, the host raises its tamper line",
         plan.before_tamper
     );
     d.set_plan(1000)?;
