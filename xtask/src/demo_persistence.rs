@@ -80,6 +80,18 @@ fn campaign(ctx: &Ctx) -> Result<String, String> {
     }
     let mut n = committed(&second).ok_or("second run: no summary line")?;
 
+    // What the firmware had announced last when the power went: the write in flight.
+    let mut in_flight: std::collections::BTreeMap<&'static str, u32> = Default::default();
+    let mut note = |out: &qemu::Outcome| {
+        let last = out.lines.iter().rev().find(|l| l.starts_with("op "));
+        let kind = match last {
+            Some(l) if l.contains("import") => "import",
+            Some(l) if l.contains("destroy") => "destroy",
+            Some(l) if l.contains("state") => "state write",
+            _ => "open/verify",
+        };
+        *in_flight.entry(kind).or_default() += 1;
+    };
     // Cuts right after the firmware announces the store write of operation n + d: the
     // schedule mixes imports, destroys (tombstone, compaction, erase) and state writes.
     let (mut marker_cuts, mut time_cuts, mut restarts) = (0, 0, 0);
@@ -91,7 +103,10 @@ fn campaign(ctx: &Ctx) -> Result<String, String> {
             at_marker: Some(marker.clone()),
         })?;
         match out.ending {
-            Ending::PowerCut => marker_cuts += 1,
+            Ending::PowerCut => {
+                marker_cuts += 1;
+                note(&out);
+            }
             _ => return Err(fail(&format!("run to be cut at \"{marker}\""), &out)),
         }
         let next = run(Cut::default())?;
@@ -106,13 +121,16 @@ fn campaign(ctx: &Ctx) -> Result<String, String> {
     }
     // Cuts after a time, wherever the firmware is (store open, scan, a write, an erase).
     set_plan(40)?;
-    for ms in [35u64, 45, 55, 65, 75, 90, 110, 130] {
+    for ms in [60u64, 100, 140, 170, 200, 230, 260, 300] {
         let out = run(Cut {
             after: Some(Duration::from_millis(ms)),
             at_marker: None,
         })?;
         match out.ending {
-            Ending::PowerCut => time_cuts += 1,
+            Ending::PowerCut => {
+                time_cuts += 1;
+                note(&out);
+            }
             Ending::Exited(0) => {}
             _ => return Err(fail(&format!("run cut after {ms} ms"), &out)),
         }
@@ -123,7 +141,9 @@ fn campaign(ctx: &Ctx) -> Result<String, String> {
         }
         n = committed(&next).ok_or("restart: no summary line")?;
     }
+    let kinds: Vec<String> = in_flight.iter().map(|(k, v)| format!("{v} {k}")).collect();
     Ok(format!(
-        "{MACHINE}: keys found by a second run; {marker_cuts} cuts at store writes + {time_cuts} timed cuts, {restarts} restarts found every committed key; {n} operations committed"
+        "{MACHINE}: keys found by a second run; {marker_cuts} cuts at store writes + {time_cuts} timed cuts (in flight: {}), {restarts} restarts found every committed key; {n} operations committed",
+        kinds.join(", ")
     ))
 }
