@@ -170,7 +170,7 @@ where
     ) {
         return Err(TerminalError::NotAesKey);
     }
-    let ikid = parse_hex_id(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
+    let ikid = super::hex8(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
     let terminal = derive_terminal(store, ik, &ikid)?;
     persist_now(store, slot, &terminal)?;
     Ok(terminal)
@@ -261,20 +261,6 @@ where
     };
     packed.set_len(n).ok_or(TerminalError::StateTooLarge)?;
     Ok(true)
-}
-
-/// 16 hex digits to 8 bytes.
-fn parse_hex_id(s: &[u8]) -> Option<[u8; 8]> {
-    if s.len() != 16 {
-        return None;
-    }
-    let mut id = [0u8; 8];
-    for (o, pair) in id.iter_mut().zip(s.chunks_exact(2)) {
-        let hi = char::from(pair[0]).to_digit(16)?;
-        let lo = char::from(pair[1]).to_digit(16)?;
-        *o = u8::try_from(hi << 4 | lo).ok()?;
-    }
-    Some(id)
 }
 
 #[cfg(test)]

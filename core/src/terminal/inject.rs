@@ -27,17 +27,7 @@ pub struct Injected {
 /// The AES DUKPT initial key ID from a header's `IK` optional block (ANSI X9.143: 16 hex
 /// digits), `None` without one or if it is not 16 hex digits. Public data, not secret.
 pub fn initial_key_id(header: &Header<'_>) -> Option<[u8; 8]> {
-    let data = header.opt_block(b"IK")?.data;
-    if data.len() != 16 {
-        return None;
-    }
-    let mut id = [0u8; 8];
-    for (o, pair) in id.iter_mut().zip(data.chunks_exact(2)) {
-        let hi = char::from(pair[0]).to_digit(16)?;
-        let lo = char::from(pair[1]).to_digit(16)?;
-        *o = u8::try_from(hi << 4 | lo).ok()?;
-    }
-    Some(id)
+    super::hex8(header.opt_block(b"IK")?.data)
 }
 
 /// The label an injected key gets: the initial key ID in hex for an initial key (so

@@ -70,3 +70,18 @@ pub mod inject;
 pub use dukpt_state::{load_initial_key, resume, StoreStatePersist, PACKED_STATE_MAX};
 pub use error::TerminalError;
 pub use inject::{import_tr31, initial_key_id, Injected};
+
+/// 16 hex digits (either case) to 8 bytes; `None` for anything else. Public data only
+/// (initial key IDs).
+fn hex8(s: &[u8]) -> Option<[u8; 8]> {
+    if s.len() != 16 {
+        return None;
+    }
+    let mut id = [0u8; 8];
+    for (o, pair) in id.iter_mut().zip(s.chunks_exact(2)) {
+        let hi = char::from(pair[0]).to_digit(16)?;
+        let lo = char::from(pair[1]).to_digit(16)?;
+        *o = u8::try_from(hi << 4 | lo).ok()?;
+    }
+    Some(id)
+}
