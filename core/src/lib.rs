@@ -24,6 +24,8 @@ extern crate std;
 mod fmt;
 
 pub mod block;
+mod block_n;
+mod cmac;
 pub mod dukpt;
 pub mod manual;
 pub mod ops;

@@ -1,10 +1,12 @@
 //! MACs: ANSI X9.19 retail MAC (ISO 9797-1 MAC algorithm 3 with DES, padding method 1),
-//! AES-CMAC and TDES-CMAC (`cmac` crate), HMAC-SHA256 (`hmac` crate). Every `verify_*`
+//! AES-CMAC and TDES-CMAC (the crate's SP 800-38B CMAC over [`crate::block`]),
+//! HMAC-SHA256 (`hmac` crate). Every `verify_*`
 //! compares in constant time (`subtle`) and accepts a MAC truncated to its leftmost
 //! bytes, 4 bytes at least.
 use super::OpsError;
-use crate::block::Des;
-use cmac::{Cmac, KeyInit, Mac};
+use crate::block::{Aes, Des, Tdes};
+use crate::cmac::cmac;
+use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -62,29 +64,10 @@ pub fn verify_retail_mac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsE
     r
 }
 
-fn cmac_into<C>(key: &[u8], data: &[u8], out: &mut [u8]) -> Result<(), OpsError>
-where
-    Cmac<C>: KeyInit + Mac,
-    C: cmac::block_api::CmacCipher,
-{
-    let mut m = <Cmac<C> as KeyInit>::new_from_slice(key).map_err(|_| OpsError::BadKeyLength)?;
-    Mac::update(&mut m, data);
-    let tag = m.finalize().into_bytes();
-    let n = out.len().min(tag.len());
-    out[..n].copy_from_slice(&tag[..n]);
-    Ok(())
-}
-
 /// AES-CMAC (NIST SP 800-38B) under a 16-, 24- or 32-byte key.
 pub fn aes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 16], OpsError> {
-    let mut out = [0u8; 16];
-    match key.len() {
-        16 => cmac_into::<aes::Aes128>(key, data, &mut out)?,
-        24 => cmac_into::<aes::Aes192>(key, data, &mut out)?,
-        32 => cmac_into::<aes::Aes256>(key, data, &mut out)?,
-        _ => return Err(OpsError::BadKeyLength),
-    }
-    Ok(out)
+    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    Ok(cmac(&c, &[data]))
 }
 
 /// Verifies an AES-CMAC (4 to 16 leftmost bytes).
@@ -97,13 +80,8 @@ pub fn verify_aes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsErr
 
 /// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a 16- or 24-byte key.
 pub fn tdes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
-    let mut out = [0u8; 8];
-    match key.len() {
-        16 => cmac_into::<des::TdesEde2>(key, data, &mut out)?,
-        24 => cmac_into::<des::TdesEde3>(key, data, &mut out)?,
-        _ => return Err(OpsError::BadKeyLength),
-    }
-    Ok(out)
+    let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    Ok(cmac(&c, &[data]))
 }
 
 /// Verifies a TDES-CMAC (4 to 8 leftmost bytes).

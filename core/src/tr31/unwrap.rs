@@ -3,10 +3,11 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::cmac::{BlockCipher, Cmac};
 use super::header::{unhex_char, Header, Version};
 use super::kdf::{derive_keys, kbpk_len_ok};
 use super::Tr31Error;
+use crate::block_n::BlockCipher;
+use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
 /// Import options.

@@ -3,12 +3,13 @@
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use super::cmac::{BlockCipher, Cmac};
 use super::header::Header;
 use super::kdf::DerivedKey;
 use super::unwrap::{cbc_decrypt_mac, store, unhex_block};
 use super::Tr31Error;
 use crate::block::Aes;
+use crate::block_n::BlockCipher;
+use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
 fn ciphers(kbek: &DerivedKey, kbak: &DerivedKey) -> Result<(Aes, Aes), Tr31Error> {
