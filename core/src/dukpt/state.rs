@@ -10,6 +10,7 @@
 //! | 5 | 3 | reserved, zero |
 use super::counter::Rules;
 use super::DukptError;
+use subtle::ConstantTimeEq;
 
 const MAGIC: [u8; 2] = *b"KD";
 const VERSION: u8 = 1;
@@ -56,6 +57,22 @@ pub(crate) fn expected_in_use(rules: Rules, status: u8, c: u64) -> Result<u32, D
     }
 }
 
+/// Whether the register area `regs` (`slot`-byte registers, register `i` in use when
+/// bit `i` of `map` is set) has a non-zero byte where the state must hold zero: anywhere
+/// in an erased register, after the first `key_len` bytes of one in use. The register
+/// contents are OR-ed together without branching on them.
+pub(crate) fn stray_bytes(regs: &[u8], slot: usize, key_len: usize, map: u32) -> bool {
+    let mut stray = 0u8;
+    for (i, reg) in (0u32..).zip(regs.chunks(slot)) {
+        let in_use = map.checked_shr(i).unwrap_or(0) & 1 != 0;
+        let from = if in_use { key_len } else { 0 };
+        for b in reg.get(from..).unwrap_or(&[]) {
+            stray |= b;
+        }
+    }
+    !bool::from(stray.ct_eq(&0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +102,20 @@ mod tests {
             bad[at] ^= 1;
             assert_eq!(check_header(&bad, |_| true), Err(want), "byte {at}");
         }
+    }
+
+    #[test]
+    fn stray_bytes_each_place() {
+        // Three 4-byte registers, 3-byte keys; registers 0 and 2 in use.
+        let clean = [1, 2, 3, 0, 0, 0, 0, 0, 7, 8, 9, 0];
+        assert!(!stray_bytes(&clean, 4, 3, 0b101));
+        for (at, what) in [(3, "tail of an in-use register"), (5, "erased register")] {
+            let mut r = clean;
+            r[at] = 1;
+            assert!(stray_bytes(&r, 4, 3, 0b101), "{what}");
+        }
+        // Register 1 in use instead: its key bytes are allowed, register 2 must be zero.
+        assert!(stray_bytes(&clean, 4, 3, 0b011));
     }
 
     #[test]

@@ -23,7 +23,6 @@ use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
 use crate::secret::Secret;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -151,20 +150,8 @@ impl AesTerminal {
             return Err(DukptError::StateInconsistent);
         }
         // Erased registers and the unused tail of every slot must be zero.
-        let mut stray = 0u8;
-        for i in 0..NREG {
-            let from = if map & (1 << i) != 0 {
-                kind.key_len()
-            } else {
-                0
-            };
-            if let Some(slot) = t.slot(i) {
-                for b in slot.get(from..).unwrap_or(&[]) {
-                    stray |= b;
-                }
-            }
-        }
-        if !bool::from(stray.ct_eq(&0)) {
+        let regs = t.state.expose().get(HDR..).unwrap_or(&[]);
+        if state::stray_bytes(regs, SLOT, kind.key_len(), map) {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }

@@ -25,7 +25,6 @@ use crate::dukpt::counter::TDES as RULES;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
 use crate::secret::Secret;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 const NREG: usize = 21;
@@ -132,15 +131,9 @@ impl TdesTerminal {
         if map != expected || map >> NREG != 0 {
             return Err(DukptError::StateInconsistent);
         }
-        let mut stray = 0u8;
-        for i in 0..NREG {
-            if map & (1 << i) == 0 {
-                for b in t.slot(i) {
-                    stray |= b;
-                }
-            }
-        }
-        if !bool::from(stray.ct_eq(&0)) {
+        // Erased registers must be zero (a TDES key fills its whole slot).
+        let regs = t.state.expose().get(HDR..).unwrap_or(&[]);
+        if state::stray_bytes(regs, SLOT, SLOT, map) {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }
