@@ -117,13 +117,7 @@ pub(crate) fn cmac<C: BlockCipher<N>, const N: usize>(cipher: &C, parts: &[&[u8]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::unhex as h;
 
     const MSG: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
 

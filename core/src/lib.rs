@@ -15,6 +15,8 @@
 
 #[cfg(test)]
 extern crate std;
+#[cfg(test)]
+mod testutil;
 
 #[macro_use]
 mod fmt;

@@ -78,13 +78,7 @@ pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), 
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::unhex as h;
 
     #[test]
     fn aes128_cbc_sp800_38a_f2() {
