@@ -4,6 +4,9 @@
 //! prints its content (`Debug` is redacted, there is no `defmt::Format`), and each wipes
 //! itself on drop through `zeroize`, whose volatile writes and compiler fence keep the
 //! wipe from being optimised away.
+//!
+//! (The test-only feature `_no-wipe` turns the three wipes off, so the memory-scan test
+//! can prove it detects keys left in RAM. Never enable it in a product.)
 // Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
 #![deny(clippy::integer_division_remainder_used)]
 use core::fmt;
@@ -56,6 +59,7 @@ impl<const N: usize> ConstantTimeEq for Secret<N> {
 impl<const N: usize> Drop for Secret<N> {
     #[inline(never)]
     fn drop(&mut self) {
+        #[cfg(not(feature = "_no-wipe"))]
         self.bytes.zeroize();
     }
 }
@@ -139,6 +143,7 @@ impl<const CAP: usize> Default for SecretBuf<CAP> {
 impl<const CAP: usize> Drop for SecretBuf<CAP> {
     #[inline(never)]
     fn drop(&mut self) {
+        #[cfg(not(feature = "_no-wipe"))]
         self.bytes.zeroize();
         self.len = 0;
     }
@@ -204,8 +209,11 @@ impl<const N: usize> Masked<N> {
 impl<const N: usize> Drop for Masked<N> {
     #[inline(never)]
     fn drop(&mut self) {
-        self.a.zeroize();
-        self.b.zeroize();
+        #[cfg(not(feature = "_no-wipe"))]
+        {
+            self.a.zeroize();
+            self.b.zeroize();
+        }
     }
 }
 impl<const N: usize> ZeroizeOnDrop for Masked<N> {}

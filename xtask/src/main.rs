@@ -4,6 +4,7 @@
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
 //! - `./x demo`: the demo firmware on every QEMU board
+//! - `./x memscan`: only the memory-scan step of `./x test`
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
@@ -12,6 +13,7 @@ mod checks;
 mod defmt_log;
 mod demo;
 mod fuzz;
+mod memscan;
 mod ontarget;
 mod qemu;
 mod sh;
@@ -35,7 +37,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test | demo | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test | demo | memscan | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Some("setup") => context().map(|_| true),
         Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
         Some("demo") => context().map(|mut c| demo::run(&mut c)),
+        Some("memscan") => context().map(|mut c| steps::run(&mut c, memscan::STEPS)),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
     };

@@ -1,0 +1,269 @@
+//! Memory-scan workload: runs keyfort's key handling with known TEST keys, then stops and
+//! lets the host read all of the device's RAM and its flash image (`./x test`, step
+//! "memscan"; host side in `xtask/src/memscan.rs`).
+//!
+//! The TEST keys come from the host file `memscan-keys.bin` in the device directory (see
+//! [`Keys`] for the layout), so they are in no firmware image: anything the host finds in
+//! RAM was put there by the workload.
+//!
+//! Protocol: the firmware prints a marker line and waits until the host file `host-ack`
+//! holds the marker's step number (one ASCII digit), so the host can dump RAM while the
+//! firmware is parked.
+//! 1. `memscan: control live`: a KEK's AES-256 schedule and a TDES key's schedules are
+//!    alive (positive control: the host must find their representations, which proves
+//!    its needles match what the `aes`/`des` crates keep in RAM).
+//! 2. `memscan: workload done`: everything was dropped; the host must find nothing.
+//!
+//! Built with the firmware feature `no-wipe` (keyfort's test-only `_no-wipe`), the same
+//! workload leaves its keys behind, and step 2 must find them.
+#![no_std]
+#![no_main]
+
+use keyfort::block::{Aes, Tdes};
+use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::NoPersist;
+use keyfort::ops::{data, mac, pin};
+use keyfort::secret::SecretBuf;
+use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
+use keyfort_firmware::board;
+
+/// DUKPT transactions per scheme.
+const TRANSACTIONS: usize = 3;
+const PAN: &[u8] = b"4111111111111111";
+const PIN: &[u8] = b"1234";
+
+/// The TEST keys, as read from `memscan-keys.bin` (offsets in bytes).
+///
+/// | offset | len | field |
+/// |---|---|---|
+/// | 0 | 16 | AES DUKPT BDK (AES-128) |
+/// | 16 | 8 | AES DUKPT initial key ID (public) |
+/// | 24 | 16 | TDES DUKPT BDK (two-key) |
+/// | 40 | 10 | TDES DUKPT initial KSN (public) |
+/// | 56 | 32 | KEK (AES-256) for KW / KWP |
+/// | 88 | 16 | data key wrapped with KW |
+/// | 104 | 20 | data key wrapped with KWP |
+/// | 128 | 32 | key imported into the store (AES-256) |
+struct Keys(SecretBuf<KEYS_LEN>);
+const KEYS_LEN: usize = 160;
+
+impl Keys {
+    fn load() -> Result<Self, &'static str> {
+        let mut k = SecretBuf::<KEYS_LEN>::new();
+        let n = board::read_host_file(c"memscan-keys.bin", k.backing_mut())
+            .map_err(|_| "cannot read memscan-keys.bin")?;
+        k.set_len(n).ok_or("keys file too long")?;
+        if n != KEYS_LEN {
+            return Err("keys file has the wrong length");
+        }
+        Ok(Keys(k))
+    }
+    fn get(&self, at: usize, len: usize) -> &[u8] {
+        self.0.expose().get(at..at + len).unwrap_or(&[])
+    }
+    fn aes_bdk(&self) -> &[u8] {
+        self.get(0, 16)
+    }
+    fn aes_ikid(&self) -> &[u8] {
+        self.get(16, 8)
+    }
+    fn tdes_bdk(&self) -> &[u8] {
+        self.get(24, 16)
+    }
+    fn tdes_iksn(&self) -> &[u8] {
+        self.get(40, 10)
+    }
+    fn kek(&self) -> &[u8] {
+        self.get(56, 32)
+    }
+    fn kw_key(&self) -> &[u8] {
+        self.get(88, 16)
+    }
+    fn kwp_key(&self) -> &[u8] {
+        self.get(104, 20)
+    }
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    defmt::println!(
+        "memscan workload on {=str} ({=str}), wipe on drop: {=bool}",
+        board::MACHINE.name,
+        board::MACHINE.core,
+        cfg!(not(feature = "no-wipe"))
+    );
+    let r = run();
+    match r {
+        Ok(()) => {
+            defmt::println!("memscan: done");
+            board::exit(0)
+        }
+        Err(what) => {
+            defmt::println!("memscan FAILED: {=str}", what);
+            board::exit(board::EXIT_FAILED)
+        }
+    }
+}
+
+fn run() -> Result<(), &'static str> {
+    let keys = Keys::load()?;
+    control(&keys)?;
+    dukpt_aes(&keys)?;
+    dukpt_tdes(&keys)?;
+    wrap(&keys)?;
+    drop(keys);
+    defmt::println!("memscan: workload done");
+    wait_for_host(2);
+    Ok(())
+}
+
+/// Waits until the host file `host-ack` holds `step` (the host has read the memory).
+fn wait_for_host(step: u8) {
+    loop {
+        let mut b = [0u8; 1];
+        if board::read_host_file(c"host-ack", &mut b) == Ok(1) && b[0] == b'0' + step {
+            return;
+        }
+        cortex_m::asm::delay(200_000);
+    }
+}
+
+/// Positive control: key schedules alive while the host reads RAM.
+#[inline(never)]
+fn control(keys: &Keys) -> Result<(), &'static str> {
+    let a = Aes::new(keys.kek()).map_err(|_| "control: AES")?;
+    let t = Tdes::new(keys.tdes_bdk()).map_err(|_| "control: TDES")?;
+    let mut b = [0u8; 16];
+    a.encrypt(&mut b);
+    let mut c = [0u8; 8];
+    t.encrypt(&mut c);
+    defmt::println!("memscan: control live");
+    wait_for_host(1);
+    drop((a, t));
+    Ok(())
+}
+
+/// AES DUKPT: inject, run transactions (PIN block, MAC, data), verify each on the host
+/// side from the BDK.
+#[inline(never)]
+fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
+    let e = |_| "AES DUKPT";
+    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
+    let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
+    drop(ik);
+    for _ in 0..TRANSACTIONS {
+        let tx = term.next_transaction(&mut NoPersist).map_err(e)?;
+        let k = tx
+            .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        let block =
+            pin::format4_encrypt_with_fill(k.expose(), PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+        drop(k);
+        let k = tx
+            .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        let tag = mac::aes_cmac(k.expose(), b"amount=12.34").map_err(|_| "MAC")?;
+        drop(k);
+        let k = tx
+            .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        let mut msg = *b"track2 data, 32 bytes of it.....";
+        data::aes_cbc_encrypt(k.expose(), &[0; 16], &mut msg).map_err(|_| "data")?;
+        drop(k);
+        let ksn: AesKsn = *tx.ksn();
+        drop(tx);
+        // Host side.
+        let dk = bdk.derivation_key(&ksn).map_err(e)?;
+        let k = dk
+            .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        mac::verify_aes_cmac(k.expose(), b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        drop(k);
+        let k = dk
+            .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        let p = pin::format4_decrypt(k.expose(), &block, PAN).map_err(|_| "PIN decrypt")?;
+        if p.expose() != PIN {
+            return Err("PIN round trip");
+        }
+        drop((p, k));
+        let k = dk
+            .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        data::aes_cbc_decrypt(k.expose(), &[0; 16], &mut msg).map_err(|_| "data")?;
+        if &msg != b"track2 data, 32 bytes of it....." {
+            return Err("data round trip");
+        }
+    }
+    defmt::println!("memscan: AES DUKPT, {=usize} transactions", TRANSACTIONS);
+    Ok(())
+}
+
+/// TDES DUKPT: the same with the 2009 variants.
+#[inline(never)]
+fn dukpt_tdes(keys: &Keys) -> Result<(), &'static str> {
+    let e = |_| "TDES DUKPT";
+    let bdk = TdesBdk::new(keys.tdes_bdk()).map_err(e)?;
+    let iksn = TdesKsn::from_bytes(keys.tdes_iksn()).map_err(e)?;
+    let ipek = bdk.ipek(&iksn);
+    let mut term = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
+    drop(ipek);
+    for _ in 0..TRANSACTIONS {
+        let tx = term.next_transaction(&mut NoPersist).map_err(e)?;
+        let k = tx.key(TdesVariant::Pin);
+        let block = pin::format0_encrypt(k.expose(), PIN, PAN).map_err(|_| "PIN")?;
+        drop(k);
+        let k = tx.key(TdesVariant::MacRequest);
+        let tag = mac::retail_mac(k.expose(), b"amount=12.34").map_err(|_| "MAC")?;
+        drop(k);
+        let k = tx.key(TdesVariant::DataRequest);
+        let mut msg = *b"track2 data, 24 bytes...";
+        data::tdes_cbc_encrypt(k.expose(), &[0; 8], &mut msg).map_err(|_| "data")?;
+        drop(k);
+        let ksn = TdesKsn::from_array(*tx.ksn().as_bytes());
+        drop(tx);
+        // Host side.
+        let k = bdk.key(&ksn, TdesVariant::MacRequest).map_err(e)?;
+        mac::verify_retail_mac(k.expose(), b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        drop(k);
+        let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
+        let p = pin::format0_decrypt(k.expose(), &block, PAN).map_err(|_| "PIN decrypt")?;
+        if p.expose() != PIN {
+            return Err("PIN round trip");
+        }
+        drop((p, k));
+        let k = bdk.key(&ksn, TdesVariant::DataRequest).map_err(e)?;
+        data::tdes_cbc_decrypt(k.expose(), &[0; 8], &mut msg).map_err(|_| "data")?;
+        if &msg != b"track2 data, 24 bytes..." {
+            return Err("data round trip");
+        }
+    }
+    defmt::println!("memscan: TDES DUKPT, {=usize} transactions", TRANSACTIONS);
+    Ok(())
+}
+
+/// KW and KWP: wrap two data keys under the KEK and unwrap them into wiped buffers.
+#[inline(never)]
+fn wrap(keys: &Keys) -> Result<(), &'static str> {
+    let kek = Kek::new(keys.kek()).map_err(|_| "KEK")?;
+    let mut wrapped = [0u8; 40];
+    let n = kw_wrap(&kek, keys.kw_key(), &mut wrapped).map_err(|_| "KW wrap")?;
+    let mut back = SecretBuf::<32>::new();
+    back.set_len(16).ok_or("len")?;
+    let m = kw_unwrap(&kek, &wrapped[..n], back.expose_mut()).map_err(|_| "KW unwrap")?;
+    if m != 16 || back.expose() != keys.kw_key() {
+        return Err("KW round trip");
+    }
+    let n = kwp_wrap(&kek, keys.kwp_key(), &mut wrapped).map_err(|_| "KWP wrap")?;
+    let mut back = SecretBuf::<32>::new();
+    back.set_len(32).ok_or("len")?;
+    let m = kwp_unwrap(&kek, &wrapped[..n], back.backing_mut()).map_err(|_| "KWP unwrap")?;
+    back.set_len(m).ok_or("len")?;
+    if back.expose() != keys.kwp_key() {
+        return Err("KWP round trip");
+    }
+    defmt::println!("memscan: KW and KWP wrap/unwrap done");
+    Ok(())
+}
