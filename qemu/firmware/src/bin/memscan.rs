@@ -49,15 +49,16 @@ struct Keys(SecretBuf<KEYS_LEN>);
 const KEYS_LEN: usize = 160;
 
 impl Keys {
-    fn load() -> Result<Self, &'static str> {
-        let mut k = SecretBuf::<KEYS_LEN>::new();
-        let n = board::read_host_file(c"memscan-keys.bin", k.backing_mut())
+    /// Fills the holder in place: a holder returned by value would leave a copy of the
+    /// keys in the returning frame (a move is a copy), which no drop wipes.
+    fn load(&mut self) -> Result<(), &'static str> {
+        let n = board::read_host_file(c"memscan-keys.bin", self.0.backing_mut())
             .map_err(|_| "cannot read memscan-keys.bin")?;
-        k.set_len(n).ok_or("keys file too long")?;
+        self.0.set_len(n).ok_or("keys file too long")?;
         if n != KEYS_LEN {
             return Err("keys file has the wrong length");
         }
-        Ok(Keys(k))
+        Ok(())
     }
     fn get(&self, at: usize, len: usize) -> &[u8] {
         self.0.expose().get(at..at + len).unwrap_or(&[])
@@ -107,14 +108,23 @@ fn main() -> ! {
 }
 
 fn run() -> Result<(), &'static str> {
-    let keys = Keys::load()?;
+    workload()?;
+    defmt::println!("memscan: workload done");
+    wait_for_host(2);
+    Ok(())
+}
+
+/// The whole workload. The keys holder is dropped in place at the end of this scope:
+/// `drop(keys)` would *move* it into `drop`'s argument first, which may leave the bytes
+/// in this frame (seen on target by the scan).
+#[inline(never)]
+fn workload() -> Result<(), &'static str> {
+    let mut keys = Keys(SecretBuf::new());
+    keys.load()?;
     control(&keys)?;
     dukpt_aes(&keys)?;
     dukpt_tdes(&keys)?;
     wrap(&keys)?;
-    drop(keys);
-    defmt::println!("memscan: workload done");
-    wait_for_host(2);
     Ok(())
 }
 
