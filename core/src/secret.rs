@@ -40,7 +40,7 @@ pub const STACK_SCRUB_BYTES: usize = 1536;
 pub fn scrub_stack() {
     #[cfg(not(feature = "_no-wipe"))]
     {
-        let mut area = [0u32; STACK_SCRUB_BYTES / 4];
+        let mut area = [0u32; STACK_SCRUB_BYTES >> 2];
         area.zeroize();
         core::hint::black_box(&area);
     }
