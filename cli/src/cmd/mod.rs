@@ -4,6 +4,7 @@ use clap::Subcommand;
 pub mod dukpt;
 pub mod hexarg;
 pub mod wrap;
+pub mod tr31;
 
 /// The top-level commands.
 #[derive(Subcommand)]
@@ -16,6 +17,9 @@ pub enum Command {
     /// DUKPT host-side derivations (AES X9.24-3, TDES X9.24-1).
     #[command(subcommand)]
     Dukpt(dukpt::Dukpt),
+    /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
+    #[command(subcommand)]
+    Tr31(tr31::Tr31Cmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -27,5 +31,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
         }
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
+        Command::Tr31(c) => tr31::run(c),
     }
 }

@@ -177,6 +177,7 @@ impl HealthTests {
 }
 
 impl Drop for HealthTests {
+    #[inline(never)]
     fn drop(&mut self) {
         self.rct_last.zeroize();
         self.apt_first.zeroize();

@@ -174,7 +174,37 @@ impl HmacDrbg {
     }
 }
 
+/// The fallible `rand_core` interface: requests of any length (split into
+/// [`MAX_REQUEST`]-byte requests), no additional input; fails with
+/// [`DrbgError::ReseedRequired`] when a reseed is due (output zeroed). For an infallible
+/// `CryptoRng` that reseeds itself, use [`Csprng`](super::Csprng).
+impl rand_core::TryRng for HmacDrbg {
+    type Error = DrbgError;
+    fn try_next_u32(&mut self) -> Result<u32, DrbgError> {
+        let mut b = [0u8; 4];
+        self.generate(&mut b, &[])?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, DrbgError> {
+        let mut b = [0u8; 8];
+        self.generate(&mut b, &[])?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), DrbgError> {
+        for chunk in dst.chunks_mut(MAX_REQUEST) {
+            if let Err(e) = self.generate(chunk, &[]) {
+                dst.zeroize();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for HmacDrbg {}
+
 impl Drop for HmacDrbg {
+    #[inline(never)]
     fn drop(&mut self) {
         self.k.zeroize();
         self.v.zeroize();

@@ -15,6 +15,39 @@
 //!   and offers [`Csprng::try_generate`], the fallible path that refuses to produce output
 //!   when a due reseed cannot be made.
 //!
+//! ```
+//! use keyfort::rng::{Csprng, MinEntropy};
+//! use rand_core::{Rng, TryCryptoRng, TryRng};
+//!
+//! // A board's raw entropy source implements `TryRng + TryCryptoRng`. This stand-in
+//! // (a counter scrambled by a multiply) only shows the types: never use it for real.
+//! struct BoardTrng(u32);
+//! impl TryRng for BoardTrng {
+//!     type Error = core::convert::Infallible;
+//!     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+//!         self.0 = self.0.wrapping_add(0x9E37_79B9);
+//!         Ok(self.0.wrapping_mul(0x85EB_CA6B).rotate_left(13) ^ self.0)
+//!     }
+//!     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+//!         Ok(u64::from(self.try_next_u32()?) << 32 | u64::from(self.try_next_u32()?))
+//!     }
+//!     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+//!         for b in dst {
+//!             *b = self.try_next_u32()?.to_le_bytes()[1];
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! impl TryCryptoRng for BoardTrng {}
+//!
+//! let mut rng = Csprng::new(BoardTrng(1), MinEntropy::Bits1, b"device serial 0042")?;
+//! let mut key = [0u8; 32];
+//! rng.try_generate(&mut key, b"")?; // strict path, for key generation
+//! let nonce = rng.next_u64(); // infallible rand_core path
+//! # let _ = nonce;
+//! # Ok::<(), keyfort::rng::RngError>(())
+//! ```
+//!
 //! What this protects against: a stuck or grossly biased entropy source (caught by the
 //! health tests before its output seeds anything), state compromise after the fact
 //! (backtracking resistance of HMAC-DRBG: K and V are updated after every request).
@@ -27,10 +60,10 @@ mod error;
 pub mod health;
 mod hmac_drbg;
 
-pub use csprng::Csprng;
+pub use csprng::{Csprng, DEFAULT_RESEED_INTERVAL};
 pub use error::{DrbgError, HealthTest, RngError};
 pub use health::{HealthTestedSource, HealthTests, MinEntropy};
-pub use hmac_drbg::HmacDrbg;
+pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

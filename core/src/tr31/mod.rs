@@ -1,4 +1,98 @@
-//! (to be written)
+//! TR-31 / ANSI X9.143 key blocks (and ISO 20038 version E): import under a key block
+//! protection key (KBPK), the header's semantics mapped onto keyfort's policy, and
+//! export of version D blocks for the host side.
+//!
+//! - [`unwrap`] / [`unwrap_with`]: versions B (TDES), D (AES, CBC) and E (AES, CTR).
+//!   The MAC is computed while decrypting and compared in constant time before the
+//!   key length field (the first thing read from the plaintext) is looked at; every
+//!   failure from there on is [`Tr31Error::Unauthentic`]. KBEK, KBAK and plaintext live
+//!   in wiped buffers. Versions A and C (key variant binding, deprecated by X9.143) are
+//!   refused with [`Tr31Error::UnsupportedVersion`] unless
+//!   [`UnwrapOptions::allow_variant_binding`] is set.
+//! - [`Header::parse`]: the header alone, without the KBPK.
+//! - [`Header::policy`] / [`import_policy`] / [`import`]: key usage, algorithm, mode of
+//!   use and exportability onto [`crate::policy::Algorithm`] and [`crate::policy::Usage`],
+//!   and the KBPK strength rule (see [`policy`]).
+//! - [`wrap`]: version D export with key-length obfuscation and random padding.
+//!
+//! ```
+//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::tr31;
+//!
+//! // ASC X9 TR-31:2018 A.7.4: AES-256 KBPK, AES-128 PIN encryption key, version D.
+//! let kbpk = [
+//!     0x88, 0xE1, 0xAB, 0x2A, 0x2E, 0x3D, 0xD3, 0x8C, 0x1F, 0xA0, 0x39, 0xA5, 0x36, 0x50,
+//!     0x0C, 0xC8, 0xA8, 0x7A, 0xB9, 0xD6, 0x2D, 0xC9, 0x2C, 0x01, 0x05, 0x8F, 0xA7, 0x9F,
+//!     0x44, 0x65, 0x7D, 0xE6,
+//! ];
+//! let block = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
+//! let imported = tr31::import(&kbpk, block)?;
+//! assert_eq!(imported.algorithm, Algorithm::Aes128);
+//! assert_eq!(imported.usage, Usage::ENCRYPT | Usage::EXPORT); // mode E, exportability E
+//! assert_eq!(imported.key.len(), 16);
+//!
+//! // One changed character anywhere and nothing comes out.
+//! let mut forged = *block;
+//! forged[11] = b'N';
+//! assert_eq!(tr31::unwrap(&kbpk, &forged).err(), Some(tr31::Tr31Error::Unauthentic));
+//! # Ok::<(), tr31::Tr31Error>(())
+//! ```
+//!
+//! Protected against: forged or altered blocks (header, optional blocks and key are all
+//! MACed), padding/format oracles (one error after decryption), blocks carrying weaker
+//! protection than the key needs, a non-exportable key becoming exportable. Not
+//! protected against: a compromised KBPK, replay of an old but valid block (a store
+//! decides whether a key version may be imported again).
+//!
+//! No heap: the header borrows the block; the key comes back in a `SecretBuf<CAP>`.
+//! Stack on `thumbv6m-none-eabi` (release): the largest frames are
+//! `version_b::decrypt` 1360 B, `version_d::decrypt_cbc` 1272 B and `kdf::derive_keys`
+//! 1088 B (`-Z emit-stack-sizes`); the deepest unwrap call chain sums to about 3 KiB.
+mod cmac;
+pub mod error;
+mod export;
+pub mod header;
+pub mod kdf;
+pub mod policy;
+mod unwrap;
+mod variant;
+mod version_b;
+mod version_d;
+
+pub use error::{HeaderField, Tr31Error};
+pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
+pub use header::{Header, HeaderSpec, OptBlock, Version};
+pub use policy::{import_policy, kbpk_algorithm};
+pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
+
+use crate::policy::{Algorithm, Usage};
+use crate::secret::SecretBuf;
+
+/// A key imported from a key block, with the policy its header grants.
+#[derive(Debug)]
+pub struct Imported<'a> {
+    /// The block's header.
+    pub header: Header<'a>,
+    /// The key (wiped on drop).
+    pub key: SecretBuf<64>,
+    /// The key's algorithm.
+    pub algorithm: Algorithm,
+    /// What the key may be used for (no [`Usage::EXPORT`] unless the block says `E`).
+    pub usage: Usage,
+}
+
+/// Unwraps `block` under `kbpk` (versions B, D, E) and checks its header semantics and
+/// the KBPK strength rule: what a key store calls to import a key block.
+pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Error> {
+    let (header, key) = unwrap(kbpk, block)?;
+    let (algorithm, usage) = import_policy(&header, key.len(), kbpk.len())?;
+    Ok(Imported {
+        header,
+        key,
+        algorithm,
+        usage,
+    })
+}
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

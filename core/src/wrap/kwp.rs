@@ -196,15 +196,17 @@ pub(super) fn unwrap_ct(
         let lo = hi.saturating_sub(8); // 8(n-1)
         let lo_lt_m = lo.wrapping_sub(m) >> 63;
         let hi_lt_m = hi.wrapping_sub(m) >> 63;
-        bad |= (lo_lt_m ^ 1) | hi_lt_m; // MLI outside 8(n-1) < MLI <= 8n
-                                        // Padding: in the last semiblock, byte `lo + j` must be zero when `lo + j >= MLI`.
-                                        // Every byte is visited; only the mask depends on MLI.
+        // MLI outside 8(n-1) < MLI <= 8n:
+        bad |= (lo_lt_m ^ 1) | hi_lt_m;
+        // Padding: in the last semiblock, byte `lo + j` must be zero when `lo + j >= MLI`.
+        // Every byte is visited; only the mask depends on MLI.
         let last = p.len().saturating_sub(8);
         for (j, b) in (0u64..).zip(p[last..].iter()) {
             let is_key = (lo + j).wrapping_sub(m) >> 63; // 1 iff lo + j < MLI
             bad |= u64::from(*b) & is_key.wrapping_sub(1);
         }
         ok = bad.ct_eq(&0);
+        bad.zeroize();
     }
     keep_or_zero(buf, ok);
     block.zeroize();

@@ -1,0 +1,33 @@
+//! Version B: TDES KBPK, TDES-CMAC derived KBEK/KBAK, TDES-CBC with the 8-byte MAC as IV,
+//! TDES-CMAC over header || clear payload.
+use subtle::Choice;
+
+use super::header::Header;
+use super::kdf::DerivedKey;
+use super::unwrap::{cbc_decrypt_mac, unhex_block};
+use super::Tr31Error;
+use crate::block::Tdes;
+use crate::secret::SecretBuf;
+
+/// Decrypts into `pt` and says whether the MAC matched.
+pub(crate) fn decrypt<const CAP: usize>(
+    kbek: &DerivedKey,
+    kbak: &DerivedKey,
+    header: &Header<'_>,
+    ct_hex: &[u8],
+    mac_hex: &[u8],
+    pt: &mut SecretBuf<CAP>,
+) -> Result<Choice, Tr31Error> {
+    let e = Tdes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Tdes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let mac: [u8; 8] = unhex_block(mac_hex);
+    Ok(cbc_decrypt_mac(
+        &e,
+        &a,
+        header.as_bytes(),
+        ct_hex,
+        mac,
+        &mac,
+        pt,
+    ))
+}
