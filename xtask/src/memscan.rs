@@ -25,6 +25,7 @@ use crate::{
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
+use keyfort::rng::HmacDrbg;
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader, Read, Write},
@@ -44,7 +45,7 @@ const TRANSACTIONS: usize = 3;
 /// firmware: AES BDK, AES initial key ID, TDES BDK, TDES initial KSN, KEK, KW key, KWP
 /// key, store key.
 pub fn test_keys() -> Vec<u8> {
-    let mut k = vec![0u8; 160];
+    let mut k = vec![0u8; 208];
     let mut put = |at: usize, hex: &str| {
         let b = unhex(hex);
         k[at..at + b.len()].copy_from_slice(&b);
@@ -63,6 +64,10 @@ pub fn test_keys() -> Vec<u8> {
         128,
         "271ddb1ea73fe425a97e127dcae197fdac1e154e7899128aa626e1126002b04a",
     ); // store key
+    put(
+        160,
+        "6b1f0e2d9c8a7b6a594837261504f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a09f8e7d6c5b4a39281",
+    ); // HMAC-DRBG entropy input
     k
 }
 
@@ -308,6 +313,11 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     n.aes("KEK (AES-256)", &k[56..88]);
     n.aes("KW data key", &k[88..104]);
     n.raw("KWP data key", &k[104..124]);
+    // HMAC-DRBG: the key it generates.
+    let mut d = HmacDrbg::instantiate(&k[160..208], &[], b"memscan").map_err(|_| e("DRBG"))?;
+    let mut out = [0u8; 32];
+    d.generate(&mut out, &[]).map_err(|_| e("DRBG generate"))?;
+    n.aes("HMAC-DRBG generated key", &out);
     Ok(n)
 }
 

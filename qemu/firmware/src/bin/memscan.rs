@@ -24,7 +24,8 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::ops::{data, mac, pin};
-use keyfort::secret::SecretBuf;
+use keyfort::rng::HmacDrbg;
+use keyfort::secret::{Secret, SecretBuf};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
 
@@ -45,8 +46,9 @@ const PIN: &[u8] = b"1234";
 /// | 88 | 16 | data key wrapped with KW |
 /// | 104 | 20 | data key wrapped with KWP |
 /// | 128 | 32 | key imported into the store (AES-256) |
+/// | 160 | 48 | HMAC-DRBG entropy input (fixed, so the host knows what it generates) |
 struct Keys(SecretBuf<KEYS_LEN>);
-const KEYS_LEN: usize = 160;
+const KEYS_LEN: usize = 208;
 
 impl Keys {
     /// Fills the holder in place: a holder returned by value would leave a copy of the
@@ -83,6 +85,9 @@ impl Keys {
     }
     fn kwp_key(&self) -> &[u8] {
         self.get(104, 20)
+    }
+    fn drbg_entropy(&self) -> &[u8] {
+        self.get(160, 48)
     }
 }
 
@@ -125,6 +130,7 @@ fn workload() -> Result<(), &'static str> {
     dukpt_aes(&keys)?;
     dukpt_tdes(&keys)?;
     wrap(&keys)?;
+    drbg(&keys)?;
     Ok(())
 }
 
@@ -275,5 +281,21 @@ fn wrap(keys: &Keys) -> Result<(), &'static str> {
         return Err("KWP round trip");
     }
     defmt::println!("memscan: KW and KWP wrap/unwrap done");
+    Ok(())
+}
+
+/// HMAC-DRBG: instantiate from the fixed TEST entropy, generate an AES-256 key, use it.
+/// (The host runs the same DRBG and looks for the key and the state's traces.)
+#[inline(never)]
+fn drbg(keys: &Keys) -> Result<(), &'static str> {
+    let mut d = HmacDrbg::instantiate(keys.drbg_entropy(), &[], b"memscan")
+        .map_err(|_| "DRBG instantiate")?;
+    let mut key = Secret::<32>::zero();
+    d.generate(key.expose_mut(), &[])
+        .map_err(|_| "DRBG generate")?;
+    let a = Aes::new(key.expose()).map_err(|_| "AES")?;
+    let mut b = [0u8; 16];
+    a.encrypt(&mut b);
+    defmt::println!("memscan: HMAC-DRBG generated and used an AES-256 key");
     Ok(())
 }
