@@ -26,6 +26,7 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::rng::HmacDrbg;
+use keyfort::tr31;
 use std::{
     collections::HashMap,
     io::{BufRead, BufReader, Read, Write},
@@ -38,6 +39,8 @@ use std::{
 
 /// The machine the scan runs on.
 pub const MACHINE: &str = "mps2-an385";
+/// The TR-31 block the firmware imports (TR-31:2018 A.7.4; public).
+const TR31_BLOCK: &[u8] = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
 /// DUKPT transactions per scheme (as in the firmware).
 const TRANSACTIONS: usize = 3;
 
@@ -45,7 +48,7 @@ const TRANSACTIONS: usize = 3;
 /// firmware: AES BDK, AES initial key ID, TDES BDK, TDES initial KSN, KEK, KW key, KWP
 /// key, store key.
 pub fn test_keys() -> Vec<u8> {
-    let mut k = vec![0u8; 208];
+    let mut k = vec![0u8; 240];
     let mut put = |at: usize, hex: &str| {
         let b = unhex(hex);
         k[at..at + b.len()].copy_from_slice(&b);
@@ -68,6 +71,10 @@ pub fn test_keys() -> Vec<u8> {
         160,
         "6b1f0e2d9c8a7b6a594837261504f3e2d1c0b9a8f7e6d5c4b3a29180706f5e4d3c2b1a09f8e7d6c5b4a39281",
     ); // HMAC-DRBG entropy input
+    put(
+        208,
+        "88e1ab2a2e3dd38c1fa039a536500cc8a87ab9d62dc92c01058fa79f44657de6",
+    ); // TR-31 KBPK (TR-31:2018 A.7.4)
     k
 }
 
@@ -318,6 +325,14 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let mut out = [0u8; 32];
     d.generate(&mut out, &[]).map_err(|_| e("DRBG generate"))?;
     n.aes("HMAC-DRBG generated key", &out);
+    // TR-31 (the block is TR-31:2018 A.7.4, also in the firmware).
+    n.aes("TR-31 KBPK", &k[208..240]);
+    let (kbek, kbak) =
+        tr31::kdf::derive_keys(tr31::Version::D, &k[208..240]).map_err(|_| e("KBEK/KBAK"))?;
+    n.aes("TR-31 KBEK", kbek.expose());
+    n.aes("TR-31 KBAK", kbak.expose());
+    let imported = tr31::import(&k[208..240], TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
+    n.aes("TR-31 imported key", imported.key.expose());
     Ok(n)
 }
 

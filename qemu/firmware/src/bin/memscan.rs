@@ -47,8 +47,12 @@ const PIN: &[u8] = b"1234";
 /// | 104 | 20 | data key wrapped with KWP |
 /// | 128 | 32 | key imported into the store (AES-256) |
 /// | 160 | 48 | HMAC-DRBG entropy input (fixed, so the host knows what it generates) |
+/// | 208 | 32 | TR-31 KBPK (AES-256; the key of TR-31:2018 A.7.4, whose block is public) |
 struct Keys(SecretBuf<KEYS_LEN>);
-const KEYS_LEN: usize = 208;
+const KEYS_LEN: usize = 240;
+
+/// ASC X9 TR-31:2018 A.7.4: a version D block (public: it is the wrapped form).
+const TR31_BLOCK: &[u8] = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
 
 impl Keys {
     /// Fills the holder in place: a holder returned by value would leave a copy of the
@@ -88,6 +92,9 @@ impl Keys {
     }
     fn drbg_entropy(&self) -> &[u8] {
         self.get(160, 48)
+    }
+    fn kbpk(&self) -> &[u8] {
+        self.get(208, 32)
     }
 }
 
@@ -131,6 +138,7 @@ fn workload() -> Result<(), &'static str> {
     dukpt_tdes(&keys)?;
     wrap(&keys)?;
     drbg(&keys)?;
+    tr31(&keys)?;
     Ok(())
 }
 
@@ -297,5 +305,17 @@ fn drbg(keys: &Keys) -> Result<(), &'static str> {
     let mut b = [0u8; 16];
     a.encrypt(&mut b);
     defmt::println!("memscan: HMAC-DRBG generated and used an AES-256 key");
+    Ok(())
+}
+
+/// TR-31: import a version D key block (KBEK/KBAK derived, block decrypted and MACed) and
+/// use the key.
+#[inline(never)]
+fn tr31(keys: &Keys) -> Result<(), &'static str> {
+    let imported = keyfort::tr31::import(keys.kbpk(), TR31_BLOCK).map_err(|_| "TR-31 import")?;
+    let a = Aes::new(imported.key.expose()).map_err(|_| "AES")?;
+    let mut b = [0u8; 16];
+    a.encrypt(&mut b);
+    defmt::println!("memscan: TR-31 key block imported and its key used");
     Ok(())
 }
