@@ -32,6 +32,7 @@ pub mod counter;
 pub mod entropy;
 pub mod flash;
 pub mod machine;
+pub mod probe;
 #[allow(unsafe_code)]
 pub mod ram;
 pub mod secret;
