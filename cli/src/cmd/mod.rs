@@ -3,8 +3,8 @@ use clap::Subcommand;
 
 pub mod dukpt;
 pub mod hexarg;
-pub mod wrap;
 pub mod tr31;
+pub mod wrap;
 
 /// The top-level commands.
 #[derive(Subcommand)]
