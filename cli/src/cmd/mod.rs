@@ -3,6 +3,7 @@ use clap::Subcommand;
 
 pub mod dukpt;
 pub mod hexarg;
+pub mod store;
 pub mod tr31;
 pub mod wrap;
 
@@ -20,6 +21,9 @@ pub enum Command {
     /// TR-31 / X9.143 key blocks: wrap, unwrap, print a header.
     #[command(subcommand)]
     Tr31(tr31::Tr31Cmd),
+    /// Build and inspect sealed key-store flash images (factory provisioning).
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -32,5 +36,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::Wrap(c) => wrap::run(c),
         Command::Dukpt(c) => dukpt::run(c),
         Command::Tr31(c) => tr31::run(c),
+        Command::Store(c) => store::run(c),
     }
 }

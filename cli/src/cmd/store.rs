@@ -1,0 +1,413 @@
+//! `keyfort store ...`: build and inspect a sealed key-store flash image on the host, for
+//! factory provisioning of a test device whose device secret is known.
+//!
+//! The image is the raw flash content (what the device's store flash region holds). The
+//! host has no monotonic counter: records are bound to counter value 1, which a device
+//! whose counter starts at 0 accepts (and catches up to) at its first boot.
+use super::hexarg;
+use clap::{Args, Subcommand};
+use embedded_storage::nor_flash::{
+    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
+use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::{KeyHandle, KeyState, KeyStore};
+use std::io::Read;
+use zeroize::Zeroize;
+
+/// The `store` subcommands.
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Create an empty, formatted store image.
+    Create {
+        #[command(flatten)]
+        common: Common,
+        /// Image size in bytes (at least 3 sectors).
+        #[arg(long, default_value_t = 16384)]
+        size: usize,
+        /// Erase-sector size in bytes (1024 to 65536, a power of two).
+        #[arg(long, default_value_t = 4096)]
+        sector: usize,
+    },
+    /// Import a plain key into the image.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        /// Key id.
+        #[arg(long)]
+        id: u16,
+        /// Label (at most 20 bytes).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// aes128, aes192, aes256, tdes2, tdes3 or hmac-sha256.
+        #[arg(long)]
+        algorithm: String,
+        /// Comma-separated: encrypt, decrypt, wrap, unwrap, derive, mac-generate,
+        /// mac-verify, export.
+        #[arg(long)]
+        usage: String,
+        /// The key, hex.
+        #[arg(long)]
+        key: String,
+        /// Optional use-count limit.
+        #[arg(long)]
+        use_limit: Option<u32>,
+    },
+    /// List the keys by metadata (never key bytes).
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check every record's MAC and that every readable key decrypts.
+    Verify {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// Options every subcommand takes.
+#[derive(Args)]
+pub struct Common {
+    /// The image file.
+    #[arg(long)]
+    image: std::path::PathBuf,
+    /// The device secret (32 bytes, hex) of the test device.
+    #[arg(long)]
+    device_secret: String,
+}
+
+/// A file image as NOR flash, with the sector size as a const parameter.
+struct ImageFlash<const S: usize> {
+    mem: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct ImageError(NorFlashErrorKind);
+impl NorFlashError for ImageError {
+    fn kind(&self) -> NorFlashErrorKind {
+        self.0
+    }
+}
+impl<const S: usize> ErrorType for ImageFlash<S> {
+    type Error = ImageError;
+}
+impl<const S: usize> ImageFlash<S> {
+    fn range(&self, off: u32, len: usize) -> Result<std::ops::Range<usize>, ImageError> {
+        let start = off as usize;
+        match start.checked_add(len) {
+            Some(end) if end <= self.mem.len() => Ok(start..end),
+            _ => Err(ImageError(NorFlashErrorKind::OutOfBounds)),
+        }
+    }
+}
+impl<const S: usize> ReadNorFlash for ImageFlash<S> {
+    const READ_SIZE: usize = 1;
+    fn read(&mut self, off: u32, bytes: &mut [u8]) -> Result<(), ImageError> {
+        let r = self.range(off, bytes.len())?;
+        bytes.copy_from_slice(&self.mem[r]);
+        Ok(())
+    }
+    fn capacity(&self) -> usize {
+        self.mem.len()
+    }
+}
+impl<const S: usize> NorFlash for ImageFlash<S> {
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = S;
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), ImageError> {
+        let r = self.range(from, to.saturating_sub(from) as usize)?;
+        self.mem[r].fill(0xFF);
+        Ok(())
+    }
+    fn write(&mut self, off: u32, bytes: &[u8]) -> Result<(), ImageError> {
+        let r = self.range(off, bytes.len())?;
+        for (m, b) in self.mem[r].iter_mut().zip(bytes) {
+            *m &= b;
+        }
+        Ok(())
+    }
+}
+
+/// The device secret, wiped on drop.
+struct HostSecret([u8; 32]);
+impl DeviceSecret for HostSecret {
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+        f(&self.0)
+    }
+}
+impl Drop for HostSecret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// The operating system's generator (`/dev/urandom`).
+struct OsRng(std::fs::File);
+impl rand_core::TryRng for OsRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+        // A failing /dev/urandom is not survivable for key generation.
+        if self.0.read_exact(d).is_err() {
+            eprintln!("keyfort: /dev/urandom failed");
+            std::process::exit(1);
+        }
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for OsRng {}
+
+fn os_rng() -> Result<OsRng, String> {
+    std::fs::File::open("/dev/urandom")
+        .map(OsRng)
+        .map_err(|_| "cannot open /dev/urandom".to_string())
+}
+
+fn secret(hex: &str) -> Result<HostSecret, String> {
+    let b = hexarg::parse("--device-secret", hex)?;
+    let mut s = [0u8; 32];
+    if b.len() != 32 {
+        return Err("--device-secret: need 32 bytes".into());
+    }
+    s.copy_from_slice(&b);
+    Ok(HostSecret(s))
+}
+
+fn algorithm(name: &str) -> Result<Algorithm, String> {
+    Ok(match name {
+        "aes128" => Algorithm::Aes128,
+        "aes192" => Algorithm::Aes192,
+        "aes256" => Algorithm::Aes256,
+        "tdes2" => Algorithm::Tdes2,
+        "tdes3" => Algorithm::Tdes3,
+        "hmac-sha256" => Algorithm::HmacSha256,
+        _ => return Err(format!("--algorithm: unknown '{name}'")),
+    })
+}
+
+fn alg_name(a: Algorithm) -> &'static str {
+    match a {
+        Algorithm::Aes128 => "aes128",
+        Algorithm::Aes192 => "aes192",
+        Algorithm::Aes256 => "aes256",
+        Algorithm::Tdes2 => "tdes2",
+        Algorithm::Tdes3 => "tdes3",
+        Algorithm::HmacSha256 => "hmac-sha256",
+        _ => "unknown",
+    }
+}
+
+const USAGES: [(&str, Usage); 8] = [
+    ("encrypt", Usage::ENCRYPT),
+    ("decrypt", Usage::DECRYPT),
+    ("wrap", Usage::WRAP),
+    ("unwrap", Usage::UNWRAP),
+    ("derive", Usage::DERIVE),
+    ("mac-generate", Usage::MAC_GENERATE),
+    ("mac-verify", Usage::MAC_VERIFY),
+    ("export", Usage::EXPORT),
+];
+
+fn usage(list: &str) -> Result<Usage, String> {
+    let mut u = Usage::NONE;
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (_, bit) = USAGES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| format!("--usage: unknown '{name}'"))?;
+        u = u | *bit;
+    }
+    Ok(u)
+}
+
+fn usage_names(u: Usage) -> String {
+    let v: Vec<&str> = USAGES
+        .iter()
+        .filter(|(_, b)| u.contains(*b))
+        .map(|(n, _)| *n)
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(",")
+    }
+}
+
+fn read_image(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_image(path: &std::path::Path, mem: &[u8]) -> Result<(), String> {
+    std::fs::write(path, mem).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs `f` with the image as flash of the sector size `sector`.
+macro_rules! with_sector {
+    ($sector:expr, $f:ident ( $($arg:expr),* )) => {
+        match $sector {
+            1024 => $f::<1024>($($arg),*),
+            2048 => $f::<2048>($($arg),*),
+            4096 => $f::<4096>($($arg),*),
+            8192 => $f::<8192>($($arg),*),
+            16384 => $f::<16384>($($arg),*),
+            32768 => $f::<32768>($($arg),*),
+            65536 => $f::<65536>($($arg),*),
+            _ => Err("unsupported sector size (1024 to 65536, a power of two)".to_string()),
+        }
+    };
+}
+
+type HostStore<const S: usize> = KeyStore<ImageFlash<S>, HostSecret, OsRng, NoCounter>;
+
+fn err(e: keyfort::store::Error) -> String {
+    format!("store: {e}")
+}
+
+fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, String> {
+    KeyStore::open(ImageFlash::<S> { mem }, dev, os_rng()?, NoCounter).map_err(err)
+}
+
+#[allow(clippy::integer_division_remainder_used)] // public sizes only
+fn create<const S: usize>(c: &Common, size: usize) -> Result<(), String> {
+    let s = KeyStore::format(
+        ImageFlash::<S> {
+            mem: vec![0xFF; size],
+        },
+        secret(&c.device_secret)?,
+        os_rng()?,
+        NoCounter,
+    )
+    .map_err(err)?;
+    write_image(&c.image, &s.into_flash().mem)?;
+    println!(
+        "created {} ({} bytes, {} sectors of {S} bytes)",
+        c.image.display(),
+        size,
+        size / S
+    );
+    Ok(())
+}
+
+struct ImportArgs<'a> {
+    id: u16,
+    label: &'a str,
+    algorithm: &'a str,
+    usage: &'a str,
+    key: &'a str,
+    use_limit: Option<u32>,
+}
+
+fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), String> {
+    let alg = algorithm(a.algorithm)?;
+    let u = usage(a.usage)?;
+    let key = hexarg::parse("--key", a.key)?;
+    let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
+    let h = s
+        .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)
+        .map_err(err)?;
+    write_image(&c.image, &s.into_flash().mem)?;
+    println!("imported key {} version {}", h.id, h.version.unwrap_or(1));
+    Ok(())
+}
+
+fn list<const S: usize>(c: &Common) -> Result<(), String> {
+    let s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
+    for i in s.inventory() {
+        println!(
+            "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={}",
+            i.id,
+            i.version,
+            String::from_utf8_lossy(i.label()),
+            alg_name(i.algorithm),
+            usage_names(i.usage),
+            if i.state == KeyState::Active { "active" } else { "revoked" },
+            i.created,
+            i.uses,
+            i.use_limit.map_or("none".to_string(), |l| l.to_string()),
+        );
+    }
+    Ok(())
+}
+
+fn verify<const S: usize>(c: &Common) -> Result<(), String> {
+    // Opening checks every record's MAC and the whole log's chain.
+    let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
+    let keys: Vec<_> = s.inventory().collect();
+    let mut checked = 0;
+    for i in &keys {
+        let counted = i.use_limit.is_some();
+        if i.state != KeyState::Active || counted {
+            continue; // not readable, or reading would count a use
+        }
+        let newest = keys
+            .iter()
+            .filter(|k| k.id == i.id && k.state == KeyState::Active)
+            .all(|k| k.version <= i.version);
+        let need = USAGES.iter().map(|(_, b)| *b).find(|b| {
+            i.usage.contains(*b)
+                && (newest
+                    || !(Usage::ENCRYPT | Usage::WRAP | Usage::MAC_GENERATE | Usage::DERIVE)
+                        .contains(*b))
+        });
+        let Some(need) = need else { continue };
+        let len = s
+            .with_key(KeyHandle::version(i.id, i.version), need, |k| k.len())
+            .map_err(err)?;
+        if len != i.algorithm.key_len() {
+            return Err(format!("key {} version {}: wrong length", i.id, i.version));
+        }
+        checked += 1;
+    }
+    println!(
+        "ok: {} key versions, {checked} decrypted and verified",
+        keys.len()
+    );
+    Ok(())
+}
+
+fn sector_of(path: &std::path::Path) -> Result<usize, String> {
+    let img = read_image(path)?;
+    let b = img.get(8..12).ok_or("image too short")?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+}
+
+/// Runs a `store` subcommand.
+pub fn run(cmd: StoreCmd) -> Result<(), String> {
+    match cmd {
+        StoreCmd::Create {
+            common,
+            size,
+            sector,
+        } => with_sector!(sector, create(&common, size)),
+        StoreCmd::Import {
+            common,
+            id,
+            label,
+            algorithm,
+            usage,
+            key,
+            use_limit,
+        } => {
+            let a = ImportArgs {
+                id,
+                label: &label,
+                algorithm: &algorithm,
+                usage: &usage,
+                key: &key,
+                use_limit,
+            };
+            with_sector!(sector_of(&common.image)?, import(&common, &a))
+        }
+        StoreCmd::List { common } => with_sector!(sector_of(&common.image)?, list(&common)),
+        StoreCmd::Verify { common } => with_sector!(sector_of(&common.image)?, verify(&common)),
+    }
+}

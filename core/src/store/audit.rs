@@ -1,0 +1,145 @@
+//! The audit log: a bounded ring of lifecycle events, kept in flash. An event names the
+//! key (id, version), what happened and when (record sequence, counter value); it never
+//! carries key material or labels.
+//!
+//! Each lifecycle record carries its event code, so the operation and its audit entry
+//! commit together. Compaction keeps the newest [`AUDIT_CAP`] events in one sealed
+//! ring record; older events are dropped (the ring is bounded).
+
+/// Events kept in the ring.
+pub const AUDIT_CAP: usize = 16;
+pub(crate) const EVENT_LEN: usize = 16;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum AuditCode {
+    /// The store was formatted (factory).
+    Formatted,
+    /// A key was generated.
+    Generated,
+    /// A plain key was imported.
+    Imported,
+    /// A wrapped (KW/KWP) key was imported.
+    ImportedWrapped,
+    /// A new key version was created by rotation.
+    Rotated,
+    /// A key version was revoked.
+    Revoked,
+    /// A key (all versions) or one version was destroyed.
+    Destroyed,
+    /// A use of a key with a use-count limit was counted.
+    UseCounted,
+    /// A key was exported under a backup KEK.
+    Exported,
+    /// A key was imported from a backup.
+    BackupImported,
+    /// A state record was written.
+    StatePut,
+    /// The store was crypto-erased after a tamper event (or `tamper_wipe`).
+    TamperWipe,
+    /// A code this build does not know (written by a newer build).
+    Unknown,
+}
+
+impl AuditCode {
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            Self::Formatted => 1,
+            Self::Generated => 2,
+            Self::Imported => 3,
+            Self::ImportedWrapped => 4,
+            Self::Rotated => 5,
+            Self::Revoked => 6,
+            Self::Destroyed => 7,
+            Self::UseCounted => 8,
+            Self::Exported => 9,
+            Self::BackupImported => 10,
+            Self::StatePut => 11,
+            Self::TamperWipe => 12,
+            Self::Unknown => 255,
+        }
+    }
+
+    pub(crate) const fn from_code(c: u8) -> Self {
+        match c {
+            1 => Self::Formatted,
+            2 => Self::Generated,
+            3 => Self::Imported,
+            4 => Self::ImportedWrapped,
+            5 => Self::Rotated,
+            6 => Self::Revoked,
+            7 => Self::Destroyed,
+            8 => Self::UseCounted,
+            9 => Self::Exported,
+            10 => Self::BackupImported,
+            11 => Self::StatePut,
+            12 => Self::TamperWipe,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// One audit event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AuditEvent {
+    /// What happened.
+    pub code: AuditCode,
+    /// The key id or state slot concerned (0 for store-wide events).
+    pub id: u16,
+    /// The key version concerned (0: all versions / not applicable).
+    pub version: u16,
+    /// The record sequence number (store-wide, increasing within one salt epoch).
+    pub seq: u32,
+    /// The monotonic counter value the event was recorded under (0 without a counter).
+    pub gen: u32,
+}
+
+impl AuditEvent {
+    pub(crate) fn encode(&self) -> [u8; EVENT_LEN] {
+        let mut b = [0u8; EVENT_LEN];
+        b[0] = self.code.code();
+        b[2..4].copy_from_slice(&self.id.to_le_bytes());
+        b[4..6].copy_from_slice(&self.version.to_le_bytes());
+        b[8..12].copy_from_slice(&self.seq.to_le_bytes());
+        b[12..16].copy_from_slice(&self.gen.to_le_bytes());
+        b
+    }
+
+    pub(crate) fn decode(b: &[u8; EVENT_LEN]) -> Self {
+        Self {
+            code: AuditCode::from_code(b[0]),
+            id: u16::from_le_bytes([b[2], b[3]]),
+            version: u16::from_le_bytes([b[4], b[5]]),
+            seq: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
+            gen: u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+        }
+    }
+}
+
+/// The in-RAM ring of the newest events.
+#[derive(Debug, Default)]
+pub(crate) struct AuditRing {
+    ev: heapless::Deque<AuditEvent, AUDIT_CAP>,
+}
+
+impl AuditRing {
+    pub(crate) fn push(&mut self, e: AuditEvent) {
+        if self.ev.is_full() {
+            self.ev.pop_front();
+        }
+        // Cannot fail after the pop above.
+        let _ = self.ev.push_back(e);
+    }
+    pub(crate) fn clear(&mut self) {
+        self.ev.clear();
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.ev.len()
+    }
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &AuditEvent> {
+        self.ev.iter()
+    }
+}

@@ -1,0 +1,155 @@
+//! Backup export and import under a backup KEK (AES-KWP, RFC 5649), and import of
+//! KW/KWP-wrapped keys.
+//!
+//! A backup blob is `KWP(backup KEK, metadata || key)`: the metadata (magic `KFB1`,
+//! algorithm, usage, id, version, use limit, label) is inside the wrap, so it is
+//! authenticated with the key and cannot be re-policied. Only keys whose policy contains
+//! [`Usage::EXPORT`] leave the device. Each export is recorded in the audit log.
+use embedded_storage::nor_flash::NorFlash;
+use rand_core::CryptoRng;
+
+use super::audit::AuditCode;
+use super::error::Error;
+use super::format::{Kind, RecHeader, MAX_KEY_LEN, MAX_LABEL_LEN, STATE_ACTIVE};
+use super::journal::Body;
+use super::{KeyHandle, KeyStore};
+use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::policy::{Algorithm, Usage};
+use crate::secret::SecretBuf;
+use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
+
+const META_LEN: usize = 16 + MAX_LABEL_LEN;
+const MAGIC: [u8; 4] = *b"KFB1";
+/// The largest backup blob: KWP of metadata and a 32-byte key.
+pub const MAX_BACKUP_LEN: usize = (META_LEN + MAX_KEY_LEN).div_ceil(8) * 8 + 8;
+
+/// Which key-wrap scheme a wrapped key uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WrapScheme {
+    /// AES-KW (RFC 3394, SP 800-38F KW).
+    Kw,
+    /// AES-KWP (RFC 5649, SP 800-38F KWP).
+    Kwp,
+}
+
+impl<F, D, R, C> KeyStore<F, D, R, C>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    /// Exports key `handle` wrapped under `kek` into `out` (at least
+    /// [`MAX_BACKUP_LEN`] bytes); returns the blob length.
+    pub fn export_backup(
+        &mut self,
+        handle: KeyHandle,
+        kek: &Kek,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        self.check_ok()?;
+        let e = self.resolve(handle)?;
+        let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
+        if !usage.exportable() {
+            return Err(Error::NotExportable);
+        }
+        if e.hdr.state != STATE_ACTIVE {
+            return Err(Error::Revoked);
+        }
+        if out.len() < MAX_BACKUP_LEN {
+            return Err(Error::BufferTooSmall);
+        }
+        // Record the export first: an export that happened is always in the log.
+        let mut h = RecHeader::new(Kind::Event);
+        h.event = AuditCode::Exported.code();
+        h.slot = e.hdr.slot;
+        h.kver = e.hdr.kver;
+        self.append(h, Body::None)?;
+        // The append may have compacted: look the record up again.
+        let e = *self
+            .key_entry(e.hdr.slot, e.hdr.kver)
+            .ok_or(Error::LogicBug)?;
+        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
+        self.read_key(&e, &mut k)?;
+        let mut pt = SecretBuf::<{ META_LEN + MAX_KEY_LEN }>::new();
+        let n = META_LEN + k.len();
+        pt.set_len(n).ok_or(Error::LogicBug)?;
+        {
+            let p = pt.expose_mut();
+            p[0..4].copy_from_slice(&MAGIC);
+            p[4] = e.hdr.alg;
+            p[5] = e.hdr.label_len;
+            p[6..8].copy_from_slice(&e.hdr.usage.to_le_bytes());
+            p[8..10].copy_from_slice(&e.hdr.slot.to_le_bytes());
+            p[10..12].copy_from_slice(&e.hdr.kver.to_le_bytes());
+            p[12..16].copy_from_slice(&e.hdr.limit.to_le_bytes());
+            p[16..META_LEN].copy_from_slice(&e.hdr.label);
+            p[META_LEN..n].copy_from_slice(k.expose());
+        }
+        kwp_wrap(kek, pt.expose(), out).map_err(|_| Error::Wrap)
+    }
+
+    /// Imports a backup blob made by [`KeyStore::export_backup`] (on this or another
+    /// device) under `kek`. The key keeps its id, version 1 numbering restarts, and the
+    /// policy comes from the authenticated metadata.
+    pub fn import_backup(&mut self, kek: &Kek, blob: &[u8]) -> Result<KeyHandle, Error> {
+        self.check_ok()?;
+        let mut pt = SecretBuf::<{ MAX_BACKUP_LEN }>::new();
+        if blob.len() > MAX_BACKUP_LEN {
+            return Err(Error::BackupFormat);
+        }
+        let n = kwp_unwrap(kek, blob, pt.backing_mut()).map_err(|_| Error::Wrap)?;
+        pt.set_len(n).ok_or(Error::BackupFormat)?;
+        let p = pt.expose();
+        if p.len() < META_LEN || p[0..4] != MAGIC {
+            return Err(Error::BackupFormat);
+        }
+        let alg = Algorithm::from_code(p[4]).ok_or(Error::BackupFormat)?;
+        let ll = usize::from(p[5]);
+        let usage =
+            Usage::from_bits(u16::from_le_bytes([p[6], p[7]])).ok_or(Error::BackupFormat)?;
+        let id = u16::from_le_bytes([p[8], p[9]]);
+        let limit = u32::from_le_bytes([p[12], p[13], p[14], p[15]]);
+        if ll > MAX_LABEL_LEN || p.len() != META_LEN + alg.key_len() || !usage.exportable() {
+            return Err(Error::BackupFormat);
+        }
+        let label = p.get(16..16 + ll).ok_or(Error::BackupFormat)?;
+        let key = p.get(META_LEN..).ok_or(Error::BackupFormat)?;
+        let limit = if limit == 0 { None } else { Some(limit) };
+        self.import_event(id, label, alg, usage, key, limit, AuditCode::BackupImported)
+    }
+
+    /// Imports a key wrapped with AES-KW or AES-KWP under `kek` as key `id`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn import_wrapped(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        kek: &Kek,
+        scheme: WrapScheme,
+        wrapped: &[u8],
+        use_limit: Option<u32>,
+    ) -> Result<KeyHandle, Error> {
+        let mut k = SecretBuf::<40>::new();
+        if wrapped.len() > 48 {
+            return Err(Error::BadLength);
+        }
+        let n = match scheme {
+            WrapScheme::Kw => kw_unwrap(kek, wrapped, k.backing_mut()),
+            WrapScheme::Kwp => kwp_unwrap(kek, wrapped, k.backing_mut()),
+        }
+        .map_err(|_| Error::Wrap)?;
+        k.set_len(n).ok_or(Error::BadLength)?;
+        self.import_event(
+            id,
+            label,
+            algorithm,
+            usage,
+            k.expose(),
+            use_limit,
+            AuditCode::ImportedWrapped,
+        )
+    }
+}

@@ -1,0 +1,107 @@
+//! The one error type of the key store.
+
+/// Why a store operation did not happen. No variant carries data that could hold key
+/// material. After [`Error::Flash`] the in-RAM view may be stale: re-open the store.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Error {
+    /// The flash driver reported an error (a power cut in the test double shows up so).
+    /// The operation may or may not have committed; re-open the store to find out.
+    Flash,
+    /// A previous flash error left the in-RAM view stale: re-open the store.
+    NeedsReopen,
+    /// The flash geometry is unsupported (not 3 to 65 sectors, sector not a multiple of
+    /// 16 from 192 bytes to 64 KiB, or write/read granularity that does not divide 16), or
+    /// the root sector records another geometry.
+    Geometry,
+    /// The flash holds no keyfort store (blank root sector). Call `format`.
+    NotFormatted,
+    /// The root sector does not authenticate under this device's secret: the image comes
+    /// from another device, or the root sector is corrupted.
+    RootAuth,
+    /// A committed record or sector header fails its MAC or its structure is impossible
+    /// (bit flips, truncation, a record moved or copied from elsewhere).
+    Corrupt,
+    /// The flash was written by an on-flash format version this build does not read.
+    FormatVersion,
+    /// The flash image is older than the monotonic counter says: a rolled-back image.
+    RolledBack,
+    /// The flash image claims a counter value ahead of the hardware counter.
+    CounterAhead,
+    /// The store's data sectors are missing although the counter says operations were
+    /// committed after formatting.
+    MissingData,
+    /// The monotonic counter failed. If it failed after a record committed, the
+    /// operation is done on flash; re-open (which retries the increment).
+    Counter,
+    /// No key (or state record) with this id / version.
+    NotFound,
+    /// A key with this id already exists (use rotation for a new version).
+    AlreadyExists,
+    /// The live data does not fit into one sector even after compaction.
+    Full,
+    /// The RAM index (`MAX_ENTRIES`) or the per-key version limit (`MAX_VERSIONS`) is full.
+    Capacity,
+    /// A length is wrong: key length does not match the algorithm, label or state blob
+    /// too long, empty state blob.
+    BadLength,
+    /// The key's usage policy does not allow this use.
+    UsageDenied,
+    /// Encrypt, wrap, MAC generation and derivation need the newest active version.
+    NotNewestVersion,
+    /// The key version is revoked.
+    Revoked,
+    /// The key's use-count limit is reached.
+    UseLimitReached,
+    /// The key is not exportable (no `Usage::EXPORT`).
+    NotExportable,
+    /// Key wrap or unwrap failed (bad KEK length, wrapped input not authentic).
+    Wrap,
+    /// A backup blob is malformed (after successful unwrap) or of an unknown version.
+    BackupFormat,
+    /// The caller's output buffer is too small.
+    BufferTooSmall,
+    /// After a destroy, something decryptable for that key was still found on flash.
+    DestroyVerify,
+    /// A sequence number space (record nonce, sector sequence) is exhausted.
+    Exhausted,
+    /// An internal invariant did not hold (a bug; reported instead of panicking).
+    LogicBug,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Flash => "flash error",
+            Self::NeedsReopen => "store must be re-opened after a flash error",
+            Self::Geometry => "unsupported flash geometry",
+            Self::NotFormatted => "flash holds no key store",
+            Self::RootAuth => "root sector does not authenticate under this device secret",
+            Self::Corrupt => "corrupted store record",
+            Self::FormatVersion => "unsupported on-flash format version",
+            Self::RolledBack => "flash image rolled back (older than the monotonic counter)",
+            Self::CounterAhead => "flash image ahead of the monotonic counter",
+            Self::MissingData => "store data missing",
+            Self::Counter => "monotonic counter failed",
+            Self::NotFound => "no such key",
+            Self::AlreadyExists => "key id already exists",
+            Self::Full => "store full",
+            Self::Capacity => "store capacity exceeded",
+            Self::BadLength => "bad length",
+            Self::UsageDenied => "usage not allowed by the key's policy",
+            Self::NotNewestVersion => "operation needs the newest key version",
+            Self::Revoked => "key version revoked",
+            Self::UseLimitReached => "key use limit reached",
+            Self::NotExportable => "key is not exportable",
+            Self::Wrap => "key wrap failed",
+            Self::BackupFormat => "malformed backup",
+            Self::BufferTooSmall => "output buffer too small",
+            Self::DestroyVerify => "destroy verification failed",
+            Self::Exhausted => "sequence space exhausted",
+            Self::LogicBug => "internal error",
+        })
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,552 @@
+//! The log: sector headers, chained records, append, scan and compaction.
+//!
+//! One data sector is *current*: it starts with a snapshot of every live record (closed
+//! by a `SnapEnd` record) followed by appended records. Each record is written header
+//! first, then body, then tag, then a separate commit block; a record whose commit block
+//! is still erased is uncommitted and is accepted only as the very last thing in the
+//! sector (a torn write), after which the sector takes no more appends. Compaction
+//! writes a new snapshot into the next data sector (round robin, which spreads wear),
+//! and only after its `SnapEnd` is committed erases the old sector.
+use embedded_storage::nor_flash::NorFlash;
+use rand_core::CryptoRng;
+use zeroize::Zeroize;
+
+use super::audit::{AuditCode, AuditEvent, EVENT_LEN};
+use super::error::Error;
+use super::format::*;
+use super::seal::{ctr_block, ctr_xor, tag_eq};
+use super::{Entry, KeyStore};
+use crate::platform::{DeviceSecret, MonotonicCounter};
+use hmac::Mac;
+
+/// Where a record body comes from.
+pub(crate) enum Body<'a> {
+    /// No body.
+    None,
+    /// Plaintext to encrypt under the record's nonce.
+    Plain(&'a [u8]),
+    /// Ciphertext copied from the record at this flash offset (same nonce and binding).
+    Copy(u32),
+}
+
+/// Outcome of scanning one sector.
+pub(crate) struct Scan {
+    pub complete: bool,
+    pub end: u32,
+    pub closed: bool,
+    pub last_tag: [u8; TAG_LEN],
+    pub max_gen: u32,
+    pub max_nonce: u32,
+    pub pending_destroy: bool,
+}
+
+impl<F, D, R, C> KeyStore<F, D, R, C>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    pub(crate) fn fread(&mut self, off: u32, buf: &mut [u8]) -> Result<(), Error> {
+        self.flash.read(off, buf).map_err(|_| {
+            self.broken = true;
+            Error::Flash
+        })
+    }
+
+    pub(crate) fn fwrite(&mut self, off: u32, buf: &[u8]) -> Result<(), Error> {
+        self.flash.write(off, buf).map_err(|_| {
+            self.broken = true;
+            Error::Flash
+        })
+    }
+
+    pub(crate) fn ferase(&mut self, sector: u32) -> Result<(), Error> {
+        let base = self.base(sector);
+        self.flash
+            .erase(base, base + self.sector_size)
+            .map_err(|_| {
+                self.broken = true;
+                Error::Flash
+            })
+    }
+
+    pub(crate) fn base(&self, sector: u32) -> u32 {
+        sector * self.sector_size
+    }
+
+    /// Whether `[from, to)` is erased.
+    pub(crate) fn region_blank(&mut self, from: u32, to: u32) -> Result<bool, Error> {
+        let mut off = from;
+        let mut buf = [0u8; 64];
+        while off < to {
+            let n = core::cmp::min(64, (to - off) as usize);
+            let b = buf.get_mut(..n).ok_or(Error::LogicBug)?;
+            self.fread(off, b)?;
+            if !blank(b) {
+                return Ok(false);
+            }
+            off += u32f(n);
+        }
+        Ok(true)
+    }
+
+    /// The sector header of data sector `s` if it authenticates: (header, tag).
+    pub(crate) fn read_sector_header(
+        &mut self,
+        s: u32,
+    ) -> Result<Option<(SectorHeader, [u8; TAG_LEN])>, Error> {
+        let mut b = [0u8; 48];
+        self.fread(self.base(s), &mut b)?;
+        let mut fields = [0u8; 32];
+        fields.copy_from_slice(&b[..32]);
+        let Some(h) = SectorHeader::decode(&fields) else {
+            return Ok(None);
+        };
+        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let mut m = keys.mac(&mut self.rng);
+        m.update(b"sector");
+        m.update(&fields);
+        let full = m.finalize().into_bytes();
+        if !tag_eq(&full[..TAG_LEN], &b[32..48]) {
+            return Ok(None);
+        }
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&b[32..48]);
+        Ok(Some((h, tag)))
+    }
+
+    /// Verifies the record at `off` (chained to the tag just before it) and returns its
+    /// header. `Ok(None)`: uncommitted. Errors: `Corrupt` for a bad tag or structure.
+    pub(crate) fn verify_record(
+        &mut self,
+        off: u32,
+        sector_seq: u32,
+        limit: u32,
+    ) -> Result<Option<RecHeader>, Error> {
+        let mut hb = [0u8; REC_HDR_LEN];
+        self.fread(off, &mut hb)?;
+        let len = u32f(RecHeader::checked_len(&hb).ok_or(Error::Corrupt)?);
+        if off + len > limit {
+            return Err(Error::Corrupt);
+        }
+        let mut commit = [0u8; UNIT];
+        self.fread(off + len - u32f(UNIT), &mut commit)?;
+        if blank(&commit) {
+            return Ok(None);
+        }
+        let mut prev = [0u8; TAG_LEN];
+        self.fread(off - 32, &mut prev)?;
+        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let mut m = keys.mac(&mut self.rng);
+        m.update(&prev);
+        m.update(&sector_seq.to_le_bytes());
+        m.update(&hb);
+        let body_end = off + len - u32f(TAG_LEN + UNIT);
+        let mut p = off + u32f(REC_HDR_LEN);
+        let mut chunk = [0u8; UNIT];
+        while p < body_end {
+            self.flash.read(p, &mut chunk).map_err(|_| {
+                self.broken = true;
+                Error::Flash
+            })?;
+            m.update(&chunk);
+            p += u32f(UNIT);
+        }
+        let mut tag = [0u8; TAG_LEN];
+        self.fread(body_end, &mut tag)?;
+        let full = m.finalize().into_bytes();
+        if !tag_eq(&full[..TAG_LEN], &tag) {
+            return Err(Error::Corrupt);
+        }
+        let h = RecHeader::decode(&hb);
+        if h.version != FORMAT_VERSION {
+            return Err(Error::FormatVersion);
+        }
+        if !h.well_formed() {
+            return Err(Error::Corrupt);
+        }
+        Ok(Some(h))
+    }
+
+    /// Decrypts the body of the (already verified) record at `off` into `out`.
+    pub(crate) fn decrypt_body(
+        &mut self,
+        off: u32,
+        h: &RecHeader,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let n = usize::from(h.body_len);
+        let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+        let mut i = 0usize;
+        let mut chunk = [0u8; UNIT];
+        let mut res = Ok(());
+        while i < n {
+            let p = off + u32f(REC_HDR_LEN + i);
+            if let Err(e) = self.fread(p, &mut chunk) {
+                res = Err(e);
+                break;
+            }
+            let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
+            let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+            let ok = keys.with_aes(&mut self.rng, |aes| {
+                aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
+            });
+            if !ok {
+                res = Err(Error::LogicBug);
+                break;
+            }
+            let take = core::cmp::min(UNIT, n - i);
+            if let (Some(d), Some(s)) = (dst.get_mut(i..i + take), chunk.get(..take)) {
+                d.copy_from_slice(s);
+            }
+            i += UNIT;
+        }
+        chunk.zeroize();
+        if res.is_err() {
+            dst.zeroize();
+        }
+        res
+    }
+
+    /// Scans data sector `s` (header already verified), applying records to the index.
+    pub(crate) fn scan_sector(
+        &mut self,
+        s: u32,
+        hdr: &SectorHeader,
+        hdr_tag: [u8; TAG_LEN],
+    ) -> Result<Scan, Error> {
+        let base = self.base(s);
+        let limit = base + self.sector_size;
+        let mut sc = Scan {
+            complete: false,
+            end: base + u32f(SECTOR_HDR_LEN),
+            closed: false,
+            last_tag: hdr_tag,
+            max_gen: hdr.gen,
+            max_nonce: hdr.next_nonce,
+            pending_destroy: false,
+        };
+        let mut off = sc.end;
+        loop {
+            if off + u32f(REC_OVERHEAD) > limit {
+                // Not even an empty record fits: the sector is full.
+                sc.closed = true;
+                break;
+            }
+            let mut lw = [0u8; 4];
+            self.fread(off, &mut lw)?;
+            if blank(&lw) {
+                if self.region_blank(off, limit)? {
+                    break;
+                }
+                return Err(Error::Corrupt);
+            }
+            let Some(len) = RecHeader::checked_len(&lw) else {
+                // A torn length word is only acceptable as the last thing written.
+                if self.region_blank(off + 4, limit)? {
+                    sc.closed = true;
+                    break;
+                }
+                return Err(Error::Corrupt);
+            };
+            let len = u32f(len);
+            if off + len > limit {
+                return Err(Error::Corrupt);
+            }
+            match self.verify_record(off, hdr.seq, limit)? {
+                None => {
+                    if self.region_blank(off + len, limit)? {
+                        sc.closed = true;
+                        break;
+                    }
+                    return Err(Error::Corrupt);
+                }
+                Some(h) => {
+                    if sc.complete && h.kind == Kind::SnapEnd as u8 {
+                        return Err(Error::Corrupt);
+                    }
+                    if !sc.complete && h.kind == Kind::Tombstone as u8 {
+                        return Err(Error::Corrupt);
+                    }
+                    sc.max_gen = sc.max_gen.max(h.gen);
+                    sc.max_nonce = sc.max_nonce.max(h.nonce.saturating_add(1));
+                    sc.max_nonce = sc.max_nonce.max(h.seq.saturating_add(1));
+                    if h.kind == Kind::Tombstone as u8 {
+                        sc.pending_destroy = true;
+                    }
+                    self.apply(&h, off, sc.complete)?;
+                    if h.kind == Kind::SnapEnd as u8 {
+                        sc.complete = true;
+                    }
+                    let mut t = [0u8; TAG_LEN];
+                    self.fread(off + len - u32f(TAG_LEN + UNIT), &mut t)?;
+                    sc.last_tag = t;
+                    off += len;
+                    sc.end = off;
+                }
+            }
+        }
+        Ok(sc)
+    }
+
+    /// Applies an authentic record to the RAM index and audit ring.
+    fn apply(&mut self, h: &RecHeader, off: u32, appended: bool) -> Result<(), Error> {
+        let kind = Kind::from_u8(h.kind).ok_or(Error::Corrupt)?;
+        match kind {
+            Kind::Key | Kind::State => {
+                if kind == Kind::Key && h.kver == 0 {
+                    return Err(Error::Corrupt);
+                }
+                let e = Entry {
+                    hdr: *h,
+                    offset: off,
+                };
+                if let Some(x) = self
+                    .index
+                    .iter_mut()
+                    .find(|x| x.hdr.kind == h.kind && x.hdr.slot == h.slot && x.hdr.kver == h.kver)
+                {
+                    *x = e;
+                } else {
+                    self.index.push(e).map_err(|_| Error::Corrupt)?;
+                }
+            }
+            Kind::Tombstone => {
+                self.index.retain(|x| {
+                    !(x.hdr.kind == Kind::Key as u8
+                        && x.hdr.slot == h.slot
+                        && (h.kver == 0 || x.hdr.kver == h.kver))
+                });
+            }
+            Kind::Event | Kind::SnapEnd => {}
+            Kind::AuditRing => {
+                if appended {
+                    return Err(Error::Corrupt);
+                }
+                let n = usize::from(h.body_len);
+                if n % EVENT_LEN != 0 || n > EVENT_LEN * super::audit::AUDIT_CAP {
+                    return Err(Error::Corrupt);
+                }
+                let mut buf = [0u8; EVENT_LEN * super::audit::AUDIT_CAP];
+                self.decrypt_body(off, h, &mut buf)?;
+                self.audit.clear();
+                for c in buf.get(..n).unwrap_or(&[]).chunks_exact(EVENT_LEN) {
+                    let mut b = [0u8; EVENT_LEN];
+                    b.copy_from_slice(c);
+                    self.audit.push(AuditEvent::decode(&b));
+                }
+            }
+        }
+        if appended && h.event != 0 {
+            self.audit.push(AuditEvent {
+                code: AuditCode::from_code(h.event),
+                id: h.slot,
+                version: h.kver,
+                seq: h.seq,
+                gen: h.gen,
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes a record at the current write position (room already checked).
+    fn write_record(&mut self, h: &mut RecHeader, body: &Body<'_>) -> Result<u32, Error> {
+        let off = self.write_pos;
+        let seq_s = self.cur_seq;
+        let hb = h.encode();
+        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let mut m = keys.mac(&mut self.rng);
+        m.update(&self.last_tag);
+        m.update(&seq_s.to_le_bytes());
+        m.update(&hb);
+        self.fwrite(off, &hb)?;
+        let n = usize::from(h.body_len);
+        let mut i = 0usize;
+        let mut chunk = [0u8; UNIT];
+        while i < n {
+            match body {
+                Body::None => return Err(Error::LogicBug),
+                Body::Plain(p) => {
+                    chunk = [0u8; UNIT];
+                    let take = core::cmp::min(UNIT, n - i);
+                    if let (Some(d), Some(s)) = (chunk.get_mut(..take), p.get(i..i + take)) {
+                        d.copy_from_slice(s);
+                    }
+                    let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
+                    let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+                    let ok = keys.with_aes(&mut self.rng, |aes| {
+                        aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
+                    });
+                    if !ok {
+                        chunk.zeroize();
+                        return Err(Error::LogicBug);
+                    }
+                }
+                Body::Copy(from) => {
+                    self.fread(from + u32f(REC_HDR_LEN + i), &mut chunk)?;
+                }
+            }
+            m.update(&chunk);
+            self.fwrite(off + u32f(REC_HDR_LEN + i), &chunk)?;
+            i += UNIT;
+        }
+        let full = m.finalize().into_bytes();
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&full[..TAG_LEN]);
+        let tag_off = off + u32f(REC_HDR_LEN + pad(n));
+        self.fwrite(tag_off, &tag)?;
+        self.fwrite(tag_off + u32f(TAG_LEN), &COMMIT_PATTERN)?;
+        self.last_tag = tag;
+        self.write_pos = off + u32::from(h.len);
+        Ok(off)
+    }
+
+    pub(crate) fn alloc_seq(&mut self) -> Result<u32, Error> {
+        let s = self.next_nonce;
+        self.next_nonce = s.checked_add(1).ok_or(Error::Exhausted)?;
+        Ok(s)
+    }
+
+    /// Bytes the live data takes in a fresh snapshot.
+    fn snapshot_len(&self) -> u32 {
+        let recs: usize = self.index.iter().map(|e| usize::from(e.hdr.len)).sum();
+        let ring = REC_OVERHEAD + pad(self.audit.len() * EVENT_LEN);
+        u32f(SECTOR_HDR_LEN + recs + ring + REC_OVERHEAD)
+    }
+
+    /// Appends a lifecycle record: compacts first if needed, binds it to the next counter
+    /// value, commits it, then increments the counter. Returns its offset.
+    pub(crate) fn append(&mut self, mut h: RecHeader, body: Body<'_>) -> Result<u32, Error> {
+        if self.broken {
+            return Err(Error::NeedsReopen);
+        }
+        let n = match body {
+            Body::None => 0,
+            Body::Plain(p) => p.len(),
+            Body::Copy(_) => usize::from(h.body_len),
+        };
+        h.set_body_len(n).ok_or(Error::BadLength)?;
+        let len = u32::from(h.len);
+        let end = self.base(self.cur) + self.sector_size;
+        if self.closed || self.write_pos + len > end {
+            self.compact(len)?;
+        }
+        // Copy bodies are looked up again: compaction may have moved the source.
+        let body = match body {
+            Body::Copy(_) => Body::Copy(self.find_offset(h.kind, h.slot, h.kver)?),
+            b => b,
+        };
+        h.gen = self.hw.checked_add(1).ok_or(Error::Exhausted)?;
+        h.seq = self.alloc_seq()?;
+        if let Body::Plain(_) = body {
+            h.nonce = h.seq;
+        }
+        let off = self.write_record(&mut h, &body)?;
+        self.max_gen = self.max_gen.max(h.gen);
+        match self.counter.increment() {
+            Ok(v) => self.hw = v,
+            Err(_) => {
+                self.broken = true;
+                return Err(Error::Counter);
+            }
+        }
+        self.apply(&h, off, true)?;
+        Ok(off)
+    }
+
+    fn find_offset(&self, kind: u8, slot: u16, kver: u16) -> Result<u32, Error> {
+        self.index
+            .iter()
+            .find(|e| e.hdr.kind == kind && e.hdr.slot == slot && e.hdr.kver == kver)
+            .map(|e| e.offset)
+            .ok_or(Error::LogicBug)
+    }
+
+    /// Writes a new snapshot of the live data into the next data sector, leaving room
+    /// for `reserve` bytes, then erases every other data sector that is not blank.
+    pub(crate) fn compact(&mut self, reserve: u32) -> Result<(), Error> {
+        if self.broken {
+            return Err(Error::NeedsReopen);
+        }
+        if self.snapshot_len() + reserve > self.sector_size {
+            return Err(Error::Full);
+        }
+        let data_sectors = self.sectors - 1;
+        let target = if self.cur == 0 {
+            1
+        } else {
+            1 + (self.cur % data_sectors)
+        };
+        self.ferase(target)?;
+        let seq = self.max_seq.checked_add(1).ok_or(Error::Exhausted)?;
+        self.max_seq = seq;
+        let sh = SectorHeader {
+            version: FORMAT_VERSION,
+            seq,
+            gen: self.max_gen.max(self.hw),
+            next_nonce: self.next_nonce,
+            salt_slot: self.salt_slot,
+        };
+        let fields = sh.encode();
+        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let mut m = keys.mac(&mut self.rng);
+        m.update(b"sector");
+        m.update(&fields);
+        let full = m.finalize().into_bytes();
+        let mut hb = [0u8; 48];
+        hb[..32].copy_from_slice(&fields);
+        hb[32..48].copy_from_slice(&full[..TAG_LEN]);
+        let base = self.base(target);
+        self.fwrite(base, &hb)?;
+        let old_cur = self.cur;
+        self.cur = target;
+        self.cur_seq = seq;
+        self.last_tag.copy_from_slice(&full[..TAG_LEN]);
+        self.write_pos = base + u32f(SECTOR_HDR_LEN);
+        self.closed = false;
+        // Live records, ciphertext copied, re-chained.
+        for i in 0..self.index.len() {
+            let Some(e) = self.index.get(i) else { break };
+            let (mut h, from) = (e.hdr, e.offset);
+            h.event = 0;
+            let off = self.write_record(&mut h, &Body::Copy(from))?;
+            if let Some(e) = self.index.get_mut(i) {
+                e.hdr = h;
+                e.offset = off;
+            }
+        }
+        // The audit ring.
+        let mut ring = [0u8; EVENT_LEN * super::audit::AUDIT_CAP];
+        let mut n = 0;
+        for ev in self.audit.iter() {
+            if let Some(d) = ring.get_mut(n..n + EVENT_LEN) {
+                d.copy_from_slice(&ev.encode());
+            }
+            n += EVENT_LEN;
+        }
+        let mut h = RecHeader::new(Kind::AuditRing);
+        h.set_body_len(n).ok_or(Error::LogicBug)?;
+        h.gen = sh.gen;
+        h.seq = self.alloc_seq()?;
+        h.nonce = h.seq;
+        self.write_record(&mut h, &Body::Plain(ring.get(..n).unwrap_or(&[])))?;
+        let mut h = RecHeader::new(Kind::SnapEnd);
+        h.set_body_len(0).ok_or(Error::LogicBug)?;
+        h.gen = sh.gen;
+        h.seq = self.alloc_seq()?;
+        self.write_record(&mut h, &Body::None)?;
+        // Committed: the old sector and any leftovers go.
+        for s in 1..self.sectors {
+            if s == target {
+                continue;
+            }
+            let b = self.base(s);
+            if s == old_cur || !self.region_blank(b, b + self.sector_size)? {
+                self.ferase(s)?;
+            }
+        }
+        self.pending_destroy = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,406 @@
+//! The key lifecycle: generate, import, use by handle, rotate, revoke, destroy, state
+//! records, inventory and audit listing.
+use embedded_storage::nor_flash::NorFlash;
+use rand_core::CryptoRng;
+
+use super::audit::{AuditCode, AuditEvent};
+use super::error::Error;
+use super::format::*;
+use super::inventory::KeyInfo;
+use super::journal::Body;
+use super::{policy, Entry, KeyHandle, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
+use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::policy::{Algorithm, Usage};
+use crate::secret::SecretBuf;
+
+impl<F, D, R, C> KeyStore<F, D, R, C>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    pub(crate) fn check_ok(&self) -> Result<(), Error> {
+        if self.broken {
+            Err(Error::NeedsReopen)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn key_entry(&self, id: u16, version: u16) -> Option<&Entry> {
+        self.index
+            .iter()
+            .find(|e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id && e.hdr.kver == version)
+    }
+
+    pub(crate) fn versions(&self, id: u16) -> impl Iterator<Item = &Entry> {
+        self.index
+            .iter()
+            .filter(move |e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id)
+    }
+
+    pub(crate) fn newest_active(&self, id: u16) -> Option<u16> {
+        self.versions(id)
+            .filter(|e| e.hdr.state == STATE_ACTIVE)
+            .map(|e| e.hdr.kver)
+            .max()
+    }
+
+    pub(crate) fn resolve(&self, h: KeyHandle) -> Result<Entry, Error> {
+        let v = match h.version {
+            Some(v) => v,
+            None => self.newest_active(h.id).ok_or_else(|| {
+                if self.versions(h.id).next().is_some() {
+                    Error::Revoked
+                } else {
+                    Error::NotFound
+                }
+            })?,
+        };
+        self.key_entry(h.id, v).copied().ok_or(Error::NotFound)
+    }
+
+    pub(crate) fn free_entries(&self) -> usize {
+        MAX_ENTRIES - self.index.len()
+    }
+
+    /// Stores a new key record (version `kver`) from plaintext `key`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn store_new(
+        &mut self,
+        id: u16,
+        kver: u16,
+        label: &[u8],
+        alg: Algorithm,
+        usage: Usage,
+        key: &[u8],
+        limit: Option<u32>,
+        event: AuditCode,
+    ) -> Result<KeyHandle, Error> {
+        self.check_ok()?;
+        if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
+            return Err(Error::BadLength);
+        }
+        if self.free_entries() == 0 || self.versions(id).count() >= MAX_VERSIONS {
+            return Err(Error::Capacity);
+        }
+        let mut h = RecHeader::new(Kind::Key);
+        h.event = event.code();
+        h.alg = alg.code();
+        h.slot = id;
+        h.kver = kver;
+        h.usage = usage.bits();
+        h.state = STATE_ACTIVE;
+        h.label_len = u8::try_from(label.len()).map_err(|_| Error::BadLength)?;
+        if let Some(d) = h.label.get_mut(..label.len()) {
+            d.copy_from_slice(label);
+        }
+        h.limit = limit.unwrap_or(0);
+        h.created = self.next_nonce;
+        self.append(h, Body::Plain(key))?;
+        Ok(KeyHandle::version(id, kver))
+    }
+
+    /// Generates a new key `id` (version 1) from the RNG.
+    pub fn generate(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        use_limit: Option<u32>,
+    ) -> Result<KeyHandle, Error> {
+        if self.versions(id).next().is_some() {
+            return Err(Error::AlreadyExists);
+        }
+        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
+        k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
+        self.rng.fill_bytes(k.expose_mut());
+        self.store_new(
+            id,
+            1,
+            label,
+            algorithm,
+            usage,
+            k.expose(),
+            use_limit,
+            AuditCode::Generated,
+        )
+    }
+
+    /// Imports a plain key as key `id` (version 1). Also the entry point for TR-31
+    /// import: map the key block's header onto `algorithm` and `usage` first.
+    pub fn import(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        key: &[u8],
+        use_limit: Option<u32>,
+    ) -> Result<KeyHandle, Error> {
+        if self.versions(id).next().is_some() {
+            return Err(Error::AlreadyExists);
+        }
+        self.store_new(
+            id,
+            1,
+            label,
+            algorithm,
+            usage,
+            key,
+            use_limit,
+            AuditCode::Imported,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn import_event(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        key: &[u8],
+        use_limit: Option<u32>,
+        event: AuditCode,
+    ) -> Result<KeyHandle, Error> {
+        if self.versions(id).next().is_some() {
+            return Err(Error::AlreadyExists);
+        }
+        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event)
+    }
+
+    /// Rotates key `id`: a new version with a fresh random key and the newest version's
+    /// algorithm, label, policy and use limit. Older versions stay usable for decrypt,
+    /// unwrap and MAC verification until revoked or destroyed.
+    pub fn rotate(&mut self, id: u16) -> Result<KeyHandle, Error> {
+        let newest = self
+            .versions(id)
+            .max_by_key(|e| e.hdr.kver)
+            .map(|e| e.hdr)
+            .ok_or(Error::NotFound)?;
+        let alg = Algorithm::from_code(newest.alg).ok_or(Error::Corrupt)?;
+        let usage = Usage::from_bits(newest.usage).ok_or(Error::Corrupt)?;
+        let kver = newest.kver.checked_add(1).ok_or(Error::Exhausted)?;
+        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
+        k.set_len(alg.key_len()).ok_or(Error::BadLength)?;
+        self.rng.fill_bytes(k.expose_mut());
+        let limit = if newest.limit == 0 {
+            None
+        } else {
+            Some(newest.limit)
+        };
+        let label = newest.label;
+        let ll = usize::from(newest.label_len);
+        self.store_new(
+            id,
+            kver,
+            label.get(..ll).unwrap_or(&[]),
+            alg,
+            usage,
+            k.expose(),
+            limit,
+            AuditCode::Rotated,
+        )
+    }
+
+    /// Rewrites a key record with a changed header, keeping its ciphertext.
+    pub(crate) fn rewrite(
+        &mut self,
+        e: &Entry,
+        f: impl FnOnce(&mut RecHeader),
+    ) -> Result<u32, Error> {
+        let mut h = e.hdr;
+        f(&mut h);
+        self.append(h, Body::Copy(e.offset))
+    }
+
+    /// Revokes one version of key `id`: it can no longer be used for anything (its
+    /// metadata stays for the inventory until destroyed).
+    pub fn revoke(&mut self, id: u16, version: u16) -> Result<(), Error> {
+        self.check_ok()?;
+        let e = *self.key_entry(id, version).ok_or(Error::NotFound)?;
+        if e.hdr.state == STATE_REVOKED {
+            return Ok(());
+        }
+        self.rewrite(&e, |h| {
+            h.state = STATE_REVOKED;
+            h.event = AuditCode::Revoked.code();
+        })?;
+        Ok(())
+    }
+
+    /// Destroys key `id` (every version, or one): writes a tombstone, compacts so the
+    /// sealed key leaves the flash, then verifies that no record of it remains anywhere on
+    /// the flash ([`Error::DestroyVerify`] otherwise).
+    pub fn destroy(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
+        self.check_ok()?;
+        let exists = self
+            .versions(id)
+            .any(|e| version.is_none_or(|v| e.hdr.kver == v));
+        if !exists {
+            return Err(Error::NotFound);
+        }
+        let mut h = RecHeader::new(Kind::Tombstone);
+        h.event = AuditCode::Destroyed.code();
+        h.slot = id;
+        h.kver = version.unwrap_or(0);
+        self.append(h, Body::None)?;
+        self.compact(0)?;
+        self.verify_destroyed(id, version)
+    }
+
+    /// Checks that no data sector but the current one holds anything and that the current
+    /// one holds no authentic record of key `id` (`version`).
+    pub(crate) fn verify_destroyed(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
+        for s in 1..self.sectors {
+            if s == self.cur {
+                continue;
+            }
+            let b = self.base(s);
+            if !self.region_blank(b, b + self.sector_size)? {
+                return Err(Error::DestroyVerify);
+            }
+        }
+        let base = self.base(self.cur);
+        let limit = base + self.sector_size;
+        let mut off = base + u32f(SECTOR_HDR_LEN);
+        while off < self.write_pos {
+            let Some(h) = self.verify_record(off, self.cur_seq, limit)? else {
+                break;
+            };
+            if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v) {
+                return Err(Error::DestroyVerify);
+            }
+            off += u32::from(h.len);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` with the plaintext of the key `handle` if its policy allows `need`.
+    ///
+    /// Encrypt, wrap, MAC generation and derivation need the newest active version;
+    /// decrypt, unwrap and MAC verification accept any active version. A key with a
+    /// use-count limit has the use counted durably *before* `f` runs (if the use cannot be
+    /// recorded, e.g. [`Error::Full`], the key is not released). The plaintext lives
+    /// only in a buffer that is wiped when `f` returns.
+    pub fn with_key<T>(
+        &mut self,
+        handle: KeyHandle,
+        need: Usage,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, Error> {
+        self.check_ok()?;
+        let e = self.resolve(handle)?;
+        let newest = self.newest_active(handle.id) == Some(e.hdr.kver);
+        policy::check_use(&e.hdr, need, newest)?;
+        let e = if e.hdr.limit != 0 {
+            self.rewrite(&e, |h| {
+                h.uses = h.uses.saturating_add(1);
+                h.event = AuditCode::UseCounted.code();
+            })?;
+            *self
+                .key_entry(e.hdr.slot, e.hdr.kver)
+                .ok_or(Error::LogicBug)?
+        } else {
+            e
+        };
+        let mut k = SecretBuf::<MAX_KEY_LEN>::new();
+        self.read_key(&e, &mut k)?;
+        Ok(f(k.expose()))
+    }
+
+    /// Re-verifies the record of `e` on flash and decrypts the key into `k`.
+    pub(crate) fn read_key(
+        &mut self,
+        e: &Entry,
+        k: &mut SecretBuf<MAX_KEY_LEN>,
+    ) -> Result<(), Error> {
+        let limit = self.base(self.cur) + self.sector_size;
+        let h = self
+            .verify_record(e.offset, self.cur_seq, limit)?
+            .ok_or(Error::Corrupt)?;
+        if h != e.hdr {
+            return Err(Error::Corrupt);
+        }
+        let alg = Algorithm::from_code(h.alg).ok_or(Error::Corrupt)?;
+        if usize::from(h.body_len) != alg.key_len() {
+            return Err(Error::Corrupt);
+        }
+        k.set_len(alg.key_len()).ok_or(Error::Corrupt)?;
+        self.decrypt_body(e.offset, &h, k.expose_mut())
+    }
+
+    /// Seals `data` (1 to [`super::format::MAX_STATE_LEN`] bytes) as state record `slot`,
+    /// replacing the previous one atomically. When this returns `Ok` the state is durable.
+    pub fn put_state(&mut self, slot: u16, data: &[u8]) -> Result<(), Error> {
+        self.check_ok()?;
+        if data.is_empty() || data.len() > MAX_STATE_LEN {
+            return Err(Error::BadLength);
+        }
+        let exists = self
+            .index
+            .iter()
+            .any(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot);
+        if !exists && self.free_entries() == 0 {
+            return Err(Error::Capacity);
+        }
+        let mut h = RecHeader::new(Kind::State);
+        h.event = AuditCode::StatePut.code();
+        h.slot = slot;
+        self.append(h, Body::Plain(data))?;
+        Ok(())
+    }
+
+    /// Reads state record `slot` into `out`; returns its length. On any error `out` holds
+    /// nothing of the state.
+    pub fn get_state(&mut self, slot: u16, out: &mut [u8]) -> Result<usize, Error> {
+        self.check_ok()?;
+        let e = *self
+            .index
+            .iter()
+            .find(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot)
+            .ok_or(Error::NotFound)?;
+        let n = usize::from(e.hdr.body_len);
+        if out.len() < n {
+            return Err(Error::BufferTooSmall);
+        }
+        let limit = self.base(self.cur) + self.sector_size;
+        let h = self
+            .verify_record(e.offset, self.cur_seq, limit)?
+            .ok_or(Error::Corrupt)?;
+        if h != e.hdr {
+            return Err(Error::Corrupt);
+        }
+        self.decrypt_body(e.offset, &h, out)?;
+        Ok(n)
+    }
+
+    /// Every key version, by metadata only.
+    pub fn inventory(&self) -> impl Iterator<Item = KeyInfo> + '_ {
+        self.index
+            .iter()
+            .filter(|e| e.hdr.kind == Kind::Key as u8)
+            .filter_map(|e| KeyInfo::from_header(&e.hdr))
+    }
+
+    /// The state records: `(slot, length)` of each.
+    pub fn states(&self) -> impl Iterator<Item = (u16, usize)> + '_ {
+        self.index
+            .iter()
+            .filter(|e| e.hdr.kind == Kind::State as u8)
+            .map(|e| (e.hdr.slot, usize::from(e.hdr.body_len)))
+    }
+
+    /// The audit ring, oldest event first.
+    pub fn audit(&self) -> impl Iterator<Item = AuditEvent> + '_ {
+        self.audit.iter().copied()
+    }
+
+    /// Sectors of the flash (root included).
+    pub fn sector_count(&self) -> u32 {
+        self.sectors
+    }
+}

@@ -1,0 +1,494 @@
+//! Lifecycle semantics: policy, rotation, revocation, use-count limits, destroy,
+//! backup, wrapped import, state records, inventory, audit, tamper wipe (with a power cut
+//! at every step of it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used
+)]
+mod store_common;
+
+use keyfort::platform::NoCounter;
+use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::backup::{WrapScheme, MAX_BACKUP_LEN};
+use keyfort::store::mock_flash::MockFlash;
+use keyfort::store::{AuditCode, Error, KeyHandle, KeyState, KeyStore};
+use keyfort::wrap::{kw_wrap, kwp_wrap, Kek};
+use store_common::*;
+
+type Flash = MockFlash<{ 4 * 2048 }, 2048>;
+type Store<C> = KeyStore<Flash, Dev, TestRng, C>;
+
+fn store() -> Store<NoCounter> {
+    Store::format(Flash::new(), Dev(DEV_A), TestRng(5), NoCounter).unwrap()
+}
+
+fn reopen(s: Store<NoCounter>) -> Store<NoCounter> {
+    Store::open(s.into_flash(), Dev(DEV_A), TestRng(6), NoCounter).unwrap()
+}
+
+fn get(s: &mut Store<NoCounter>, h: KeyHandle, need: Usage) -> Result<Vec<u8>, Error> {
+    s.with_key(h, need, |k| k.to_vec())
+}
+
+#[test]
+fn policy_is_enforced_and_keys_are_not_exportable_by_default() {
+    let mut s = store();
+    let h = s
+        .import(1, b"enc", Algorithm::Aes128, Usage::ENCRYPT, &[1; 16], None)
+        .unwrap();
+    assert_eq!(get(&mut s, h, Usage::ENCRYPT).unwrap(), [1; 16]);
+    assert_eq!(get(&mut s, h, Usage::DECRYPT), Err(Error::UsageDenied));
+    assert_eq!(
+        get(&mut s, h, Usage::ENCRYPT | Usage::MAC_GENERATE),
+        Err(Error::UsageDenied)
+    );
+    assert_eq!(get(&mut s, h, Usage::NONE), Err(Error::UsageDenied));
+    let kek = Kek::new(&[9; 16]).unwrap();
+    let mut out = [0u8; MAX_BACKUP_LEN];
+    assert_eq!(
+        s.export_backup(h, &kek, &mut out),
+        Err(Error::NotExportable)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(2), Usage::ENCRYPT),
+        Err(Error::NotFound)
+    );
+    // Bad lengths and duplicate ids.
+    assert_eq!(
+        s.import(2, b"x", Algorithm::Aes256, Usage::ENCRYPT, &[1; 16], None),
+        Err(Error::BadLength)
+    );
+    assert_eq!(
+        s.import(
+            2,
+            &[b'l'; 21],
+            Algorithm::Aes128,
+            Usage::ENCRYPT,
+            &[1; 16],
+            None
+        ),
+        Err(Error::BadLength)
+    );
+    assert_eq!(
+        s.import(1, b"dup", Algorithm::Aes128, Usage::ENCRYPT, &[2; 16], None),
+        Err(Error::AlreadyExists)
+    );
+    // The closure's value comes back; the policy survives a reboot.
+    let mut s = reopen(s);
+    assert_eq!(get(&mut s, h, Usage::DECRYPT), Err(Error::UsageDenied));
+}
+
+#[test]
+fn rotation_encrypts_with_newest_decrypts_with_any_active() {
+    let mut s = store();
+    let ed = Usage::ENCRYPT | Usage::DECRYPT;
+    s.generate(7, b"data", Algorithm::Aes256, ed, None).unwrap();
+    let v1 = get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT).unwrap();
+    let h2 = s.rotate(7).unwrap();
+    assert_eq!(h2, KeyHandle::version(7, 2));
+    let v2 = get(&mut s, KeyHandle::newest(7), Usage::ENCRYPT).unwrap();
+    assert_ne!(v1, v2);
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT),
+        Err(Error::NotNewestVersion)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT).unwrap(),
+        v1
+    );
+    s.revoke(7, 1).unwrap();
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
+        Err(Error::Revoked)
+    );
+    let mut s = reopen(s);
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
+        Err(Error::Revoked)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(7), Usage::DECRYPT).unwrap(),
+        v2
+    );
+    let inv: Vec<_> = s.inventory().collect();
+    assert_eq!(inv.len(), 2);
+    assert!(inv
+        .iter()
+        .any(|i| i.version == 1 && i.state == KeyState::Revoked));
+    assert!(inv
+        .iter()
+        .all(|i| i.label() == b"data" && i.algorithm == Algorithm::Aes256));
+    // Version limit.
+    s.rotate(7).unwrap();
+    s.rotate(7).unwrap();
+    assert_eq!(s.rotate(7), Err(Error::Capacity));
+    s.destroy(7, Some(1)).unwrap();
+    assert_eq!(s.rotate(7), Ok(KeyHandle::version(7, 5)));
+}
+
+#[test]
+fn use_count_limits_are_durable() {
+    let mut s = store();
+    let h = s
+        .import(
+            3,
+            b"otk",
+            Algorithm::Aes128,
+            Usage::DECRYPT,
+            &[3; 16],
+            Some(2),
+        )
+        .unwrap();
+    assert!(get(&mut s, h, Usage::DECRYPT).is_ok());
+    let mut s = reopen(s);
+    assert!(get(&mut s, h, Usage::DECRYPT).is_ok());
+    assert_eq!(get(&mut s, h, Usage::DECRYPT), Err(Error::UseLimitReached));
+    let mut s = reopen(s);
+    assert_eq!(get(&mut s, h, Usage::DECRYPT), Err(Error::UseLimitReached));
+    let i = s.inventory().next().unwrap();
+    assert_eq!((i.uses, i.use_limit), (2, Some(2)));
+}
+
+#[test]
+fn destroy_leaves_nothing_decryptable() {
+    let mut s = store();
+    s.import(
+        1,
+        b"victim",
+        Algorithm::Aes256,
+        Usage::DECRYPT,
+        &[0x77; 32],
+        None,
+    )
+    .unwrap();
+    s.import(
+        2,
+        b"keeper",
+        Algorithm::Aes128,
+        Usage::DECRYPT,
+        &[0x55; 16],
+        None,
+    )
+    .unwrap();
+    // The sealed record of key 1 (header + ciphertext) as it sits on flash now.
+    let img = s.flash().as_bytes().to_vec();
+    let pos = img.windows(6).position(|w| w == b"victim").unwrap() - 44;
+    let sealed = img[pos + 64..pos + 96].to_vec();
+    s.destroy(1, None).unwrap();
+    let img = s.flash().as_bytes().to_vec();
+    assert!(!contains(&img, &sealed), "old ciphertext still on flash");
+    assert!(!contains(&img, b"victim"), "old record still on flash");
+    let mut s = reopen(s);
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(1), Usage::DECRYPT),
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(2), Usage::DECRYPT).unwrap(),
+        [0x55; 16]
+    );
+    assert_eq!(s.destroy(1, None), Err(Error::NotFound));
+}
+
+#[test]
+fn backup_round_trip_between_devices() {
+    let mut a = store();
+    let h = a
+        .import(
+            5,
+            b"shared",
+            Algorithm::Aes192,
+            Usage::ENCRYPT | Usage::EXPORT,
+            &[0x19; 24],
+            Some(9),
+        )
+        .unwrap();
+    let kek = Kek::new(&[0xBE; 32]).unwrap();
+    let mut blob = [0u8; MAX_BACKUP_LEN];
+    let n = a.export_backup(h, &kek, &mut blob).unwrap();
+    assert!(!contains(&blob[..n], &[0x19; 8]));
+    assert!(a
+        .audit()
+        .any(|e| e.code == AuditCode::Exported && e.id == 5));
+    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(8), NoCounter).unwrap();
+    // Wrong KEK and tampered blob fail; nothing is imported.
+    let wrong = Kek::new(&[0xBF; 32]).unwrap();
+    assert_eq!(b.import_backup(&wrong, &blob[..n]), Err(Error::Wrap));
+    let mut bad = blob;
+    bad[10] ^= 1;
+    assert_eq!(b.import_backup(&kek, &bad[..n]), Err(Error::Wrap));
+    let h2 = b.import_backup(&kek, &blob[..n]).unwrap();
+    assert_eq!(h2.id, 5);
+    assert_eq!(
+        b.with_key(h2, Usage::ENCRYPT, |k| k.to_vec()).unwrap(),
+        [0x19; 24]
+    );
+    let i = b.inventory().next().unwrap();
+    assert_eq!(
+        (i.label(), i.use_limit, i.algorithm),
+        (&b"shared"[..], Some(9), Algorithm::Aes192)
+    );
+}
+
+#[test]
+fn wrapped_import_kw_and_kwp() {
+    let mut s = store();
+    let kek = Kek::new(&[0x42; 16]).unwrap();
+    let mut w = [0u8; 40];
+    let n = kw_wrap(&kek, &[0xAB; 32], &mut w).unwrap();
+    s.import_wrapped(
+        1,
+        b"kw",
+        Algorithm::HmacSha256,
+        Usage::MAC_GENERATE,
+        &kek,
+        WrapScheme::Kw,
+        &w[..n],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(1), Usage::MAC_GENERATE).unwrap(),
+        [0xAB; 32]
+    );
+    let n = kwp_wrap(&kek, &[0xCD; 24], &mut w).unwrap();
+    s.import_wrapped(
+        2,
+        b"kwp",
+        Algorithm::Tdes3,
+        Usage::DECRYPT,
+        &kek,
+        WrapScheme::Kwp,
+        &w[..n],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        get(&mut s, KeyHandle::newest(2), Usage::DECRYPT).unwrap(),
+        [0xCD; 24]
+    );
+    w[3] ^= 1;
+    assert_eq!(
+        s.import_wrapped(
+            3,
+            b"bad",
+            Algorithm::Tdes3,
+            Usage::DECRYPT,
+            &kek,
+            WrapScheme::Kwp,
+            &w[..n],
+            None
+        ),
+        Err(Error::Wrap)
+    );
+    // A wrapped key of the wrong length for the algorithm.
+    let n = kw_wrap(&kek, &[0xEE; 16], &mut w).unwrap();
+    assert_eq!(
+        s.import_wrapped(
+            3,
+            b"len",
+            Algorithm::Aes256,
+            Usage::DECRYPT,
+            &kek,
+            WrapScheme::Kw,
+            &w[..n],
+            None
+        ),
+        Err(Error::BadLength)
+    );
+}
+
+#[test]
+fn state_records() {
+    let mut s = store();
+    let big = [0x5A; 1024];
+    s.put_state(1, &big).unwrap();
+    s.put_state(2, b"small").unwrap();
+    assert_eq!(s.put_state(3, &[0; 1025]), Err(Error::BadLength));
+    assert_eq!(s.put_state(3, &[]), Err(Error::BadLength));
+    let mut s = reopen(s);
+    let mut out = [0u8; 1024];
+    assert_eq!(s.get_state(1, &mut out), Ok(1024));
+    assert_eq!(out, big);
+    let mut small = [0u8; 4];
+    assert_eq!(s.get_state(2, &mut small), Err(Error::BufferTooSmall));
+    // Many replacements force compactions; the newest value always wins.
+    for i in 0..40u8 {
+        s.put_state(2, &[i; 100]).unwrap();
+    }
+    let mut s = reopen(s);
+    assert_eq!(s.get_state(2, &mut out), Ok(100));
+    assert_eq!(out[..100], [39; 100]);
+    assert!(!contains(s.flash().as_bytes(), &[0x5A; 8]));
+}
+
+#[test]
+fn audit_ring_is_bounded_and_ordered() {
+    let mut s = store();
+    s.generate(1, b"a", Algorithm::Aes128, Usage::ENCRYPT, None)
+        .unwrap();
+    s.rotate(1).unwrap();
+    s.revoke(1, 1).unwrap();
+    s.destroy(1, Some(1)).unwrap();
+    let codes: Vec<_> = s.audit().map(|e| e.code).collect();
+    assert_eq!(
+        codes,
+        [
+            AuditCode::Formatted,
+            AuditCode::Generated,
+            AuditCode::Rotated,
+            AuditCode::Revoked,
+            AuditCode::Destroyed
+        ]
+    );
+    for i in 0..30u8 {
+        s.put_state(9, &[i]).unwrap();
+    }
+    let s = reopen(s);
+    let ev: Vec<_> = s.audit().collect();
+    assert_eq!(ev.len(), keyfort::store::audit::AUDIT_CAP);
+    assert!(ev.iter().all(|e| e.code == AuditCode::StatePut));
+    assert!(ev.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+#[test]
+fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
+    let keys: [[u8; 16]; 3] = [[0x31; 16], [0x32; 16], [0x33; 16]];
+    let setup = |c: SharedCounter| {
+        let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(5), c).unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            s.import(
+                i as u16 + 1,
+                b"victim",
+                Algorithm::Aes128,
+                Usage::DECRYPT,
+                k,
+                None,
+            )
+            .unwrap();
+        }
+        s
+    };
+    // Uncut: count the steps of the wipe.
+    let mut s = setup(SharedCounter::default());
+    let pre = s.flash().as_bytes().to_vec();
+    let (st, er) = (s.flash().steps(), s.flash().sectors_erased());
+    s.tamper_wipe().unwrap();
+    let steps = s.flash().steps() - st;
+    println!(
+        "store tamper wipe: {} sectors erased, {} cut points",
+        s.flash().sectors_erased() - er,
+        steps
+    );
+    assert_eq!(s.inventory().count(), 0);
+    assert_eq!(
+        s.audit().last().map(|e| e.code),
+        Some(AuditCode::TamperWipe)
+    );
+    // The pre-wipe image, restored, is caught by the counter.
+    let c = SharedCounter::default();
+    let mut s2 = setup(c.clone());
+    s2.tamper_wipe().unwrap();
+    let mut f = s2.into_flash();
+    f.as_bytes_mut().copy_from_slice(&pre);
+    assert_eq!(
+        Store::open(f, Dev(DEV_A), TestRng(1), c).err(),
+        Some(Error::RolledBack)
+    );
+    let mut resumed = 0;
+    for k in 0..steps {
+        let c = SharedCounter::default();
+        let mut s = setup(c.clone());
+        s.flash_mut().cut_after(k);
+        s.flash_mut().set_mix_seed(k as u32 + 17);
+        assert_eq!(s.tamper_wipe(), Err(Error::Flash), "cut {k}");
+        let mut f = s.into_flash();
+        f.power_on();
+        let mut s = Store::open(f, Dev(DEV_A), TestRng(k + 1), c.clone())
+            .unwrap_or_else(|e| panic!("cut {k}: {e:?}"));
+        let n = s.inventory().count();
+        if n == 0 {
+            resumed += 1;
+            assert_eq!(
+                s.audit().last().map(|e| e.code),
+                Some(AuditCode::TamperWipe),
+                "cut {k}"
+            );
+            let img = s.flash().as_bytes();
+            assert!(!contains(img, b"victim"), "cut {k}: records left");
+            for i in 1..=3 {
+                assert_eq!(
+                    s.with_key(KeyHandle::newest(i), Usage::DECRYPT, |_| ()),
+                    Err(Error::NotFound)
+                );
+            }
+        } else {
+            // Cut before the wipe was marked: everything still there and right.
+            assert_eq!(n, 3, "cut {k}");
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(
+                    s.with_key(KeyHandle::newest(i as u16 + 1), Usage::DECRYPT, |b| b
+                        .to_vec())
+                        .unwrap(),
+                    key
+                );
+            }
+        }
+    }
+    println!("store tamper wipe: {steps} cut points, wipe completed at next open after {resumed}, untouched {}", steps - resumed);
+    assert!(resumed > steps - 20);
+}
+
+#[test]
+fn export_is_right_whenever_it_triggers_a_compaction() {
+    let mut s = store();
+    let h = s
+        .import(
+            1,
+            b"exp",
+            Algorithm::Aes128,
+            Usage::DECRYPT | Usage::EXPORT,
+            &[0x61; 16],
+            None,
+        )
+        .unwrap();
+    let kek = Kek::new(&[0x0E; 16]).unwrap();
+    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(8), NoCounter).unwrap();
+    for i in 0..40u8 {
+        let mut blob = [0u8; MAX_BACKUP_LEN];
+        let n = s
+            .export_backup(h, &kek, &mut blob)
+            .unwrap_or_else(|e| panic!("export {i}: {e:?}"));
+        let h2 = b.import_backup(&kek, &blob[..n]).unwrap();
+        assert_eq!(
+            b.with_key(h2, Usage::DECRYPT, |k| k.to_vec()).unwrap(),
+            [0x61; 16]
+        );
+        b.destroy(1, None).unwrap();
+        s.put_state(2, &vec![i; 16 + usize::from(i % 5) * 16])
+            .unwrap();
+    }
+}
+
+#[test]
+fn keys_generated_through_the_hmac_drbg() {
+    use keyfort::rng::{Csprng, MinEntropy};
+    // The raw source is the test generator standing in for a board's TRNG; the store
+    // draws from keyfort's health-tested HMAC-DRBG on top of it.
+    let drbg = Csprng::new(TestRng(0xE17), MinEntropy::Bits8, b"store-test").unwrap();
+    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), drbg, NoCounter).unwrap();
+    let a = s
+        .generate(1, b"a", Algorithm::Aes256, Usage::ENCRYPT, None)
+        .unwrap();
+    let b = s
+        .generate(2, b"b", Algorithm::Aes256, Usage::ENCRYPT, None)
+        .unwrap();
+    let ka = s.with_key(a, Usage::ENCRYPT, |k| k.to_vec()).unwrap();
+    let kb = s.with_key(b, Usage::ENCRYPT, |k| k.to_vec()).unwrap();
+    assert_ne!(ka, kb);
+    assert_ne!(ka, [0u8; 32]);
+    let drbg2 = Csprng::new(TestRng(0xE18), MinEntropy::Bits8, b"store-test").unwrap();
+    let mut s = KeyStore::open(s.into_flash(), Dev(DEV_A), drbg2, NoCounter).unwrap();
+    assert_eq!(s.with_key(a, Usage::ENCRYPT, |k| k.to_vec()).unwrap(), ka);
+}
