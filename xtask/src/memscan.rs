@@ -333,7 +333,59 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     n.aes("TR-31 KBAK", kbak.expose());
     let imported = tr31::import(&k[208..240], TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
     n.aes("TR-31 imported key", imported.key.expose());
+    // Key store: the imported key (version 1).
+    n.aes("store key (imported, version 1)", &k[128..160]);
     Ok(n)
+}
+
+/// HMAC-SHA256 over the concatenation of `parts`.
+fn hmac256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <hmac::Hmac<sha2::Sha256> as KeyInit>::new(&Default::default()));
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
+}
+
+/// The key store's sealing keys, recomputed from the device secret and every salt found
+/// in the root sector of `flash`, as the store's documented derivation has them (root
+/// key, PRK, `enc` (AES-256), `mac`). Salt slots: 80 bytes from offset 32, salt first.
+///
+/// Err if the root header's tag (`HMAC(root key, "root" || header[..16])[..16]`) does not
+/// verify under the recomputed root key: the derivation here would then be wrong.
+pub fn store_needles(n: &mut Needles, flash: &[u8], device_secret: &[u8]) -> Result<(), String> {
+    let root = hmac256(device_secret, &[b"keyfort/store/v1/root"]);
+    let hdr = flash.get(..32).ok_or("flash image too short")?;
+    if hdr.iter().any(|&b| b != 0xFF) && hmac256(&root, &[b"root", &hdr[..16]])[..16] != hdr[16..] {
+        return Err("store root header tag does not verify under the recomputed root key".into());
+    }
+    n.raw("store root key", &root);
+    let mut off = 32;
+    while off + 80 <= 4096 && off + 80 <= flash.len() {
+        let slot = &flash[off..off + 80];
+        off += 80;
+        if slot.iter().all(|&b| b == 0xFF) {
+            break;
+        }
+        let salt = &slot[..32];
+        if salt.iter().all(|&b| b == 0) {
+            continue; // destroyed by a tamper wipe
+        }
+        let i = (off - 32) / 80 - 1;
+        let prk = hmac256(salt, &[device_secret]);
+        n.raw(&format!("store PRK (salt slot {i})"), &prk);
+        n.aes(
+            &format!("store enc key (salt slot {i})"),
+            &hmac256(&prk, &[b"keyfort/store/v1/enc", &[1]]),
+        );
+        n.raw(
+            &format!("store mac key (salt slot {i})"),
+            &hmac256(&prk, &[b"keyfort/store/v1/mac", &[1]]),
+        );
+    }
+    Ok(())
 }
 
 /// Where a needle was found.
@@ -454,7 +506,9 @@ impl Machine {
         let _ = std::fs::remove_file(&sock);
         let table = defmt_log::load_table(elf)?;
         let mut cmd = qemu::command(board, elf);
-        cmd.arg("-qmp")
+        // -icount: the firmware's SysTick then counts instructions (tamper wipe cost).
+        cmd.args(["-icount", "shift=0"])
+            .arg("-qmp")
             .arg(format!("unix:{},server=on,wait=off", sock.display()))
             .current_dir(device)
             .stdin(Stdio::null())
@@ -679,8 +733,14 @@ fn build(ctx: &Ctx, board: &Board, no_wipe: bool, dir: &Path) -> Result<PathBuf,
 pub struct RunResult {
     /// Control-phase hits per form.
     pub control: HashMap<Form, usize>,
-    /// Occurrences after the workload.
+    /// Occurrences after the workload (store alive, sealing keys masked).
     pub after: usize,
+    /// Occurrences after the tamper wipe.
+    pub after_tamper: usize,
+    /// Hits per key name after the workload.
+    pub after_keys: Vec<String>,
+    /// The firmware's tamper lines (cost of the wipe, store state).
+    pub tamper_lines: Vec<String>,
 }
 
 fn run_one(
@@ -688,28 +748,52 @@ fn run_one(
     board: &Board,
     elf: &Path,
     name: &str,
-    needles: &[Needle],
+    needles: &Needles,
     regions: &[Region],
 ) -> Result<RunResult, String> {
     let device = crate::ontarget::fresh_device(ctx, &format!("{}-{name}", board.machine))?;
     std::fs::write(device.join("memscan-keys.bin"), test_keys()).map_err(|e| e.to_string())?;
     std::fs::write(device.join("host-ack"), "0").map_err(|e| e.to_string())?;
+    let secret = std::fs::read(device.join("device-secret.bin")).map_err(|e| e.to_string())?;
     let echo = format!("  [{name}] ");
     let mut m = Machine::start(board, elf, &device, regions.to_vec())?;
     let mut res = RunResult::default();
 
     m.wait_for("memscan: control live", &echo)?;
     let imgs = m.dump("control")?;
-    for h in scan(needles, &imgs) {
-        *res.control.entry(needles[h.needle].form).or_default() += 1;
+    for h in scan(&needles.0, &imgs) {
+        *res.control.entry(needles.0[h.needle].form).or_default() += 1;
     }
     m.ack(1)?;
 
     m.wait_for("memscan: workload done", &echo)?;
     let imgs = m.dump("after")?;
-    let hits = scan(needles, &imgs);
-    res.after = report(name, needles, &hits);
+    // The store's sealing keys, from the salt now on flash.
+    let mut all = Needles(needles.0.clone());
+    if let Some(flash) = imgs.iter().find(|i| i.name.starts_with("flash.bin")) {
+        store_needles(&mut all, &flash.bytes, &secret)?;
+    }
+    let hits = scan(&all.0, &imgs);
+    res.after = report(name, &all.0, &hits);
+    res.after_keys = hits.iter().map(|h| all.0[h.needle].key.clone()).collect();
+
+    // Tamper: assert the line, let the firmware go on.
+    qemu::set_tamper(&device, true)?;
     m.ack(2)?;
+    m.wait_for("memscan: tamper wipe done", &echo)?;
+    res.tamper_lines = m
+        .log
+        .iter()
+        .filter(|l| l.starts_with("tamper:") || l.starts_with("store state:"))
+        .cloned()
+        .collect();
+    let imgs = m.dump("tamper")?;
+    if let Some(flash) = imgs.iter().find(|i| i.name.starts_with("flash.bin")) {
+        store_needles(&mut all, &flash.bytes, &secret)?; // the new, empty store's keys too
+    }
+    let hits = scan(&all.0, &imgs);
+    res.after_tamper = report(&format!("{name}, after tamper"), &all.0, &hits);
+    m.ack(3)?;
     if !m.finish(&echo) {
         return Err(format!("{name}: firmware did not exit 0"));
     }
@@ -739,11 +823,13 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     if regions.is_empty() {
         return Err(format!("no MEMORY regions in {}", script.display()));
     }
-    let needles = workload_needles(&test_keys())?.0;
+    let needles = workload_needles(&test_keys())?;
     println!(
-        "  {} needles: {} keys and their in-RAM forms; regions: {}",
-        needles.len(),
+        "  {} needles: {} keys and their in-RAM forms (+ the store's sealing keys, from the \
+         salt on flash); regions: {}",
+        needles.0.len(),
         needles
+            .0
             .iter()
             .map(|n| &n.key)
             .collect::<std::collections::HashSet<_>>()
@@ -785,21 +871,40 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         &needles,
         &regions,
     )?;
+    let sealing_seen = leaky.after_keys.iter().any(|k| k.starts_with("store "));
     println!(
-        "  occurrences found: {} (normal build), {} (non-wiping build)",
-        normal.after, leaky.after
+        "  occurrences found: {} (normal build), {} (non-wiping build{}); after tamper: {} \
+         (normal build), {} (non-wiping build)",
+        normal.after,
+        leaky.after,
+        if sealing_seen {
+            ", store sealing keys among them"
+        } else {
+            ""
+        },
+        normal.after_tamper,
+        leaky.after_tamper
     );
+    for l in &normal.tamper_lines {
+        println!("  {l}");
+    }
+    let gone = normal.tamper_lines.iter().any(|l| {
+        l.starts_with("store state: 0 key versions, key 1: NotFound, last audit event: TamperWipe")
+    });
     if leaky.after == 0 {
         return Err("the non-wiping build was not caught: the scan is blind".into());
     }
-    if normal.after != 0 {
+    if normal.after != 0 || normal.after_tamper != 0 {
         return Err(format!(
-            "occurrences found: {} (must be 0); non-wiping build: {}",
-            normal.after, leaky.after
+            "occurrences found: {} after the workload, {} after the tamper wipe (both must be 0)",
+            normal.after, normal.after_tamper
         ));
     }
+    if !gone {
+        return Err("after the tamper wipe the store did not report every key gone".into());
+    }
     Ok(format!(
-        "occurrences found: 0 (non-wiping build: {}, caught)",
+        "occurrences found: 0, after tamper: 0 (non-wiping build: {}, caught); store empty after tamper",
         leaky.after
     ))
 }

@@ -12,22 +12,36 @@
 //! 1. `memscan: control live`: a KEK's AES-256 schedule and a TDES key's schedules are
 //!    alive (positive control: the host must find their representations, which proves
 //!    its needles match what the `aes`/`des` crates keep in RAM).
-//! 2. `memscan: workload done`: everything was dropped; the host must find nothing.
+//! 2. `memscan: workload done`: everything was dropped except the key store (whose
+//!    sealing keys are held masked); the host must find nothing in RAM or flash. The host
+//!    then asserts the tamper line.
+//! 3. `memscan: tamper wipe done`: the firmware saw the tamper line, ran the store's
+//!    `tamper_wipe()` and wiped the free stack (`board::ram`); it prints what the wipe
+//!    cost and what the store still holds (nothing). The host scans again: nothing.
 //!
 //! Built with the firmware feature `no-wipe` (keyfort's test-only `_no-wipe`), the same
 //! workload leaves its keys behind, and step 2 must find them.
 #![no_std]
 #![no_main]
 
+use embedded_hal::digital::InputPin;
+use embedded_storage::nor_flash::ReadNorFlash;
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
-use keyfort::dukpt::NoPersist;
+use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
 use keyfort::ops::{data, mac, pin};
+use keyfort::policy::{Algorithm, Usage};
 use keyfort::rng::HmacDrbg;
+use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};
+use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
+use keyfort_firmware::board::{
+    counter::FileCounter, entropy::HostEntropy, flash::SemihostFlash, probe::ProbedFlash,
+    secret::TestDeviceSecret, Board,
+};
 
 /// DUKPT transactions per scheme.
 const TRANSACTIONS: usize = 3;
@@ -93,6 +107,9 @@ impl Keys {
     fn drbg_entropy(&self) -> &[u8] {
         self.get(160, 48)
     }
+    fn store_key(&self) -> &[u8] {
+        self.get(128, 32)
+    }
     fn kbpk(&self) -> &[u8] {
         self.get(208, 32)
     }
@@ -119,23 +136,126 @@ fn main() -> ! {
     }
 }
 
+type Store =
+    KeyStore<ProbedFlash<SemihostFlash>, TestDeviceSecret, Csprng<HostEntropy>, FileCounter>;
+
 fn run() -> Result<(), &'static str> {
-    workload()?;
+    let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
+    let mut tamper = b.tamper;
+    let mut flash = ProbedFlash::new(b.flash);
+    let mut root = [0u8; 32];
+    flash.read(0, &mut root).map_err(|_| "flash read")?;
+    let rng = Csprng::new(b.entropy, MinEntropy::Bits8, b"keyfort memscan")
+        .map_err(|_| "entropy source failed its health tests")?;
+    let mut store = if root.iter().all(|&x| x == 0xFF) {
+        Store::format(flash, b.device_secret, rng, b.counter)
+    } else {
+        Store::open(flash, b.device_secret, rng, b.counter)
+    }
+    .map_err(|_| "key store: format/open failed")?;
+
+    workload(&mut store)?;
+    defmt::println!(
+        "memscan: store holds {=usize} key versions",
+        store.inventory().count()
+    );
     defmt::println!("memscan: workload done");
     wait_for_host(2);
+
+    // Tamper response.
+    while !tamper.is_high().unwrap_or(true) {
+        cortex_m::asm::delay(200_000);
+    }
+    defmt::println!("memscan: tamper line asserted");
+    let mut clock = Clock::start();
+    store.flash_mut().reset();
+    let wiped = store.tamper_wipe();
+    let wipe_ticks = clock.lap();
+    let freed = board::ram::wipe_free_stack();
+    let ram_ticks = clock.lap();
+    wiped.map_err(|_| "tamper_wipe failed")?;
+    defmt::println!(
+        "tamper: store wiped: {=u32} sectors erased, {=u32} bytes programmed, {=u32} flash operations, {=u32} instructions (SysTick under -icount shift=0)",
+        store.flash_mut().erased_sectors(),
+        store.flash_mut().programmed_bytes(),
+        store.flash_mut().ops(),
+        wipe_ticks.saturating_mul(INSTR_PER_TICK)
+    );
+    defmt::println!(
+        "tamper: RAM: {=usize} bytes of free stack overwritten, {=u32} instructions",
+        freed,
+        ram_ticks.saturating_mul(INSTR_PER_TICK)
+    );
+    report_store(&mut store);
+    defmt::println!("memscan: tamper wipe done");
+    wait_for_host(3);
     Ok(())
+}
+
+/// Prints what the store holds: key versions, whether key 1 can still be used, the last
+/// audit event. The host checks this line.
+fn report_store(store: &mut Store) {
+    let keys = store.inventory().count();
+    let key1 = match store.with_key(KeyHandle::newest(1), Usage::DECRYPT, |_| ()) {
+        Ok(()) => "usable",
+        Err(StoreError::NotFound) => "NotFound",
+        Err(_) => "other error",
+    };
+    let last = store.audit().last().map(|e| e.code);
+    defmt::println!(
+        "store state: {=usize} key versions, key 1: {=str}, last audit event: {=str}",
+        keys,
+        key1,
+        match last {
+            Some(AuditCode::TamperWipe) => "TamperWipe",
+            Some(_) => "other",
+            None => "none",
+        }
+    );
+}
+
+/// Instructions per SysTick tick under `-icount shift=0` (1 ns per instruction) on a
+/// 25 MHz MPS2 SysTick.
+const INSTR_PER_TICK: u32 = 40;
+
+/// SysTick as a free-running 24-bit down-counter.
+struct Clock {
+    last: u32,
+}
+
+impl Clock {
+    fn start() -> Self {
+        if let Some(mut p) = cortex_m::Peripherals::take() {
+            p.SYST
+                .set_clock_source(cortex_m::peripheral::syst::SystClkSource::Core);
+            p.SYST.set_reload(0x00FF_FFFF);
+            p.SYST.clear_current();
+            p.SYST.enable_counter();
+        }
+        Clock {
+            last: cortex_m::peripheral::SYST::get_current(),
+        }
+    }
+    /// Ticks since the last lap (modulo 2^24).
+    fn lap(&mut self) -> u32 {
+        let now = cortex_m::peripheral::SYST::get_current();
+        let d = self.last.wrapping_sub(now) & 0x00FF_FFFF;
+        self.last = now;
+        d
+    }
 }
 
 /// The whole workload. The keys holder is dropped in place at the end of this scope:
 /// `drop(keys)` would *move* it into `drop`'s argument first, which may leave the bytes
 /// in this frame (seen on target by the scan).
 #[inline(never)]
-fn workload() -> Result<(), &'static str> {
+fn workload(store: &mut Store) -> Result<(), &'static str> {
     let mut keys = Keys(SecretBuf::new());
     keys.load()?;
     control(&keys)?;
+    store_use(&keys, store)?;
     dukpt_aes(&keys)?;
-    dukpt_tdes(&keys)?;
+    dukpt_tdes(&keys, store)?;
     wrap(&keys)?;
     drbg(&keys)?;
     tr31(&keys)?;
@@ -225,17 +345,19 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// TDES DUKPT: the same with the 2009 variants.
+/// TDES DUKPT: the same with the 2009 variants; the terminal state (its future keys) is
+/// persisted sealed in the key store before each transaction's keys are released.
 #[inline(never)]
-fn dukpt_tdes(keys: &Keys) -> Result<(), &'static str> {
+fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
+    let mut persist = StorePersist(store);
     let e = |_| "TDES DUKPT";
     let bdk = TdesBdk::new(keys.tdes_bdk()).map_err(e)?;
     let iksn = TdesKsn::from_bytes(keys.tdes_iksn()).map_err(e)?;
     let ipek = bdk.ipek(&iksn);
-    let mut term = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
+    let mut term = TdesTerminal::load(&ipek, &mut persist).map_err(e)?;
     drop(ipek);
     for _ in 0..TRANSACTIONS {
-        let tx = term.next_transaction(&mut NoPersist).map_err(e)?;
+        let tx = term.next_transaction(&mut persist).map_err(e)?;
         let k = tx.key(TdesVariant::Pin);
         let block = pin::format0_encrypt(k.expose(), PIN, PAN).map_err(|_| "PIN")?;
         drop(k);
@@ -317,5 +439,49 @@ fn tr31(keys: &Keys) -> Result<(), &'static str> {
     let mut b = [0u8; 16];
     a.encrypt(&mut b);
     defmt::println!("memscan: TR-31 key block imported and its key used");
+    Ok(())
+}
+
+/// The key store's state records as a DUKPT terminal's persistence (state slot 1).
+struct StorePersist<'a>(&'a mut Store);
+
+impl StatePersist for StorePersist<'_> {
+    fn persist(&mut self, state: &[u8]) -> Result<(), PersistError> {
+        self.0.put_state(1, state).map_err(|_| PersistError::Io)
+    }
+}
+
+/// Key store: import the TEST key, use it, rotate, use the new version and the old one.
+#[inline(never)]
+fn store_use(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
+    let e = |_| "key store";
+    store
+        .import(
+            1,
+            b"memscan",
+            Algorithm::Aes256,
+            Usage::ENCRYPT | Usage::DECRYPT,
+            keys.store_key(),
+            None,
+        )
+        .map_err(e)?;
+    let mut block = [0u8; 16];
+    let enc = |k: &[u8], b: &mut [u8; 16]| -> bool { Aes::new(k).map(|a| a.encrypt(b)).is_ok() };
+    let ok = store
+        .with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| enc(k, &mut block))
+        .map_err(e)?;
+    let rotated = store.rotate(1).map_err(e)?;
+    let ok2 = store
+        .with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| enc(k, &mut block))
+        .map_err(e)?;
+    let ok3 = store
+        .with_key(KeyHandle::version(1, 1), Usage::DECRYPT, |k| {
+            Aes::new(k).map(|a| a.decrypt(&mut block)).is_ok()
+        })
+        .map_err(e)?;
+    if !(ok && ok2 && ok3) || rotated.version != Some(2) {
+        return Err("key store use");
+    }
+    defmt::println!("memscan: key store: imported, used, rotated, used both versions");
     Ok(())
 }
