@@ -800,11 +800,17 @@ fn run_one(
     Ok(res)
 }
 
-/// `./x memscan`: this step alone.
-pub const STEPS: &[crate::steps::Step] = &[crate::steps::Step {
-    name: "memscan (keys gone from RAM and flash)",
-    run: step,
-}];
+/// `./x memscan`: these steps alone.
+pub const STEPS: &[crate::steps::Step] = &[
+    crate::steps::Step {
+        name: "memscan (keys gone from RAM and flash)",
+        run: step,
+    },
+    crate::steps::Step {
+        name: "tamper wipe across a power cut",
+        run: tamper_cut_step,
+    },
+];
 
 /// The step.
 pub fn step(ctx: &mut Ctx) -> Outcome {
@@ -906,6 +912,149 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     Ok(format!(
         "occurrences found: 0, after tamper: 0 (non-wiping build: {}, caught); store empty after tamper",
         leaky.after
+    ))
+}
+
+/// `./x test` step: a power cut at every flash operation of a tamper wipe, each followed
+/// by a boot that must find the wipe completed (see `qemu/firmware/src/bin/tamper.rs`).
+pub fn tamper_cut_step(ctx: &mut Ctx) -> Outcome {
+    crate::steps::from(tamper_cut(ctx))
+}
+
+/// Copies the files of device directory `from` into a fresh `to`.
+fn copy_device(from: &Path, to: &Path) -> Result<(), String> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for f in std::fs::read_dir(from).map_err(|e| e.to_string())? {
+        let f = f.map_err(|e| e.to_string())?;
+        if f.path().is_file() {
+            std::fs::copy(f.path(), to.join(f.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn boot(
+    board: &Board,
+    elf: &Path,
+    device: &Path,
+    cut: Option<&str>,
+) -> Result<qemu::Outcome, String> {
+    qemu::run(&qemu::Run {
+        board,
+        elf: elf.to_path_buf(),
+        device: device.to_path_buf(),
+        timeout: Duration::from_secs(30),
+        cut: qemu::Cut {
+            after: None,
+            at_marker: cut.map(str::to_string),
+        },
+        echo: None,
+    })
+}
+
+fn tamper_cut(ctx: &Ctx) -> Result<String, String> {
+    const PARK: &str = "flash probe: parked after mutating operation";
+    const WIPED: &str =
+        "store state: 0 key versions, key 1: NotFound, last audit event: TamperWipe";
+    let board = boards::find(MACHINE).ok_or("no board")?;
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
+    c.args(["--release", "-p", "keyfort-firmware", "--bin", "tamper"]);
+    sh::run(&mut c)?;
+    let elf = firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "tamper");
+    let show = |o: &qemu::Outcome| format!("{} [{}]", o.describe(), o.lines.join(" | "));
+
+    // A populated device, the template for every cut.
+    let template = crate::ontarget::fresh_device(ctx, "tamper-template")?;
+    let keys = test_keys();
+    let tkeys = [&keys[128..160], &keys[56..88]].concat();
+    std::fs::write(template.join("tamper-keys.bin"), &tkeys).map_err(|e| e.to_string())?;
+    std::fs::write(template.join("populate"), "1").map_err(|e| e.to_string())?;
+    let o = boot(board, &elf, &template, None)?;
+    if o.ending != qemu::Ending::Exited(0) || !o.lines.iter().any(|l| l == "tamper: populated") {
+        return Err(format!("populating boot failed: {}", show(&o)));
+    }
+    std::fs::remove_file(template.join("populate")).map_err(|e| e.to_string())?;
+    let mut needles = Needles::default();
+    needles.aes("tamper key 1", &keys[128..160]);
+    needles.aes("tamper key 2", &keys[56..88]);
+    let secret = std::fs::read(template.join("device-secret.bin")).map_err(|e| e.to_string())?;
+    let flash = std::fs::read(template.join("flash.bin")).map_err(|e| e.to_string())?;
+    store_needles(&mut needles, &flash, &secret)?;
+    // The salt of the live slot (slot 0 of a fresh store): the wipe must destroy it.
+    needles.raw(
+        "store salt (slot 0)",
+        flash.get(32..64).ok_or("short flash")?,
+    );
+
+    // An uncut wipe: how many flash operations it takes.
+    let dev = ctx.root.join("target/devices/tamper-cut");
+    copy_device(&template, &dev)?;
+    qemu::set_tamper(&dev, true)?;
+    let o = boot(board, &elf, &dev, None)?;
+    let total: u32 = o
+        .lines
+        .iter()
+        .find_map(|l| {
+            l.strip_prefix("tamper: wipe complete (")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .ok_or_else(|| format!("uncut wipe: no `wipe complete` line: {}", show(&o)))?;
+    println!("  uncut tamper wipe: {total} flash operations");
+
+    let (mut completed, mut left) = (0, 0);
+    for k in 1..=total {
+        copy_device(&template, &dev)?;
+        std::fs::write(dev.join("cut-ops"), k.to_string()).map_err(|e| e.to_string())?;
+        qemu::set_tamper(&dev, true)?;
+        let o = boot(board, &elf, &dev, Some(PARK))?;
+        if o.ending != qemu::Ending::PowerCut {
+            return Err(format!(
+                "cut at flash operation {k} did not happen: {}",
+                show(&o)
+            ));
+        }
+        std::fs::remove_file(dev.join("cut-ops")).map_err(|e| e.to_string())?;
+        qemu::set_tamper(&dev, false)?;
+        let o = boot(board, &elf, &dev, None)?;
+        // The first state line is printed right after `open`, before anything else runs.
+        let first = o.lines.iter().find(|l| l.starts_with("store state:"));
+        let done = o.ending == qemu::Ending::Exited(0) && first.map(String::as_str) == Some(WIPED);
+        let flash = std::fs::read(dev.join("flash.bin")).map_err(|e| e.to_string())?;
+        let hits = scan(
+            &needles.0,
+            &[Image {
+                name: "flash.bin".into(),
+                base: 0,
+                bytes: flash,
+            }],
+        );
+        println!(
+            "  cut after flash operation {k:>2}/{total}: next boot: {}; keys, sealing keys, old salt on flash: {}",
+            first.map(String::as_str).unwrap_or("no state line"),
+            hits.len()
+        );
+        if done {
+            completed += 1;
+        }
+        left += hits.len();
+    }
+    println!(
+        "  cut points tried: {total}; wipes completed at the next boot: {completed}; key occurrences left on flash: {left}"
+    );
+    if completed != total || left != 0 {
+        return Err(format!(
+            "{} of {total} cut wipes not completed at the next boot, {left} key occurrences on flash",
+            total - completed
+        ));
+    }
+    Ok(format!(
+        "{total} cut points (every flash operation of the wipe): all completed at the next boot, 0 keys left"
     ))
 }
 

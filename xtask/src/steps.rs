@@ -93,6 +93,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: crate::memscan::step,
     },
     Step {
+        name: "tamper wipe across a power cut",
+        run: crate::memscan::tamper_cut_step,
+    },
+    Step {
         name: "fuzz (10 s per target)",
         run: fuzz::run_all,
     },
