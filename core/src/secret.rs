@@ -232,12 +232,15 @@ impl<const N: usize> Masked<N> {
     where
         R: rand_core::CryptoRng + ?Sized,
     {
-        let mut plain = Secret::<N>::zero();
-        for ((p, a), b) in plain.expose_mut().iter_mut().zip(&self.a).zip(&self.b) {
-            *p = a ^ b;
-        }
-        let out = f(&plain);
-        drop(plain);
+        // Dropped in place at the end of the block: `drop(plain)` would move it first,
+        // which can leave an unwiped copy in this frame.
+        let out = {
+            let mut plain = Secret::<N>::zero();
+            for ((p, a), b) in plain.expose_mut().iter_mut().zip(&self.a).zip(&self.b) {
+                *p = a ^ b;
+            }
+            f(&plain)
+        };
         self.remask(rng);
         out
     }
