@@ -12,7 +12,7 @@
 //! has been returned from, until something overwrites it. So every holder's drop (and
 //! the block ciphers' in [`crate::block`]) also calls [`scrub_stack`], which overwrites
 //! the [`STACK_SCRUB_BYTES`] of stack just below the frame that drops it: the frames of
-//! the calls that used the secret. The memory-scan test (`./x test`, step "memscan")
+//! the calls that used the secret. The memory-scan test (`./x test memscan`)
 //! checks the result on target by reading all of the device's RAM.
 //!
 //! (The test-only feature `_no-wipe` turns these wipes and scrubs off, so the memory-scan

@@ -15,16 +15,30 @@ fn cargo(ctx: &Ctx) -> Command {
 
 /// `cargo fmt --check` on both workspaces (the firmware one includes `boards/`).
 pub fn fmt(ctx: &mut Ctx) -> Outcome {
-    from((|| {
-        sh::run(cargo(ctx).args(["fmt", "--all", "--check"]))?;
-        sh::run(
-            cargo(ctx)
-                .current_dir(ctx.root.join("qemu"))
-                .args(["fmt", "--all", "--check"]),
-        )?;
-        Ok("formatted".into())
-    })())
+    // Both checks run even if the first fails, so one run shows every unformatted file.
+    // The firmware check names its packages: `--all` there would also check (and
+    // `cargo fmt --all` would rewrite) the path dependency `core/`, the host check's job.
+    let host = sh::run(cargo(ctx).args(["fmt", "--all", "--check"]));
+    let mut fw = cargo(ctx);
+    fw.current_dir(ctx.root.join("qemu")).arg("fmt");
+    for p in FIRMWARE_PACKAGES {
+        fw.args(["-p", p]);
+    }
+    let fw = sh::run(fw.arg("--check"));
+    match (host, fw) {
+        (Ok(()), Ok(())) => Outcome::Pass("formatted".into()),
+        (Err(e), Ok(())) => Outcome::Fail(format!("host workspace: {e}")),
+        (Ok(()), Err(e)) => Outcome::Fail(format!("firmware workspace: {e}")),
+        (Err(_), Err(_)) => Outcome::Fail("both workspaces have unformatted files".into()),
+    }
 }
+
+/// The firmware workspace's own packages.
+pub const FIRMWARE_PACKAGES: &[&str] = &[
+    "keyfort-firmware",
+    "keyfort-board-qemu",
+    "keyfort-board-nrf52840",
+];
 
 /// Clippy on the host workspace, all targets, warnings denied.
 pub fn clippy_host(ctx: &mut Ctx) -> Outcome {

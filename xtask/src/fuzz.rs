@@ -85,3 +85,12 @@ pub fn run_all(ctx: &mut Ctx) -> Outcome {
         Outcome::Fail(format!("crashed or failed: {}", failed.join(", ")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lists_bin_names_only() {
+        let m = "[package]\nname = \"keyfort-fuzz\"\n\n[[bin]]\nname = \"unwrap\"\npath = \"a.rs\"\n\n[dependencies]\nname = \"x\"\n\n[[bin]]\nname = \"tr31\"\n";
+        assert_eq!(super::targets(m), vec!["unwrap", "tr31"]);
+    }
+}

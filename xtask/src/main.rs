@@ -2,9 +2,9 @@
 //! command lines.
 //!
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
-//! - `./x test`: every check, then a summary (see `steps::TEST_STEPS`)
+//! - `./x test [FILTER]`: every check (or those whose name contains FILTER), then a
+//!   summary (see `steps::TEST_STEPS`)
 //! - `./x demo`: the demo firmware on every QEMU board
-//! - `./x memscan`: only the memory-scan step of `./x test`
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
@@ -37,7 +37,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test | demo | memscan | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -48,9 +48,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => context().map(|_| true),
-        Some("test") => context().map(|mut c| steps::run(&mut c, steps::TEST_STEPS)),
+        Some("test") => test_cmd(args.get(1).map(String::as_str)),
         Some("demo") => context().map(|mut c| demo::run(&mut c)),
-        Some("memscan") => context().map(|mut c| steps::run(&mut c, memscan::STEPS)),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
     };
@@ -62,6 +61,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `./x test [FILTER]`: every step, or only those whose name contains FILTER.
+fn test_cmd(filter: Option<&str>) -> Result<bool, String> {
+    let chosen: Vec<&steps::Step> = steps::TEST_STEPS
+        .iter()
+        .filter(|s| filter.is_none_or(|f| s.name.contains(f)))
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!("no test step matches {filter:?}"));
+    }
+    let mut ctx = context()?;
+    Ok(steps::run(&mut ctx, &chosen))
 }
 
 fn run_cmd(args: &[String]) -> Result<bool, String> {

@@ -1,5 +1,5 @@
-//! The memory-scan test (`./x test`, step "memscan"): are keys really gone from RAM and
-//! flash after use?
+//! The memory-scan test (`./x test memscan` runs its two steps alone): are keys really
+//! gone from RAM and flash after use, and after a tamper wipe, even one cut by a power loss?
 //!
 //! The firmware `memscan` (qemu/firmware/src/bin/memscan.rs) runs keyfort's key handling
 //! with known TEST keys, then parks at marker lines. At each marker this module stops the
@@ -799,18 +799,6 @@ fn run_one(
     }
     Ok(res)
 }
-
-/// `./x memscan`: these steps alone.
-pub const STEPS: &[crate::steps::Step] = &[
-    crate::steps::Step {
-        name: "memscan (keys gone from RAM and flash)",
-        run: step,
-    },
-    crate::steps::Step {
-        name: "tamper wipe across a power cut",
-        run: tamper_cut_step,
-    },
-];
 
 /// The step.
 pub fn step(ctx: &mut Ctx) -> Outcome {

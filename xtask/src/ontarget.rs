@@ -2,6 +2,7 @@
 //! runner itself catches failures, panics and hangs.
 use crate::{
     boards::{self, Board, BOARDS},
+    checks,
     qemu::{self, Cut, Ending, Run},
     steps::{BoardResult, Ctx, Outcome},
     toolchain::firmware_elf,
@@ -29,6 +30,10 @@ pub fn fresh_device(ctx: &Ctx, name: &str) -> Result<PathBuf, String> {
 
 /// Runs `selftest` on every board; all must exit 0 with `N passed, 0 failed`.
 pub fn selftests(ctx: &mut Ctx) -> Outcome {
+    // Up to date after the build step (cargo does nothing then); needed with `./x test on-target`.
+    if let Err(e) = checks::build_firmware(ctx) {
+        return Outcome::Fail(e);
+    }
     let mut bad = Vec::new();
     ctx.boards.clear();
     for b in BOARDS {
@@ -78,9 +83,13 @@ fn selftest_one(ctx: &Ctx, b: &'static Board) -> Result<(Option<(u32, u32)>, Str
 }
 
 /// Proves the runner fails what it must: a failing test (status 1 and its count), a
-/// panic (status 101, message withheld), and a hang (killed at the deadline). Uses the
+/// panic (status 101, message withheld), a HardFault (status 101), and a hang (killed at
+/// the deadline); and that a marker line cuts the power. Uses the
 /// `runner-check` firmware on mps2-an385.
 pub fn runner_check(ctx: &mut Ctx) -> Outcome {
+    if let Err(e) = checks::build_firmware(ctx) {
+        return Outcome::Fail(e);
+    }
     let Some(b) = boards::find("mps2-an385") else {
         return Outcome::Fail("no mps2-an385 board".into());
     };
@@ -108,6 +117,12 @@ pub fn runner_check(ctx: &mut Ctx) -> Outcome {
         {
             return Err(format!("panic not reported: {}", panic.describe()));
         }
+        let fault = check("fault", 30)?;
+        if fault.ending != Ending::Exited(101)
+            || !fault.lines.iter().any(|l| l.starts_with("HARDFAULT"))
+        {
+            return Err(format!("HardFault not reported: {}", fault.describe()));
+        }
         let hang = check("hang", 3)?;
         if !matches!(hang.ending, Ending::TimedOut(_)) {
             return Err(format!("hang not caught: {}", hang.describe()));
@@ -132,7 +147,7 @@ pub fn runner_check(ctx: &mut Ctx) -> Outcome {
             return Err(format!("marker cut did not happen: {}", cut.describe()));
         }
         Ok(
-            "fail -> status 1, panic -> status 101, hang -> TIMEOUT, marker -> power cut"
+            "fail -> status 1, panic/fault -> status 101, hang -> TIMEOUT, marker -> power cut"
                 .to_string(),
         )
     })();

@@ -204,3 +204,32 @@ pub fn pass_counts(lines: &[String]) -> Option<(u32, u32)> {
         Some((p.parse().ok()?, f.parse().ok()?))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::pass_counts;
+
+    fn lines(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reads_the_last_count_line() {
+        let l = lines(&[
+            "test a ... ok",
+            "3 passed, 0 failed",
+            "test b ... FAILED: x",
+            "4 passed, 2 failed",
+        ]);
+        assert_eq!(pass_counts(&l), Some((4, 2)));
+    }
+
+    #[test]
+    fn no_count_line_is_none() {
+        assert_eq!(
+            pass_counts(&lines(&["test a ... ok", "PANIC at x.rs:1"])),
+            None
+        );
+        assert_eq!(pass_counts(&lines(&["x passed, 0 failed"])), None);
+    }
+}

@@ -81,7 +81,7 @@ pub const TEST_STEPS: &[Step] = &[
         run: checks::nrf52840_build,
     },
     Step {
-        name: "runner self-check (fail, panic, hang)",
+        name: "runner self-check (fail, panic, fault, hang)",
         run: ontarget::runner_check,
     },
     Step {
@@ -89,11 +89,11 @@ pub const TEST_STEPS: &[Step] = &[
         run: ontarget::selftests,
     },
     Step {
-        name: "memscan (keys gone from RAM and flash)",
+        name: "memscan: keys gone from RAM and flash",
         run: crate::memscan::step,
     },
     Step {
-        name: "tamper wipe across a power cut",
+        name: "memscan: tamper wipe across a power cut",
         run: crate::memscan::tamper_cut_step,
     },
     Step {
@@ -103,7 +103,7 @@ pub const TEST_STEPS: &[Step] = &[
 ];
 
 /// Runs `steps`, prints the summary, and returns true if none failed.
-pub fn run(ctx: &mut Ctx, steps: &[Step]) -> bool {
+pub fn run(ctx: &mut Ctx, steps: &[&Step]) -> bool {
     let started = Instant::now();
     let mut results = Vec::new();
     for (i, s) in steps.iter().enumerate() {

@@ -103,6 +103,8 @@ pub enum BoardError {
     DeviceSecret,
     /// The counter file could not be opened or created.
     Counter,
+    /// Another host file could not be opened or read.
+    HostFile,
 }
 
 impl Board {
@@ -125,13 +127,13 @@ impl Board {
 /// directory); returns how many were read.
 pub fn read_host_file(path: &core::ffi::CStr, buf: &mut [u8]) -> Result<usize, BoardError> {
     use semihosting::io::Read;
-    let mut f = semihosting::fs::File::open(path).map_err(|_| BoardError::Flash)?;
+    let mut f = semihosting::fs::File::open(path).map_err(|_| BoardError::HostFile)?;
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
-            Err(_) => return Err(BoardError::Flash),
+            Err(_) => return Err(BoardError::HostFile),
         }
     }
     Ok(n)

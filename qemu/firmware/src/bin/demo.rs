@@ -4,9 +4,9 @@
 #![no_std]
 #![no_main]
 
+use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::wrap::{kw_unwrap, kw_wrap, Kek, WrapError};
 use keyfort_firmware::board::{self, Board};
-use rand_core::TryRng;
 
 /// A 16-byte data key, wrapped to 24 bytes.
 const KEY_LEN: usize = 16;
@@ -29,28 +29,33 @@ fn main() -> ! {
 }
 
 fn run() -> Result<(), &'static str> {
-    let mut b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
+    let board = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
 
-    // The KEK: a fresh AES-256 key from the board's entropy source. (The key store will
-    // derive its KEK from the device secret instead.)
+    // keyfort's CSPRNG (HMAC-DRBG) seeded from the board's raw entropy, which first passes
+    // the SP 800-90B start-up and continuous health tests.
+    let mut rng = Csprng::new(board.entropy, MinEntropy::default(), b"keyfort demo")
+        .map_err(|_| "entropy source failed its health tests")?;
+    defmt::println!(
+        "1. seeded keyfort's HMAC-DRBG from the board's entropy source (health tests passed)"
+    );
+
+    // The KEK: a fresh AES-256 key. (The key store derives its KEK from the device secret.)
     let mut kek_bytes = [0u8; 32];
-    b.entropy
-        .try_fill_bytes(&mut kek_bytes)
-        .map_err(|_| "entropy source failed")?;
+    rng.try_generate(&mut kek_bytes, &[])
+        .map_err(|_| "CSPRNG failed")?;
     let kek = Kek::new(&kek_bytes).map_err(|_| "KEK rejected");
     kek_bytes.fill(0);
     let kek = kek?;
     defmt::println!(
-        "1. generated a {=usize}-bit KEK from the board's entropy source",
+        "2. generated a {=usize}-bit key-encryption key (KEK)",
         kek.key_len() * 8
     );
 
     let mut key = [0u8; KEY_LEN];
-    b.entropy
-        .try_fill_bytes(&mut key)
-        .map_err(|_| "entropy source failed")?;
+    rng.try_generate(&mut key, &[])
+        .map_err(|_| "CSPRNG failed")?;
     defmt::println!(
-        "2. generated a {=usize}-byte data key (not shown: plaintext keys are never logged)",
+        "3. generated a {=usize}-byte data key (not shown: plaintext keys are never logged)",
         KEY_LEN
     );
 
@@ -58,7 +63,7 @@ fn run() -> Result<(), &'static str> {
     let n = kw_wrap(&kek, &key, &mut wrapped).map_err(|_| "wrap failed")?;
     let mut text = [0u8; 2 * WRAPPED_LEN];
     defmt::println!(
-        "3. wrapped it with AES-KW (RFC 3394): {=usize} bytes, safe to store: {=str}",
+        "4. wrapped it with AES-KW (RFC 3394): {=usize} bytes, safe to store: {=str}",
         n,
         keyfort_firmware::hex(&wrapped[..n], &mut text)
     );
@@ -72,7 +77,7 @@ fn run() -> Result<(), &'static str> {
         return Err("unwrapped key differs from the original");
     }
     defmt::println!(
-        "4. unwrapped it: integrity check passed, {=usize} bytes, equal to the original",
+        "5. unwrapped it: integrity check passed, {=usize} bytes, equal to the original",
         m
     );
 
@@ -81,7 +86,7 @@ fn run() -> Result<(), &'static str> {
     key.fill(0);
     match tampered {
         Err(WrapError::Integrity) if back == [0u8; KEY_LEN] => {
-            defmt::println!("5. flipped one bit of the wrapped key: unwrap refused it (Integrity), output buffer zeroed");
+            defmt::println!("6. flipped one bit of the wrapped key: unwrap refused it (Integrity), output buffer zeroed");
             Ok(())
         }
         Err(_) => Err("tampered unwrap failed with the wrong error or left data"),

@@ -1,6 +1,6 @@
 //! Memory-scan workload: runs keyfort's key handling with known TEST keys, then stops and
-//! lets the host read all of the device's RAM and its flash image (`./x test`, step
-//! "memscan"; host side in `xtask/src/memscan.rs`).
+//! lets the host read all of the device's RAM and its flash image (`./x test memscan`;
+//! host side in `xtask/src/memscan.rs`).
 //!
 //! The TEST keys come from the host file `memscan-keys.bin` in the device directory (see
 //! [`Keys`] for the layout), so they are in no firmware image: anything the host finds in

@@ -1,5 +1,5 @@
 //! Checks the runner, not keyfort: does what the host file `mode` in the device directory
-//! says (`fail`: one passing and one failing test; `panic`; `hang`), so `./x test` can
+//! says (`fail`: one passing and one failing test; `panic`; `fault`: a HardFault; `hang`), so `./x test` can
 //! prove that a failure, a panic and a hang each fail the run.
 #![no_std]
 #![no_main]
@@ -23,6 +23,10 @@ fn main() -> ! {
                 panic!("panicking on purpose with {}", v);
             }
             board::exit(0)
+        }
+        b"fault" => {
+            defmt::println!("executing an undefined instruction on purpose");
+            cortex_m::asm::udf()
         }
         b"hang" => {
             defmt::println!("hanging on purpose");

@@ -1,4 +1,4 @@
-//! Tamper response across power cuts (`./x test`, step "tamper wipe across a power cut";
+//! Tamper response across power cuts (`./x test memscan`;
 //! host side in `xtask/src/memscan.rs`). One boot of a device that keeps its flash image,
 //! counter and device secret in the device directory:
 //!
