@@ -13,6 +13,7 @@ mod checks;
 mod defmt_log;
 mod demo;
 mod fuzz;
+mod memscan;
 mod ontarget;
 mod qemu;
 mod sh;
