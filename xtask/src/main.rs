@@ -14,6 +14,7 @@ mod defmt_log;
 mod demo;
 mod demo_persistence;
 mod fuzz;
+mod memscan;
 mod ontarget;
 mod qemu;
 mod sh;

@@ -89,6 +89,14 @@ pub const TEST_STEPS: &[Step] = &[
         run: ontarget::selftests,
     },
     Step {
+        name: "memscan: keys gone from RAM and flash",
+        run: crate::memscan::step,
+    },
+    Step {
+        name: "memscan: tamper wipe across a power cut",
+        run: crate::memscan::tamper_cut_step,
+    },
+    Step {
         name: "persistence (store on flash, power cuts)",
         run: demo_persistence::step,
     },
