@@ -193,6 +193,8 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
 
     println!("\n[6] after the wipe: is any key left on the device?");
     d.keyfort(&["scan", "--expect-wiped"])?;
+    let deep = crate::demo_scan::run(&d.device, &d.host)?;
+    println!("  schedules  {deep}");
 
     println!("\n[7] power on again, tamper line released");
     let out = d.boot(None, None)?;

@@ -13,6 +13,7 @@ mod checks;
 mod defmt_log;
 mod demo;
 mod demo_persistence;
+mod demo_scan;
 mod fuzz;
 mod memscan;
 mod ontarget;
