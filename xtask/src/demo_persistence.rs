@@ -120,8 +120,8 @@ fn campaign(ctx: &Ctx) -> Result<String, String> {
         n = committed(&next).ok_or("restart: no summary line")?;
     }
     // Cuts after a time, wherever the firmware is (store open, scan, a write, an erase).
-    set_plan(40)?;
-    for ms in [60u64, 100, 140, 170, 200, 230, 260, 300] {
+    set_plan(200)?;
+    for ms in [50u64, 100, 150, 200, 300, 400, 500, 650] {
         let out = run(Cut {
             after: Some(Duration::from_millis(ms)),
             at_marker: None,
