@@ -5,22 +5,18 @@
     clippy::cast_possible_truncation,
     clippy::integer_division_remainder_used
 )]
-use std::process::Command;
+mod common;
+use common::run;
 
 const DEV: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const OTHER: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c";
 
-fn kf(args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_keyfort"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&o.stdout).into(),
-        String::from_utf8_lossy(&o.stderr).into(),
-    )
+/// `keyfort store <cmd> --image <img> --device-secret <dev> <rest...>`.
+fn store(cmd: &str, img: &str, dev: &str, rest: &[&str]) -> (bool, String, String) {
+    let mut args = vec!["store", cmd, "--image", img, "--device-secret", dev];
+    args.extend_from_slice(rest);
+    run(&args)
 }
 
 #[test]
@@ -29,62 +25,49 @@ fn create_import_list_verify() {
     std::fs::create_dir_all(&dir).unwrap();
     let img = dir.join("dev.img");
     let img = img.to_str().unwrap();
-    let (ok, out, _) = kf(&[
-        "store",
-        "create",
-        "--image",
-        img,
-        "--device-secret",
-        DEV,
-        "--size",
-        "16384",
-        "--sector",
-        "4096",
-    ]);
+    let (ok, out, _) = store("create", img, DEV, &["--size", "16384", "--sector", "4096"]);
     assert!(ok, "{out}");
     assert_eq!(std::fs::metadata(img).unwrap().len(), 16384);
-    let (ok, out, err) = kf(&[
-        "store",
+    let (ok, out, err) = store(
         "import",
-        "--image",
         img,
-        "--device-secret",
         DEV,
-        "--id",
-        "1",
-        "--label",
-        "pin-key",
-        "--algorithm",
-        "aes128",
-        "--usage",
-        "encrypt,decrypt",
-        "--key",
-        KEY,
-    ]);
+        &[
+            "--id",
+            "1",
+            "--label",
+            "pin-key",
+            "--algorithm",
+            "aes128",
+            "--usage",
+            "encrypt,decrypt",
+            "--key",
+            KEY,
+        ],
+    );
     assert!(ok, "{err}");
     assert!(out.contains("imported key 1 version 1"));
-    let (ok, _, err) = kf(&[
-        "store",
+    let (ok, _, err) = store(
         "import",
-        "--image",
         img,
-        "--device-secret",
         DEV,
-        "--id",
-        "2",
-        "--label",
-        "mac",
-        "--algorithm",
-        "hmac-sha256",
-        "--usage",
-        "mac-generate",
-        "--key",
-        &"ab".repeat(32),
-        "--use-limit",
-        "5",
-    ]);
+        &[
+            "--id",
+            "2",
+            "--label",
+            "mac",
+            "--algorithm",
+            "hmac-sha256",
+            "--usage",
+            "mac-generate",
+            "--key",
+            &"ab".repeat(32),
+            "--use-limit",
+            "5",
+        ],
+    );
     assert!(ok, "{err}");
-    let (ok, out, _) = kf(&["store", "list", "--image", img, "--device-secret", DEV]);
+    let (ok, out, _) = store("list", img, DEV, &[]);
     assert!(ok);
     assert!(
         out.contains(
@@ -99,7 +82,7 @@ fn create_import_list_verify() {
         "{out}"
     );
     assert!(!out.to_lowercase().contains(KEY));
-    let (ok, out, _) = kf(&["store", "verify", "--image", img, "--device-secret", DEV]);
+    let (ok, out, _) = store("verify", img, DEV, &[]);
     assert!(ok);
     assert!(out.contains("ok: 2 key versions, 1 decrypted"), "{out}");
     // No key bytes in the image.
@@ -107,71 +90,68 @@ fn create_import_list_verify() {
     let key = hex::decode(KEY).unwrap();
     assert!(!raw.windows(8).any(|w| w == &key[..8]));
     // Wrong device: one line, no key material, exit 1.
-    let (ok, out, err) = kf(&["store", "verify", "--image", img, "--device-secret", OTHER]);
+    let (ok, out, err) = store("verify", img, OTHER, &[]);
     assert!(!ok && out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("does not authenticate"), "{err}");
     // Bad inputs.
-    let (ok, _, err) = kf(&[
-        "store",
+    let (ok, _, err) = store(
         "import",
-        "--image",
         img,
-        "--device-secret",
         DEV,
-        "--id",
-        "3",
-        "--algorithm",
-        "aes256",
-        "--usage",
-        "encrypt",
-        "--key",
-        KEY,
-    ]);
+        &[
+            "--id",
+            "3",
+            "--algorithm",
+            "aes256",
+            "--usage",
+            "encrypt",
+            "--key",
+            KEY,
+        ],
+    );
     assert!(
         !ok && err.contains("bad length") && !err.contains(KEY),
         "{err}"
     );
-    let (ok, _, err) = kf(&[
-        "store",
+    let (ok, _, err) = store(
         "import",
-        "--image",
         img,
-        "--device-secret",
         DEV,
-        "--id",
-        "1",
-        "--algorithm",
-        "aes128",
-        "--usage",
-        "encrypt",
-        "--key",
-        KEY,
-    ]);
+        &[
+            "--id",
+            "1",
+            "--algorithm",
+            "aes128",
+            "--usage",
+            "encrypt",
+            "--key",
+            KEY,
+        ],
+    );
     assert!(!ok && err.contains("already exists"), "{err}");
-    let (ok, _, err) = kf(&[
-        "store",
+    let (ok, _, err) = store(
         "import",
-        "--image",
         img,
-        "--device-secret",
         DEV,
-        "--id",
-        "4",
-        "--algorithm",
-        "rc4",
-        "--usage",
-        "encrypt",
-        "--key",
-        KEY,
-    ]);
+        &[
+            "--id",
+            "4",
+            "--algorithm",
+            "rc4",
+            "--usage",
+            "encrypt",
+            "--key",
+            KEY,
+        ],
+    );
     assert!(!ok && err.contains("--algorithm"), "{err}");
     // A flipped bit in the image is reported, not ignored.
     let mut raw = std::fs::read(img).unwrap();
     let pos = raw.windows(7).position(|w| w == b"pin-key").unwrap();
     raw[pos] ^= 1;
     std::fs::write(img, &raw).unwrap();
-    let (ok, _, err) = kf(&["store", "verify", "--image", img, "--device-secret", DEV]);
+    let (ok, _, err) = store("verify", img, DEV, &[]);
     assert!(!ok && err.contains("corrupted"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -2,39 +2,8 @@
 //! examples in and out, and the failure contract (one line on stderr, exit status 1,
 //! nothing on stdout).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use std::process::{Command, Output};
-
-fn keyfort(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keyfort"))
-        .args(args)
-        .output()
-        .expect("run keyfort")
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let o = keyfort(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
-}
-
-/// Fails with exit status 1, exactly one line on stderr, nothing on stdout, and no trace
-/// of the given secret hex strings in the message.
-fn assert_fails(args: &[&str], secrets: &[&str]) -> String {
-    let o = keyfort(args);
-    assert_eq!(o.status.code(), Some(1), "{args:?}");
-    assert!(o.stdout.is_empty(), "{args:?}: stdout not empty");
-    let err = String::from_utf8(o.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
-    assert!(err.ends_with('\n'));
-    for s in secrets {
-        assert!(!err.contains(s), "{args:?}: message contains input: {err}");
-    }
-    err
-}
+mod common;
+use common::{assert_fails, ok_stdout};
 
 // RFC 3394 section 4.1 and RFC 5649 section 6 (second example).
 const KEK_4_1: &str = "000102030405060708090a0b0c0d0e0f";

@@ -1,6 +1,8 @@
 //! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
 //! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
-//! wiped on drop (the `aes` and `des` crates' `zeroize` feature).
+//! wiped on drop (the `aes` and `des` crates' `zeroize` feature); dropping one also
+//! scrubs the stack below the dropping frame ([`crate::secret::scrub_stack`]), where the
+//! crates' key-expansion scratch and per-call copies of the round keys were left.
 //!
 //! This is the one seam where a faster constant-time block implementation for a given
 //! core can be swapped in.
@@ -63,6 +65,14 @@ impl Aes {
             Self::Aes192(c) => c.decrypt_block(b),
             Self::Aes256(c) => c.decrypt_block(b),
         }
+    }
+}
+
+impl Drop for Aes {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // The schedule itself is wiped by the `aes` crate's own drop, right after this.
+        crate::secret::scrub_stack();
     }
 }
 
@@ -213,6 +223,14 @@ impl Tdes {
     }
 }
 
+impl Drop for Tdes {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // The subkeys are wiped by the `des` crate's own drop, right after this.
+        crate::secret::scrub_stack();
+    }
+}
+
 impl core::fmt::Debug for Tdes {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Tdes{} {{ .. }}", self.key_len() * 8)
@@ -235,6 +253,13 @@ impl Des {
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
         self.0.decrypt_block(block.into());
+    }
+}
+
+impl Drop for Des {
+    #[inline(never)]
+    fn drop(&mut self) {
+        crate::secret::scrub_stack();
     }
 }
 

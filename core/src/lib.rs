@@ -1,15 +1,11 @@
-//! keyfort: key protection for IoT and point-of-sale firmware.
+#![doc = include_str!("../README.md")]
 //!
-//! ```
-//! use keyfort::secret::Secret;
+//! # Where to read on
 //!
-//! // A secret is not Copy, not Clone, prints redacted and is wiped on drop.
-//! let kek = Secret::new([0x42u8; 16]);
-//! assert_eq!(format!("{kek:?}"), "Secret<16>(..)");
-//! ```
-//!
-//! `#![no_std]`, no heap, no `unsafe`. See [`manual`] for the threat model and the claims
-//! keyfort makes and does not make.
+//! Start with [`manual`] for the threat model and the claims keyfort makes and does not
+//! make. The modules: [`wrap`], [`dukpt`] (with an end-to-end terminal-and-host
+//! example), [`ops`], [`tr31`], [`rng`], [`store`], and the seams [`secret`], [`block`],
+//! [`policy`], [`platform`].
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -19,11 +15,15 @@
 
 #[cfg(test)]
 extern crate std;
+#[cfg(test)]
+mod testutil;
 
 #[macro_use]
 mod fmt;
 
 pub mod block;
+mod block_n;
+mod cmac;
 pub mod dukpt;
 pub mod manual;
 pub mod ops;
@@ -32,6 +32,7 @@ pub mod policy;
 pub mod rng;
 pub mod secret;
 pub mod store;
+pub mod terminal;
 pub mod tr31;
 pub mod wrap;
 

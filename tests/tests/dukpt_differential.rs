@@ -35,6 +35,50 @@ fn next_valid(c: u64, max: u32) -> u64 {
     n
 }
 
+/// Checks each counter a terminal issues against [`next_valid`] and counts the jumps
+/// (counters that are not the previous one plus one).
+struct Counters {
+    bits: u32,
+    max_ones: u32,
+    prev: Option<u64>,
+    jumps: usize,
+}
+
+impl Counters {
+    fn new(bits: u32, max_ones: u32) -> Self {
+        Self {
+            bits,
+            max_ones,
+            prev: None,
+            jumps: 0,
+        }
+    }
+
+    /// The terminal reported end of life: only right if no valid counter is left.
+    fn exhausted(&self) {
+        let last = self.prev.expect("exhausted before any transaction");
+        assert!(
+            next_valid(last, self.max_ones) >= 1 << self.bits,
+            "exhausted early after {last:X}"
+        );
+    }
+
+    /// The terminal issued counter `c`.
+    fn issued(&mut self, c: u64) {
+        if let Some(p) = self.prev {
+            assert_eq!(
+                c,
+                next_valid(p, self.max_ones),
+                "terminal counter after {p:X}"
+            );
+            if c != p + 1 {
+                self.jumps += 1;
+            }
+        }
+        self.prev = Some(c);
+    }
+}
+
 const TDES_BDK: &str = "0123456789ABCDEFFEDCBA9876543210";
 const TDES_KSN: &str = "FFFF9876543210E00000";
 const VARIANTS: [TdesVariant; 5] = [
@@ -49,29 +93,19 @@ const VARIANTS: [TdesVariant; 5] = [
 /// host; returns the number of transactions and of counter jumps.
 fn run_tdes(t: &mut TdesTerminal, ipek: &TdesIpek, bdk: &TdesBdk, n: usize) -> (usize, usize) {
     let mut keep = Keep::default();
-    let mut prev: Option<u64> = None;
-    let (mut done, mut jumps) = (0, 0);
+    let mut counters = Counters::new(21, 10);
+    let mut done = 0;
     for i in 0..n {
         let tx = match t.next_transaction(&mut keep) {
             Ok(tx) => tx,
             Err(DukptError::Exhausted) => {
-                let last = prev.expect("exhausted before any transaction");
-                assert!(
-                    next_valid(last, 10) >= 1 << 21,
-                    "exhausted early after {last:X}"
-                );
+                counters.exhausted();
                 break;
             }
             Err(e) => panic!("transaction {i}: {e}"),
         };
         let c = u64::from(tx.ksn().counter());
-        if let Some(p) = prev {
-            assert_eq!(c, next_valid(p, 10), "terminal counter after {p:X}");
-            if c != p + 1 {
-                jumps += 1;
-            }
-        }
-        prev = Some(c);
+        counters.issued(c);
         let host = bdk.current_key(tx.ksn()).unwrap();
         let host_ipek = ipek.current_key(tx.ksn().counter()).unwrap();
         assert_eq!(host.expose(), host_ipek.expose());
@@ -88,7 +122,7 @@ fn run_tdes(t: &mut TdesTerminal, ipek: &TdesIpek, bdk: &TdesBdk, n: usize) -> (
             *t = TdesTerminal::from_state(&keep.0).unwrap();
         }
     }
-    (done, jumps)
+    (done, counters.jumps)
 }
 
 #[test]
@@ -128,29 +162,19 @@ fn pairs(kind: BdkType) -> Vec<(KeyUsage, WorkingKeyType)> {
 fn run_aes(t: &mut AesTerminal, ik: &AesInitialKey, n: usize) -> (usize, usize) {
     let pairs = pairs(ik.kind());
     let mut keep = Keep::default();
-    let mut prev: Option<u64> = None;
-    let (mut done, mut jumps) = (0, 0);
+    let mut counters = Counters::new(32, 16);
+    let mut done = 0;
     for i in 0..n {
         let tx = match t.next_transaction(&mut keep) {
             Ok(tx) => tx,
             Err(DukptError::Exhausted) => {
-                let last = prev.expect("exhausted before any transaction");
-                assert!(
-                    next_valid(last, 16) >= 1 << 32,
-                    "exhausted early after {last:X}"
-                );
+                counters.exhausted();
                 break;
             }
             Err(e) => panic!("transaction {i}: {e}"),
         };
         let c = u64::from(tx.ksn().counter());
-        if let Some(p) = prev {
-            assert_eq!(c, next_valid(p, 16), "terminal counter after {p:X}");
-            if c != p + 1 {
-                jumps += 1;
-            }
-        }
-        prev = Some(c);
+        counters.issued(c);
         let host = ik.derivation_key(tx.ksn().counter()).unwrap();
         for &(u, kt) in &pairs {
             let a = tx.working_key(u, kt).unwrap();
@@ -162,7 +186,7 @@ fn run_aes(t: &mut AesTerminal, ik: &AesInitialKey, n: usize) -> (usize, usize) 
             *t = AesTerminal::from_state(&keep.0).unwrap();
         }
     }
-    (done, jumps)
+    (done, counters.jumps)
 }
 
 fn aes_case(bdk_hex: &str) {

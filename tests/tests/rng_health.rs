@@ -205,3 +205,37 @@ fn reseed_happens_at_interval() {
     rng.try_generate(&mut out, b"").unwrap();
     assert_eq!(rng.reseed_counter(), 2, "reseeded before the 4th request");
 }
+
+/// A source that buffers raw samples and prints them in its `Debug`.
+#[derive(Debug)]
+struct Buffered {
+    pending: [u8; 4],
+}
+impl TryRng for Buffered {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(u32::from_le_bytes(self.pending))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(u64::from(u32::from_le_bytes(self.pending)))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for (d, p) in dst.iter_mut().zip(self.pending.iter().cycle()) {
+            *d = *p;
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for Buffered {}
+
+#[test]
+fn debug_does_not_print_the_source() {
+    let src = Buffered {
+        pending: [0xDE, 0xAD, 0xBE, 0xEF],
+    };
+    assert!(format!("{src:?}").contains("222, 173, 190, 239"));
+    let h = HealthTestedSource::new(src, MinEntropy::Bits8);
+    let d = format!("{h:?}");
+    assert!(d.starts_with("HealthTestedSource"), "{d}");
+    assert!(!d.contains("pending") && !d.contains("222"), "{d}");
+}

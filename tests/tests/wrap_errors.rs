@@ -210,20 +210,6 @@ fn empty_key_forgery_rejected() {
     );
 }
 
-fn unwrap_into(alg: Alg, kek: &Kek, w: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_unwrap(kek, w, out),
-        Alg::Kwp => kwp_unwrap(kek, w, out),
-    }
-}
-
-fn unwrap_in_place(alg: Alg, kek: &Kek, buf: &mut [u8], n: usize) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_unwrap_in_place(kek, buf, n),
-        Alg::Kwp => kwp_unwrap_in_place(kek, buf, n),
-    }
-}
-
 /// Each check on its own: a valid input unwraps to its key, and an input failing just one
 /// check (KW: ICV; KWP: prefix, MLI too large / too small / huge, first or last padding
 /// byte) gives `Integrity`, with the whole caller buffer (also the bytes beyond the key)
@@ -237,16 +223,12 @@ fn each_check_rejects_and_zeroes() {
         for case in single_check_cases(k) {
             let name = &case.name;
             let mut out = vec![0xEEu8; case.wrapped.len() + 16];
-            let r = unwrap_into(case.alg, &kek, &case.wrapped, &mut out);
+            let r = case.alg.unwrap(&kek, &case.wrapped, &mut out);
             let mut buf = vec![0xEEu8; case.wrapped.len() + 16];
             buf[..case.wrapped.len()].copy_from_slice(&case.wrapped);
-            let r2 = unwrap_in_place(case.alg, &kek, &mut buf, case.wrapped.len());
+            let r2 = case.alg.unwrap_in_place(&kek, &mut buf, case.wrapped.len());
             let mut out3 = vec![0xEEu8; case.wrapped.len() + 16];
-            let (ok, len) = match case.alg {
-                Alg::Kw => kw_unwrap_ct(&kek, &case.wrapped, &mut out3),
-                Alg::Kwp => kwp_unwrap_ct(&kek, &case.wrapped, &mut out3),
-            }
-            .unwrap();
+            let (ok, len) = case.alg.unwrap_ct(&kek, &case.wrapped, &mut out3).unwrap();
             match &case.key {
                 Some(key) => {
                     n_valid += 1;
@@ -254,7 +236,7 @@ fn each_check_rejects_and_zeroes() {
                     assert_eq!(&out[..key.len()], &key[..], "{name}");
                     assert_eq!(r2, Ok(key.len()), "{name}");
                     assert_eq!(&buf[..key.len()], &key[..], "{name}");
-                    assert!(bool::from(ok), "{name}");
+                    assert!(ok, "{name}");
                     assert_eq!(len, key.len(), "{name}");
                     // Bytes past the padded length are the caller's and stay.
                     let plen = case.wrapped.len() - 8;
@@ -267,7 +249,7 @@ fn each_check_rejects_and_zeroes() {
                     assert!(out.iter().all(|&b| b == 0), "{name}: out not zeroed");
                     assert_eq!(r2, Err(WrapError::Integrity), "{name}");
                     assert!(buf.iter().all(|&b| b == 0), "{name}: buf not zeroed");
-                    assert!(!bool::from(ok), "{name}");
+                    assert!(!ok, "{name}");
                     assert_eq!(len, 0, "{name}");
                     assert!(out3.iter().all(|&b| b == 0), "{name}: ct out not zeroed");
                 }
@@ -298,7 +280,7 @@ fn every_bit_flip_rejected() {
             m[bit / 8] ^= 1 << (bit % 8);
             let mut out = [0xEEu8; 40];
             assert_eq!(
-                unwrap_into(alg, &kek, &m, &mut out),
+                alg.unwrap(&kek, &m, &mut out),
                 Err(WrapError::Integrity),
                 "{alg:?} bit {bit}"
             );

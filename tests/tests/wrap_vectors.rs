@@ -16,17 +16,11 @@
     clippy::panic
 )]
 
-use keyfort::wrap::{
-    kw_unwrap, kw_unwrap_in_place, kw_wrap, kw_wrap_in_place, kwp_unwrap, kwp_unwrap_in_place,
-    kwp_wrap, kwp_wrap_in_place, Kek, WrapError,
-};
-use keyfort_tests::{load_json, unhex, vectors_dir};
+mod wrap_support;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Alg {
-    Kw,
-    Kwp,
-}
+use keyfort::wrap::{Kek, WrapError};
+use keyfort_tests::{load_json, unhex, vectors_dir};
+use wrap_support::Alg;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Expect {
@@ -164,31 +158,6 @@ fn botan() -> Vec<Vector> {
     out
 }
 
-fn wrap(alg: Alg, kek: &Kek, msg: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_wrap(kek, msg, out),
-        Alg::Kwp => kwp_wrap(kek, msg, out),
-    }
-}
-fn wrap_in_place(alg: Alg, kek: &Kek, buf: &mut [u8], n: usize) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_wrap_in_place(kek, buf, n),
-        Alg::Kwp => kwp_wrap_in_place(kek, buf, n),
-    }
-}
-fn unwrap(alg: Alg, kek: &Kek, ct: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_unwrap(kek, ct, out),
-        Alg::Kwp => kwp_unwrap(kek, ct, out),
-    }
-}
-fn unwrap_in_place(alg: Alg, kek: &Kek, buf: &mut [u8], n: usize) -> Result<usize, WrapError> {
-    match alg {
-        Alg::Kw => kw_unwrap_in_place(kek, buf, n),
-        Alg::Kwp => kwp_unwrap_in_place(kek, buf, n),
-    }
-}
-
 /// Checks one vector; `Err` names what went wrong.
 fn check(v: &Vector) -> Result<(), String> {
     let kek = Kek::new(&v.kek).map_err(|e| format!("KEK rejected: {e:?}"))?;
@@ -198,25 +167,35 @@ fn check(v: &Vector) -> Result<(), String> {
         Expect::Accept => {
             let msg = v.msg.as_ref().unwrap();
             let mut out = vec![0xEEu8; cap];
-            let n = wrap(v.alg, &kek, msg, &mut out).map_err(|e| format!("wrap: {e:?}"))?;
+            let n = v
+                .alg
+                .wrap(&kek, msg, &mut out)
+                .map_err(|e| format!("wrap: {e:?}"))?;
             if out[..n] != v.ct[..] {
                 return Err("wrap gives a different ciphertext".into());
             }
             let mut buf = vec![0xEEu8; cap];
             buf[..msg.len()].copy_from_slice(msg);
-            let n = wrap_in_place(v.alg, &kek, &mut buf, msg.len())
+            let n = v
+                .alg
+                .wrap_in_place(&kek, &mut buf, msg.len())
                 .map_err(|e| format!("wrap_in_place: {e:?}"))?;
             if buf[..n] != v.ct[..] {
                 return Err("wrap_in_place gives a different ciphertext".into());
             }
             let mut out = vec![0xEEu8; cap];
-            let n = unwrap(v.alg, &kek, &v.ct, &mut out).map_err(|e| format!("unwrap: {e:?}"))?;
+            let n = v
+                .alg
+                .unwrap(&kek, &v.ct, &mut out)
+                .map_err(|e| format!("unwrap: {e:?}"))?;
             if out[..n] != msg[..] {
                 return Err("unwrap gives different key data".into());
             }
             let mut buf = vec![0xEEu8; cap];
             buf[..v.ct.len()].copy_from_slice(&v.ct);
-            let n = unwrap_in_place(v.alg, &kek, &mut buf, v.ct.len())
+            let n = v
+                .alg
+                .unwrap_in_place(&kek, &mut buf, v.ct.len())
                 .map_err(|e| format!("unwrap_in_place: {e:?}"))?;
             if buf[..n] != msg[..] {
                 return Err("unwrap_in_place gives different key data".into());
@@ -224,7 +203,7 @@ fn check(v: &Vector) -> Result<(), String> {
         }
         Expect::Reject => {
             let mut out = vec![0xEEu8; cap];
-            match unwrap(v.alg, &kek, &v.ct, &mut out) {
+            match v.alg.unwrap(&kek, &v.ct, &mut out) {
                 Ok(_) => return Err("unwrap accepted an invalid vector".into()),
                 Err(WrapError::Integrity) if out.iter().any(|&b| b != 0) => {
                     return Err("unwrap failed but left non-zero bytes in the buffer".into())
@@ -233,7 +212,7 @@ fn check(v: &Vector) -> Result<(), String> {
             }
             let mut buf = vec![0xEEu8; cap];
             buf[..v.ct.len()].copy_from_slice(&v.ct);
-            match unwrap_in_place(v.alg, &kek, &mut buf, v.ct.len()) {
+            match v.alg.unwrap_in_place(&kek, &mut buf, v.ct.len()) {
                 Ok(_) => return Err("unwrap_in_place accepted an invalid vector".into()),
                 Err(WrapError::Integrity) if buf.iter().any(|&b| b != 0) => {
                     return Err("unwrap_in_place failed but left non-zero bytes".into())
@@ -242,7 +221,7 @@ fn check(v: &Vector) -> Result<(), String> {
             }
             if let Some(msg) = &v.msg {
                 let mut out = vec![0xEEu8; cap];
-                if let Ok(n) = wrap(v.alg, &kek, msg, &mut out) {
+                if let Ok(n) = v.alg.wrap(&kek, msg, &mut out) {
                     if out[..n] == v.ct[..] {
                         return Err("wrap produces the invalid ciphertext".into());
                     }

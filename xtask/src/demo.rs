@@ -1,62 +1,339 @@
-//! The host side of `./x demo`: builds the demo firmware, runs it on every QEMU board in
-//! its own persistent device directory (`target/devices/<machine>-demo`), and prints
-//! what each board did.
+//! `./x demo [machine]`: the end-to-end payment-terminal demo, and the `demo-verify` test
+//! step (a shorter run of the same on the Cortex-M0).
+//!
+//! 1. host: `keyfort demo provision` (BDK, initial key, TR-31 block, factory image);
+//! 2. terminal firmware (`qemu/firmware/src/bin/terminal.rs`) under QEMU: imports the
+//!    block into its sealed store, runs transactions, writes each record with its KSN;
+//! 3. a power cut in the middle of a transaction (QEMU killed when the firmware says it
+//!    is about to seal its DUKPT state), then a restart on the same device files;
+//! 4. host: `keyfort demo verify` re-derives every key from the BDK and the KSN;
+//! 5. the host raises the tamper line while the terminal is transacting; the terminal
+//!    wipes its store and dumps its RAM; `keyfort demo scan` searches flash and RAM;
+//! 6. powered on again, the terminal has no keys and stays out of service.
+//!
+//! Device files live in `target/demo/<machine>/device`, the host's (BDK, KBPK: test
+//! only) in `target/demo/<machine>/host`.
 use crate::{
-    boards::BOARDS,
-    checks,
+    boards::{self, Board},
     qemu::{self, Cut, Ending, Run},
-    steps::Ctx,
-    toolchain::firmware_elf,
+    sh,
+    steps::{Ctx, Outcome},
+    toolchain::{firmware_cargo, firmware_elf},
 };
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
-/// Runs the demo; false if any board failed.
-pub fn run(ctx: &mut Ctx) -> bool {
-    println!(
-        "\n==> building the demo firmware for {} boards",
-        BOARDS.len()
-    );
-    if let Err(e) = checks::build_firmware(ctx) {
-        println!("demo: build failed: {e}");
+/// The machine `./x demo` runs on unless told otherwise.
+const DEFAULT_MACHINE: &str = "mps2-an386";
+const RECORD_LEN: u64 = 128;
+/// The terminal's exit status when it has no keys (out of service).
+const EXIT_NO_KEYS: i32 = 3;
+
+/// One demo configuration.
+struct Plan {
+    /// Transactions before the tamper event.
+    total: u32,
+    /// Cut the power when this transaction is about to seal its DUKPT state.
+    cut_at: u32,
+    /// Transactions the host lets through in the tamper run before raising the line.
+    before_tamper: u64,
+    /// Print the firmware's lines and the verification table.
+    verbose: bool,
+}
+
+struct Demo {
+    board: &'static Board,
+    device: PathBuf,
+    host: PathBuf,
+    keyfort: PathBuf,
+    elf: PathBuf,
+    verbose: bool,
+}
+
+/// `./x demo [machine]`; false if any step failed.
+pub fn run(ctx: &mut Ctx, args: &[String]) -> bool {
+    let machine = args.first().map_or(DEFAULT_MACHINE, String::as_str);
+    let Some(board) = boards::find(machine) else {
+        println!("demo: unknown machine {machine}");
         return false;
-    }
-    let mut ok = true;
-    for b in BOARDS {
-        println!("\n--- {} ({}, {}) ---", b.machine, b.core, b.target);
-        let device = ctx
-            .root
-            .join("target")
-            .join("devices")
-            .join(format!("{}-demo", b.machine));
-        let r = qemu::provision_device(&device).and_then(|()| {
-            qemu::run(&Run {
-                board: b,
-                elf: firmware_elf(&ctx.root, ctx.env.route, b.target, "bin", "demo"),
-                device,
-                timeout: Duration::from_secs(60),
-                cut: Cut::default(),
-                echo: Some("  ".into()),
-            })
-        });
-        match r {
-            Ok(out) if out.ending == Ending::Exited(0) => {}
-            Ok(out) => {
-                ok = false;
-                println!("  demo failed on {}: {}", b.machine, out.describe());
-            }
-            Err(e) => {
-                ok = false;
-                println!("  demo failed on {}: {e}", b.machine);
-            }
+    };
+    let plan = Plan {
+        total: 20,
+        cut_at: 8,
+        before_tamper: 3,
+        verbose: true,
+    };
+    match demo(ctx, board, &plan) {
+        Ok(summary) => {
+            println!("\ndemo: OK: {summary}");
+            true
+        }
+        Err(e) => {
+            println!("\ndemo: FAILED: {e}");
+            false
         }
     }
+}
+
+/// The `demo-verify` test step: the demo, shorter, on the Cortex-M0 (so a terminal that
+/// no longer fits 16 KiB of RAM fails too).
+pub fn verify_step(ctx: &mut Ctx) -> Outcome {
+    let Some(board) = boards::find("microbit") else {
+        return Outcome::Fail("no microbit board".into());
+    };
+    let plan = Plan {
+        total: 6,
+        cut_at: 4,
+        before_tamper: 1,
+        verbose: false,
+    };
+    match demo(ctx, board, &plan) {
+        Ok(summary) => Outcome::Pass(format!("{} ({summary})", board.machine)),
+        Err(e) => Outcome::Fail(e),
+    }
+}
+
+fn build(ctx: &Ctx, board: &Board) -> Result<PathBuf, String> {
+    let mut c = Command::new("cargo");
+    c.current_dir(&ctx.root)
+        .args(["build", "--quiet", "-p", "keyfort-cli"]);
+    sh::run(&mut c)?;
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
+    c.args([
+        "--quiet",
+        "--release",
+        "-p",
+        "keyfort-firmware",
+        "--bin",
+        "terminal",
+    ]);
+    sh::run(&mut c)?;
+    Ok(ctx.root.join("target").join("debug").join("keyfort"))
+}
+
+fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String> {
     println!(
-        "\ndemo: {}",
-        if ok {
-            "all boards OK"
-        } else {
-            "FAILED on some board"
-        }
+        "\n==> keyfort demo: a payment terminal on {} ({}) under QEMU",
+        board.machine, board.core
     );
-    ok
+    let keyfort = build(ctx, board)?;
+    let base = ctx.root.join("target").join("demo").join(board.machine);
+    let _ = std::fs::remove_dir_all(&base);
+    let d = Demo {
+        board,
+        device: base.join("device"),
+        host: base.join("host"),
+        keyfort,
+        elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
+        verbose: plan.verbose,
+    };
+    qemu::provision_device(&d.device)?;
+
+    println!("\n[1] key-injection bench: BDK -> initial key -> TR-31 block -> factory image");
+    d.keyfort(&["provision"])?;
+
+    println!(
+        "\n[2] terminal, first boot: {} transactions planned, power cut during transaction {}",
+        plan.total, plan.cut_at
+    );
+    d.set_plan(plan.total)?;
+    let marker = format!("tx {}: persisting DUKPT state", plan.cut_at);
+    let out = d.boot(Some(&marker), None)?;
+    if out.ending != Ending::PowerCut {
+        return Err(format!(
+            "the terminal did not reach transaction {} ({})",
+            plan.cut_at,
+            out.describe()
+        ));
+    }
+    println!("  ** power cut: QEMU killed at \"{marker}\" **");
+    let torn = d.drop_torn_record()?;
+    if torn > 0 {
+        println!("  (host dropped a torn record of {torn} bytes)");
+    }
+
+    let done = d.records()?;
+    let left = u64::from(plan.total).saturating_sub(done);
+    println!(
+        "\n[3] power back on (same flash, same counter): {done} transactions arrived, {left} to go"
+    );
+    d.set_plan(u32::try_from(left).unwrap_or(0))?;
+    let out = d.boot(None, None)?;
+    if out.ending != Ending::Exited(0) {
+        return Err(format!("terminal, second boot: {}", out.describe()));
+    }
+
+    println!("\n[4] payment host: re-derive every key from the BDK and the KSN, verify");
+    let expect = plan.total.to_string();
+    let mut args = vec!["verify", "--expect", &expect];
+    if plan.verbose {
+        args.push("--table");
+    }
+    d.keyfort(&args)?;
+
+    println!(
+        "\n[5] tamper: the terminal transacts again; once {} record(s) arrived, the host raises its tamper line",
+        plan.before_tamper
+    );
+    d.set_plan(1000)?;
+    let out = d.boot(None, Some(plan.before_tamper))?;
+    if out.ending != Ending::Exited(0) || !out.lines.iter().any(|l| l.contains("keys wiped")) {
+        return Err(format!(
+            "terminal did not answer the tamper line ({})",
+            out.describe()
+        ));
+    }
+    let all = d.records()?;
+    let all_s = all.to_string();
+    d.keyfort(&["verify", "--expect", &all_s])?;
+
+    println!("\n[6] after the wipe: is any key left on the device?");
+    d.keyfort(&["scan", "--expect-wiped"])?;
+    let deep = crate::demo_scan::run(&d.device, &d.host)?;
+    println!("  schedules  {deep}");
+
+    println!("\n[7] power on again, tamper line released");
+    let out = d.boot(None, None)?;
+    if out.ending != Ending::Exited(EXIT_NO_KEYS) {
+        return Err(format!(
+            "a wiped terminal should be out of service: {}",
+            out.describe()
+        ));
+    }
+    Ok(format!(
+        "{all} transactions verified, no KSN counter reused across the power cut, no key left after the tamper wipe, terminal out of service"
+    ))
+}
+
+impl Demo {
+    fn keyfort(&self, args: &[&str]) -> Result<(), String> {
+        let mut c = Command::new(&self.keyfort);
+        c.arg("demo")
+            .args(args.get(..1).unwrap_or(&[]))
+            .arg("--device")
+            .arg(&self.device)
+            .arg("--host")
+            .arg(&self.host)
+            .args(args.get(1..).unwrap_or(&[]));
+        let out = c
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.keyfort.display()))?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "keyfort demo {}: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    fn set_plan(&self, n: u32) -> Result<(), String> {
+        let p = self.device.join("pos-plan");
+        std::fs::write(&p, n.to_string()).map_err(|e| format!("{}: {e}", p.display()))
+    }
+
+    fn records_file(&self) -> PathBuf {
+        self.device.join("transactions.bin")
+    }
+
+    /// Complete records received so far.
+    fn records(&self) -> Result<u64, String> {
+        Ok(file_len(&self.records_file()) / RECORD_LEN)
+    }
+
+    /// A record cut short by the power cut never reached the host: drop it, so the next
+    /// run's records stay aligned. Returns the bytes dropped.
+    fn drop_torn_record(&self) -> Result<u64, String> {
+        let p = self.records_file();
+        let len = file_len(&p);
+        let torn = len % RECORD_LEN;
+        if torn > 0 {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&p)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            f.set_len(len - torn)
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        Ok(torn)
+    }
+
+    /// One power-on of the terminal. `cut`: power cut at this line; `tamper_after`:
+    /// raise the tamper line once this many more records arrived.
+    fn boot(&self, cut: Option<&str>, tamper_after: Option<u64>) -> Result<qemu::Outcome, String> {
+        qemu::set_tamper(&self.device, false)?;
+        let run = Run {
+            board: self.board,
+            elf: self.elf.clone(),
+            device: self.device.clone(),
+            timeout: Duration::from_secs(120),
+            cut: Cut {
+                after: None,
+                at_marker: cut.map(str::to_string),
+            },
+            echo: None,
+        };
+        let stop = AtomicBool::new(false);
+        let out = std::thread::scope(|s| {
+            if let Some(n) = tamper_after {
+                let start = self.records().unwrap_or(0);
+                let (stop, dev, file) = (&stop, &self.device, self.records_file());
+                s.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        if file_len(&file) / RECORD_LEN >= start + n {
+                            let _ = qemu::set_tamper(dev, true);
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                });
+            }
+            let out = qemu::run(&run);
+            stop.store(true, Ordering::Relaxed);
+            out
+        })?;
+        self.show(&out);
+        if !out.stderr.trim().is_empty() {
+            println!("  qemu: {}", out.stderr.trim());
+        }
+        Ok(out)
+    }
+
+    /// The firmware's lines, without the per-transaction "persisting" markers (except
+    /// the one the power was cut at).
+    fn show(&self, out: &qemu::Outcome) {
+        let last = out.lines.len().saturating_sub(1);
+        let txs: Vec<usize> = (0..out.lines.len())
+            .filter(|&i| out.lines[i].starts_with("tx ") && !out.lines[i].contains(": persisting"))
+            .collect();
+        let mut elided = false;
+        for (i, l) in out.lines.iter().enumerate() {
+            let cut_here = i == last && out.ending == Ending::PowerCut;
+            if l.contains(": persisting DUKPT state") && !cut_here {
+                continue;
+            }
+            if let Some(k) = txs.iter().position(|&t| t == i) {
+                let keep = self.verbose && (k < 2 || k + 2 >= txs.len());
+                if !keep {
+                    if !elided && self.verbose {
+                        println!("  | ...");
+                    }
+                    elided = true;
+                    continue;
+                }
+            }
+            println!("  | {l}");
+        }
+    }
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
 }

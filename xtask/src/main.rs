@@ -4,7 +4,7 @@
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test [FILTER]`: every check (or those whose name contains FILTER), then a
 //!   summary (see `steps::TEST_STEPS`)
-//! - `./x demo`: the demo firmware on every QEMU board
+//! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
@@ -17,7 +17,10 @@ mod checks;
 mod ct_trace;
 mod defmt_log;
 mod demo;
+mod demo_persistence;
+mod demo_scan;
 mod fuzz;
+mod memscan;
 mod ontarget;
 mod qemu;
 mod sh;
@@ -41,7 +44,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo | bench | run <machine> [--bin NAME | --example NAME] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | run <machine> [--bin NAME | --example NAME] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => context().map(|_| true),
         Some("test") => test_cmd(args.get(1).map(String::as_str)),
-        Some("demo") => context().map(|mut c| demo::run(&mut c)),
+        Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),

@@ -2,7 +2,9 @@
 //!
 //! To add a step, write a `fn(&mut Ctx) -> Outcome` (in its own module if it is more than
 //! a few lines) and add ONE line to [`TEST_STEPS`].
-use crate::{boards::Board, checks, ct_trace, fuzz, ontarget, toolchain::Env};
+use crate::{
+    boards::Board, checks, ct_trace, demo, demo_persistence, fuzz, ontarget, toolchain::Env,
+};
 use std::{path::PathBuf, time::Instant};
 
 /// How a step ended.
@@ -91,6 +93,22 @@ pub const TEST_STEPS: &[Step] = &[
     Step {
         name: "ct-trace (unwrap instruction traces, M0 + M4)",
         run: ct_trace::step,
+    },
+    Step {
+        name: "memscan: keys gone from RAM and flash",
+        run: crate::memscan::step,
+    },
+    Step {
+        name: "memscan: tamper wipe across a power cut",
+        run: crate::memscan::tamper_cut_step,
+    },
+    Step {
+        name: "persistence (store on flash, power cuts)",
+        run: demo_persistence::step,
+    },
+    Step {
+        name: "demo-verify (terminal on microbit)",
+        run: demo::verify_step,
     },
     Step {
         name: "fuzz (10 s per target)",

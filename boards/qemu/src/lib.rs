@@ -18,7 +18,8 @@
 //! `examples/minimal.rs` for a firmware to copy.
 //!
 //! Semihosting goes through the `semihosting` crate; the only `unsafe` here is the stack
-//! high-water mark in [`stack`] (raw reads and writes of the unused stack), commented.
+//! high-water mark in [`stack`] and the free-stack wipe in [`ram`] (raw reads and writes
+//! of the unused stack), commented.
 #![no_std]
 #![deny(unsafe_code)]
 
@@ -31,6 +32,9 @@ pub mod counter;
 pub mod entropy;
 pub mod flash;
 pub mod machine;
+pub mod probe;
+#[allow(unsafe_code)]
+pub mod ram;
 pub mod secret;
 #[allow(unsafe_code)]
 pub mod stack;

@@ -1,6 +1,7 @@
 //! One module per command family.
 use clap::Subcommand;
 
+pub mod demo;
 pub mod dukpt;
 pub mod hexarg;
 pub mod store;
@@ -24,6 +25,10 @@ pub enum Command {
     /// Build and inspect sealed key-store flash images (factory provisioning).
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// The end-to-end demo's host side: provision a terminal, verify its transactions,
+    /// scan it for keys.
+    #[command(subcommand)]
+    Demo(demo::DemoCmd),
 }
 
 /// Runs a command; the error is a one-line, key-free message.
@@ -37,5 +42,6 @@ pub fn run(cmd: Command) -> Result<(), String> {
         Command::Dukpt(c) => dukpt::run(c),
         Command::Tr31(c) => tr31::run(c),
         Command::Store(c) => store::run(c),
+        Command::Demo(c) => demo::run(c),
     }
 }

@@ -51,6 +51,22 @@ impl Rules {
         map
     }
 
+    /// The counter a terminal uses next, from its next counter `c` and in-use map, with
+    /// the register `k` (lowest set bit) that holds its key. Counters whose register is
+    /// not in use are skipped (cannot happen in a consistent state; kept as the standard
+    /// has it). `None` when the walk reaches the end of life.
+    pub fn next_in_use(self, mut c: u64, in_use: u32) -> Option<(u64, u32)> {
+        let mut k = c.trailing_zeros();
+        while in_use & 1u32.checked_shl(k).unwrap_or(0) == 0 {
+            c = c.checked_add(1u64.checked_shl(k)?)?;
+            if c >= self.limit() {
+                return None;
+            }
+            k = c.trailing_zeros();
+        }
+        Some((c, k))
+    }
+
     /// The counter after `c` (which the device just used, lowest set bit `k`):
     /// `c + 1` after deriving new registers, or `c + 2^k` when `c` already has the
     /// maximum number of one-bits (its children would have too many). The caller checks
@@ -93,5 +109,21 @@ mod tests {
         assert_eq!(AES.expected_in_use(3), !0b10);
         assert_eq!(TDES.expected_in_use(1), 0x1F_FFFF);
         assert_eq!(AES.expected_in_use(1 << 32), 0);
+    }
+
+    #[test]
+    fn next_in_use_walk() {
+        // A consistent state uses its next counter and that counter's lowest register.
+        assert_eq!(
+            AES.next_in_use(0b1100, AES.expected_in_use(0b1100)),
+            Some((0b1100, 2))
+        );
+        // Register 2 not in use: skip to 0b1100 + 4 = 0b10000 (register 4).
+        assert_eq!(AES.next_in_use(0b1100, 1 << 4), Some((0b10000, 4)));
+        // Nothing in use: the walk runs off the end of the counter space.
+        assert_eq!(TDES.next_in_use(1, 0), None);
+        assert_eq!(AES.next_in_use(1 << 31, 0), None);
+        // Counter zero (never a next counter) does not panic.
+        assert_eq!(AES.next_in_use(0, 0), None);
     }
 }

@@ -67,6 +67,7 @@ pub mod aes;
 mod counter;
 mod error;
 pub mod persist;
+mod state;
 pub mod tdes;
 
 pub use error::DukptError;

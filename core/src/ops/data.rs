@@ -3,80 +3,149 @@
 //! published vectors do) and the buffer must be a whole number of blocks.
 use super::OpsError;
 use crate::block::{Aes, Tdes};
+use crate::block_n::BlockCipher;
 use zeroize::Zeroize;
+
+/// CBC-encrypts `buf` (a whole number of `N`-byte blocks) in place.
+fn cbc_encrypt<C: BlockCipher<N>, const N: usize>(
+    c: &C,
+    iv: &[u8; N],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    if !buf.chunks_exact(N).remainder().is_empty() {
+        return Err(OpsError::BadDataLength);
+    }
+    let mut chain = *iv;
+    for chunk in buf.chunks_exact_mut(N) {
+        for (b, x) in chain.iter_mut().zip(chunk.iter()) {
+            *b ^= x;
+        }
+        c.enc(&mut chain);
+        chunk.copy_from_slice(&chain);
+    }
+    Ok(())
+}
+
+/// CBC-decrypts `buf` (a whole number of `N`-byte blocks) in place.
+fn cbc_decrypt<C: BlockCipher<N>, const N: usize>(
+    c: &C,
+    iv: &[u8; N],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    if !buf.chunks_exact(N).remainder().is_empty() {
+        return Err(OpsError::BadDataLength);
+    }
+    let mut prev = *iv;
+    for chunk in buf.chunks_exact_mut(N) {
+        let mut blk = [0u8; N];
+        blk.copy_from_slice(chunk);
+        let ct = blk;
+        c.dec(&mut blk);
+        for ((o, b), p) in chunk.iter_mut().zip(blk.iter()).zip(prev.iter()) {
+            *o = b ^ p;
+        }
+        prev = ct;
+        blk.zeroize();
+    }
+    Ok(())
+}
 
 /// TDES-CBC encrypts `buf` in place under a 16- or 24-byte key.
 pub fn tdes_cbc_encrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() & 7 != 0 {
-        return Err(OpsError::BadDataLength);
-    }
-    let mut chain = *iv;
-    for chunk in buf.chunks_exact_mut(8) {
-        for (b, x) in chain.iter_mut().zip(chunk.iter()) {
-            *b ^= x;
-        }
-        c.encrypt(&mut chain);
-        chunk.copy_from_slice(&chain);
-    }
-    Ok(())
+    cbc_encrypt(&c, iv, buf)
 }
 
 /// TDES-CBC decrypts `buf` in place under a 16- or 24-byte key.
 pub fn tdes_cbc_decrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() & 7 != 0 {
-        return Err(OpsError::BadDataLength);
-    }
-    let mut prev = *iv;
-    for chunk in buf.chunks_exact_mut(8) {
-        let mut blk = [0u8; 8];
-        blk.copy_from_slice(chunk);
-        let ct = blk;
-        c.decrypt(&mut blk);
-        for ((o, b), p) in chunk.iter_mut().zip(blk.iter()).zip(prev.iter()) {
-            *o = b ^ p;
-        }
-        prev = ct;
-        blk.zeroize();
-    }
-    Ok(())
+    cbc_decrypt(&c, iv, buf)
 }
 
 /// AES-CBC encrypts `buf` in place under a 16-, 24- or 32-byte key.
 pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() & 15 != 0 {
-        return Err(OpsError::BadDataLength);
-    }
-    let mut chain = *iv;
-    for chunk in buf.chunks_exact_mut(16) {
-        for (b, x) in chain.iter_mut().zip(chunk.iter()) {
-            *b ^= x;
-        }
-        c.encrypt(&mut chain);
-        chunk.copy_from_slice(&chain);
-    }
-    Ok(())
+    cbc_encrypt(&c, iv, buf)
 }
 
 /// AES-CBC decrypts `buf` in place under a 16-, 24- or 32-byte key.
 pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
     let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    if buf.len() & 15 != 0 {
-        return Err(OpsError::BadDataLength);
+    cbc_decrypt(&c, iv, buf)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testutil::unhex as h;
+
+    #[test]
+    fn aes128_cbc_sp800_38a_f2() {
+        // SP 800-38A appendix F.2.1 (CBC-AES128.Encrypt) and F.2.2 (.Decrypt).
+        let key = h("2b7e151628aed2a6abf7158809cf4f3c");
+        let iv: [u8; 16] = h("000102030405060708090a0b0c0d0e0f").try_into().unwrap();
+        let pt = h(
+            "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
+                    30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        );
+        let ct = h(
+            "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2\
+                    73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7",
+        );
+        let mut buf = pt.clone();
+        aes_cbc_encrypt(&key, &iv, &mut buf).unwrap();
+        assert_eq!(buf, ct);
+        aes_cbc_decrypt(&key, &iv, &mut buf).unwrap();
+        assert_eq!(buf, pt);
     }
-    let mut prev = *iv;
-    for chunk in buf.chunks_exact_mut(16) {
-        let mut blk = [0u8; 16];
-        blk.copy_from_slice(chunk);
-        let ct = blk;
-        c.decrypt(&mut blk);
-        for ((o, b), p) in chunk.iter_mut().zip(blk.iter()).zip(prev.iter()) {
-            *o = b ^ p;
-        }
-        prev = ct;
-        blk.zeroize();
+
+    #[test]
+    fn tdes_cbc_round_trip_and_chaining() {
+        let key = h("0123456789abcdeffedcba9876543210");
+        let iv = [0x5au8; 8];
+        let pt = [0x11u8; 24];
+        let mut buf = pt;
+        tdes_cbc_encrypt(&key, &iv, &mut buf).unwrap();
+        // Equal plaintext blocks give different ciphertext blocks (chaining), and the
+        // first block is E(pt ^ iv).
+        assert_ne!(buf[..8], buf[8..16]);
+        let mut first = [0x11u8 ^ 0x5a; 8];
+        Tdes::new(&key).unwrap().encrypt(&mut first);
+        assert_eq!(buf[..8], first);
+        tdes_cbc_decrypt(&key, &iv, &mut buf).unwrap();
+        assert_eq!(buf, pt);
     }
-    Ok(())
+
+    #[test]
+    fn errors() {
+        let mut odd = [0u8; 12];
+        assert_eq!(
+            aes_cbc_encrypt(&[0; 16], &[0; 16], &mut odd),
+            Err(OpsError::BadDataLength)
+        );
+        assert_eq!(
+            aes_cbc_decrypt(&[0; 16], &[0; 16], &mut odd),
+            Err(OpsError::BadDataLength)
+        );
+        assert_eq!(
+            tdes_cbc_encrypt(&[0; 16], &[0; 8], &mut odd),
+            Err(OpsError::BadDataLength)
+        );
+        assert_eq!(
+            tdes_cbc_decrypt(&[0; 16], &[0; 8], &mut odd),
+            Err(OpsError::BadDataLength)
+        );
+        let mut ok = [0u8; 16];
+        assert_eq!(
+            aes_cbc_encrypt(&[0; 15], &[0; 16], &mut ok),
+            Err(OpsError::BadKeyLength)
+        );
+        assert_eq!(
+            tdes_cbc_decrypt(&[0; 8], &[0; 8], &mut ok),
+            Err(OpsError::BadKeyLength)
+        );
+        // Empty data is a whole number of blocks.
+        assert_eq!(aes_cbc_encrypt(&[0; 16], &[0; 16], &mut []), Ok(()));
+    }
 }

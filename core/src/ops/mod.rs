@@ -8,8 +8,7 @@
 //!
 //! Keys are passed as byte slices (a DUKPT working key's `expose()`); lengths are
 //! checked and a wrong one is an [`OpsError`], never a panic. Every block cipher call
-//! goes through [`crate::block`] except CMAC and HMAC, which use the `cmac` and `hmac`
-//! crates.
+//! goes through [`crate::block`] (CMAC included); HMAC uses the `hmac` crate.
 pub mod data;
 pub mod mac;
 pub mod pin;

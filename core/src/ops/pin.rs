@@ -3,11 +3,16 @@
 //! The terminal encrypts (`format0_encrypt`, `format4_encrypt`); the host decrypts and
 //! parses (`format0_decrypt`, `format4_decrypt`) into a [`Pin`], which is wiped on drop.
 //! PINs and PANs are ASCII digits. A block that does not parse is
-//! [`OpsError::BadPinBlock`]; the parse looks at the decrypted digits, so its timing
-//! says whether the block was well formed, nothing more.
+//! [`OpsError::BadPinBlock`]; the parse examines every nibble of the decrypted field
+//! without branching on it, so a malformed block's timing says only that it was
+//! malformed (not its length nibble, not which check failed). A well-formed block's PIN
+//! length is then public, as the [`Pin`]'s length (setting it takes time linear in it).
+//! Checked on `thumbv6m-none-eabi` release code: the only conditional branches in the
+//! parse loop are on the loop index and the public field length.
 use super::OpsError;
 use crate::block::{Aes, Tdes};
 use crate::secret::SecretBuf;
+use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
 use zeroize::Zeroize;
 
 /// A clear PIN, 4 to 12 ASCII digits. Wiped on drop, Debug redacted.
@@ -71,30 +76,29 @@ fn pin_field(format: u8, fill: u8, pin: &[u8], out: &mut [u8]) {
     }
 }
 
-/// Parses a PIN field; `None` if malformed.
+/// Parses a PIN field; `None` if malformed. Every nibble is examined the same way
+/// whatever the PIN length: the only secret-dependent branch is the final verdict (well
+/// formed or not); after it, a well-formed PIN's length becomes the public length of the
+/// returned buffer.
 fn parse_pin_field(format: u8, fill: u8, field: &[u8]) -> Option<Pin> {
-    if nibble(field, 0) != format {
-        return None;
-    }
-    let n = usize::from(nibble(field, 1));
-    if !(4..=12).contains(&n) {
-        return None;
-    }
+    let n = nibble(field, 1);
+    let mut ok = nibble(field, 0).ct_eq(&format) & !n.ct_lt(&4) & !n.ct_gt(&12);
     let mut pin = SecretBuf::<12>::new();
-    pin.set_len(n)?;
-    let mut ok = true;
-    for i in 2..16 {
+    pin.set_len(12)?;
+    for (j, i) in (0u8..).zip(2..16usize) {
         let v = nibble(field, i);
-        if i < 2 + n {
-            ok &= v <= 9;
-            if let Some(d) = pin.expose_mut().get_mut(i - 2) {
-                *d = b'0' + (v & 0x0F);
-            }
-        } else {
-            ok &= v == fill;
+        let is_digit = j.ct_lt(&n);
+        ok &= !is_digit | !v.ct_gt(&9);
+        ok &= is_digit | v.ct_eq(&fill);
+        if let Some(d) = pin.expose_mut().get_mut(usize::from(j)) {
+            *d = u8::conditional_select(&0, &(b'0' + (v & 0x0F)), is_digit);
         }
     }
-    ok.then_some(Pin(pin))
+    if !bool::from(ok) {
+        return None;
+    }
+    pin.set_len(usize::from(n))?;
+    Some(Pin(pin))
 }
 
 /// Format 0 PAN field: four zero nibbles, then the 12 rightmost PAN digits excluding the
@@ -254,5 +258,50 @@ mod tests {
             format4_decrypt(&k, &b4, b"4111111111111112").err(),
             Some(OpsError::BadPinBlock)
         );
+    }
+
+    /// A clear PIN field: format nibble, length nibble, then the given nibbles.
+    fn field(format: u8, len: u8, nibbles: &[u8]) -> [u8; 8] {
+        let mut f = [0u8; 8];
+        put_nibble(&mut f, 0, format);
+        put_nibble(&mut f, 1, len);
+        for (i, v) in nibbles.iter().enumerate() {
+            put_nibble(&mut f, 2 + i, *v);
+        }
+        f
+    }
+
+    #[test]
+    fn parse_pin_field_each_length_and_each_rejection() {
+        // Every length 4..=12 parses back to its digits.
+        for n in 4..=12usize {
+            let pin: std::vec::Vec<u8> = b"012345678901"[..n].to_vec();
+            let mut f = [0u8; 8];
+            pin_field(0, 0xF, &pin, &mut f);
+            let p = parse_pin_field(0, 0xF, &f).unwrap();
+            assert_eq!(p.expose(), &pin[..], "length {n}");
+        }
+        let digits_fill = |fill: u8| {
+            let mut v = std::vec![1u8, 2, 3, 4];
+            v.extend(core::iter::repeat_n(fill, 10));
+            v
+        };
+        assert!(parse_pin_field(0, 0xF, &field(0, 4, &digits_fill(0xF))).is_some());
+        // Wrong format nibble.
+        assert!(parse_pin_field(0, 0xF, &field(1, 4, &digits_fill(0xF))).is_none());
+        // Length 3 and 13 (outside 4..=12).
+        assert!(parse_pin_field(0, 0xF, &field(0, 3, &digits_fill(0xF))).is_none());
+        assert!(parse_pin_field(0, 0xF, &field(0, 13, &digits_fill(0xF))).is_none());
+        // A PIN nibble above 9.
+        let mut bad = digits_fill(0xF);
+        bad[2] = 0xA;
+        assert!(parse_pin_field(0, 0xF, &field(0, 4, &bad)).is_none());
+        // A fill nibble that is not the fill value, first and last position.
+        let mut bad = digits_fill(0xF);
+        bad[4] = 0xE;
+        assert!(parse_pin_field(0, 0xF, &field(0, 4, &bad)).is_none());
+        let mut bad = digits_fill(0xF);
+        bad[13] = 0x0;
+        assert!(parse_pin_field(0, 0xF, &field(0, 4, &bad)).is_none());
     }
 }

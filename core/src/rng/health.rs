@@ -196,11 +196,19 @@ impl core::fmt::Debug for HealthTests {
 
 /// A raw entropy source whose every byte goes through [`HealthTests`]; the first
 /// [`STARTUP_SAMPLES`] bytes are tested and discarded before the first byte is delivered.
-/// It is itself a `TryRng + TryCryptoRng` with [`RngError`] as its error.
-#[derive(Debug)]
+/// It is itself a `TryRng + TryCryptoRng` with [`RngError`] as its error. `Debug` shows
+/// the tests' state, never the source (which may buffer raw samples).
 pub struct HealthTestedSource<S> {
     source: S,
     tests: HealthTests,
+}
+
+impl<S> core::fmt::Debug for HealthTestedSource<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HealthTestedSource")
+            .field("tests", &self.tests)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: TryRng + TryCryptoRng> HealthTestedSource<S> {

@@ -122,6 +122,10 @@ impl HmacDrbg {
         }
         self.update(&[additional]);
         self.reseed_counter = self.reseed_counter.saturating_add(1);
+        // The output blocks (fresh key material) and earlier values of V passed through
+        // `mac`'s frame and HMAC's state: overwrite those returned frames now rather than
+        // at the caller's next drop.
+        crate::secret::scrub_stack();
         Ok(())
     }
 
@@ -157,6 +161,9 @@ impl HmacDrbg {
         if !empty {
             self.round(0x01, provided);
         }
+        // Earlier K and V (which would give the outputs that follow them) were copied
+        // through `round`'s and `mac`'s frames: overwrite them.
+        crate::secret::scrub_stack();
     }
 
     fn round(&mut self, sep: u8, provided: &[&[u8]]) {

@@ -1,5 +1,5 @@
-//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 768-byte
-//! sectors in a RAM mock flash (2.25 KiB plus the store's ~2.5 KiB index), small
+//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 512-byte
+//! sectors in a RAM mock flash (1.5 KiB plus the store's ~2.5 KiB index), small
 //! enough for a Cortex-M0.
 use super::mock_flash::MockFlash;
 use super::{Error, KeyHandle, KeyStore};
@@ -23,7 +23,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-type Flash = MockFlash<{ 3 * 768 }, 768>;
+type Flash = MockFlash<{ 3 * 512 }, 512>;
 
 struct Dev;
 impl DeviceSecret for Dev {
@@ -58,16 +58,23 @@ impl rand_core::TryCryptoRng for TestRng {}
 
 const KEY: [u8; 16] = *b"self-test key 16";
 
+// Each test owns one flash and lends it to each store by `&mut` (NorFlash is implemented
+// for `&mut F`), so the 2.25 KiB array is never moved or copied and only one store is
+// alive at a time: on the Cortex-M0 two stores plus a moved flash overflow the stack.
+
 fn seal_reopen_use() -> Result<(), &'static str> {
-    let mut s = KeyStore::format(Flash::new(), Dev, TestRng(1), NoCounter).map_err(|_| "format")?;
-    let h = s
-        .import(1, b"st", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
-        .map_err(|_| "import")?;
+    let mut flash = Flash::new();
+    let h = {
+        let mut s =
+            KeyStore::format(&mut flash, Dev, TestRng(1), NoCounter).map_err(|_| "format")?;
+        s.import(1, b"st", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
+            .map_err(|_| "import")?
+    };
     check(
-        !s.flash().as_bytes().windows(8).any(|w| w == &KEY[..8]),
+        !flash.as_bytes().windows(8).any(|w| w == &KEY[..8]),
         "key bytes on flash",
     )?;
-    let mut s = KeyStore::open(s.into_flash(), Dev, TestRng(2), NoCounter).map_err(|_| "open")?;
+    let mut s = KeyStore::open(&mut flash, Dev, TestRng(2), NoCounter).map_err(|_| "open")?;
     let ok = s
         .with_key(h, Usage::DECRYPT, |k| k == KEY)
         .map_err(|_| "with_key")?;
@@ -75,7 +82,8 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 }
 
 fn policy_and_rotation() -> Result<(), &'static str> {
-    let mut s = KeyStore::format(Flash::new(), Dev, TestRng(3), NoCounter).map_err(|_| "format")?;
+    let mut flash = Flash::new();
+    let mut s = KeyStore::format(&mut flash, Dev, TestRng(3), NoCounter).map_err(|_| "format")?;
     s.import(
         2,
         b"r",
@@ -102,14 +110,18 @@ fn policy_and_rotation() -> Result<(), &'static str> {
 }
 
 fn tamper_wipe_resumes() -> Result<(), &'static str> {
-    let mut s = KeyStore::format(Flash::new(), Dev, TestRng(4), NoCounter).map_err(|_| "format")?;
-    s.import(3, b"t", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
-        .map_err(|_| "import")?;
-    s.flash_mut().cut_after(60);
-    check(s.tamper_wipe() == Err(Error::Flash), "cut not hit")?;
-    let mut f = s.into_flash();
-    f.power_on();
-    let mut s = KeyStore::open(f, Dev, TestRng(5), NoCounter).map_err(|_| "open after cut")?;
+    let mut flash = Flash::new();
+    {
+        let mut s =
+            KeyStore::format(&mut flash, Dev, TestRng(4), NoCounter).map_err(|_| "format")?;
+        s.import(3, b"t", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
+            .map_err(|_| "import")?;
+        s.flash_mut().cut_after(60);
+        check(s.tamper_wipe() == Err(Error::Flash), "cut not hit")?;
+    }
+    flash.power_on();
+    let mut s =
+        KeyStore::open(&mut flash, Dev, TestRng(5), NoCounter).map_err(|_| "open after cut")?;
     check(s.inventory().count() == 0, "keys survived the wipe")?;
     check(
         s.with_key(KeyHandle::newest(3), Usage::DECRYPT, |_| ()) == Err(Error::NotFound),

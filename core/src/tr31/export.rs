@@ -9,11 +9,12 @@
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
-use super::cmac::{cmac, BlockCipher};
 use super::header::{header_len, write_header, HeaderSpec, OptBlock, Out, Version};
 use super::kdf::derive_keys;
 use super::Tr31Error;
 use crate::block::Aes;
+use crate::block_n::BlockCipher;
+use crate::cmac::cmac;
 use crate::secret::SecretBuf;
 
 /// Largest key [`wrap`] accepts, in bytes.

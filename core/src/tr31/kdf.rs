@@ -8,10 +8,11 @@
 //!   AES-128/192/256; `length` is the KBPK's length in bits.
 //! - Versions A and C (key variant binding, deprecated): KBEK = KBPK xor `0x45` repeated,
 //!   KBAK = KBPK xor `0x4D` repeated.
-use super::cmac::{cmac, BlockCipher};
 use super::header::Version;
 use super::Tr31Error;
 use crate::block::{Aes, Tdes};
+use crate::block_n::BlockCipher;
+use crate::cmac::cmac;
 use crate::secret::SecretBuf;
 
 /// A derived key: at most 32 bytes, wiped on drop.

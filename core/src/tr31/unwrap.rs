@@ -3,10 +3,12 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::cmac::{BlockCipher, Cmac};
 use super::header::{unhex_char, Header, Version};
-use super::kdf::{derive_keys, kbpk_len_ok};
+use super::kdf::{derive_keys, kbpk_len_ok, DerivedKey};
 use super::Tr31Error;
+use crate::block::BadKeyLength;
+use crate::block_n::BlockCipher;
+use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
 /// Import options.
@@ -135,6 +137,31 @@ pub(crate) fn store<const CAP: usize>(pt: &mut SecretBuf<CAP>, pos: usize, data:
             *x = d;
         }
     }
+}
+
+/// Versions B (TDES) and D (AES): builds the KBEK and KBAK ciphers with `new`, then
+/// [`cbc_decrypt_mac`] with the block's MAC as both IV and expected tag.
+pub(crate) fn decrypt_cbc_mac_iv<C: BlockCipher<N>, const N: usize, const CAP: usize>(
+    new: fn(&[u8]) -> Result<C, BadKeyLength>,
+    kbek: &DerivedKey,
+    kbak: &DerivedKey,
+    header: &Header<'_>,
+    ct_hex: &[u8],
+    mac_hex: &[u8],
+    pt: &mut SecretBuf<CAP>,
+) -> Result<subtle::Choice, Tr31Error> {
+    let e = new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let mac: [u8; N] = unhex_block(mac_hex);
+    Ok(cbc_decrypt_mac(
+        &e,
+        &a,
+        header.as_bytes(),
+        ct_hex,
+        mac,
+        &mac,
+        pt,
+    ))
 }
 
 /// CBC decryption with `iv`, feeding header and plaintext into a CMAC under `mac_key`,

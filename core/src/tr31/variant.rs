@@ -6,12 +6,12 @@
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use super::cmac::BlockCipher;
 use super::header::Header;
 use super::kdf::DerivedKey;
 use super::unwrap::{store, unhex_block};
 use super::Tr31Error;
 use crate::block::Tdes;
+use crate::block_n::BlockCipher;
 use crate::secret::SecretBuf;
 
 /// Verifies the MAC, then decrypts into `pt`. Returns whether the MAC matched (`pt` is

@@ -4,7 +4,7 @@ use subtle::Choice;
 
 use super::header::Header;
 use super::kdf::DerivedKey;
-use super::unwrap::{cbc_decrypt_mac, unhex_block};
+use super::unwrap::decrypt_cbc_mac_iv;
 use super::Tr31Error;
 use crate::block::Tdes;
 use crate::secret::SecretBuf;
@@ -18,16 +18,5 @@ pub(crate) fn decrypt<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let e = Tdes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let mac: [u8; 8] = unhex_block(mac_hex);
-    Ok(cbc_decrypt_mac(
-        &e,
-        &a,
-        header.as_bytes(),
-        ct_hex,
-        mac,
-        &mac,
-        pt,
-    ))
+    decrypt_cbc_mac_iv(Tdes::new, kbek, kbak, header, ct_hex, mac_hex, pt)
 }

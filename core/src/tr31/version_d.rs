@@ -3,12 +3,13 @@
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use super::cmac::{BlockCipher, Cmac};
 use super::header::Header;
 use super::kdf::DerivedKey;
-use super::unwrap::{cbc_decrypt_mac, store, unhex_block};
+use super::unwrap::{decrypt_cbc_mac_iv, store, unhex_block};
 use super::Tr31Error;
 use crate::block::Aes;
+use crate::block_n::BlockCipher;
+use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
 fn ciphers(kbek: &DerivedKey, kbak: &DerivedKey) -> Result<(Aes, Aes), Tr31Error> {
@@ -27,17 +28,7 @@ pub(crate) fn decrypt_cbc<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = ciphers(kbek, kbak)?;
-    let mac: [u8; 16] = unhex_block(mac_hex);
-    Ok(cbc_decrypt_mac(
-        &e,
-        &a,
-        header.as_bytes(),
-        ct_hex,
-        mac,
-        &mac,
-        pt,
-    ))
+    decrypt_cbc_mac_iv(Aes::new, kbek, kbak, header, ct_hex, mac_hex, pt)
 }
 
 /// Increments a 128-bit big-endian counter.

@@ -1,7 +1,8 @@
 //! Shared by the `wrap_*` tests: an independent textbook AES-KW/KWP construction with an
 //! arbitrary initial value (straight from RFC 3394 section 2.2.1 and RFC 5649 section 4.1,
 //! on the `aes` crate re-exported by `aes-kw`; no keyfort code), used to build wrapped
-//! inputs that fail exactly one of the unwrap checks.
+//! inputs that fail exactly one of the unwrap checks. Also [`Alg`], which dispatches to
+//! keyfort's KW or KWP function of each kind.
 #![allow(
     clippy::cast_possible_truncation,
     clippy::integer_division_remainder_used,
@@ -13,6 +14,10 @@
 
 use aes_kw::aes::{Aes128, Aes192, Aes256};
 use aes_kw::cipher::{BlockCipherEncrypt, KeyInit};
+use keyfort::wrap::{
+    kw_unwrap, kw_unwrap_ct, kw_unwrap_in_place, kw_wrap, kw_wrap_in_place, kwp_unwrap,
+    kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap, kwp_wrap_in_place, Kek, WrapError,
+};
 
 enum RefAes {
     A128(Aes128),
@@ -83,10 +88,51 @@ pub fn kwp_forge(kek: &[u8], prefix: [u8; 4], mli: u32, padded: &[u8]) -> Vec<u8
 pub const ICV1: [u8; 8] = [0xA6; 8];
 pub const ICV2: [u8; 4] = [0xA6, 0x59, 0x59, 0xA6];
 
+/// AES-KW or AES-KWP; the methods call keyfort's function of that kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Alg {
     Kw,
     Kwp,
+}
+
+impl Alg {
+    pub fn wrap(self, kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+        match self {
+            Alg::Kw => kw_wrap(kek, key, out),
+            Alg::Kwp => kwp_wrap(kek, key, out),
+        }
+    }
+    pub fn wrap_in_place(self, kek: &Kek, buf: &mut [u8], n: usize) -> Result<usize, WrapError> {
+        match self {
+            Alg::Kw => kw_wrap_in_place(kek, buf, n),
+            Alg::Kwp => kwp_wrap_in_place(kek, buf, n),
+        }
+    }
+    pub fn unwrap(self, kek: &Kek, w: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+        match self {
+            Alg::Kw => kw_unwrap(kek, w, out),
+            Alg::Kwp => kwp_unwrap(kek, w, out),
+        }
+    }
+    pub fn unwrap_in_place(self, kek: &Kek, buf: &mut [u8], n: usize) -> Result<usize, WrapError> {
+        match self {
+            Alg::Kw => kw_unwrap_in_place(kek, buf, n),
+            Alg::Kwp => kwp_unwrap_in_place(kek, buf, n),
+        }
+    }
+    /// The `*_unwrap_ct` verdict, as a `bool`, and the key length.
+    pub fn unwrap_ct(
+        self,
+        kek: &Kek,
+        w: &[u8],
+        out: &mut [u8],
+    ) -> Result<(bool, usize), WrapError> {
+        let r = match self {
+            Alg::Kw => kw_unwrap_ct(kek, w, out),
+            Alg::Kwp => kwp_unwrap_ct(kek, w, out),
+        };
+        r.map(|(ok, len)| (bool::from(ok), len))
+    }
 }
 
 /// A wrapped input and whether it must unwrap (to `key`).

@@ -20,9 +20,9 @@ use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::dukpt::counter::AES as RULES;
+use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
 use crate::secret::Secret;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -33,11 +33,6 @@ const SLOT: usize = 32;
 const HDR: usize = 24;
 /// Length of an AES terminal state encoding (fixed for every key size).
 pub const AES_STATE_LEN: usize = HDR + NREG * SLOT;
-
-const MAGIC: [u8; 2] = *b"KD";
-const VERSION: u8 = 1;
-const ACTIVE: u8 = 0;
-const EXHAUSTED: u8 = 1;
 
 /// An AES DUKPT terminal: registers, counter and initial key ID, in one wiped buffer.
 /// The initial key itself is not kept: after [`AesTerminal::load`] only the registers
@@ -81,10 +76,7 @@ impl AesTerminal {
             state: Secret::zero(),
         };
         let s = t.state.expose_mut();
-        s[0..2].copy_from_slice(&MAGIC);
-        s[2] = VERSION;
-        s[3] = kind.code();
-        s[4] = ACTIVE;
+        state::write_header(s, kind.code());
         s[8..16].copy_from_slice(ikid);
         t
     }
@@ -151,40 +143,15 @@ impl AesTerminal {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
         };
         let s = t.state.expose();
-        if s[0..2] != MAGIC || s[2] != VERSION {
-            return Err(DukptError::StateVersion);
-        }
+        let status = state::check_header(s, |b| BdkType::from_code(b).is_some())?;
         let kind = BdkType::from_code(s[3]).ok_or(DukptError::StateVersion)?;
-        if s[5..8] != [0, 0, 0] {
-            return Err(DukptError::StateInconsistent);
-        }
-        let status = s[4];
-        let c = u64::from(t.counter());
         let map = t.in_use();
-        let expected = match status {
-            ACTIVE if RULES.usable(c) => RULES.expected_in_use(c),
-            EXHAUSTED if c == 0 => 0,
-            ACTIVE | EXHAUSTED => return Err(DukptError::StateInconsistent),
-            _ => return Err(DukptError::StateVersion),
-        };
-        if map != expected {
+        if map != state::expected_in_use(RULES, status, u64::from(t.counter()))? {
             return Err(DukptError::StateInconsistent);
         }
         // Erased registers and the unused tail of every slot must be zero.
-        let mut stray = 0u8;
-        for i in 0..NREG {
-            let from = if map & (1 << i) != 0 {
-                kind.key_len()
-            } else {
-                0
-            };
-            if let Some(slot) = t.slot(i) {
-                for b in slot.get(from..).unwrap_or(&[]) {
-                    stray |= b;
-                }
-            }
-        }
-        if !bool::from(stray.ct_eq(&0)) {
+        let regs = t.state.expose().get(HDR..).unwrap_or(&[]);
+        if state::stray_bytes(regs, SLOT, kind.key_len(), map) {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }
@@ -211,7 +178,7 @@ impl AesTerminal {
 
     /// Whether the counter is used up (no more transactions).
     pub fn is_exhausted(&self) -> bool {
-        self.state.expose()[4] == EXHAUSTED
+        self.state.expose()[STATUS] == EXHAUSTED
     }
 
     /// The next counter the terminal will try (`None` at end of life).
@@ -243,17 +210,9 @@ impl AesTerminal {
         }
         let kind = self.kind();
         let ikid = self.initial_key_id();
-        let mut c = u64::from(self.counter());
-        let mut k = c.trailing_zeros();
-        // Skip counters whose register is not in use (cannot happen in a consistent
-        // state; kept as the standard has it).
-        while self.in_use() & (1u32.checked_shl(k).unwrap_or(0)) == 0 {
-            c += 1u64 << k;
-            if c >= RULES.limit() {
-                return self.end_of_life(persist);
-            }
-            k = c.trailing_zeros();
-        }
+        let Some((c, k)) = RULES.next_in_use(u64::from(self.counter()), self.in_use()) else {
+            return self.end_of_life(persist);
+        };
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
         let reg = self.slot(ki).ok_or(DukptError::StateInconsistent)?;
@@ -294,7 +253,7 @@ impl AesTerminal {
 
     fn wipe_to_end_of_life(&mut self) {
         let s = self.state.expose_mut();
-        s[4] = EXHAUSTED;
+        s[STATUS] = EXHAUSTED;
         s[16..].zeroize();
     }
 

@@ -23,7 +23,8 @@ pub(crate) struct BdkSchedules {
 
 impl BdkSchedules {
     pub fn new(bdk: &[u8; 16]) -> Option<Self> {
-        let mut m = Secret::new(*bdk);
+        let mut m = Secret::<16>::zero();
+        m.expose_mut().copy_from_slice(bdk);
         xor16(m.expose_mut(), &C0_MASK);
         Some(Self {
             plain: Tdes::new(bdk).ok()?,

@@ -97,7 +97,9 @@ impl TdesIpek {
         }
         ksn.check_device_counter()?;
         let base = self.iksn.right8();
-        let mut key = Secret::new(*self.key.expose());
+        // Copied straight into the holder: `Secret::new(*x)` builds a plain temporary first.
+        let mut key = Secret::<16>::zero();
+        key.expose_mut().copy_from_slice(self.key.expose());
         let mut reg = 0u32;
         let mut mask = 1u32 << 20;
         while mask != 0 {
@@ -141,7 +143,8 @@ impl TdesCurrentKey {
 
     /// A variant key of this transaction.
     pub fn variant(&self, v: TdesVariant) -> TdesKey {
-        let mut k = Secret::new(*self.key.expose());
+        let mut k = Secret::<16>::zero();
+        k.expose_mut().copy_from_slice(self.key.expose());
         v.apply(k.expose_mut());
         TdesKey(k)
     }

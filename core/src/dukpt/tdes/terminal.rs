@@ -22,9 +22,9 @@ use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
 use super::ksn::TdesKsn;
 use super::variants::TdesVariant;
 use crate::dukpt::counter::TDES as RULES;
+use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
 use crate::secret::Secret;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 const NREG: usize = 21;
@@ -33,11 +33,7 @@ const HDR: usize = 22;
 /// Length of a TDES terminal state encoding.
 pub const TDES_STATE_LEN: usize = HDR + NREG * SLOT;
 
-const MAGIC: [u8; 2] = *b"KD";
-const VERSION: u8 = 1;
 const SCHEME: u8 = 0x10;
-const ACTIVE: u8 = 0;
-const EXHAUSTED: u8 = 1;
 
 /// A TDES DUKPT terminal: future key registers, KSN and counter in one wiped buffer. The
 /// IPEK is not kept after [`TdesTerminal::load`].
@@ -96,10 +92,7 @@ impl TdesTerminal {
         };
         {
             let s = t.state.expose_mut();
-            s[0..2].copy_from_slice(&MAGIC);
-            s[2] = VERSION;
-            s[3] = SCHEME;
-            s[4] = ACTIVE;
+            state::write_header(s, SCHEME);
             s[8..18].copy_from_slice(ksn.as_bytes());
         }
         let map = RULES.expected_in_use(u64::from(counter));
@@ -132,33 +125,15 @@ impl TdesTerminal {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
         };
-        let s = t.state.expose();
-        if s[0..2] != MAGIC || s[2] != VERSION || s[3] != SCHEME {
-            return Err(DukptError::StateVersion);
-        }
-        if s[5..8] != [0, 0, 0] {
-            return Err(DukptError::StateInconsistent);
-        }
-        let c = u64::from(t.ksn().counter());
+        let status = state::check_header(t.state.expose(), |b| b == SCHEME)?;
         let map = t.in_use();
-        let expected = match s[4] {
-            ACTIVE if RULES.usable(c) => RULES.expected_in_use(c),
-            EXHAUSTED if c == 0 => 0,
-            ACTIVE | EXHAUSTED => return Err(DukptError::StateInconsistent),
-            _ => return Err(DukptError::StateVersion),
-        };
+        let expected = state::expected_in_use(RULES, status, u64::from(t.ksn().counter()))?;
         if map != expected || map >> NREG != 0 {
             return Err(DukptError::StateInconsistent);
         }
-        let mut stray = 0u8;
-        for i in 0..NREG {
-            if map & (1 << i) == 0 {
-                for b in t.slot(i) {
-                    stray |= b;
-                }
-            }
-        }
-        if !bool::from(stray.ct_eq(&0)) {
+        // Erased registers must be zero (a TDES key fills its whole slot).
+        let regs = t.state.expose().get(HDR..).unwrap_or(&[]);
+        if state::stray_bytes(regs, SLOT, SLOT, map) {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }
@@ -172,7 +147,7 @@ impl TdesTerminal {
 
     /// Whether the counter is used up.
     pub fn is_exhausted(&self) -> bool {
-        self.state.expose()[4] == EXHAUSTED
+        self.state.expose()[STATUS] == EXHAUSTED
     }
 
     /// The next counter the terminal will try (`None` at end of life).
@@ -207,15 +182,9 @@ impl TdesTerminal {
         }
         let ksn0 = self.ksn();
         let base = ksn0.initial().right8();
-        let mut c = u64::from(ksn0.counter());
-        let mut k = c.trailing_zeros();
-        while self.in_use() & (1u32.checked_shl(k).unwrap_or(0)) == 0 {
-            c += 1u64 << k;
-            if c >= RULES.limit() {
-                return self.end_of_life(persist);
-            }
-            k = c.trailing_zeros();
-        }
+        let Some((c, k)) = RULES.next_in_use(u64::from(ksn0.counter()), self.in_use()) else {
+            return self.end_of_life(persist);
+        };
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
         let cur: Secret<16> =
@@ -260,7 +229,7 @@ impl TdesTerminal {
     fn wipe_to_end_of_life(&mut self) {
         let iksn = self.ksn().initial();
         let s = self.state.expose_mut();
-        s[4] = EXHAUSTED;
+        s[STATUS] = EXHAUSTED;
         s[8..18].copy_from_slice(iksn.as_bytes());
         s[18..].zeroize();
     }

@@ -1,35 +1,12 @@
 //! CMAC (NIST SP 800-38B) over the [`crate::block`] seam, for AES (16-byte blocks) and
 //! TDES (8-byte blocks), streaming, with subkey generation free of secret-dependent
-//! branches. Also the block-cipher trait the key block code is generic over.
+//! branches. The one CMAC of the crate: TR-31 (key block MAC and key derivation) and
+//! [`crate::ops::mac`] (AES-CMAC, TDES-CMAC) both call it.
 use zeroize::Zeroize;
 
+#[cfg(test)]
 use crate::block::{Aes, Tdes};
-
-/// A block cipher with `N`-byte blocks.
-pub(crate) trait BlockCipher<const N: usize> {
-    /// Encrypts one block in place.
-    fn enc(&self, b: &mut [u8; N]);
-    /// Decrypts one block in place.
-    fn dec(&self, b: &mut [u8; N]);
-}
-
-impl BlockCipher<16> for Aes {
-    fn enc(&self, b: &mut [u8; 16]) {
-        self.encrypt(b);
-    }
-    fn dec(&self, b: &mut [u8; 16]) {
-        self.decrypt(b);
-    }
-}
-
-impl BlockCipher<8> for Tdes {
-    fn enc(&self, b: &mut [u8; 8]) {
-        self.encrypt(b);
-    }
-    fn dec(&self, b: &mut [u8; 8]) {
-        self.decrypt(b);
-    }
-}
+use crate::block_n::BlockCipher;
 
 /// The SP 800-38B constant R_b for the block size.
 const fn rb(n: usize) -> u8 {
@@ -140,13 +117,7 @@ pub(crate) fn cmac<C: BlockCipher<N>, const N: usize>(cipher: &C, parts: &[&[u8]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn h(s: &str) -> std::vec::Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::unhex as h;
 
     const MSG: &str = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
 
@@ -208,22 +179,40 @@ mod cross {
     use super::*;
     use ::cmac::{KeyInit, Mac};
 
+    /// RustCrypto's CMAC tag for `msg` under `key` with block cipher `C`.
+    fn reference<C>(key: &[u8], msg: &[u8]) -> std::vec::Vec<u8>
+    where
+        ::cmac::Cmac<C>: KeyInit + Mac,
+        C: ::cmac::block_api::CmacCipher,
+    {
+        let mut m = <::cmac::Cmac<C> as KeyInit>::new_from_slice(key).unwrap();
+        m.update(msg);
+        m.finalize().into_bytes().to_vec()
+    }
+
     #[test]
     fn matches_rustcrypto_cmac() {
-        // Differential check against the `cmac` crate for every length 0..=70.
+        // Differential check against the `cmac` crate for every length 0..=70 and every
+        // key size `ops::mac` accepts.
         let msg: std::vec::Vec<u8> = (0..70u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
-        let k3: [u8; 24] = core::array::from_fn(|i| (i as u8).wrapping_mul(11) ^ 0x3c);
-        let t3 = Tdes::new(&k3).unwrap();
-        let a = Aes::new(&k3[..16]).unwrap();
+        let k: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(11) ^ 0x3c);
+        let t2 = Tdes::new(&k[..16]).unwrap();
+        let t3 = Tdes::new(&k[..24]).unwrap();
+        let a128 = Aes::new(&k[..16]).unwrap();
+        let a192 = Aes::new(&k[..24]).unwrap();
+        let a256 = Aes::new(&k).unwrap();
         for len in 0..=msg.len() {
-            let mut m = <::cmac::Cmac<des::TdesEde3> as KeyInit>::new_from_slice(&k3).unwrap();
-            m.update(&msg[..len]);
-            let want = m.finalize().into_bytes();
-            assert_eq!(cmac(&t3, &[&msg[..len]])[..], want[..], "tdes3 len {len}");
-            let mut m = <::cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(&k3[..16]).unwrap();
-            m.update(&msg[..len]);
-            let want = m.finalize().into_bytes();
-            assert_eq!(cmac(&a, &[&msg[..len]])[..], want[..], "aes len {len}");
+            let m = &msg[..len];
+            let want = reference::<des::TdesEde2>(&k[..16], m);
+            assert_eq!(cmac(&t2, &[m])[..], want[..], "tdes2 len {len}");
+            let want = reference::<des::TdesEde3>(&k[..24], m);
+            assert_eq!(cmac(&t3, &[m])[..], want[..], "tdes3 len {len}");
+            let want = reference::<aes::Aes128>(&k[..16], m);
+            assert_eq!(cmac(&a128, &[m])[..], want[..], "aes128 len {len}");
+            let want = reference::<aes::Aes192>(&k[..24], m);
+            assert_eq!(cmac(&a192, &[m])[..], want[..], "aes192 len {len}");
+            let want = reference::<aes::Aes256>(&k, m);
+            assert_eq!(cmac(&a256, &[m])[..], want[..], "aes256 len {len}");
         }
     }
 }

@@ -1,0 +1,110 @@
+//! A NOR flash wrapper for tamper and power-cut tests: counts what the store does to the
+//! flash (sectors erased, bytes programmed, mutating operations) and can *park* the
+//! firmware right after its `n`-th mutating operation, printing a marker line first, so
+//! the host can cut the power (kill QEMU, `./x run --cut-at TEXT`) at an exact point of a
+//! multi-step operation such as a tamper wipe. Test tooling; it adds nothing to security.
+
+use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
+
+/// The line printed when the park point is reached (followed by the operation number).
+pub const PARK_MARKER: &str = "flash probe: parked after mutating operation";
+
+/// Counts and optionally parks (see the module docs).
+pub struct ProbedFlash<F> {
+    inner: F,
+    erased_sectors: u32,
+    programmed_bytes: u32,
+    ops: u32,
+    park_after: Option<u32>,
+}
+
+impl<F: NorFlash> ProbedFlash<F> {
+    /// Wraps `inner`; counts start at zero, no park point.
+    pub fn new(inner: F) -> Self {
+        ProbedFlash {
+            inner,
+            erased_sectors: 0,
+            programmed_bytes: 0,
+            ops: 0,
+            park_after: None,
+        }
+    }
+
+    /// Parks after the `n`-th mutating operation from now (`None`: never). Resets counts.
+    pub fn park_after(&mut self, n: Option<u32>) {
+        self.reset();
+        self.park_after = n;
+    }
+
+    /// Resets the counts.
+    pub fn reset(&mut self) {
+        self.erased_sectors = 0;
+        self.programmed_bytes = 0;
+        self.ops = 0;
+    }
+
+    /// Sectors erased since the last reset.
+    pub fn erased_sectors(&self) -> u32 {
+        self.erased_sectors
+    }
+
+    /// Bytes programmed since the last reset.
+    pub fn programmed_bytes(&self) -> u32 {
+        self.programmed_bytes
+    }
+
+    /// Mutating operations (erase or program calls) since the last reset.
+    pub fn ops(&self) -> u32 {
+        self.ops
+    }
+
+    fn after_op(&mut self) {
+        self.ops += 1;
+        if self.park_after == Some(self.ops) {
+            defmt::println!("{=str} {=u32}", PARK_MARKER, self.ops);
+            loop {
+                cortex_m::asm::delay(1_000_000);
+            }
+        }
+    }
+}
+
+impl<F: NorFlash> ErrorType for ProbedFlash<F> {
+    type Error = F::Error;
+}
+
+impl<F: NorFlash> ReadNorFlash for ProbedFlash<F> {
+    const READ_SIZE: usize = F::READ_SIZE;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), F::Error> {
+        self.inner.read(offset, bytes)
+    }
+
+    fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+}
+
+impl<F: NorFlash> NorFlash for ProbedFlash<F> {
+    const WRITE_SIZE: usize = F::WRITE_SIZE;
+    const ERASE_SIZE: usize = F::ERASE_SIZE;
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), F::Error> {
+        let r = self.inner.erase(from, to);
+        if r.is_ok() {
+            let n = (to.saturating_sub(from) as usize) / F::ERASE_SIZE;
+            self.erased_sectors += n as u32;
+        }
+        self.after_op();
+        r
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), F::Error> {
+        let r = self.inner.write(offset, bytes);
+        if r.is_ok() {
+            self.programmed_bytes += bytes.len() as u32;
+        }
+        self.after_op();
+        r
+    }
+}

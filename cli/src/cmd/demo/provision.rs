@@ -1,0 +1,120 @@
+//! `keyfort demo provision`: the key-injection bench and the factory.
+use super::image::{device_secret, os_rng, ImageFlash, FLASH_SIZE};
+use super::Dirs;
+use crate::cmd::hexarg;
+use keyfort::dukpt::aes::AesBdk;
+use keyfort::platform::NoCounter;
+use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::KeyStore;
+use keyfort::terminal::factory;
+use keyfort::tr31::{self, HeaderSpec, OptBlock};
+use rand_core::Rng;
+use std::fs;
+use zeroize::Zeroizing;
+
+fn write(p: &std::path::Path, data: &[u8]) -> Result<(), String> {
+    fs::write(p, data).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// Creates the BDK (or takes `bdk_hex`), the initial key, the key block and the image.
+pub fn run(d: &Dirs, bdk_hex: Option<&str>) -> Result<(), String> {
+    for dir in [&d.device, &d.host] {
+        fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut rng = os_rng()?;
+    let secret_file = d.device.join("device-secret.bin");
+    if !secret_file.exists() {
+        let mut s = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(s.as_mut());
+        write(&secret_file, s.as_ref())?;
+    }
+
+    // Payment host: the BDK (TEST ONLY: kept in a file; a real host keeps it in an HSM).
+    let bdk_bytes = match bdk_hex {
+        Some(h) => hexarg::parse("--bdk", h)?,
+        None => {
+            let mut b = Zeroizing::new(vec![0u8; 16]);
+            rng.fill_bytes(&mut b);
+            b
+        }
+    };
+    let bdk = AesBdk::new(&bdk_bytes).map_err(|e| format!("--bdk: {e}"))?;
+    let mut ikid = [0u8; 8];
+    rng.fill_bytes(&mut ikid);
+    let ik = bdk
+        .initial_key(&ikid)
+        .map_err(|e| format!("initial key: {e}"))?;
+
+    // Key-injection bench: the terminal's KBPK and the key block.
+    let mut kbpk = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(kbpk.as_mut());
+    let spec = HeaderSpec {
+        key_usage: *b"B1",
+        algorithm: b'A',
+        mode_of_use: b'X',
+        key_version: *b"00",
+        exportability: b'N',
+    };
+    let ikid_hex = hex::encode_upper(ikid);
+    let opt = [OptBlock {
+        id: *b"IK",
+        data: ikid_hex.as_bytes(),
+    }];
+    let mut block = [0u8; 512];
+    let n = tr31::wrap(
+        kbpk.as_ref(),
+        &spec,
+        &opt,
+        ik.expose(),
+        &mut rng,
+        &mut block,
+    )
+    .map_err(|e| format!("TR-31 wrap: {e}"))?;
+    let block = &block[..n];
+
+    // Factory: the device's flash image, sealed under its device secret.
+    let err = |e: keyfort::store::Error| format!("store: {e}");
+    let flash = ImageFlash(vec![0xFF; FLASH_SIZE]);
+    let mut store =
+        KeyStore::format(flash, device_secret(&d.device)?, os_rng()?, NoCounter).map_err(err)?;
+    store
+        .import(
+            factory::KBPK_ID,
+            b"kbpk",
+            Algorithm::Aes256,
+            Usage::UNWRAP,
+            kbpk.as_ref(),
+            None,
+        )
+        .map_err(err)?;
+    store
+        .put_state(factory::INJECTION_SLOT, block)
+        .map_err(err)?;
+    let image = store.into_flash().0;
+    write(&d.device.join("flash.bin"), &image)?;
+    // A new device: counter at zero, nothing sent yet.
+    for f in ["counter.bin", "transactions.bin", "ram.bin", "pos-plan"] {
+        let _ = fs::remove_file(d.device.join(f));
+    }
+    write(&d.host.join("bdk.hex"), hex::encode(&bdk_bytes).as_bytes())?;
+    write(
+        &d.host.join("kbpk.hex"),
+        hex::encode(kbpk.as_ref()).as_bytes(),
+    )?;
+    write(&d.host.join("ikid.hex"), ikid_hex.as_bytes())?;
+
+    let header = std::str::from_utf8(&block[..block.len().min(40)]).unwrap_or("?");
+    println!(
+        "host: BDK (AES-{}) ready; initial key derived for initial key ID {ikid_hex}",
+        bdk_bytes.len() * 8
+    );
+    println!(
+        "host: initial key wrapped in a TR-31 block under the terminal's AES-256 KBPK: {header}... ({n} chars)"
+    );
+    println!(
+        "host: factory image {} ({} KiB): KBPK sealed under the device secret, key block in the injection slot",
+        d.device.join("flash.bin").display(),
+        image.len() / 1024
+    );
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! `keyfort demo scan`: is any key left on the device?
+//!
+//! The host knows every key the terminal ever held or could derive: the KBPK, the
+//! initial key, every DUKPT register value for the counters it reached (and the next
+//! ones), every transaction's working keys, and (never on the device) the BDK. It
+//! searches the flash image and the RAM dump for each of them (every 16-byte window at
+//! every offset), then opens the store with the device secret and lists what it holds.
+//! A positive control plants one key in a copy of each dump first, so a scan that
+//! cannot find anything does not pass.
+use super::image::{device_secret, os_rng, ImageFlash};
+use super::record;
+use super::verify::{hex_file, host_keys};
+use super::Dirs;
+use keyfort::dukpt::aes::{AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::platform::{CounterError, MonotonicCounter};
+use keyfort::store::{AuditCode, KeyStore};
+use keyfort::terminal::factory;
+use std::collections::{HashMap, HashSet};
+use zeroize::Zeroizing;
+
+/// 16-byte prefixes of every key, with what it is.
+type Needles = HashMap<[u8; 16], &'static str>;
+
+fn add(n: &mut Needles, key: &[u8], what: &'static str) {
+    if let Some(p) = key.get(..16).and_then(|k| <[u8; 16]>::try_from(k).ok()) {
+        n.entry(p).or_insert(what);
+    }
+}
+
+/// How many keys of each kind the needles hold.
+type Counts = Vec<(&'static str, usize)>;
+
+fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
+    let (bdk, ikid) = host_keys(&d.host)?;
+    let kbpk = hex_file(&d.host.join("kbpk.hex"))?;
+    let ik = bdk
+        .initial_key(&ikid)
+        .map_err(|e| format!("initial key: {e}"))?;
+    let mut n = Needles::new();
+    add(&mut n, &kbpk, "KBPK");
+    add(&mut n, ik.expose(), "initial key");
+    add(
+        &mut n,
+        &Zeroizing::new(hex_file(&d.host.join("bdk.hex"))?.to_vec()),
+        "BDK",
+    );
+    let bytes = std::fs::read(d.device.join("transactions.bin")).unwrap_or_default();
+    let (recs, _) = record::split(&bytes);
+    let max = recs
+        .iter()
+        .filter_map(|r| AesKsn::from_bytes(r.ksn()).ok())
+        .map(|k| k.counter())
+        .max()
+        .unwrap_or(0);
+    // Every register value the terminal held up to counter max + 64: register i at
+    // counter c holds the derivation key of counter (c with bits 0..=i cleared) | 1 << i.
+    let mut counters = HashSet::new();
+    for c in 1..=max.saturating_add(64) {
+        counters.insert(c);
+        for i in 0..32u32 {
+            let above = c
+                .checked_shr(i + 1)
+                .unwrap_or(0)
+                .checked_shl(i + 1)
+                .unwrap_or(0);
+            counters.insert(above | (1 << i));
+        }
+    }
+    let mut regs = 0;
+    for c in counters {
+        if AesKsn::new(&ikid, c).check_device_counter().is_err() {
+            continue;
+        }
+        if let Ok(dk) = ik.derivation_key_any_counter(c) {
+            add(&mut n, dk.expose(), "DUKPT register");
+            regs += 1;
+        }
+    }
+    let mut working = 0;
+    for r in &recs {
+        let Ok(ksn) = AesKsn::from_bytes(r.ksn()) else {
+            continue;
+        };
+        let Ok(dk) = bdk.derivation_key(&ksn) else {
+            continue;
+        };
+        for u in [
+            KeyUsage::PinEncryption,
+            KeyUsage::MacGeneration,
+            KeyUsage::DataEncrypt,
+        ] {
+            if let Ok(k) = dk.working_key(u, WorkingKeyType::Aes128) {
+                add(&mut n, k.expose(), "working key");
+                working += 1;
+            }
+        }
+    }
+    let summary = vec![("DUKPT registers", regs), ("working keys", working)];
+    Ok((n, summary))
+}
+
+/// Every (offset, what) where a needle occurs in `hay`.
+fn find(n: &Needles, hay: &[u8]) -> Vec<(usize, &'static str)> {
+    hay.windows(16)
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let k: [u8; 16] = w.try_into().ok()?;
+            n.get(&k).map(|what| (i, *what))
+        })
+        .collect()
+}
+
+fn scan_file(n: &Needles, path: &std::path::Path, label: &str) -> Result<Option<usize>, String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        println!("  {label:<10} not dumped");
+        return Ok(None);
+    };
+    // Positive control: a planted key is found.
+    let mut planted = bytes.clone();
+    if let Some((k, _)) = n.iter().next() {
+        if planted.len() >= 16 {
+            let at = planted.len() / 2;
+            planted[at..at + 16].copy_from_slice(k);
+            if find(n, &planted).is_empty() {
+                return Err(format!("{label}: the scan missed a planted key"));
+            }
+        }
+    }
+    let hits = find(n, &bytes);
+    for (off, what) in hits.iter().take(5) {
+        println!("  {label:<10} FOUND {what} at offset {off:#x}");
+    }
+    println!(
+        "  {label:<10} {:>8} bytes searched: {} key(s) found",
+        bytes.len(),
+        hits.len()
+    );
+    Ok(Some(hits.len()))
+}
+
+/// The device's counter (`counter.bin`), read once; increments stay in memory (the host
+/// never writes the device's files).
+struct DeviceCounter(u32);
+
+impl DeviceCounter {
+    fn load(device: &std::path::Path) -> Self {
+        let v = std::fs::read(device.join("counter.bin"))
+            .ok()
+            .and_then(|b| b.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()))
+            .map_or(0, u32::from_le_bytes);
+        Self(v)
+    }
+}
+
+impl MonotonicCounter for DeviceCounter {
+    fn read(&mut self) -> Result<u32, CounterError> {
+        Ok(self.0)
+    }
+    fn increment(&mut self) -> Result<u32, CounterError> {
+        self.0 = self.0.checked_add(1).ok_or(CounterError::Exhausted)?;
+        Ok(self.0)
+    }
+}
+
+/// Runs the scan; with `expect_wiped`, fails unless the store is empty after a wipe.
+pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
+    let (n, summary) = build(d)?;
+    println!(
+        "  searching for {} keys: KBPK, initial key, BDK, {}",
+        n.len(),
+        summary
+            .iter()
+            .map(|(w, c)| format!("{c} {w}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let flash = scan_file(&n, &d.device.join("flash.bin"), "flash")?;
+    let ram = scan_file(&n, &d.device.join("ram.bin"), "RAM")?;
+    let found = flash.unwrap_or(0) + ram.unwrap_or(0);
+
+    // Open the store as someone holding the device secret would.
+    let image = std::fs::read(d.device.join("flash.bin")).map_err(|e| format!("flash.bin: {e}"))?;
+    let counter = DeviceCounter::load(&d.device);
+    let mut store = KeyStore::open(
+        ImageFlash(image),
+        device_secret(&d.device)?,
+        os_rng()?,
+        counter,
+    )
+    .map_err(|e| format!("store: {e}"))?;
+    let keys = store.inventory().count();
+    let state = store
+        .get_state(factory::DUKPT_SLOT, &mut [0u8; 1100])
+        .is_ok();
+    let wiped = store.audit().any(|e| e.code == AuditCode::TamperWipe);
+    println!(
+        "  store      opened with the device secret: {keys} key(s), DUKPT state: {}, audit log: {}",
+        if state { "present" } else { "none" },
+        if wiped {
+            "tamper wipe recorded"
+        } else {
+            "no tamper wipe"
+        }
+    );
+    if found > 0 {
+        return Err(format!("{found} key(s) found on the device"));
+    }
+    if expect_wiped && (keys > 0 || state || !wiped) {
+        return Err("the store still holds keys after the tamper wipe".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `keyfort demo verify`: the payment host checks every transaction.
+use super::record::{self, Record, CARDS};
+use super::Dirs;
+use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::ops::{data, mac, pin};
+use std::collections::HashMap;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Reads a hex file of the host directory into a wiped buffer.
+pub fn hex_file(p: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
+    let s =
+        Zeroizing::new(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?);
+    hex::decode(s.trim())
+        .map(Zeroizing::new)
+        .map_err(|_| format!("{}: not hex", p.display()))
+}
+
+/// The BDK and initial key ID of a provisioned demo.
+pub fn host_keys(host: &Path) -> Result<(AesBdk, [u8; 8]), String> {
+    let bdk = AesBdk::new(&hex_file(&host.join("bdk.hex"))?).map_err(|e| format!("BDK: {e}"))?;
+    let id = hex_file(&host.join("ikid.hex"))?;
+    let ikid = <[u8; 8]>::try_from(id.as_slice()).map_err(|_| "ikid.hex: 8 bytes expected")?;
+    Ok((bdk, ikid))
+}
+
+/// What a verified record said.
+struct Row {
+    counter: u32,
+    amount: String,
+    pan: String,
+}
+
+fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
+    if !r.well_formed() {
+        return Err("malformed record".into());
+    }
+    let ksn = AesKsn::from_bytes(r.ksn()).map_err(|e| format!("KSN: {e}"))?;
+    if ksn.initial_key_id() != *ikid {
+        return Err("KSN of another terminal".into());
+    }
+    let dk = bdk.derivation_key(&ksn).map_err(|e| format!("KSN: {e}"))?;
+    let key = |u| {
+        dk.working_key(u, WorkingKeyType::Aes128)
+            .map_err(|e| format!("derivation: {e}"))
+    };
+    let mac_key = key(KeyUsage::MacGeneration)?;
+    mac::verify_aes_cmac(mac_key.expose(), r.maced(), r.mac())
+        .map_err(|_| "MAC does not verify")?;
+    let (want_pan, want_pin) = CARDS[r.card()];
+    let mut cd = Zeroizing::new(r.card_data());
+    let data_key = key(KeyUsage::DataEncrypt)?;
+    data::aes_cbc_decrypt(data_key.expose(), &[0u8; 16], cd.as_mut()).map_err(|_| "card data")?;
+    let mut want = want_pan.as_bytes().to_vec();
+    want.extend_from_slice(b"=2812101");
+    want.resize(32, 0);
+    if cd.as_ref()[..] != want[..] {
+        return Err("card data does not decrypt to the card".into());
+    }
+    let pin_key = key(KeyUsage::PinEncryption)?;
+    let p = pin::format4_decrypt(pin_key.expose(), &r.pin_block(), want_pan.as_bytes())
+        .map_err(|_| "PIN block does not decrypt")?;
+    if p.expose() != want_pin.as_bytes() {
+        return Err("wrong PIN in the PIN block".into());
+    }
+    let msg = String::from_utf8_lossy(r.message()).to_string();
+    let amount = msg
+        .strip_prefix("AMT=")
+        .and_then(|m| m.get(..13))
+        .map(|a| {
+            let a = a.trim_start_matches('0');
+            if a.starts_with('.') {
+                format!("0{a}")
+            } else {
+                a.to_string()
+            }
+        })
+        .unwrap_or_default();
+    let pan = format!("{}...{}", &want_pan[..4], &want_pan[want_pan.len() - 4..]);
+    Ok(Row {
+        counter: ksn.counter(),
+        amount,
+        pan,
+    })
+}
+
+/// Verifies `transactions.bin`; prints the table and the summary.
+pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), String> {
+    let (bdk, ikid) = host_keys(&d.host)?;
+    let path = d.device.join("transactions.bin");
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let (recs, torn) = record::split(&bytes);
+    let mut seen: HashMap<u32, usize> = HashMap::new();
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let mut counters = Vec::new();
+    if table {
+        println!("   #  KSN                       counter  amount          card           result");
+    }
+    for (i, r) in recs.iter().enumerate() {
+        let ksn_hex = hex::encode_upper(r.ksn());
+        let res = check(&bdk, &ikid, r).and_then(|row| match seen.insert(row.counter, i) {
+            Some(first) => Err(format!(
+                "KSN counter {} reused (first in #{})",
+                row.counter,
+                first + 1
+            )),
+            None => Ok(row),
+        });
+        match res {
+            Ok(row) => {
+                ok += 1;
+                counters.push(row.counter);
+                if table {
+                    println!(
+                        "  {:>2}  {ksn_hex}  {:>7}  {:<14}  {:<13}  verified (MAC, PIN, card data)",
+                        i + 1,
+                        row.counter,
+                        row.amount,
+                        row.pan
+                    );
+                }
+            }
+            Err(why) => {
+                failed += 1;
+                println!("  {:>2}  {ksn_hex}  FAILED: {why}", i + 1);
+            }
+        }
+    }
+    counters.sort_unstable();
+    let gaps: Vec<String> = counters
+        .windows(2)
+        .filter(|w| w[1] != w[0] + 1)
+        .map(|w| format!("{}..{}", w[0] + 1, w[1] - 1))
+        .collect();
+    println!("  transactions sent    {:>4}", recs.len());
+    println!("  verified             {ok:>4}");
+    println!("  failed               {failed:>4}");
+    println!(
+        "  KSN counters         {}, {} distinct{}",
+        match (counters.first(), counters.last()) {
+            (Some(a), Some(b)) => format!("{a}..{b}"),
+            _ => "none".into(),
+        },
+        seen.len(),
+        if gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" (skipped, never used: {})", gaps.join(", "))
+        }
+    );
+    if torn > 0 {
+        println!(
+            "  torn record at the end ({torn} bytes, the power cut came mid-write): not counted"
+        );
+    }
+    if failed > 0 {
+        return Err(format!(
+            "{failed} of {} transactions failed verification",
+            recs.len()
+        ));
+    }
+    if let Some(n) = expect {
+        if recs.len() != n {
+            return Err(format!("expected {n} transactions, got {}", recs.len()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! `keyfort demo` end to end on the host, without QEMU: `provision` writes a factory
+//! image that keyfort's terminal glue accepts (the TR-31 block imports under the sealed
+//! KBPK, DUKPT loads); a host-side stand-in for the terminal firmware writes transaction
+//! records in the firmware's layout; `verify` accepts them and refuses a record with one
+//! changed byte, a record from another BDK and a repeated KSN; `scan` finds a key planted
+//! in a RAM dump and none in the image.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::cast_possible_truncation)]
+use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
+use keyfort::ops::{data, mac, pin};
+use keyfort::platform::{CounterError, DeviceSecret, MonotonicCounter};
+use keyfort::store::mock_flash::MockFlash;
+use keyfort::store::{KeyHandle, KeyStore};
+use keyfort::terminal::{self, factory, StoreStatePersist};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+type Flash = MockFlash<{ 64 * 1024 }, 4096>;
+
+struct Dev([u8; 32]);
+impl DeviceSecret for Dev {
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+        f(&self.0)
+    }
+}
+struct Counter(u32);
+impl MonotonicCounter for Counter {
+    fn read(&mut self) -> Result<u32, CounterError> {
+        Ok(self.0)
+    }
+    fn increment(&mut self) -> Result<u32, CounterError> {
+        self.0 += 1;
+        Ok(self.0)
+    }
+}
+struct Rng(u64);
+impl rand_core::TryRng for Rng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        Ok(self.0 >> 11)
+    }
+    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+        for b in d {
+            *b = self.try_next_u64()? as u8;
+        }
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for Rng {}
+
+const CARDS: [(&[u8], &[u8]); 3] = [
+    (b"4111111111111111", b"1234"),
+    (b"5555555555554444", b"4321"),
+    (b"378282246310005", b"909090"),
+];
+
+fn kf(dirs: &(PathBuf, PathBuf), args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_keyfort"))
+        .arg("demo")
+        .arg(args[0])
+        .arg("--device")
+        .arg(&dirs.0)
+        .arg("--host")
+        .arg(&dirs.1)
+        .args(&args[1..])
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn dirs(name: &str) -> (PathBuf, PathBuf) {
+    let base = std::env::temp_dir().join(format!("kf-demo-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    (base.join("device"), base.join("host"))
+}
+
+/// The terminal firmware's first boot and `n` transactions, on the host: returns the
+/// records in the firmware's layout (qemu/firmware/src/bin/terminal.rs).
+fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
+    let mut flash = Flash::new();
+    let image = std::fs::read(device.join("flash.bin")).unwrap();
+    flash.as_bytes_mut().copy_from_slice(&image);
+    let secret: [u8; 32] = std::fs::read(device.join("device-secret.bin")).unwrap()[..32]
+        .try_into()
+        .unwrap();
+    let mut s = KeyStore::open(flash, Dev(secret), Rng(3), Counter(0)).unwrap();
+    let mut block = [0u8; 256];
+    let len = s.get_state(factory::INJECTION_SLOT, &mut block).unwrap();
+    let kbpk = KeyHandle::newest(factory::KBPK_ID);
+    terminal::import_tr31(&mut s, kbpk, &block[..len], factory::INITIAL_KEY_ID).unwrap();
+    let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
+    let mut t: AesTerminal = terminal::load_initial_key(&mut s, ik, factory::DUKPT_SLOT).unwrap();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let tx = t
+            .next_transaction(&mut StoreStatePersist::new(&mut s, factory::DUKPT_SLOT))
+            .unwrap();
+        let ksn = *tx.ksn();
+        let ci = (ksn.counter() % 3) as usize;
+        let (pan, pin_digits) = CARDS[ci];
+        let mut r = [0u8; 128];
+        r[0..4].copy_from_slice(b"KFTX");
+        r[4] = 1;
+        r[5] = ci as u8;
+        r[8..20].copy_from_slice(ksn.as_bytes());
+        let k = |u| tx.working_key(u, WorkingKeyType::Aes128).unwrap();
+        let pb = pin::format4_encrypt(
+            k(KeyUsage::PinEncryption).expose(),
+            pin_digits,
+            pan,
+            &mut Rng(9),
+        )
+        .unwrap();
+        r[20..36].copy_from_slice(&pb);
+        r[36..68].copy_from_slice(b"AMT=000012.34 EUR STAN=000001   ");
+        let mut card = [0u8; 32];
+        card[..pan.len()].copy_from_slice(pan);
+        card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
+        data::aes_cbc_encrypt(k(KeyUsage::DataEncrypt).expose(), &[0; 16], &mut card).unwrap();
+        r[68..100].copy_from_slice(&card);
+        let tag = mac::aes_cmac(k(KeyUsage::MacGeneration).expose(), &r[..112]).unwrap();
+        r[112..].copy_from_slice(&tag);
+        out.extend_from_slice(&r);
+    }
+    out
+}
+
+#[test]
+fn provision_then_verify_accepts_good_records_and_refuses_bad_ones() {
+    let d = dirs("verify");
+    let (ok, out, err) = kf(&d, &["provision"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("TR-31 block") && out.contains("factory image"),
+        "{out}"
+    );
+    let records = terminal_records(&d.0, 5);
+    let file = d.0.join("transactions.bin");
+    std::fs::write(&file, &records).unwrap();
+    let (ok, out, err) = kf(&d, &["verify", "--expect", "5", "--table"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("verified                5"), "{out}");
+
+    // Each single changed byte of a record (outside the reserved bytes) is refused.
+    for at in [9usize, 25, 40, 70, 99, 115] {
+        let mut bad = records.clone();
+        bad[128 + at] ^= 0x01;
+        std::fs::write(&file, &bad).unwrap();
+        let (ok, out, err) = kf(&d, &["verify"]);
+        assert!(!ok, "byte {at} changed, still verified: {out}");
+        assert!(err.contains("1 of 5 transactions failed"), "{err}");
+    }
+    // A repeated KSN (the same record twice) is refused.
+    let mut dup = records.clone();
+    dup.extend_from_slice(&records[..128]);
+    std::fs::write(&file, &dup).unwrap();
+    let (ok, out, _) = kf(&d, &["verify"]);
+    assert!(!ok && out.contains("reused"), "{out}");
+    // Records from another terminal's BDK (a second provisioning) are refused.
+    let other = dirs("other");
+    assert!(kf(&other, &["provision"]).0);
+    std::fs::write(&file, terminal_records(&other.0, 2)).unwrap();
+    let (ok, _, err) = kf(&d, &["verify"]);
+    assert!(!ok && err.contains("2 of 2"), "{err}");
+    // Fewer records than expected.
+    std::fs::write(&file, &records[..256]).unwrap();
+    let (ok, _, err) = kf(&d, &["verify", "--expect", "5"]);
+    assert!(!ok && err.contains("expected 5"), "{err}");
+}
+
+#[test]
+fn scan_finds_a_planted_key_and_none_in_the_sealed_image() {
+    let d = dirs("scan");
+    assert!(kf(&d, &["provision"]).0);
+    std::fs::write(d.0.join("transactions.bin"), terminal_records(&d.0, 3)).unwrap();
+    let mut ram = vec![0u8; 4096];
+    std::fs::write(d.0.join("ram.bin"), &ram).unwrap();
+    let (ok, out, err) = kf(&d, &["scan"]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("65536 bytes searched: 0 key(s) found"),
+        "{out}"
+    );
+    // The store still holds the KBPK: --expect-wiped must refuse.
+    let (ok, _, _) = kf(&d, &["scan", "--expect-wiped"]);
+    assert!(!ok);
+    // The KBPK planted in the RAM dump is found.
+    let kbpk = hex::decode(
+        std::fs::read_to_string(d.1.join("kbpk.hex"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    ram[1000..1032].copy_from_slice(&kbpk);
+    std::fs::write(d.0.join("ram.bin"), &ram).unwrap();
+    let (ok, out, _) = kf(&d, &["scan"]);
+    assert!(!ok && out.contains("FOUND KBPK"), "{out}");
+}

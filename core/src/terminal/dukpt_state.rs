@@ -1,0 +1,312 @@
+//! The AES DUKPT terminal state as one sealed store state record.
+//!
+//! The terminal's own encoding ([`AES_STATE_LEN`] bytes: a 24-byte header and 32 register
+//! slots of 32 bytes) is packed before it is sealed: the header, then only the registers
+//! in use, each at its key length. For an AES-128 terminal that is at most 24 + 32 x 16 =
+//! 536 bytes (about half the flash written per transaction). Unpacking rebuilds the full
+//! encoding and hands it to [`AesTerminal::from_state`], which checks its consistency;
+//! the store checks its authenticity. The largest packed state, AES-256 right after the
+//! initial key load (24 + 32 x 32 = 1048 bytes), is larger than the store's state record
+//! ([`MAX_STATE_LEN`]): [`PACKED_STATE_MAX`] says what fits, and a larger state is refused
+//! with [`TerminalError::StateTooLarge`] (no key released).
+use embedded_storage::nor_flash::NorFlash;
+use rand_core::CryptoRng;
+
+use super::TerminalError;
+use crate::dukpt::aes::{AesInitialKey, AesTerminal, AES_STATE_LEN};
+use crate::dukpt::{NoPersist, PersistError, StatePersist};
+use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::policy::{Algorithm, Usage};
+use crate::secret::{Secret, SecretBuf};
+use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
+
+/// Length of the terminal state header (see `dukpt::aes` terminal docs).
+const HDR: usize = 24;
+/// Bytes per register slot in the full encoding.
+const SLOT: usize = 32;
+/// The largest packed state a store state record holds.
+pub const PACKED_STATE_MAX: usize = if MAX_STATE_LEN < AES_STATE_LEN {
+    MAX_STATE_LEN
+} else {
+    AES_STATE_LEN
+};
+
+/// Key length and in-use register map of a (full or packed) state; `None` if the header
+/// is too short or names no AES scheme.
+fn shape(state: &[u8]) -> Option<(usize, u32)> {
+    let key_len = match state.get(3)? {
+        1 => 16,
+        2 => 24,
+        3 => 32,
+        _ => return None,
+    };
+    let m = state.get(20..24)?;
+    Some((key_len, u32::from_be_bytes([m[0], m[1], m[2], m[3]])))
+}
+
+/// Packs a full state encoding (see the module docs).
+#[inline(never)]
+fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
+    let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateInconsistent);
+    if full.len() != AES_STATE_LEN {
+        return Err(bad);
+    }
+    let (key_len, map) = shape(full).ok_or(bad)?;
+    let len = HDR + map.count_ones() as usize * key_len;
+    out.set_len(len).ok_or(TerminalError::StateTooLarge)?;
+    let o = out.expose_mut();
+    o[..HDR].copy_from_slice(&full[..HDR]);
+    let mut at = HDR;
+    for i in (0..32).filter(|i| map & (1 << i) != 0) {
+        let src = full
+            .get(HDR + i * SLOT..HDR + i * SLOT + key_len)
+            .ok_or(bad)?;
+        o.get_mut(at..at + key_len).ok_or(bad)?.copy_from_slice(src);
+        at += key_len;
+    }
+    Ok(())
+}
+
+/// Unpacks a packed state into the full encoding and restores the terminal from it.
+#[inline(never)]
+fn unpack(packed: &[u8]) -> Result<AesTerminal, TerminalError> {
+    let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateLength);
+    let (key_len, map) = shape(packed).ok_or(bad)?;
+    if packed.len() != HDR + map.count_ones() as usize * key_len {
+        return Err(bad);
+    }
+    let mut full = Secret::<AES_STATE_LEN>::zero();
+    let f = full.expose_mut();
+    f[..HDR].copy_from_slice(&packed[..HDR]);
+    let mut at = HDR;
+    for i in (0..32).filter(|i| map & (1 << i) != 0) {
+        let src = packed.get(at..at + key_len).ok_or(bad)?;
+        f[HDR + i * SLOT..HDR + i * SLOT + key_len].copy_from_slice(src);
+        at += key_len;
+    }
+    Ok(AesTerminal::from_state(full.expose())?)
+}
+
+/// [`StatePersist`] into the sealed store: each state is packed and written as state
+/// record `slot` with [`KeyStore::put_state`], which replaces the previous record
+/// atomically and returns when the new one is durable. A packing or store failure is
+/// [`PersistError::Io`] (or [`PersistError::Full`]); the terminal then releases no key.
+pub struct StoreStatePersist<'a, F, D, R, C> {
+    store: &'a mut KeyStore<F, D, R, C>,
+    slot: u16,
+    last_error: Option<TerminalError>,
+}
+
+impl<'a, F, D, R, C> StoreStatePersist<'a, F, D, R, C> {
+    /// Persists into state record `slot` of `store`.
+    pub fn new(store: &'a mut KeyStore<F, D, R, C>, slot: u16) -> Self {
+        Self {
+            store,
+            slot,
+            last_error: None,
+        }
+    }
+
+    /// Why the last persist failed (the trait's error is coarser).
+    pub fn last_error(&self) -> Option<TerminalError> {
+        self.last_error
+    }
+}
+
+impl<F, D, R, C> core::fmt::Debug for StoreStatePersist<'_, F, D, R, C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "StoreStatePersist(slot {})", self.slot)
+    }
+}
+
+impl<F, D, R, C> StatePersist for StoreStatePersist<'_, F, D, R, C>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    fn persist(&mut self, state: &[u8]) -> Result<(), PersistError> {
+        let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
+        let r = pack(state, &mut packed)
+            .and_then(|()| Ok(self.store.put_state(self.slot, packed.expose())?));
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.last_error = Some(e);
+                Err(match e {
+                    TerminalError::Store(StoreError::Full | StoreError::Capacity)
+                    | TerminalError::StateTooLarge => PersistError::Full,
+                    _ => PersistError::Io,
+                })
+            }
+        }
+    }
+}
+
+/// Loads the AES DUKPT initial key `ik` (a stored key whose policy allows
+/// [`Usage::DERIVE`] and whose label is its initial key ID in hex, as [`super::import_tr31`]
+/// stores it) into a new terminal, and persists the terminal's state as state record
+/// `slot` before returning it. The initial key is used only inside the store's closure;
+/// destroy it from the store afterwards (the terminal never needs it again).
+pub fn load_initial_key<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    ik: KeyHandle,
+    slot: u16,
+) -> Result<AesTerminal, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    let info = store
+        .inventory()
+        .find(|k| k.id == ik.id && ik.version.is_none_or(|v| v == k.version))
+        .ok_or(TerminalError::Store(StoreError::NotFound))?;
+    if !matches!(
+        info.algorithm,
+        Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256
+    ) {
+        return Err(TerminalError::NotAesKey);
+    }
+    let ikid = super::hex8(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
+    let terminal = derive_terminal(store, ik, &ikid)?;
+    persist_now(store, slot, &terminal)?;
+    Ok(terminal)
+}
+
+/// The terminal from the initial key, inside the store's closure. Its own frame (not
+/// inlined): the nested results of the closure are gone when it returns, which keeps the
+/// peak stack small enough for a Cortex-M0 with 16 KiB of RAM.
+#[inline(never)]
+fn derive_terminal<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    ik: KeyHandle,
+    ikid: &[u8; 8],
+) -> Result<AesTerminal, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    Ok(store.with_key(ik, Usage::DERIVE, |key| {
+        let ik = AesInitialKey::new(key, ikid)?;
+        // Persisted by the caller, through the store (the closure cannot reach it).
+        AesTerminal::load(&ik, &mut NoPersist)
+    })??)
+}
+
+/// Seals `terminal`'s state as state record `slot` (its own frame, as above).
+#[inline(never)]
+fn persist_now<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+    terminal: &AesTerminal,
+) -> Result<(), TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    let mut p = StoreStatePersist::new(store, slot);
+    match p.persist(terminal.state()) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(p.last_error().unwrap_or(TerminalError::Dukpt(
+            crate::dukpt::DukptError::PersistFailed,
+        ))),
+    }
+}
+
+/// Restores the terminal from state record `slot`; `Ok(None)` if there is none yet.
+pub fn resume<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+) -> Result<Option<AesTerminal>, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
+    if !read_state(store, slot, &mut packed)? {
+        return Ok(None);
+    }
+    unpack(packed.expose()).map(Some)
+}
+
+/// Reads state record `slot` into `packed`; `false` if there is none.
+#[inline(never)]
+fn read_state<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+    packed: &mut SecretBuf<PACKED_STATE_MAX>,
+) -> Result<bool, TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    packed
+        .set_len(PACKED_STATE_MAX)
+        .ok_or(TerminalError::StateTooLarge)?;
+    let n = match store.get_state(slot, packed.expose_mut()) {
+        Ok(n) => n,
+        Err(StoreError::NotFound) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    packed.set_len(n).ok_or(TerminalError::StateTooLarge)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dukpt::aes::AesBdk;
+
+    #[test]
+    fn pack_unpack_round_trip_through_transactions() {
+        let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+        let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        for _ in 0..40 {
+            let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
+            pack(t.state(), &mut p).unwrap();
+            assert!(p.len() < AES_STATE_LEN);
+            let back = unpack(p.expose()).unwrap();
+            assert_eq!(back.state(), t.state());
+            t.next_transaction(&mut NoPersist).unwrap();
+        }
+    }
+
+    #[test]
+    fn unpack_refuses_wrong_lengths() {
+        let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+        let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
+        pack(t.state(), &mut p).unwrap();
+        let n = p.len();
+        assert!(unpack(&p.expose()[..n - 1]).is_err());
+        assert!(unpack(&p.expose()[..10]).is_err());
+    }
+
+    #[test]
+    fn aes256_initial_state_does_not_fit_and_is_refused() {
+        let bdk = AesBdk::new(&[0x11; 32]).unwrap();
+        let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
+        let r = pack(t.state(), &mut p);
+        if HDR + 32 * 32 > PACKED_STATE_MAX {
+            assert_eq!(r, Err(TerminalError::StateTooLarge));
+        } else {
+            assert!(r.is_ok());
+        }
+    }
+}

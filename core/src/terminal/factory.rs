@@ -1,0 +1,21 @@
+//! The factory layout of a keyfort terminal's store: which key ids and state record slots
+//! hold what. The demo terminal firmware and the host's `keyfort demo provision` agree on
+//! these; a product picks its own.
+//!
+//! | id / slot | kind | holds |
+//! |---|---|---|
+//! | [`KBPK_ID`] | key | the key block protection key (`UNWRAP` only), sealed at the factory |
+//! | [`INITIAL_KEY_ID`] | key | the DUKPT initial key, between injection and the first load |
+//! | [`INJECTION_SLOT`] | state | a TR-31 key block waiting to be imported (ASCII), then `-` |
+//! | [`DUKPT_SLOT`] | state | the AES DUKPT terminal state ([`super::dukpt_state`]) |
+
+/// Key id of the key block protection key.
+pub const KBPK_ID: u16 = 1;
+/// Key id of the DUKPT initial key (destroyed once the terminal state exists).
+pub const INITIAL_KEY_ID: u16 = 2;
+/// State slot of a key block waiting to be imported.
+pub const INJECTION_SLOT: u16 = 11;
+/// State slot of the DUKPT terminal state.
+pub const DUKPT_SLOT: u16 = 10;
+/// What [`INJECTION_SLOT`] holds once its block was imported.
+pub const INJECTION_DONE: &[u8] = b"-";

@@ -1,0 +1,111 @@
+//! The demo's second key scan, with the memory-scan step's needles
+//! ([`crate::memscan::Needles`]): besides the raw key bytes (`keyfort demo scan` searched
+//! those), the forms the `aes` crate keeps of a key in RAM (fixsliced round keys, stored
+//! and per-call widened), for every AES key the terminal held: the KBPK, the initial key,
+//! every DUKPT register value it held or could derive, every transaction's working keys.
+//! (The memscan step's positive control checks, on target, that these forms are right.)
+use crate::memscan::{scan, Image, Needles};
+use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const RECORD_LEN: usize = 128;
+
+fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
+    let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let s = s.trim();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            s.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+                .ok_or_else(|| format!("{}: not hex", p.display()))
+        })
+        .collect()
+}
+
+/// Builds the needles and scans `flash.bin` and `ram.bin`; returns a one-line summary,
+/// or an error naming what was found.
+pub fn run(device: &Path, host: &Path) -> Result<String, String> {
+    let bdk = AesBdk::new(&hex_file(&host.join("bdk.hex"))?).map_err(|e| format!("BDK: {e}"))?;
+    let ikid: [u8; 8] = hex_file(&host.join("ikid.hex"))?
+        .try_into()
+        .map_err(|_| "ikid.hex: 8 bytes expected")?;
+    let ik = bdk
+        .initial_key(&ikid)
+        .map_err(|e| format!("initial key: {e}"))?;
+    let mut n = Needles::default();
+    n.aes("KBPK", &hex_file(&host.join("kbpk.hex"))?);
+    n.aes("initial key", ik.expose());
+
+    let records = std::fs::read(device.join("transactions.bin")).unwrap_or_default();
+    let ksns: Vec<AesKsn> = records
+        .chunks_exact(RECORD_LEN)
+        .filter_map(|r| AesKsn::from_bytes(r.get(8..20)?).ok())
+        .collect();
+    let max = ksns.iter().map(AesKsn::counter).max().unwrap_or(0);
+    let mut counters = BTreeSet::new();
+    for c in 1..=max.saturating_add(64) {
+        counters.insert(c);
+        for i in 0..32u32 {
+            let above = c
+                .checked_shr(i + 1)
+                .unwrap_or(0)
+                .checked_shl(i + 1)
+                .unwrap_or(0);
+            counters.insert(above | (1 << i));
+        }
+    }
+    for c in counters {
+        if AesKsn::new(&ikid, c).check_device_counter().is_ok() {
+            if let Ok(dk) = ik.derivation_key_any_counter(c) {
+                n.aes("DUKPT register", dk.expose());
+            }
+        }
+    }
+    for ksn in &ksns {
+        let Ok(dk) = bdk.derivation_key(ksn) else {
+            continue;
+        };
+        for u in [
+            KeyUsage::PinEncryption,
+            KeyUsage::MacGeneration,
+            KeyUsage::DataEncrypt,
+        ] {
+            if let Ok(k) = dk.working_key(u, WorkingKeyType::Aes128) {
+                n.aes("working key", k.expose());
+            }
+        }
+    }
+    let mut images = Vec::new();
+    for (name, file) in [("flash", "flash.bin"), ("RAM", "ram.bin")] {
+        if let Ok(bytes) = std::fs::read(device.join(file)) {
+            images.push(Image {
+                name: name.into(),
+                base: 0,
+                bytes,
+            });
+        }
+    }
+    let hits = scan(&n.0, &images);
+    for h in hits.iter().take(5) {
+        let nd = &n.0[h.needle];
+        println!(
+            "  {:<10} FOUND {} ({:?}) at offset {:#x}",
+            h.image, nd.key, nd.form, h.at
+        );
+    }
+    if hits.is_empty() {
+        Ok(format!(
+            "{} needles (raw keys and the aes crate's fixsliced round keys) in {}: none found",
+            n.0.len(),
+            images
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ))
+    } else {
+        Err(format!("{} key form(s) found on the device", hits.len()))
+    }
+}
