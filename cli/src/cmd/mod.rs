@@ -4,6 +4,7 @@ use clap::Subcommand;
 pub mod demo;
 pub mod dukpt;
 pub mod hexarg;
+pub mod host;
 pub mod store;
 pub mod tr31;
 pub mod wrap;

@@ -5,15 +5,11 @@
 //! host has no monotonic counter: records are bound to counter value 1, which a device
 //! whose counter starts at 0 accepts (and catches up to) at its first boot.
 use super::hexarg;
+use super::host::{os_rng, HostSecret, ImageFlash, OsRng};
 use clap::{Args, Subcommand};
-use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
-};
-use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
-use std::io::Read;
-use zeroize::Zeroize;
 
 /// The `store` subcommands.
 #[derive(Subcommand)]
@@ -76,102 +72,6 @@ pub struct Common {
     device_secret: String,
 }
 
-/// A file image as NOR flash, with the sector size as a const parameter.
-struct ImageFlash<const S: usize> {
-    mem: Vec<u8>,
-}
-
-#[derive(Debug)]
-struct ImageError(NorFlashErrorKind);
-impl NorFlashError for ImageError {
-    fn kind(&self) -> NorFlashErrorKind {
-        self.0
-    }
-}
-impl<const S: usize> ErrorType for ImageFlash<S> {
-    type Error = ImageError;
-}
-impl<const S: usize> ImageFlash<S> {
-    fn range(&self, off: u32, len: usize) -> Result<std::ops::Range<usize>, ImageError> {
-        let start = off as usize;
-        match start.checked_add(len) {
-            Some(end) if end <= self.mem.len() => Ok(start..end),
-            _ => Err(ImageError(NorFlashErrorKind::OutOfBounds)),
-        }
-    }
-}
-impl<const S: usize> ReadNorFlash for ImageFlash<S> {
-    const READ_SIZE: usize = 1;
-    fn read(&mut self, off: u32, bytes: &mut [u8]) -> Result<(), ImageError> {
-        let r = self.range(off, bytes.len())?;
-        bytes.copy_from_slice(&self.mem[r]);
-        Ok(())
-    }
-    fn capacity(&self) -> usize {
-        self.mem.len()
-    }
-}
-impl<const S: usize> NorFlash for ImageFlash<S> {
-    const WRITE_SIZE: usize = 4;
-    const ERASE_SIZE: usize = S;
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), ImageError> {
-        let r = self.range(from, to.saturating_sub(from) as usize)?;
-        self.mem[r].fill(0xFF);
-        Ok(())
-    }
-    fn write(&mut self, off: u32, bytes: &[u8]) -> Result<(), ImageError> {
-        let r = self.range(off, bytes.len())?;
-        for (m, b) in self.mem[r].iter_mut().zip(bytes) {
-            *m &= b;
-        }
-        Ok(())
-    }
-}
-
-/// The device secret, wiped on drop.
-struct HostSecret([u8; 32]);
-impl DeviceSecret for HostSecret {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&self.0)
-    }
-}
-impl Drop for HostSecret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-/// The operating system's generator (`/dev/urandom`).
-struct OsRng(std::fs::File);
-impl rand_core::TryRng for OsRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        // A failing /dev/urandom is not survivable for key generation.
-        if self.0.read_exact(d).is_err() {
-            eprintln!("keyfort: /dev/urandom failed");
-            std::process::exit(1);
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for OsRng {}
-
-fn os_rng() -> Result<OsRng, String> {
-    std::fs::File::open("/dev/urandom")
-        .map(OsRng)
-        .map_err(|_| "cannot open /dev/urandom".to_string())
-}
-
 fn secret(hex: &str) -> Result<HostSecret, String> {
     let b = hexarg::parse("--device-secret", hex)?;
     let mut s = [0u8; 32];
@@ -179,7 +79,7 @@ fn secret(hex: &str) -> Result<HostSecret, String> {
         return Err("--device-secret: need 32 bytes".into());
     }
     s.copy_from_slice(&b);
-    Ok(HostSecret(s))
+    Ok(HostSecret::new(s))
 }
 
 fn algorithm(name: &str) -> Result<Algorithm, String> {
@@ -273,21 +173,19 @@ fn err(e: keyfort::store::Error) -> String {
 }
 
 fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, String> {
-    KeyStore::open(ImageFlash::<S> { mem }, dev, os_rng()?, NoCounter).map_err(err)
+    KeyStore::open(ImageFlash::<S>(mem), dev, os_rng()?, NoCounter).map_err(err)
 }
 
 #[allow(clippy::integer_division_remainder_used)] // public sizes only
 fn create<const S: usize>(c: &Common, size: usize) -> Result<(), String> {
     let s = KeyStore::format(
-        ImageFlash::<S> {
-            mem: vec![0xFF; size],
-        },
+        ImageFlash::<S>(vec![0xFF; size]),
         secret(&c.device_secret)?,
         os_rng()?,
         NoCounter,
     )
     .map_err(err)?;
-    write_image(&c.image, &s.into_flash().mem)?;
+    write_image(&c.image, &s.into_flash().0)?;
     println!(
         "created {} ({} bytes, {} sectors of {S} bytes)",
         c.image.display(),
@@ -314,7 +212,7 @@ fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), String> 
     let h = s
         .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)
         .map_err(err)?;
-    write_image(&c.image, &s.into_flash().mem)?;
+    write_image(&c.image, &s.into_flash().0)?;
     println!("imported key {} version {}", h.id, h.version.unwrap_or(1));
     Ok(())
 }

@@ -74,7 +74,7 @@ pub fn run(d: &Dirs, bdk_hex: Option<&str>) -> Result<(), String> {
 
     // Factory: the device's flash image, sealed under its device secret.
     let err = |e: keyfort::store::Error| format!("store: {e}");
-    let flash = ImageFlash(vec![0xFF; FLASH_SIZE]);
+    let flash = ImageFlash::new(vec![0xFF; FLASH_SIZE]);
     let mut store =
         KeyStore::format(flash, device_secret(&d.device)?, os_rng()?, NoCounter).map_err(err)?;
     store

@@ -182,7 +182,7 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
     let image = std::fs::read(d.device.join("flash.bin")).map_err(|e| format!("flash.bin: {e}"))?;
     let counter = DeviceCounter::load(&d.device);
     let mut store = KeyStore::open(
-        ImageFlash(image),
+        ImageFlash::new(image),
         device_secret(&d.device)?,
         os_rng()?,
         counter,
