@@ -11,8 +11,9 @@ pub const UNIT: usize = 16;
 pub const MAX_KEY_LEN: usize = 32;
 /// Longest label, in bytes.
 pub const MAX_LABEL_LEN: usize = 20;
-/// Longest state blob ([`super::KeyStore::put_state`]).
-pub const MAX_STATE_LEN: usize = 1024;
+/// Longest state blob ([`super::KeyStore::put_state`]): room for an AES-256 DUKPT
+/// terminal's state (24 + 32 x 32 = 1048 bytes), rounded up to the programming unit.
+pub const MAX_STATE_LEN: usize = 1056;
 
 pub(crate) const ROOT_MAGIC: [u8; 4] = *b"KFRT";
 pub(crate) const SECTOR_MAGIC: [u8; 4] = *b"KFLG";

@@ -94,10 +94,11 @@
 //! [`MAX_ENTRIES`] key versions plus state records; [`MAX_VERSIONS`] versions per key;
 //! keys of at most [`format::MAX_KEY_LEN`] (32) bytes; labels of at most
 //! [`format::MAX_LABEL_LEN`] (20) bytes; state blobs of at most
-//! [`format::MAX_STATE_LEN`] (1024) bytes; [`audit::AUDIT_CAP`] audit events. All live
+//! [`format::MAX_STATE_LEN`] (1056) bytes; [`audit::AUDIT_CAP`] audit events. All live
 //! data (96 + padded body bytes per record, 64-byte sector header, the audit ring)
 //! must fit into one sector: a key record is 128 bytes, so a 4 KiB sector holds about
-//! 25 key versions next to a full audit ring.
+//! 25 key versions next to a full audit ring. A full-size state record takes 1152 bytes: with
+//! it, use sectors of 4 KiB (2 KiB sectors leave too little room for the rest).
 //!
 //! ## Tamper response
 //!

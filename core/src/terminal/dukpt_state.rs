@@ -6,9 +6,10 @@
 //! 536 bytes (about half the flash written per transaction). Unpacking rebuilds the full
 //! encoding and hands it to [`AesTerminal::from_state`], which checks its consistency;
 //! the store checks its authenticity. The largest packed state, AES-256 right after the
-//! initial key load (24 + 32 x 32 = 1048 bytes), is larger than the store's state record
-//! ([`MAX_STATE_LEN`]): [`PACKED_STATE_MAX`] says what fits, and a larger state is refused
-//! with [`TerminalError::StateTooLarge`] (no key released).
+//! initial key load (24 + 32 x 32 = 1048 bytes), fits the store's state record
+//! ([`MAX_STATE_LEN`]); [`PACKED_STATE_MAX`] says what fits, and a larger state (a store
+//! built with a smaller record) is refused with [`TerminalError::StateTooLarge`] (no key
+//! released).
 use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
@@ -297,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn aes256_initial_state_does_not_fit_and_is_refused() {
+    fn aes256_initial_state_fits_exactly_when_the_record_allows_it() {
         let bdk = AesBdk::new(&[0x11; 32]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
