@@ -1,5 +1,7 @@
 //! `keyfort tr31`: wrap a key into a TR-31 / X9.143 version D key block, unwrap a block
-//! (versions B, D, E; A and C with `--legacy`), print a block's header.
+//! (versions B, D, E; A and C with `--legacy`), print a block's header. The KBPK and the
+//! key come from files, standard input or environment variables ([`super::secretarg`]);
+//! `--kbpk HEX` / `--key HEX` are for test keys only.
 use std::io::Read;
 
 use clap::{Args, Subcommand};
@@ -8,7 +10,7 @@ use keyfort::tr31::{self, Header, HeaderSpec, UnwrapOptions};
 use rand_core::{TryCryptoRng, TryRng};
 use zeroize::Zeroizing;
 
-use super::hexarg;
+use super::secretarg::{KbpkArg, KeyArg};
 
 /// TR-31 key block commands.
 #[derive(Subcommand)]
@@ -24,12 +26,12 @@ pub enum Tr31Cmd {
 /// Arguments of `tr31 wrap`.
 #[derive(Args)]
 pub struct WrapArgs {
-    /// The key block protection key (AES, 16/24/32 bytes), hex.
-    #[arg(long)]
-    kbpk: String,
-    /// The key to wrap, hex.
-    #[arg(long)]
-    key: String,
+    /// The key block protection key (AES, 16/24/32 bytes).
+    #[command(flatten)]
+    kbpk: KbpkArg,
+    /// The key to wrap.
+    #[command(flatten)]
+    key: KeyArg,
     /// Key usage, e.g. B1, P0, K0, D0, M6.
     #[arg(long)]
     usage: String,
@@ -54,9 +56,9 @@ pub struct WrapArgs {
 /// Arguments of `tr31 unwrap`.
 #[derive(Args)]
 pub struct UnwrapArgs {
-    /// The key block protection key, hex.
-    #[arg(long)]
-    kbpk: String,
+    /// The key block protection key.
+    #[command(flatten)]
+    kbpk: KbpkArg,
     /// The key block (ASCII).
     #[arg(long)]
     block: String,
@@ -162,8 +164,8 @@ fn usage_names(u: keyfort::policy::Usage) -> String {
 pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
     match cmd {
         Tr31Cmd::Wrap(a) => {
-            let kbpk = hexarg::parse("--kbpk", &a.kbpk)?;
-            let key = hexarg::parse("--key", &a.key)?;
+            let kbpk = a.kbpk.read()?;
+            let key = a.key.read()?;
             let spec = HeaderSpec {
                 key_usage: two_chars("--usage", &a.usage)?,
                 algorithm: one_char("--algorithm", &a.algorithm)?,
@@ -190,7 +192,7 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
             Ok(())
         }
         Tr31Cmd::Unwrap(a) => {
-            let kbpk = hexarg::parse("--kbpk", &a.kbpk)?;
+            let kbpk = a.kbpk.read()?;
             let opts = if a.legacy {
                 UnwrapOptions::legacy()
             } else {
