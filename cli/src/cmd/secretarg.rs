@@ -117,12 +117,8 @@ fn read_stdin() -> Result<Zeroizing<Vec<u8>>, String> {
 fn read_capped(mut r: impl Read) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut buf = Zeroizing::new(vec![0u8; MAX_SECRET_INPUT + 1]);
     let mut n = 0;
-    loop {
-        let Some(rest) = buf.get_mut(n..) else { break };
-        if rest.is_empty() {
-            break;
-        }
-        match r.read(rest) {
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -143,7 +139,7 @@ fn decode(what: &str, raw: Zeroizing<Vec<u8>>) -> Result<Zeroizing<Vec<u8>>, Str
         SecretFormat::Raw => raw,
         SecretFormat::Hex => {
             let digits = raw.trim_ascii();
-            if digits.len() % 2 != 0 {
+            if !digits.len().is_multiple_of(2) {
                 return Err(format!("{what}: not valid hex"));
             }
             let mut out = Zeroizing::new(vec![0u8; digits.len() / 2]);
@@ -259,6 +255,7 @@ secret_arg!(
 );
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
