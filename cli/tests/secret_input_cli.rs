@@ -154,12 +154,10 @@ fn same_output(base: &[&str], name: &str, hex: &str, rest: &[&str]) -> Vec<u8> {
     want.unwrap()
 }
 
-// RFC 3394 4.1 and RFC 5649 section 6.
-const KEK: &str = "000102030405060708090a0b0c0d0e0f";
-const KEY: &str = "00112233445566778899aabbccddeeff";
-const WRAPPED: &str = "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5";
-const KEK_5649: &str = "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8";
-const KEY_5649: &str = "466f7250617369";
+use common::{
+    CT_4_1 as WRAPPED, CT_5649, KEK_4_1 as KEK, KEK_5649, KEY_4_1 as KEY, KEY_5649,
+    TR31_KBPK as KBPK, TR31_KEY, WRAP_B1,
+};
 
 #[test]
 fn key_wrap_every_secret_every_form() {
@@ -170,14 +168,9 @@ fn key_wrap_every_secret_every_form() {
     let out = same_output(&["kw", "unwrap"], "kek", KEK, &["--wrapped", WRAPPED]);
     assert_eq!(out, format!("{KEY}\n").as_bytes());
     let kwp = same_output(&["kwp", "wrap"], "kek", KEK_5649, &["--key", KEY_5649]);
-    assert_eq!(kwp, b"afbeb0f07dfbf5419200f2ccb50bb24f\n");
+    assert_eq!(kwp, format!("{CT_5649}\n").as_bytes());
     same_output(&["kwp", "wrap"], "key", KEY_5649, &["--kek", KEK_5649]);
-    same_output(
-        &["kwp", "unwrap"],
-        "kek",
-        KEK_5649,
-        &["--wrapped", "afbeb0f07dfbf5419200f2ccb50bb24f"],
-    );
+    same_output(&["kwp", "unwrap"], "kek", KEK_5649, &["--wrapped", CT_5649]);
 }
 
 #[test]
@@ -197,59 +190,43 @@ const TDES_BDK: &str = "0123456789ABCDEFFEDCBA9876543210";
 
 #[test]
 fn dukpt_bdk_every_command_every_form() {
-    let bdk = AES_BDK.to_lowercase();
-    same_output(
-        &["dukpt", "aes", "initial-key"],
-        "bdk",
-        &bdk,
-        &["--ikid", "1234567890123456"],
-    );
-    same_output(
-        &["dukpt", "aes", "working-key"],
-        "bdk",
-        &bdk,
-        &[
-            "--ksn",
-            "123456789012345600000001",
-            "--usage",
-            "pin-encryption",
-            "--key-type",
-            "aes128",
-        ],
-    );
-    same_output(
-        &["dukpt", "aes", "update-key"],
-        "bdk",
-        &bdk,
-        &["--ikid", "1234567890123456", "--key-type", "aes128"],
-    );
-    let tdes = TDES_BDK.to_lowercase();
-    same_output(
-        &["dukpt", "tdes", "ipek"],
-        "bdk",
-        &tdes,
-        &["--ksn", "FFFF9876543210E00000"],
-    );
-    same_output(
-        &["dukpt", "tdes", "key"],
-        "bdk",
-        &tdes,
-        &["--ksn", "FFFF9876543210E00001", "--variant", "pin"],
-    );
+    let (aes, tdes) = (AES_BDK.to_lowercase(), TDES_BDK.to_lowercase());
+    let cases: [(&str, &str, &str, &[&str]); 5] = [
+        ("aes", "initial-key", &aes, &["--ikid", "1234567890123456"]),
+        (
+            "aes",
+            "working-key",
+            &aes,
+            &[
+                "--ksn",
+                "123456789012345600000001",
+                "--usage",
+                "pin-encryption",
+                "--key-type",
+                "aes128",
+            ],
+        ),
+        (
+            "aes",
+            "update-key",
+            &aes,
+            &["--ikid", "1234567890123456", "--key-type", "aes128"],
+        ),
+        ("tdes", "ipek", &tdes, &["--ksn", "FFFF9876543210E00000"]),
+        (
+            "tdes",
+            "key",
+            &tdes,
+            &["--ksn", "FFFF9876543210E00001", "--variant", "pin"],
+        ),
+    ];
+    for (scheme, cmd, bdk, rest) in cases {
+        same_output(&["dukpt", scheme, cmd], "bdk", bdk, rest);
+    }
 }
 
-const KBPK: &str = "88e1ab2a2e3dd38c1fa039a536500cc8a87ab9d62dc92c01058fa79f44657de6";
-const TR31_KEY: &str = "0123456789abcdeffedcba9876543210";
-const TR31_HEADER: [&str; 8] = [
-    "--usage",
-    "B1",
-    "--algorithm",
-    "A",
-    "--mode",
-    "X",
-    "--exportability",
-    "N",
-];
+/// The header options of the tr31 tests' B1 block.
+const TR31_HEADER: &[&str] = WRAP_B1.split_at(6).1;
 
 fn ok_stdout(o: Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -260,9 +237,7 @@ fn ok_stdout(o: Output) -> String {
 fn tr31_kbpk_and_key_every_form() {
     let dir = tmp("tr31");
     // A block made with the argument form: every KBPK form unwraps it identically.
-    let mut wrap = vec!["tr31", "wrap", "--kbpk", KBPK, "--key", TR31_KEY];
-    wrap.extend(TR31_HEADER);
-    let block = common::ok_stdout(&wrap).trim().to_string();
+    let block = common::ok_stdout(&WRAP_B1).trim().to_string();
     let out = same_output(&["tr31", "unwrap"], "kbpk", KBPK, &["--block", &block]);
     let want_key = format!("key:            {}\n", TR31_KEY.to_uppercase());
     assert!(String::from_utf8(out.clone()).unwrap().contains(&want_key));
@@ -277,7 +252,7 @@ fn tr31_kbpk_and_key_every_form() {
                 Run::new(&["tr31", "wrap"])
                     .secret(name, hex, form, &dir)
                     .args(&other)
-                    .args(&TR31_HEADER)
+                    .args(TR31_HEADER)
                     .output(),
             );
             let o = common::ok_stdout(&["tr31", "unwrap", "--kbpk", KBPK, "--block", b.trim()]);
@@ -402,16 +377,18 @@ fn failures_never_show_the_secret() {
     let secretish = "5eC4e7a1b2c3d4e5f60718293a4b5c6d";
     let f = dir.join("not-hex");
     std::fs::write(&f, format!("{secretish}zz\n")).unwrap();
-    let o = Run::new(&[
-        "kw",
-        "wrap",
-        "--key",
-        KEY,
-        "--kek-file",
-        f.to_str().unwrap(),
-    ])
-    .output();
-    let e = assert_fails_without(&o, "not hex", secretish);
+    let kek_file = |f: &Path| {
+        Run::new(&[
+            "kw",
+            "wrap",
+            "--key",
+            KEY,
+            "--kek-file",
+            f.to_str().unwrap(),
+        ])
+        .output()
+    };
+    let e = assert_fails_without(&kek_file(&f), "not hex", secretish);
     assert!(e.contains("--kek-file: not valid hex"), "{e}");
     // Odd number of digits, in the environment.
     let o = Run::new(&["kw", "wrap", "--key", KEY, "--kek-env", "KF_ODD"]);
@@ -425,21 +402,15 @@ fn failures_never_show_the_secret() {
     let o = Run::new(&["kw", "wrap", "--key", KEY, "--kek-env", "KF_UNSET_VAR_X"]).output();
     let e = assert_fails_without(&o, "unset env", KEY);
     assert!(e.contains("KF_UNSET_VAR_X is not set"), "{e}");
-    let o = Run::new(&["kw", "wrap", "--key", KEY, "--kek-file", "/nonexistent/kek"]).output();
-    assert_fails_without(&o, "missing file", KEY);
+    assert_fails_without(
+        &kek_file(Path::new("/nonexistent/kek")),
+        "missing file",
+        KEY,
+    );
     // An empty file.
     let empty = dir.join("empty");
     std::fs::write(&empty, "\n").unwrap();
-    let o = Run::new(&[
-        "kw",
-        "wrap",
-        "--key",
-        KEY,
-        "--kek-file",
-        empty.to_str().unwrap(),
-    ])
-    .output();
-    let e = assert_fails_without(&o, "empty file", KEY);
+    let e = assert_fails_without(&kek_file(&empty), "empty file", KEY);
     assert!(e.contains("empty"), "{e}");
     // Two secrets from standard input: the second is refused (not read as empty).
     let o = Run::new(&["kw", "wrap", "--kek-file", "-", "--key-file", "-"]);
@@ -473,12 +444,8 @@ fn failures_never_show_the_secret() {
         .secret("device-secret", &DEV[..62], Form::HexFile, &dir)
         .output();
     assert_fails_without(&o, "short device secret", &DEV[..62]);
-    let block = common::ok_stdout(&{
-        let mut w = vec!["tr31", "wrap", "--kbpk", KBPK, "--key", TR31_KEY];
-        w.extend(TR31_HEADER);
-        w
-    });
-    let wrong = KBPK.replace("88e1", "88e2");
+    let block = common::ok_stdout(&WRAP_B1);
+    let wrong = KBPK.replace("88E1", "88E2");
     let o = Run::new(&["tr31", "unwrap", "--block", block.trim()])
         .secret("kbpk", &wrong, Form::HexEnv, &dir)
         .output();
