@@ -18,7 +18,7 @@ use crate::{
     qemu::{self, Cut, Ending, Run},
     sh,
     steps::{Ctx, Outcome},
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::{
     path::{Path, PathBuf},
@@ -102,16 +102,8 @@ fn build(ctx: &Ctx, board: &Board) -> Result<PathBuf, String> {
     c.current_dir(&ctx.root)
         .args(["build", "--quiet", "-p", "keyfort-cli"]);
     sh::run(&mut c)?;
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args([
-        "--quiet",
-        "--release",
-        "-p",
-        "keyfort-firmware",
-        "--bin",
-        "terminal",
-    ]);
-    sh::run(&mut c)?;
+    let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "terminal");
+    sh::run(c.arg("--quiet"))?;
     Ok(ctx.root.join("target").join("debug").join("keyfort"))
 }
 

@@ -104,7 +104,8 @@ fn alg_name(a: Algorithm) -> &'static str {
     }
 }
 
-const USAGES: [(&str, Usage); 8] = [
+/// The usage flags by their command-line names (also how `tr31 unwrap` prints a policy).
+pub const USAGES: [(&str, Usage); 8] = [
     ("encrypt", Usage::ENCRYPT),
     ("decrypt", Usage::DECRYPT),
     ("wrap", Usage::WRAP),
