@@ -75,6 +75,14 @@ const OTHER_OPS: &[(&str, &str)] = &[
         "AES DUKPT host: BDK+KSN to PIN key, 16 one-bits (worst)",
     ),
     (
+        "dukpt-aes256-terminal-load",
+        "AES-256 DUKPT terminal: load initial key (32 registers of 2 blocks)",
+    ),
+    (
+        "dukpt-aes256-host-derive-16bits",
+        "AES-256 DUKPT host: BDK+KSN to AES-256 PIN key, 16 one-bits",
+    ),
+    (
         "dukpt-tdes-host-derive-1bit",
         "TDES DUKPT host: BDK+KSN to PIN key, 1 one-bit",
     ),
@@ -249,6 +257,22 @@ const VS_AES: &[(&str, &str, f64, f64, f64, bool)] = &[
         18.0,
         0.0,
         false,
+    ),
+    (
+        "dukpt-aes256-terminal-load",
+        "AES-256: 1 key schedule + 64 blocks (two per register)",
+        1.0,
+        64.0,
+        0.0,
+        true,
+    ),
+    (
+        "dukpt-aes256-host-derive-16bits",
+        "AES-256: 17 key schedules + 36 blocks (two per derivation, 18 derivations)",
+        17.0,
+        36.0,
+        0.0,
+        true,
     ),
     (
         "tr31-unwrap-d-aes256",
