@@ -96,8 +96,9 @@ pub fn unwrap_with<'a, const CAP: usize>(
     if key_len + 2 > CAP {
         return Err(Tr31Error::KeyTooLarge);
     }
-    let b = pt.backing_mut();
-    b.copy_within(2..2 + key_len, 0);
+    if let Some(b) = pt.backing_mut().get_mut(..key_len + 2) {
+        crate::shift::down(b, 2);
+    }
     pt.set_len(key_len).ok_or(Tr31Error::KeyTooLarge)?;
     Ok((header, pt))
 }
