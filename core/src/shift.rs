@@ -40,7 +40,7 @@ mod tests {
     fn moves_like_copy_within() {
         for len in 0..40usize {
             for by in 0..=len + 1 {
-                let orig: std::vec::Vec<u8> = (0..len).map(|i| (i as u8) ^ 0xA5).collect();
+                let orig: std::vec::Vec<u8> = (0..40u8).take(len).map(|i| i ^ 0xA5).collect();
                 let (mut a, mut b) = (orig.clone(), orig.clone());
                 down(&mut a, by);
                 if by < len {

@@ -6,39 +6,43 @@ use crate::block::{Aes, Tdes};
 use crate::block_n::BlockCipher;
 use zeroize::Zeroize;
 
-/// CBC-encrypts `buf` (a whole number of `N`-byte blocks) in place.
-fn cbc_encrypt<C: BlockCipher<N>, const N: usize>(
-    c: &C,
-    iv: &[u8; N],
-    buf: &mut [u8],
-) -> Result<(), OpsError> {
-    if !buf.chunks_exact(N).remainder().is_empty() {
+/// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
+fn cbc_encrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
+    let n = c.block_len();
+    if !buf.chunks_exact(n).remainder().is_empty() {
         return Err(OpsError::BadDataLength);
     }
-    let mut chain = *iv;
-    for chunk in buf.chunks_exact_mut(N) {
+    let mut chain = [0u8; 16];
+    for (b, v) in chain.iter_mut().zip(iv) {
+        *b = *v;
+    }
+    for chunk in buf.chunks_exact_mut(n) {
         for (b, x) in chain.iter_mut().zip(chunk.iter()) {
             *b ^= x;
         }
         c.enc(&mut chain);
-        chunk.copy_from_slice(&chain);
+        for (o, b) in chunk.iter_mut().zip(chain.iter()) {
+            *o = *b;
+        }
     }
     Ok(())
 }
 
-/// CBC-decrypts `buf` (a whole number of `N`-byte blocks) in place.
-fn cbc_decrypt<C: BlockCipher<N>, const N: usize>(
-    c: &C,
-    iv: &[u8; N],
-    buf: &mut [u8],
-) -> Result<(), OpsError> {
-    if !buf.chunks_exact(N).remainder().is_empty() {
+/// CBC-decrypts `buf` (a whole number of blocks) in place; `iv` is one block.
+fn cbc_decrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
+    let n = c.block_len();
+    if !buf.chunks_exact(n).remainder().is_empty() {
         return Err(OpsError::BadDataLength);
     }
-    let mut prev = *iv;
-    for chunk in buf.chunks_exact_mut(N) {
-        let mut blk = [0u8; N];
-        blk.copy_from_slice(chunk);
+    let mut prev = [0u8; 16];
+    for (p, v) in prev.iter_mut().zip(iv) {
+        *p = *v;
+    }
+    for chunk in buf.chunks_exact_mut(n) {
+        let mut blk = [0u8; 16];
+        for (b, x) in blk.iter_mut().zip(chunk.iter()) {
+            *b = *x;
+        }
         let ct = blk;
         c.dec(&mut blk);
         for ((o, b), p) in chunk.iter_mut().zip(blk.iter()).zip(prev.iter()) {

@@ -26,8 +26,8 @@ pub fn kbpk_len_ok(version: Version, len: usize) -> bool {
     }
 }
 
-fn cmac_derive<C: BlockCipher<N>, const N: usize>(
-    c: &C,
+fn cmac_derive(
+    c: &dyn BlockCipher,
     usage: u16,
     alg: u16,
     len: usize,
@@ -38,7 +38,7 @@ fn cmac_derive<C: BlockCipher<N>, const N: usize>(
     let [u0, u1] = usage.to_be_bytes();
     let [a0, a1] = alg.to_be_bytes();
     let [l0, l1] = bits.to_be_bytes();
-    for (i, chunk) in out.expose_mut().chunks_mut(N).enumerate() {
+    for (i, chunk) in out.expose_mut().chunks_mut(c.block_len()).enumerate() {
         let counter = u8::try_from(i + 1).map_err(|_| Tr31Error::BadKbpk)?;
         let data = [counter, u0, u1, 0x00, a0, a1, l0, l1];
         let mut t = cmac(c, &[&data]);
