@@ -20,9 +20,13 @@ pub(crate) trait BlockCipher {
     fn enc(&self, b: &mut Block);
     /// Decrypts the block in `b[..self.block_len()]` in place.
     fn dec(&self, b: &mut Block);
-    /// The block length in bytes: 16 or 8, nothing else.
+}
+
+impl dyn BlockCipher + '_ {
+    /// The block length in bytes: 16 or 8, nothing else (inlined at the caller, so the
+    /// compiler knows it is never zero).
     #[inline(always)]
-    fn block_len(&self) -> usize {
+    pub(crate) fn block_len(&self) -> usize {
         if self.wide() {
             16
         } else {

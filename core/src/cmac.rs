@@ -19,18 +19,17 @@ const fn rb(n: usize) -> u8 {
 }
 
 /// Doubling in GF(2^n) of the `n`-byte block in `x` (`n` is 16 or 8): shift left by one,
-/// xor R_b when the top bit was set (mask, no branch).
+/// xor R_b when the top bit was set (mask, no branch on the data). The block is taken as
+/// a 128-bit big-endian number; an 8-byte block is its top half, the bottom half zero.
 fn dbl(x: &Block, n: usize) -> Block {
-    let mut out = [0u8; 16];
-    let mut carry = 0u8;
-    for (o, &v) in out.iter_mut().zip(x.iter()).take(n).rev() {
-        *o = (v << 1) | carry;
-        carry = v >> 7;
-    }
-    if let Some(last) = out.get_mut(n.wrapping_sub(1)) {
-        *last ^= 0u8.wrapping_sub(carry) & rb(n);
-    }
-    out
+    let (keep, r) = if n == 16 {
+        (!0u128, u128::from(rb(16)))
+    } else {
+        (!0u128 << 64, u128::from(rb(8)) << 64)
+    };
+    let v = u128::from_be_bytes(*x) & keep;
+    let top = v >> 127;
+    ((v << 1) ^ (0u128.wrapping_sub(top) & r)).to_be_bytes()
 }
 
 /// A streaming CMAC computation over either block size (one copy of the code for AES

@@ -42,8 +42,9 @@ fn cmac_derive(
         let counter = u8::try_from(i + 1).map_err(|_| Tr31Error::BadKbpk)?;
         let data = [counter, u0, u1, 0x00, a0, a1, l0, l1];
         let mut t = cmac(c, &[&data]);
-        let n = chunk.len();
-        chunk.copy_from_slice(t.get(..n).unwrap_or(&[]));
+        for (o, t) in chunk.iter_mut().zip(t.iter()) {
+            *o = *t;
+        }
         zeroize::Zeroize::zeroize(&mut t);
     }
     Ok(())

@@ -27,7 +27,8 @@ pub(crate) fn decrypt_cbc<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = ciphers(kbek, kbak)?;
+    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     Ok(decrypt_cbc_mac_iv(&e, &a, header, ct_hex, mac_hex, pt))
 }
 
