@@ -20,6 +20,17 @@ pub(crate) trait BlockCipher {
     fn enc(&self, b: &mut Block);
     /// Decrypts the block in `b[..self.block_len()]` in place.
     fn dec(&self, b: &mut Block);
+    /// Encrypts two independent blocks in place (one two-block call where the cipher has
+    /// one, else two single-block calls).
+    fn enc2(&self, a: &mut Block, b: &mut Block) {
+        self.enc(a);
+        self.enc(b);
+    }
+    /// Decrypts two independent blocks in place (see [`BlockCipher::enc2`]).
+    fn dec2(&self, a: &mut Block, b: &mut Block) {
+        self.dec(a);
+        self.dec(b);
+    }
 }
 
 impl dyn BlockCipher + '_ {
@@ -44,6 +55,12 @@ impl BlockCipher for Aes {
     }
     fn dec(&self, b: &mut Block) {
         self.decrypt(b);
+    }
+    fn enc2(&self, a: &mut Block, b: &mut Block) {
+        self.encrypt2(a, b);
+    }
+    fn dec2(&self, a: &mut Block, b: &mut Block) {
+        self.decrypt2(a, b);
     }
 }
 

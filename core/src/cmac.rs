@@ -22,7 +22,7 @@ const fn rb(n: usize) -> u8 {
 /// left by one, xor R_b when the top bit was set (mask, no branch on the data). A byte
 /// loop: the smallest code on every core, and a few dozen instructions next to the block
 /// cipher call that made `x`.
-fn dbl(x: &mut Block, n: usize) {
+pub(crate) fn dbl(x: &mut Block, n: usize) {
     if let Some(x) = x.get_mut(..n) {
         let mut carry = 0u8;
         for v in x.iter_mut().rev() {
@@ -37,8 +37,13 @@ fn dbl(x: &mut Block, n: usize) {
 }
 
 /// A streaming CMAC computation over either block size (one copy of the code for AES
-/// and TDES, see [`crate::block_n`]). Its state (chaining value and pending block, which
-/// may hold plaintext) is wiped on drop.
+/// and TDES, see [`crate::block_n`]). Its state (chaining value, pending block, which may
+/// hold plaintext, and the subkey seed L) is wiped on drop.
+///
+/// L = E(K, 0) does not depend on the message: it is computed together with the first
+/// chained block in one two-block call ([`BlockCipher::enc2`]), so a message of more
+/// than one block costs one block-cipher call per block and nothing more on ciphers
+/// whose two-block call costs what one block does (fixsliced AES).
 pub(crate) struct Cmac<'c> {
     cipher: &'c dyn BlockCipher,
     /// The block length: 16 or 8.
@@ -46,6 +51,8 @@ pub(crate) struct Cmac<'c> {
     x: Block,
     buf: Block,
     fill: usize,
+    l: Block,
+    have_l: bool,
 }
 
 impl<'c> Cmac<'c> {
@@ -56,6 +63,8 @@ impl<'c> Cmac<'c> {
             x: [0u8; 16],
             buf: [0u8; 16],
             fill: 0,
+            l: [0u8; 16],
+            have_l: false,
         }
     }
 
@@ -67,7 +76,13 @@ impl<'c> Cmac<'c> {
                 for (x, b) in self.x.iter_mut().zip(self.buf.iter()) {
                     *x ^= b;
                 }
-                self.cipher.enc(&mut self.x);
+                if self.have_l {
+                    self.cipher.enc(&mut self.x);
+                } else {
+                    // The first chained block, with L = E(K, 0) beside it.
+                    self.cipher.enc2(&mut self.x, &mut self.l);
+                    self.have_l = true;
+                }
                 self.fill = 0;
             }
             let take = n.saturating_sub(self.fill).min(data.len());
@@ -83,11 +98,12 @@ impl<'c> Cmac<'c> {
     /// The tag: the first `n` bytes of the returned block (the rest are zero).
     pub(crate) fn finalize(mut self) -> Block {
         let n = self.n;
-        // The subkey: L = E(0), K1 = dbl(L) for a complete last block, K2 = dbl(K1) for a
-        // padded one (which one follows from the public message length).
-        let mut k = [0u8; 16];
-        self.cipher.enc(&mut k);
-        dbl(&mut k, n);
+        // The subkey, in place of L: K1 = dbl(L) for a complete last block, K2 = dbl(K1)
+        // for a padded one (which one follows from the public message length).
+        if !self.have_l {
+            self.cipher.enc(&mut self.l);
+        }
+        dbl(&mut self.l, n);
         if self.fill < n {
             if let Some(p) = self.buf.get_mut(self.fill) {
                 *p = 0x80;
@@ -95,9 +111,9 @@ impl<'c> Cmac<'c> {
             if let Some(rest) = self.buf.get_mut(self.fill + 1..) {
                 rest.fill(0);
             }
-            dbl(&mut k, n);
+            dbl(&mut self.l, n);
         }
-        for ((x, b), k) in self.x.iter_mut().zip(self.buf.iter()).zip(k.iter()) {
+        for ((x, b), k) in self.x.iter_mut().zip(self.buf.iter()).zip(self.l.iter()) {
             *x ^= b ^ k;
         }
         self.cipher.enc(&mut self.x);
@@ -105,7 +121,6 @@ impl<'c> Cmac<'c> {
         for (t, x) in tag.iter_mut().zip(self.x.iter()).take(n) {
             *t = *x;
         }
-        k.zeroize();
         tag
     }
 }
@@ -115,6 +130,7 @@ impl Drop for Cmac<'_> {
     fn drop(&mut self) {
         self.x.zeroize();
         self.buf.zeroize();
+        self.l.zeroize();
     }
 }
 
