@@ -8,7 +8,6 @@
 //! core can be swapped in.
 use aes::{Aes128, Aes192, Aes256};
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use des::{TdesEde2, TdesEde3};
 
 /// The key length given to a block cipher is not one it supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,50 +212,64 @@ mod job {
     }
 }
 
-/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes). Wiped on drop.
-pub enum Tdes {
-    /// Two-key TDEA (K1, K2, K1).
-    Ede2(TdesEde2),
-    /// Three-key TDEA.
-    Ede3(TdesEde3),
+/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES
+/// schedules K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as
+/// encrypt-decrypt-encrypt. Wiped on drop. (Three `des::Des` calls are the same work as
+/// the `des` crate's `TdesEde2`/`TdesEde3`, and share their code with [`Des`] instead of
+/// a copy per key size.)
+pub struct Tdes {
+    k1: des::Des,
+    k2: des::Des,
+    k3: Option<des::Des>,
 }
 
 impl Tdes {
     /// Expands `key` (16 or 24 bytes; parity bits are ignored).
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-        Ok(match key.len() {
-            16 => Self::Ede2(TdesEde2::new_from_slice(key).map_err(|_| BadKeyLength)?),
-            24 => Self::Ede3(TdesEde3::new_from_slice(key).map_err(|_| BadKeyLength)?),
+        let part = |at: usize| {
+            key.get(at..at + 8)
+                .and_then(|k| <&[u8; 8]>::try_from(k).ok())
+                .ok_or(BadKeyLength)
+        };
+        let k3 = match key.len() {
+            16 => None,
+            24 => Some(part(16)?),
             _ => return Err(BadKeyLength),
+        };
+        let (k1, k2) = (part(0)?, part(8)?);
+        Ok(Self {
+            k1: des::Des::new(k1.into()),
+            k2: des::Des::new(k2.into()),
+            k3: k3.map(|k| des::Des::new(k.into())),
         })
     }
 
     /// The key length in bytes.
     pub fn key_len(&self) -> usize {
-        match self {
-            Self::Ede2(_) => 16,
-            Self::Ede3(_) => 24,
+        if self.k3.is_some() {
+            24
+        } else {
+            16
         }
+    }
+
+    /// K3: K1 for 2-key TDES (the key length is public).
+    fn k3(&self) -> &des::Des {
+        self.k3.as_ref().unwrap_or(&self.k1)
     }
 
     /// Encrypts one block in place.
-    #[inline]
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        let b = block.into();
-        match self {
-            Self::Ede2(c) => c.encrypt_block(b),
-            Self::Ede3(c) => c.encrypt_block(b),
-        }
+        self.k1.encrypt_block(block.into());
+        self.k2.decrypt_block(block.into());
+        self.k3().encrypt_block(block.into());
     }
 
     /// Decrypts one block in place.
-    #[inline]
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        let b = block.into();
-        match self {
-            Self::Ede2(c) => c.decrypt_block(b),
-            Self::Ede3(c) => c.decrypt_block(b),
-        }
+        self.k3().decrypt_block(block.into());
+        self.k2.encrypt_block(block.into());
+        self.k1.decrypt_block(block.into());
     }
 }
 
@@ -328,6 +341,39 @@ mod tests {
         a.decrypt(&mut b);
         assert_eq!(b[1], 0x11);
         assert!(Aes::new(&[0u8; 17]).is_err());
+    }
+
+    #[test]
+    fn tdes_matches_des_crate_ede2_and_ede3() {
+        // Differential against the `des` crate's own TDES types, both key sizes, both
+        // directions, chained over a few blocks.
+        use des::{TdesEde2, TdesEde3};
+        let key: [u8; 24] = core::array::from_fn(|i| (i as u8).wrapping_mul(29) ^ 0x5c);
+        let t2 = Tdes::new(&key[..16]).unwrap();
+        let t3 = Tdes::new(&key).unwrap();
+        assert_eq!((t2.key_len(), t3.key_len()), (16, 24));
+        let r2 = TdesEde2::new_from_slice(&key[..16]).unwrap();
+        let r3 = TdesEde3::new_from_slice(&key).unwrap();
+        let mut b = [0x3au8; 8];
+        for _ in 0..4 {
+            let (mut x, mut y) = (b, b);
+            t2.encrypt(&mut x);
+            r2.encrypt_block((&mut y).into());
+            assert_eq!(x, y, "ede2 encrypt");
+            t2.decrypt(&mut x);
+            assert_eq!(x, b, "ede2 decrypt");
+            let (mut x, mut y) = (b, b);
+            t3.encrypt(&mut x);
+            r3.encrypt_block((&mut y).into());
+            assert_eq!(x, y, "ede3 encrypt");
+            let mut z = x;
+            t3.decrypt(&mut x);
+            r3.decrypt_block((&mut z).into());
+            assert_eq!((x, z), (b, b), "ede3 decrypt");
+            b = y;
+        }
+        assert!(Tdes::new(&[0u8; 8]).is_err());
+        assert!(Tdes::new(&[0u8; 17]).is_err());
     }
 
     #[test]

@@ -1,35 +1,62 @@
-//! [`BlockCipher<N>`]: the [`crate::block`] ciphers behind one trait generic over the
-//! block size, so that modes (CMAC, CBC, TR-31 key block encryption) are written once for
-//! AES (16-byte blocks) and TDES (8-byte blocks).
+//! [`BlockCipher`]: the [`crate::block`] ciphers behind one object-safe trait whose block
+//! length (16 bytes for AES, 8 for TDES) is known at run time, so that modes (CMAC, CBC,
+//! TR-31 key block encryption) are written and compiled once for both ciphers: modes
+//! take `&dyn BlockCipher` and keep blocks in a 16-byte [`Block`], of which TDES uses the
+//! first 8 bytes. One indirect call per block costs nothing next to the block cipher
+//! call itself, and one copy of each mode instead of one per block size saves flash.
+//! The block length is public (it follows from the algorithm), so branching on it leaks
+//! nothing.
 use crate::block::{Aes, Tdes};
 
-/// A block cipher with `N`-byte blocks.
-pub(crate) trait BlockCipher<const N: usize> {
-    /// Encrypts one block in place.
-    fn enc(&self, b: &mut [u8; N]);
-    /// Decrypts one block in place.
-    fn dec(&self, b: &mut [u8; N]);
+/// A block buffer of the largest block size; a cipher with 8-byte blocks uses the first
+/// 8 bytes and leaves the rest untouched.
+pub(crate) type Block = [u8; 16];
+
+/// A block cipher with 16-byte (wide) or 8-byte blocks.
+pub(crate) trait BlockCipher {
+    /// Whether blocks are 16 bytes (AES) rather than 8 (TDES).
+    fn wide(&self) -> bool;
+    /// Encrypts the block in `b[..self.block_len()]` in place.
+    fn enc(&self, b: &mut Block);
+    /// Decrypts the block in `b[..self.block_len()]` in place.
+    fn dec(&self, b: &mut Block);
     /// Encrypts two independent blocks in place (one two-block call where the cipher has
     /// one, else two single-block calls).
-    fn enc2(&self, a: &mut [u8; N], b: &mut [u8; N]) {
+    fn enc2(&self, a: &mut Block, b: &mut Block) {
         self.enc(a);
         self.enc(b);
     }
     /// Decrypts two independent blocks in place (see [`BlockCipher::enc2`]).
-    fn dec2(&self, a: &mut [u8; N], b: &mut [u8; N]) {
+    fn dec2(&self, a: &mut Block, b: &mut Block) {
         self.dec(a);
         self.dec(b);
     }
 }
 
-impl BlockCipher<16> for Aes {
-    fn enc(&self, b: &mut [u8; 16]) {
+impl dyn BlockCipher + '_ {
+    /// The block length in bytes: 16 or 8, nothing else (inlined at the caller, so the
+    /// compiler knows it is never zero).
+    #[inline(always)]
+    pub(crate) fn block_len(&self) -> usize {
+        if self.wide() {
+            16
+        } else {
+            8
+        }
+    }
+}
+
+impl BlockCipher for Aes {
+    fn wide(&self) -> bool {
+        true
+    }
+    fn enc(&self, b: &mut Block) {
         self.encrypt(b);
     }
-    fn dec(&self, b: &mut [u8; 16]) {
+    fn dec(&self, b: &mut Block) {
         self.decrypt(b);
     }
-    fn enc2(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
+    fn enc2(&self, a: &mut Block, b: &mut Block) {
         self.encrypt2(a, b);
     }
     // `dec2` stays two single-block calls: `Aes::decrypt2` would link the `aes` crate's
@@ -37,11 +64,18 @@ impl BlockCipher<16> for Aes {
     // one block decryption per TR-31 unwrap.
 }
 
-impl BlockCipher<8> for Tdes {
-    fn enc(&self, b: &mut [u8; 8]) {
-        self.encrypt(b);
+impl BlockCipher for Tdes {
+    fn wide(&self) -> bool {
+        false
     }
-    fn dec(&self, b: &mut [u8; 8]) {
-        self.decrypt(b);
+    fn enc(&self, b: &mut Block) {
+        if let Some(h) = b.first_chunk_mut::<8>() {
+            self.encrypt(h);
+        }
+    }
+    fn dec(&self, b: &mut Block) {
+        if let Some(h) = b.first_chunk_mut::<8>() {
+            self.decrypt(h);
+        }
     }
 }

@@ -31,6 +31,7 @@ pub mod platform;
 pub mod policy;
 pub mod rng;
 pub mod secret;
+mod shift;
 pub mod store;
 pub mod terminal;
 pub mod tr31;

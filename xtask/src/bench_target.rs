@@ -6,7 +6,7 @@ use crate::{
     ontarget::fresh_device,
     qemu, sh,
     steps::Ctx,
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use object::{Object, ObjectSection};
 use std::{
@@ -203,32 +203,59 @@ fn parse(b: &'static Board, lines: &[String]) -> Result<BoardBench, String> {
     })
 }
 
+/// The size table's label for the whole core at opt-level "z" built with the `sha2`
+/// crate's compact (loop, not unrolled) SHA-256: the size a flash-bound product gets by
+/// adding `--cfg sha2_backend_soft="compact"` to its rustflags (SHA-256 then runs slower:
+/// the speed rows of the report are measured without it).
+pub const SIZE_Z_SHA2_COMPACT: &str = "size-z + sha2 compact";
+
 /// Section sizes of every size binary, for `target`, at the release profile (opt-level
-/// "s") and, for the whole core, at opt-level "z" too.
+/// "s") and, for the whole core, at opt-level "z" too, with and without `sha2`'s compact
+/// SHA-256 ([`SIZE_Z_SHA2_COMPACT`]).
 pub fn size_table(ctx: &Ctx, target: &str) -> Result<Vec<(String, String, Sizes)>, String> {
     let mut out = Vec::new();
-    for (profile, bins) in [
-        ("release", SIZE_BINS.iter().map(|b| b.0).collect::<Vec<_>>()),
-        ("size-z", vec!["bench_size_base", "bench_size_all"]),
+    let core_z = || vec!["bench_size_base", "bench_size_all"];
+    for (label, profile, compact, bins) in [
+        (
+            "release",
+            "release",
+            false,
+            SIZE_BINS.iter().map(|b| b.0).collect::<Vec<_>>(),
+        ),
+        ("size-z", "size-z", false, core_z()),
+        (SIZE_Z_SHA2_COMPACT, "size-z", true, core_z()),
     ] {
         let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[target]);
         c.args(["--profile", profile, "-p", "keyfort-firmware"]);
+        // The compact build has its own target dir (route 1; route 2 names its own and
+        // rebuilds), so the two rustflags sets do not rebuild each other every run.
+        let own_dir = (compact && ctx.env.route == Route::Rustup)
+            .then(|| ctx.root.join("qemu").join("target-sha2-compact"));
+        if compact {
+            c.arg("--config").arg(format!(
+                "target.{target}.rustflags=[\"--cfg\", 'sha2_backend_soft=\"compact\"']"
+            ));
+        }
+        if let Some(d) = &own_dir {
+            c.env("CARGO_TARGET_DIR", d);
+        }
         for b in &bins {
             c.args(["--bin", b]);
         }
         sh::run(&mut c)?;
         for b in bins {
-            let mut elf = firmware_elf(&ctx.root, ctx.env.route, target, "bin", b);
-            if profile != "release" {
-                // firmware_elf knows release only; the profile dir sits beside it.
-                if let (Some(dir), Some(name)) = (
-                    elf.parent().and_then(|p| p.parent()),
-                    elf.file_name().map(|n| n.to_owned()),
-                ) {
-                    elf = dir.join(profile).join(name);
-                }
-            }
-            out.push((b.to_string(), profile.to_string(), sizes(&elf)?));
+            let elf = firmware_elf(&ctx.root, ctx.env.route, target, "bin", b);
+            // firmware_elf knows release under the usual target dir only; the profile
+            // dir sits beside release, and the compact build's target dir beside target.
+            let elf = match (&own_dir, elf.file_name()) {
+                (Some(d), Some(name)) => d.join(target).join(profile).join(name),
+                (None, Some(name)) if profile != "release" => elf
+                    .parent()
+                    .and_then(|p| p.parent())
+                    .map_or(elf.clone(), |dir| dir.join(profile).join(name)),
+                _ => elf.clone(),
+            };
+            out.push((b.to_string(), label.to_string(), sizes(&elf)?));
         }
     }
     Ok(out)

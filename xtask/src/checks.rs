@@ -3,7 +3,7 @@ use crate::{
     boards::{self, NRF52840_TARGET},
     sh,
     steps::{from, Ctx, Outcome},
-    toolchain::{firmware_cargo, Route},
+    toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use std::process::Command;
 
@@ -94,9 +94,39 @@ pub fn host_tests(ctx: &mut Ctx) -> Outcome {
     from(sh::run(cargo(ctx).args(["test", "--workspace"])).map(|()| "all passed".into()))
 }
 
-/// Builds the `selftest` and `demo` firmware for all four targets.
+/// Builds the `selftest` and `demo` firmware for all four targets, then the size guard.
 pub fn firmware_build(ctx: &mut Ctx) -> Outcome {
-    from(build_firmware(ctx).map(|()| "selftest + demo + examples for 4 targets".into()))
+    from(build_firmware(ctx).and_then(|()| {
+        let note = size_guard(ctx)?;
+        Ok(format!("selftest + demo + examples for 4 targets; {note}"))
+    }))
+}
+
+/// A size guard that needs no extra build: the whole-core probe (`bench_size_all`, just
+/// built at the release profile) must not link a `memmove`. `compiler_builtins`'
+/// `memmove` costs about 1.3 KiB of flash on a Cortex-M0, more than all of keyfort's
+/// moves within a buffer; `slice::copy_within` pulls it in (use `crate::shift` instead).
+/// Also reports the core's `.text` (probe minus baseline) on the Cortex-M0.
+fn size_guard(ctx: &Ctx) -> Result<String, String> {
+    use object::{Object, ObjectSymbol};
+    let t = "thumbv6m-none-eabi";
+    let elf = |b| firmware_elf(&ctx.root, ctx.env.route, t, "bin", b);
+    let (all, base) = (elf("bench_size_all"), elf("bench_size_base"));
+    let bytes = std::fs::read(&all).map_err(|e| format!("{}: {e}", all.display()))?;
+    let file = object::File::parse(&*bytes).map_err(|e| format!("{}: {e}", all.display()))?;
+    if file
+        .symbols()
+        .any(|s| s.name().is_ok_and(|n| n.contains("memmove")))
+    {
+        return Err(format!(
+            "size guard: {} links memmove (a copy_within in core? use crate::shift)",
+            all.display()
+        ));
+    }
+    let text = crate::bench_target::sizes(&all)?
+        .text
+        .saturating_sub(crate::bench_target::sizes(&base)?.text);
+    Ok(format!("core .text {text} B on {t} (release), no memmove"))
 }
 
 /// Builds the firmware bins and the board example for every QEMU target.

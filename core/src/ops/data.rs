@@ -6,50 +6,46 @@ use crate::block::{Aes, Tdes};
 use crate::block_n::BlockCipher;
 use zeroize::Zeroize;
 
-/// CBC-encrypts `buf` (a whole number of `N`-byte blocks) in place.
-fn cbc_encrypt<C: BlockCipher<N>, const N: usize>(
-    c: &C,
-    iv: &[u8; N],
-    buf: &mut [u8],
-) -> Result<(), OpsError> {
-    if !buf.chunks_exact(N).remainder().is_empty() {
+/// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
+fn cbc_encrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
+    let n = c.block_len();
+    if !buf.chunks_exact(n).remainder().is_empty() {
         return Err(OpsError::BadDataLength);
     }
-    let mut chain = *iv;
-    for chunk in buf.chunks_exact_mut(N) {
+    let mut chain = [0u8; 16];
+    copy_in(&mut chain, iv);
+    for chunk in buf.chunks_exact_mut(n) {
         for (b, x) in chain.iter_mut().zip(chunk.iter()) {
             *b ^= x;
         }
         c.enc(&mut chain);
-        chunk.copy_from_slice(&chain);
+        copy_in(chunk, &chain);
     }
     Ok(())
 }
 
-/// CBC-decrypts `buf` (a whole number of `N`-byte blocks) in place.
-fn cbc_decrypt<C: BlockCipher<N>, const N: usize>(
-    c: &C,
-    iv: &[u8; N],
-    buf: &mut [u8],
-) -> Result<(), OpsError> {
-    if !buf.chunks_exact(N).remainder().is_empty() {
+/// CBC-decrypts `buf` (a whole number of blocks) in place; `iv` is one block.
+fn cbc_decrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
+    let n = c.block_len();
+    if !buf.chunks_exact(n).remainder().is_empty() {
         return Err(OpsError::BadDataLength);
     }
-    let mut prev = *iv;
+    let mut prev = [0u8; 16];
+    copy_in(&mut prev, iv);
     // Two blocks at a time: CBC decryption of a pair is two independent block
     // decryptions, one two-block call ([`BlockCipher::dec2`]).
-    for pair in buf.chunks_mut(2 * N) {
-        let (x, y) = pair.split_at_mut(pair.len().min(N));
-        let mut a = [0u8; N];
-        a.copy_from_slice(x);
+    for pair in buf.chunks_mut(2 * n) {
+        let (x, y) = pair.split_at_mut(pair.len().min(n));
+        let mut a = [0u8; 16];
+        copy_in(&mut a, x);
         let ca = a;
         if y.is_empty() {
             c.dec(&mut a);
             xor_out(x, &a, &prev);
             prev = ca;
         } else {
-            let mut b = [0u8; N];
-            b.copy_from_slice(y);
+            let mut b = [0u8; 16];
+            copy_in(&mut b, y);
             let cb = b;
             c.dec2(&mut a, &mut b);
             xor_out(x, &a, &prev);
@@ -60,6 +56,13 @@ fn cbc_decrypt<C: BlockCipher<N>, const N: usize>(
         a.zeroize();
     }
     Ok(())
+}
+
+/// Copies as many bytes of `src` into `dst` as both hold.
+fn copy_in(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src.iter()) {
+        *d = *s;
+    }
 }
 
 /// `out = a ^ b`.

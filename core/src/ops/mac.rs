@@ -5,7 +5,7 @@
 //! bytes, 4 bytes at least.
 use super::OpsError;
 use crate::block::{Aes, Des, Tdes};
-use crate::cmac::cmac;
+use crate::cmac::{cmac, cmac8};
 use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -84,7 +84,7 @@ pub fn verify_aes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsErr
 /// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a 16- or 24-byte key.
 pub fn tdes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    Ok(cmac(&c, &[data]))
+    Ok(cmac8(&c, &[data]))
 }
 
 /// Verifies a TDES-CMAC (4 to 8 leftmost bytes).

@@ -13,7 +13,6 @@ use super::header::{header_len, write_header, HeaderSpec, OptBlock, Out, Version
 use super::kdf::derive_keys;
 use super::Tr31Error;
 use crate::block::Aes;
-use crate::block_n::BlockCipher;
 use crate::cmac::cmac;
 use crate::secret::SecretBuf;
 
@@ -85,7 +84,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     let mut w = Out { buf: out, pos: 0 };
     let hlen = write_header(&mut w, Version::D, spec, opt, total)?;
     let header = w.buf.get(..hlen).ok_or(Tr31Error::OutputTooSmall)?;
-    let mac: [u8; 16] = cmac(&a, &[header, payload.expose()]);
+    let mac = cmac(&a, &[header, payload.expose()]);
     let mut prev = mac;
     let r = (|| {
         for chunk in payload.expose().chunks_exact(16) {
@@ -93,7 +92,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
             for ((b, p), v) in b.iter_mut().zip(chunk).zip(prev.iter()) {
                 *b = p ^ v;
             }
-            e.enc(&mut b);
+            e.encrypt(&mut b);
             w.put_hex(&b)?;
             prev = b;
         }

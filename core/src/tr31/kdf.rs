@@ -27,8 +27,8 @@ pub fn kbpk_len_ok(version: Version, len: usize) -> bool {
     }
 }
 
-fn cmac_derive<C: BlockCipher<N>, const N: usize>(
-    c: &C,
+fn cmac_derive(
+    c: &dyn BlockCipher,
     usage: u16,
     alg: u16,
     len: usize,
@@ -39,12 +39,13 @@ fn cmac_derive<C: BlockCipher<N>, const N: usize>(
     let [u0, u1] = usage.to_be_bytes();
     let [a0, a1] = alg.to_be_bytes();
     let [l0, l1] = bits.to_be_bytes();
-    for (i, chunk) in out.expose_mut().chunks_mut(N).enumerate() {
+    for (i, chunk) in out.expose_mut().chunks_mut(c.block_len()).enumerate() {
         let counter = u8::try_from(i + 1).map_err(|_| Tr31Error::BadKbpk)?;
         let data = [counter, u0, u1, 0x00, a0, a1, l0, l1];
         let mut t = cmac(c, &[&data]);
-        let n = chunk.len();
-        chunk.copy_from_slice(t.get(..n).unwrap_or(&[]));
+        for (o, t) in chunk.iter_mut().zip(t.iter()) {
+            *o = *t;
+        }
         t.zeroize();
     }
     Ok(())
@@ -70,7 +71,8 @@ fn aes_cmac_derive(
     kbak.set_len(len).ok_or(Tr31Error::BadKbpk)?;
     let mut k2 = [0u8; 16];
     c.encrypt(&mut k2);
-    k2 = dbl(&dbl(&k2));
+    dbl(&mut k2, 16);
+    dbl(&mut k2, 16);
     let [a0, a1] = alg.to_be_bytes();
     let [l0, l1] = bits.to_be_bytes();
     let input = |usage: u16, counter: u8| -> [u8; 16] {

@@ -4,10 +4,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::header::{unhex_char, Header, Version};
-use super::kdf::{derive_keys, kbpk_len_ok, DerivedKey};
+use super::kdf::{derive_keys, kbpk_len_ok};
 use super::Tr31Error;
-use crate::block::BadKeyLength;
-use crate::block_n::BlockCipher;
+use crate::block_n::{Block, BlockCipher};
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
@@ -96,8 +95,9 @@ pub fn unwrap_with<'a, const CAP: usize>(
     if key_len + 2 > CAP {
         return Err(Tr31Error::KeyTooLarge);
     }
-    let b = pt.backing_mut();
-    b.copy_within(2..2 + key_len, 0);
+    if let Some(b) = pt.backing_mut().get_mut(..key_len + 2) {
+        crate::shift::down(b, 2);
+    }
     pt.set_len(key_len).ok_or(Tr31Error::KeyTooLarge)?;
     Ok((header, pt))
 }
@@ -121,12 +121,17 @@ fn key_length<const CAP: usize>(
 /// Decodes `N` bytes of (already validated) hex.
 pub(crate) fn unhex_block<const N: usize>(hex: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
+    unhex_into(hex, &mut out);
+    out
+}
+
+/// Decodes (already validated) hex into `out`, as many bytes as both hold.
+pub(crate) fn unhex_into(hex: &[u8], out: &mut [u8]) {
     for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
         let hi = unhex_char(pair[0]).unwrap_or(0);
         let lo = unhex_char(pair[1]).unwrap_or(0);
         *o = (hi << 4) | lo;
     }
-    out
 }
 
 /// Writes plaintext at `pos` into the buffer, dropping what does not fit.
@@ -139,67 +144,74 @@ pub(crate) fn store<const CAP: usize>(pt: &mut SecretBuf<CAP>, pos: usize, data:
     }
 }
 
-/// Versions B (TDES) and D (AES): builds the KBEK and KBAK ciphers with `new`, then
-/// [`cbc_decrypt_mac`] with the block's MAC as both IV and expected tag.
-pub(crate) fn decrypt_cbc_mac_iv<C: BlockCipher<N>, const N: usize, const CAP: usize>(
-    new: fn(&[u8]) -> Result<C, BadKeyLength>,
-    kbek: &DerivedKey,
-    kbak: &DerivedKey,
+/// Versions B (TDES) and D (AES): [`cbc_decrypt_mac`] under the KBEK cipher `e` and the
+/// KBAK cipher `a`, with the block's MAC as both IV and expected tag.
+pub(crate) fn decrypt_cbc_mac_iv<const CAP: usize>(
+    e: &dyn BlockCipher,
+    a: &dyn BlockCipher,
     header: &Header<'_>,
     ct_hex: &[u8],
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
-) -> Result<subtle::Choice, Tr31Error> {
-    let e = new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let mac: [u8; N] = unhex_block(mac_hex);
-    Ok(cbc_decrypt_mac(
-        &e,
-        &a,
+) -> subtle::Choice {
+    let n = e.block_len();
+    let mut mac = [0u8; 16];
+    if let Some(m) = mac.get_mut(..n) {
+        unhex_into(mac_hex, m);
+    }
+    cbc_decrypt_mac(
+        e,
+        a,
         header.as_bytes(),
         ct_hex,
         mac,
-        &mac,
+        mac.get(..n).unwrap_or(&[]),
         pt,
-    ))
+    )
 }
 
-/// CBC decryption with `iv`, feeding header and plaintext into a CMAC under `mac_key`,
-/// then a constant-time comparison of the tag's first `given.len()` bytes with `given`.
-pub(crate) fn cbc_decrypt_mac<C: BlockCipher<N>, const N: usize, const CAP: usize>(
-    enc: &C,
-    mac_key: &C,
+/// CBC decryption with `iv` (one block), feeding header and plaintext into a CMAC under
+/// `mac_key`, then a constant-time comparison of the tag's first `given.len()` bytes
+/// with `given`. Both ciphers have the same block length.
+pub(crate) fn cbc_decrypt_mac<const CAP: usize>(
+    enc: &dyn BlockCipher,
+    mac_key: &dyn BlockCipher,
     header: &[u8],
     ct_hex: &[u8],
-    iv: [u8; N],
+    iv: Block,
     given: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> subtle::Choice {
+    let n = enc.block_len();
     let mut m = Cmac::new(mac_key);
     m.update(header);
     let mut prev = iv;
     // CBC decryption of two blocks is two independent block decryptions: one two-block
     // call per pair ([`BlockCipher::dec2`]).
-    for (j, hex) in ct_hex.chunks(4 * N).enumerate() {
-        let (h1, h2) = hex.split_at(hex.len().min(2 * N));
-        let c1: [u8; N] = unhex_block(h1);
+    for (j, hex) in ct_hex.chunks(4 * n).enumerate() {
+        let (h1, h2) = hex.split_at(hex.len().min(2 * n));
+        let mut c1 = [0u8; 16];
+        unhex_into(h1, &mut c1);
         let mut p1 = c1;
         if h2.is_empty() {
             enc.dec(&mut p1);
             xor_into(&mut p1, &prev);
-            m.update(&p1);
-            store(pt, 2 * j * N, &p1);
+            let b1 = p1.get(..n).unwrap_or(&[]);
+            m.update(b1);
+            store(pt, 2 * j * n, b1);
             prev = c1;
         } else {
-            let c2: [u8; N] = unhex_block(h2);
+            let mut c2 = [0u8; 16];
+            unhex_into(h2, &mut c2);
             let mut p2 = c2;
             enc.dec2(&mut p1, &mut p2);
             xor_into(&mut p1, &prev);
             xor_into(&mut p2, &c1);
-            m.update(&p1);
-            m.update(&p2);
-            store(pt, 2 * j * N, &p1);
-            store(pt, (2 * j + 1) * N, &p2);
+            let (b1, b2) = (p1.get(..n).unwrap_or(&[]), p2.get(..n).unwrap_or(&[]));
+            m.update(b1);
+            m.update(b2);
+            store(pt, 2 * j * n, b1);
+            store(pt, (2 * j + 1) * n, b2);
             p2.zeroize();
             prev = c2;
         }

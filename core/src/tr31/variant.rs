@@ -11,7 +11,6 @@ use super::kdf::DerivedKey;
 use super::unwrap::{store, unhex_block};
 use super::Tr31Error;
 use crate::block::Tdes;
-use crate::block_n::BlockCipher;
 use crate::secret::SecretBuf;
 
 /// Verifies the MAC, then decrypts into `pt`. Returns whether the MAC matched (`pt` is
@@ -33,7 +32,7 @@ pub(crate) fn decrypt<const CAP: usize>(
         for (x, b) in x.iter_mut().zip(blk.iter()) {
             *x ^= b;
         }
-        a.enc(x);
+        a.encrypt(x);
     };
     let h = header.as_bytes();
     if h.len() & 7 != 0 {
@@ -58,7 +57,7 @@ pub(crate) fn decrypt<const CAP: usize>(
     for (i, hex) in ct_hex.chunks_exact(16).enumerate() {
         let c: [u8; 8] = unhex_block(hex);
         let mut p = c;
-        e.dec(&mut p);
+        e.decrypt(&mut p);
         for (p, v) in p.iter_mut().zip(prev.iter()) {
             *p ^= v;
         }

@@ -18,5 +18,7 @@ pub(crate) fn decrypt<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    decrypt_cbc_mac_iv(Tdes::new, kbek, kbak, header, ct_hex, mac_hex, pt)
+    let e = Tdes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Tdes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    Ok(decrypt_cbc_mac_iv(&e, &a, header, ct_hex, mac_hex, pt))
 }

@@ -8,7 +8,6 @@ use super::kdf::DerivedKey;
 use super::unwrap::{decrypt_cbc_mac_iv, store, unhex_block};
 use super::Tr31Error;
 use crate::block::Aes;
-use crate::block_n::BlockCipher;
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
@@ -28,7 +27,9 @@ pub(crate) fn decrypt_cbc<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    decrypt_cbc_mac_iv(Aes::new, kbek, kbak, header, ct_hex, mac_hex, pt)
+    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    Ok(decrypt_cbc_mac_iv(&e, &a, header, ct_hex, mac_hex, pt))
 }
 
 /// Increments a 128-bit big-endian counter.
@@ -58,7 +59,7 @@ pub(crate) fn decrypt_ctr<const CAP: usize>(
     for (i, hex) in ct_hex.chunks(32).enumerate() {
         let c: [u8; 16] = unhex_block(hex);
         let mut ks = ctr;
-        e.enc(&mut ks);
+        e.encrypt(&mut ks);
         let n = hex.len() >> 1;
         for (k, c) in ks.iter_mut().zip(c.iter()) {
             *k ^= c;

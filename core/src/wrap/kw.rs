@@ -54,7 +54,7 @@ pub fn kw_wrap(kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapError
 pub fn kw_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usize, WrapError> {
     let wlen = kw_wrapped_len(key_len)?;
     let buf = buf.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
-    buf.copy_within(..key_len, 8);
+    crate::shift::up(buf, 8);
     let (c0, r) = buf.split_at_mut(8);
     wrap_core(kek.aes(), c0, r);
     Ok(wlen)
@@ -117,7 +117,9 @@ pub fn kw_unwrap_in_place(
         return Err(WrapError::InputLength);
     }
     let c0 = semiblock(&buf[..8]);
-    buf.copy_within(8..wrapped_len, 0);
+    if let Some(b) = buf.get_mut(..wrapped_len) {
+        crate::shift::down(b, 8);
+    }
     let ok = unwrap_ct(kek.aes(), c0, buf, klen);
     super::verdict(ok, klen)
 }

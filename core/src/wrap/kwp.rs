@@ -63,7 +63,9 @@ pub fn kwp_wrap(kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapErro
 pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usize, WrapError> {
     let wlen = kwp_wrapped_len(key_len)?;
     let buf = buf.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
-    buf.copy_within(..key_len, 8);
+    if let Some(b) = buf.get_mut(..key_len + 8) {
+        crate::shift::up(b, 8);
+    }
     buf[8 + key_len..].fill(0);
     let mli = u32::try_from(key_len).map_err(|_| WrapError::InputLength)?;
     wrap_core(kek.aes(), buf, mli);
@@ -134,7 +136,9 @@ pub fn kwp_unwrap_in_place(
         block.copy_from_slice(&buf[..16]);
     } else {
         block[..8].copy_from_slice(&buf[..8]);
-        buf.copy_within(8..wrapped_len, 0);
+        if let Some(b) = buf.get_mut(..wrapped_len) {
+            crate::shift::down(b, 8);
+        }
     }
     let (ok, len) = unwrap_ct(kek.aes(), &mut block, buf, plen);
     super::verdict(ok, len)
