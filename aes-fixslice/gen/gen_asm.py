@@ -1,0 +1,194 @@
+"""Writes ../src/armv7m.s: fixsliced AES-128/192/256 two-block encryption and decryption
+in ARMv7-M Thumb-2, from the same algorithm description as the checks (algo.py).
+
+Frame (word offsets from sp, both functions):
+  0: block 0 pointer   1: block 1 pointer   2: round-key pointer
+  3: end pointer (enc: rk + 32*nr; dec: rk + 32)   4: S-box return address
+  5: nr   6..: spill slots of the generated blocks
+The state lives in r0-r7 (slice j in rj) between blocks."""
+import algo
+from ir import Rec
+from regalloc import POOL, Frame, allocate, check_block
+
+FRAME = Frame(6)
+STATE = ["r%d" % i for i in range(8)]
+COUNT = {}
+
+
+def block(name, fn, pool=POOL):
+    """Records fn(B, inputs) -> outputs, allocates, checks by simulation, returns code."""
+    B = Rec()
+    ins = ["in%d" % i for i in range(8)]
+    outs = fn(B, ins)
+    inputs = list(zip(ins, STATE))
+    outputs = list(zip(outs, STATE))
+    code = allocate(B.ops, inputs, outputs, pool, FRAME)
+    check_block(B.ops, inputs, outputs, code)
+    COUNT[name] = (len(B.ops), len(code))
+    return ["    " + c for c in code]
+
+
+def ark_up():
+    return [
+        "    ldr r8, [sp, #8]",
+        "    ldmia r8!, {r9, r10, r11, r12}",
+        "    eor r0, r0, r9",
+        "    eor r1, r1, r10",
+        "    eor r2, r2, r11",
+        "    eor r3, r3, r12",
+        "    ldmia r8!, {r9, r10, r11, r12}",
+        "    eor r4, r4, r9",
+        "    eor r5, r5, r10",
+        "    eor r6, r6, r11",
+        "    eor r7, r7, r12",
+        "    str r8, [sp, #8]",
+    ]
+
+
+def ark_down():
+    return [
+        "    ldr r8, [sp, #8]",
+        "    ldmdb r8!, {r9, r10, r11, r12}",
+        "    eor r4, r4, r9",
+        "    eor r5, r5, r10",
+        "    eor r6, r6, r11",
+        "    eor r7, r7, r12",
+        "    ldmdb r8!, {r9, r10, r11, r12}",
+        "    eor r0, r0, r9",
+        "    eor r1, r1, r10",
+        "    eor r2, r2, r11",
+        "    eor r3, r3, r12",
+        "    str r8, [sp, #8]",
+    ]
+
+
+def sr2_both(label):
+    """ShiftRows^2 on both blocks' column words (r0-r3, r4-r7) if nr % 4 == 2."""
+    c = ["    ldr r12, [sp, #20]", "    tst r12, #2", "    beq %s" % label]
+    for a, b in [(0, 2), (1, 3), (4, 6), (5, 7)]:
+        c += [
+            "    eor r12, r%d, r%d" % (a, b),
+            "    and r12, r12, #0xff00ff00",
+            "    eor r%d, r%d, r12" % (a, a),
+            "    eor r%d, r%d, r12" % (b, b),
+        ]
+    return c + ["%s:" % label]
+
+
+def load_blocks():
+    c = ["    ldr r%d, [r3, #%d]" % (4 + i, 4 * i) for i in range(4)]
+    c += ["    ldr r0, [r2, #0]", "    ldr r1, [r2, #4]", "    ldr r3, [r2, #12]", "    ldr r2, [r2, #8]"]
+    return c
+
+
+def store_blocks():
+    c = ["    ldr r8, [sp, #0]"] + ["    str r%d, [r8, #%d]" % (i, 4 * i) for i in range(4)]
+    c += ["    ldr r8, [sp, #4]"] + ["    str r%d, [r8, #%d]" % (4 + i, 4 * i) for i in range(4)]
+    return c
+
+
+def prologue(name):
+    return [
+        "    .section .text.%s,\"ax\",%%progbits" % name,
+        "    .global %s" % name,
+        "    .type %s,%%function" % name,
+        "    .p2align 2",
+        "    .thumb_func",
+        "%s:" % name,
+        "    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}",
+        "    sub sp, sp, #FRAME_BYTES",
+        "    str r2, [sp, #0]",
+        "    str r3, [sp, #4]",
+        "    str r1, [sp, #20]",
+    ]
+
+
+def epilogue(name):
+    return [
+        "    add sp, sp, #FRAME_BYTES",
+        "    pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}",
+        "    .size %s, . - %s" % (name, name),
+    ]
+
+
+def check_final(label):
+    return ["    ldr r9, [sp, #12]", "    cmp r8, r9", "    beq %s" % label]
+
+
+def main():
+    no_r8 = [r for r in POOL if r != "r8"]
+    bits = block("bitslice", lambda B, x: algo.bitslice(B, x), no_r8)
+    unbits = block("unbitslice", lambda B, s: algo.unbitslice(B, s))
+    sbox = block("sbox", lambda B, s: algo.sbox(B, s))
+    mc = [block("mc%d" % r, lambda B, s, r=r: algo.mix_columns(B, s, r)) for r in range(4)]
+    imc = [block("imc%d" % r, lambda B, s, r=r: algo.inv_mix_columns(B, s, r)) for r in range(4)]
+    ainv = block("ainv", lambda B, s: algo.ainv(B, s))
+
+    def inv_sbox():
+        return ainv + ["    bl keyfort_aes_sbox"] + ainv
+
+    out = []
+    # the S-box, a local leaf routine sharing its caller's frame
+    out += [
+        "    .section .text.keyfort_aes_sbox,\"ax\",%progbits",
+        "    .type keyfort_aes_sbox,%function",
+        "    .p2align 2",
+        "    .thumb_func",
+        "keyfort_aes_sbox:",
+        "    str lr, [sp, #16]",
+    ]
+    out += sbox
+    out += ["    ldr pc, [sp, #16]", "    .size keyfort_aes_sbox, . - keyfort_aes_sbox"]
+
+    # encryption: r0 = round keys, r1 = nr, r2 = block 0, r3 = block 1
+    n = "keyfort_aes_encrypt2"
+    out += prologue(n)
+    out += ["    add r12, r0, r1, lsl #5", "    str r12, [sp, #12]", "    mov r8, r0"]
+    out += load_blocks() + bits
+    out += ark_up()[1:]  # r8 already holds the pointer
+    out += [".Lenc_loop:"]
+    for r in (1, 2, 3, 0):
+        out += ["    bl keyfort_aes_sbox"] + mc[r] + ark_up()
+        if r in (1, 3):
+            out += check_final(".Lenc_final")
+    out += ["    b .Lenc_loop", ".Lenc_final:", "    bl keyfort_aes_sbox"] + ark_up()
+    out += unbits + sr2_both(".Lenc_sr2") + store_blocks() + epilogue(n)
+
+    # decryption
+    n = "keyfort_aes_decrypt2"
+    out += prologue(n)
+    out += [
+        "    add r12, r0, #32",
+        "    str r12, [sp, #12]",
+        "    add r8, r0, r1, lsl #5",
+        "    add r8, r8, #32",
+    ]
+    out += load_blocks() + sr2_both(".Ldec_sr2") + bits
+    out += ark_down()[1:] + inv_sbox()
+    out += ["    ldr r12, [sp, #20]", "    tst r12, #2", "    beq .Ldec_entry3", ".Ldec_loop:"]
+    for r in (1, 0, 3, 2):
+        if r == 3:
+            out += [".Ldec_entry3:"]
+        out += ark_down() + imc[r] + inv_sbox()
+        if r == 1:
+            out += ["    ldr r8, [sp, #8]"] + check_final(".Ldec_final")
+    out += ["    b .Ldec_loop", ".Ldec_final:"] + ark_down() + unbits + store_blocks() + epilogue(n)
+
+    frame_words = FRAME.max + (FRAME.max & 1)
+    hdr = [
+        "// @generated by gen/gen_asm.py (from gen/algo.py, gen/sbox.py); do not edit.",
+        "// Fixsliced AES, two blocks per call, ARMv7-M Thumb-2. See src/armv7m.rs for the",
+        "// calling contract. Instructions per block (IR ops -> emitted): "
+        + ", ".join("%s %d->%d" % (k, a, b) for k, (a, b) in COUNT.items()),
+        "    .syntax unified",
+        "    .thumb",
+        "    .equ FRAME_BYTES, %d" % (4 * frame_words),
+    ]
+    open("../src/armv7m.s", "w").write("\n".join(hdr + out) + "\n")
+    for k, v in COUNT.items():
+        print(k, v)
+    print("frame words", frame_words)
+
+
+if __name__ == "__main__":
+    main()
