@@ -11,7 +11,7 @@
 //! depend on `nr`.
 #![allow(unsafe_code)]
 
-core::arch::global_asm!(include_str!("armv7m.s"));
+core::arch::global_asm!(include_str!("armv7m.s"), options(raw));
 
 extern "C" {
     fn keyfort_aes_encrypt2(rk: *const u32, nr: u32, b0: *mut u8, b1: *mut u8);

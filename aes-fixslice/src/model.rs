@@ -96,6 +96,13 @@ fn rot_rc(x: u32, dr: u32, dc: u32) -> u32 {
     (x.rotate_right(d) & !byte_mask(dc)) | (x.rotate_right(d + 8) & byte_mask(dc))
 }
 
+/// `r mod 4` as a rotation count.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // < 4
+fn quarter(r: usize) -> u32 {
+    (r & 3) as u32
+}
+
 /// Slice-wise multiplication by x in GF(2^8).
 #[inline(always)]
 fn xtime(t: &[u32; 8]) -> [u32; 8] {
@@ -112,7 +119,8 @@ fn xtime(t: &[u32; 8]) -> [u32; 8] {
 }
 
 /// `MC_r`: MixColumns seen through `SR^-r` (`r` is public).
-fn mix_columns(a: &mut [u32; 8], r: u32) {
+fn mix_columns(a: &mut [u32; 8], r: usize) {
+    let r = quarter(r);
     let mut r1 = [0u32; 8];
     let mut t = [0u32; 8];
     for j in 0..8 {
@@ -126,7 +134,8 @@ fn mix_columns(a: &mut [u32; 8], r: u32) {
 }
 
 /// `InvMC_r` = `MC_r` after `a ^ 4 (a ^ R2 a)`.
-fn inv_mix_columns(a: &mut [u32; 8], r: u32) {
+fn inv_mix_columns(a: &mut [u32; 8], r0: usize) {
+    let r = quarter(r0);
     let mut t = [0u32; 8];
     for j in 0..8 {
         t[j] = a[j] ^ rot_rc(a[j], 2, 2 * r);
@@ -145,7 +154,7 @@ fn inv_mix_columns(a: &mut [u32; 8], r: u32) {
     for j in 0..8 {
         a[j] ^= f[j];
     }
-    mix_columns(a, r);
+    mix_columns(a, r0);
 }
 
 /// Linear part of the inverse affine map, slice-wise.
@@ -199,13 +208,13 @@ pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
     ark(&mut s, keys.next().unwrap_or(&[]));
     for r in 1..nr {
         sbox(&mut s);
-        mix_columns(&mut s, (r & 3) as u32);
+        mix_columns(&mut s, r);
         ark(&mut s, keys.next().unwrap_or(&[]));
     }
     sbox(&mut s);
     ark(&mut s, keys.next().unwrap_or(&[]));
     let mut x = unbitslice(&s);
-    if nr % 4 == 2 {
+    if nr & 3 == 2 {
         sr2(&mut x[..4]);
         sr2(&mut x[4..]);
     }
@@ -217,7 +226,7 @@ pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
 /// Decrypts two blocks (the inverse of [`encrypt2`]).
 pub(crate) fn decrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
     let mut x = load(b0, b1);
-    if nr % 4 == 2 {
+    if nr & 3 == 2 {
         sr2(&mut x[..4]);
         sr2(&mut x[4..]);
     }
@@ -227,7 +236,7 @@ pub(crate) fn decrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
     inv_sbox(&mut s);
     for r in (1..nr).rev() {
         ark(&mut s, key(r));
-        inv_mix_columns(&mut s, (r & 3) as u32);
+        inv_mix_columns(&mut s, r);
         inv_sbox(&mut s);
     }
     ark(&mut s, key(0));
@@ -261,22 +270,28 @@ fn sub_word(w: u32) -> u32 {
 /// Expands `key` (16, 24 or 32 bytes; checked by the caller) into fixsliced round keys;
 /// returns the round count.
 pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
-    let nk = key.len() / 4;
+    let nk = key.len() >> 2;
     let nr = nk + 6;
     let mut w = [0u32; 4 * 15];
     for (wi, c) in w.iter_mut().zip(key.chunks_exact(4)) {
         *wi = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
     let mut rcon = 1u32;
+    // `k` = i mod nk (public)
+    let mut k = 0;
     for i in nk..4 * (nr + 1) {
         let mut t = w[i - 1];
-        if i % nk == 0 {
+        if k == 0 {
             t = sub_word(t.rotate_right(8)) ^ rcon;
             rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
-        } else if nk > 6 && i % nk == 4 {
+        } else if nk > 6 && k == 4 {
             t = sub_word(t);
         }
         w[i] = w[i - nk] ^ t;
+        k += 1;
+        if k == nk {
+            k = 0;
+        }
     }
     for r in 0..=nr {
         let m = (4 - (r & 3)) & 3;

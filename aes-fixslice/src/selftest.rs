@@ -44,8 +44,8 @@ fn check(cond: bool, msg: &'static str) -> Result<(), &'static str> {
 /// FIPS-197 Appendix C through the public API (one block and two blocks).
 pub fn fips197() -> Result<(), &'static str> {
     let mut key = [0u8; 32];
-    for (i, k) in key.iter_mut().enumerate() {
-        *k = i as u8;
+    for (k, i) in key.iter_mut().zip(0u8..) {
+        *k = i;
     }
     for (len, ct) in FIPS197_CT {
         let aes = Aes::new(key.get(..len).unwrap_or(&[])).map_err(|_| "new")?;

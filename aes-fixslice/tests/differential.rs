@@ -1,5 +1,6 @@
 //! Random differential tests against RustCrypto's `aes` crate: all key sizes, encryption
 //! and decryption, one and two blocks.
+#![allow(clippy::unwrap_used)]
 use aes::{Aes128, Aes192, Aes256};
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use keyfort_aes::Aes;

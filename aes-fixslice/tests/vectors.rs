@@ -1,5 +1,6 @@
 //! Known-answer tests: FIPS-197 Appendix C and NIST SP 800-38A Appendix F.1 (ECB) for the
 //! three key sizes, encryption and decryption, one and two blocks.
+#![allow(clippy::unwrap_used)]
 use keyfort_aes::{Aes, BadKeyLength};
 
 fn h(s: &str) -> Vec<u8> {
