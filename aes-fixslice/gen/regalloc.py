@@ -54,10 +54,18 @@ def allocate(ops, inputs, outputs, pool, frame):
         frame.max = max(frame.max, frame.first + nslots[0])
         return nslots[0] - 1
 
-    def get_reg(i, protect):
-        for r in pool:
-            if r not in var_in:
+    targets_of = {v: r for v, r in outputs}
+    target_regs = set(targets_of.values())
+
+    def get_reg(i, protect, want=None):
+        if want is not None and want not in var_in and want in pool:
+            return want
+        free = [r for r in pool if r not in var_in]
+        for r in free:
+            if r not in target_regs:
                 return r
+        if free:
+            return free[0]
         best, bestd = None, -1
         for r in pool:
             v = var_in[r]
@@ -101,7 +109,7 @@ def allocate(ops, inputs, outputs, pool, frame):
         for v in set(srcs):
             if next_use(v, i + 1) is None:
                 release(v)
-        rd = get_reg(i + 1, set())
+        rd = get_reg(i + 1, set(), targets_of.get(d))
         shs = ""
         if sh is not None:
             shs = ", %s #%d" % sh
@@ -122,7 +130,7 @@ def allocate(ops, inputs, outputs, pool, frame):
             release(d)
 
     # parallel move to the output registers
-    targets = {r: v for v, r in outputs}
+    targets = target_regs
     pending = [(v, r) for v, r in outputs if reg_of.get(v) != r]
     regmoves = [(v, r) for v, r in pending if v in reg_of]
     loads = [(v, r) for v, r in pending if v not in reg_of]
@@ -194,3 +202,41 @@ def check_block(ops, inputs, outputs, code):
         got = simulate(code, regs, {})
         for v, r in outputs:
             assert got[r] == want[v], (v, r)
+
+
+def schedule(ops, seed, bias):
+    """A random topological order of `ops`, biased (probability `bias`) towards ops that
+    end the life of an operand."""
+    rnd = random.Random(seed)
+    defined = set()
+    producers = {op[1] for op in ops}
+    remaining_uses = {}
+    for op in ops:
+        for v in (op[2], op[3]):
+            if isinstance(v, str):
+                remaining_uses[v] = remaining_uses.get(v, 0) + 1
+    pending = list(ops)
+    out = []
+
+    def ready(op):
+        return all(not isinstance(v, str) or v not in producers or v in defined for v in (op[2], op[3]))
+
+    while pending:
+        rdy = [k for k, op in enumerate(pending) if ready(op)]
+        if rnd.random() < bias:
+            def score(k):
+                op = pending[k]
+                srcs = {v for v in (op[2], op[3]) if isinstance(v, str)}
+                return sum(1 for v in srcs if remaining_uses[v] == (op[2], op[3]).count(v)) 
+            best = max(score(k) for k in rdy)
+            rdy = [k for k in rdy if score(k) == best]
+            k = rdy[0] if rnd.random() < 0.5 else rnd.choice(rdy)
+        else:
+            k = rnd.choice(rdy)
+        op = pending.pop(k)
+        for v in (op[2], op[3]):
+            if isinstance(v, str):
+                remaining_uses[v] -= 1
+        defined.add(op[1])
+        out.append(op)
+    return out
