@@ -19,11 +19,11 @@ STATE = ["r%d" % i for i in range(8)]
 COUNT = {}
 
 
-def block(name, fn, pool=POOL, trials=TRIALS):
+def block(name, fn, pool=POOL, trials=TRIALS, nin=8):
     """Records fn(B, inputs) -> outputs, picks the best of `trials` random schedules
     (fixed seeds: reproducible), allocates, checks by simulation, returns code."""
     B = Rec()
-    ins = ["in%d" % i for i in range(8)]
+    ins = ["in%d" % i for i in range(nin)]
     outs = fn(B, ins)
     inputs = list(zip(ins, STATE))
     outputs = list(zip(outs, STATE))
@@ -187,6 +187,46 @@ def main():
         if r == 1:
             out += ["    ldr r8, [sp, #8]"] + check_final(".Ldec_final")
     out += ["    b .Ldec_loop", ".Ldec_final:"] + ark_down() + unbits + store_blocks() + epilogue(n)
+
+    # key schedule helpers: r0 = w, r1 = nr, r2 = rk (slice_keys); r0 = word (subword)
+    slice4 = block("slice_key", lambda B, c: algo.bitslice(B, c + c), nin=4)
+    n = "keyfort_aes_slice_keys"
+    out += prologue(n)[:-3]
+    out += [
+        "    str r2, [sp, #0]",
+        "    str r1, [sp, #8]",
+        "    mov r8, r0",
+        "    ldmia r8!, {r0, r1, r2, r3}",
+        "    str r8, [sp, #4]",
+    ]
+    out += slice4
+    out += ["    ldr r8, [sp, #0]", "    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}", "    str r8, [sp, #0]"]
+    out += [
+        ".Lks_loop:",
+        "    ldr r8, [sp, #4]",
+        "    ldmia r8!, {r0, r1, r2, r3}",
+        "    str r8, [sp, #4]",
+    ]
+    out += slice4
+    out += ["    mvn r%d, r%d" % (j, j) for j in (0, 1, 5, 6)]
+    out += [
+        "    ldr r8, [sp, #0]",
+        "    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}",
+        "    str r8, [sp, #0]",
+        "    ldr r9, [sp, #8]",
+        "    subs r9, r9, #1",
+        "    str r9, [sp, #8]",
+        "    bne .Lks_loop",
+    ]
+    out += epilogue(n)
+    n = "keyfort_aes_subword"
+    out += prologue(n)[:-3]
+    out += ["    mov r8, r0", "    and r0, r8, #0x01010101"]
+    for j in range(1, 8):
+        out += ["    lsr r%d, r8, #%d" % (j, j), "    and r%d, r%d, #0x01010101" % (j, j)]
+    out += ["    bl keyfort_aes_sbox", "    mov r8, #0x63636363", "    eor r8, r8, r0"]
+    out += ["    eor r8, r8, r%d, lsl #%d" % (j, j) for j in range(1, 8)]
+    out += ["    mov r0, r8"] + epilogue(n)
 
     frame_words = FRAME.max + (FRAME.max & 1)
     hdr = [

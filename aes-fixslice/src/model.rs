@@ -253,6 +253,7 @@ pub(crate) fn wipe(x: &mut [u32; 8]) {
 }
 
 /// SubWord on the four bytes of `w`: the bitsliced S-box with one bit per byte lane.
+#[cfg(not(kf_armv7m))]
 fn sub_word(w: u32) -> u32 {
     let mut s = [0u32; 8];
     for (j, sj) in s.iter_mut().enumerate() {
@@ -265,6 +266,33 @@ fn sub_word(w: u32) -> u32 {
     }
     wipe(&mut s);
     o
+}
+
+#[cfg(kf_armv7m)]
+use crate::armv7m::{slice_keys, sub_word};
+
+/// Round keys `0..=nr` (four column words each in `w`, already `SR^-r`-permuted) to
+/// slices, both slots equal; keys `1..=nr` get the S-box constant (NOT of slices 0, 1, 5,
+/// 6).
+#[cfg(not(kf_armv7m))]
+fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
+    for (r, (c, out)) in w
+        .chunks_exact(4)
+        .zip(rk.chunks_exact_mut(8))
+        .enumerate()
+        .take(nr + 1)
+    {
+        let mut x = [c[0], c[1], c[2], c[3], c[0], c[1], c[2], c[3]];
+        let mut s = bitslice(&x);
+        if r >= 1 {
+            for j in [0, 1, 5, 6] {
+                s[j] = !s[j];
+            }
+        }
+        out.copy_from_slice(&s);
+        wipe(&mut s);
+        wipe(&mut x);
+    }
 }
 
 /// Expands `key` (16, 24 or 32 bytes; checked by the caller) into fixsliced round keys;
@@ -293,27 +321,18 @@ pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
             k = 0;
         }
     }
-    for r in 0..=nr {
-        let m = (4 - (r & 3)) & 3;
-        let mut x = [0u32; 8];
-        for c in 0..4 {
-            let mut v = 0;
-            for row in 0..4 {
-                v |= w[4 * r + ((c + m * row) & 3)] & (0xff << (8 * row));
-            }
-            x[c] = v;
-            x[c + 4] = v;
+    // round key r is stored as SR^-r(K_r): column c, row i from column c - r*i
+    for (r, c) in w.chunks_exact_mut(4).enumerate().take(nr + 1) {
+        let m = r.wrapping_neg() & 3;
+        let old = [c[0], c[1], c[2], c[3]];
+        for (col, out) in c.iter_mut().enumerate() {
+            *out = (old[col] & 0xff)
+                | (old[(col + m) & 3] & 0xff00)
+                | (old[(col + 2 * m) & 3] & 0xff_0000)
+                | (old[(col + 3 * m) & 3] & 0xff00_0000);
         }
-        let mut s = bitslice(&x);
-        if r >= 1 {
-            for j in [0, 1, 5, 6] {
-                s[j] = !s[j];
-            }
-        }
-        rk[8 * r..8 * r + 8].copy_from_slice(&s);
-        wipe(&mut s);
-        wipe(&mut x);
     }
+    slice_keys(&w, nr, rk);
     zeroize::Zeroize::zeroize(&mut w);
     nr
 }

@@ -6,11 +6,12 @@
 //!
 //! This is the one seam where a faster constant-time block implementation for a given
 //! core is swapped in. AES backends:
-//! - Arm Cortex-M (`target_arch = "arm"`): `keyfort-aes`, a fully fixsliced constant-time
-//!   AES; hand-scheduled Thumb-2 assembly on ARMv7-M / ARMv8-M Mainline (Cortex-M3/M4/M7/
-//!   M33), its portable Rust model (one code path for all three key sizes) on ARMv6-M.
+//! - ARMv7-M / ARMv8-M Mainline (Cortex-M3/M4/M7/M33; `cfg(kf_thumb2)`, set by
+//!   `build.rs`): `keyfort-aes`, a fully fixsliced constant-time AES in hand-scheduled
+//!   Thumb-2 assembly (about half the instructions of the `aes` crate's fixsliced code).
 //! - Everywhere else: RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions when the
-//!   CPU has them, its fixsliced software AES otherwise).
+//!   CPU has them, its fixsliced software AES otherwise). On ARMv6-M (Cortex-M0) it is
+//!   faster than keyfort-aes's portable model, though larger (three instantiated sizes).
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use des::{TdesEde2, TdesEde3};
 
@@ -102,8 +103,8 @@ pub trait BlockJob {
     fn run<F: BlockFn>(self, f: &F);
 }
 
-/// `keyfort-aes` on Cortex-M.
-#[cfg(target_arch = "arm")]
+/// `keyfort-aes` (its assembly) on ARMv7-M / ARMv8-M Mainline.
+#[cfg(kf_thumb2)]
 mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
 
@@ -163,7 +164,7 @@ mod backend {
 }
 
 /// RustCrypto's `aes` crate everywhere else.
-#[cfg(not(target_arch = "arm"))]
+#[cfg(not(kf_thumb2))]
 mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
     use aes::{Aes128, Aes192, Aes256};
