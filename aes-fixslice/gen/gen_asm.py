@@ -7,6 +7,7 @@ Frame (word offsets from sp, both functions):
   5: nr   6..: spill slots of the generated blocks
 The state lives in r0-r7 (slice j in rj) between blocks."""
 import algo
+import invsbox
 from ir import Rec
 import sys
 
@@ -136,10 +137,10 @@ def main():
     sbox = block("sbox", lambda B, s: algo.sbox(B, s))
     mc = [block("mc%d" % r, lambda B, s, r=r: algo.mix_columns(B, s, r)) for r in range(4)]
     imc = [block("imc%d" % r, lambda B, s, r=r: algo.inv_mix_columns(B, s, r)) for r in range(4)]
-    ainv = block("ainv", lambda B, s: algo.ainv(B, s))
+    isbox = block("inv_sbox", lambda B, s: invsbox.inv_sbox(B, s))
 
     def inv_sbox():
-        return ainv + ["    bl keyfort_aes_sbox"] + ainv
+        return ["    bl keyfort_aes_inv_sbox"]
 
     out = []
     # the S-box, a local leaf routine sharing its caller's frame
@@ -153,6 +154,16 @@ def main():
     ]
     out += sbox
     out += ["    ldr pc, [sp, #16]", "    .size keyfort_aes_sbox, . - keyfort_aes_sbox"]
+    out += [
+        "    .section .text.keyfort_aes_inv_sbox,\"ax\",%progbits",
+        "    .type keyfort_aes_inv_sbox,%function",
+        "    .p2align 2",
+        "    .thumb_func",
+        "keyfort_aes_inv_sbox:",
+        "    str lr, [sp, #16]",
+    ]
+    out += isbox
+    out += ["    ldr pc, [sp, #16]", "    .size keyfort_aes_inv_sbox, . - keyfort_aes_inv_sbox"]
 
     # encryption: r0 = round keys, r1 = nr, r2 = block 0, r3 = block 1
     n = "keyfort_aes_encrypt2"
