@@ -167,3 +167,17 @@ def sr2_cols(B, c):
         c[i] = B.xor(c[i], t)
         c[i + 2] = B.xor(c[i + 2], t)
     return c
+
+
+def sr_cols(B, c, m):
+    """Column c, row i taken from column c + m*i (one block's column words): ShiftRows^m."""
+    m %= 4
+    if m == 0:
+        return list(c)
+    out = []
+    for col in range(4):
+        v = B.andi(c[col], 0x000000FF)
+        for i in (1, 2, 3):
+            v = B.or_(v, B.andi(c[(col + m * i) % 4], 0xFF << (8 * i)))
+        out.append(v)
+    return out

@@ -19,7 +19,7 @@ class Frame:
         return 4 * (self.first + slot)
 
 
-def allocate(ops, inputs, outputs, pool, frame):
+def allocate(ops, inputs, outputs, pool, frame, clean_bonus=0):
     """inputs/outputs: lists of (var, reg). Returns a list of instruction strings."""
     END = len(ops)
     uses = {}
@@ -73,6 +73,8 @@ def allocate(ops, inputs, outputs, pool, frame):
                 continue
             nu = next_use(v, i)
             dist = 1 << 30 if nu is None else nu
+            if v in slot_of:
+                dist += clean_bonus
             if dist > bestd:
                 best, bestd = r, dist
         v = var_in.pop(best)

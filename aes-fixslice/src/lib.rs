@@ -57,6 +57,7 @@ pub struct Aes {
 
 impl Aes {
     /// Expands `key` (16, 24 or 32 bytes; the length is public).
+    #[inline]
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
         if !matches!(key.len(), 16 | 24 | 32) {
             return Err(BadKeyLength);

@@ -271,9 +271,9 @@ fn sub_word(w: u32) -> u32 {
 #[cfg(kf_armv7m)]
 use crate::armv7m::{slice_keys, sub_word};
 
-/// Round keys `0..=nr` (four column words each in `w`, already `SR^-r`-permuted) to
-/// slices, both slots equal; keys `1..=nr` get the S-box constant (NOT of slices 0, 1, 5,
-/// 6).
+/// Round keys `0..=nr` (four column words each in `w`) to the stored form: key `r` as
+/// `SR^-r(K_r)` (column `c`, row `i` taken from column `c - r*i`), in slices with both slots
+/// equal; keys `1..=nr` also get the S-box constant (NOT of slices 0, 1, 5, 6).
 #[cfg(not(kf_armv7m))]
 fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
     for (r, (c, out)) in w
@@ -282,7 +282,16 @@ fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
         .enumerate()
         .take(nr + 1)
     {
-        let mut x = [c[0], c[1], c[2], c[3], c[0], c[1], c[2], c[3]];
+        let m = r.wrapping_neg() & 3;
+        let mut x = [0u32; 8];
+        for col in 0..4 {
+            let v = (c[col] & 0xff)
+                | (c[(col + m) & 3] & 0xff00)
+                | (c[(col + 2 * m) & 3] & 0xff_0000)
+                | (c[(col + 3 * m) & 3] & 0xff00_0000);
+            x[col] = v;
+            x[col + 4] = v;
+        }
         let mut s = bitslice(&x);
         if r >= 1 {
             for j in [0, 1, 5, 6] {
@@ -297,40 +306,32 @@ fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
 
 /// Expands `key` (16, 24 or 32 bytes; checked by the caller) into fixsliced round keys;
 /// returns the round count.
+#[inline]
 pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
     let nr = nk + 6;
+    let total = 4 * (nr + 1);
     let mut w = [0u32; 4 * 15];
     for (wi, c) in w.iter_mut().zip(key.chunks_exact(4)) {
         *wi = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
     let mut rcon = 1u32;
-    // `k` = i mod nk (public)
-    let mut k = 0;
-    for i in nk..4 * (nr + 1) {
-        let mut t = w[i - 1];
-        if k == 0 {
-            t = sub_word(t.rotate_right(8)) ^ rcon;
-            rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
-        } else if nk > 6 && k == 4 {
-            t = sub_word(t);
-        }
+    let mut i = nk;
+    // one key-length group per pass: word 0 of it with RotWord/SubWord/Rcon, word 4 of an
+    // AES-256 group with SubWord (FIPS-197 5.2); all indices public
+    while i < total {
+        let t = sub_word(w[i - 1].rotate_right(8)) ^ rcon;
+        rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
         w[i] = w[i - nk] ^ t;
-        k += 1;
-        if k == nk {
-            k = 0;
+        for j in i + 1..(i + nk).min(total) {
+            let t = if nk == 8 && j == i + 4 {
+                sub_word(w[j - 1])
+            } else {
+                w[j - 1]
+            };
+            w[j] = w[j - nk] ^ t;
         }
-    }
-    // round key r is stored as SR^-r(K_r): column c, row i from column c - r*i
-    for (r, c) in w.chunks_exact_mut(4).enumerate().take(nr + 1) {
-        let m = r.wrapping_neg() & 3;
-        let old = [c[0], c[1], c[2], c[3]];
-        for (col, out) in c.iter_mut().enumerate() {
-            *out = (old[col] & 0xff)
-                | (old[(col + m) & 3] & 0xff00)
-                | (old[(col + 2 * m) & 3] & 0xff_0000)
-                | (old[(col + 3 * m) & 3] & 0xff00_0000);
-        }
+        i += nk;
     }
     slice_keys(&w, nr, rk);
     zeroize::Zeroize::zeroize(&mut w);
