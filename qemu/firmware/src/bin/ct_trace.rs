@@ -138,8 +138,20 @@ fn main() -> ! {
                     continue;
                 };
                 let mut block: [u8; 16] = core::array::from_fn(|j| seed.wrapping_add(j as u8 * 7));
-                let name = ["key+block 00", "key+block ff", "key+block 5a", "key+block 17"][i];
-                defmt::println!("ct {=u32} {=str} {=str} {=bool} {=str}", k, "aes_block", group, true, name);
+                let name = [
+                    "key+block 00",
+                    "key+block ff",
+                    "key+block 5a",
+                    "key+block 17",
+                ][i];
+                defmt::println!(
+                    "ct {=u32} {=str} {=str} {=bool} {=str}",
+                    k,
+                    "aes_block",
+                    group,
+                    true,
+                    name
+                );
                 traced(k, || match op {
                     0 => Aes::new(black_box(&key[..len])).is_ok(),
                     1 => {
