@@ -19,4 +19,25 @@ for dst, op, a, b in sb.gates():
 for i in range(8):
     lines.append("    s[%d] = s%d;" % (7 - i, i))
 lines.append("}")
+
+# the inverse S-box with the inverse affine maps folded in (invsbox.py)
+import invsbox
+from ir import Rec
+
+R = Rec()
+ins = ["s[%d]" % j for j in range(8)]
+outs = invsbox.inv_sbox(R, ins)
+lines += [
+    "",
+    "/// Inverse S-box on slices carrying the round keys' 0x63: the circuit above between",
+    "/// the two inverse affine maps, folded into its linear layers (gen/invsbox.py).",
+    "#[inline(never)]",
+    "pub(crate) fn inv_sbox(s: &mut [u32; 8]) {",
+]
+for op, d, a, b, sh in R.ops:
+    sym = {"eor": "^", "and": "&"}[op]
+    lines.append("    let %s = %s %s %s;" % (d, a, sym, b))
+for j, o in enumerate(outs):
+    lines.append("    s[%d] = %s;" % (j, o))
+lines.append("}")
 open("../src/sbox.rs", "w").write("\n".join(lines) + "\n")

@@ -61,7 +61,11 @@ def top_targets():
     for dst, op, a, b in sb.gates():
         if dst.startswith("T"):
             v[dst] = v[a] ^ v[b]
-    names = ["U7"] + ["T%d" % k for k in range(1, 28)]
+    used = set()
+    for dst, op, a, b in sb.gates():
+        if dst.startswith("M"):
+            used |= {a, b}
+    names = ["U7"] + ["T%d" % k for k in range(1, 28) if "T%d" % k in used]
     return names, [v[n] for n in names]
 
 

@@ -13,7 +13,7 @@
 //!
 //! Nothing here branches on, or indexes memory by, a secret value: only the round number
 //! and the key length steer the code.
-use crate::sbox::sbox;
+use crate::sbox::{inv_sbox, sbox};
 
 /// Words of round keys for the largest cipher (AES-256: 15 round keys of 8 slices).
 pub(crate) const RK_WORDS: usize = 8 * 15;
@@ -96,11 +96,21 @@ fn rot_rc(x: u32, dr: u32, dc: u32) -> u32 {
     (x.rotate_right(d) & !byte_mask(dc)) | (x.rotate_right(d + 8) & byte_mask(dc))
 }
 
-/// `r mod 4` as a rotation count.
-#[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // < 4
-fn quarter(r: usize) -> u32 {
-    (r & 3) as u32
+/// One encryption round after the first: S-box, `MC_r`, round key. A function per
+/// `r mod 4`, so the rotations are constants.
+#[inline(never)]
+fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32]) {
+    sbox(s);
+    mix_columns::<R>(s);
+    ark(s, rk);
+}
+
+/// One decryption round: round key, `InvMC_r`, inverse S-box.
+#[inline(never)]
+fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32]) {
+    ark(s, rk);
+    inv_mix_columns::<R>(s);
+    inv_sbox(s);
 }
 
 /// Slice-wise multiplication by x in GF(2^8).
@@ -118,9 +128,10 @@ fn xtime(t: &[u32; 8]) -> [u32; 8] {
     ]
 }
 
-/// `MC_r`: MixColumns seen through `SR^-r` (`r` is public).
-fn mix_columns(a: &mut [u32; 8], r: usize) {
-    let r = quarter(r);
+/// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`).
+#[inline(always)]
+fn mix_columns<const R: u32>(a: &mut [u32; 8]) {
+    let r = R;
     let mut r1 = [0u32; 8];
     let mut t = [0u32; 8];
     for j in 0..8 {
@@ -133,9 +144,10 @@ fn mix_columns(a: &mut [u32; 8], r: usize) {
     }
 }
 
-/// `InvMC_r` = `MC_r` after `a ^ 4 (a ^ R2 a)`.
-fn inv_mix_columns(a: &mut [u32; 8], r0: usize) {
-    let r = quarter(r0);
+/// `InvMC_r` = `MC_r` after `a ^ 4 (a ^ R2 a)` (`R` = `r mod 4`).
+#[inline(always)]
+fn inv_mix_columns<const R: u32>(a: &mut [u32; 8]) {
+    let r = R;
     let mut t = [0u32; 8];
     for j in 0..8 {
         t[j] = a[j] ^ rot_rc(a[j], 2, 2 * r);
@@ -154,24 +166,7 @@ fn inv_mix_columns(a: &mut [u32; 8], r0: usize) {
     for j in 0..8 {
         a[j] ^= f[j];
     }
-    mix_columns(a, r0);
-}
-
-/// Linear part of the inverse affine map, slice-wise.
-#[inline(always)]
-fn ainv(s: &mut [u32; 8]) {
-    let i = *s;
-    for (k, o) in s.iter_mut().enumerate() {
-        *o = i[(k + 2) & 7] ^ i[(k + 5) & 7] ^ i[(k + 7) & 7];
-    }
-}
-
-/// Inverse S-box on slices whose bytes carry the 0x63 of the round keys: the forward
-/// circuit between two inverse affine maps.
-fn inv_sbox(s: &mut [u32; 8]) {
-    ainv(s);
-    sbox(s);
-    ainv(s);
+    mix_columns::<R>(a);
 }
 
 #[inline(always)]
@@ -207,9 +202,13 @@ pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
     let mut keys = rk.chunks_exact(8);
     ark(&mut s, keys.next().unwrap_or(&[]));
     for r in 1..nr {
-        sbox(&mut s);
-        mix_columns(&mut s, r);
-        ark(&mut s, keys.next().unwrap_or(&[]));
+        let k = keys.next().unwrap_or(&[]);
+        match r & 3 {
+            0 => enc_round::<0>(&mut s, k),
+            1 => enc_round::<1>(&mut s, k),
+            2 => enc_round::<2>(&mut s, k),
+            _ => enc_round::<3>(&mut s, k),
+        }
     }
     sbox(&mut s);
     ark(&mut s, keys.next().unwrap_or(&[]));
@@ -235,9 +234,12 @@ pub(crate) fn decrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
     ark(&mut s, key(nr));
     inv_sbox(&mut s);
     for r in (1..nr).rev() {
-        ark(&mut s, key(r));
-        inv_mix_columns(&mut s, r);
-        inv_sbox(&mut s);
+        match r & 3 {
+            0 => dec_round::<0>(&mut s, key(r)),
+            1 => dec_round::<1>(&mut s, key(r)),
+            2 => dec_round::<2>(&mut s, key(r)),
+            _ => dec_round::<3>(&mut s, key(r)),
+        }
     }
     ark(&mut s, key(0));
     let mut x = unbitslice(&s);
