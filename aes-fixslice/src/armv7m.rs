@@ -6,9 +6,11 @@
 //! pointers to the two 16-byte blocks, transformed in place (byte-aligned; the code uses
 //! single `ldr`/`str`, which ARMv7-M and ARMv8-M Mainline allow unaligned). Both blocks are
 //! read before either is written, so `r2 == r3` is allowed (one block). Callee-saved
-//! registers are preserved; the routines use 9 pushed words plus a 96-byte frame of stack
-//! (the S-box's spills), and never branch on or index memory by data: the only branches
-//! depend on `nr`. Key schedule helpers: `keyfort_aes_subword(w) -> u32` (SubWord of
+//! registers are preserved; the routines use 9 pushed words plus an 80-byte frame of stack
+//! (`FRAME_BYTES` in `armv7m.s`: pointers and the S-box's spills), and never branch on or
+//! index memory by data: the only branches depend on `nr`. They do not wipe that frame:
+//! spilled intermediate values (mixing key and data) stay below the caller's stack
+//! pointer until overwritten (keyfort's `block::Aes` scrubs the stack on drop). Key schedule helpers: `keyfort_aes_subword(w) -> u32` (SubWord of
 //! `r0`), `keyfort_aes_slice_keys(w, nr, rk)` (reads `4 * (nr + 1)` column words at `r0`,
 //! writes `8 * (nr + 1)` slice words at `r2`).
 #![allow(unsafe_code)]

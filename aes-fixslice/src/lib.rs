@@ -23,9 +23,11 @@
 //!   data (bitsliced S-box, no tables); only the key length steers the code. On the
 //!   assembly this is checked by tracing executed instruction addresses (keyfort's
 //!   `ct-trace` step).
-//! - Key material in RAM: the round keys are wiped when an [`Aes`] is dropped and the
-//!   routines wipe their own working copies; the assembly's spill slots below the stack
-//!   pointer are not wiped here (keyfort scrubs the stack when it drops a key schedule).
+//! - Key material in RAM: the round keys are wiped when an [`Aes`] is dropped, and the
+//!   portable code wipes its working copies (state, expanded key words). The assembly
+//!   leaves intermediate values in its 80-byte stack frame below the caller's stack
+//!   pointer; scrub the stack after use if that matters (keyfort's `block::Aes` does when
+//!   it drops a key schedule).
 //! - Not protected: power and electromagnetic analysis (no masking), fault injection
 //!   (no redundancy), and a copy of an [`Aes`] the compiler leaves behind when the value
 //!   is moved.
