@@ -59,7 +59,11 @@ pub struct Aes {
 
 impl Aes {
     /// Expands `key` (16, 24 or 32 bytes; the length is public).
-    #[inline]
+    ///
+    /// Never inlined: the compiler may build the schedule in this frame and move it out,
+    /// leaving a copy here, below the caller's frame, where a stack scrub after use (as
+    /// keyfort's `block::Aes` does on drop) reaches it.
+    #[inline(never)]
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
         if !matches!(key.len(), 16 | 24 | 32) {
             return Err(BadKeyLength);
