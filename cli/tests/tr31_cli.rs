@@ -27,25 +27,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-const KBPK: &str = "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6";
-const KEY: &str = "0123456789ABCDEFFEDCBA9876543210";
-/// `keyfort tr31 wrap` of [`KEY`] under [`KBPK`] as a B1 (initial DUKPT key) block.
-const WRAP_B1: [&str; 14] = [
-    "tr31",
-    "wrap",
-    "--kbpk",
-    KBPK,
-    "--key",
-    KEY,
-    "--usage",
-    "B1",
-    "--algorithm",
-    "A",
-    "--mode",
-    "X",
-    "--exportability",
-    "N",
-];
+use common::{TR31_KBPK as KBPK, TR31_KEY as KEY, WRAP_B1};
 
 #[test]
 fn wrap_then_unwrap_round_trips() {

@@ -3,15 +3,7 @@
 //! nothing on stdout).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
-use common::{assert_fails, ok_stdout};
-
-// RFC 3394 section 4.1 and RFC 5649 section 6 (second example).
-const KEK_4_1: &str = "000102030405060708090a0b0c0d0e0f";
-const KEY_4_1: &str = "00112233445566778899aabbccddeeff";
-const CT_4_1: &str = "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5";
-const KEK_5649: &str = "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8";
-const KEY_5649: &str = "466f7250617369";
-const CT_5649: &str = "afbeb0f07dfbf5419200f2ccb50bb24f";
+use common::{assert_fails, ok_stdout, CT_4_1, CT_5649, KEK_4_1, KEK_5649, KEY_4_1, KEY_5649};
 
 #[test]
 fn kw_rfc3394_4_1() {

@@ -19,7 +19,7 @@ const fn rb(n: usize) -> u8 {
 
 /// Doubling in GF(2^n): shift left by one, xor R_b when the top bit was set (mask, no
 /// branch).
-fn dbl<const N: usize>(x: &[u8; N]) -> [u8; N] {
+pub(crate) fn dbl<const N: usize>(x: &[u8; N]) -> [u8; N] {
     let mut out = [0u8; N];
     let mut carry = 0u8;
     for i in (0..N).rev() {
@@ -30,13 +30,20 @@ fn dbl<const N: usize>(x: &[u8; N]) -> [u8; N] {
     out
 }
 
-/// A streaming CMAC computation. Its state (chaining value and pending block, which
-/// may hold plaintext) is wiped on drop.
+/// A streaming CMAC computation. Its state (chaining value, pending block, which may
+/// hold plaintext, and the subkey seed L) is wiped on drop.
+///
+/// L = E(K, 0) does not depend on the message: it is computed together with the first
+/// chained block in one two-block call ([`BlockCipher::enc2`]), so a message of more
+/// than one block costs one block-cipher call per block and nothing more on ciphers
+/// whose two-block call costs what one block does (fixsliced AES).
 pub(crate) struct Cmac<'c, C: BlockCipher<N>, const N: usize> {
     cipher: &'c C,
     x: [u8; N],
     buf: [u8; N],
     fill: usize,
+    l: [u8; N],
+    have_l: bool,
 }
 
 impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
@@ -46,6 +53,8 @@ impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
             x: [0u8; N],
             buf: [0u8; N],
             fill: 0,
+            l: [0u8; N],
+            have_l: false,
         }
     }
 
@@ -56,7 +65,13 @@ impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
                 for (x, b) in self.x.iter_mut().zip(self.buf.iter()) {
                     *x ^= b;
                 }
-                self.cipher.enc(&mut self.x);
+                if self.have_l {
+                    self.cipher.enc(&mut self.x);
+                } else {
+                    // The first chained block, with L = E(K, 0) beside it.
+                    self.cipher.enc2(&mut self.x, &mut self.l);
+                    self.have_l = true;
+                }
                 self.fill = 0;
             }
             let take = (N - self.fill).min(data.len());
@@ -70,9 +85,10 @@ impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
     }
 
     pub(crate) fn finalize(mut self) -> [u8; N] {
-        let mut l = [0u8; N];
-        self.cipher.enc(&mut l);
-        let mut k1 = dbl(&l);
+        if !self.have_l {
+            self.cipher.enc(&mut self.l);
+        }
+        let mut k1 = dbl(&self.l);
         let mut k2 = dbl(&k1);
         let complete = self.fill == N;
         if !complete {
@@ -89,7 +105,6 @@ impl<'c, C: BlockCipher<N>, const N: usize> Cmac<'c, C, N> {
         }
         self.cipher.enc(&mut self.x);
         let tag = self.x;
-        l.zeroize();
         k1.zeroize();
         k2.zeroize();
         tag
@@ -101,6 +116,7 @@ impl<C: BlockCipher<N>, const N: usize> Drop for Cmac<'_, C, N> {
     fn drop(&mut self) {
         self.x.zeroize();
         self.buf.zeroize();
+        self.l.zeroize();
     }
 }
 

@@ -42,7 +42,7 @@ pub const STACK_SCRUB_BYTES: usize = 1536;
 pub fn scrub_stack() {
     #[cfg(not(feature = "_no-wipe"))]
     {
-        let mut area = [0u32; STACK_SCRUB_BYTES >> 2];
+        let mut area = [0u128; STACK_SCRUB_BYTES >> 4];
         area.zeroize();
         core::hint::black_box(&area);
     }

@@ -521,7 +521,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             let pan = s(v, &["inputs", "pan"])?.as_bytes();
             eq_hex(
                 "clear PIN block",
-                &pin::format0_block(p, pan).map_err(o)?,
+                pin::format0_block(p, pan).map_err(o)?.expose(),
                 s(v, &["inputs", "clear_pin_block"])?,
             )?;
             let blk = pin::format0_encrypt(k.expose(), p, pan).map_err(o)?;

@@ -14,6 +14,14 @@
 //! depends on the KEK or the wrapped input (key expansion, AES, W⁻¹, ICV / prefix / MLI /
 //! padding checks, the masked zeroing) is a memcheck error.
 //!
+//! The in-place unwraps (`kw_unwrap_in_place`, `kwp_unwrap_in_place`) run every case too.
+//! They return a `Result`, so they end with one branch on the verdict (inside
+//! `keyfort::wrap::verdict`), which memcheck reports: the test runs memcheck with
+//! `tests/ct/verdict.supp`, which suppresses conditional jumps whose stack passes through
+//! that one function and nothing else, and the parent requires (from `-v` output) that
+//! the suppression matched, so the in-place cases really reached the verdict with secret
+//! inputs. Any other secret-dependent branch or index in them is an error as above.
+//!
 //! Expected: zero errors for every keyfort case (valid inputs and inputs failing each
 //! check, every KEK size, wraps too), and at least one error for each control that must be
 //! caught: a deliberately naive early-exit `==` over the recovered ICV, a naive KWP padding
@@ -30,7 +38,9 @@
 
 mod wrap_support;
 
-use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
+use keyfort::wrap::{
+    kw_unwrap_ct, kw_unwrap_in_place, kw_wrap, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap, Kek,
+};
 use keyfort_ctgrind::{
     count_errors, declassify, declassify_usize, mark_secret, running_on_valgrind,
 };
@@ -40,6 +50,8 @@ use wrap_support::{raw_wrap, single_check_cases, Alg, ICV1};
 const CHILD_ENV: &str = "KEYFORT_CT_CHILD";
 const KEKS: [[u8; 32]; 3] = [[0x3C; 32], [0xC3; 32], [0x5A; 32]];
 const KEK_SIZES: [usize; 3] = [16, 24, 32];
+/// The name of the one suppression in `tests/ct/verdict.supp`.
+const VERDICT_SUPP: &str = "keyfort-wrap-verdict-branch";
 
 fn main() -> ExitCode {
     if std::env::var_os(CHILD_ENV).is_some() {
@@ -47,14 +59,18 @@ fn main() -> ExitCode {
     }
     // Parent: re-run this binary under memcheck.
     let exe = std::env::current_exe().unwrap();
+    let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ct/verdict.supp");
     let out = Command::new("valgrind")
         .args([
             "--tool=memcheck",
             "--error-limit=no",
-            "--num-callers=12",
+            "--num-callers=40",
             "--track-origins=no",
             "--leak-check=no",
+            "--read-inline-info=yes",
+            "-v",
         ])
+        .arg(format!("--suppressions={}", supp.display()))
         .arg(&exe)
         .env(CHILD_ENV, "1")
         .output()
@@ -68,6 +84,24 @@ fn main() -> ExitCode {
         eprintln!("ct: FAIL (status {:?})", out.status);
         return ExitCode::FAILURE;
     }
+    // The in-place cases must have reached their verdict branch with secret data: the
+    // verdict suppression matched (memcheck -v lists the suppressions it used).
+    let used = stderr
+        .lines()
+        .filter(|l| l.contains("used_suppression") && l.contains(VERDICT_SUPP))
+        .filter_map(|l| {
+            l.split(':')
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .sum::<usize>();
+    if used == 0 {
+        eprintln!("---- valgrind output ----\n{stderr}");
+        eprintln!("ct: FAIL: the in-place unwraps' verdict branch was never reached with secret data (suppression {VERDICT_SUPP} unused)");
+        return ExitCode::FAILURE;
+    }
+    println!("ct: in-place unwraps: verdict branch on secret data suppressed {used} time(s), nothing else");
     // Show the summary line of memcheck (it counts the controls' errors).
     if let Some(l) = stderr.lines().find(|l| l.contains("ERROR SUMMARY")) {
         println!(
@@ -138,6 +172,46 @@ fn child() -> ExitCode {
             }
             if errs != 0 {
                 failures.push(format!("{}: {errs} memcheck error(s)", case.name));
+            } else {
+                n_clean += 1;
+            }
+        }
+        // The same cases through the in-place unwraps (the wrapped input in the caller's
+        // buffer, the key replacing it). Their only secret-dependent branch, the final
+        // one on the verdict, is suppressed (see the module docs).
+        for case in single_check_cases(kek_bytes) {
+            let expect_ok = case.key.is_some();
+            let name = format!("{} (in place)", case.name);
+            let mut buf = case.wrapped.clone();
+            let mut result = None;
+            let errs = errors_in(|| {
+                let k = kek_bytes.to_vec();
+                mark_secret(&k);
+                mark_secret(&buf);
+                let kek = Kek::new(&k).unwrap();
+                let n = buf.len();
+                let r = match case.alg {
+                    Alg::Kw => kw_unwrap_in_place(&kek, &mut buf, n),
+                    Alg::Kwp => kwp_unwrap_in_place(&kek, &mut buf, n),
+                };
+                declassify(&buf);
+                result = Some(r);
+            });
+            match (result.unwrap(), &case.key) {
+                (Ok(len), Some(key)) if buf[..len] == key[..] => {}
+                (Err(keyfort::wrap::WrapError::Integrity), None) => {
+                    if buf.iter().any(|&b| b != 0) {
+                        failures.push(format!("{name}: buffer not zeroed"));
+                    }
+                }
+                (r, _) => failures.push(format!(
+                    "{name}: wrong result {:?} (expected {})",
+                    r.map(|_| "a key"),
+                    if expect_ok { "the key" } else { "Integrity" }
+                )),
+            }
+            if errs != 0 {
+                failures.push(format!("{name}: {errs} memcheck error(s)"));
             } else {
                 n_clean += 1;
             }

@@ -21,6 +21,41 @@ pub struct HostBench {
     pub notes: Vec<String>,
     /// Store operations: name to (ns, flash bytes written, sectors erased) per operation.
     pub store: Vec<(String, f64, f64, f64)>,
+    /// keyfort-bench's per-round spread: name to (min, p25, median, p75, max, rounds).
+    pub stats: BTreeMap<String, Spread>,
+    /// keyfort / peer per-round ratios: (op, peer) to their median, quartiles, and the
+    /// rounds keyfort was at least as fast, of all rounds.
+    pub ratios: BTreeMap<(String, String), RatioStat>,
+}
+
+/// ns per call over the rounds of one operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread {
+    /// Fastest round.
+    pub min: f64,
+    /// First quartile.
+    pub p25: f64,
+    /// Median.
+    pub median: f64,
+    /// Third quartile.
+    pub p75: f64,
+    /// Rounds.
+    pub rounds: usize,
+}
+
+/// keyfort / peer time over interleaved rounds.
+#[derive(Debug, Clone, Copy)]
+pub struct RatioStat {
+    /// Median of the per-round ratios.
+    pub median: f64,
+    /// First quartile.
+    pub p25: f64,
+    /// Third quartile.
+    pub p75: f64,
+    /// Rounds where keyfort was at least as fast.
+    pub faster: usize,
+    /// Rounds.
+    pub rounds: usize,
 }
 
 /// Runs both.
@@ -38,7 +73,43 @@ pub fn run(ctx: &Ctx) -> Result<HostBench, String> {
     parse(&out, "host ", &mut hb);
     for l in out.lines() {
         let f: Vec<&str> = l.split_whitespace().collect();
-        if let ["store", name, ns, bytes, erased, _count] = f[..] {
+        if let ["hoststat", name, min, p25, med, p75, _max, rounds] = f[..] {
+            let v: Vec<f64> = [min, p25, med, p75]
+                .iter()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            if let (&[min, p25, median, p75], Ok(rounds)) = (&v[..], rounds.parse()) {
+                hb.stats.insert(
+                    name.to_string(),
+                    Spread {
+                        min,
+                        p25,
+                        median,
+                        p75,
+                        rounds,
+                    },
+                );
+            }
+        } else if let ["hostratio", a, b, med, p25, p75, faster, rounds] = f[..] {
+            if let (Ok(median), Ok(p25), Ok(p75), Ok(faster), Ok(rounds)) = (
+                med.parse(),
+                p25.parse(),
+                p75.parse(),
+                faster.parse(),
+                rounds.parse(),
+            ) {
+                hb.ratios.insert(
+                    (a.to_string(), b.to_string()),
+                    RatioStat {
+                        median,
+                        p25,
+                        p75,
+                        faster,
+                        rounds,
+                    },
+                );
+            }
+        } else if let ["store", name, ns, bytes, erased, _count] = f[..] {
             if let (Ok(a), Ok(b), Ok(c)) = (ns.parse(), bytes.parse(), erased.parse()) {
                 hb.store.push((name.to_string(), a, b, c));
             }

@@ -28,7 +28,7 @@ use crate::{
     ontarget::fresh_device,
     qemu, sh,
     steps::{from, Ctx, Outcome},
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_bin_build, firmware_elf},
 };
 use object::{Object, ObjectSymbol};
 use std::{
@@ -110,9 +110,12 @@ pub fn step(ctx: &mut Ctx) -> Outcome {
 fn run_all(ctx: &Ctx) -> Result<String, String> {
     let boards: Vec<&Board> = TRACED.iter().filter_map(|m| boards::find(m)).collect();
     let targets: Vec<&str> = boards.iter().map(|b| b.target).collect();
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &targets);
-    c.args(["--release", "-p", "keyfort-firmware", "--bin", BIN]);
-    sh::run(&mut c)?;
+    sh::run(&mut firmware_bin_build(
+        &ctx.root,
+        ctx.env.route,
+        &targets,
+        BIN,
+    ))?;
     let mut notes = Vec::new();
     let mut failures = Vec::new();
     for b in boards {

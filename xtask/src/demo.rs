@@ -18,7 +18,7 @@ use crate::{
     qemu::{self, Cut, Ending, Run},
     sh,
     steps::{Ctx, Outcome},
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::{
     path::{Path, PathBuf},
@@ -97,21 +97,75 @@ pub fn verify_step(ctx: &mut Ctx) -> Outcome {
     }
 }
 
+/// The demo terminal firmware's stack on the microbit, as `./x bench` reports it.
+pub struct StackPeak {
+    /// The deepest stack use seen (bytes, painted stack: the firmware's closing
+    /// `stack used N of M bytes` line), over the boots below.
+    pub used: u64,
+    /// The stack region's size (bytes).
+    pub size: u64,
+    /// What was run.
+    pub what: String,
+}
+
+/// Measures the demo terminal's peak stack on the microbit with the firmware's own
+/// painted-stack high-water mark: a fresh device and factory image, a first boot (store
+/// open, TR-31 import of the initial key, DUKPT load, `tx` transactions) and a second
+/// boot (store open, resumed DUKPT state, `tx` more); the larger of the two marks.
+pub fn stack_peak(ctx: &Ctx, tx: u32) -> Result<StackPeak, String> {
+    let board = boards::find("microbit").ok_or("no microbit board")?;
+    let keyfort = build(ctx, board)?;
+    let base = ctx.root.join("target").join("demo").join("bench-microbit");
+    let _ = std::fs::remove_dir_all(&base);
+    let d = Demo {
+        board,
+        device: base.join("device"),
+        host: base.join("host"),
+        keyfort,
+        elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
+        verbose: false,
+    };
+    qemu::provision_device(&d.device)?;
+    d.keyfort(&["provision"])?;
+    let mut peak: Option<(u64, u64)> = None;
+    for boot in ["first boot", "second boot"] {
+        d.set_plan(tx)?;
+        let out = d.boot(None, None)?;
+        let mark = out.lines.iter().find_map(|l| {
+            let r = l.split("stack used ").nth(1)?;
+            let (n, rest) = r.split_once(" of ")?;
+            let m = rest.split_whitespace().next()?;
+            Some((n.parse::<u64>().ok()?, m.parse::<u64>().ok()?))
+        });
+        match (out.ending == Ending::Exited(0), mark) {
+            (true, Some((u, m))) => {
+                peak = Some(peak.map_or((u, m), |(pu, _)| (pu.max(u), m)));
+            }
+            _ => {
+                return Err(format!(
+                    "terminal {boot}: {} (no stack mark)",
+                    out.describe()
+                ))
+            }
+        }
+    }
+    let (used, size) = peak.ok_or("no stack mark")?;
+    Ok(StackPeak {
+        used,
+        size,
+        what: format!(
+            "two boots on a fresh device: TR-31 import + DUKPT load + {tx} transactions, then {tx} more after a restart"
+        ),
+    })
+}
+
 fn build(ctx: &Ctx, board: &Board) -> Result<PathBuf, String> {
     let mut c = Command::new("cargo");
     c.current_dir(&ctx.root)
         .args(["build", "--quiet", "-p", "keyfort-cli"]);
     sh::run(&mut c)?;
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args([
-        "--quiet",
-        "--release",
-        "-p",
-        "keyfort-firmware",
-        "--bin",
-        "terminal",
-    ]);
-    sh::run(&mut c)?;
+    let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "terminal");
+    sh::run(c.arg("--quiet"))?;
     Ok(ctx.root.join("target").join("debug").join("keyfort"))
 }
 

@@ -12,7 +12,7 @@ use crate::{
     qemu::{self, Cut, Ending, Run},
     sh,
     steps::{from, Ctx, Outcome},
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::time::Duration;
 
@@ -26,16 +26,8 @@ pub fn step(ctx: &mut Ctx) -> Outcome {
 
 fn campaign(ctx: &Ctx) -> Result<String, String> {
     let board = boards::find(MACHINE).ok_or("no board")?;
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args([
-        "--quiet",
-        "--release",
-        "-p",
-        "keyfort-firmware",
-        "--bin",
-        "persistence",
-    ]);
-    sh::run(&mut c)?;
+    let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "persistence");
+    sh::run(c.arg("--quiet"))?;
     let device = ctx.root.join("target").join("persistence").join(MACHINE);
     let _ = std::fs::remove_dir_all(&device);
     qemu::provision_device(&device)?;

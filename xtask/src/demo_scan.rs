@@ -5,8 +5,8 @@
 //! every DUKPT register value it held or could derive, every transaction's working keys.
 //! (The memscan step's positive control checks, on target, that these forms are right.)
 use crate::memscan::{scan, Image, Needles};
-use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
-use std::collections::BTreeSet;
+use keyfort::dukpt::aes::{AesBdk, AesKsn};
+use keyfort::terminal::factory;
 use std::path::Path;
 
 const RECORD_LEN: usize = 128;
@@ -44,35 +44,12 @@ pub fn run(device: &Path, host: &Path) -> Result<String, String> {
         .filter_map(|r| AesKsn::from_bytes(r.get(8..20)?).ok())
         .collect();
     let max = ksns.iter().map(AesKsn::counter).max().unwrap_or(0);
-    let mut counters = BTreeSet::new();
-    for c in 1..=max.saturating_add(64) {
-        counters.insert(c);
-        for i in 0..32u32 {
-            let above = c
-                .checked_shr(i + 1)
-                .unwrap_or(0)
-                .checked_shl(i + 1)
-                .unwrap_or(0);
-            counters.insert(above | (1 << i));
-        }
+    for dk in ik.register_keys(max.saturating_add(64)) {
+        n.aes("DUKPT register", dk.expose());
     }
-    for c in counters {
-        if AesKsn::new(&ikid, c).check_device_counter().is_ok() {
-            if let Ok(dk) = ik.derivation_key_any_counter(c) {
-                n.aes("DUKPT register", dk.expose());
-            }
-        }
-    }
-    for ksn in &ksns {
-        let Ok(dk) = bdk.derivation_key(ksn) else {
-            continue;
-        };
-        for u in [
-            KeyUsage::PinEncryption,
-            KeyUsage::MacGeneration,
-            KeyUsage::DataEncrypt,
-        ] {
-            if let Ok(k) = dk.working_key(u, WorkingKeyType::Aes128) {
+    for dk in ksns.iter().filter_map(|ksn| bdk.derivation_key(ksn).ok()) {
+        for (u, t) in factory::TRANSACTION_KEYS {
+            if let Ok(k) = dk.working_key(u, t) {
                 n.aes("working key", k.expose());
             }
         }

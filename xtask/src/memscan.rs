@@ -20,7 +20,7 @@ use crate::{
     boards::{self, Board},
     defmt_log, qemu, sh,
     steps::{Ctx, Outcome},
-    toolchain::{firmware_cargo, firmware_elf},
+    toolchain::{firmware_bin_build, firmware_elf},
 };
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
@@ -726,8 +726,7 @@ fn report(label: &str, needles: &[Needle], hits: &[Hit]) -> usize {
 
 /// Builds the memscan firmware (with or without `no-wipe`) and returns a copy of its ELF.
 fn build(ctx: &Ctx, board: &Board, no_wipe: bool, dir: &Path) -> Result<PathBuf, String> {
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args(["--release", "-p", "keyfort-firmware", "--bin", "memscan"]);
+    let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "memscan");
     if no_wipe {
         c.args(["--features", "keyfort-firmware/no-wipe"]);
     }
@@ -972,9 +971,12 @@ fn tamper_cut(ctx: &Ctx) -> Result<String, String> {
     const WIPED: &str =
         "store state: 0 key versions, key 1: NotFound, last audit event: TamperWipe";
     let board = boards::find(MACHINE).ok_or("no board")?;
-    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args(["--release", "-p", "keyfort-firmware", "--bin", "tamper"]);
-    sh::run(&mut c)?;
+    sh::run(&mut firmware_bin_build(
+        &ctx.root,
+        ctx.env.route,
+        &[board.target],
+        "tamper",
+    ))?;
     let elf = firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "tamper");
     let show = |o: &qemu::Outcome| format!("{} [{}]", o.describe(), o.lines.join(" | "));
 

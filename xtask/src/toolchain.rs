@@ -174,6 +174,14 @@ fn ensure_fuzz() -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo build --release -p keyfort-firmware --bin <bin>` for `targets`, through
+/// [`firmware_cargo`] (callers add flags such as `--quiet` or `--features`).
+pub fn firmware_bin_build(root: &Path, route: Route, targets: &[&str], bin: &str) -> Command {
+    let mut c = firmware_cargo(root, route, "build", targets);
+    c.args(["--release", "-p", "keyfort-firmware", "--bin", bin]);
+    c
+}
+
 /// A `cargo <sub>` command for the firmware workspace (`qemu/`), set up for `route` and
 /// `targets`. Cargo reads `qemu/.cargo/config.toml` only when run from there, so the
 /// command runs in `qemu/`.

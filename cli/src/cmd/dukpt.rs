@@ -1,7 +1,9 @@
 //! `keyfort dukpt`: host-side DUKPT derivations for the payment host and the
 //! key-injection bench (AES DUKPT X9.24-3-2017, TDES DUKPT X9.24-1-2009). All hex in,
-//! uppercase hex out.
+//! uppercase hex out. The BDK comes from `--bdk-file PATH` (`-`: standard input) or
+//! `--bdk-env VAR` ([`super::secretarg`]); `--bdk HEX` is for test keys only.
 use super::hexarg;
+use super::secretarg::BdkArg;
 use clap::{Subcommand, ValueEnum};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
@@ -23,18 +25,16 @@ pub enum Dukpt {
 pub enum AesCmd {
     /// Initial key from a BDK (16/24/32 bytes) and an 8-byte initial key ID.
     InitialKey {
-        /// Base derivation key, hex.
-        #[arg(long)]
-        bdk: String,
+        #[command(flatten)]
+        bdk: BdkArg,
         /// Initial key ID (BDK ID || derivation ID), 8 bytes hex.
         #[arg(long)]
         ikid: String,
     },
     /// Working key for a 12-byte KSN.
     WorkingKey {
-        /// Base derivation key, hex.
-        #[arg(long)]
-        bdk: String,
+        #[command(flatten)]
+        bdk: BdkArg,
         /// Key serial number, 12 bytes hex.
         #[arg(long)]
         ksn: String,
@@ -47,9 +47,8 @@ pub enum AesCmd {
     },
     /// Update key (key-encryption key at counter FFFFFFFF) for an initial key ID.
     UpdateKey {
-        /// Base derivation key, hex.
-        #[arg(long)]
-        bdk: String,
+        #[command(flatten)]
+        bdk: BdkArg,
         /// Initial key ID, 8 bytes hex.
         #[arg(long)]
         ikid: String,
@@ -64,18 +63,16 @@ pub enum AesCmd {
 pub enum TdesCmd {
     /// IPEK from a 16-byte BDK and a 10-byte KSN (its counter is ignored).
     Ipek {
-        /// Base derivation key, 16 bytes hex.
-        #[arg(long)]
-        bdk: String,
+        #[command(flatten)]
+        bdk: BdkArg,
         /// Key serial number, 10 bytes hex.
         #[arg(long)]
         ksn: String,
     },
     /// A transaction's variant key.
     Key {
-        /// Base derivation key, 16 bytes hex.
-        #[arg(long)]
-        bdk: String,
+        #[command(flatten)]
+        bdk: BdkArg,
         /// Key serial number, 10 bytes hex.
         #[arg(long)]
         ksn: String,
@@ -195,7 +192,7 @@ fn print_key(k: &[u8]) {
 pub fn run(cmd: Dukpt) -> Result<(), String> {
     match cmd {
         Dukpt::Aes(AesCmd::InitialKey { bdk, ikid }) => {
-            let bdk = AesBdk::new(&hexarg::parse("--bdk", &bdk)?).map_err(err("--bdk"))?;
+            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let ik = bdk
                 .initial_key(&hexarg::parse("--ikid", &ikid)?)
                 .map_err(err("--ikid"))?;
@@ -207,7 +204,7 @@ pub fn run(cmd: Dukpt) -> Result<(), String> {
             usage: u,
             key_type: t,
         }) => {
-            let bdk = AesBdk::new(&hexarg::parse("--bdk", &bdk)?).map_err(err("--bdk"))?;
+            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn = AesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let wk = bdk
                 .working_key(&ksn, usage(u), key_type(t))
@@ -219,14 +216,14 @@ pub fn run(cmd: Dukpt) -> Result<(), String> {
             ikid,
             key_type: t,
         }) => {
-            let bdk = AesBdk::new(&hexarg::parse("--bdk", &bdk)?).map_err(err("--bdk"))?;
+            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let uk = bdk
                 .update_key(&hexarg::parse("--ikid", &ikid)?, key_type(t))
                 .map_err(err("update key"))?;
             print_key(uk.expose());
         }
         Dukpt::Tdes(TdesCmd::Ipek { bdk, ksn }) => {
-            let bdk = TdesBdk::new(&hexarg::parse("--bdk", &bdk)?).map_err(err("--bdk"))?;
+            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn = TdesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
             print_key(bdk.ipek(&ksn).expose());
         }
@@ -235,7 +232,7 @@ pub fn run(cmd: Dukpt) -> Result<(), String> {
             ksn,
             variant: v,
         }) => {
-            let bdk = TdesBdk::new(&hexarg::parse("--bdk", &bdk)?).map_err(err("--bdk"))?;
+            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn = TdesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let k = bdk.key(&ksn, variant(v)).map_err(err("key"))?;
             print_key(k.expose());

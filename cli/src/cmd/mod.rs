@@ -5,6 +5,7 @@ pub mod demo;
 pub mod dukpt;
 pub mod hexarg;
 pub mod host;
+pub mod secretarg;
 pub mod store;
 pub mod tr31;
 pub mod wrap;

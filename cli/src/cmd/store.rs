@@ -4,8 +4,12 @@
 //! The image is the raw flash content (what the device's store flash region holds). The
 //! host has no monotonic counter: records are bound to counter value 1, which a device
 //! whose counter starts at 0 accepts (and catches up to) at its first boot.
-use super::hexarg;
+//!
+//! The device secret and imported keys come from files, standard input or environment
+//! variables ([`super::secretarg`]); `--device-secret HEX` / `--key HEX` are for test
+//! keys only.
 use super::host::{os_rng, HostSecret, ImageFlash, OsRng};
+use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
@@ -42,9 +46,8 @@ pub enum StoreCmd {
         /// mac-verify, export.
         #[arg(long)]
         usage: String,
-        /// The key, hex.
-        #[arg(long)]
-        key: String,
+        #[command(flatten)]
+        key: KeyArg,
         /// Optional use-count limit.
         #[arg(long)]
         use_limit: Option<u32>,
@@ -67,18 +70,13 @@ pub struct Common {
     /// The image file.
     #[arg(long)]
     image: std::path::PathBuf,
-    /// The device secret (32 bytes, hex) of the test device.
-    #[arg(long)]
-    device_secret: String,
+    #[command(flatten)]
+    device_secret: DeviceSecretArg,
 }
 
-fn secret(hex: &str) -> Result<HostSecret, String> {
-    let b = hexarg::parse("--device-secret", hex)?;
-    let mut s = [0u8; 32];
-    if b.len() != 32 {
-        return Err("--device-secret: need 32 bytes".into());
-    }
-    s.copy_from_slice(&b);
+fn secret(arg: &DeviceSecretArg) -> Result<HostSecret, String> {
+    let b = arg.read()?;
+    let s = <[u8; 32]>::try_from(b.as_slice()).map_err(|_| "--device-secret: need 32 bytes")?;
     Ok(HostSecret::new(s))
 }
 
@@ -106,7 +104,8 @@ fn alg_name(a: Algorithm) -> &'static str {
     }
 }
 
-const USAGES: [(&str, Usage); 8] = [
+/// The usage flags by their command-line names (also how `tr31 unwrap` prints a policy).
+pub const USAGES: [(&str, Usage); 8] = [
     ("encrypt", Usage::ENCRYPT),
     ("decrypt", Usage::DECRYPT),
     ("wrap", Usage::WRAP),
@@ -200,14 +199,14 @@ struct ImportArgs<'a> {
     label: &'a str,
     algorithm: &'a str,
     usage: &'a str,
-    key: &'a str,
+    key: &'a KeyArg,
     use_limit: Option<u32>,
 }
 
 fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), String> {
     let alg = algorithm(a.algorithm)?;
     let u = usage(a.usage)?;
-    let key = hexarg::parse("--key", a.key)?;
+    let key = a.key.read()?;
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
     let h = s
         .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)

@@ -1,14 +1,15 @@
 //! `keyfort tr31`: wrap a key into a TR-31 / X9.143 version D key block, unwrap a block
-//! (versions B, D, E; A and C with `--legacy`), print a block's header.
-use std::io::Read;
-
+//! (versions B, D, E; A and C with `--legacy`), print a block's header. The KBPK and the
+//! key come from files, standard input or environment variables ([`super::secretarg`]);
+//! `--kbpk HEX` / `--key HEX` are for test keys only.
 use clap::{Args, Subcommand};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::tr31::{self, Header, HeaderSpec, UnwrapOptions};
-use rand_core::{TryCryptoRng, TryRng};
 use zeroize::Zeroizing;
 
-use super::hexarg;
+use super::host::os_rng;
+use super::secretarg::{KbpkArg, KeyArg};
+use super::store::USAGES;
 
 /// TR-31 key block commands.
 #[derive(Subcommand)]
@@ -24,12 +25,12 @@ pub enum Tr31Cmd {
 /// Arguments of `tr31 wrap`.
 #[derive(Args)]
 pub struct WrapArgs {
-    /// The key block protection key (AES, 16/24/32 bytes), hex.
-    #[arg(long)]
-    kbpk: String,
-    /// The key to wrap, hex.
-    #[arg(long)]
-    key: String,
+    /// The key block protection key (AES, 16/24/32 bytes).
+    #[command(flatten)]
+    kbpk: KbpkArg,
+    /// The key to wrap.
+    #[command(flatten)]
+    key: KeyArg,
     /// Key usage, e.g. B1, P0, K0, D0, M6.
     #[arg(long)]
     usage: String,
@@ -54,9 +55,9 @@ pub struct WrapArgs {
 /// Arguments of `tr31 unwrap`.
 #[derive(Args)]
 pub struct UnwrapArgs {
-    /// The key block protection key, hex.
-    #[arg(long)]
-    kbpk: String,
+    /// The key block protection key.
+    #[command(flatten)]
+    kbpk: KbpkArg,
     /// The key block (ASCII).
     #[arg(long)]
     block: String,
@@ -72,37 +73,6 @@ pub struct HeaderArgs {
     #[arg(long)]
     block: String,
 }
-
-/// The operating system's random source (`/dev/urandom`), as the raw entropy source of
-/// keyfort's CSPRNG.
-struct OsSource(std::fs::File);
-
-#[derive(Debug)]
-struct OsError;
-impl std::fmt::Display for OsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("cannot read /dev/urandom")
-    }
-}
-impl std::error::Error for OsError {}
-
-impl TryRng for OsSource {
-    type Error = OsError;
-    fn try_next_u32(&mut self) -> Result<u32, OsError> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, OsError> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), OsError> {
-        self.0.read_exact(dst).map_err(|_| OsError)
-    }
-}
-impl TryCryptoRng for OsSource {}
 
 fn one_char(name: &str, s: &str) -> Result<u8, String> {
     match s.as_bytes() {
@@ -135,21 +105,10 @@ fn print_header(h: &Header<'_>) {
 }
 
 fn usage_names(u: keyfort::policy::Usage) -> String {
-    use keyfort::policy::Usage;
-    let names = [
-        (Usage::ENCRYPT, "encrypt"),
-        (Usage::DECRYPT, "decrypt"),
-        (Usage::WRAP, "wrap"),
-        (Usage::UNWRAP, "unwrap"),
-        (Usage::DERIVE, "derive"),
-        (Usage::MAC_GENERATE, "mac-generate"),
-        (Usage::MAC_VERIFY, "mac-verify"),
-        (Usage::EXPORT, "export"),
-    ];
-    let v: Vec<&str> = names
+    let v: Vec<&str> = USAGES
         .iter()
-        .filter(|(f, _)| u.contains(*f))
-        .map(|(_, n)| *n)
+        .filter(|(_, f)| u.contains(*f))
+        .map(|(n, _)| *n)
         .collect();
     if u.exportable() {
         v.join(",")
@@ -162,8 +121,8 @@ fn usage_names(u: keyfort::policy::Usage) -> String {
 pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
     match cmd {
         Tr31Cmd::Wrap(a) => {
-            let kbpk = hexarg::parse("--kbpk", &a.kbpk)?;
-            let key = hexarg::parse("--key", &a.key)?;
+            let kbpk = a.kbpk.read()?;
+            let key = a.key.read()?;
             let spec = HeaderSpec {
                 key_usage: two_chars("--usage", &a.usage)?,
                 algorithm: one_char("--algorithm", &a.algorithm)?,
@@ -179,8 +138,8 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
                     data: data.as_bytes(),
                 });
             }
-            let os = std::fs::File::open("/dev/urandom").map_err(|_| "cannot open /dev/urandom")?;
-            let mut rng = Csprng::new(OsSource(os), MinEntropy::Bits8, b"keyfort tr31 wrap")
+            // /dev/urandom as the raw entropy source of keyfort's CSPRNG.
+            let mut rng = Csprng::new(os_rng()?, MinEntropy::Bits8, b"keyfort tr31 wrap")
                 .map_err(|e| format!("random source: {e}"))?;
             let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(|e| e.to_string())?;
             let mut out = vec![0u8; len];
@@ -190,7 +149,7 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
             Ok(())
         }
         Tr31Cmd::Unwrap(a) => {
-            let kbpk = hexarg::parse("--kbpk", &a.kbpk)?;
+            let kbpk = a.kbpk.read()?;
             let opts = if a.legacy {
                 UnwrapOptions::legacy()
             } else {

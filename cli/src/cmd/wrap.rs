@@ -2,11 +2,15 @@
 //! padding (RFC 5649), hex in and hex out.
 //!
 //! ```text
-//! keyfort kw  wrap   --kek HEX --key HEX       # prints the wrapped key
-//! keyfort kw  unwrap --kek HEX --wrapped HEX   # prints the key
-//! keyfort kwp wrap   --kek HEX --key HEX
-//! keyfort kwp unwrap --kek HEX --wrapped HEX
+//! keyfort kw  wrap   --kek-file KEK --key-file KEY   # prints the wrapped key
+//! keyfort kw  unwrap --kek-file KEK --wrapped HEX    # prints the key
+//! keyfort kwp wrap   --kek-file KEK --key-file -     # the key from standard input
+//! keyfort kwp unwrap --kek-env KEYFORT_KEK --wrapped HEX
+//! keyfort kw  wrap   --kek HEX --key HEX             # test keys only
 //! ```
+//!
+//! Keys come from a file, standard input or an environment variable (see
+//! [`super::secretarg`]); `--kek HEX` / `--key HEX` are for test keys only.
 //!
 //! A failed unwrap prints one line to stderr (never key material, never which check
 //! failed) and exits with status 1.
@@ -15,6 +19,7 @@ use keyfort::wrap::{self, Kek};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::hexarg;
+use super::secretarg::{KekArg, KeyArg};
 
 /// The key-wrap command families.
 #[derive(Subcommand)]
@@ -32,18 +37,15 @@ pub enum WrapCommand {
 pub enum Op {
     /// Wrap a key; prints the wrapped key in hex.
     Wrap {
-        /// Key-encryption key, hex (16, 24 or 32 bytes).
-        #[arg(long)]
-        kek: String,
-        /// The key to wrap, hex.
-        #[arg(long)]
-        key: String,
+        #[command(flatten)]
+        kek: KekArg,
+        #[command(flatten)]
+        key: KeyArg,
     },
     /// Unwrap a wrapped key; prints the key in hex.
     Unwrap {
-        /// Key-encryption key, hex (16, 24 or 32 bytes).
-        #[arg(long)]
-        kek: String,
+        #[command(flatten)]
+        kek: KekArg,
         /// The wrapped key, hex.
         #[arg(long)]
         wrapped: String,
@@ -57,13 +59,9 @@ pub fn run(cmd: WrapCommand) -> Result<(), String> {
         WrapCommand::Kwp(op) => (true, op, "kwp"),
     };
     match op {
-        Op::Wrap { mut kek, mut key } => {
-            let kek_bytes = hexarg::parse("--kek", &kek);
-            let key_bytes = hexarg::parse("--key", &key);
-            kek.zeroize();
-            key.zeroize();
-            let kek = Kek::new(&kek_bytes?).map_err(|e| format!("{name} wrap: {e}"))?;
-            let key = key_bytes?;
+        Op::Wrap { kek, key } => {
+            let kek = Kek::new(&kek.read()?).map_err(|e| format!("{name} wrap: {e}"))?;
+            let key = key.read()?;
             let mut out = Zeroizing::new(vec![0u8; key.len() + 16]);
             let n = if padded {
                 wrap::kwp_wrap(&kek, &key, &mut out)
@@ -73,10 +71,8 @@ pub fn run(cmd: WrapCommand) -> Result<(), String> {
             .map_err(|e| format!("{name} wrap: {e}"))?;
             println!("{}", hex::encode(&out[..n]));
         }
-        Op::Unwrap { mut kek, wrapped } => {
-            let kek_bytes = hexarg::parse("--kek", &kek);
-            kek.zeroize();
-            let kek = Kek::new(&kek_bytes?).map_err(|e| format!("{name} unwrap: {e}"))?;
+        Op::Unwrap { kek, wrapped } => {
+            let kek = Kek::new(&kek.read()?).map_err(|e| format!("{name} unwrap: {e}"))?;
             let wrapped = hexarg::parse("--wrapped", &wrapped)?;
             let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
             let n = if padded {

@@ -3,6 +3,43 @@
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 use std::process::{Command, Output};
 
+// RFC 3394 section 4.1 and RFC 5649 section 6 (second example).
+/// RFC 3394 4.1: KEK.
+pub const KEK_4_1: &str = "000102030405060708090a0b0c0d0e0f";
+/// RFC 3394 4.1: key data.
+pub const KEY_4_1: &str = "00112233445566778899aabbccddeeff";
+/// RFC 3394 4.1: wrapped key.
+pub const CT_4_1: &str = "1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5";
+/// RFC 5649 6: KEK.
+pub const KEK_5649: &str = "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8";
+/// RFC 5649 6: 7-byte key.
+pub const KEY_5649: &str = "466f7250617369";
+/// RFC 5649 6: wrapped key.
+pub const CT_5649: &str = "afbeb0f07dfbf5419200f2ccb50bb24f";
+
+/// A TR-31 key block protection key (AES-256) of the tr31 tests.
+pub const TR31_KBPK: &str = "88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6";
+/// The key the tr31 tests wrap.
+pub const TR31_KEY: &str = "0123456789ABCDEFFEDCBA9876543210";
+/// `keyfort tr31 wrap` of [`TR31_KEY`] under [`TR31_KBPK`] as a B1 (initial DUKPT key)
+/// block; `WRAP_B1[6..]` is the header part.
+pub const WRAP_B1: [&str; 14] = [
+    "tr31",
+    "wrap",
+    "--kbpk",
+    TR31_KBPK,
+    "--key",
+    TR31_KEY,
+    "--usage",
+    "B1",
+    "--algorithm",
+    "A",
+    "--mode",
+    "X",
+    "--exportability",
+    "N",
+];
+
 /// Runs `keyfort` with `args`.
 pub fn keyfort(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_keyfort"))

@@ -93,17 +93,29 @@ pub fn verify_tdes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsEr
 }
 
 /// HMAC-SHA256 under a key of 16 bytes or more (DUKPT HMAC keys are 16, 24 or 32).
+///
+/// The `hmac` crate wipes its keyed state on drop, but moving that state (into
+/// `finalize`) leaves copies in stack frames nothing wipes; the stack below this call is
+/// scrubbed ([`crate::secret::scrub_stack`]) before the MAC is returned.
 pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; 32], OpsError> {
     if key.len() < 16 {
         return Err(OpsError::BadKeyLength);
     }
+    let mut out = [0u8; 32];
+    let r = hmac_sha256_into(key, data, &mut out);
+    crate::secret::scrub_stack();
+    r.map(|()| out)
+}
+
+/// The HMAC computation in its own frame, below [`hmac_sha256`]'s, where the scrub
+/// reaches the keyed state's copies.
+#[inline(never)]
+fn hmac_sha256_into(key: &[u8], data: &[u8], out: &mut [u8; 32]) -> Result<(), OpsError> {
     let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
         .map_err(|_| OpsError::BadKeyLength)?;
     Mac::update(&mut m, data);
-    let tag = m.finalize().into_bytes();
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&tag);
-    Ok(out)
+    out.copy_from_slice(&m.finalize().into_bytes());
+    Ok(())
 }
 
 /// Verifies an HMAC-SHA256 (4 to 32 leftmost bytes).

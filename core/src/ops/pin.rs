@@ -11,7 +11,7 @@
 //! parse loop are on the loop index and the public field length.
 use super::OpsError;
 use crate::block::{Aes, Tdes};
-use crate::secret::SecretBuf;
+use crate::secret::{Secret, SecretBuf};
 use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
 use zeroize::Zeroize;
 
@@ -127,24 +127,28 @@ fn pan_field4(pan: &[u8]) -> [u8; 16] {
     f
 }
 
-/// The clear format 0 PIN block (PIN field XOR PAN field).
-pub fn format0_block(pin: &[u8], pan: &[u8]) -> Result<[u8; 8], OpsError> {
+/// The clear format 0 PIN block (PIN field XOR PAN field), in a holder that wipes it on
+/// drop: the clear block gives the PIN to anyone who knows the PAN. Built in place in the
+/// holder, so no plain copy is returned or left in this frame.
+pub fn format0_block(pin: &[u8], pan: &[u8]) -> Result<Secret<8>, OpsError> {
     check_pin(pin)?;
     check_pan(pan)?;
-    let mut b = [0u8; 8];
-    pin_field(0, 0xF, pin, &mut b);
-    for (x, p) in b.iter_mut().zip(pan_field0(pan).iter()) {
+    let mut b = Secret::<8>::zero();
+    pin_field(0, 0xF, pin, b.expose_mut());
+    for (x, p) in b.expose_mut().iter_mut().zip(pan_field0(pan).iter()) {
         *x ^= p;
     }
     Ok(b)
 }
 
-/// Format 0 PIN block encrypted (TDES-ECB) under a 16- or 24-byte PIN key.
+/// Format 0 PIN block encrypted (TDES-ECB) under a 16- or 24-byte PIN key. The clear
+/// block exists only inside a wiped holder, encrypted in place there.
 pub fn format0_encrypt(key: &[u8], pin: &[u8], pan: &[u8]) -> Result<[u8; 8], OpsError> {
     let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
     let mut b = format0_block(pin, pan)?;
-    c.encrypt(&mut b);
-    Ok(b)
+    c.encrypt(b.expose_mut());
+    // Only the ciphertext leaves; the holder (now ciphertext) is wiped on drop.
+    Ok(*b.expose())
 }
 
 /// Decrypts a format 0 PIN block and returns the PIN.
@@ -221,21 +225,27 @@ mod tests {
     #[test]
     fn format0_clear_block_matches_x924_example() {
         // X9.24-1-2009 A.4: PIN 1234, PAN 4012345678909 -> 041274EDCBA9876F.
-        let b = format0_block(b"1234", b"4012345678909").unwrap();
-        assert_eq!(b, [0x04, 0x12, 0x74, 0xED, 0xCB, 0xA9, 0x87, 0x6F]);
+        // The clear block comes back in a wiped-on-drop holder, not as a plain array.
+        let b: Secret<8> = format0_block(b"1234", b"4012345678909").unwrap();
+        assert_eq!(
+            b.expose(),
+            &[0x04, 0x12, 0x74, 0xED, 0xCB, 0xA9, 0x87, 0x6F]
+        );
+        // Its Debug output is redacted.
+        assert_eq!(std::format!("{b:?}"), "Secret<8>(..)");
     }
 
     #[test]
     fn rejects_bad_inputs() {
         assert_eq!(
-            format0_block(b"123", b"4012345678909"),
-            Err(OpsError::BadPin)
+            format0_block(b"123", b"4012345678909").err(),
+            Some(OpsError::BadPin)
         );
         assert_eq!(
-            format0_block(b"12a4", b"4012345678909"),
-            Err(OpsError::BadPin)
+            format0_block(b"12a4", b"4012345678909").err(),
+            Some(OpsError::BadPin)
         );
-        assert_eq!(format0_block(b"1234", b""), Err(OpsError::BadPan));
+        assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
         let k = [0x11u8; 16];
         let blk = format0_encrypt(&k, b"1234", b"4012345678909").unwrap();
         // Wrong PAN: the parse fails (fill nibbles no longer F).

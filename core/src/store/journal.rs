@@ -14,7 +14,7 @@ use zeroize::Zeroize;
 use super::audit::{AuditCode, AuditEvent, EVENT_LEN};
 use super::error::Error;
 use super::format::*;
-use super::seal::{ctr_block, ctr_xor, tag_eq};
+use super::seal::{ctr_xor_body, tag_eq};
 use super::{Entry, KeyStore};
 use crate::platform::{DeviceSecret, MonotonicCounter};
 use hmac::Mac;
@@ -178,31 +178,29 @@ where
     ) -> Result<(), Error> {
         let n = usize::from(h.body_len);
         let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-        let mut i = 0usize;
+        // The ciphertext first, unit by unit; then one key schedule for the whole body,
+        // its keystream blocks two at a time (`seal::ctr_xor_body`).
         let mut chunk = [0u8; UNIT];
         let mut res = Ok(());
-        while i < n {
-            let p = off + u32f(REC_HDR_LEN + i);
-            if let Err(e) = self.fread(p, &mut chunk) {
+        for (u, d) in dst.chunks_mut(UNIT).enumerate() {
+            if let Err(e) = self.fread(off + u32f(REC_HDR_LEN + u * UNIT), &mut chunk) {
                 res = Err(e);
                 break;
             }
-            let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
-            let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-            let ok = keys.with_aes(&mut self.rng, |aes| {
-                aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
-            });
+            d.copy_from_slice(chunk.get(..d.len()).unwrap_or(&[]));
+        }
+        if res.is_ok() {
+            let binding = (h.nonce, h.kind, h.slot, h.kver);
+            let ok = match self.keys.as_mut() {
+                Some(keys) => keys.with_aes(&mut self.rng, |aes| {
+                    aes.map(|a| ctr_xor_body(a, binding, 0, dst)).is_some()
+                }),
+                None => false,
+            };
             if !ok {
                 res = Err(Error::LogicBug);
-                break;
             }
-            let take = core::cmp::min(UNIT, n - i);
-            if let (Some(d), Some(s)) = (dst.get_mut(i..i + take), chunk.get(..take)) {
-                d.copy_from_slice(s);
-            }
-            i += UNIT;
         }
-        chunk.zeroize();
         if res.is_err() {
             dst.zeroize();
         }
@@ -368,20 +366,38 @@ where
             match body {
                 Body::None => return Err(Error::LogicBug),
                 Body::Plain(p) => {
-                    chunk = [0u8; UNIT];
-                    let take = core::cmp::min(UNIT, n - i);
-                    if let (Some(d), Some(s)) = (chunk.get_mut(..take), p.get(i..i + take)) {
+                    // Two units per key schedule, their keystream in one two-block call.
+                    let units = if i + UNIT < n { 2 } else { 1 };
+                    let mut pair = [0u8; 2 * UNIT];
+                    let take = core::cmp::min(units * UNIT, n - i);
+                    if let (Some(d), Some(s)) = (pair.get_mut(..take), p.get(i..i + take)) {
                         d.copy_from_slice(s);
                     }
-                    let ctr = ctr_block(h.nonce, h.kind, h.slot, h.kver, u32f(i / UNIT));
+                    let binding = (h.nonce, h.kind, h.slot, h.kver);
+                    let first = u32f(i / UNIT);
                     let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
                     let ok = keys.with_aes(&mut self.rng, |aes| {
-                        aes.map(|a| ctr_xor(a, ctr, &mut chunk)).is_some()
+                        aes.map(|a| {
+                            ctr_xor_body(
+                                a,
+                                binding,
+                                first,
+                                pair.get_mut(..units * UNIT).unwrap_or(&mut []),
+                            )
+                        })
+                        .is_some()
                     });
                     if !ok {
-                        chunk.zeroize();
+                        pair.zeroize();
                         return Err(Error::LogicBug);
                     }
+                    // `pair` now holds ciphertext only.
+                    for c in pair.chunks_exact(UNIT).take(units) {
+                        m.update(c);
+                        self.fwrite(off + u32f(REC_HDR_LEN + i), c)?;
+                        i += UNIT;
+                    }
+                    continue;
                 }
                 Body::Copy(from) => {
                     self.fread(from + u32f(REC_HDR_LEN + i), &mut chunk)?;

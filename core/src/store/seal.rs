@@ -114,12 +114,33 @@ pub(crate) fn ctr_block(nonce: u32, kind: u8, slot: u16, kver: u16, index: u32) 
     b
 }
 
-/// XORs the keystream block `index` into `chunk`.
-pub(crate) fn ctr_xor(aes: &Aes, counter: [u8; 16], chunk: &mut [u8; 16]) {
-    let mut ks = counter;
-    aes.encrypt(&mut ks);
-    for (c, k) in chunk.iter_mut().zip(ks.iter()) {
-        *c ^= k;
+/// XORs the keystream of a record body into `buf`, from keystream block `first` on
+/// (block `first + j` for bytes `16j..16j + 16`). The keystream blocks are independent:
+/// two per two-block call ([`Aes::encrypt2`]).
+pub(crate) fn ctr_xor_body(
+    aes: &Aes,
+    (nonce, kind, slot, kver): (u32, u8, u16, u16),
+    first: u32,
+    buf: &mut [u8],
+) {
+    let mut index = first;
+    for pair in buf.chunks_mut(32) {
+        let (x, y) = pair.split_at_mut(pair.len().min(16));
+        let mut ka = ctr_block(nonce, kind, slot, kver, index);
+        if y.is_empty() {
+            aes.encrypt(&mut ka);
+        } else {
+            let mut kb = ctr_block(nonce, kind, slot, kver, index.wrapping_add(1));
+            aes.encrypt2(&mut ka, &mut kb);
+            for (c, k) in y.iter_mut().zip(kb.iter()) {
+                *c ^= k;
+            }
+            kb.zeroize();
+        }
+        for (c, k) in x.iter_mut().zip(ka.iter()) {
+            *c ^= k;
+        }
+        ka.zeroize();
+        index = index.wrapping_add(2);
     }
-    ks.zeroize();
 }

@@ -8,6 +8,7 @@
 //! | [`INITIAL_KEY_ID`] | key | the DUKPT initial key, between injection and the first load |
 //! | [`INJECTION_SLOT`] | state | a TR-31 key block waiting to be imported (ASCII), then `-` |
 //! | [`DUKPT_SLOT`] | state | the AES DUKPT terminal state ([`super::dukpt_state`]) |
+use crate::dukpt::aes::{KeyUsage, WorkingKeyType};
 
 /// Key id of the key block protection key.
 pub const KBPK_ID: u16 = 1;
@@ -17,5 +18,14 @@ pub const INITIAL_KEY_ID: u16 = 2;
 pub const INJECTION_SLOT: u16 = 11;
 /// State slot of the DUKPT terminal state.
 pub const DUKPT_SLOT: u16 = 10;
+/// The working keys of one transaction of the demo terminal (usage, type): it encrypts
+/// the PIN block, MACs the record and encrypts the card data with these; the host
+/// re-derives them to verify a transaction and to search a device for them.
+pub const TRANSACTION_KEYS: [(KeyUsage, WorkingKeyType); 3] = [
+    (KeyUsage::PinEncryption, WorkingKeyType::Aes128),
+    (KeyUsage::MacGeneration, WorkingKeyType::Aes128),
+    (KeyUsage::DataEncrypt, WorkingKeyType::Aes128),
+];
+
 /// What [`INJECTION_SLOT`] holds once its block was imported.
 pub const INJECTION_DONE: &[u8] = b"-";

@@ -94,9 +94,7 @@ pub fn kw_unwrap_ct(
     out.get_mut(..klen)
         .ok_or(WrapError::OutputTooSmall)?
         .copy_from_slice(rest);
-    let mut block = [0u8; 16];
-    block[..8].copy_from_slice(c0);
-    let ok = unwrap_ct(kek.aes(), &mut block, out, klen);
+    let ok = unwrap_ct(kek.aes(), semiblock(c0), out, klen);
     let len = klen & 0usize.wrapping_sub(usize::from(ok.unwrap_u8()));
     Ok((ok, len))
 }
@@ -115,41 +113,50 @@ pub fn kw_unwrap_in_place(
     wrapped_len: usize,
 ) -> Result<usize, WrapError> {
     let klen = kw_unwrapped_len(wrapped_len)?;
-    let mut block = [0u8; 16];
-    let c0 = buf.get(..8).ok_or(WrapError::InputLength)?;
     if wrapped_len > buf.len() {
         return Err(WrapError::InputLength);
     }
-    block[..8].copy_from_slice(c0);
+    let c0 = semiblock(&buf[..8]);
     buf.copy_within(8..wrapped_len, 0);
-    let ok = unwrap_ct(kek.aes(), &mut block, buf, klen);
+    let ok = unwrap_ct(kek.aes(), c0, buf, klen);
     super::verdict(ok, klen)
 }
 
-/// W over `r` with ICV1, C[0] into `c0` (8 bytes).
+/// The first 8 bytes of `s` (a semiblock) as the word W works on (zero if shorter: never,
+/// the callers pass 8 bytes).
+#[inline(always)]
+fn semiblock(s: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(s) = s.get(..8) {
+        b.copy_from_slice(s);
+    }
+    u64::from_le_bytes(b)
+}
+
+/// W over `r` with ICV1, C[0] into `c0` (8 bytes). Nothing secret is left to wipe: A
+/// ends as C[0], and W's block buffer as its last output (ciphertext).
 fn wrap_core(aes: &Aes, c0: &mut [u8], r: &mut [u8]) {
-    let mut block = [0u8; 16];
-    block[..8].copy_from_slice(&ICV1);
-    w(aes, &mut block, r);
-    c0.copy_from_slice(&block[..8]);
-    block.zeroize();
+    let mut a = u64::from_le_bytes(ICV1);
+    w(aes, &mut a, r);
+    c0.copy_from_slice(&a.to_le_bytes());
 }
 
 /// The constant-time part of KW unwrap: W⁻¹ over `buf[..klen]` (C[1..n] on entry) with
-/// `block[..8] = C[0]`, one verdict (the recovered A equals ICV1), then all of `buf` kept
-/// or zeroed by mask. `block` is wiped. Not inlined, so a trace test can find it.
+/// A = `c0` (C[0], as read by [`semiblock`]), one verdict (the recovered A equals ICV1,
+/// one word compare), then all of `buf` kept or zeroed by mask. The recovered A is wiped.
+/// Not inlined, so a trace test can find it.
 #[inline(never)]
-pub(super) fn unwrap_ct(aes: &Aes, block: &mut [u8; 16], buf: &mut [u8], klen: usize) -> Choice {
-    let mut ok = Choice::from(0);
+pub(super) fn unwrap_ct(aes: &Aes, c0: u64, buf: &mut [u8], klen: usize) -> Choice {
+    let mut a = c0;
+    // A length mismatch (never: the callers check) fails the verdict.
+    let mut bad = u64::MAX;
     if let Some(r) = buf.get_mut(..klen) {
-        w_inv(aes, block, r);
-        // One word compare: the XOR with ICV1 must be zero.
-        let a = u64::from_ne_bytes([
-            block[0], block[1], block[2], block[3], block[4], block[5], block[6], block[7],
-        ]);
-        ok = (a ^ u64::from_ne_bytes(ICV1)).ct_eq(&0);
+        w_inv(aes, &mut a, r);
+        bad = a ^ u64::from_le_bytes(ICV1);
     }
+    let ok = bad.ct_eq(&0);
     keep_or_zero(buf, ok);
-    block.zeroize();
+    a.zeroize();
+    bad.zeroize();
     ok
 }

@@ -141,22 +141,25 @@ pub fn kwp_unwrap_in_place(
 }
 
 /// Wraps `buf[8..]` (key data and zero padding, a whole number of semiblocks) with the
-/// initial value `A65959A6 || MLI`, writing C into all of `buf`.
+/// initial value `A65959A6 || MLI`, writing C into all of `buf`. Nothing secret is left to
+/// wipe: the block (n = 1) is encrypted in place, W's A ends as C[0].
 fn wrap_core(aes: &Aes, buf: &mut [u8], mli: u32) {
-    let mut block = [0u8; 16];
-    block[..4].copy_from_slice(&ICV2);
-    block[4..8].copy_from_slice(&mli.to_be_bytes());
+    let mut iv = [0u8; 8];
+    iv[..4].copy_from_slice(&ICV2);
+    iv[4..].copy_from_slice(&mli.to_be_bytes());
     if buf.len() == 16 {
         // n = 1: a single AES block (RFC 5649 section 4.1, SP 800-38F KWP-AE step 4).
+        let mut block = [0u8; 16];
+        block[..8].copy_from_slice(&iv);
         block[8..].copy_from_slice(&buf[8..]);
         aes.encrypt(&mut block);
         buf.copy_from_slice(&block);
     } else {
         let (c0, r) = buf.split_at_mut(8);
-        w(aes, &mut block, r);
-        c0.copy_from_slice(&block[..8]);
+        let mut a = u64::from_le_bytes(iv);
+        w(aes, &mut a, r);
+        c0.copy_from_slice(&a.to_le_bytes());
     }
-    block.zeroize();
 }
 
 /// The constant-time part of KWP unwrap.
@@ -164,8 +167,9 @@ fn wrap_core(aes: &Aes, buf: &mut [u8], mli: u32) {
 /// On entry: for `plen == 8` (n = 1) `block` is the whole 16-byte input; otherwise
 /// `block[..8] = C[0]` and `buf[..plen]` holds C[1..n]. Runs the AES decryption (one block,
 /// or W⁻¹), computes one verdict over prefix, MLI range and padding, keeps or zeroes all of
-/// `buf` by mask, wipes `block`, and returns the verdict with the key length (zero when the
-/// verdict is false). Not inlined, so a trace test can find it.
+/// `buf` by mask, wipes the recovered A (and `block` when it held the decrypted block),
+/// and returns the verdict with the key length (zero when the verdict is false). Not
+/// inlined, so a trace test can find it.
 #[inline(never)]
 pub(super) fn unwrap_ct(
     aes: &Aes,
@@ -173,21 +177,30 @@ pub(super) fn unwrap_ct(
     buf: &mut [u8],
     plen: usize,
 ) -> (Choice, usize) {
-    let mut ok = Choice::from(0);
+    // A length mismatch (never: the callers check) fails the verdict.
+    let mut bad: u64 = 1;
     let mut mli: u32 = 0;
     if let Some(p) = buf.get_mut(..plen) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&block[..8]);
         if plen == 8 {
             aes.decrypt(block);
+            a.copy_from_slice(&block[..8]);
             p.copy_from_slice(&block[8..]);
+            block.zeroize();
         } else {
-            w_inv(aes, block, p);
+            let mut aw = u64::from_le_bytes(a);
+            w_inv(aes, &mut aw, p);
+            a = aw.to_le_bytes();
+            aw.zeroize();
         }
-        let prefix = u32::from_be_bytes([block[0], block[1], block[2], block[3]]);
-        mli = u32::from_be_bytes([block[4], block[5], block[6], block[7]]);
+        let prefix = u32::from_be_bytes([a[0], a[1], a[2], a[3]]);
+        mli = u32::from_be_bytes([a[4], a[5], a[6], a[7]]);
+        a.zeroize();
         // One accumulator of "bad" bits over all three checks, in plain arithmetic (no
         // comparison operators, no per-check `Choice`): cheap on 32-bit cores, and a
         // single constant-time test at the end.
-        let mut bad = u64::from(prefix ^ ICV2_WORD);
+        bad = u64::from(prefix ^ ICV2_WORD);
         // `m` is opaque to the optimiser, so `(c - m) >> 63` stays a subtraction and a
         // shift (the borrow of `c - m`: 1 iff c < m, exact as c, m < 2^33) and is not
         // turned back into a comparison that a compiler may lower to a branch.
@@ -205,11 +218,10 @@ pub(super) fn unwrap_ct(
             let is_key = (lo + j).wrapping_sub(m) >> 63; // 1 iff lo + j < MLI
             bad |= u64::from(*b) & is_key.wrapping_sub(1);
         }
-        ok = bad.ct_eq(&0);
-        bad.zeroize();
     }
+    let ok = bad.ct_eq(&0);
+    bad.zeroize();
     keep_or_zero(buf, ok);
-    block.zeroize();
     // The length leaves only masked by the verdict (zero on failure).
     let len = mli & u32::from_ne_bytes([mask_u8(ok); 4]);
     mli.zeroize();

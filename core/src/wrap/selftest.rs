@@ -147,16 +147,17 @@ fn forge(aes: &Aes, iv: [u8; 8], p: &[u8], out: &mut [u8]) -> usize {
     let Some(out) = out.get_mut(..n) else {
         return 0;
     };
-    let mut block = [0u8; 16];
-    block[..8].copy_from_slice(&iv);
     if p.len() == 8 {
+        let mut block = [0u8; 16];
+        block[..8].copy_from_slice(&iv);
         block[8..].copy_from_slice(p);
         aes.encrypt(&mut block);
         out.copy_from_slice(&block);
     } else {
         out[8..].copy_from_slice(p);
-        w(aes, &mut block, &mut out[8..]);
-        out[..8].copy_from_slice(&block[..8]);
+        let mut a = u64::from_le_bytes(iv);
+        w(aes, &mut a, &mut out[8..]);
+        out[..8].copy_from_slice(&a.to_le_bytes());
     }
     n
 }

@@ -32,9 +32,8 @@ pub enum DemoCmd {
     Provision {
         #[command(flatten)]
         dirs: Dirs,
-        /// The BDK (AES-128/192/256, hex); a random AES-128 BDK if absent.
-        #[arg(long)]
-        bdk: Option<String>,
+        #[command(flatten)]
+        bdk: crate::cmd::secretarg::OptBdkArg,
     },
     /// Payment host: verify every transaction record, print the table.
     Verify {
@@ -71,7 +70,7 @@ pub struct Dirs {
 /// Runs a `demo` subcommand.
 pub fn run(cmd: DemoCmd) -> Result<(), String> {
     match cmd {
-        DemoCmd::Provision { dirs, bdk } => provision::run(&dirs, bdk.as_deref()),
+        DemoCmd::Provision { dirs, bdk } => provision::run(&dirs, bdk.read_opt()?),
         DemoCmd::Verify {
             dirs,
             expect,

@@ -1,7 +1,6 @@
 //! `keyfort demo provision`: the key-injection bench and the factory.
 use super::image::{device_secret, os_rng, ImageFlash, FLASH_SIZE};
 use super::Dirs;
-use crate::cmd::hexarg;
 use keyfort::dukpt::aes::AesBdk;
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
@@ -16,8 +15,8 @@ fn write(p: &std::path::Path, data: &[u8]) -> Result<(), String> {
     fs::write(p, data).map_err(|e| format!("{}: {e}", p.display()))
 }
 
-/// Creates the BDK (or takes `bdk_hex`), the initial key, the key block and the image.
-pub fn run(d: &Dirs, bdk_hex: Option<&str>) -> Result<(), String> {
+/// Creates the BDK (or takes `bdk`), the initial key, the key block and the image.
+pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     for dir in [&d.device, &d.host] {
         fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -30,8 +29,8 @@ pub fn run(d: &Dirs, bdk_hex: Option<&str>) -> Result<(), String> {
     }
 
     // Payment host: the BDK (TEST ONLY: kept in a file; a real host keeps it in an HSM).
-    let bdk_bytes = match bdk_hex {
-        Some(h) => hexarg::parse("--bdk", h)?,
+    let bdk_bytes = match bdk {
+        Some(b) => b,
         None => {
             let mut b = Zeroizing::new(vec![0u8; 16]);
             rng.fill_bytes(&mut b);

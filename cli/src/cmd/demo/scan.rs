@@ -11,11 +11,11 @@ use super::image::{device_secret, os_rng, ImageFlash};
 use super::record;
 use super::verify::{hex_file, host_keys};
 use super::Dirs;
-use keyfort::dukpt::aes::{AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::aes::AesKsn;
 use keyfort::platform::{CounterError, MonotonicCounter};
 use keyfort::store::{AuditCode, KeyStore};
 use keyfort::terminal::factory;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 /// 16-byte prefixes of every key, with what it is.
@@ -52,44 +52,17 @@ fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
         .map(|k| k.counter())
         .max()
         .unwrap_or(0);
-    // Every register value the terminal held up to counter max + 64: register i at
-    // counter c holds the derivation key of counter (c with bits 0..=i cleared) | 1 << i.
-    let mut counters = HashSet::new();
-    for c in 1..=max.saturating_add(64) {
-        counters.insert(c);
-        for i in 0..32u32 {
-            let above = c
-                .checked_shr(i + 1)
-                .unwrap_or(0)
-                .checked_shl(i + 1)
-                .unwrap_or(0);
-            counters.insert(above | (1 << i));
-        }
-    }
+    // Every register value the terminal held up to counter max + 64.
     let mut regs = 0;
-    for c in counters {
-        if AesKsn::new(&ikid, c).check_device_counter().is_err() {
-            continue;
-        }
-        if let Ok(dk) = ik.derivation_key_any_counter(c) {
-            add(&mut n, dk.expose(), "DUKPT register");
-            regs += 1;
-        }
+    for dk in ik.register_keys(max.saturating_add(64)) {
+        add(&mut n, dk.expose(), "DUKPT register");
+        regs += 1;
     }
     let mut working = 0;
-    for r in &recs {
-        let Ok(ksn) = AesKsn::from_bytes(r.ksn()) else {
-            continue;
-        };
-        let Ok(dk) = bdk.derivation_key(&ksn) else {
-            continue;
-        };
-        for u in [
-            KeyUsage::PinEncryption,
-            KeyUsage::MacGeneration,
-            KeyUsage::DataEncrypt,
-        ] {
-            if let Ok(k) = dk.working_key(u, WorkingKeyType::Aes128) {
+    let ksns = recs.iter().filter_map(|r| AesKsn::from_bytes(r.ksn()).ok());
+    for dk in ksns.filter_map(|ksn| bdk.derivation_key(&ksn).ok()) {
+        for (u, t) in factory::TRANSACTION_KEYS {
+            if let Ok(k) = dk.working_key(u, t) {
                 add(&mut n, k.expose(), "working key");
                 working += 1;
             }

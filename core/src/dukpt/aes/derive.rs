@@ -53,17 +53,56 @@ pub(crate) fn working_key_data(
 }
 
 /// DeriveKey: fills `out` (16, 24 or 32 bytes) with AES-ECB encryptions of `data` under
-/// `key`, the key block counter (byte 1) counting 1, 2 for each 16-byte block.
+/// `key`, the key block counter (byte 1) counting 1, 2 for each 16-byte block. The two
+/// blocks of a 24- or 32-byte key are independent: one two-block call
+/// ([`Aes::encrypt2`]).
 pub(crate) fn derive(key: &Aes, data: &[u8; 16], out: &mut [u8]) {
-    let mut block_counter = data[1];
-    for chunk in out.chunks_mut(16) {
+    let (first, second) = out.split_at_mut(out.len().min(16));
+    let mut a = *data;
+    if second.is_empty() {
+        key.encrypt(&mut a);
+    } else {
         let mut b = *data;
-        b[1] = block_counter;
-        key.encrypt(&mut b);
-        let n = chunk.len();
-        chunk.copy_from_slice(&b[..n]);
+        b[1] = data[1].wrapping_add(1);
+        key.encrypt2(&mut a, &mut b);
+        copy_prefix(second, &b);
         b.zeroize();
-        block_counter = block_counter.wrapping_add(1);
+    }
+    copy_prefix(first, &a);
+    a.zeroize();
+}
+
+/// Several DeriveKey calls under one key (independent: the terminal's registers), their
+/// single-block derivations paired into two-block calls ([`Aes::encrypt2`]); each job is
+/// its derivation data and its output (16, 24 or 32 bytes).
+pub(crate) fn derive_each<'o>(key: &Aes, jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>) {
+    let mut held: Option<([u8; 16], &'o mut [u8])> = None;
+    for (data, out) in jobs {
+        if out.len() > 16 {
+            derive(key, &data, out);
+            continue;
+        }
+        match held.take() {
+            None => held = Some((data, out)),
+            Some((mut a, out_a)) => {
+                let mut b = data;
+                key.encrypt2(&mut a, &mut b);
+                copy_prefix(out_a, &a);
+                copy_prefix(out, &b);
+                a.zeroize();
+                b.zeroize();
+            }
+        }
+    }
+    if let Some((data, out)) = held {
+        derive(key, &data, out);
+    }
+}
+
+/// Copies the first `dst.len()` (at most 16) bytes of `block` into `dst`.
+fn copy_prefix(dst: &mut [u8], block: &[u8; 16]) {
+    for (d, s) in dst.iter_mut().zip(block.iter()) {
+        *d = *s;
     }
 }
 

@@ -11,15 +11,20 @@
 //!   reject such KSNs (except [`AesBdk::derivation_key_any_counter`], which the X9
 //!   supplement's test values and the update key need).
 //!
+//! - [`register_counters`] / [`AesInitialKey::register_keys`]: every key a terminal's
+//!   registers can have held up to a counter, for host-side key scans.
+//!
 //! Capacities: keys are at most 32 bytes; a terminal state is [`AES_STATE_LEN`] bytes.
 mod derive;
 mod host;
 mod ksn;
+mod registers;
 mod terminal;
 mod types;
 
 pub use derive::initial_key_derivation_data;
 pub use host::{AesBdk, AesDerivationKey, AesInitialKey, AesWorkingKey};
 pub use ksn::AesKsn;
+pub use registers::register_counters;
 pub use terminal::{AesTerminal, AesTransaction, AES_STATE_LEN};
 pub use types::{BdkType, KeyUsage, WorkingKeyType};

@@ -15,7 +15,7 @@
 //! | 16 | 4 | next counter to try, big-endian (0 at end of life) |
 //! | 20 | 4 | in-use register bitmap, big-endian (bit i = register i) |
 //! | 24 | 32 x 32 | registers; register i holds a key in its first 16/24/32 bytes, the rest zero; erased registers are all zero |
-use super::derive::{derivation_step_data, derive};
+use super::derive::{derivation_step_data, derive_each};
 use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
@@ -108,11 +108,16 @@ impl AesTerminal {
         let map = RULES.expected_in_use(c);
         if counter == 1 {
             // The standard's load: every register from the initial key directly.
+            // The 32 derivations are independent: paired into two-block calls.
             let sched = expand(ik.expose())?;
-            for i in 0..NREG {
-                let data = derivation_step_data(kind, &ikid, 1u32 << i);
-                derive(&sched, &data, t.reg_mut(i, kind.key_len()));
-            }
+            let klen = kind.key_len();
+            derive_each(
+                &sched,
+                (0..NREG).zip(t.slots_mut()).map(|(i, slot)| {
+                    let data = derivation_step_data(kind, &ikid, 1u32 << i);
+                    (data, slot.get_mut(..klen).unwrap_or(&mut []))
+                }),
+            );
         } else {
             for i in 0..NREG {
                 if map & (1 << i) == 0 {
@@ -220,9 +225,17 @@ impl AesTerminal {
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children {
-            for i in (0..ki).rev() {
-                let data = derivation_step_data(kind, &ikid, c32 | (1u32 << i));
-                derive(key.schedule(), &data, self.reg_mut(i, kind.key_len()));
+            // Registers 0..ki from this key: independent derivations, paired into
+            // two-block calls.
+            let klen = kind.key_len();
+            derive_each(
+                key.schedule(),
+                (0..ki).zip(self.slots_mut()).map(|(i, slot)| {
+                    let data = derivation_step_data(kind, &ikid, c32 | (1u32 << i));
+                    (data, slot.get_mut(..klen).unwrap_or(&mut []))
+                }),
+            );
+            for i in 0..ki {
                 map |= 1 << i;
             }
         }
@@ -288,6 +301,14 @@ impl AesTerminal {
             .expose_mut()
             .get_mut(HDR + i * SLOT..HDR + i * SLOT + len)
             .unwrap_or(&mut [])
+    }
+    /// The 32 register slots, in order.
+    fn slots_mut(&mut self) -> core::slice::ChunksExactMut<'_, u8> {
+        self.state
+            .expose_mut()
+            .get_mut(HDR..)
+            .unwrap_or(&mut [])
+            .chunks_exact_mut(SLOT)
     }
 }
 

@@ -381,6 +381,20 @@ fn dukpt() {
             black_box(k.map(|k| k.expose()[0]).ok());
         });
     }
+    drop(term);
+    // AES-256: every derivation is two independent blocks (one two-block call).
+    if let Ok(bdk) = AesBdk::new(&K32) {
+        if let Ok(ik) = bdk.initial_key(&ikid) {
+            measure("dukpt-aes256-terminal-load", 1, || {
+                black_box(AesTerminal::load(&ik, &mut NoPersist).is_ok());
+            });
+        }
+        let ksn = AesKsn::new(&ikid, 0x0000_FFFF);
+        measure("dukpt-aes256-host-derive-16bits", 1, || {
+            let k = bdk.working_key(&ksn, KeyUsage::PinEncryption, WorkingKeyType::Aes256);
+            black_box(k.map(|k| k.expose()[0]).ok());
+        });
+    }
     let tdes_bdk = [
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32,
         0x10,
