@@ -11,16 +11,17 @@ import invsbox
 from ir import Rec
 import sys
 
-from regalloc import POOL, Frame, allocate, check_block, schedule
+from regalloc import POOL, Frame, allocate, anneal, check_block, schedule
 
 TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+ANNEAL = int(sys.argv[2]) if len(sys.argv) > 2 else 40000
 
 FRAME = Frame(6)
 STATE = ["r%d" % i for i in range(8)]
 COUNT = {}
 
 
-def block(name, fn, pool=POOL, trials=TRIALS, nin=8):
+def block(name, fn, pool=POOL, trials=TRIALS, nin=8, anneal_iters=0):
     """Records fn(B, inputs) -> outputs, picks the best of `trials` random schedules
     (fixed seeds: reproducible), allocates, checks by simulation, returns code."""
     B = Rec()
@@ -36,6 +37,14 @@ def block(name, fn, pool=POOL, trials=TRIALS, nin=8):
         if best is None or len(code) < len(best[1]):
             best = (ops, code, scratch.max)
     ops, code, fmax = best
+    if anneal_iters:
+        # then improve the best schedule by simulated annealing (fixed seed)
+        cb = [(len(allocate(ops, inputs, outputs, pool, Frame(FRAME.first), b)), b) for b in (0, 4, 8, 16)]
+        bonus = min(cb)[1]
+        _, ops = anneal(ops, inputs, outputs, pool, ops, bonus, anneal_iters, 1)
+        scratch = Frame(FRAME.first)
+        code = allocate(ops, inputs, outputs, pool, scratch, bonus)
+        fmax = scratch.max
     FRAME.max = max(FRAME.max, fmax)
     B.ops = ops
     check_block(B.ops, inputs, outputs, code)
@@ -134,10 +143,10 @@ def main():
     no_r8 = [r for r in POOL if r != "r8"]
     bits = block("bitslice", lambda B, x: algo.bitslice(B, x), no_r8)
     unbits = block("unbitslice", lambda B, s: algo.unbitslice(B, s))
-    sbox = block("sbox", lambda B, s: algo.sbox(B, s))
+    sbox = block("sbox", lambda B, s: algo.sbox(B, s), anneal_iters=ANNEAL)
     mc = [block("mc%d" % r, lambda B, s, r=r: algo.mix_columns(B, s, r)) for r in range(4)]
     imc = [block("imc%d" % r, lambda B, s, r=r: algo.inv_mix_columns(B, s, r)) for r in range(4)]
-    isbox = block("inv_sbox", lambda B, s: invsbox.inv_sbox(B, s))
+    isbox = block("inv_sbox", lambda B, s: invsbox.inv_sbox(B, s), anneal_iters=ANNEAL)
 
     def inv_sbox():
         return ["    bl keyfort_aes_inv_sbox"]

@@ -242,3 +242,42 @@ def schedule(ops, seed, bias):
         defined.add(op[1])
         out.append(op)
     return out
+
+
+def anneal(ops, inputs, outputs, pool, start, clean_bonus, iters, seed):
+    """Simulated annealing over schedules: moves one op a few places (keeping every
+    operand defined before use); returns (emitted length, ops)."""
+    rnd = random.Random(seed)
+    first = {v for v, _ in inputs}
+
+    def cost(o):
+        return len(allocate(o, inputs, outputs, pool, Frame(6), clean_bonus))
+
+    def valid(o):
+        defined = set(first)
+        for op in o:
+            for v in (op[2], op[3]):
+                if isinstance(v, str) and v not in defined:
+                    return False
+            defined.add(op[1])
+        return True
+
+    cur, c = list(start), cost(start)
+    best = (c, cur)
+    temp = 2.0
+    for _ in range(iters):
+        i = rnd.randrange(len(cur) - 1)
+        j = i + rnd.choice([-3, -2, -1, 1, 2, 3])
+        if not 0 <= j < len(cur):
+            continue
+        new = cur[:i] + cur[i + 1 :]
+        new.insert(j, cur[i])
+        if not valid(new):
+            continue
+        nc = cost(new)
+        if nc <= c or rnd.random() < 2.718281828 ** (-(nc - c) / temp):
+            cur, c = new, nc
+            if c < best[0]:
+                best = (c, cur)
+        temp = max(0.05, temp * 0.9995)
+    return best

@@ -70,43 +70,6 @@ impl Aes {
     pub fn decrypt_job<J: BlockJob>(&self, job: J) {
         self.0.decrypt_job(job);
     }
-
-    /// Encrypts two independent blocks in place with one multi-block call (the `aes`
-    /// crate's `encrypt_blocks`): on the fixsliced software backend (Cortex-M) two blocks
-    /// cost about what one does; with AES instructions the backend is set up once.
-    #[inline]
-    pub fn encrypt2(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let mut blocks = [cipher::Block::<Aes128>::from(*a), (*b).into()];
-        match self {
-            Self::Aes128(c) => c.encrypt_blocks(&mut blocks),
-            Self::Aes192(c) => c.encrypt_blocks(&mut blocks),
-            Self::Aes256(c) => c.encrypt_blocks(&mut blocks),
-        }
-        Self::unpack2(&mut blocks, a, b);
-    }
-
-    /// Decrypts two independent blocks in place with one multi-block call (see
-    /// [`Aes::encrypt2`]).
-    #[inline]
-    pub fn decrypt2(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let mut blocks = [cipher::Block::<Aes128>::from(*a), (*b).into()];
-        match self {
-            Self::Aes128(c) => c.decrypt_blocks(&mut blocks),
-            Self::Aes192(c) => c.decrypt_blocks(&mut blocks),
-            Self::Aes256(c) => c.decrypt_blocks(&mut blocks),
-        }
-        Self::unpack2(&mut blocks, a, b);
-    }
-
-    /// Copies the two result blocks out and wipes the contiguous copy.
-    #[inline(always)]
-    fn unpack2(blocks: &mut [cipher::Block<Aes128>; 2], a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let [x, y] = blocks;
-        a.copy_from_slice(x);
-        b.copy_from_slice(y);
-        zeroize::Zeroize::zeroize(x.as_mut_slice());
-        zeroize::Zeroize::zeroize(y.as_mut_slice());
-    }
 }
 
 impl Drop for Aes {
@@ -260,6 +223,17 @@ mod backend {
         }
     }
 
+    /// Copies the two result blocks out of the multi-block call's contiguous copy and
+    /// wipes it.
+    #[inline(always)]
+    fn unpack2(bs: &mut [cipher::Block<Aes128>; 2], b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        let [x, y] = bs;
+        b0.copy_from_slice(x);
+        b1.copy_from_slice(y);
+        zeroize::Zeroize::zeroize(x.as_mut_slice());
+        zeroize::Zeroize::zeroize(y.as_mut_slice());
+    }
+
     macro_rules! each {
         ($s:expr, $c:ident => $e:expr) => {
             match $s {
@@ -296,17 +270,15 @@ mod backend {
         }
         #[inline(always)]
         pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-            let mut bs = [(*b0).into(), (*b1).into()];
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
             each!(self, c => c.encrypt_blocks(&mut bs));
-            *b0 = bs[0].into();
-            *b1 = bs[1].into();
+            unpack2(&mut bs, b0, b1);
         }
         #[inline(always)]
         pub(super) fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-            let mut bs = [(*b0).into(), (*b1).into()];
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
             each!(self, c => c.decrypt_blocks(&mut bs));
-            *b0 = bs[0].into();
-            *b1 = bs[1].into();
+            unpack2(&mut bs, b0, b1);
         }
         #[inline(always)]
         pub(super) fn encrypt_job<J: BlockJob>(&self, job: J) {
