@@ -241,14 +241,120 @@ def main():
         ]
     out += ["    b .Lks_loop", ".Lks_done:"]
     out += epilogue(n)
-    n = "keyfort_aes_subword"
-    out += prologue(n)[:-3]
-    out += ["    mov r8, r0", "    and r0, r8, #0x01010101"]
+    # whole key expansion: r0 = key bytes, r1 = nk (4, 6 or 8), r2 = round keys out.
+    # Frame: the common frame, then w[60] (240 bytes), then j and nk.
+    W = "FRAME_BYTES"
+    n = "keyfort_aes_expand"
+    out += [
+        "    .section .text.%s,\"ax\",%%progbits" % n,
+        "    .global %s" % n,
+        "    .type %s,%%function" % n,
+        "    .p2align 2",
+        "    .thumb_func",
+        "%s:" % n,
+        "    push {r4, r5, r6, r7, r8, r9, r10, r11, lr}",
+        "    sub sp, sp, #(FRAME_BYTES + 248)",
+        "    str r2, [sp, #0]",
+        "    str r1, [sp, #(%s + 244)]" % W,
+        # copy the key words into w
+        "    add r8, sp, #%s" % W,
+        "    mov r9, r1",
+        ".Lx_copy:",
+        "    ldr r3, [r0], #4",
+        "    str r3, [r8], #4",
+        "    subs r9, r9, #1",
+        "    bne .Lx_copy",
+        # r8 = &w[nk] (write pointer); end = &w[4 * nk + 28]
+        "    add r9, sp, #%s" % W,
+        "    add r9, r9, r1, lsl #4",
+        "    add r9, r9, #112",
+        "    str r9, [sp, #12]",
+        "    mov r9, #1",
+        "    str r9, [sp, #8]",
+        ".Lx_outer:",
+        "    str r8, [sp, #4]",
+        "    ldr r0, [r8, #-4]",
+        "    ror r0, r0, #8",
+        "    bl .Lx_subword",
+        "    ldr r9, [sp, #8]",
+        "    eor r0, r0, r9",
+        # rcon = xtime(rcon) (public)
+        "    lsl r10, r9, #1",
+        "    tst r9, #0x80",
+        "    it ne",
+        "    eorne r10, r10, #0x1b",
+        "    and r10, r10, #0xff",
+        "    str r10, [sp, #8]",
+        "    ldr r8, [sp, #4]",
+        "    ldr r1, [sp, #(%s + 244)]" % W,
+        "    sub r2, r8, r1, lsl #2",
+        "    ldr r2, [r2]",
+        "    eor r0, r0, r2",
+        "    str r0, [r8], #4",
+        "    mov r9, #1",
+        ".Lx_inner:",
+        "    ldr r12, [sp, #12]",
+        "    cmp r8, r12",
+        "    beq .Lx_done",
+        "    ldr r1, [sp, #(%s + 244)]" % W,
+        "    cmp r9, r1",
+        "    beq .Lx_outer",
+        "    ldr r0, [r8, #-4]",
+        "    cmp r1, #8",
+        "    bne .Lx_plain",
+        "    cmp r9, #4",
+        "    bne .Lx_plain",
+        "    str r8, [sp, #4]",
+        "    str r9, [sp, #(%s + 240)]" % W,
+        "    bl .Lx_subword",
+        "    ldr r8, [sp, #4]",
+        "    ldr r9, [sp, #(%s + 240)]" % W,
+        "    ldr r1, [sp, #(%s + 244)]" % W,
+        ".Lx_plain:",
+        "    sub r2, r8, r1, lsl #2",
+        "    ldr r2, [r2]",
+        "    eor r0, r0, r2",
+        "    str r0, [r8], #4",
+        "    add r9, r9, #1",
+        "    b .Lx_inner",
+        # subword on r0 -> r0 (clobbers r0-r12, lr is saved in the S-box slot by it)
+        ".Lx_subword:",
+        "    str lr, [sp, #20]",
+        "    mov r8, r0",
+        "    and r0, r8, #0x01010101",
+    ]
     for j in range(1, 8):
         out += ["    lsr r%d, r8, #%d" % (j, j), "    and r%d, r%d, #0x01010101" % (j, j)]
     out += ["    bl keyfort_aes_sbox", "    mov r8, #0x63636363", "    eor r8, r8, r0"]
     out += ["    eor r8, r8, r%d, lsl #%d" % (j, j) for j in range(1, 8)]
-    out += ["    mov r0, r8"] + epilogue(n)
+    out += [
+        "    mov r0, r8",
+        "    ldr pc, [sp, #20]",
+        ".Lx_done:",
+        # slice the round keys: keyfort_aes_slice_keys(w, nr = nk + 6, rk)
+        "    add r0, sp, #%s" % W,
+        "    ldr r1, [sp, #(%s + 244)]" % W,
+        "    add r1, r1, #6",
+        "    ldr r2, [sp, #0]",
+        "    bl keyfort_aes_slice_keys",
+        # wipe w
+        "    add r8, sp, #%s" % W,
+        "    mov r0, #0",
+        "    mov r1, #0",
+        "    mov r2, #0",
+        "    mov r3, #0",
+        "    mov r4, #0",
+        "    mov r5, #0",
+        "    mov r6, #0",
+        "    mov r7, #0",
+    ]
+    out += ["    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}"] * 7
+    out += ["    stmia r8!, {r0, r1, r2, r3}"]
+    out += [
+        "    add sp, sp, #(FRAME_BYTES + 248)",
+        "    pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}",
+        "    .size %s, . - %s" % (n, n),
+    ]
 
     frame_words = FRAME.max + (FRAME.max & 1)
     hdr = [

@@ -20,26 +20,11 @@ core::arch::global_asm!(include_str!("armv7m.s"), options(raw));
 extern "C" {
     fn keyfort_aes_encrypt2(rk: *const u32, nr: u32, b0: *mut u8, b1: *mut u8);
     fn keyfort_aes_decrypt2(rk: *const u32, nr: u32, b0: *mut u8, b1: *mut u8);
-    fn keyfort_aes_subword(w: u32) -> u32;
-    fn keyfort_aes_slice_keys(w: *const u32, nr: u32, rk: *mut u32);
+    fn keyfort_aes_expand(key: *const u8, nk: u32, rk: *mut u32);
 }
 
-/// SubWord (the S-box on each byte of `w`).
-#[inline]
-pub(crate) fn sub_word(w: u32) -> u32 {
-    // SAFETY: register-only routine (plus its own stack frame); AAPCS.
-    unsafe { keyfort_aes_subword(w) }
-}
-
-/// Round keys to slices (see the portable `model::slice_keys`).
-#[inline]
-pub(crate) fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; crate::model::RK_WORDS]) {
-    // SAFETY: reads 4 * (nr + 1) <= 60 words of `w` and writes 8 * (nr + 1) <= 120 words
-    // of `rk`, for every `nr` `rounds` passes (10, 12 or 14).
-    unsafe { keyfort_aes_slice_keys(w.as_ptr(), rounds(nr), rk.as_mut_ptr()) }
-}
-
-/// Checks the preconditions the assembly relies on.
+/// The round count the assembly accepts (10, 12 or 14; anything else becomes 14, which
+/// the callers never pass).
 #[inline(always)]
 fn rounds(nr: usize) -> u32 {
     match nr {
@@ -47,6 +32,21 @@ fn rounds(nr: usize) -> u32 {
         12 => 12,
         _ => 14,
     }
+}
+
+/// The whole key expansion (see the portable `model::expand`); returns the round count.
+#[inline]
+pub(crate) fn expand(key: &[u8], rk: &mut [u32; crate::model::RK_WORDS]) -> usize {
+    let nr = rounds((key.len() >> 2) + 6);
+    let nk = nr - 6;
+    let nk_bytes = 4 * (nk as usize);
+    if key.len() < nk_bytes {
+        return 0;
+    }
+    // SAFETY: reads `4 * nk` <= `key.len()` bytes of `key` (checked above); writes
+    // `8 * (nr + 1)` <= 120 words of `rk`; uses its own stack frame; AAPCS.
+    unsafe { keyfort_aes_expand(key.as_ptr(), nk, rk.as_mut_ptr()) };
+    nr as usize
 }
 
 /// Encrypts `b0` and `b1` (two-block call).

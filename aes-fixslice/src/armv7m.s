@@ -1825,14 +1825,76 @@ keyfort_aes_slice_keys:
     add sp, sp, #FRAME_BYTES
     pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
     .size keyfort_aes_slice_keys, . - keyfort_aes_slice_keys
-    .section .text.keyfort_aes_subword,"ax",%progbits
-    .global keyfort_aes_subword
-    .type keyfort_aes_subword,%function
+    .section .text.keyfort_aes_expand,"ax",%progbits
+    .global keyfort_aes_expand
+    .type keyfort_aes_expand,%function
     .p2align 2
     .thumb_func
-keyfort_aes_subword:
+keyfort_aes_expand:
     push {r4, r5, r6, r7, r8, r9, r10, r11, lr}
-    sub sp, sp, #FRAME_BYTES
+    sub sp, sp, #(FRAME_BYTES + 248)
+    str r2, [sp, #0]
+    str r1, [sp, #(FRAME_BYTES + 244)]
+    add r8, sp, #FRAME_BYTES
+    mov r9, r1
+.Lx_copy:
+    ldr r3, [r0], #4
+    str r3, [r8], #4
+    subs r9, r9, #1
+    bne .Lx_copy
+    add r9, sp, #FRAME_BYTES
+    add r9, r9, r1, lsl #4
+    add r9, r9, #112
+    str r9, [sp, #12]
+    mov r9, #1
+    str r9, [sp, #8]
+.Lx_outer:
+    str r8, [sp, #4]
+    ldr r0, [r8, #-4]
+    ror r0, r0, #8
+    bl .Lx_subword
+    ldr r9, [sp, #8]
+    eor r0, r0, r9
+    lsl r10, r9, #1
+    tst r9, #0x80
+    it ne
+    eorne r10, r10, #0x1b
+    and r10, r10, #0xff
+    str r10, [sp, #8]
+    ldr r8, [sp, #4]
+    ldr r1, [sp, #(FRAME_BYTES + 244)]
+    sub r2, r8, r1, lsl #2
+    ldr r2, [r2]
+    eor r0, r0, r2
+    str r0, [r8], #4
+    mov r9, #1
+.Lx_inner:
+    ldr r12, [sp, #12]
+    cmp r8, r12
+    beq .Lx_done
+    ldr r1, [sp, #(FRAME_BYTES + 244)]
+    cmp r9, r1
+    beq .Lx_outer
+    ldr r0, [r8, #-4]
+    cmp r1, #8
+    bne .Lx_plain
+    cmp r9, #4
+    bne .Lx_plain
+    str r8, [sp, #4]
+    str r9, [sp, #(FRAME_BYTES + 240)]
+    bl .Lx_subword
+    ldr r8, [sp, #4]
+    ldr r9, [sp, #(FRAME_BYTES + 240)]
+    ldr r1, [sp, #(FRAME_BYTES + 244)]
+.Lx_plain:
+    sub r2, r8, r1, lsl #2
+    ldr r2, [r2]
+    eor r0, r0, r2
+    str r0, [r8], #4
+    add r9, r9, #1
+    b .Lx_inner
+.Lx_subword:
+    str lr, [sp, #20]
     mov r8, r0
     and r0, r8, #0x01010101
     lsr r1, r8, #1
@@ -1860,6 +1922,30 @@ keyfort_aes_subword:
     eor r8, r8, r6, lsl #6
     eor r8, r8, r7, lsl #7
     mov r0, r8
-    add sp, sp, #FRAME_BYTES
+    ldr pc, [sp, #20]
+.Lx_done:
+    add r0, sp, #FRAME_BYTES
+    ldr r1, [sp, #(FRAME_BYTES + 244)]
+    add r1, r1, #6
+    ldr r2, [sp, #0]
+    bl keyfort_aes_slice_keys
+    add r8, sp, #FRAME_BYTES
+    mov r0, #0
+    mov r1, #0
+    mov r2, #0
+    mov r3, #0
+    mov r4, #0
+    mov r5, #0
+    mov r6, #0
+    mov r7, #0
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3, r4, r5, r6, r7}
+    stmia r8!, {r0, r1, r2, r3}
+    add sp, sp, #(FRAME_BYTES + 248)
     pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}
-    .size keyfort_aes_subword, . - keyfort_aes_subword
+    .size keyfort_aes_expand, . - keyfort_aes_expand

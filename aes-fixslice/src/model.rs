@@ -271,7 +271,7 @@ fn sub_word(w: u32) -> u32 {
 }
 
 #[cfg(kf_armv7m)]
-use crate::armv7m::{slice_keys, sub_word};
+pub(crate) use crate::armv7m::expand;
 
 /// Round keys `0..=nr` (four column words each in `w`) to the stored form: key `r` as
 /// `SR^-r(K_r)` (column `c`, row `i` taken from column `c - r*i`), in slices with both slots
@@ -308,6 +308,7 @@ fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
 
 /// Expands `key` (16, 24 or 32 bytes; checked by the caller) into fixsliced round keys;
 /// returns the round count.
+#[cfg(not(kf_armv7m))]
 #[inline]
 pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
