@@ -1,12 +1,17 @@
 //! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
 //! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
-//! wiped on drop (the `aes` and `des` crates' `zeroize` feature); dropping one also
-//! scrubs the stack below the dropping frame ([`crate::secret::scrub_stack`]), where the
-//! crates' key-expansion scratch and per-call copies of the round keys were left.
+//! wiped on drop; dropping one also scrubs the stack below the dropping frame
+//! ([`crate::secret::scrub_stack`]), where key-expansion scratch and per-call copies of the
+//! round keys were left.
 //!
 //! This is the one seam where a faster constant-time block implementation for a given
-//! core can be swapped in.
-use aes::{Aes128, Aes192, Aes256};
+//! core is swapped in. AES backends:
+//! - ARMv7-M / ARMv8-M Mainline (Cortex-M3/M4/M7/M33; `cfg(kf_thumb2)`, set by
+//!   `build.rs`): `keyfort-aes`, a fully fixsliced constant-time AES in hand-scheduled
+//!   Thumb-2 assembly (about half the instructions of the `aes` crate's fixsliced code).
+//! - Everywhere else: RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions when the
+//!   CPU has them, its fixsliced software AES otherwise). On ARMv6-M (Cortex-M0) it is
+//!   faster than keyfort-aes's portable model, though larger (three instantiated sizes).
 use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 
 /// The key length given to a block cipher is not one it supports.
@@ -15,99 +20,61 @@ use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 pub struct BadKeyLength;
 
 /// An AES key schedule of any size. Prints only its size; wiped on drop.
-pub enum Aes {
-    /// AES-128.
-    Aes128(Aes128),
-    /// AES-192.
-    Aes192(Aes192),
-    /// AES-256.
-    Aes256(Aes256),
-}
+pub struct Aes(backend::Inner);
 
 impl Aes {
     /// Expands `key` (16, 24 or 32 bytes). The length is public.
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-        Ok(match key.len() {
-            16 => Self::Aes128(Aes128::new_from_slice(key).map_err(|_| BadKeyLength)?),
-            24 => Self::Aes192(Aes192::new_from_slice(key).map_err(|_| BadKeyLength)?),
-            32 => Self::Aes256(Aes256::new_from_slice(key).map_err(|_| BadKeyLength)?),
-            _ => return Err(BadKeyLength),
-        })
+        backend::Inner::new(key).map(Self)
     }
 
     /// The key length in bytes.
     pub fn key_len(&self) -> usize {
-        match self {
-            Self::Aes128(_) => 16,
-            Self::Aes192(_) => 24,
-            Self::Aes256(_) => 32,
-        }
+        self.0.key_len()
     }
 
     /// Encrypts one block in place.
     #[inline]
     pub fn encrypt(&self, block: &mut [u8; 16]) {
-        let b = block.into();
-        match self {
-            Self::Aes128(c) => c.encrypt_block(b),
-            Self::Aes192(c) => c.encrypt_block(b),
-            Self::Aes256(c) => c.encrypt_block(b),
-        }
+        self.0.encrypt(block);
     }
 
     /// Decrypts one block in place.
     #[inline]
     pub fn decrypt(&self, block: &mut [u8; 16]) {
-        let b = block.into();
-        match self {
-            Self::Aes128(c) => c.decrypt_block(b),
-            Self::Aes192(c) => c.decrypt_block(b),
-            Self::Aes256(c) => c.decrypt_block(b),
-        }
+        self.0.decrypt(block);
     }
 
-    /// Encrypts two independent blocks in place with one multi-block call (the `aes`
-    /// crate's `encrypt_blocks`): on the fixsliced software backend (Cortex-M) two blocks
-    /// cost about what one does; with AES instructions the backend is set up once.
+    /// Encrypts two independent blocks in place. On Cortex-M this costs what one block
+    /// costs (the fixsliced state holds two blocks): use it for work that is parallel.
     #[inline]
-    pub fn encrypt2(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let mut blocks = [cipher::Block::<Aes128>::from(*a), (*b).into()];
-        match self {
-            Self::Aes128(c) => c.encrypt_blocks(&mut blocks),
-            Self::Aes192(c) => c.encrypt_blocks(&mut blocks),
-            Self::Aes256(c) => c.encrypt_blocks(&mut blocks),
-        }
-        Self::unpack2(&mut blocks, a, b);
+    pub fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.0.encrypt2(b0, b1);
     }
 
-    /// Decrypts two independent blocks in place with one multi-block call (see
-    /// [`Aes::encrypt2`]).
+    /// Decrypts two independent blocks in place (see [`Aes::encrypt2`]).
     #[inline]
-    pub fn decrypt2(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let mut blocks = [cipher::Block::<Aes128>::from(*a), (*b).into()];
-        match self {
-            Self::Aes128(c) => c.decrypt_blocks(&mut blocks),
-            Self::Aes192(c) => c.decrypt_blocks(&mut blocks),
-            Self::Aes256(c) => c.decrypt_blocks(&mut blocks),
-        }
-        Self::unpack2(&mut blocks, a, b);
+    pub fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.0.decrypt2(b0, b1);
     }
 
-    /// Copies the two result blocks out and wipes the contiguous copy.
-    #[inline(always)]
-    fn unpack2(blocks: &mut [cipher::Block<Aes128>; 2], a: &mut [u8; 16], b: &mut [u8; 16]) {
-        let [x, y] = blocks;
-        a.copy_from_slice(x);
-        b.copy_from_slice(y);
-        zeroize::Zeroize::zeroize(x.as_mut_slice());
-        zeroize::Zeroize::zeroize(y.as_mut_slice());
+    /// Runs `job` with a block function that encrypts one block (see [`BlockJob`]).
+    #[inline]
+    pub fn encrypt_job<J: BlockJob>(&self, job: J) {
+        self.0.encrypt_job(job);
+    }
+
+    /// Runs `job` with a block function that decrypts one block (see [`BlockJob`]).
+    #[inline]
+    pub fn decrypt_job<J: BlockJob>(&self, job: J) {
+        self.0.decrypt_job(job);
     }
 }
 
 impl Drop for Aes {
     #[inline(never)]
     fn drop(&mut self) {
-        // The schedule itself is wiped by the `aes` crate's own drop, right after this.
+        // The schedule itself is wiped by the backend's own drop, right after this.
         crate::secret::scrub_stack();
     }
 }
@@ -118,33 +85,99 @@ impl core::fmt::Debug for Aes {
     }
 }
 
-pub use job::{BlockFn, BlockJob};
+/// One single-block operation of a cipher whose backend is already set up (see
+/// [`BlockJob`]).
+pub trait BlockFn {
+    /// Encrypts or decrypts `block` in place.
+    fn apply(&self, block: &mut [u8; 16]);
+}
 
-/// Sequential block jobs (one backend set-up for many blocks). A module of its own: the
-/// backend traits' methods would clash with the ciphers' own where they are in scope.
-mod job {
-    use super::Aes;
+/// A sequential computation over many single AES blocks (a key wrap's W, say), run by
+/// [`Aes::encrypt_job`] / [`Aes::decrypt_job`] with the cipher's backend set up once for
+/// all of its blocks instead of once per block: on AES-NI hosts this saves reloading the
+/// round keys and re-checking the CPU features at every block. The block function is
+/// the same constant-time code as [`Aes::encrypt`] / [`Aes::decrypt`].
+pub trait BlockJob {
+    /// Runs the job; `f` transforms one block.
+    fn run<F: BlockFn>(self, f: &F);
+}
+
+/// `keyfort-aes` (its assembly) on ARMv7-M / ARMv8-M Mainline.
+#[cfg(kf_thumb2)]
+mod backend {
+    use super::{BadKeyLength, BlockFn, BlockJob};
+
+    pub(super) struct Inner(keyfort_aes::Aes);
+
+    struct EncFn<'a>(&'a keyfort_aes::Aes);
+    struct DecFn<'a>(&'a keyfort_aes::Aes);
+
+    impl BlockFn for EncFn<'_> {
+        #[inline(always)]
+        fn apply(&self, block: &mut [u8; 16]) {
+            self.0.encrypt(block);
+        }
+    }
+
+    impl BlockFn for DecFn<'_> {
+        #[inline(always)]
+        fn apply(&self, block: &mut [u8; 16]) {
+            self.0.decrypt(block);
+        }
+    }
+
+    impl Inner {
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            keyfort_aes::Aes::new(key)
+                .map(Self)
+                .map_err(|_| BadKeyLength)
+        }
+        pub(super) fn key_len(&self) -> usize {
+            self.0.key_len()
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
+            self.0.encrypt(b);
+        }
+        #[inline(always)]
+        pub(super) fn decrypt(&self, b: &mut [u8; 16]) {
+            self.0.decrypt(b);
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.0.encrypt2(b0, b1);
+        }
+        #[inline(always)]
+        pub(super) fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.0.decrypt2(b0, b1);
+        }
+        #[inline(always)]
+        pub(super) fn encrypt_job<J: BlockJob>(&self, job: J) {
+            job.run(&EncFn(&self.0));
+        }
+        #[inline(always)]
+        pub(super) fn decrypt_job<J: BlockJob>(&self, job: J) {
+            job.run(&DecFn(&self.0));
+        }
+    }
+}
+
+/// RustCrypto's `aes` crate everywhere else.
+#[cfg(not(kf_thumb2))]
+mod backend {
+    use super::{BadKeyLength, BlockFn, BlockJob};
+    use aes::{Aes128, Aes192, Aes256};
     use cipher::{
         consts::U16, BlockCipherDecBackend as DecBackend, BlockCipherDecClosure,
         BlockCipherDecrypt, BlockCipherEncBackend as EncBackend, BlockCipherEncClosure,
-        BlockCipherEncrypt, BlockSizeUser,
+        BlockCipherEncrypt, BlockSizeUser, KeyInit,
     };
 
-    /// One single-block operation of a cipher whose backend is already set up (see
-    /// [`BlockJob`]).
-    pub trait BlockFn {
-        /// Encrypts or decrypts `block` in place.
-        fn apply(&self, block: &mut [u8; 16]);
-    }
-
-    /// A sequential computation over many single AES blocks (a key wrap's W, say), run by
-    /// [`Aes::encrypt_job`] / [`Aes::decrypt_job`] with the cipher's backend set up once for
-    /// all of its blocks instead of once per block: on AES-NI hosts this saves reloading the
-    /// round keys and re-checking the CPU features at every block. The block function is
-    /// the same constant-time code as [`Aes::encrypt`] / [`Aes::decrypt`].
-    pub trait BlockJob {
-        /// Runs the job; `f` transforms one block.
-        fn run<F: BlockFn>(self, f: &F);
+    /// The schedules wipe themselves on drop (the `aes` crate's `zeroize` feature).
+    pub(super) enum Inner {
+        Aes128(Aes128),
+        Aes192(Aes192),
+        Aes256(Aes256),
     }
 
     struct EncJob<J>(J);
@@ -189,28 +222,77 @@ mod job {
         }
     }
 
-    impl Aes {
-        /// Runs `job` with a block function that encrypts one block (see [`BlockJob`]).
-        #[inline]
-        pub fn encrypt_job<J: BlockJob>(&self, job: J) {
+    /// Copies the two result blocks out of the multi-block call's contiguous copy and
+    /// wipes it.
+    #[inline(always)]
+    fn unpack2(bs: &mut [cipher::Block<Aes128>; 2], b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        let [x, y] = bs;
+        b0.copy_from_slice(x);
+        b1.copy_from_slice(y);
+        zeroize::Zeroize::zeroize(x.as_mut_slice());
+        zeroize::Zeroize::zeroize(y.as_mut_slice());
+    }
+
+    macro_rules! each {
+        ($s:expr, $c:ident => $e:expr) => {
+            match $s {
+                Inner::Aes128($c) => $e,
+                Inner::Aes192($c) => $e,
+                Inner::Aes256($c) => $e,
+            }
+        };
+    }
+
+    impl Inner {
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            Ok(match key.len() {
+                16 => Self::Aes128(Aes128::new_from_slice(key).map_err(|_| BadKeyLength)?),
+                24 => Self::Aes192(Aes192::new_from_slice(key).map_err(|_| BadKeyLength)?),
+                32 => Self::Aes256(Aes256::new_from_slice(key).map_err(|_| BadKeyLength)?),
+                _ => return Err(BadKeyLength),
+            })
+        }
+        pub(super) fn key_len(&self) -> usize {
             match self {
-                Self::Aes128(c) => c.encrypt_with_backend(EncJob(job)),
-                Self::Aes192(c) => c.encrypt_with_backend(EncJob(job)),
-                Self::Aes256(c) => c.encrypt_with_backend(EncJob(job)),
+                Self::Aes128(_) => 16,
+                Self::Aes192(_) => 24,
+                Self::Aes256(_) => 32,
             }
         }
-
-        /// Runs `job` with a block function that decrypts one block (see [`BlockJob`]).
-        #[inline]
-        pub fn decrypt_job<J: BlockJob>(&self, job: J) {
-            match self {
-                Self::Aes128(c) => c.decrypt_with_backend(DecJob(job)),
-                Self::Aes192(c) => c.decrypt_with_backend(DecJob(job)),
-                Self::Aes256(c) => c.decrypt_with_backend(DecJob(job)),
-            }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, block: &mut [u8; 16]) {
+            each!(self, c => c.encrypt_block(block.into()))
+        }
+        #[inline(always)]
+        pub(super) fn decrypt(&self, block: &mut [u8; 16]) {
+            each!(self, c => c.decrypt_block(block.into()))
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+            each!(self, c => c.encrypt_blocks(&mut bs));
+            unpack2(&mut bs, b0, b1);
+        }
+        #[inline(always)]
+        pub(super) fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+            each!(self, c => c.decrypt_blocks(&mut bs));
+            unpack2(&mut bs, b0, b1);
+        }
+        #[inline(always)]
+        pub(super) fn encrypt_job<J: BlockJob>(&self, job: J) {
+            each!(self, c => c.encrypt_with_backend(EncJob(job)))
+        }
+        #[inline(always)]
+        pub(super) fn decrypt_job<J: BlockJob>(&self, job: J) {
+            each!(self, c => c.decrypt_with_backend(DecJob(job)))
         }
     }
 }
+
+/// On-target self-tests of the AES seam (FIPS-197 / differential), feature `_selftest`.
+#[cfg(feature = "_selftest")]
+pub mod selftest;
 
 /// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES
 /// schedules K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as

@@ -16,6 +16,7 @@ pub struct Test {
 /// Every self-test of every module.
 pub fn all() -> impl Iterator<Item = &'static Test> {
     [
+        crate::block::selftest::TESTS,
         crate::wrap::selftest::TESTS,
         crate::dukpt::selftest::TESTS,
         crate::ops::selftest::TESTS,

@@ -35,7 +35,7 @@ const WRAP_OPS: &[(&str, &str, usize)] = &[
 const OTHER_OPS: &[(&str, &str)] = &[
     (
         "aes128-key-schedule",
-        "AES-128 key schedule (`aes` crate, fixsliced)",
+        "AES-128 key schedule (`keyfort::block::Aes`: keyfort-aes on M3/M4/M33, the `aes` crate's fixsliced code on M0)",
     ),
     (
         "aes128-encrypt-block",
@@ -53,6 +53,14 @@ const OTHER_OPS: &[(&str, &str)] = &[
     (
         "aes256-decrypt-block",
         "AES-256 decrypt one block (average of 12 in a row)",
+    ),
+    (
+        "aes128-encrypt2",
+        "AES-128 encrypt two blocks in one call (`Aes::encrypt2`, average of 12)",
+    ),
+    (
+        "aes128-decrypt2",
+        "AES-128 decrypt two blocks in one call (`Aes::decrypt2`, average of 12)",
     ),
     (
         "dukpt-aes-terminal-load",

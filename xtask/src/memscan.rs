@@ -101,6 +101,10 @@ pub enum Form {
     /// The `des` crate's first round key (K1 of FIPS 46-3 in the top 48 bits of a
     /// little-endian `u64`), for each DES key.
     DesSubkey1,
+    /// keyfort-aes's stored schedule (`block::Aes` on ARMv7-M / ARMv8-M Mainline): round
+    /// key 0 (and 1 for AES-256) as 8 little-endian `u32` slices, computed on the host by
+    /// keyfort-aes's portable model, which uses the same format as its assembly.
+    KeyfortAes,
 }
 
 impl Form {
@@ -111,6 +115,7 @@ impl Form {
             Form::AesFixslice16 => "AES round key 0, fixsliced u16",
             Form::AesFixslice32 => "AES round key 0, fixsliced u32 (per-call copy)",
             Form::DesSubkey1 => "DES round key 1",
+            Form::KeyfortAes => "AES round keys 0/1, keyfort-aes slices",
         }
     }
 }
@@ -147,6 +152,16 @@ impl Needles {
     /// key half is round key 1).
     pub fn aes(&mut self, key: &str, b: &[u8]) {
         self.raw(key, b);
+        if let Ok(a) = keyfort_aes::Aes::new(b) {
+            let halves = b.len() / 16;
+            for rk in a.round_key_words().chunks(8).take(halves) {
+                self.push(
+                    key,
+                    Form::KeyfortAes,
+                    rk.iter().flat_map(|w| w.to_le_bytes()).collect(),
+                );
+            }
+        }
         for half in b.chunks(16).filter(|c| c.len() == 16) {
             let s16 = fixslice16(half.try_into().unwrap_or([0; 16]));
             self.push(
@@ -838,8 +853,17 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     let nowipe_elf = build(ctx, board, true, &dir)?;
 
     let normal = run_one(ctx, board, &wipe_elf, "memscan", &needles, &regions)?;
-    // Positive control: the live schedules' forms must have been found.
-    for f in [Form::AesFixslice16, Form::DesSubkey1, Form::AesFixslice32] {
+    // Positive control: the live schedules' forms must have been found (keyfort-aes's on
+    // the cores where `block::Aes` uses it, the `aes` crate's elsewhere).
+    let thumb2 = ["thumbv7m-", "thumbv7em-", "thumbv8m.main-"]
+        .iter()
+        .any(|p| board.target.starts_with(p));
+    let controls: &[Form] = if thumb2 {
+        &[Form::KeyfortAes, Form::DesSubkey1]
+    } else {
+        &[Form::AesFixslice16, Form::DesSubkey1, Form::AesFixslice32]
+    };
+    for &f in controls {
         if normal.control.get(&f).copied().unwrap_or(0) == 0 {
             return Err(format!(
                 "positive control: no `{}` found while the schedules were alive (needles wrong?)",

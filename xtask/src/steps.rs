@@ -91,7 +91,7 @@ pub const TEST_STEPS: &[Step] = &[
         run: ontarget::selftests,
     },
     Step {
-        name: "ct-trace (unwrap instruction traces, M0 + M4)",
+        name: "ct-trace (unwrap and AES block instruction traces, M0 + M3 + M4)",
         run: ct_trace::step,
     },
     Step {

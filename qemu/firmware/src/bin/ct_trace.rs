@@ -10,6 +10,11 @@
 //! To prove the check can fail, the same inputs also go through deliberately naive unwraps
 //! (early-exit compares, a padding loop bounded by the MLI) whose traces MUST differ.
 //!
+//! It also traces the AES block functions alone (`keyfort::block::Aes`: keyfort-aes's
+//! assembly on ARMv7-M, its portable model on ARMv6-M): key schedule, one-block encrypt and
+//! decrypt of AES-128 and AES-256 under four different keys and blocks each, which must
+//! give equal traces per group.
+//!
 //! Protocol (defmt lines, in call order; the k-th line goes with the k-th marker pair):
 //! `ct <k> <impl> <group> <valid> <name>` before each traced call, then
 //! `ct-done <calls> <bad>` (`bad` = calls whose verdict was not the expected one).
@@ -117,6 +122,49 @@ fn main() -> ! {
                 );
             }
             k += 1;
+        }
+    }
+    // The block cipher alone (keyfort-aes's assembly on ARMv7-M): key schedule, encrypt and
+    // decrypt of one block under different keys and blocks; equal traces per group.
+    for (len, ks, enc, dec) in [
+        (16, "aes128-ks", "aes128-enc", "aes128-dec"),
+        (32, "aes256-ks", "aes256-enc", "aes256-dec"),
+    ] {
+        for (group, op) in [(ks, 0), (enc, 1), (dec, 2)] {
+            for (i, seed) in [0x00u8, 0xff, 0x5a, 0x17].into_iter().enumerate() {
+                let key: [u8; 32] = core::array::from_fn(|j| seed ^ (j as u8).wrapping_mul(29));
+                let Ok(aes) = Aes::new(&key[..len]) else {
+                    bad += 1;
+                    continue;
+                };
+                let mut block: [u8; 16] = core::array::from_fn(|j| seed.wrapping_add(j as u8 * 7));
+                let name = [
+                    "key+block 00",
+                    "key+block ff",
+                    "key+block 5a",
+                    "key+block 17",
+                ][i];
+                defmt::println!(
+                    "ct {=u32} {=str} {=str} {=bool} {=str}",
+                    k,
+                    "aes_block",
+                    group,
+                    true,
+                    name
+                );
+                traced(k, || match op {
+                    0 => Aes::new(black_box(&key[..len])).is_ok(),
+                    1 => {
+                        aes.encrypt(black_box(&mut block));
+                        true
+                    }
+                    _ => {
+                        aes.decrypt(black_box(&mut block));
+                        true
+                    }
+                });
+                k += 1;
+            }
         }
     }
     defmt::println!("ct-done {=u32} {=u32}", k, bad);

@@ -1,0 +1,158 @@
+//! Constant-time AES-128/192/256 for small cores: a fully fixsliced bitsliced AES
+//! (Adomnicai and Peyrin, "Fixslicing AES-like ciphers", TCHES 2021/1), as hand-scheduled
+//! Thumb-2 assembly on ARMv7-M and ARMv8-M Mainline (Cortex-M3/M4/M7/M33) and as portable
+//! Rust everywhere else (the same algorithm and round-key format; the assembly's reference
+//! model).
+//!
+//! ```
+//! use keyfort_aes::Aes;
+//!
+//! // FIPS-197 Appendix C.1
+//! let key: [u8; 16] = core::array::from_fn(|i| i as u8);
+//! let aes = Aes::new(&key)?;
+//! let mut block = *b"\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff";
+//! aes.encrypt(&mut block);
+//! assert_eq!(block[..4], [0x69, 0xc4, 0xe0, 0xd8]);
+//! aes.decrypt(&mut block);
+//! assert_eq!(block[0], 0x00);
+//! # Ok::<(), keyfort_aes::BadKeyLength>(())
+//! ```
+//!
+//! # What is protected, what is not
+//! - Timing and cache: no branch, memory address or division depends on the key or the
+//!   data (bitsliced S-box, no tables); only the key length steers the code. On the
+//!   assembly this is checked by tracing executed instruction addresses (keyfort's
+//!   `ct-trace` step).
+//! - Key material in RAM: the round keys are wiped when an [`Aes`] is dropped, and the
+//!   portable code wipes its working copies (state, expanded key words). The assembly
+//!   leaves intermediate values in its 80-byte stack frame below the caller's stack
+//!   pointer; scrub the stack after use if that matters (keyfort's `block::Aes` does when
+//!   it drops a key schedule).
+//! - Not protected: power and electromagnetic analysis (no masking), fault injection
+//!   (no redundancy), and a copy of an [`Aes`] the compiler leaves behind when the value
+//!   is moved.
+//!
+//! Two independent blocks under one key cost what one block costs
+//! ([`Aes::encrypt2`] / [`Aes::decrypt2`]): the 32-bit fixsliced state holds two blocks.
+#![no_std]
+#![deny(clippy::integer_division_remainder_used)]
+
+#[cfg(kf_armv7m)]
+mod armv7m;
+mod model;
+mod sbox;
+pub mod selftest;
+
+use model::RK_WORDS;
+use zeroize::Zeroize;
+
+/// The key given to [`Aes::new`] is not 16, 24 or 32 bytes long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadKeyLength;
+
+/// An expanded AES key (round keys in the fixsliced format). Not `Copy`/`Clone`; prints
+/// only its size; wiped on drop.
+pub struct Aes {
+    rk: [u32; RK_WORDS],
+    nr: usize,
+}
+
+impl Aes {
+    /// Expands `key` (16, 24 or 32 bytes; the length is public).
+    ///
+    /// Never inlined: the compiler may build the schedule in this frame and move it out,
+    /// leaving a copy here, below the caller's frame, where a stack scrub after use (as
+    /// keyfort's `block::Aes` does on drop) reaches it.
+    #[inline(never)]
+    pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+        if !matches!(key.len(), 16 | 24 | 32) {
+            return Err(BadKeyLength);
+        }
+        let mut aes = Self {
+            rk: [0; RK_WORDS],
+            nr: 0,
+        };
+        aes.nr = model::expand(key, &mut aes.rk);
+        Ok(aes)
+    }
+
+    /// The key length in bytes (16, 24 or 32).
+    pub fn key_len(&self) -> usize {
+        4 * (self.nr - 6)
+    }
+
+    /// Encrypts one block in place.
+    #[inline]
+    pub fn encrypt(&self, block: &mut [u8; 16]) {
+        #[cfg(kf_armv7m)]
+        armv7m::encrypt1(&self.rk, self.nr, block);
+        #[cfg(not(kf_armv7m))]
+        {
+            let mut other = *block;
+            model::encrypt2(&self.rk, self.nr, block, &mut other);
+            other.zeroize();
+        }
+    }
+
+    /// Decrypts one block in place.
+    #[inline]
+    pub fn decrypt(&self, block: &mut [u8; 16]) {
+        #[cfg(kf_armv7m)]
+        armv7m::decrypt1(&self.rk, self.nr, block);
+        #[cfg(not(kf_armv7m))]
+        {
+            let mut other = *block;
+            model::decrypt2(&self.rk, self.nr, block, &mut other);
+            other.zeroize();
+        }
+    }
+
+    /// Encrypts two independent blocks in place, for the cost of one.
+    #[inline]
+    pub fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        #[cfg(kf_armv7m)]
+        armv7m::encrypt2(&self.rk, self.nr, b0, b1);
+        #[cfg(not(kf_armv7m))]
+        model::encrypt2(&self.rk, self.nr, b0, b1);
+    }
+
+    /// Decrypts two independent blocks in place, for the cost of one.
+    #[inline]
+    pub fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        #[cfg(kf_armv7m)]
+        armv7m::decrypt2(&self.rk, self.nr, b0, b1);
+        #[cfg(not(kf_armv7m))]
+        model::decrypt2(&self.rk, self.nr, b0, b1);
+    }
+
+    /// The portable model's encryption with these round keys (the assembly's reference;
+    /// for differential tests).
+    #[doc(hidden)]
+    pub fn encrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        model::encrypt2(&self.rk, self.nr, b0, b1);
+    }
+
+    /// The portable model's decryption (see [`Aes::encrypt2_model`]).
+    #[doc(hidden)]
+    pub fn decrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        model::decrypt2(&self.rk, self.nr, b0, b1);
+    }
+
+    /// The round-key words (the fixsliced format), for keyfort's memory-scan test.
+    #[doc(hidden)]
+    pub fn round_key_words(&self) -> &[u32] {
+        self.rk.get(..8 * (self.nr + 1)).unwrap_or(&[])
+    }
+}
+
+impl Drop for Aes {
+    fn drop(&mut self) {
+        self.rk.zeroize();
+    }
+}
+
+impl core::fmt::Debug for Aes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Aes{} {{ .. }}", self.key_len() * 8)
+    }
+}
