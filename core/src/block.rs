@@ -25,7 +25,12 @@ pub struct Aes(backend::Inner);
 impl Aes {
     /// Expands `key` (16, 24 or 32 bytes). The length is public.
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-        backend::Inner::new(key).map(Self)
+        let inner = backend::Inner::new(key);
+        // The expansion ran in frames below this one, which may hold moved-from copies
+        // of the schedule deeper than the scrub of the eventual drop reaches (memscan
+        // found one after a TR-31 import): overwrite them now.
+        crate::secret::scrub_stack();
+        inner.map(Self)
     }
 
     /// The key length in bytes.
