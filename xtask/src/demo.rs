@@ -114,18 +114,7 @@ pub struct StackPeak {
 /// boot (store open, resumed DUKPT state, `tx` more); the larger of the two marks.
 pub fn stack_peak(ctx: &Ctx, tx: u32) -> Result<StackPeak, String> {
     let board = boards::find("microbit").ok_or("no microbit board")?;
-    let keyfort = build(ctx, board)?;
-    let base = ctx.root.join("target").join("demo").join("bench-microbit");
-    let _ = std::fs::remove_dir_all(&base);
-    let d = Demo {
-        board,
-        device: base.join("device"),
-        host: base.join("host"),
-        keyfort,
-        elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
-        verbose: false,
-    };
-    qemu::provision_device(&d.device)?;
+    let d = Demo::fresh(ctx, board, "bench-microbit", false)?;
     d.keyfort(&["provision"])?;
     let mut peak: Option<(u64, u64)> = None;
     for boot in ["first boot", "second boot"] {
@@ -174,18 +163,7 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
         "\n==> keyfort demo: a payment terminal on {} ({}) under QEMU",
         board.machine, board.core
     );
-    let keyfort = build(ctx, board)?;
-    let base = ctx.root.join("target").join("demo").join(board.machine);
-    let _ = std::fs::remove_dir_all(&base);
-    let d = Demo {
-        board,
-        device: base.join("device"),
-        host: base.join("host"),
-        keyfort,
-        elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
-        verbose: plan.verbose,
-    };
-    qemu::provision_device(&d.device)?;
+    let d = Demo::fresh(ctx, board, board.machine, plan.verbose)?;
 
     println!("\n[1] key-injection bench: BDK -> initial key -> TR-31 block -> factory image");
     d.keyfort(&["provision"])?;
@@ -264,6 +242,24 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
 }
 
 impl Demo {
+    /// Builds the CLI and the terminal firmware and provisions a fresh device (and host
+    /// directory) under `target/demo/<dir>`.
+    fn fresh(ctx: &Ctx, board: &'static Board, dir: &str, verbose: bool) -> Result<Self, String> {
+        let keyfort = build(ctx, board)?;
+        let base = ctx.root.join("target").join("demo").join(dir);
+        let _ = std::fs::remove_dir_all(&base);
+        let d = Demo {
+            board,
+            device: base.join("device"),
+            host: base.join("host"),
+            keyfort,
+            elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
+            verbose,
+        };
+        qemu::provision_device(&d.device)?;
+        Ok(d)
+    }
+
     fn keyfort(&self, args: &[&str]) -> Result<(), String> {
         let mut c = Command::new(&self.keyfort);
         c.arg("demo")
