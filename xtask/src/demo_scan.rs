@@ -1,7 +1,8 @@
 //! The demo's second key scan, with the memory-scan step's needles
 //! ([`crate::memscan::Needles`]): besides the raw key bytes (`keyfort demo scan` searched
-//! those), the forms the `aes` crate keeps of a key in RAM (fixsliced round keys, stored
-//! and per-call widened), for every AES key the terminal held: the KBPK, the initial key,
+//! those), the forms an AES schedule keeps of a key in RAM (keyfort-aes's round-key
+//! slices on ARMv7-M; the `aes` crate's fixsliced round keys, stored and per-call widened,
+//! elsewhere), for every AES key the terminal held: the KBPK, the initial key,
 //! every DUKPT register value it held or could derive, every transaction's working keys.
 //! (The memscan step's positive control checks, on target, that these forms are right.)
 use crate::memscan::{scan, Image, Needles};
@@ -74,7 +75,7 @@ pub fn run(device: &Path, host: &Path) -> Result<String, String> {
     }
     if hits.is_empty() {
         Ok(format!(
-            "{} needles (raw keys and the aes crate's fixsliced round keys) in {}: none found",
+            "{} needles (raw keys; keyfort-aes's and the aes crate's fixsliced round keys) in {}: none found",
             n.0.len(),
             images
                 .iter()
