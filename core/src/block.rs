@@ -26,10 +26,12 @@ impl Aes {
     /// Expands `key` (16, 24 or 32 bytes). The length is public.
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
         let inner = backend::Inner::new(key);
-        // The expansion ran in frames below this one, which may hold moved-from copies
-        // of the schedule deeper than the scrub of the eventual drop reaches (memscan
-        // found one after a TR-31 import): overwrite them now.
-        crate::secret::scrub_stack();
+        // keyfort-aes's expansion ran in a frame below this one, which may hold a
+        // moved-from copy of the schedule deeper than the scrub of the eventual drop
+        // reaches (memscan found one after a TR-31 import): overwrite it now (768 bytes:
+        // the schedule is 488). The `aes` crate's scratch is within the drop's reach.
+        #[cfg(kf_thumb2)]
+        crate::secret::scrub_stack_bytes::<48>();
         inner.map(Self)
     }
 

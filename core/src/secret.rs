@@ -40,9 +40,16 @@ pub const STACK_SCRUB_BYTES: usize = 1536;
 /// caller because this function is never inlined.
 #[inline(never)]
 pub fn scrub_stack() {
+    scrub_stack_bytes::<{ STACK_SCRUB_BYTES >> 4 }>();
+}
+
+/// [`scrub_stack`] with a depth of `WORDS` 16-byte words, for a caller that knows how deep
+/// the frames it has to clean go (the key expansion of [`crate::block::Aes::new`]).
+#[inline(never)]
+pub fn scrub_stack_bytes<const WORDS: usize>() {
     #[cfg(not(feature = "_no-wipe"))]
     {
-        let mut area = [0u128; STACK_SCRUB_BYTES >> 4];
+        let mut area = [0u128; WORDS];
         area.zeroize();
         core::hint::black_box(&area);
     }
