@@ -103,7 +103,7 @@ pub trait BlockJob {
 }
 
 /// `keyfort-aes` (its assembly) on ARMv7-M / ARMv8-M Mainline.
-#[cfg(kf_thumb2)]
+#[cfg(any(kf_thumb2, all(target_arch = "arm", target_os = "none")))]
 mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
 
@@ -163,7 +163,7 @@ mod backend {
 }
 
 /// RustCrypto's `aes` crate everywhere else.
-#[cfg(not(kf_thumb2))]
+#[cfg(not(any(kf_thumb2, all(target_arch = "arm", target_os = "none"))))]
 mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
     use aes::{Aes128, Aes192, Aes256};
