@@ -305,21 +305,49 @@ pub(crate) fn wipe(x: &mut [u32; 8]) {
 /// SubWord on the four bytes of `w`: the bitsliced S-box with one bit per byte lane.
 #[cfg(not(kf_armv7m))]
 fn sub_word(w: u32) -> u32 {
-    let mut s = [0u32; 8];
-    for (j, sj) in s.iter_mut().enumerate() {
-        *sj = (w >> j) & 0x0101_0101;
-    }
+    const L: u32 = 0x0101_0101;
+    let mut s = [
+        w & L,
+        (w >> 1) & L,
+        (w >> 2) & L,
+        (w >> 3) & L,
+        (w >> 4) & L,
+        (w >> 5) & L,
+        (w >> 6) & L,
+        (w >> 7) & L,
+    ];
     sbox(&mut s);
-    let mut o = 0x6363_6363;
-    for (j, sj) in s.iter().enumerate() {
-        o ^= (sj & 0x0101_0101) << j;
-    }
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
+    let o = 0x6363_6363
+        ^ (s0 & L)
+        ^ ((s1 & L) << 1)
+        ^ ((s2 & L) << 2)
+        ^ ((s3 & L) << 3)
+        ^ ((s4 & L) << 4)
+        ^ ((s5 & L) << 5)
+        ^ ((s6 & L) << 6)
+        ^ ((s7 & L) << 7);
     wipe(&mut s);
     o
 }
 
 #[cfg(kf_armv7m)]
 pub(crate) use crate::armv7m::expand;
+
+/// `SR^-r` of one round key's four column words (`M` = `-r mod 4`: row `i` of column `c`
+/// from column `c + M*i`), in both slots of the eight words [`bitslice`] takes.
+#[cfg(not(kf_armv7m))]
+#[inline(always)]
+fn gather<const M: usize>(c: &[u32; 4]) -> [u32; 8] {
+    let g = |col: usize| {
+        (c[col] & 0xff)
+            | (c[(col + M) & 3] & 0xff00)
+            | (c[(col + 2 * M) & 3] & 0xff_0000)
+            | (c[(col + 3 * M) & 3] & 0xff00_0000)
+    };
+    let (x0, x1, x2, x3) = (g(0), g(1), g(2), g(3));
+    [x0, x1, x2, x3, x0, x1, x2, x3]
+}
 
 /// Round keys `0..=nr` (four column words each in `w`) to the stored form: key `r` as
 /// `SR^-r(K_r)` (column `c`, row `i` taken from column `c - r*i`), in slices with both slots
@@ -332,22 +360,22 @@ fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
         .enumerate()
         .take(nr + 1)
     {
-        let m = r.wrapping_neg() & 3;
-        let mut x = [0u32; 8];
-        for col in 0..4 {
-            let v = (c[col] & 0xff)
-                | (c[(col + m) & 3] & 0xff00)
-                | (c[(col + 2 * m) & 3] & 0xff_0000)
-                | (c[(col + 3 * m) & 3] & 0xff00_0000);
-            x[col] = v;
-            x[col + 4] = v;
-        }
+        let Ok(c) = <&[u32; 4]>::try_from(c) else {
+            continue;
+        };
+        let mut x = match r & 3 {
+            0 => gather::<0>(c),
+            1 => gather::<3>(c),
+            2 => gather::<2>(c),
+            _ => gather::<1>(c),
+        };
         let mut s = bitslice(&x);
-        if r >= 1 {
-            for j in [0, 1, 5, 6] {
-                s[j] = !s[j];
-            }
-        }
+        // the S-box constant on keys 1..=nr (the round number is public)
+        let k = 0u32.wrapping_sub(u32::from(r >= 1));
+        s[0] ^= k;
+        s[1] ^= k;
+        s[5] ^= k;
+        s[6] ^= k;
         out.copy_from_slice(&s);
         wipe(&mut s);
         wipe(&mut x);
