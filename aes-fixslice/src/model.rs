@@ -117,18 +117,25 @@ fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     ark(s, rk);
 }
 
-/// One decryption round: round key, `InvMC_r`, inverse S-box.
+/// One decryption round: round key, `InvMC_r`, inverse S-box. `InvMC_r` is its own
+/// prefix (which depends on `r mod 2` only) and then the same `MC_r` function as
+/// encryption (one copy of each for both directions).
 #[inline(never)]
 fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     ark(s, rk);
-    inv_mix_columns::<R>(s);
+    if R & 1 == 0 {
+        inv_mix_prefix::<0>(s);
+    } else {
+        inv_mix_prefix::<1>(s);
+    }
+    mix_columns::<R>(s);
     inv_sbox(s);
 }
 
 /// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`). Written out slice by
 /// slice (`t = a ^ R1 a`, `a' = xtime(t) ^ R1 a ^ R2 t`), so Thumb-1 code holds the
 /// slices in registers instead of stack arrays.
-#[inline(always)]
+#[inline(never)]
 fn mix_columns<const R: u32>(a: &mut [u32; 8]) {
     let r1 = |x: u32| rot_rc(x, 1, R);
     let r2 = |x: u32| rot_rc(x, 2, 2 * R);
@@ -166,10 +173,11 @@ fn mix_columns<const R: u32>(a: &mut [u32; 8]) {
     *a0 = q0 ^ r2(t0) ^ t7;
 }
 
-/// `InvMC_r` = `MC_r` after `a ^ 4 (a ^ R2 a)` (`R` = `r mod 4`).
-#[inline(always)]
-fn inv_mix_columns<const R: u32>(a: &mut [u32; 8]) {
-    let r2 = |x: u32| rot_rc(x, 2, 2 * R);
+/// The part of `InvMC_r` before `MC_r`: `a ^ 4 (a ^ R2 a)` (`P` = `r mod 2`: `R2` rotates
+/// by `2r mod 4` columns).
+#[inline(never)]
+fn inv_mix_prefix<const P: u32>(a: &mut [u32; 8]) {
+    let r2 = |x: u32| rot_rc(x, 2, 2 * P);
     {
         let [a0, a1, a2, a3, a4, a5, a6, a7] = &mut *a;
         let t7 = *a7 ^ r2(*a7);
@@ -190,7 +198,6 @@ fn inv_mix_columns<const R: u32>(a: &mut [u32; 8]) {
         *a6 ^= t4;
         *a7 ^= t5;
     }
-    mix_columns::<R>(a);
 }
 
 #[inline(always)]
