@@ -115,11 +115,7 @@ impl Aes {
         #[cfg(kf_armv7m)]
         armv7m::encrypt1(&self.rk, self.nr(), block);
         #[cfg(not(kf_armv7m))]
-        {
-            let mut other = *block;
-            model::encrypt2(&self.rk, self.nr(), block, &mut other);
-            other.zeroize();
-        }
+        model::encrypt2(&self.rk, self.nr(), block, None);
     }
 
     /// Decrypts one block in place.
@@ -128,11 +124,7 @@ impl Aes {
         #[cfg(kf_armv7m)]
         armv7m::decrypt1(&self.rk, self.nr(), block);
         #[cfg(not(kf_armv7m))]
-        {
-            let mut other = *block;
-            model::decrypt2(&self.rk, self.nr(), block, &mut other);
-            other.zeroize();
-        }
+        model::decrypt2(&self.rk, self.nr(), block, None);
     }
 
     /// Encrypts two independent blocks in place, for the cost of one.
@@ -141,7 +133,7 @@ impl Aes {
         #[cfg(kf_armv7m)]
         armv7m::encrypt2(&self.rk, self.nr(), b0, b1);
         #[cfg(not(kf_armv7m))]
-        model::encrypt2(&self.rk, self.nr(), b0, b1);
+        model::encrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// Decrypts two independent blocks in place, for the cost of one.
@@ -150,20 +142,20 @@ impl Aes {
         #[cfg(kf_armv7m)]
         armv7m::decrypt2(&self.rk, self.nr(), b0, b1);
         #[cfg(not(kf_armv7m))]
-        model::decrypt2(&self.rk, self.nr(), b0, b1);
+        model::decrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The portable model's encryption with these round keys (the assembly's reference;
     /// for differential tests).
     #[doc(hidden)]
     pub fn encrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-        model::encrypt2(&self.rk, self.nr(), b0, b1);
+        model::encrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The portable model's decryption (see [`Aes::encrypt2_model`]).
     #[doc(hidden)]
     pub fn decrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-        model::decrypt2(&self.rk, self.nr(), b0, b1);
+        model::decrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The round-key words (the fixsliced format), for keyfort's memory-scan test.

@@ -175,7 +175,7 @@ fn mix_columns<const R: u32>(a: &mut [u32; 8]) {
 
 /// The part of `InvMC_r` before `MC_r`: `a ^ 4 (a ^ R2 a)` (`P` = `r mod 2`: `R2` rotates
 /// by `2r mod 4` columns).
-#[inline(never)]
+#[inline(always)]
 fn inv_mix_prefix<const P: u32>(a: &mut [u32; 8]) {
     let r2 = |x: u32| rot_rc(x, 2, 2 * P);
     {
@@ -215,22 +215,22 @@ fn ark(s: &mut [u32; 8], rk: &[u32; 8]) {
 }
 
 #[inline(always)]
-fn load(b0: &[u8; 16], b1: &[u8; 16]) -> [u32; 8] {
-    let w = |b: &[u8; 16], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    [
-        w(b0, 0),
-        w(b0, 4),
-        w(b0, 8),
-        w(b0, 12),
-        w(b1, 0),
-        w(b1, 4),
-        w(b1, 8),
-        w(b1, 12),
-    ]
+fn load(b0: &[u8; 16], b1: Option<&mut [u8; 16]>) -> [u32; 8] {
+    let w = |b: &[u8; 16]| {
+        let c = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        [c(0), c(4), c(8), c(12)]
+    };
+    let [x0, x1, x2, x3] = w(b0);
+    // one block: the same block in both slots (the second result is not stored)
+    let [x4, x5, x6, x7] = match b1 {
+        Some(b1) => w(b1),
+        None => [x0, x1, x2, x3],
+    };
+    [x0, x1, x2, x3, x4, x5, x6, x7]
 }
 
 #[inline(always)]
-fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: Option<&mut [u8; 16]>) {
     let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
     let bytes = |a: u32, b: u32, c: u32, d: u32| {
         let [a0, a1, a2, a3] = a.to_le_bytes();
@@ -242,7 +242,9 @@ fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: &mut [u8; 16]) {
         ]
     };
     *b0 = bytes(x0, x1, x2, x3);
-    *b1 = bytes(x4, x5, x6, x7);
+    if let Some(b1) = b1 {
+        *b1 = bytes(x4, x5, x6, x7);
+    }
 }
 
 /// Round key `r` (an all-zero key past the end, which `nr <= 14` never reaches).
@@ -254,9 +256,15 @@ fn round_key(rk: &[u32; RK_WORDS], r: usize) -> &[u32; 8] {
         .unwrap_or(&NONE)
 }
 
-/// Encrypts two blocks with `nr` rounds (10, 12 or 14) of round keys `rk`.
-pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-    let mut s = bitslice(&load(b0, b1));
+/// Encrypts two blocks (`b1` `None`: one block) with `nr` rounds (10, 12 or 14) of round
+/// keys `rk`.
+pub(crate) fn encrypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
+    mut b1: Option<&mut [u8; 16]>,
+) {
+    let mut s = bitslice(&load(b0, b1.as_deref_mut()));
     ark(&mut s, round_key(rk, 0));
     for r in 1..nr {
         let k = round_key(rk, r);
@@ -278,9 +286,14 @@ pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
     wipe(&mut x);
 }
 
-/// Decrypts two blocks (the inverse of [`encrypt2`]).
-pub(crate) fn decrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-    let mut x = load(b0, b1);
+/// Decrypts two blocks (`b1` `None`: one block; the inverse of [`encrypt2`]).
+pub(crate) fn decrypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
+    mut b1: Option<&mut [u8; 16]>,
+) {
+    let mut x = load(b0, b1.as_deref_mut());
     if nr & 3 == 2 {
         sr2(&mut x);
     }
