@@ -369,25 +369,30 @@ fn gather<const M: usize>(c: &[u32; 4]) -> [u32; 8] {
     [x0, x1, x2, x3, x0, x1, x2, x3]
 }
 
-/// Round keys `0..=nr` (four column words each in `w`) to the stored form: key `r` as
-/// `SR^-r(K_r)` (column `c`, row `i` taken from column `c - r*i`), in slices with both slots
-/// equal; keys `1..=nr` also get the S-box constant (NOT of slices 0, 1, 5, 6).
+/// Where the key expansion keeps column word `i` before slicing: the upper half of round
+/// key `i / 4`'s eight words (so no separate array of expanded words is needed).
 #[cfg(not(kf_armv7m))]
-fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
-    for (r, (c, out)) in w
-        .chunks_exact(4)
-        .zip(rk.chunks_exact_mut(8))
-        .enumerate()
-        .take(nr + 1)
-    {
-        let Ok(c) = <&[u32; 4]>::try_from(c) else {
+#[inline(always)]
+const fn word_at(i: usize) -> usize {
+    ((i >> 2) << 3) | 4 | (i & 3)
+}
+
+/// Round keys `0..=nr` (four column words each, at [`word_at`] in `rk`) to the stored
+/// form, in place: key `r` as `SR^-r(K_r)` (column `c`, row `i` taken from column
+/// `c - r*i`), in slices with both slots equal; keys `1..=nr` also get the S-box constant
+/// (NOT of slices 0, 1, 5, 6).
+#[cfg(not(kf_armv7m))]
+fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
+    for (r, out) in rk.chunks_exact_mut(8).enumerate().take(nr + 1) {
+        let Ok(out) = <&mut [u32; 8]>::try_from(out) else {
             continue;
         };
+        let mut c = [out[4], out[5], out[6], out[7]];
         let mut x = match r & 3 {
-            0 => gather::<0>(c),
-            1 => gather::<3>(c),
-            2 => gather::<2>(c),
-            _ => gather::<1>(c),
+            0 => gather::<0>(&c),
+            1 => gather::<3>(&c),
+            2 => gather::<2>(&c),
+            _ => gather::<1>(&c),
         };
         let mut s = bitslice(&x);
         // the S-box constant on keys 1..=nr (the round number is public)
@@ -396,9 +401,10 @@ fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
         s[1] ^= k;
         s[5] ^= k;
         s[6] ^= k;
-        out.copy_from_slice(&s);
+        *out = s;
         wipe(&mut s);
         wipe(&mut x);
+        zeroize::Zeroize::zeroize(&mut c);
     }
 }
 
@@ -410,29 +416,40 @@ pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
     let nr = nk + 6;
     let total = 4 * (nr + 1);
-    let mut w = [0u32; 4 * 15];
-    for (wi, c) in w.iter_mut().zip(key.chunks_exact(4)) {
-        *wi = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    // the expanded words go to `rk` (see `word_at`); the last eight also stay in `win`
+    // (word `i` at `i & 7`), which the recurrence reads; all indices are public
+    let mut win = [0u32; 8];
+    let mut put = |win: &mut [u32; 8], i: usize, v: u32| {
+        win[i & 7] = v;
+        if let Some(d) = rk.get_mut(word_at(i)) {
+            *d = v;
+        }
+    };
+    for (i, c) in key.chunks_exact(4).enumerate() {
+        put(&mut win, i, u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
     }
     let mut rcon = 1u32;
     let mut i = nk;
     // one key-length group per pass: word 0 of it with RotWord/SubWord/Rcon, word 4 of an
-    // AES-256 group with SubWord (FIPS-197 5.2); all indices public
+    // AES-256 group with SubWord (FIPS-197 5.2)
     while i < total {
-        let t = sub_word(w[i - 1].rotate_right(8)) ^ rcon;
+        let t = sub_word(win[(i - 1) & 7].rotate_right(8)) ^ rcon;
         rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
-        w[i] = w[i - nk] ^ t;
+        let v = win[(i - nk) & 7] ^ t;
+        put(&mut win, i, v);
         for j in i + 1..(i + nk).min(total) {
+            let prev = win[(j - 1) & 7];
             let t = if nk == 8 && j == i + 4 {
-                sub_word(w[j - 1])
+                sub_word(prev)
             } else {
-                w[j - 1]
+                prev
             };
-            w[j] = w[j - nk] ^ t;
+            let v = win[(j - nk) & 7] ^ t;
+            put(&mut win, j, v);
         }
         i += nk;
     }
-    slice_keys(&w, nr, rk);
-    zeroize::Zeroize::zeroize(&mut w);
+    wipe(&mut win);
+    slice_keys(nr, rk);
     nr
 }
