@@ -50,11 +50,33 @@ use zeroize::Zeroize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadKeyLength;
 
+/// The round count. An enum, not a `usize`: its unused values are a niche, so a
+/// `Result<Aes, E>` with a small `E` (as keyfort's wrappers return) stays 484 bytes,
+/// word-aligned, and moves with word copies instead of a byte-wise copy at an odd offset.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum Rounds {
+    R10 = 10,
+    R12 = 12,
+    R14 = 14,
+}
+
+impl Rounds {
+    /// `nr` as produced by the key expansion (10, 12 or 14; anything else is never made).
+    fn new(nr: usize) -> Self {
+        match nr {
+            10 => Self::R10,
+            12 => Self::R12,
+            _ => Self::R14,
+        }
+    }
+}
+
 /// An expanded AES key (round keys in the fixsliced format). Not `Copy`/`Clone`; prints
 /// only its size; wiped on drop.
 pub struct Aes {
     rk: [u32; RK_WORDS],
-    nr: usize,
+    nr: Rounds,
 }
 
 impl Aes {
@@ -70,78 +92,76 @@ impl Aes {
         }
         let mut aes = Self {
             rk: [0; RK_WORDS],
-            nr: 0,
+            nr: Rounds::R10,
         };
-        aes.nr = model::expand(key, &mut aes.rk);
+        aes.nr = Rounds::new(model::expand(key, &mut aes.rk));
         Ok(aes)
+    }
+
+    /// The round count (10, 12 or 14).
+    #[inline(always)]
+    fn nr(&self) -> usize {
+        self.nr as usize
     }
 
     /// The key length in bytes (16, 24 or 32).
     pub fn key_len(&self) -> usize {
-        4 * (self.nr - 6)
+        4 * (self.nr() - 6)
     }
 
     /// Encrypts one block in place.
     #[inline]
     pub fn encrypt(&self, block: &mut [u8; 16]) {
         #[cfg(kf_armv7m)]
-        armv7m::encrypt1(&self.rk, self.nr, block);
+        armv7m::encrypt1(&self.rk, self.nr(), block);
         #[cfg(not(kf_armv7m))]
-        {
-            let mut other = *block;
-            model::encrypt2(&self.rk, self.nr, block, &mut other);
-            other.zeroize();
-        }
+        model::encrypt2(&self.rk, self.nr(), block, None);
     }
 
     /// Decrypts one block in place.
     #[inline]
     pub fn decrypt(&self, block: &mut [u8; 16]) {
         #[cfg(kf_armv7m)]
-        armv7m::decrypt1(&self.rk, self.nr, block);
+        armv7m::decrypt1(&self.rk, self.nr(), block);
         #[cfg(not(kf_armv7m))]
-        {
-            let mut other = *block;
-            model::decrypt2(&self.rk, self.nr, block, &mut other);
-            other.zeroize();
-        }
+        model::decrypt2(&self.rk, self.nr(), block, None);
     }
 
     /// Encrypts two independent blocks in place, for the cost of one.
     #[inline]
     pub fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
         #[cfg(kf_armv7m)]
-        armv7m::encrypt2(&self.rk, self.nr, b0, b1);
+        armv7m::encrypt2(&self.rk, self.nr(), b0, b1);
         #[cfg(not(kf_armv7m))]
-        model::encrypt2(&self.rk, self.nr, b0, b1);
+        model::encrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// Decrypts two independent blocks in place, for the cost of one.
     #[inline]
     pub fn decrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
         #[cfg(kf_armv7m)]
-        armv7m::decrypt2(&self.rk, self.nr, b0, b1);
+        armv7m::decrypt2(&self.rk, self.nr(), b0, b1);
         #[cfg(not(kf_armv7m))]
-        model::decrypt2(&self.rk, self.nr, b0, b1);
+        model::decrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The portable model's encryption with these round keys (the assembly's reference;
     /// for differential tests).
     #[doc(hidden)]
     pub fn encrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-        model::encrypt2(&self.rk, self.nr, b0, b1);
+        model::encrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The portable model's decryption (see [`Aes::encrypt2_model`]).
     #[doc(hidden)]
     pub fn decrypt2_model(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-        model::decrypt2(&self.rk, self.nr, b0, b1);
+        model::decrypt2(&self.rk, self.nr(), b0, Some(b1));
     }
 
     /// The round-key words (the fixsliced format), for keyfort's memory-scan test.
     #[doc(hidden)]
     pub fn round_key_words(&self) -> &[u32] {
-        self.rk.get(..8 * (self.nr + 1)).unwrap_or(&[])
+        self.rk.get(..8 * (self.nr() + 1)).unwrap_or(&[])
     }
 }
 

@@ -21,61 +21,73 @@ pub(crate) const RK_WORDS: usize = 8 * 15;
 /// Rows 1 and 3 of a block's four little-endian column words move by two columns
 /// (ShiftRows^2, its own inverse).
 #[inline(always)]
-fn sr2(c: &mut [u32]) {
-    for i in 0..2 {
-        let t = (c[i] ^ c[i + 2]) & 0xff00_ff00;
-        c[i] ^= t;
-        c[i + 2] ^= t;
+fn sr2(x: &mut [u32; 8]) {
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    for (a, b) in [(x0, x2), (x1, x3), (x4, x6), (x5, x7)] {
+        let t = (*a ^ *b) & 0xff00_ff00;
+        *a ^= t;
+        *b ^= t;
     }
 }
 
-/// One delta swap stage of the transposition: exchanges bit `a` of the word index with
-/// bit `b` of the bit position.
+/// One delta swap: exchanges the bits of `y` under `mask` with the bits of `x` under
+/// `mask << sh`.
 #[inline(always)]
-fn stage(x: &mut [u32; 8], a: usize, b: u32) {
-    let (sh, mask) = match b {
+fn swap(x: &mut u32, y: &mut u32, sh: u32, mask: u32) {
+    let t = (*y ^ (*x >> sh)) & mask;
+    *y ^= t;
+    *x ^= t << sh;
+}
+
+/// One delta swap stage of the transposition: exchanges bit `A` of the word index with
+/// bit `B` of the bit position. Written out (no loop, constant indices): the Thumb-1
+/// code keeps the words in registers.
+#[inline(always)]
+fn stage<const A: u32, const B: u32>(x: &mut [u32; 8]) {
+    let (sh, mask) = match B {
         0 => (1, 0x5555_5555),
         1 => (2, 0x3333_3333),
         _ => (4, 0x0f0f_0f0f),
     };
-    for w in 0..8 {
-        if w & (1 << a) == 0 {
-            let w2 = w | (1 << a);
-            let t = (x[w2] ^ (x[w] >> sh)) & mask;
-            x[w2] ^= t;
-            x[w] ^= t << sh;
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    match A {
+        0 => {
+            swap(x0, x1, sh, mask);
+            swap(x2, x3, sh, mask);
+            swap(x4, x5, sh, mask);
+            swap(x6, x7, sh, mask);
+        }
+        1 => {
+            swap(x0, x2, sh, mask);
+            swap(x1, x3, sh, mask);
+            swap(x4, x6, sh, mask);
+            swap(x5, x7, sh, mask);
+        }
+        _ => {
+            swap(x0, x4, sh, mask);
+            swap(x1, x5, sh, mask);
+            swap(x2, x6, sh, mask);
+            swap(x3, x7, sh, mask);
         }
     }
-}
-
-/// Transposed word that holds slice `j`.
-#[inline(always)]
-const fn slice_word(j: usize) -> usize {
-    ((j & 1) << 2) | ((j >> 1) & 1) | (((j >> 2) & 1) << 1)
 }
 
 /// Eight column words (block 0 columns 0..3, then block 1) to slices.
 fn bitslice(x: &[u32; 8]) -> [u32; 8] {
     let mut y = *x;
-    stage(&mut y, 2, 0);
-    stage(&mut y, 0, 1);
-    stage(&mut y, 1, 2);
-    let mut s = [0u32; 8];
-    for (j, sj) in s.iter_mut().enumerate() {
-        *sj = y[slice_word(j)];
-    }
-    s
+    stage::<2, 0>(&mut y);
+    stage::<0, 1>(&mut y);
+    stage::<1, 2>(&mut y);
+    // slice j is transposed word ((j & 1) << 2) | ((j >> 1) & 1) | (((j >> 2) & 1) << 1)
+    [y[0], y[4], y[1], y[5], y[2], y[6], y[3], y[7]]
 }
 
 /// Slices back to eight column words.
 fn unbitslice(s: &[u32; 8]) -> [u32; 8] {
-    let mut y = [0u32; 8];
-    for (j, sj) in s.iter().enumerate() {
-        y[slice_word(j)] = *sj;
-    }
-    stage(&mut y, 1, 2);
-    stage(&mut y, 0, 1);
-    stage(&mut y, 2, 0);
+    let mut y = [s[0], s[2], s[4], s[6], s[1], s[3], s[5], s[7]];
+    stage::<1, 2>(&mut y);
+    stage::<0, 1>(&mut y);
+    stage::<2, 0>(&mut y);
     y
 }
 
@@ -99,110 +111,163 @@ fn rot_rc(x: u32, dr: u32, dc: u32) -> u32 {
 /// One encryption round after the first: S-box, `MC_r`, round key. A function per
 /// `r mod 4`, so the rotations are constants.
 #[inline(never)]
-fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32]) {
+fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     sbox(s);
     mix_columns::<R>(s);
     ark(s, rk);
 }
 
-/// One decryption round: round key, `InvMC_r`, inverse S-box.
+/// One decryption round: round key, `InvMC_r`, inverse S-box. `InvMC_r` is its own
+/// prefix (which depends on `r mod 2` only) and then the same `MC_r` function as
+/// encryption (one copy of each for both directions).
 #[inline(never)]
-fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32]) {
+fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     ark(s, rk);
-    inv_mix_columns::<R>(s);
+    if R & 1 == 0 {
+        inv_mix_prefix::<0>(s);
+    } else {
+        inv_mix_prefix::<1>(s);
+    }
+    mix_columns::<R>(s);
     inv_sbox(s);
 }
 
-/// Slice-wise multiplication by x in GF(2^8).
-#[inline(always)]
-fn xtime(t: &[u32; 8]) -> [u32; 8] {
-    [
-        t[7],
-        t[0] ^ t[7],
-        t[1],
-        t[2] ^ t[7],
-        t[3] ^ t[7],
-        t[4],
-        t[5],
-        t[6],
-    ]
-}
-
-/// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`).
-#[inline(always)]
+/// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`). Written out slice by
+/// slice (`t = a ^ R1 a`, `a' = xtime(t) ^ R1 a ^ R2 t`), so Thumb-1 code holds the
+/// slices in registers instead of stack arrays.
+#[inline(never)]
 fn mix_columns<const R: u32>(a: &mut [u32; 8]) {
-    let r = R;
-    let mut r1 = [0u32; 8];
-    let mut t = [0u32; 8];
-    for j in 0..8 {
-        r1[j] = rot_rc(a[j], 1, r);
-        t[j] = a[j] ^ r1[j];
-    }
-    let x = xtime(&t);
-    for j in 0..8 {
-        a[j] = x[j] ^ r1[j] ^ rot_rc(t[j], 2, 2 * r);
-    }
+    let r1 = |x: u32| rot_rc(x, 1, R);
+    let r2 = |x: u32| rot_rc(x, 2, 2 * R);
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a;
+    let q7 = r1(*a7);
+    let t7 = *a7 ^ q7;
+    *a7 = q7 ^ r2(t7);
+    let q6 = r1(*a6);
+    let t6 = *a6 ^ q6;
+    *a7 ^= t6;
+    *a6 = q6 ^ r2(t6);
+    let q5 = r1(*a5);
+    let t5 = *a5 ^ q5;
+    *a6 ^= t5;
+    *a5 = q5 ^ r2(t5);
+    let q4 = r1(*a4);
+    let t4 = *a4 ^ q4;
+    *a5 ^= t4;
+    *a4 = q4 ^ r2(t4) ^ t7;
+    let q3 = r1(*a3);
+    let t3 = *a3 ^ q3;
+    *a4 ^= t3;
+    *a3 = q3 ^ r2(t3) ^ t7;
+    let q2 = r1(*a2);
+    let t2 = *a2 ^ q2;
+    *a3 ^= t2;
+    *a2 = q2 ^ r2(t2);
+    let q1 = r1(*a1);
+    let t1 = *a1 ^ q1;
+    *a2 ^= t1;
+    *a1 = q1 ^ r2(t1) ^ t7;
+    let q0 = r1(*a0);
+    let t0 = *a0 ^ q0;
+    *a1 ^= t0;
+    *a0 = q0 ^ r2(t0) ^ t7;
 }
 
-/// `InvMC_r` = `MC_r` after `a ^ 4 (a ^ R2 a)` (`R` = `r mod 4`).
+/// The part of `InvMC_r` before `MC_r`: `a ^ 4 (a ^ R2 a)` (`P` = `r mod 2`: `R2` rotates
+/// by `2r mod 4` columns).
 #[inline(always)]
-fn inv_mix_columns<const R: u32>(a: &mut [u32; 8]) {
-    let r = R;
-    let mut t = [0u32; 8];
-    for j in 0..8 {
-        t[j] = a[j] ^ rot_rc(a[j], 2, 2 * r);
-    }
-    let t76 = t[7] ^ t[6];
-    let f = [
-        t[6],
-        t76,
-        t[0] ^ t[7],
-        t[1] ^ t[6],
-        t[2] ^ t76,
-        t[3] ^ t[7],
-        t[4],
-        t[5],
-    ];
-    for j in 0..8 {
-        a[j] ^= f[j];
-    }
-    mix_columns::<R>(a);
-}
-
-#[inline(always)]
-fn ark(s: &mut [u32; 8], rk: &[u32]) {
-    for (a, k) in s.iter_mut().zip(rk) {
-        *a ^= k;
-    }
-}
-
-#[inline(always)]
-fn load(b0: &[u8; 16], b1: &[u8; 16]) -> [u32; 8] {
-    let mut x = [0u32; 8];
-    for (i, c) in b0.chunks_exact(4).chain(b1.chunks_exact(4)).enumerate() {
-        x[i] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    x
-}
-
-#[inline(always)]
-fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-    for (i, c) in b0
-        .chunks_exact_mut(4)
-        .chain(b1.chunks_exact_mut(4))
-        .enumerate()
+fn inv_mix_prefix<const P: u32>(a: &mut [u32; 8]) {
+    let r2 = |x: u32| rot_rc(x, 2, 2 * P);
     {
-        c.copy_from_slice(&x[i].to_le_bytes());
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = &mut *a;
+        let t7 = *a7 ^ r2(*a7);
+        let t6 = *a6 ^ r2(*a6);
+        let t76 = t7 ^ t6;
+        let t0 = *a0 ^ r2(*a0);
+        *a0 ^= t6;
+        let t1 = *a1 ^ r2(*a1);
+        *a1 ^= t76;
+        let t2 = *a2 ^ r2(*a2);
+        *a2 ^= t0 ^ t7;
+        let t3 = *a3 ^ r2(*a3);
+        *a3 ^= t1 ^ t6;
+        let t4 = *a4 ^ r2(*a4);
+        *a4 ^= t2 ^ t76;
+        let t5 = *a5 ^ r2(*a5);
+        *a5 ^= t3 ^ t7;
+        *a6 ^= t4;
+        *a7 ^= t5;
     }
 }
 
-/// Encrypts two blocks with `nr` rounds (10, 12 or 14) of round keys `rk`.
-pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-    let mut s = bitslice(&load(b0, b1));
-    let mut keys = rk.chunks_exact(8);
-    ark(&mut s, keys.next().unwrap_or(&[]));
+#[inline(always)]
+fn ark(s: &mut [u32; 8], rk: &[u32; 8]) {
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
+    let [k0, k1, k2, k3, k4, k5, k6, k7] = rk;
+    *s0 ^= k0;
+    *s1 ^= k1;
+    *s2 ^= k2;
+    *s3 ^= k3;
+    *s4 ^= k4;
+    *s5 ^= k5;
+    *s6 ^= k6;
+    *s7 ^= k7;
+}
+
+#[inline(always)]
+fn load(b0: &[u8; 16], b1: Option<&mut [u8; 16]>) -> [u32; 8] {
+    let w = |b: &[u8; 16]| {
+        let c = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        [c(0), c(4), c(8), c(12)]
+    };
+    let [x0, x1, x2, x3] = w(b0);
+    // one block: the same block in both slots (the second result is not stored)
+    let [x4, x5, x6, x7] = match b1 {
+        Some(b1) => w(b1),
+        None => [x0, x1, x2, x3],
+    };
+    [x0, x1, x2, x3, x4, x5, x6, x7]
+}
+
+#[inline(always)]
+fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: Option<&mut [u8; 16]>) {
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
+    let bytes = |a: u32, b: u32, c: u32, d: u32| {
+        let [a0, a1, a2, a3] = a.to_le_bytes();
+        let [b0, b1, b2, b3] = b.to_le_bytes();
+        let [c0, c1, c2, c3] = c.to_le_bytes();
+        let [d0, d1, d2, d3] = d.to_le_bytes();
+        [
+            a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
+        ]
+    };
+    *b0 = bytes(x0, x1, x2, x3);
+    if let Some(b1) = b1 {
+        *b1 = bytes(x4, x5, x6, x7);
+    }
+}
+
+/// Round key `r` (an all-zero key past the end, which `nr <= 14` never reaches).
+#[inline(always)]
+fn round_key(rk: &[u32; RK_WORDS], r: usize) -> &[u32; 8] {
+    const NONE: [u32; 8] = [0; 8];
+    rk.get(8 * r..8 * r + 8)
+        .and_then(|k| <&[u32; 8]>::try_from(k).ok())
+        .unwrap_or(&NONE)
+}
+
+/// Encrypts two blocks (`b1` `None`: one block) with `nr` rounds (10, 12 or 14) of round
+/// keys `rk`.
+pub(crate) fn encrypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
+    mut b1: Option<&mut [u8; 16]>,
+) {
+    let mut s = bitslice(&load(b0, b1.as_deref_mut()));
+    ark(&mut s, round_key(rk, 0));
     for r in 1..nr {
-        let k = keys.next().unwrap_or(&[]);
+        let k = round_key(rk, r);
         match r & 3 {
             0 => enc_round::<0>(&mut s, k),
             1 => enc_round::<1>(&mut s, k),
@@ -211,26 +276,29 @@ pub(crate) fn encrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &
         }
     }
     sbox(&mut s);
-    ark(&mut s, keys.next().unwrap_or(&[]));
+    ark(&mut s, round_key(rk, nr));
     let mut x = unbitslice(&s);
     if nr & 3 == 2 {
-        sr2(&mut x[..4]);
-        sr2(&mut x[4..]);
+        sr2(&mut x);
     }
     store(&x, b0, b1);
     wipe(&mut s);
     wipe(&mut x);
 }
 
-/// Decrypts two blocks (the inverse of [`encrypt2`]).
-pub(crate) fn decrypt2(rk: &[u32; RK_WORDS], nr: usize, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-    let mut x = load(b0, b1);
+/// Decrypts two blocks (`b1` `None`: one block; the inverse of [`encrypt2`]).
+pub(crate) fn decrypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
+    mut b1: Option<&mut [u8; 16]>,
+) {
+    let mut x = load(b0, b1.as_deref_mut());
     if nr & 3 == 2 {
-        sr2(&mut x[..4]);
-        sr2(&mut x[4..]);
+        sr2(&mut x);
     }
     let mut s = bitslice(&x);
-    let key = |r: usize| rk.get(8 * r..8 * r + 8).unwrap_or(&[]);
+    let key = |r: usize| round_key(rk, r);
     ark(&mut s, key(nr));
     inv_sbox(&mut s);
     for r in (1..nr).rev() {
@@ -257,15 +325,28 @@ pub(crate) fn wipe(x: &mut [u32; 8]) {
 /// SubWord on the four bytes of `w`: the bitsliced S-box with one bit per byte lane.
 #[cfg(not(kf_armv7m))]
 fn sub_word(w: u32) -> u32 {
-    let mut s = [0u32; 8];
-    for (j, sj) in s.iter_mut().enumerate() {
-        *sj = (w >> j) & 0x0101_0101;
-    }
+    const L: u32 = 0x0101_0101;
+    let mut s = [
+        w & L,
+        (w >> 1) & L,
+        (w >> 2) & L,
+        (w >> 3) & L,
+        (w >> 4) & L,
+        (w >> 5) & L,
+        (w >> 6) & L,
+        (w >> 7) & L,
+    ];
     sbox(&mut s);
-    let mut o = 0x6363_6363;
-    for (j, sj) in s.iter().enumerate() {
-        o ^= (sj & 0x0101_0101) << j;
-    }
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
+    let o = 0x6363_6363
+        ^ (s0 & L)
+        ^ ((s1 & L) << 1)
+        ^ ((s2 & L) << 2)
+        ^ ((s3 & L) << 3)
+        ^ ((s4 & L) << 4)
+        ^ ((s5 & L) << 5)
+        ^ ((s6 & L) << 6)
+        ^ ((s7 & L) << 7);
     wipe(&mut s);
     o
 }
@@ -273,36 +354,57 @@ fn sub_word(w: u32) -> u32 {
 #[cfg(kf_armv7m)]
 pub(crate) use crate::armv7m::expand;
 
-/// Round keys `0..=nr` (four column words each in `w`) to the stored form: key `r` as
-/// `SR^-r(K_r)` (column `c`, row `i` taken from column `c - r*i`), in slices with both slots
-/// equal; keys `1..=nr` also get the S-box constant (NOT of slices 0, 1, 5, 6).
+/// `SR^-r` of one round key's four column words (`M` = `-r mod 4`: row `i` of column `c`
+/// from column `c + M*i`), in both slots of the eight words [`bitslice`] takes.
 #[cfg(not(kf_armv7m))]
-fn slice_keys(w: &[u32; 4 * 15], nr: usize, rk: &mut [u32; RK_WORDS]) {
-    for (r, (c, out)) in w
-        .chunks_exact(4)
-        .zip(rk.chunks_exact_mut(8))
-        .enumerate()
-        .take(nr + 1)
-    {
-        let m = r.wrapping_neg() & 3;
-        let mut x = [0u32; 8];
-        for col in 0..4 {
-            let v = (c[col] & 0xff)
-                | (c[(col + m) & 3] & 0xff00)
-                | (c[(col + 2 * m) & 3] & 0xff_0000)
-                | (c[(col + 3 * m) & 3] & 0xff00_0000);
-            x[col] = v;
-            x[col + 4] = v;
-        }
+#[inline(always)]
+fn gather<const M: usize>(c: &[u32; 4]) -> [u32; 8] {
+    let g = |col: usize| {
+        (c[col] & 0xff)
+            | (c[(col + M) & 3] & 0xff00)
+            | (c[(col + 2 * M) & 3] & 0xff_0000)
+            | (c[(col + 3 * M) & 3] & 0xff00_0000)
+    };
+    let (x0, x1, x2, x3) = (g(0), g(1), g(2), g(3));
+    [x0, x1, x2, x3, x0, x1, x2, x3]
+}
+
+/// Where the key expansion keeps column word `i` before slicing: the upper half of round
+/// key `i / 4`'s eight words (so no separate array of expanded words is needed).
+#[cfg(not(kf_armv7m))]
+#[inline(always)]
+const fn word_at(i: usize) -> usize {
+    ((i >> 2) << 3) | 4 | (i & 3)
+}
+
+/// Round keys `0..=nr` (four column words each, at [`word_at`] in `rk`) to the stored
+/// form, in place: key `r` as `SR^-r(K_r)` (column `c`, row `i` taken from column
+/// `c - r*i`), in slices with both slots equal; keys `1..=nr` also get the S-box constant
+/// (NOT of slices 0, 1, 5, 6).
+#[cfg(not(kf_armv7m))]
+fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
+    for (r, out) in rk.chunks_exact_mut(8).enumerate().take(nr + 1) {
+        let Ok(out) = <&mut [u32; 8]>::try_from(out) else {
+            continue;
+        };
+        let mut c = [out[4], out[5], out[6], out[7]];
+        let mut x = match r & 3 {
+            0 => gather::<0>(&c),
+            1 => gather::<3>(&c),
+            2 => gather::<2>(&c),
+            _ => gather::<1>(&c),
+        };
         let mut s = bitslice(&x);
-        if r >= 1 {
-            for j in [0, 1, 5, 6] {
-                s[j] = !s[j];
-            }
-        }
-        out.copy_from_slice(&s);
+        // the S-box constant on keys 1..=nr (the round number is public)
+        let k = 0u32.wrapping_sub(u32::from(r >= 1));
+        s[0] ^= k;
+        s[1] ^= k;
+        s[5] ^= k;
+        s[6] ^= k;
+        *out = s;
         wipe(&mut s);
         wipe(&mut x);
+        zeroize::Zeroize::zeroize(&mut c);
     }
 }
 
@@ -314,29 +416,40 @@ pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
     let nr = nk + 6;
     let total = 4 * (nr + 1);
-    let mut w = [0u32; 4 * 15];
-    for (wi, c) in w.iter_mut().zip(key.chunks_exact(4)) {
-        *wi = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    // the expanded words go to `rk` (see `word_at`); the last eight also stay in `win`
+    // (word `i` at `i & 7`), which the recurrence reads; all indices are public
+    let mut win = [0u32; 8];
+    let mut put = |win: &mut [u32; 8], i: usize, v: u32| {
+        win[i & 7] = v;
+        if let Some(d) = rk.get_mut(word_at(i)) {
+            *d = v;
+        }
+    };
+    for (i, c) in key.chunks_exact(4).enumerate() {
+        put(&mut win, i, u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
     }
     let mut rcon = 1u32;
     let mut i = nk;
     // one key-length group per pass: word 0 of it with RotWord/SubWord/Rcon, word 4 of an
-    // AES-256 group with SubWord (FIPS-197 5.2); all indices public
+    // AES-256 group with SubWord (FIPS-197 5.2)
     while i < total {
-        let t = sub_word(w[i - 1].rotate_right(8)) ^ rcon;
+        let t = sub_word(win[(i - 1) & 7].rotate_right(8)) ^ rcon;
         rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
-        w[i] = w[i - nk] ^ t;
+        let v = win[(i - nk) & 7] ^ t;
+        put(&mut win, i, v);
         for j in i + 1..(i + nk).min(total) {
+            let prev = win[(j - 1) & 7];
             let t = if nk == 8 && j == i + 4 {
-                sub_word(w[j - 1])
+                sub_word(prev)
             } else {
-                w[j - 1]
+                prev
             };
-            w[j] = w[j - nk] ^ t;
+            let v = win[(j - nk) & 7] ^ t;
+            put(&mut win, j, v);
         }
         i += nk;
     }
-    slice_keys(&w, nr, rk);
-    zeroize::Zeroize::zeroize(&mut w);
+    wipe(&mut win);
+    slice_keys(nr, rk);
     nr
 }

@@ -35,7 +35,7 @@ const WRAP_OPS: &[(&str, &str, usize)] = &[
 const OTHER_OPS: &[(&str, &str)] = &[
     (
         "aes128-key-schedule",
-        "AES-128 key schedule (`keyfort::block::Aes`: keyfort-aes on M3/M4/M33, the `aes` crate's fixsliced code on M0)",
+        "AES-128 key schedule (`keyfort::block::Aes`: keyfort-aes, its assembly on M3/M4/M33 and its portable model on M0)",
     ),
     (
         "aes128-encrypt-block",

@@ -101,7 +101,7 @@ pub enum Form {
     /// The `des` crate's first round key (K1 of FIPS 46-3 in the top 48 bits of a
     /// little-endian `u64`), for each DES key.
     DesSubkey1,
-    /// keyfort-aes's stored schedule (`block::Aes` on ARMv7-M / ARMv8-M Mainline): round
+    /// keyfort-aes's stored schedule (`block::Aes` on every bare-metal ARM core): round
     /// key 0 (and 1 for AES-256) as 8 little-endian `u32` slices, computed on the host by
     /// keyfort-aes's portable model, which uses the same format as its assembly.
     KeyfortAes,
@@ -853,16 +853,10 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     let nowipe_elf = build(ctx, board, true, &dir)?;
 
     let normal = run_one(ctx, board, &wipe_elf, "memscan", &needles, &regions)?;
-    // Positive control: the live schedules' forms must have been found (keyfort-aes's on
-    // the cores where `block::Aes` uses it, the `aes` crate's elsewhere).
-    let thumb2 = ["thumbv7m-", "thumbv7em-", "thumbv8m.main-"]
-        .iter()
-        .any(|p| board.target.starts_with(p));
-    let controls: &[Form] = if thumb2 {
-        &[Form::KeyfortAes, Form::DesSubkey1]
-    } else {
-        &[Form::AesFixslice16, Form::DesSubkey1, Form::AesFixslice32]
-    };
+    // Positive control: the live schedules' forms must have been found (`block::Aes` uses
+    // keyfort-aes on every bare-metal ARM core: its assembly on ARMv7-M / ARMv8-M
+    // Mainline, its portable model on ARMv6-M; the `aes` crate only on hosts).
+    let controls: &[Form] = &[Form::KeyfortAes, Form::DesSubkey1];
     for &f in controls {
         if normal.control.get(&f).copied().unwrap_or(0) == 0 {
             return Err(format!(
