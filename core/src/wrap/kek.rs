@@ -16,10 +16,16 @@ pub struct Kek {
 impl Kek {
     /// Expands a 16-, 24- or 32-byte KEK. The length is public; any other length is
     /// [`WrapError::KekLength`].
+    // Never inlined, with the key expansion inlined here: its temporaries and
+    // moved-from copies of the schedule lie in this frame, below the caller's, where the
+    // scrub of the `Aes` drop reaches them; and the schedule is not moved once more
+    // through `Aes::new`'s `Result`.
+    #[inline(never)]
     pub fn new(key: &[u8]) -> Result<Self, WrapError> {
-        Aes::new(key)
-            .map(|aes| Self { aes })
-            .map_err(|_| WrapError::KekLength)
+        match Aes::new_inlined(key) {
+            Ok(aes) => Ok(Self { aes }),
+            Err(_) => Err(WrapError::KekLength),
+        }
     }
 
     /// The KEK length in bytes (16, 24 or 32).
