@@ -244,6 +244,63 @@ fn dukpt_through_the_store(bdk_len: usize) {
     assert!(!contains(f.as_bytes(), &KBPK[..16]));
 }
 
+/// The in-place forms the Cortex-M0 terminal uses (`KeyStore::open_in`,
+/// `terminal::load_initial_key_into`, `terminal::resume_into`) give the same terminal as
+/// the by-value ones, and leave `None` behind on every error.
+#[test]
+fn in_place_open_load_and_resume() {
+    // Nothing to open on blank flash: NotFormatted, no store left in the slot.
+    let mut slot = None;
+    let r = KeyStore::open_in(
+        &mut slot,
+        Flash::new(),
+        Dev(DEV_A),
+        TestRng(7),
+        SharedCounter::default(),
+    );
+    assert_eq!(r, Err(StoreError::NotFormatted));
+    assert!(slot.is_none());
+
+    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+    let (mut s, c) = store_with_kbpk(Usage::UNWRAP);
+    let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
+    // No initial key yet: an error, and a terminal already in `out` is dropped.
+    let mut out = terminal::resume(&mut s, factory::DUKPT_SLOT).unwrap();
+    assert!(out.is_none());
+    assert!(terminal::load_initial_key_into(&mut s, ik, factory::DUKPT_SLOT, &mut out).is_err());
+    assert!(out.is_none());
+
+    terminal::import_tr31(&mut s, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
+    terminal::load_initial_key_into(&mut s, ik, factory::DUKPT_SLOT, &mut out).unwrap();
+    let t = out.as_mut().expect("terminal loaded in place");
+    assert_eq!(t.next_counter(), Some(1));
+    let tx = t
+        .next_transaction(&mut StoreStatePersist::new(&mut s, factory::DUKPT_SLOT))
+        .unwrap();
+    let ksn = *tx.ksn();
+    let k = tx
+        .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
+        .unwrap();
+    let hk = bdk
+        .derivation_key(&ksn)
+        .unwrap()
+        .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
+        .unwrap();
+    assert_eq!(k.expose(), hk.expose());
+
+    // Power cycle into a slot: the store and the terminal come back in place.
+    let f = s.into_flash();
+    let mut slot = None;
+    KeyStore::open_in(&mut slot, f, Dev(DEV_A), TestRng(8), c).unwrap();
+    let s = slot.as_mut().expect("store opened in place");
+    let mut resumed = None;
+    terminal::resume_into(s, factory::DUKPT_SLOT, &mut resumed).unwrap();
+    assert_eq!(resumed.as_ref().and_then(|t| t.next_counter()), Some(2));
+    // An empty state slot: `None`, and the terminal that was in `out` is gone.
+    terminal::resume_into(s, factory::DUKPT_SLOT + 1, &mut resumed).unwrap();
+    assert!(resumed.is_none());
+}
+
 /// Power cut at every flash step (programmed byte or erase) of a series of transactions:
 /// after the restart, no counter whose keys were released is ever issued again, and the
 /// terminal always comes back.

@@ -315,23 +315,45 @@ where
     /// record, a compaction, a destroy, a counter increment, a tamper wipe).
     pub fn open(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {
         let mut s = Self::new(flash, dev, rng, counter)?;
-        match s.read_root()? {
+        s.open_existing()?;
+        Ok(s)
+    }
+
+    /// [`KeyStore::open`], opening the store in `slot` (set on success, `None` on any
+    /// error). For small stacks: the store (a few KiB) is built in place, not returned
+    /// by value through results (each a copy on the caller's stack).
+    pub fn open_in(
+        slot: &mut Option<Self>,
+        flash: F,
+        dev: D,
+        rng: R,
+        counter: C,
+    ) -> Result<(), Error> {
+        *slot = None;
+        let s = slot.insert(Self::new(flash, dev, rng, counter)?);
+        let r = s.open_existing();
+        if r.is_err() {
+            *slot = None;
+        }
+        r
+    }
+
+    /// The second half of [`KeyStore::open`]: reads the root sector and loads (or
+    /// finishes wiping) the store.
+    fn open_existing(&mut self) -> Result<(), Error> {
+        match self.read_root()? {
             root::RootState::Unformatted => Err(Error::NotFormatted),
-            root::RootState::Wiping { killed, next } => {
-                s.finish_wipe(killed, next)?;
-                Ok(s)
-            }
+            root::RootState::Wiping { killed, next } => self.finish_wipe(killed, next),
             root::RootState::Live {
                 slot,
                 mut salt,
                 gen,
                 origin,
             } => {
-                s.keys = Some(seal::SealKeys::derive(&s.dev, &salt, &mut s.rng));
+                self.keys = Some(seal::SealKeys::derive(&self.dev, &salt, &mut self.rng));
                 salt.zeroize();
-                s.salt_slot = slot;
-                s.load(gen, origin)?;
-                Ok(s)
+                self.salt_slot = slot;
+                self.load(gen, origin)
             }
         }
     }

@@ -69,8 +69,17 @@ fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), Termin
 }
 
 /// Unpacks a packed state into the full encoding and restores the terminal from it.
-#[inline(never)]
+#[cfg(test)]
 fn unpack(packed: &[u8]) -> Result<AesTerminal, TerminalError> {
+    let mut out = None;
+    unpack_into(packed, &mut out)?;
+    out.ok_or(TerminalError::Dukpt(crate::dukpt::DukptError::StateLength))
+}
+
+/// Unpacks a packed state into the full encoding and restores the terminal from it into
+/// `out` (left as it is on error).
+#[inline(never)]
+fn unpack_into(packed: &[u8], out: &mut Option<AesTerminal>) -> Result<(), TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateLength);
     let (key_len, map) = shape(packed).ok_or(bad)?;
     if packed.len() != HDR + map.count_ones() as usize * key_len {
@@ -85,7 +94,8 @@ fn unpack(packed: &[u8]) -> Result<AesTerminal, TerminalError> {
         f[HDR + i * SLOT..HDR + i * SLOT + key_len].copy_from_slice(src);
         at += key_len;
     }
-    Ok(AesTerminal::from_state(full.expose())?)
+    *out = Some(AesTerminal::from_state(full.expose())?);
+    Ok(())
 }
 
 /// [`StatePersist`] into the sealed store: each state is packed and written as state
@@ -161,6 +171,29 @@ where
     R: CryptoRng,
     C: MonotonicCounter,
 {
+    let mut out = None;
+    load_initial_key_into(store, ik, slot, &mut out)?;
+    out.ok_or(TerminalError::Dukpt(
+        crate::dukpt::DukptError::PersistFailed,
+    ))
+}
+
+/// [`load_initial_key`], building the terminal in `out` (set only on success, left
+/// `None` on any error). For small stacks: the terminal (about 1 KiB) is not returned
+/// by value through nested results, each a copy on the caller's stack.
+pub fn load_initial_key_into<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    ik: KeyHandle,
+    slot: u16,
+    out: &mut Option<AesTerminal>,
+) -> Result<(), TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    *out = None;
     let info = store
         .inventory()
         .find(|k| k.id == ik.id && ik.version.is_none_or(|v| v == k.version))
@@ -172,31 +205,42 @@ where
         return Err(TerminalError::NotAesKey);
     }
     let ikid = super::hex8(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
-    let terminal = derive_terminal(store, ik, &ikid)?;
-    persist_now(store, slot, &terminal)?;
-    Ok(terminal)
+    derive_terminal(store, ik, &ikid, out)?;
+    let persisted = match out {
+        Some(t) => persist_now(store, slot, t),
+        None => Err(TerminalError::Dukpt(
+            crate::dukpt::DukptError::PersistFailed,
+        )),
+    };
+    if persisted.is_err() {
+        *out = None; // wiped on drop: no terminal whose state is not sealed
+    }
+    persisted
 }
 
-/// The terminal from the initial key, inside the store's closure. Its own frame (not
-/// inlined): the nested results of the closure are gone when it returns, which keeps the
-/// peak stack small enough for a Cortex-M0 with 16 KiB of RAM.
+/// The terminal from the initial key, inside the store's closure, built in `out`. Its
+/// own frame (not inlined), and the closure returns only a small result: the terminal is
+/// never copied through the nested results, which keeps the peak stack small enough for
+/// a Cortex-M0 with 16 KiB of RAM.
 #[inline(never)]
 fn derive_terminal<F, D, R, C>(
     store: &mut KeyStore<F, D, R, C>,
     ik: KeyHandle,
     ikid: &[u8; 8],
-) -> Result<AesTerminal, TerminalError>
+    out: &mut Option<AesTerminal>,
+) -> Result<(), TerminalError>
 where
     F: NorFlash,
     D: DeviceSecret,
     R: CryptoRng,
     C: MonotonicCounter,
 {
-    Ok(store.with_key(ik, Usage::DERIVE, |key| {
+    store.with_key(ik, Usage::DERIVE, |key| -> Result<(), TerminalError> {
         let ik = AesInitialKey::new(key, ikid)?;
         // Persisted by the caller, through the store (the closure cannot reach it).
-        AesTerminal::load(&ik, &mut NoPersist)
-    })??)
+        *out = Some(AesTerminal::load(&ik, &mut NoPersist)?);
+        Ok(())
+    })?
 }
 
 /// Seals `terminal`'s state as state record `slot` (its own frame, as above).
@@ -232,11 +276,31 @@ where
     R: CryptoRng,
     C: MonotonicCounter,
 {
+    let mut out = None;
+    resume_into(store, slot, &mut out)?;
+    Ok(out)
+}
+
+/// [`resume`], restoring the terminal in `out` (`None` if there is no state record yet
+/// or on any error). For small stacks: the terminal (about 1 KiB) is not returned by
+/// value through nested results.
+pub fn resume_into<F, D, R, C>(
+    store: &mut KeyStore<F, D, R, C>,
+    slot: u16,
+    out: &mut Option<AesTerminal>,
+) -> Result<(), TerminalError>
+where
+    F: NorFlash,
+    D: DeviceSecret,
+    R: CryptoRng,
+    C: MonotonicCounter,
+{
+    *out = None;
     let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
     if !read_state(store, slot, &mut packed)? {
-        return Ok(None);
+        return Ok(());
     }
-    unpack(packed.expose()).map(Some)
+    unpack_into(packed.expose(), out)
 }
 
 /// Reads state record `slot` into `packed`; `false` if there is none.

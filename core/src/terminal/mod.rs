@@ -67,7 +67,10 @@ mod error;
 pub mod factory;
 pub mod inject;
 
-pub use dukpt_state::{load_initial_key, resume, StoreStatePersist, PACKED_STATE_MAX};
+pub use dukpt_state::{
+    load_initial_key, load_initial_key_into, resume, resume_into, StoreStatePersist,
+    PACKED_STATE_MAX,
+};
 pub use error::TerminalError;
 pub use inject::{import_tr31, initial_key_id, Injected};
 

@@ -159,7 +159,7 @@ fn session(
     let keys = store.inventory().count();
     defmt::println!("boot: sealed store opened, {=usize} key(s)", keys);
     if tamper.is_high().unwrap_or(true) {
-        return tamper_response(store, None, 0);
+        return tamper_response(store, &mut None, 0);
     }
     let mut t_slot = None;
     boot_terminal(store, &mut t_slot)?;
@@ -172,7 +172,7 @@ fn session(
     let mut sent = 0;
     while sent < todo {
         if tamper.is_high().unwrap_or(true) {
-            return tamper_response(store, t_slot.take(), sent);
+            return tamper_response(store, &mut t_slot, sent);
         }
         let record = transaction(store, t, &mut tx_rng)?;
         out.write_all(&record)
@@ -190,11 +190,9 @@ fn open_store(
     secret: board::secret::TestDeviceSecret,
     counter: board::counter::FileCounter,
 ) -> Result<(), &'static str> {
-    match KeyStore::open(flash, secret, rng(b"kf-store")?, counter) {
-        Ok(s) => {
-            *slot = Some(s);
-            Ok(())
-        }
+    // Opened in place: the store is not copied through results.
+    match KeyStore::open_in(slot, flash, secret, rng(b"kf-store")?, counter) {
+        Ok(()) => Ok(()),
         Err(store::Error::NotFormatted) => {
             Err("no factory image in flash.bin (run `keyfort demo provision`)")
         }
@@ -234,11 +232,8 @@ fn boot_terminal(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<()
 /// The DUKPT terminal from its sealed state record, if there is one.
 #[inline(never)]
 fn resume(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'static str> {
-    match terminal::resume(store, factory::DUKPT_SLOT) {
-        Ok(t) => {
-            *slot = t;
-            Ok(())
-        }
+    match terminal::resume_into(store, factory::DUKPT_SLOT, slot) {
+        Ok(()) => Ok(()),
         Err(e) => {
             defmt::println!("DUKPT state: {}", e);
             Err("DUKPT state record unreadable")
@@ -338,12 +333,12 @@ fn usage_name(u: Usage) -> &'static str {
 #[inline(never)]
 fn load(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'static str> {
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
-    let t = terminal::load_initial_key(store, ik, factory::DUKPT_SLOT).map_err(|e| {
+    // Built in place: the terminal (about 1 KiB) is not copied through results.
+    terminal::load_initial_key_into(store, ik, factory::DUKPT_SLOT, slot).map_err(|e| {
         defmt::println!("DUKPT load: {}", e);
         "DUKPT load"
     })?;
     defmt::println!("dukpt: initial key loaded, state sealed in the store");
-    *slot = Some(t);
     Ok(())
 }
 
@@ -449,11 +444,11 @@ fn transaction(
 #[inline(never)]
 fn tamper_response(
     store: &mut Store,
-    t: Option<AesTerminal>,
+    t: &mut Option<AesTerminal>,
     sent: u32,
 ) -> Result<End, &'static str> {
     defmt::println!("tamper: line asserted, wiping keys");
-    drop(t); // the DUKPT registers in RAM are wiped on drop
+    *t = None; // the DUKPT registers in RAM are wiped on drop
     store.tamper_wipe().map_err(|_| "tamper wipe")?;
     let left = store.inventory().count();
     let state = store.get_state(factory::DUKPT_SLOT, &mut [0u8; 8]).is_ok();
