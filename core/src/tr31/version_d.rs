@@ -11,13 +11,6 @@ use crate::block::Aes;
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
-fn ciphers(kbek: &DerivedKey, kbak: &DerivedKey) -> Result<(Aes, Aes), Tr31Error> {
-    Ok((
-        Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?,
-        Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?,
-    ))
-}
-
 /// Version D: decrypts into `pt` and says whether the MAC matched.
 pub(crate) fn decrypt_cbc<const CAP: usize>(
     kbek: &DerivedKey,
@@ -51,7 +44,8 @@ pub(crate) fn decrypt_ctr<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = ciphers(kbek, kbak)?;
+    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     let mac: [u8; 16] = unhex_block(mac_hex);
     let mut m = Cmac::new(&a);
     m.update(header.as_bytes());
