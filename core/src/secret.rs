@@ -31,13 +31,12 @@ pub const STACK_SCRUB_BYTES: usize = 1536;
 /// Overwrites the [`STACK_SCRUB_BYTES`] of stack just below the caller's frame, where
 /// frames of calls that have returned (and the copies of secrets they made) lie. Called
 /// by every secret holder's and key schedule's drop; call it yourself after code of your
-/// own that copied key bytes into locals. Costs a `memclr` and one volatile store per
-/// word: about 2,000 instructions on a Cortex-M3 (an AES-128 block is about 4,000), and
-/// 1.5 KiB of stack depth below the dropping frame.
+/// own that copied key bytes into locals. Costs one `memset` of the area and 1.5 KiB of
+/// stack depth below the dropping frame.
 ///
-/// Safe code cannot name the stack, so this is a local array wiped with `zeroize`
-/// (volatile stores and a compiler fence, which the optimiser keeps); it lands below the
-/// caller because this function is never inlined.
+/// Safe code cannot name the stack, so this is a local array wiped with `zeroize` (a
+/// fill and an optimisation barrier the optimiser cannot see through); it lands below
+/// the caller because this function is never inlined.
 #[inline(never)]
 pub fn scrub_stack() {
     scrub_stack_bytes::<{ STACK_SCRUB_BYTES >> 4 }>();
@@ -47,27 +46,20 @@ pub fn scrub_stack() {
 /// the frames it has to clean go (the key expansion of [`crate::block::Aes::new`]).
 #[inline(never)]
 pub fn scrub_stack_bytes<const WORDS: usize>() {
-    // Hosts: one plain fill of the whole area (wide vector stores / `rep stosb`: on
-    // x86-64 about a quarter of the per-word volatile loop's time), then
-    // `zeroize`'s optimisation barrier. The area starts uninitialised (no second fill),
-    // and `zeroize` on a `[MaybeUninit<_>]` is `write_bytes` followed by an `asm!` block
-    // that takes the area's address and is declared to possibly read memory (no
-    // `nomem`), on every target with inline assembly (x86-64, AArch64, ...; volatile
+    // One plain fill of the whole area (wide stores / `memset`), then `zeroize`'s
+    // optimisation barrier. The area starts uninitialised (no second fill), and
+    // `zeroize` on a `[MaybeUninit<_>]` is `write_bytes` followed by an `asm!` block that
+    // takes the area's address and is declared to possibly read memory (no `nomem`), on
+    // every target with inline assembly (Arm, x86-64, AArch64, RISC-V, ...; volatile
     // stores elsewhere). The compiler cannot see into the `asm!`, so it must assume all
     // of the zeroes are read there: it can neither drop the stores as dead (the area dies
     // right after) nor shrink them, and `black_box` below keeps the area itself (and so
-    // its depth below the caller's frame) alive. The memory-scan test runs on the boards,
-    // which keep the per-word volatile loop below.
-    #[cfg(all(not(feature = "_no-wipe"), not(target_os = "none")))]
+    // its depth below the caller's frame) alive. The memory-scan step checks the result
+    // on target.
+    #[cfg(not(feature = "_no-wipe"))]
     {
         let mut area = [const { core::mem::MaybeUninit::<u128>::uninit() }; WORDS];
         area.as_mut_slice().zeroize();
-        core::hint::black_box(&area);
-    }
-    #[cfg(all(not(feature = "_no-wipe"), target_os = "none"))]
-    {
-        let mut area = [0u128; WORDS];
-        area.zeroize();
         core::hint::black_box(&area);
     }
 }
