@@ -36,3 +36,22 @@ pub fn check(cond: bool, msg: &'static str) -> Result<(), &'static str> {
         Err(msg)
     }
 }
+
+/// TEST-ONLY: the store's tag, as the root sector's are made (HMAC-SHA256 over `parts`
+/// under `key`, truncated to 128 bits), for the on-target data-address check
+/// (`./x test ct-data`), which traces [`store_tag_check`] on it and on forged tags.
+pub fn store_tag(key: &[u8], parts: &[&[u8]]) -> [u8; crate::store::format::TAG_LEN] {
+    use zeroize::Zeroize;
+    let mut full = crate::store::seal::hmac(key, parts);
+    let mut t = [0u8; crate::store::format::TAG_LEN];
+    t.copy_from_slice(&full[..crate::store::format::TAG_LEN]);
+    full.zeroize();
+    t
+}
+
+/// TEST-ONLY: the store's tag check as every record, sector header and root slot is
+/// verified: [`store_tag`] recomputed and compared with the store's own constant-time
+/// comparison (`store::seal::tag_eq`, `subtle`).
+pub fn store_tag_check(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
+    crate::store::seal::tag_eq(&store_tag(key, parts), tag)
+}

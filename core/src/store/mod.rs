@@ -159,7 +159,7 @@ mod lifecycle;
 pub mod mock_flash;
 mod policy;
 mod root;
-mod seal;
+pub(crate) mod seal;
 mod tamper;
 
 #[cfg(feature = "_selftest")]

@@ -9,6 +9,13 @@
 //! the result in `rdx`. Outside Valgrind the sequence does nothing and returns the default,
 //! so every function here is harmless when not under Valgrind. Only x86_64 Linux is
 //! supported (elsewhere the functions are no-ops and [`running_on_valgrind`] is false).
+//!
+//! [`leaky`] holds the negative controls (a table S-box AES, an early-exit compare) that
+//! both this Valgrind check and the on-target data-address check must catch. `no_std`, so
+//! the QEMU firmware links it too.
+#![no_std]
+
+pub mod leaky;
 
 /// `VG_USERREQ__RUNNING_ON_VALGRIND` (valgrind.h).
 const RUNNING_ON_VALGRIND: usize = 0x1001;

@@ -1,0 +1,338 @@
+//! Data-address trace firmware: keyfort's secret-handling operations as `extern "C"` entry
+//! points that an emulator calls directly, for `./x test`'s step "ct-data"
+//! (`tests/ct_data/ct_data.py`, run by `xtask/src/ct_data.rs`).
+//!
+//! The harness loads this ELF into unicorn (Cortex-M0 build for `microbit`, Cortex-M4
+//! build for `mps2-an386`), writes an input into its own RAM buffer (always at the same
+//! address), calls an entry with `r0` = input, `r1` = output, and logs every executed
+//! instruction address and every load and store address until the entry returns. Within
+//! a group of inputs (same public lengths and parameters, same public outcome; different
+//! keys and data, forged tags wrong at different positions) both sequences must be equal.
+//! Nothing here runs `main`'s code path at trace time: `main` only keeps the entries
+//! linked. No entry may log (the emulator has no semihosting).
+//!
+//! Input layout (every entry): four little-endian `u16` argument lengths, then the
+//! arguments back to back ([`Args`]). Each entry returns a `u32` the harness checks (the
+//! verdict of a verification, or 1 when it ran).
+//!
+//! `kf_ct_prep_*` entries are not traced: they make the valid inputs (tags, wrapped keys)
+//! that the harness then forges. `kf_ct_control_*` are the NEGATIVE CONTROLS the check must
+//! catch (`keyfort_ctgrind::leaky`: a table S-box AES, an early-exit tag compare).
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use keyfort::block::{Aes, Des, Tdes};
+use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
+use keyfort::wrap::selftest::trace_input;
+use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
+use keyfort_ctgrind::leaky;
+use keyfort_firmware::board;
+
+/// Bytes of input an entry reads.
+pub const IN_LEN: usize = 512;
+/// Bytes of output an entry may write.
+pub const OUT_LEN: usize = 256;
+
+/// The arguments of one call: `[len0, len1, len2, len3]` (`u16` LE) then the bytes.
+struct Args<'a>(&'a [u8; IN_LEN]);
+
+impl Args<'_> {
+    /// Argument `i` (empty if the lengths do not fit the buffer).
+    fn get(&self, i: usize) -> &[u8] {
+        let len = |j: usize| usize::from(u16::from_le_bytes([self.0[2 * j], self.0[2 * j + 1]]));
+        let start = 8 + (0..i).map(len).sum::<usize>();
+        self.0.get(start..start + len(i)).unwrap_or(&[])
+    }
+
+    /// Argument `i` as an array (all zero if its length is not `N`).
+    fn array<const N: usize>(&self, i: usize) -> [u8; N] {
+        self.get(i).try_into().unwrap_or([0; N])
+    }
+
+    /// Argument `i` as a little-endian `u32` (public parameters only).
+    fn u32(&self, i: usize) -> u32 {
+        u32::from_le_bytes(self.array(i))
+    }
+}
+
+/// Defines an entry point the harness calls with an input and an output buffer.
+macro_rules! entry {
+    ($(#[$m:meta])* fn $name:ident($a:ident, $o:ident) $body:block) => {
+        $(#[$m])*
+        ///
+        /// # Safety
+        /// `inp` points to [`IN_LEN`] readable bytes and `out` to [`OUT_LEN`] writable
+        /// bytes; the two do not overlap.
+        #[no_mangle]
+        #[inline(never)]
+        pub unsafe extern "C" fn $name(inp: *const u8, out: *mut u8) -> u32 {
+            // SAFETY: the caller's contract above (the harness passes two disjoint
+            // buffers of these sizes in its own RAM region).
+            let (inp, $o) = unsafe {
+                (
+                    &*inp.cast::<[u8; IN_LEN]>(),
+                    &mut *out.cast::<[u8; OUT_LEN]>(),
+                )
+            };
+            let $a = Args(inp);
+            $body
+        }
+    };
+}
+
+entry! {
+    /// AES-KW unwrap (`kw_unwrap_ct`, no branch on the verdict): args KEK, wrapped key.
+    /// Returns the verdict; the key (or zeros) in `out`.
+    fn kf_ct_kw_unwrap(a, out) {
+        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        match kw_unwrap_ct(&kek, a.get(1), out) {
+            Ok((ok, _)) => u32::from(ok.unwrap_u8()),
+            Err(_) => 2,
+        }
+    }
+}
+
+entry! {
+    /// AES-KWP unwrap (`kwp_unwrap_ct`): as [`kf_ct_kw_unwrap`].
+    fn kf_ct_kwp_unwrap(a, out) {
+        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        match kwp_unwrap_ct(&kek, a.get(1), out) {
+            Ok((ok, _)) => u32::from(ok.unwrap_u8()),
+            Err(_) => 2,
+        }
+    }
+}
+
+entry! {
+    /// TR-31 unwrap (versions B, D, E; the public `tr31::unwrap`): args KBPK, key block.
+    /// Returns 1 and the key in `out`, or 0.
+    fn kf_ct_tr31_unwrap(a, out) {
+        match keyfort::tr31::unwrap(a.get(0), a.get(1)) {
+            Ok((_, key)) => {
+                let k = key.expose();
+                if let Some(o) = out.get_mut(..k.len()) {
+                    o.copy_from_slice(k);
+                }
+                1
+            }
+            Err(_) => 0,
+        }
+    }
+}
+
+entry! {
+    /// AES-CMAC verification (`ops::mac::verify_aes_cmac`): args key, data, tag.
+    fn kf_ct_aes_cmac_verify(a, _out) {
+        u32::from(verify_aes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
+    }
+}
+
+entry! {
+    /// TDES-CMAC verification (`ops::mac::verify_tdes_cmac`): args key, data, tag.
+    fn kf_ct_tdes_cmac_verify(a, _out) {
+        u32::from(verify_tdes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
+    }
+}
+
+entry! {
+    /// The store's tag check (`keyfort::selftest::store_tag_check`: HMAC-SHA256 tag,
+    /// compared with `store::seal::tag_eq`): args key, message, tag.
+    fn kf_ct_store_tag_check(a, _out) {
+        u32::from(keyfort::selftest::store_tag_check(a.get(0), &[a.get(1)], a.get(2)))
+    }
+}
+
+entry! {
+    /// AES DUKPT (host side): BDK → initial key → derivation key of the KSN → AES-128 PIN
+    /// encryption working key. Args BDK, initial key ID (8), counter (`u32` LE, public).
+    fn kf_ct_aes_dukpt(a, out) {
+        let ksn = AesKsn::new(&a.array(1), a.u32(2));
+        let Ok(bdk) = AesBdk::new(a.get(0)) else { return 0 };
+        let Ok(wk) = bdk.working_key(&ksn, KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+        else {
+            return 0;
+        };
+        let k = wk.expose();
+        if let Some(o) = out.get_mut(..k.len()) {
+            o.copy_from_slice(k);
+        }
+        1
+    }
+}
+
+entry! {
+    /// TDES DUKPT (host side): BDK → IPEK → current key of the KSN → PIN variant.
+    /// Args BDK (16), KSN (10).
+    fn kf_ct_tdes_dukpt(a, out) {
+        let (Ok(bdk), Ok(ksn)) = (TdesBdk::new(a.get(0)), TdesKsn::from_bytes(a.get(1))) else {
+            return 0;
+        };
+        let Ok(k) = bdk.key(&ksn, TdesVariant::Pin) else { return 0 };
+        out[..16].copy_from_slice(k.expose());
+        1
+    }
+}
+
+entry! {
+    /// keyfort's AES (`block::Aes`: keyfort-aes, its assembly on ARMv7-M and its portable
+    /// model on ARMv6-M): key schedule, then one block encrypted and decrypted.
+    /// Args key (16/24/32), block (16).
+    fn kf_ct_aes_block(a, out) {
+        let Ok(aes) = Aes::new(a.get(0)) else { return 0 };
+        let mut b: [u8; 16] = a.array(1);
+        aes.encrypt(&mut b);
+        out[..16].copy_from_slice(&b);
+        aes.decrypt(&mut b);
+        out[16..32].copy_from_slice(&b);
+        1
+    }
+}
+
+entry! {
+    /// keyfort's TDES (`block::Tdes`): key schedule, one block encrypted and decrypted.
+    /// Args key (16/24), block (8).
+    fn kf_ct_tdes_block(a, out) {
+        let Ok(t) = Tdes::new(a.get(0)) else { return 0 };
+        let mut b: [u8; 8] = a.array(1);
+        t.encrypt(&mut b);
+        out[..8].copy_from_slice(&b);
+        t.decrypt(&mut b);
+        out[8..16].copy_from_slice(&b);
+        1
+    }
+}
+
+entry! {
+    /// keyfort's single DES (`block::Des`, the `des` crate): args key (8), block (8).
+    fn kf_ct_des_block(a, out) {
+        let d = Des::new(&a.array(0));
+        let mut b: [u8; 8] = a.array(1);
+        d.encrypt(&mut b);
+        out[..8].copy_from_slice(&b);
+        d.decrypt(&mut b);
+        out[8..16].copy_from_slice(&b);
+        1
+    }
+}
+
+entry! {
+    /// CONTROL (must be caught): AES-128 with a table S-box
+    /// (`keyfort_ctgrind::leaky::table_aes128_encrypt`). Args key (16), block (16).
+    fn kf_ct_control_table_aes(a, out) {
+        let mut b: [u8; 16] = a.array(1);
+        leaky::table_aes128_encrypt(&a.array(0), &mut b);
+        out[..16].copy_from_slice(&b);
+        1
+    }
+}
+
+entry! {
+    /// CONTROL (must be caught): AES-CMAC verification whose tag compare returns at the
+    /// first differing byte (`keyfort_ctgrind::leaky::early_exit_eq`). Args key, data, tag.
+    fn kf_ct_control_early_exit_cmac(a, _out) {
+        let Ok(t) = aes_cmac(a.get(0), a.get(1)) else { return 2 };
+        u32::from(leaky::early_exit_eq(&t, a.get(2)))
+    }
+}
+
+entry! {
+    /// Not traced: the AES-CMAC of args key, data into `out` (16 bytes).
+    fn kf_ct_prep_aes_cmac(a, out) {
+        let Ok(t) = aes_cmac(a.get(0), a.get(1)) else { return 0 };
+        out[..16].copy_from_slice(&t);
+        16
+    }
+}
+
+entry! {
+    /// Not traced: the TDES-CMAC of args key, data into `out` (8 bytes).
+    fn kf_ct_prep_tdes_cmac(a, out) {
+        let Ok(t) = tdes_cmac(a.get(0), a.get(1)) else { return 0 };
+        out[..8].copy_from_slice(&t);
+        8
+    }
+}
+
+entry! {
+    /// Not traced: the store tag (`keyfort::selftest::store_tag`) of args key, message.
+    fn kf_ct_prep_store_tag(a, out) {
+        let t = keyfort::selftest::store_tag(a.get(0), &[a.get(1)]);
+        out[..t.len()].copy_from_slice(&t);
+        t.len() as u32
+    }
+}
+
+entry! {
+    /// Not traced: AES-KW (arg 2 = 0) or AES-KWP (1) wrap of args KEK, key into `out`;
+    /// returns the wrapped length (0 on error).
+    fn kf_ct_prep_wrap(a, out) {
+        let Ok(kek) = Kek::new(a.get(0)) else { return 0 };
+        let r = if a.u32(2) == 0 {
+            kw_wrap(&kek, a.get(1), out)
+        } else {
+            kwp_wrap(&kek, a.get(1), out)
+        };
+        r.map_or(0, |n| n as u32)
+    }
+}
+
+entry! {
+    /// Not traced: `keyfort::wrap::selftest::trace_input(arg 0)` (a valid wrapped key, or one
+    /// failing exactly one unwrap check, under `TRACE_KEK`): `out` = valid, kwp, length,
+    /// wrapped (32), group (16, NUL-padded), name (40, NUL-padded). Returns 0 past the end.
+    fn kf_ct_prep_trace_input(a, out) {
+        let Some(t) = trace_input(a.u32(0) as usize) else { return 0 };
+        out[0] = u8::from(t.valid);
+        out[1] = u8::from(t.kwp);
+        out[2] = t.len as u8;
+        out[3..35].copy_from_slice(&t.wrapped);
+        for (o, b) in out[35..51].iter_mut().zip(t.group.bytes()) {
+            *o = b;
+        }
+        for (o, b) in out[51..91].iter_mut().zip(t.name.bytes()) {
+            *o = b;
+        }
+        1
+    }
+}
+
+/// An entry's type.
+type Entry = unsafe extern "C" fn(*const u8, *mut u8) -> u32;
+
+/// Every entry, kept in the image (nothing else calls them).
+#[used]
+static ENTRIES: [Entry; 18] = [
+    kf_ct_kw_unwrap,
+    kf_ct_kwp_unwrap,
+    kf_ct_tr31_unwrap,
+    kf_ct_aes_cmac_verify,
+    kf_ct_tdes_cmac_verify,
+    kf_ct_store_tag_check,
+    kf_ct_aes_dukpt,
+    kf_ct_tdes_dukpt,
+    kf_ct_aes_block,
+    kf_ct_tdes_block,
+    kf_ct_des_block,
+    kf_ct_control_table_aes,
+    kf_ct_control_early_exit_cmac,
+    kf_ct_prep_aes_cmac,
+    kf_ct_prep_tdes_cmac,
+    kf_ct_prep_store_tag,
+    kf_ct_prep_wrap,
+    kf_ct_prep_trace_input,
+];
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    // Run under QEMU, this only says what it is: the entries are called by the emulator.
+    black_box(&ENTRIES);
+    defmt::println!(
+        "ct_data: {=usize} entry points for the data-address trace (tests/ct_data/ct_data.py)",
+        ENTRIES.len()
+    );
+    board::exit(0)
+}
