@@ -300,12 +300,54 @@ entry! {
     }
 }
 
+entry! {
+    /// Not traced: a TR-31 version D block (`tr31::wrap`; header `P0AE00E`, no optional
+    /// blocks) of args KBPK, key, with padding taken from arg 2. Returns its length.
+    fn kf_ct_prep_tr31_d(a, out) {
+        let spec = keyfort::tr31::HeaderSpec {
+            key_usage: *b"P0",
+            algorithm: b'A',
+            mode_of_use: b'E',
+            key_version: *b"00",
+            exportability: b'E',
+        };
+        let mut pad = PadBytes(a.get(2));
+        keyfort::tr31::wrap(a.get(0), &spec, &[], a.get(1), &mut pad, out).map_or(0, |n| n as u32)
+    }
+}
+
+/// The padding of a prepared key block: bytes the harness chose, then zeros. Not a
+/// random generator; only for making public test inputs.
+struct PadBytes<'a>(&'a [u8]);
+
+impl rand_core::TryRng for PadBytes<'_> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+        for x in d {
+            *x = self.0.first().copied().unwrap_or(0);
+            self.0 = self.0.get(1..).unwrap_or(&[]);
+        }
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for PadBytes<'_> {}
+
 /// An entry's type.
 type Entry = unsafe extern "C" fn(*const u8, *mut u8) -> u32;
 
 /// Every entry, kept in the image (nothing else calls them).
 #[used]
-static ENTRIES: [Entry; 18] = [
+static ENTRIES: [Entry; 19] = [
     kf_ct_kw_unwrap,
     kf_ct_kwp_unwrap,
     kf_ct_tr31_unwrap,
@@ -324,6 +366,7 @@ static ENTRIES: [Entry; 18] = [
     kf_ct_prep_store_tag,
     kf_ct_prep_wrap,
     kf_ct_prep_trace_input,
+    kf_ct_prep_tr31_d,
 ];
 
 #[cortex_m_rt::entry]
