@@ -14,6 +14,7 @@ mod bench_host;
 mod bench_target;
 mod boards;
 mod checks;
+mod ct_data;
 mod ct_trace;
 mod defmt_log;
 mod demo;

@@ -95,6 +95,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: ct_trace::step,
     },
     Step {
+        name: "ct-data (instruction + data addresses under unicorn, M0 + M4)",
+        run: crate::ct_data::step,
+    },
+    Step {
         name: "memscan: keys gone from RAM and flash",
         run: crate::memscan::step,
     },
