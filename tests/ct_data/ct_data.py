@@ -53,13 +53,16 @@ KNOWN_LEAKY_UNTIL_CT_DES = {
     "TDES-CMAC verify",
 }
 
-# (core, unicorn model, whether stores are logged). Cortex-M4: loads only. With a
-# UC_HOOK_MEM_WRITE hook installed, unicorn 2.1.4 loses the writeback of Thumb-2
-# pre-indexed byte stores (`strb r6, [r2, #4]!` in compiler_builtins' memcpy copied until
-# it ran off the end of RAM; without the write hook, or on the Cortex-M0, it is right), so
-# the M4 build is traced for instruction and LOAD addresses; stores are checked on the M0.
-CORES = {"microbit": ("Cortex-M0", A.UC_CPU_ARM_CORTEX_M0, True),
-         "mps2-an386": ("Cortex-M4", A.UC_CPU_ARM_CORTEX_M4, False)}
+# (core, unicorn model). Every traced call also runs on a twin engine WITHOUT memory
+# hooks; the traced run counts only if it executed the same blocks and produced the same
+# result. Reason: with memory hooks installed, unicorn 2.1.4 mis-executes some Thumb-2 IT
+# blocks on the Cortex-M4 (seen: `ittt lo; ldrlo; strlo [r3], #4; cmplo; bhs` in
+# compiler_builtins' memcpy branched to the wrong place; a memcpy ran off the end of RAM;
+# TR-31 unwraps of valid blocks were refused), while the same calls run right without
+# them. A call whose traced run diverges is reported as UNRELIABLE and compared with
+# nothing; a row with such calls says how many of its traces were shown.
+CORES = {"microbit": ("Cortex-M0", A.UC_CPU_ARM_CORTEX_M0),
+         "mps2-an386": ("Cortex-M4", A.UC_CPU_ARM_CORTEX_M4)}
 FLASH = (0x0000_0000, 4 << 20)
 RAM = (0x2000_0000, 4 << 20)
 IO = 0x2100_0000            # the harness's buffers: same address on every call
@@ -73,7 +76,7 @@ STEP_TIMEOUT_US = 120_000_000  # per call, before the harness gives up (unicorn'
 class Machine:
     """One firmware image in unicorn; calls entries from a fresh copy of RAM each time."""
 
-    def __init__(self, elf_path, cpu_model, log_stores):
+    def __init__(self, elf_path, cpu_model, mem_hooks):
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         self.uc.ctl_set_cpu_model(cpu_model)  # before anything else touches the engine
         for base, size in (FLASH, RAM, (IO, 0x2000), (RET, 0x1000)):
@@ -99,8 +102,9 @@ class Machine:
         # length): equal block sequences are equal instruction sequences (a block is the
         # same instructions wherever it is entered from), at a fifth of the callbacks.
         self.uc.hook_add(UC_HOOK_BLOCK, lambda _u, a, size, _d: self.pc_add((a << 8) | size))
-        self.uc.hook_add(UC_HOOK_MEM_READ | (UC_HOOK_MEM_WRITE if log_stores else 0),
-                         lambda _u, acc, a, size, _v, _d: self.mem_add((a << 8) | (size << 1) | (acc & 1)))
+        if mem_hooks:
+            self.uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                             lambda _u, acc, a, size, _v, _d: self.mem_add((a << 8) | (size << 1) | (acc & 1)))
 
     def call(self, name, args):
         """Calls entry `name` with `args` (list of bytes). Returns (r0, out, blocks, mems):
@@ -274,33 +278,38 @@ def operations(m, vectors_dir):
 # ---------------------------------------------------------------- the check
 
 def run_core(machine_name, elf, vectors_dir, verbose, only):
-    core, model, stores = CORES[machine_name]
-    m = Machine(elf, model, stores)
+    core, model = CORES[machine_name]
+    m = Machine(elf, model, True)
+    twin = Machine(elf, model, False)  # the reference run, and the inputs' preparation
     tag = f"[{machine_name} {core}]"
-    data = "loads+stores" if stores else "loads"
     failures, leaky, caught, outputs, lines, unreliable = [], [], [], {}, [], []
     say = lines.append
     t0 = time.time()
-    for row, entry, groups, kind in operations(m, vectors_dir):
+    for row, entry, groups, kind in operations(twin, vectors_dir):
         if only and only not in row:
             continue
-        n_traces, instr_eq, data_eq, n_blocks, n_mems = 0, True, True, [], []
+        t_row = time.time()
+        n_traces, n_shown, instr_eq, data_eq, n_blocks, n_mems = 0, 0, True, True, [], []
         notes = []
         for gname, inputs in groups.items():
             ref = None
             for name, args, expect in inputs:
-                r, out, pcs, mems = m.call(entry, args)
                 n_traces += 1
+                r, out, twin_blocks, _ = twin.call(entry, args)
+                outputs[(entry, gname, name)] = out
+                if r != expect:
+                    failures.append(f"{tag} {row} / {gname} / {name}: returned {r}, expected {expect}")
+                try:
+                    r2, out2, pcs, mems = m.call(entry, args)
+                except RuntimeError as e:
+                    r2, out2, pcs, mems = None, None, None, str(e)
+                if (r2, out2, pcs) != (r, out, twin_blocks):
+                    unreliable.append(f"{tag} {row} / {gname} / {name}: traced run diverged "
+                                      f"(returned {r2}, reference {r})")
+                    continue
+                n_shown += 1
                 n_blocks.append(len(pcs))
                 n_mems.append(len(mems))
-                if r != expect and stores:
-                    failures.append(f"{tag} {row} / {gname} / {name}: returned {r}, expected {expect}")
-                elif r != expect:
-                    # Cortex-M4: unicorn's memory hooks also corrupt some Thumb-2 loads
-                    # with writeback (the same call returns right without hooks). Said
-                    # loudly; not counted as shown.
-                    unreliable.append(f"{tag} {row} / {gname} / {name}: returned {r}, expected {expect}")
-                outputs[(entry, gname, name)] = out
                 if ref is None:
                     ref = (name, pcs, mems)
                     continue
@@ -334,9 +343,12 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
             verdict = "PASS" if equal else "FAIL"
             if not equal:
                 failures.append(f"{tag} {row}: traces differ")
-        say(f"{tag} {row:<46} traces {n_traces:>2}  blocks {min(n_blocks):>6}..{max(n_blocks):<6} "
-            f"{data} {min(n_mems):>6}..{max(n_mems):<6} instr addrs equal: {yn(instr_eq):<3} "
-            f"data addrs ({data}) equal: {yn(data_eq):<3} {verdict}")
+        if not n_blocks:
+            n_blocks, n_mems = [0], [0]
+        shown = f"{n_shown:>2}" if n_shown == n_traces else f"{n_shown:>2} of {n_traces} (rest UNRELIABLE)"
+        say(f"{tag} {row:<46} traces {shown}  blocks {min(n_blocks):>6}..{max(n_blocks):<6} "
+            f"loads+stores {min(n_mems):>6}..{max(n_mems):<6} instr addrs equal: {yn(instr_eq):<3} "
+            f"data addrs equal: {yn(data_eq):<3} {verdict}  ({time.time() - t_row:.0f} s)")
         for n in notes:
             say(f"{tag}     {n}")
     # The traced code really computed: the table AES (a correct AES) agrees with keyfort's
@@ -351,7 +363,7 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
             if e == entry and out[bl:2 * bl] != keyed(bl, 50 + int(n[-1])):
                 failures.append(f"{tag} {entry} {g} {n}: decrypt(encrypt(block)) != block")
     for u in unreliable:
-        say(f"{tag} EMULATION UNRELIABLE (unicorn hook bug; this call's trace shows nothing): {u}")
+        say(f"{tag} UNRELIABLE (unicorn memory-hook bug; this call shows nothing): {u}")
     say(f"{tag} done in {time.time() - t0:.1f} s")
     return lines, failures, leaky, caught
 
