@@ -26,8 +26,8 @@
 //! | record moved, re-labelled, re-policied | the MAC covers slot id, version, algorithm, usage policy and state | store tests |
 //! | flash image rolled back | records are bound to the monotonic counter, where the board has one | store tests (with and without a counter) |
 //! | power cut mid-write | log-structured store: every operation is either fully there or not at all after reboot | power-cut campaign at every program/erase step; QEMU power-cut runs |
-//! | forged wrapped key / key block | one constant-time verdict over every check; a single error; nothing usable left in the caller's buffer | Wycheproof vectors; valgrind "ctgrind" test; on-target trace equality |
-//! | timing of secret-dependent code | no branch, table index or division depends on a secret (fixsliced AES: keyfort-aes on Cortex-M, the `aes` crate on hosts; `subtle` compares) | valgrind with secrets marked undefined; QEMU instruction traces compared on Cortex-M0/M4 |
+//! | forged wrapped key / key block | one constant-time verdict over every check; a single error; nothing usable left in the caller's buffer | Wycheproof vectors; valgrind "ctgrind" test of KW/KWP unwrap on the host build (`tests/tests/wrap_ct.rs`, the `aes` crate's backend, not the Cortex-M one); QEMU instruction-trace equality of KW/KWP unwrap on Cortex-M0/M3/M4 (`./x test ct-trace`); instruction AND data-address equality of KW/KWP and TR-31 B/D/E unwrap on Cortex-M0/M4 under unicorn (`./x test ct-data`; TR-31 B is known leaky through its TDES, see below) |
+//! | timing of secret-dependent code | no branch, table index or division depends on a secret (fixsliced AES: keyfort-aes on Cortex-M, the `aes` crate on hosts; `subtle` compares). **Not yet true of TDES**: every TDES path (DES/TDES blocks, TDES-CMAC, TDES DUKPT, TR-31 B) runs the `des` crate, whose S-box lookups are indexed by key and data | valgrind with secrets marked undefined: KW/KWP unwrap over the host `aes` backend (`tests/tests/wrap_ct.rs`) and keyfort-aes's portable model, the Cortex-M0 code (`tests/tests/aes_model_ct.rs`; a table S-box AES control must be caught); `./x test ct-data`: executed-instruction and load/store addresses equal within each input group on Cortex-M0 and M4 builds for KW/KWP unwrap, TR-31 B/D/E unwrap, AES- and TDES-CMAC verification, the store's tag check, AES and TDES DUKPT derivation, DES/TDES blocks and keyfort-aes (key schedule + block), with a table S-box AES and an early-exit compare as controls that must be caught; the TDES rows are reported as known leaky there (their data addresses differ). M4 calls that unicorn mis-executes with memory hooks are reported as unreliable and show nothing |
 //! | RAM dump after use | every secret type wipes itself on drop (`zeroize`, volatile writes and a fence) and scrubs 1.5 KiB of stack below the dropping frame, where moved-from copies and the cipher crates' key-schedule scratch lie ([`crate::secret::scrub_stack`]); long-lived secrets are kept as two XOR shares re-randomised on each use | QEMU RAM + flash scan (`./x test memscan`) for every test key, derived key and first round key (fixsliced AES, DES subkeys), with a positive control and a non-wiping build that the scan must catch |
 //! | tamper event | crypto-erase: sealing material destroyed first, then records and audit details erased, RAM secrets wiped (the board overwrites all free stack); resumable after a power cut | QEMU tamper scan (0 occurrences after the wipe); power cut after every flash operation of the wipe, each completed at the next boot |
 //! | DUKPT counter reuse after a power cut | the terminal state is persisted (sealed) before a transaction's key is released | DUKPT persistence tests, demo power cycle |
@@ -58,6 +58,11 @@
 //! # Constant-time rules, on the machine code
 //!
 //! Source-level care is not enough (LLVM has turned "constant-time" selects into branches
-//! on `thumbv6m` before). keyfort therefore checks the compiled code: the valgrind test
-//! runs the host build with secrets marked undefined, and the QEMU trace test compares the
-//! executed instruction addresses of valid and invalid inputs on Cortex-M0 and Cortex-M4.
+//! on `thumbv6m` before). keyfort therefore checks the compiled code: the valgrind tests
+//! run the host build with secrets marked undefined (the key unwrap over the `aes` crate,
+//! and keyfort-aes's portable model, which is the Cortex-M0's AES; the Cortex-M3/M4
+//! assembly is not run by valgrind); the QEMU trace test (`./x test ct-trace`) compares the
+//! executed instruction addresses of valid and invalid unwrap inputs on Cortex-M0, M3 and
+//! M4; and `./x test ct-data` loads the Cortex-M0 and M4 firmware into unicorn and
+//! compares instruction AND data addresses (every load and store), which is what shows a
+//! table lookup.

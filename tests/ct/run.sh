@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Constant-time test of keyfort's key unwrap under Valgrind memcheck (ctgrind technique).
 #
-# Builds the `wrap_ct` test with the `aes` crate's software (fixsliced) backend forced --
-# the backend the Cortex-M targets run -- in its own target directory (so the changed
+# Builds the `wrap_ct` test with the `aes` crate's software (fixsliced) backend forced
+# (not the Cortex-M AES, which is keyfort-aes: see tests/aes_model_ct.rs and
+# `./x test ct-data`) in its own target directory (so the changed
 # RUSTFLAGS do not rebuild the main one), then runs it. The test binary re-executes itself
 # under `valgrind --tool=memcheck`, marks the KEK and the wrapped input undefined, runs
 # valid and invalid unwraps (every failing check), and requires zero memcheck errors for

@@ -60,7 +60,10 @@ fn child() -> ExitCode {
                 assert_eq!(b, block, "AES-{} round trip", len * 8);
                 block = b;
             });
-            println!("aes-model-ct: keyfort-aes model AES-{} seed {seed:#04x}: {errs} memcheck error(s)", len * 8);
+            println!(
+                "aes-model-ct: keyfort-aes model AES-{} seed {seed:#04x}: {errs} memcheck error(s)",
+                len * 8
+            );
             if errs != 0 {
                 failures.push(format!("AES-{} seed {seed:#04x}", len * 8));
             }
@@ -74,7 +77,9 @@ fn child() -> ExitCode {
         leaky::table_aes128_encrypt(&key, &mut block);
         declassify(&block);
     });
-    println!("aes-model-ct: CONTROL table S-box AES-128: {control} memcheck error(s) (must be > 0)");
+    println!(
+        "aes-model-ct: CONTROL table S-box AES-128: {control} memcheck error(s) (must be > 0)"
+    );
     if control == 0 {
         failures.push("control table S-box AES NOT caught".to_string());
     }

@@ -1,8 +1,9 @@
 //! Constant-time test of key unwrap under Valgrind memcheck (the "ctgrind" technique).
 //!
-//! Run: `tests/ct/run.sh` (forces the `aes` crate's software backend, the one Cortex-M
-//! runs), or plainly `cargo test -p keyfort-tests --test wrap_ct` (the host's default AES
-//! backend, AES-NI on most x86_64). Needs `valgrind` on the PATH; fails (never skips)
+//! Run: `tests/ct/run.sh` (forces the `aes` crate's software backend), or plainly
+//! `cargo test -p keyfort-tests --test wrap_ct` (the host's default AES backend, AES-NI on
+//! most x86_64). Neither is the Cortex-M AES (keyfort-aes): its portable model is checked
+//! by `aes_model_ct.rs`, and the Cortex-M builds by `./x test ct-trace` and `ct-data`. Needs `valgrind` on the PATH; fails (never skips)
 //! without it. Deterministic inputs; a few seconds under Valgrind.
 //!
 //! How it works: this test binary (`harness = false`) re-executes itself under

@@ -57,9 +57,8 @@ fn run(ctx: &Ctx) -> Result<String, String> {
 fn venv(root: &Path) -> Result<std::path::PathBuf, String> {
     let dir = root.join("target/ct-data-venv");
     let python = dir.join("bin/python");
-    let have = |p: &Path| {
-        crate::sh::quiet_ok(Command::new(p).args(["-c", "import unicorn, elftools"]))
-    };
+    let have =
+        |p: &Path| crate::sh::quiet_ok(Command::new(p).args(["-c", "import unicorn, elftools"]));
     if python.exists() && have(&python) {
         return Ok(python);
     }
@@ -70,7 +69,10 @@ fn venv(root: &Path) -> Result<std::path::PathBuf, String> {
             .args(PACKAGES),
     )?;
     if !have(&python) {
-        return Err(format!("{}: unicorn/pyelftools did not install", dir.display()));
+        return Err(format!(
+            "{}: unicorn/pyelftools did not install",
+            dir.display()
+        ));
     }
     Ok(python)
 }

@@ -83,9 +83,11 @@
 //! * `cargo +nightly fuzz run unwrap` (in `fuzz/`).
 //! * On target: the self-tests in `wrap::selftest` (feature `_selftest`), and
 //!   `wrap::selftest::trace_input` provides valid inputs and inputs failing each check for a
-//!   trace-equality test of [`kw_unwrap_ct`] / [`kwp_unwrap_ct`] on Cortex-M. Valgrind on
-//!   x86_64 sees the x86 code only; a comparison the compiler lowers to a branch on another
-//!   target (Thumb-1 has no conditional moves) is for that trace test to catch.
+//!   trace-equality test of [`kw_unwrap_ct`] / [`kwp_unwrap_ct`] on Cortex-M (`./x test
+//!   ct-trace`: instruction addresses; `./x test ct-data`: instruction and data addresses,
+//!   on Cortex-M0 and M4). Valgrind on x86_64 sees the x86 code only; a comparison the
+//!   compiler lowers to a branch on another target (Thumb-1 has no conditional moves) is
+//!   for those trace tests to catch.
 //!
 //! Not protected against: power or electromagnetic analysis of the AES (the software AES
 //! is constant-time, not masked), fault injection that skips the verdict, and the length
