@@ -4,11 +4,13 @@
 Loads the `ct_data` firmware ELF (qemu/firmware/src/bin/ct_data.rs) into unicorn, built for
 Cortex-M0 (thumbv6m, `microbit`) and Cortex-M4 (thumbv7em, `mps2-an386`), and calls its
 `extern "C"` entry points directly with chosen inputs. For every traced call it logs the
-address of every executed instruction and the address, size and direction of every load
-and store, and hashes both sequences. Within a group (same public lengths and parameters,
-same public outcome; different keys and data, forged tags wrong at different positions)
-both hashes must be equal. A table lookup indexed by a secret shows as differing data
-addresses even when the instructions are the same; an early exit shows in both.
+executed instructions (as the sequence of translated blocks: start address and length)
+and the address, size and direction of every load and store. Within a group (same public
+lengths and parameters, same public outcome; different keys and data, forged tags wrong
+at different positions) both sequences must be equal. A table lookup indexed by a secret
+shows as differing data addresses even when the instructions are the same; an early exit
+shows in both. Each traced call is also run without memory hooks, and counts only if it
+executed the same blocks and returned the same result (see CORES).
 
 Negative controls, in the same firmware, that the check must catch: AES-128 with a table
 S-box and an AES-CMAC verification with an early-exit compare (`keyfort_ctgrind::leaky`).
@@ -57,10 +59,13 @@ KNOWN_LEAKY_UNTIL_CT_DES = {
 # hooks; the traced run counts only if it executed the same blocks and produced the same
 # result. Reason: with memory hooks installed, unicorn 2.1.4 mis-executes some Thumb-2 IT
 # blocks on the Cortex-M4 (seen: `ittt lo; ldrlo; strlo [r3], #4; cmplo; bhs` in
-# compiler_builtins' memcpy branched to the wrong place; a memcpy ran off the end of RAM;
-# TR-31 unwraps of valid blocks were refused), while the same calls run right without
-# them. A call whose traced run diverges is reported as UNRELIABLE and compared with
-# nothing; a row with such calls says how many of its traces were shown.
+# compiler_builtins' memcpy branched to the wrong place although its translated blocks
+# were the same as without hooks; a memcpy ran off the end of RAM; TR-31 unwraps of valid
+# blocks were refused), while the same calls run right without them. Which calls it hits
+# depends on what the engine ran before (a partial `--only` run can show more). A call
+# whose traced run diverges is reported as UNRELIABLE and compared with nothing; a row
+# says how many of its traces were shown and compared, and fails if none were compared.
+# The Cortex-M0 (Thumb-1: no IT blocks) has not shown it.
 CORES = {"microbit": ("Cortex-M0", A.UC_CPU_ARM_CORTEX_M0),
          "mps2-an386": ("Cortex-M4", A.UC_CPU_ARM_CORTEX_M4)}
 FLASH = (0x0000_0000, 4 << 20)
@@ -69,8 +74,7 @@ IO = 0x2100_0000            # the harness's buffers: same address on every call
 IN_ADDR, OUT_ADDR = IO, IO + 0x1000
 IN_LEN, OUT_LEN = 512, 256  # as in ct_data.rs
 RET = 0x0800_0000           # return address: a page of its own in the code region
-STEP_TIMEOUT_US = 120_000_000  # per call, before the harness gives up (unicorn's `count` limit
-                              # breaks Thumb-2 writeback loops: memcpy ran off the end)
+STEP_TIMEOUT_US = 120_000_000  # per call, before the harness gives up
 
 
 class Machine:
@@ -121,8 +125,7 @@ class Machine:
             uc.reg_write(r, 0)
         uc.reg_write(A.UC_ARM_REG_R0, IN_ADDR)
         uc.reg_write(A.UC_ARM_REG_R1, OUT_ADDR)
-        # A caller's frame above the entry's (the M4 build's memcpy reads a word past
-        # the end of a buffer at the top of the stack, as a word-wise copy may).
+        # Room for a caller's frame above the entry's, as on a real call.
         uc.reg_write(A.UC_ARM_REG_SP, self.stack_top - 0x100)
         uc.reg_write(A.UC_ARM_REG_LR, RET | 1)
         blocks, mems = array("Q"), array("Q")
@@ -289,7 +292,7 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
         if only and only not in row:
             continue
         t_row = time.time()
-        n_traces, n_shown, instr_eq, data_eq, n_blocks, n_mems = 0, 0, True, True, [], []
+        n_traces, n_shown, n_compared, instr_eq, data_eq, n_blocks, n_mems = 0, 0, 0, True, True, [], []
         notes = []
         for gname, inputs in groups.items():
             ref = None
@@ -313,6 +316,7 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
                 if ref is None:
                     ref = (name, pcs, mems)
                     continue
+                n_compared += 1
                 if pcs != ref[1]:
                     instr_eq = False
                     if verbose:
@@ -340,13 +344,15 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
                 verdict = "DIFFERS: known leaky until the constant-time DES lands (des crate tables)"
                 leaky.append(f"{tag} {row}")
         else:
-            verdict = "PASS" if equal else "FAIL"
+            verdict = "PASS" if equal and n_compared else "FAIL"
             if not equal:
                 failures.append(f"{tag} {row}: traces differ")
+            elif not n_compared:
+                failures.append(f"{tag} {row}: no two traces of a group to compare")
         if not n_blocks:
             n_blocks, n_mems = [0], [0]
         shown = f"{n_shown:>2}" if n_shown == n_traces else f"{n_shown:>2} of {n_traces} (rest UNRELIABLE)"
-        say(f"{tag} {row:<46} traces {shown}  blocks {min(n_blocks):>6}..{max(n_blocks):<6} "
+        say(f"{tag} {row:<46} traces {shown}, {n_compared:>2} compared  blocks {min(n_blocks):>6}..{max(n_blocks):<6} "
             f"loads+stores {min(n_mems):>6}..{max(n_mems):<6} instr addrs equal: {yn(instr_eq):<3} "
             f"data addrs equal: {yn(data_eq):<3} {verdict}  ({time.time() - t_row:.0f} s)")
         for n in notes:
@@ -365,7 +371,7 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
     for u in unreliable:
         say(f"{tag} UNRELIABLE (unicorn memory-hook bug; this call shows nothing): {u}")
     say(f"{tag} done in {time.time() - t0:.1f} s")
-    return lines, failures, leaky, caught
+    return lines, failures, leaky, caught, unreliable
 
 
 def main():
@@ -375,19 +381,21 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true", help="say where traces part")
     ap.add_argument("--only", help="run only the rows whose name contains this (a partial run)")
     a = ap.parse_args()
-    failures, leaky, caught = [], [], []
+    failures, leaky, caught, unreliable = [], [], [], []
     specs = [spec.split("=", 1) for spec in a.elf]
     print(f"ct-data: tracing {', '.join(m for m, _ in specs)} in parallel", flush=True)
     # One process per core (the cores are independent; the machine has two CPUs).
     with ProcessPoolExecutor(max_workers=len(specs)) as pool:
         jobs = [pool.submit(run_core, m, p, a.vectors, a.verbose, a.only) for m, p in specs]
         for job in jobs:
-            lines, f, l, c = job.result()
+            lines, f, l, c, u = job.result()
             print("\n".join(lines), flush=True)
+            unreliable += u
             failures += f
             leaky += l
             caught += c
     print(f"ct-data: controls caught {len(caught)}, known leaky (des crate) {len(leaky)}, "
+          f"calls unicorn mis-executed with hooks (shown nothing) {len(unreliable)}, "
           f"failures {len(failures)}")
     for f in failures:
         print(f"ct-data: FAIL {f}")
