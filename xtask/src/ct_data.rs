@@ -39,7 +39,8 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         BIN,
     ))?;
     let mut cmd = Command::new(&python);
-    cmd.arg(ctx.root.join("tests/ct_data/ct_data.py"));
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg(ctx.root.join("tests/ct_data/ct_data.py"));
     for b in &boards {
         let elf = firmware_elf(&ctx.root, ctx.env.route, b.target, "bin", BIN);
         cmd.arg("--elf")
