@@ -7,7 +7,12 @@
 //! (`keyfort_ctgrind::leaky::table_aes128_encrypt`), which must be caught.
 //!
 //! Run: `cargo test -p keyfort-tests --test aes_model_ct` (needs `valgrind`; fails without).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use keyfort_ctgrind::{count_errors, declassify, leaky, mark_secret, running_on_valgrind};
 use std::process::{Command, ExitCode};
