@@ -68,8 +68,8 @@ pub struct Dirs {
 }
 
 /// Runs a `demo` subcommand.
-pub fn run(cmd: DemoCmd) -> Result<(), String> {
-    match cmd {
+pub fn run(cmd: DemoCmd) -> Result<(), crate::cmd::failure::Failure> {
+    Ok(match cmd {
         DemoCmd::Provision { dirs, bdk } => provision::run(&dirs, bdk.read_opt()?),
         DemoCmd::Verify {
             dirs,
@@ -77,5 +77,5 @@ pub fn run(cmd: DemoCmd) -> Result<(), String> {
             table,
         } => verify::run(&dirs, expect, table),
         DemoCmd::Scan { dirs, expect_wiped } => scan::run(&dirs, expect_wiped),
-    }
+    }?)
 }

@@ -56,6 +56,20 @@ impl TdesBdk {
     pub fn key(&self, ksn: &TdesKsn, variant: TdesVariant) -> Result<TdesKey, DukptError> {
         Ok(self.current_key(ksn)?.variant(variant))
     }
+
+    /// A variant key for any counter, including ones no device produces (zero: the IPEK
+    /// itself; more than 10 one-bits). For reproducing published values; use
+    /// [`TdesBdk::key`] for transactions.
+    pub fn key_any_counter(
+        &self,
+        ksn: &TdesKsn,
+        variant: TdesVariant,
+    ) -> Result<TdesKey, DukptError> {
+        Ok(self
+            .ipek(ksn)
+            .current_key_any_counter(ksn.counter())?
+            .variant(variant))
+    }
 }
 
 impl core::fmt::Debug for TdesBdk {
@@ -91,11 +105,17 @@ impl TdesIpek {
 
     /// The current key for a counter a device may use.
     pub fn current_key(&self, counter: u32) -> Result<TdesCurrentKey, DukptError> {
+        self.iksn.with_counter(counter).check_device_counter()?;
+        self.current_key_any_counter(counter)
+    }
+
+    /// The current key for any 21-bit counter, including ones no device uses (zero: the
+    /// IPEK; more than 10 one-bits). See [`TdesBdk::key_any_counter`].
+    pub fn current_key_any_counter(&self, counter: u32) -> Result<TdesCurrentKey, DukptError> {
         let ksn = self.iksn.with_counter(counter);
         if ksn.counter() != counter {
             return Err(DukptError::TooManyOneBits);
         }
-        ksn.check_device_counter()?;
         let base = self.iksn.right8();
         // Copied straight into the holder: `Secret::new(*x)` builds a plain temporary first.
         let mut key = Secret::<16>::zero();
