@@ -16,6 +16,7 @@ use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::backup::WrapScheme;
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
 
 /// The `store` subcommands.
@@ -51,6 +52,39 @@ pub enum StoreCmd {
         usage: String,
         #[command(flatten)]
         key: KeyArg,
+        /// Optional use-count limit.
+        #[arg(long)]
+        use_limit: Option<u32>,
+    },
+    /// Import a KW/KWP-wrapped key, unwrapped under a KEK already in the image (by id; the
+    /// KEK needs the `unwrap` usage and never leaves the store).
+    ImportWrapped {
+        #[command(flatten)]
+        common: Common,
+        /// Key id of the new key.
+        #[arg(long)]
+        id: u16,
+        /// Label (at most 20 bytes).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// aes128, aes192, aes256, tdes2, tdes3 or hmac-sha256.
+        #[arg(long)]
+        algorithm: String,
+        /// Comma-separated usages of the new key (as for `import`).
+        #[arg(long)]
+        usage: String,
+        /// Key id of the KEK in the image.
+        #[arg(long)]
+        kek_id: u16,
+        /// KEK version (default: the newest active one).
+        #[arg(long)]
+        kek_version: Option<u16>,
+        /// The wrapping: kw (RFC 3394) or kwp (RFC 5649).
+        #[arg(long, value_parser = ["kw", "kwp"])]
+        scheme: String,
+        /// The wrapped key, hex (not secret).
+        #[arg(long)]
+        wrapped: String,
         /// Optional use-count limit.
         #[arg(long)]
         use_limit: Option<u32>,
@@ -210,17 +244,52 @@ struct ImportArgs<'a> {
     label: &'a str,
     algorithm: &'a str,
     usage: &'a str,
-    key: &'a KeyArg,
+    key: Option<&'a KeyArg>,
     use_limit: Option<u32>,
 }
 
 fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), Failure> {
     let alg = algorithm(a.algorithm)?;
     let u = usage(a.usage)?;
-    let key = a.key.read()?;
+    let key = a.key.ok_or("--key: missing")?.read()?;
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
     let h = s
         .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)
+        .map_err(err)?;
+    write_image(&c.image, &s.into_flash().0)?;
+    let version = h.version.unwrap_or(1);
+    if output::json() {
+        return output::print_json(json!({ "id": h.id, "version": version }));
+    }
+    println!("imported key {} version {version}", h.id);
+    Ok(())
+}
+
+struct WrappedArgs<'a> {
+    kek: KeyHandle,
+    scheme: WrapScheme,
+    wrapped: &'a [u8],
+}
+
+fn import_wrapped<const S: usize>(
+    c: &Common,
+    a: &ImportArgs<'_>,
+    w: &WrappedArgs<'_>,
+) -> Result<(), Failure> {
+    let alg = algorithm(a.algorithm)?;
+    let u = usage(a.usage)?;
+    let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
+    let h = s
+        .import_wrapped_under(
+            w.kek,
+            a.id,
+            a.label.as_bytes(),
+            alg,
+            u,
+            w.scheme,
+            w.wrapped,
+            a.use_limit,
+        )
         .map_err(err)?;
     write_image(&c.image, &s.into_flash().0)?;
     let version = h.version.unwrap_or(1);
@@ -348,10 +417,48 @@ pub fn run(cmd: StoreCmd) -> Result<(), Failure> {
                 label: &label,
                 algorithm: &algorithm,
                 usage: &usage,
-                key: &key,
+                key: Some(&key),
                 use_limit,
             };
             with_sector!(sector_of(&common.image)?, import(&common, &a))
+        }
+        StoreCmd::ImportWrapped {
+            common,
+            id,
+            label,
+            algorithm,
+            usage,
+            kek_id,
+            kek_version,
+            scheme,
+            wrapped,
+            use_limit,
+        } => {
+            let a = ImportArgs {
+                id,
+                label: &label,
+                algorithm: &algorithm,
+                usage: &usage,
+                key: None,
+                use_limit,
+            };
+            let wrapped = super::hexarg::parse("--wrapped", &wrapped)?;
+            let w = WrappedArgs {
+                kek: KeyHandle {
+                    id: kek_id,
+                    version: kek_version,
+                },
+                scheme: if scheme == "kwp" {
+                    WrapScheme::Kwp
+                } else {
+                    WrapScheme::Kw
+                },
+                wrapped: &wrapped,
+            };
+            with_sector!(
+                sector_of(&common.image)?,
+                import_wrapped(&common, &a, &w)
+            )
         }
         StoreCmd::List { common } => with_sector!(sector_of(&common.image)?, list(&common)),
         StoreCmd::Verify { common } => with_sector!(sector_of(&common.image)?, verify(&common)),

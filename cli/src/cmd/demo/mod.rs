@@ -14,6 +14,10 @@
 //!   held or could derive, and opens the store with the device secret to list what is
 //!   left.
 //!
+//! With `--json` each command prints one summary object instead of its text. A failed
+//! check (a transaction that does not verify, a key found in a dump, a store that still
+//! holds keys after a wipe) exits with status 3.
+//!
 //! The host directory keeps the BDK and the KBPK in hex files: TEST ONLY (a real payment
 //! host keeps its BDK in an HSM).
 use clap::{Args, Subcommand};
@@ -69,13 +73,13 @@ pub struct Dirs {
 
 /// Runs a `demo` subcommand.
 pub fn run(cmd: DemoCmd) -> Result<(), crate::cmd::failure::Failure> {
-    Ok(match cmd {
-        DemoCmd::Provision { dirs, bdk } => provision::run(&dirs, bdk.read_opt()?),
+    match cmd {
+        DemoCmd::Provision { dirs, bdk } => Ok(provision::run(&dirs, bdk.read_opt()?)?),
         DemoCmd::Verify {
             dirs,
             expect,
             table,
         } => verify::run(&dirs, expect, table),
         DemoCmd::Scan { dirs, expect_wiped } => scan::run(&dirs, expect_wiped),
-    }?)
+    }
 }
