@@ -28,7 +28,9 @@ fn json(args: &[&str]) -> Value {
 }
 
 fn is_upper_hex(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
 }
 
 /// Published KCVs: psec 1.3's `des.generate_kcv` example (08D7, printed here with its
@@ -39,7 +41,12 @@ fn is_upper_hex(s: &str) -> bool {
 #[test]
 fn kcv_published_values() {
     for (alg, key, extra, want) in [
-        ("tdes", "0123456789ABCDEFFEDCBA9876543210", &[][..], "08D7B4"),
+        (
+            "tdes",
+            "0123456789ABCDEFFEDCBA9876543210",
+            &[][..],
+            "08D7B4",
+        ),
         ("tdes", "F039121BEC83D26B169BDCD5B22AAF8F", &[], "CB9DEA"),
         ("aes", "3F419E1CB7079442AA37474C2EFBF8B8", &[], "08793E"),
         (
@@ -101,7 +108,15 @@ fn kcv_expect_and_exit_statuses() {
     // Bad input: wrong key length, a 5-byte legacy KCV, bad hex in the expectation.
     assert_fails(&["kcv", "--algorithm", "aes", "--key", "0011"], &[]);
     assert_fails(
-        &["kcv", "--algorithm", "tdes", "--key", key, "--kcv-length", "5"],
+        &[
+            "kcv",
+            "--algorithm",
+            "tdes",
+            "--key",
+            key,
+            "--kcv-length",
+            "5",
+        ],
         &[key],
     );
     let mut hexbad = base.to_vec();
@@ -143,7 +158,10 @@ fn components_combine_with_kcvs() {
     assert!(out.contains("key kcv:     08D7B4"), "{out}");
     // Each component's own KCV, and no key or component bytes unless asked.
     let kcv1 = ok_stdout(&["kcv", "--algorithm", "tdes", "--key", c1]);
-    assert!(out.contains(&format!("component 1: kcv {}", kcv1.trim())), "{out}");
+    assert!(
+        out.contains(&format!("component 1: kcv {}", kcv1.trim())),
+        "{out}"
+    );
     for s in [c1, c2, "0123456789ABCDEFFEDCBA9876543210"] {
         assert!(!out.contains(s), "{out}");
     }
@@ -171,7 +189,14 @@ fn components_combine_with_kcvs() {
     wrong.extend(["--expect-kcv", "08D7B5"]);
     assert_fails_with(&wrong, &[c1, c2], 3);
     assert_fails(
-        &["components", "combine", "--algorithm", "tdes", "--component", c1],
+        &[
+            "components",
+            "combine",
+            "--algorithm",
+            "tdes",
+            "--component",
+            c1,
+        ],
         &[c1],
     );
     assert_fails(
@@ -273,7 +298,15 @@ fn json_on_every_command() {
             .unwrap()
     ));
     let bdk = "0123456789ABCDEFFEDCBA9876543210";
-    let v = json(&["dukpt", "tdes", "initial-key", "--bdk", bdk, "--ksn", "FFFF9876543210E00000"]);
+    let v = json(&[
+        "dukpt",
+        "tdes",
+        "initial-key",
+        "--bdk",
+        bdk,
+        "--ksn",
+        "FFFF9876543210E00000",
+    ]);
     assert_eq!(v["key"], "6AC292FAA1315B4D858AB3A3D7D5933A");
     let v = json(&[
         "dukpt",
@@ -290,7 +323,13 @@ fn json_on_every_command() {
     assert_eq!(v["ksn"], "FFFF9876543210E00001");
     for args in [
         &["initial-key", "--ikid", "1234567890123456"][..],
-        &["update-key", "--ksn", "123456789012345600000001", "--key-type", "aes128"],
+        &[
+            "update-key",
+            "--ksn",
+            "123456789012345600000001",
+            "--key-type",
+            "aes128",
+        ],
         &[
             "working-key",
             "--ksn",
@@ -327,7 +366,9 @@ fn json_on_every_command() {
         "2",
         "--show-components",
     ]);
-    assert!(is_upper_hex(v["components"][1]["component"].as_str().unwrap()));
+    assert!(is_upper_hex(
+        v["components"][1]["component"].as_str().unwrap()
+    ));
     // The store commands.
     let dir = tmp("json-store");
     let img = dir.join("img");
@@ -341,15 +382,35 @@ fn json_on_every_command() {
     assert_eq!(st("create", &[])["size"], 16384);
     let v = st(
         "import",
-        &["--id", "7", "--algorithm", "aes128", "--usage", "decrypt", "--key", KEY_4_1],
+        &[
+            "--id",
+            "7",
+            "--algorithm",
+            "aes128",
+            "--usage",
+            "decrypt",
+            "--key",
+            KEY_4_1,
+        ],
     );
-    assert_eq!((v["id"].as_u64(), v["version"].as_u64()), (Some(7), Some(1)));
+    assert_eq!(
+        (v["id"].as_u64(), v["version"].as_u64()),
+        (Some(7), Some(1))
+    );
     let v = st("list", &[]);
     assert_eq!(v["keys"][0]["id"], 7);
     assert_eq!(v["keys"][0]["algorithm"], "aes128");
     assert_eq!(st("verify", &[])["verified"], 1);
     // A failure with --json: one JSON line on stderr with the exit status.
-    let o = keyfort(&["--json", "kw", "unwrap", "--kek", KEK_4_1, "--wrapped", "00"]);
+    let o = keyfort(&[
+        "--json",
+        "kw",
+        "unwrap",
+        "--kek",
+        KEK_4_1,
+        "--wrapped",
+        "00",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
     let e: Value = serde_json::from_slice(&o.stderr).unwrap();
@@ -365,21 +426,49 @@ fn exit_statuses_tell_integrity_from_bad_input() {
     use common::{CT_4_1, KEK_4_1};
     let mut wrong_kek = KEK_4_1.to_string();
     wrong_kek.replace_range(0..2, "FF");
-    assert_fails_with(&["kw", "unwrap", "--kek", &wrong_kek, "--wrapped", CT_4_1], &[], 3);
-    assert_fails(&["kw", "unwrap", "--kek", &wrong_kek, "--wrapped", "00"], &[]);
+    assert_fails_with(
+        &["kw", "unwrap", "--kek", &wrong_kek, "--wrapped", CT_4_1],
+        &[],
+        3,
+    );
+    assert_fails(
+        &["kw", "unwrap", "--kek", &wrong_kek, "--wrapped", "00"],
+        &[],
+    );
     let block = ok_stdout(&WRAP_B1).trim().to_string();
     let mut wrong_kbpk = TR31_KBPK.to_string();
     wrong_kbpk.replace_range(0..2, "00");
-    assert_fails_with(&["tr31", "unwrap", "--kbpk", &wrong_kbpk, "--block", &block], &[], 3);
-    assert_fails(&["tr31", "unwrap", "--kbpk", TR31_KBPK, "--block", &block[..40]], &[]);
+    assert_fails_with(
+        &["tr31", "unwrap", "--kbpk", &wrong_kbpk, "--block", &block],
+        &[],
+        3,
+    );
+    assert_fails(
+        &[
+            "tr31",
+            "unwrap",
+            "--kbpk",
+            TR31_KBPK,
+            "--block",
+            &block[..40],
+        ],
+        &[],
+    );
     // A store image under another device secret does not authenticate.
     let dir = tmp("exit-store");
     let img = dir.join("img");
     let img = img.to_str().unwrap();
     let (a, b) = ("11".repeat(32), "22".repeat(32));
     ok_stdout(&["store", "create", "--image", img, "--device-secret", &a]);
-    assert_fails_with(&["store", "list", "--image", img, "--device-secret", &b], &[], 3);
-    assert_fails(&["store", "list", "--image", img, "--device-secret", "00"], &[]);
+    assert_fails_with(
+        &["store", "list", "--image", img, "--device-secret", &b],
+        &[],
+        3,
+    );
+    assert_fails(
+        &["store", "list", "--image", img, "--device-secret", "00"],
+        &[],
+    );
     // Usage error.
     assert_eq!(keyfort(&["kw", "unwrap", "--nope"]).status.code(), Some(2));
 }
@@ -388,7 +477,14 @@ fn exit_statuses_tell_integrity_from_bad_input() {
 fn dukpt_same_commands_ksn_separators_and_any_counter() {
     let bdk = "0123456789ABCDEFFEDCBA9876543210";
     let plain = ok_stdout(&[
-        "dukpt", "tdes", "working-key", "--bdk", bdk, "--ksn", "FFFF9876543210E00001", "--usage",
+        "dukpt",
+        "tdes",
+        "working-key",
+        "--bdk",
+        bdk,
+        "--ksn",
+        "FFFF9876543210E00001",
+        "--usage",
         "pin",
     ]);
     assert_eq!(plain, "042666B49184CF5C68DE9628D0397B36\n");
@@ -398,25 +494,62 @@ fn dukpt_same_commands_ksn_separators_and_any_counter() {
         "ff:ff:98:76:54:32:10:e0:00:01",
     ] {
         let o = ok_stdout(&[
-            "dukpt", "tdes", "working-key", "--bdk", bdk, "--ksn", ksn, "--usage", "pin",
+            "dukpt",
+            "tdes",
+            "working-key",
+            "--bdk",
+            bdk,
+            "--ksn",
+            ksn,
+            "--usage",
+            "pin",
         ]);
         assert_eq!(o, plain, "{ksn}");
     }
     // The old names still work.
     let old = ok_stdout(&[
-        "dukpt", "tdes", "key", "--bdk", bdk, "--ksn", "FFFF9876543210E00001", "--variant", "pin",
+        "dukpt",
+        "tdes",
+        "key",
+        "--bdk",
+        bdk,
+        "--ksn",
+        "FFFF9876543210E00001",
+        "--variant",
+        "pin",
     ]);
     assert_eq!(old, plain);
     // AES initial-key from a KSN (any counter) equals the one from its initial key ID.
     let abdk = "FEDCBA9876543210F1F1F1F1F1F1F1F1";
-    let by_ikid = ok_stdout(&["dukpt", "aes", "initial-key", "--bdk", abdk, "--ikid", "1234 5678 9012 3456"]);
+    let by_ikid = ok_stdout(&[
+        "dukpt",
+        "aes",
+        "initial-key",
+        "--bdk",
+        abdk,
+        "--ikid",
+        "1234 5678 9012 3456",
+    ]);
     let by_ksn = ok_stdout(&[
-        "dukpt", "aes", "initial-key", "--bdk", abdk, "--ksn", "123456789012345600000005",
+        "dukpt",
+        "aes",
+        "initial-key",
+        "--bdk",
+        abdk,
+        "--ksn",
+        "123456789012345600000005",
     ]);
     assert_eq!(by_ikid, by_ksn);
     // Counters no device produces: refused (bad input) unless --any-counter.
     let tdes_odd = [
-        "dukpt", "tdes", "working-key", "--bdk", bdk, "--ksn", "FFFF9876543210E007FF", "--usage",
+        "dukpt",
+        "tdes",
+        "working-key",
+        "--bdk",
+        bdk,
+        "--ksn",
+        "FFFF9876543210E007FF",
+        "--usage",
         "pin",
     ];
     let e = assert_fails(&tdes_odd, &[bdk]);
@@ -426,8 +559,17 @@ fn dukpt_same_commands_ksn_separators_and_any_counter() {
     let k = ok_stdout(&any);
     assert!(is_upper_hex(k.trim()) && k.trim().len() == 32);
     let aes_odd = [
-        "dukpt", "aes", "working-key", "--bdk", abdk, "--ksn", "12345678901234560001FFFF",
-        "--usage", "pin-encryption", "--key-type", "aes128",
+        "dukpt",
+        "aes",
+        "working-key",
+        "--bdk",
+        abdk,
+        "--ksn",
+        "12345678901234560001FFFF",
+        "--usage",
+        "pin-encryption",
+        "--key-type",
+        "aes128",
     ];
     assert_fails(&aes_odd, &[abdk]);
     let mut any = aes_odd.to_vec();
@@ -435,7 +577,14 @@ fn dukpt_same_commands_ksn_separators_and_any_counter() {
     assert!(is_upper_hex(ok_stdout(&any).trim()));
     // --any-counter does not change the key of a counter a device does produce.
     let mut same = vec![
-        "dukpt", "tdes", "working-key", "--bdk", bdk, "--ksn", "FFFF9876543210E00001", "--usage",
+        "dukpt",
+        "tdes",
+        "working-key",
+        "--bdk",
+        bdk,
+        "--ksn",
+        "FFFF9876543210E00001",
+        "--usage",
         "pin",
     ];
     same.push("--any-counter");
@@ -452,7 +601,10 @@ fn tr31_unwrap_shows_non_exportable_keys_only_when_asked() {
     assert!(out.contains("--show-clear-key"), "{out}");
     // The KCV instead: the one `kcv` computes for the key.
     let kcv = ok_stdout(&["kcv", "--algorithm", "aes", "--key", TR31_KEY]);
-    assert!(out.contains(&format!("kcv:            {} (CMAC)", kcv.trim())), "{out}");
+    assert!(
+        out.contains(&format!("kcv:            {} (CMAC)", kcv.trim())),
+        "{out}"
+    );
     let mut show = args.to_vec();
     show.push("--show-clear-key");
     assert!(ok_stdout(&show).contains(&format!("key:            {TR31_KEY}")));
@@ -466,7 +618,10 @@ fn tr31_unwrap_shows_non_exportable_keys_only_when_asked() {
         "D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34",
     ]);
     assert!(out.contains("kcv:            08793E (CMAC)"), "{out}");
-    assert!(out.contains("key:            3F419E1CB7079442AA37474C2EFBF8B8"), "{out}");
+    assert!(
+        out.contains("key:            3F419E1CB7079442AA37474C2EFBF8B8"),
+        "{out}"
+    );
     // A TDES block from a Thales payShield 10k (non-exportable, version A): legacy KCV
     // 5C9405 as the HSM printed it, key hidden.
     let out = ok_stdout(&[
@@ -508,15 +663,34 @@ fn store_import_wrapped_under_a_stored_kek() {
     ] {
         run(&st(
             "import",
-            &["--id", id, "--algorithm", "aes128", "--usage", usage, "--key", kek],
+            &[
+                "--id",
+                id,
+                "--algorithm",
+                "aes128",
+                "--usage",
+                usage,
+                "--key",
+                kek,
+            ],
         ));
     }
     let wrapped = |kek_id: &str, id: &str| {
         st(
             "import-wrapped",
             &[
-                "--id", id, "--algorithm", "aes128", "--usage", "encrypt", "--kek-id", kek_id,
-                "--scheme", "kw", "--wrapped", CT_4_1,
+                "--id",
+                id,
+                "--algorithm",
+                "aes128",
+                "--usage",
+                "encrypt",
+                "--kek-id",
+                kek_id,
+                "--scheme",
+                "kw",
+                "--wrapped",
+                CT_4_1,
             ],
         )
     };

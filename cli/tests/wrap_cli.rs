@@ -3,7 +3,10 @@
 //! nothing on stdout, exit status 3 for a failed integrity check, 1 for bad input).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
-use common::{assert_fails, assert_fails_with, ok_stdout, CT_4_1, CT_5649, KEK_4_1, KEK_5649, KEY_4_1, KEY_5649};
+use common::{
+    assert_fails, assert_fails_with, ok_stdout, CT_4_1, CT_5649, KEK_4_1, KEK_5649, KEY_4_1,
+    KEY_5649,
+};
 
 #[test]
 fn kw_rfc3394_4_1() {

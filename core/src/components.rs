@@ -160,7 +160,8 @@ mod tests {
         let key = buf("88E1AB2A2E3DD38C1FA039A536500CC8A87AB9D62DC92C01058FA79F44657DE6");
         let mut rng = Counter(3);
         for n in 2..=5 {
-            let mut parts: std::vec::Vec<SecretBuf<32>> = (0..n).map(|_| SecretBuf::new()).collect();
+            let mut parts: std::vec::Vec<SecretBuf<32>> =
+                (0..n).map(|_| SecretBuf::new()).collect();
             split(&key, &mut parts, &mut rng).unwrap();
             assert!(parts.iter().all(|p| p.len() == 32));
             // No component is the key, and they are pairwise different.
@@ -172,7 +173,10 @@ mod tests {
             }
             assert_eq!(combine(&parts).unwrap().expose(), key.expose());
             // Negative control: leaving one component out does not give the key.
-            assert_ne!(combine(&parts[1..]).map(|k| k.expose() == key.expose()), Ok(true));
+            assert_ne!(
+                combine(&parts[1..]).map(|k| k.expose() == key.expose()),
+                Ok(true)
+            );
         }
     }
 
@@ -194,7 +198,10 @@ mod tests {
         );
         let key = buf("00112233445566778899AABBCCDDEEFF");
         let mut one = [buf("AA")];
-        assert_eq!(split(&key, &mut one, &mut Counter(1)), Err(ComponentError::TooFew));
+        assert_eq!(
+            split(&key, &mut one, &mut Counter(1)),
+            Err(ComponentError::TooFew)
+        );
         assert!(one[0].is_empty(), "left empty on error");
         let mut small = [SecretBuf::<8>::new(), SecretBuf::new()];
         let big = SecretBuf::<8>::from_slice(&[1; 8]).unwrap();

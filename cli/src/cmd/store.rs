@@ -11,13 +11,13 @@
 use super::failure::{self, Failure};
 use super::host::{os_rng, HostSecret, ImageFlash, OsRng};
 use super::output;
-use serde_json::json;
 use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
+use serde_json::json;
 
 /// The `store` subcommands.
 #[derive(Subcommand)]
@@ -455,10 +455,7 @@ pub fn run(cmd: StoreCmd) -> Result<(), Failure> {
                 },
                 wrapped: &wrapped,
             };
-            with_sector!(
-                sector_of(&common.image)?,
-                import_wrapped(&common, &a, &w)
-            )
+            with_sector!(sector_of(&common.image)?, import_wrapped(&common, &a, &w))
         }
         StoreCmd::List { common } => with_sector!(sector_of(&common.image)?, list(&common)),
         StoreCmd::Verify { common } => with_sector!(sector_of(&common.image)?, verify(&common)),

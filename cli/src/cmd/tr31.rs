@@ -197,8 +197,7 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
                 UnwrapOptions::default()
             };
             let block = a.block.trim().as_bytes();
-            let (h, key) =
-                tr31::unwrap_with::<4096>(&kbpk, block, &opts).map_err(tr31_err)?;
+            let (h, key) = tr31::unwrap_with::<4096>(&kbpk, block, &opts).map_err(tr31_err)?;
             let policy = match h.policy(key.len()) {
                 Ok((alg, usage)) => format!("{alg:?} {}", usage_names(usage)),
                 Err(e) => format!("not importable ({e})"),
@@ -247,8 +246,10 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
             if show {
                 println!("key:            {}", hexkey.as_str());
             } else {
-                println!("key:            not shown (exportability {}; --show-clear-key to print it)",
-                    char::from(h.exportability));
+                println!(
+                    "key:            not shown (exportability {}; --show-clear-key to print it)",
+                    char::from(h.exportability)
+                );
             }
             Ok(())
         }

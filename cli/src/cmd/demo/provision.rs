@@ -95,7 +95,10 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     for f in ["counter.bin", "transactions.bin", "ram.bin", "pos-plan"] {
         let _ = fs::remove_file(d.device.join(f));
     }
-    write(&d.host.join("bdk.hex"), hex::encode_upper(&bdk_bytes).as_bytes())?;
+    write(
+        &d.host.join("bdk.hex"),
+        hex::encode_upper(&bdk_bytes).as_bytes(),
+    )?;
     write(
         &d.host.join("kbpk.hex"),
         hex::encode_upper(kbpk.as_ref()).as_bytes(),

@@ -7,17 +7,17 @@
 //! every offset), then opens the store with the device secret and lists what it holds.
 //! A positive control plants one key in a copy of each dump first, so a scan that
 //! cannot find anything does not pass.
-use crate::cmd::failure::{self, Failure};
-use crate::cmd::output;
-use serde_json::json;
 use super::image::{device_secret, os_rng, ImageFlash};
 use super::record;
 use super::verify::{hex_file, host_keys};
 use super::Dirs;
+use crate::cmd::failure::{self, Failure};
+use crate::cmd::output;
 use keyfort::dukpt::aes::AesKsn;
 use keyfort::platform::{CounterError, MonotonicCounter};
 use keyfort::store::{AuditCode, KeyStore};
 use keyfort::terminal::factory;
+use serde_json::json;
 use std::collections::HashMap;
 use zeroize::Zeroizing;
 
@@ -148,15 +148,15 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
     let text = !output::json();
     let (n, summary) = build(d)?;
     if text {
-    println!(
-        "  searching for {} keys: KBPK, initial key, BDK, {}",
-        n.len(),
-        summary
-            .iter()
-            .map(|(w, c)| format!("{c} {w}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+        println!(
+            "  searching for {} keys: KBPK, initial key, BDK, {}",
+            n.len(),
+            summary
+                .iter()
+                .map(|(w, c)| format!("{c} {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let flash = scan_file(&n, &d.device.join("flash.bin"), "flash")?;
     let ram = scan_file(&n, &d.device.join("ram.bin"), "RAM")?;
@@ -184,7 +184,7 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
             "store": { "keys": keys, "dukpt_state": state, "tamper_wipe_recorded": wiped },
         }))?;
     } else {
-    println!(
+        println!(
         "  store      opened with the device secret: {keys} key(s), DUKPT state: {}, audit log: {}",
         if state { "present" } else { "none" },
         if wiped {
@@ -195,7 +195,9 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
     );
     }
     if found > 0 {
-        return Err(Failure::integrity(format!("{found} key(s) found on the device")));
+        return Err(Failure::integrity(format!(
+            "{found} key(s) found on the device"
+        )));
     }
     if expect_wiped && (keys > 0 || state || !wiped) {
         return Err(Failure::integrity(

@@ -1,11 +1,11 @@
 //! `keyfort demo verify`: the payment host checks every transaction.
-use crate::cmd::failure::Failure;
-use crate::cmd::output;
-use serde_json::json;
 use super::record::{self, Record, CARDS};
 use super::Dirs;
+use crate::cmd::failure::Failure;
+use crate::cmd::output;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::ops::{data, mac, pin};
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -153,27 +153,27 @@ pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), Failure> 
         }))?;
     }
     if text {
-    println!("  transactions sent    {:>4}", recs.len());
-    println!("  verified             {ok:>4}");
-    println!("  failed               {failed:>4}");
-    println!(
-        "  KSN counters         {}, {} distinct{}",
-        match (counters.first(), counters.last()) {
-            (Some(a), Some(b)) => format!("{a}..{b}"),
-            _ => "none".into(),
-        },
-        seen.len(),
-        if gaps.is_empty() {
-            String::new()
-        } else {
-            format!(" (skipped, never used: {})", gaps.join(", "))
-        }
-    );
-    if torn > 0 {
+        println!("  transactions sent    {:>4}", recs.len());
+        println!("  verified             {ok:>4}");
+        println!("  failed               {failed:>4}");
         println!(
+            "  KSN counters         {}, {} distinct{}",
+            match (counters.first(), counters.last()) {
+                (Some(a), Some(b)) => format!("{a}..{b}"),
+                _ => "none".into(),
+            },
+            seen.len(),
+            if gaps.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped, never used: {})", gaps.join(", "))
+            }
+        );
+        if torn > 0 {
+            println!(
             "  torn record at the end ({torn} bytes, the power cut came mid-write): not counted"
         );
-    }
+        }
     }
     if failed > 0 {
         return Err(Failure::integrity(format!(
