@@ -108,7 +108,7 @@ fn scan_file(n: &Needles, path: &std::path::Path, label: &str) -> Result<Option<
     let hits = find(n, &bytes);
     if text {
         for (off, what) in hits.iter().take(5) {
-            println!("  {label:<10} FOUND {what} at offset {off:#x}");
+            println!("  {label:<10} FOUND {what} at offset 0x{off:X}");
         }
         println!(
             "  {label:<10} {:>8} bytes searched: {} key(s) found",
