@@ -199,8 +199,12 @@ fn split(a: &SplitArgs) -> Result<(), Failure> {
     let key = SecretBuf::<MAX_KEY>::from_slice(&a.key.read()?)
         .ok_or(format!("--key: longer than {MAX_KEY} bytes"))?;
     let kcv = a.opts.compute(a.algorithm, key.expose())?;
-    let mut rng = Csprng::new(os_rng()?, MinEntropy::Bits8, b"keyfort components split")
-        .map_err(|e| Failure::refused(format!("random source: {e}")))?;
+    let mut rng = Csprng::new(
+        os_rng().map_err(Failure::refused)?,
+        MinEntropy::Bits8,
+        b"keyfort components split",
+    )
+    .map_err(|e| Failure::refused(format!("random source: {e}")))?;
     let mut parts: Vec<SecretBuf<MAX_KEY>> = (0..a.count).map(|_| SecretBuf::new()).collect();
     components::split(&key, &mut parts, &mut rng).map_err(|e| format!("components: {e}"))?;
     let mut rows = Vec::with_capacity(parts.len());

@@ -209,7 +209,13 @@ fn err(e: keyfort::store::Error) -> Failure {
 }
 
 fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, Failure> {
-    KeyStore::open(ImageFlash::<S>(mem), dev, os_rng()?, NoCounter).map_err(err)
+    KeyStore::open(
+        ImageFlash::<S>(mem),
+        dev,
+        os_rng().map_err(Failure::refused)?,
+        NoCounter,
+    )
+    .map_err(err)
 }
 
 #[allow(clippy::integer_division_remainder_used)] // public sizes only
@@ -217,7 +223,7 @@ fn create<const S: usize>(c: &Common, size: usize) -> Result<(), Failure> {
     let s = KeyStore::format(
         ImageFlash::<S>(vec![0xFF; size]),
         secret(&c.device_secret)?,
-        os_rng()?,
+        os_rng().map_err(Failure::refused)?,
         NoCounter,
     )
     .map_err(err)?;

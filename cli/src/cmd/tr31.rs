@@ -177,8 +177,12 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
                 });
             }
             // /dev/urandom as the raw entropy source of keyfort's CSPRNG.
-            let mut rng = Csprng::new(os_rng()?, MinEntropy::Bits8, b"keyfort tr31 wrap")
-                .map_err(|e| format!("random source: {e}"))?;
+            let mut rng = Csprng::new(
+                os_rng().map_err(Failure::refused)?,
+                MinEntropy::Bits8,
+                b"keyfort tr31 wrap",
+            )
+            .map_err(|e| Failure::refused(format!("random source: {e}")))?;
             let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(tr31_err)?;
             let mut out = vec![0u8; len];
             let n = tr31::wrap(&kbpk, &spec, &opt, &key, &mut rng, &mut out).map_err(tr31_err)?;
