@@ -714,3 +714,18 @@ fn store_import_wrapped_under_a_stored_kek() {
         .expect("imported");
     assert_eq!(k["usage"], "encrypt");
 }
+
+/// The exit statuses are documented where a user looks first: `keyfort --help`.
+#[test]
+fn help_documents_exit_statuses_and_json() {
+    let help = ok_stdout(&["--help"]);
+    for s in [
+        "Exit status: 0 success; 1 bad input",
+        "2 command-line usage error",
+        "3 integrity failure",
+        "4 refused",
+        "--json",
+    ] {
+        assert!(help.contains(s), "{s}: {help}");
+    }
+}
