@@ -207,3 +207,51 @@ fn scan_finds_a_planted_key_and_none_in_the_sealed_image() {
     let (ok, out, _) = kf(&d, &["scan"]);
     assert!(!ok && out.contains("FOUND KBPK"), "{out}");
 }
+
+/// `--json` on the demo commands: one summary object each; a record that does not verify
+/// exits with status 3 (an integrity failure) after printing the summary.
+#[test]
+fn json_summaries_and_exit_3_for_a_failed_check() {
+    let d = dirs("json");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_keyfort"))
+            .args(["--json", "demo", args[0], "--device"])
+            .arg(&d.0)
+            .arg("--host")
+            .arg(&d.1)
+            .args(&args[1..])
+            .output()
+            .unwrap()
+    };
+    let parse = |o: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+    };
+    let o = run(&["provision"]);
+    assert!(o.status.success());
+    let v = parse(&o);
+    assert_eq!(v["bdk_bits"], 128);
+    let ikid = v["initial_key_id"].as_str().unwrap();
+    assert_eq!(ikid, ikid.to_uppercase());
+    let records = terminal_records(&d.0, 3);
+    let file = d.0.join("transactions.bin");
+    std::fs::write(&file, &records).unwrap();
+    let o = run(&["verify", "--expect", "3"]);
+    assert!(o.status.success());
+    let v = parse(&o);
+    assert_eq!(
+        (v["verified"].as_u64(), v["failed"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let mut bad = records.clone();
+    bad[128 + 40] ^= 1;
+    std::fs::write(&file, &bad).unwrap();
+    let o = run(&["verify"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(parse(&o)["failed"], 1);
+    let o = run(&["scan"]);
+    assert!(o.status.success());
+    let v = parse(&o);
+    assert_eq!(v["found"]["flash"], 0);
+    assert!(v["store"]["keys"].as_u64().unwrap() >= 1);
+}

@@ -238,7 +238,12 @@ fn tr31_kbpk_and_key_every_form() {
     let dir = tmp("tr31");
     // A block made with the argument form: every KBPK form unwraps it identically.
     let block = common::ok_stdout(&WRAP_B1).trim().to_string();
-    let out = same_output(&["tr31", "unwrap"], "kbpk", KBPK, &["--block", &block]);
+    let out = same_output(
+        &["tr31", "unwrap"],
+        "kbpk",
+        KBPK,
+        &["--block", &block, "--show-clear-key"],
+    );
     let want_key = format!("key:            {}\n", TR31_KEY.to_uppercase());
     assert!(String::from_utf8(out.clone()).unwrap().contains(&want_key));
     // Wrapping is randomised: a block made with each form of each secret unwraps (with the
@@ -255,7 +260,15 @@ fn tr31_kbpk_and_key_every_form() {
                     .args(TR31_HEADER)
                     .output(),
             );
-            let o = common::ok_stdout(&["tr31", "unwrap", "--kbpk", KBPK, "--block", b.trim()]);
+            let o = common::ok_stdout(&[
+                "tr31",
+                "unwrap",
+                "--kbpk",
+                KBPK,
+                "--block",
+                b.trim(),
+                "--show-clear-key",
+            ]);
             assert_eq!(o.as_bytes(), &out[..], "tr31 wrap --{name} as {form:?}");
         }
     }
@@ -330,17 +343,22 @@ fn demo_provision_bdk_every_form() {
         );
         assert_eq!(
             std::fs::read_to_string(host.join("bdk.hex")).unwrap(),
-            bdk,
+            bdk.to_uppercase(),
             "{form:?}"
         );
     }
 }
 
-/// Asserts the failure contract of secret-input errors: exit status 1, one line on
-/// stderr, nothing on stdout, and the secret nowhere in stderr: not in hex (either case),
-/// not as its raw bytes.
+/// Asserts the failure contract of secret-input errors: exit status 1 (bad input), one
+/// line on stderr, nothing on stdout, and the secret nowhere in stderr: not in hex (either
+/// case), not as its raw bytes.
 fn assert_fails_without(o: &Output, what: &str, secret_hex: &str) -> String {
-    assert_eq!(o.status.code(), Some(1), "{what}");
+    assert_fails_without_code(o, what, secret_hex, 1)
+}
+
+/// [`assert_fails_without`] with exit status `code` (3: an integrity check failed).
+fn assert_fails_without_code(o: &Output, what: &str, secret_hex: &str, code: i32) -> String {
+    assert_eq!(o.status.code(), Some(code), "{what}");
     assert!(o.stdout.is_empty(), "{what}: stdout not empty");
     assert_no_secret(&o.stderr, what, secret_hex);
     let err = String::from_utf8(o.stderr.clone()).unwrap();
@@ -429,7 +447,7 @@ fn failures_never_show_the_secret() {
         let o = Run::new(&["kw", "unwrap", "--wrapped", &bad])
             .secret("kek", KEK, form, &dir)
             .output();
-        let e = assert_fails_without(&o, &format!("bad unwrap, KEK as {form:?}"), KEK);
+        let e = assert_fails_without_code(&o, &format!("bad unwrap, KEK as {form:?}"), KEK, 3);
         assert_no_secret(&o.stderr, "bad unwrap", KEY);
         assert!(e.contains("integrity"), "{e}");
     }
@@ -449,7 +467,7 @@ fn failures_never_show_the_secret() {
     let o = Run::new(&["tr31", "unwrap", "--block", block.trim()])
         .secret("kbpk", &wrong, Form::HexEnv, &dir)
         .output();
-    assert_fails_without(&o, "wrong KBPK", &wrong);
+    assert_fails_without_code(&o, "wrong KBPK", &wrong, 3);
     assert_no_secret(&o.stderr, "wrong KBPK", TR31_KEY);
 }
 

@@ -2,7 +2,7 @@
 //! `../shared/vectors/tr31/tr31_vectors.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
-use common::{assert_fails, keyfort};
+use common::{assert_fails, assert_fails_with, keyfort};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -36,7 +36,15 @@ fn wrap_then_unwrap_round_trips() {
     let block = stdout(&o).trim().to_string();
     assert!(block.starts_with("D0144B1AX00N0000"), "{block}");
     assert!(!block.contains(KEY), "key must not appear in the block");
-    let o = keyfort(&["tr31", "unwrap", "--kbpk", KBPK, "--block", &block]);
+    let o = keyfort(&[
+        "tr31",
+        "unwrap",
+        "--kbpk",
+        KBPK,
+        "--block",
+        &block,
+        "--show-clear-key",
+    ]);
     assert!(o.status.success());
     let out = stdout(&o);
     assert!(out.contains(&format!("key:            {KEY}")), "{out}");
@@ -86,9 +94,10 @@ fn failures_are_one_stderr_line_without_key_material() {
     let key = v["expected_key"].as_str().unwrap().to_uppercase();
     let mut wrong = v["kbpk"].as_str().unwrap().to_string();
     wrong.replace_range(0..2, "00");
-    let err = assert_fails(
+    let err = assert_fails_with(
         &["tr31", "unwrap", "--kbpk", &wrong, "--block", block],
         &[&key],
+        3,
     );
     assert!(err.contains("authentication failed"), "{err}");
     // Versions A and C only with --legacy.
@@ -122,6 +131,14 @@ fn wrap_with_optional_blocks() {
     let out = stdout(&o);
     assert!(out.contains("  KS: 00604B120F9292800000"), "{out}");
     assert!(out.contains("  PB: "), "{out}");
-    let o = keyfort(&["tr31", "unwrap", "--kbpk", KBPK, "--block", &block]);
+    let o = keyfort(&[
+        "tr31",
+        "unwrap",
+        "--kbpk",
+        KBPK,
+        "--block",
+        &block,
+        "--show-clear-key",
+    ]);
     assert!(stdout(&o).contains(&format!("key:            {KEY}")));
 }

@@ -1,9 +1,12 @@
 //! The `keyfort kw` / `keyfort kwp` commands, run as a process: RFC 3394 / RFC 5649
-//! examples in and out, and the failure contract (one line on stderr, exit status 1,
-//! nothing on stdout).
+//! examples in and out (upper-case hex), and the failure contract (one line on stderr,
+//! nothing on stdout, exit status 3 for a failed integrity check, 1 for bad input).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod common;
-use common::{assert_fails, ok_stdout, CT_4_1, CT_5649, KEK_4_1, KEK_5649, KEY_4_1, KEY_5649};
+use common::{
+    assert_fails, assert_fails_with, ok_stdout, CT_4_1, CT_5649, KEK_4_1, KEK_5649, KEY_4_1,
+    KEY_5649,
+};
 
 #[test]
 fn kw_rfc3394_4_1() {
@@ -15,15 +18,15 @@ fn kw_rfc3394_4_1() {
         ok_stdout(&["kw", "unwrap", "--kek", KEK_4_1, "--wrapped", CT_4_1]),
         format!("{KEY_4_1}\n")
     );
-    // Upper-case hex is accepted too.
+    // Lower-case hex is accepted too.
     assert_eq!(
         ok_stdout(&[
             "kw",
             "unwrap",
             "--kek",
-            &KEK_4_1.to_uppercase(),
+            &KEK_4_1.to_lowercase(),
             "--wrapped",
-            &CT_4_1.to_uppercase()
+            &CT_4_1.to_lowercase()
         ]),
         format!("{KEY_4_1}\n")
     );
@@ -42,15 +45,16 @@ fn kwp_rfc5649_7_octets() {
 }
 
 #[test]
-fn failed_unwrap_is_one_line_exit_1() {
+fn failed_unwrap_is_one_line_exit_3() {
     let mut bad = CT_4_1.to_string();
-    bad.replace_range(0..2, "1e");
-    let e = assert_fails(
+    bad.replace_range(0..2, "1E");
+    let e = assert_fails_with(
         &["kw", "unwrap", "--kek", KEK_4_1, "--wrapped", &bad],
         &[KEK_4_1, KEY_4_1, &bad],
+        3,
     );
     assert!(e.contains("integrity"), "{e}");
-    let e2 = assert_fails(
+    let e2 = assert_fails_with(
         &[
             "kwp",
             "unwrap",
@@ -60,13 +64,15 @@ fn failed_unwrap_is_one_line_exit_1() {
             "aebeb0f07dfbf5419200f2ccb50bb24f",
         ],
         &[KEK_5649, KEY_5649],
+        3,
     );
     // The message does not depend on which check failed or on the input.
     assert_eq!(e.replace("kw ", "kwp "), e2);
     // Wrong KEK.
-    assert_fails(
+    assert_fails_with(
         &["kw", "unwrap", "--kek", KEK_5649, "--wrapped", CT_4_1],
         &[KEK_5649],
+        3,
     );
 }
 

@@ -4,7 +4,8 @@
 //!
 //! Start with [`manual`] for the threat model and the claims keyfort makes and does not
 //! make. The modules: [`wrap`], [`dukpt`] (with an end-to-end terminal-and-host
-//! example), [`ops`], [`tr31`], [`rng`], [`store`], and the seams [`secret`], [`block`],
+//! example), [`ops`], [`tr31`], [`kcv`] (key check values), [`components`] (split
+//! knowledge), [`rng`], [`store`], and the seams [`secret`], [`block`],
 //! [`policy`], [`platform`].
 #![no_std]
 #![forbid(unsafe_code)]
@@ -24,7 +25,9 @@ mod fmt;
 pub mod block;
 mod block_n;
 mod cmac;
+pub mod components;
 pub mod dukpt;
+pub mod kcv;
 pub mod manual;
 pub mod ops;
 pub mod platform;

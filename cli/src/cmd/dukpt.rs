@@ -1,10 +1,28 @@
 //! `keyfort dukpt`: host-side DUKPT derivations for the payment host and the
 //! key-injection bench (AES DUKPT X9.24-3-2017, TDES DUKPT X9.24-1-2009). All hex in,
-//! uppercase hex out. The BDK comes from `--bdk-file PATH` (`-`: standard input) or
-//! `--bdk-env VAR` ([`super::secretarg`]); `--bdk HEX` is for test keys only.
+//! upper-case hex out (`--json`: `{"key": ..., "ksn": ...}`). The BDK comes from
+//! `--bdk-file PATH` (`-`: standard input) or `--bdk-env VAR` ([`super::secretarg`]);
+//! `--bdk HEX` is for test keys only.
+//!
+//! AES and TDES have the same commands and flags:
+//!
+//! ```text
+//! keyfort dukpt aes  initial-key --bdk-file BDK --ksn "123456 7890 1234 56 00000000"
+//! keyfort dukpt tdes initial-key --bdk-file BDK --ksn FFFF-9876-5432-10E0-0000
+//! keyfort dukpt aes  working-key --bdk-file BDK --ksn KSN --usage pin-encryption --key-type aes128
+//! keyfort dukpt tdes working-key --bdk-file BDK --ksn KSN --usage pin
+//! ```
+//!
+//! KSNs (and initial key IDs) may contain spaces, dashes and colons as separators.
+//! `working-key` refuses counters no device produces (zero; more than 16 one-bits for AES,
+//! 10 for TDES) unless `--any-counter` is given, for reproducing published values.
+//! (`tdes ipek` and `tdes key --variant` are the older names of `tdes initial-key` and
+//! `tdes working-key --usage`.)
+use super::failure::Failure;
 use super::hexarg;
+use super::output;
 use super::secretarg::BdkArg;
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 
@@ -19,23 +37,45 @@ pub enum Dukpt {
     Tdes(TdesCmd),
 }
 
-/// AES DUKPT commands (named as the CLI spells them).
+/// The device named by its KSN (any counter) or its 8-byte initial key ID.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub struct Device {
+    /// Key serial number, 12 bytes hex (its counter is ignored); separators allowed.
+    #[arg(long)]
+    ksn: Option<String>,
+    /// Initial key ID (BDK ID || derivation ID), 8 bytes hex; separators allowed.
+    #[arg(long)]
+    ikid: Option<String>,
+}
+
+impl Device {
+    fn initial_key_id(&self) -> Result<Vec<u8>, Failure> {
+        if let Some(k) = &self.ksn {
+            let ksn = AesKsn::from_bytes(&hexarg::parse_ksn("--ksn", k)?).map_err(err("--ksn"))?;
+            return Ok(ksn.initial_key_id().to_vec());
+        }
+        let id = self.ikid.as_deref().ok_or("--ksn or --ikid: missing")?;
+        Ok(hexarg::parse_ksn("--ikid", id)?.to_vec())
+    }
+}
+
+/// AES DUKPT commands.
 #[derive(Subcommand)]
 #[allow(clippy::enum_variant_names)]
 pub enum AesCmd {
-    /// Initial key from a BDK (16/24/32 bytes) and an 8-byte initial key ID.
+    /// Initial key from a BDK (16/24/32 bytes) and the device's KSN or initial key ID.
     InitialKey {
         #[command(flatten)]
         bdk: BdkArg,
-        /// Initial key ID (BDK ID || derivation ID), 8 bytes hex.
-        #[arg(long)]
-        ikid: String,
+        #[command(flatten)]
+        device: Device,
     },
     /// Working key for a 12-byte KSN.
     WorkingKey {
         #[command(flatten)]
         bdk: BdkArg,
-        /// Key serial number, 12 bytes hex.
+        /// Key serial number, 12 bytes hex; separators allowed.
         #[arg(long)]
         ksn: String,
         /// Key usage.
@@ -44,14 +84,16 @@ pub enum AesCmd {
         /// Working key type.
         #[arg(long, value_enum)]
         key_type: KeyTypeArg,
+        /// Also derive for counters no device produces (zero, more than 16 one-bits).
+        #[arg(long)]
+        any_counter: bool,
     },
-    /// Update key (key-encryption key at counter FFFFFFFF) for an initial key ID.
+    /// Update key (key-encryption key at counter FFFFFFFF) of a device.
     UpdateKey {
         #[command(flatten)]
         bdk: BdkArg,
-        /// Initial key ID, 8 bytes hex.
-        #[arg(long)]
-        ikid: String,
+        #[command(flatten)]
+        device: Device,
         /// Key type of the update key.
         #[arg(long, value_enum)]
         key_type: KeyTypeArg,
@@ -60,25 +102,31 @@ pub enum AesCmd {
 
 /// TDES DUKPT commands.
 #[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)]
 pub enum TdesCmd {
-    /// IPEK from a 16-byte BDK and a 10-byte KSN (its counter is ignored).
-    Ipek {
+    /// Initial key (IPEK) from a 16-byte BDK and a 10-byte KSN (its counter is ignored).
+    #[command(alias = "ipek")]
+    InitialKey {
         #[command(flatten)]
         bdk: BdkArg,
-        /// Key serial number, 10 bytes hex.
+        /// Key serial number, 10 bytes hex; separators allowed.
         #[arg(long)]
         ksn: String,
     },
-    /// A transaction's variant key.
-    Key {
+    /// A transaction's working (variant) key.
+    #[command(alias = "key")]
+    WorkingKey {
         #[command(flatten)]
         bdk: BdkArg,
-        /// Key serial number, 10 bytes hex.
+        /// Key serial number, 10 bytes hex; separators allowed.
         #[arg(long)]
         ksn: String,
-        /// Variant.
-        #[arg(long, value_enum)]
-        variant: VariantArg,
+        /// Key usage (the TDES variant).
+        #[arg(long, value_enum, alias = "variant")]
+        usage: VariantArg,
+        /// Also derive for counters no device produces (zero, more than 10 one-bits).
+        #[arg(long)]
+        any_counter: bool,
     },
 }
 
@@ -178,65 +226,92 @@ fn variant(v: VariantArg) -> TdesVariant {
     }
 }
 
-fn err(what: &str) -> impl Fn(keyfort::dukpt::DukptError) -> String + '_ {
-    move |e| format!("{what}: {e}")
+fn err(what: &str) -> impl Fn(keyfort::dukpt::DukptError) -> Failure + '_ {
+    move |e| format!("{what}: {e}").into()
 }
 
-/// Prints a key as uppercase hex (the printed string is the output the user asked for).
-fn print_key(k: &[u8]) {
-    let s = zeroize::Zeroizing::new(hex::encode_upper(k));
+/// Prints a key as upper-case hex (the printed string is the output the user asked for),
+/// with the KSN it belongs to in JSON.
+fn print_key(k: &[u8], ksn: Option<&[u8]>) -> Result<(), Failure> {
+    let s = output::secret_hex(k);
+    if output::json() {
+        let mut v = serde_json::json!({ "key": s.as_str() });
+        if let Some(ksn) = ksn {
+            v["ksn"] = serde_json::json!(output::hex(ksn));
+        }
+        return output::print_json(v);
+    }
     println!("{}", s.as_str());
+    Ok(())
 }
 
 /// Runs a `dukpt` command.
-pub fn run(cmd: Dukpt) -> Result<(), String> {
+pub fn run(cmd: Dukpt) -> Result<(), Failure> {
     match cmd {
-        Dukpt::Aes(AesCmd::InitialKey { bdk, ikid }) => {
+        Dukpt::Aes(AesCmd::InitialKey { bdk, device }) => {
             let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let ik = bdk
-                .initial_key(&hexarg::parse("--ikid", &ikid)?)
+                .initial_key(&device.initial_key_id()?)
                 .map_err(err("--ikid"))?;
-            print_key(ik.expose());
+            print_key(ik.expose(), None)
         }
         Dukpt::Aes(AesCmd::WorkingKey {
             bdk,
             ksn,
             usage: u,
             key_type: t,
+            any_counter,
         }) => {
             let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
-            let ksn = AesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
-            let wk = bdk
-                .working_key(&ksn, usage(u), key_type(t))
-                .map_err(err("working key"))?;
-            print_key(wk.expose());
+            let ksn =
+                AesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
+            let wk = if any_counter {
+                if !key_type(t).allowed_under(bdk.kind()) {
+                    return Err(err("working key")(
+                        keyfort::dukpt::DukptError::KeyTypeNotAllowed,
+                    ));
+                }
+                bdk.derivation_key_any_counter(&ksn)
+                    .and_then(|d| d.working_key(usage(u), key_type(t)))
+            } else {
+                bdk.working_key(&ksn, usage(u), key_type(t))
+            }
+            .map_err(err("working key"))?;
+            print_key(wk.expose(), Some(ksn.as_bytes()))
         }
         Dukpt::Aes(AesCmd::UpdateKey {
             bdk,
-            ikid,
+            device,
             key_type: t,
         }) => {
             let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
             let uk = bdk
-                .update_key(&hexarg::parse("--ikid", &ikid)?, key_type(t))
+                .update_key(&device.initial_key_id()?, key_type(t))
                 .map_err(err("update key"))?;
-            print_key(uk.expose());
+            print_key(uk.expose(), None)
         }
-        Dukpt::Tdes(TdesCmd::Ipek { bdk, ksn }) => {
+        Dukpt::Tdes(TdesCmd::InitialKey { bdk, ksn }) => {
             let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
-            let ksn = TdesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
-            print_key(bdk.ipek(&ksn).expose());
+            let ksn =
+                TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
+            print_key(bdk.ipek(&ksn).expose(), None)
         }
-        Dukpt::Tdes(TdesCmd::Key {
+        Dukpt::Tdes(TdesCmd::WorkingKey {
             bdk,
             ksn,
-            variant: v,
+            usage: v,
+            any_counter,
         }) => {
             let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
-            let ksn = TdesKsn::from_bytes(&hexarg::parse("--ksn", &ksn)?).map_err(err("--ksn"))?;
-            let k = bdk.key(&ksn, variant(v)).map_err(err("key"))?;
-            print_key(k.expose());
+            let ksn =
+                TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
+            let k = if any_counter {
+                bdk.key_any_counter(&ksn, variant(v))
+            } else {
+                bdk.key(&ksn, variant(v))
+            }
+            .map_err(err("working key"))?;
+            print_key(k.expose(), Some(ksn.as_bytes()))
         }
     }
-    Ok(())
 }

@@ -8,12 +8,16 @@
 //! The device secret and imported keys come from files, standard input or environment
 //! variables ([`super::secretarg`]); `--device-secret HEX` / `--key HEX` are for test
 //! keys only.
+use super::failure::{self, Failure};
 use super::host::{os_rng, HostSecret, ImageFlash, OsRng};
+use super::output;
 use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::backup::WrapScheme;
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
+use serde_json::json;
 
 /// The `store` subcommands.
 #[derive(Subcommand)]
@@ -48,6 +52,39 @@ pub enum StoreCmd {
         usage: String,
         #[command(flatten)]
         key: KeyArg,
+        /// Optional use-count limit.
+        #[arg(long)]
+        use_limit: Option<u32>,
+    },
+    /// Import a KW/KWP-wrapped key, unwrapped under a KEK already in the image (by id; the
+    /// KEK needs the `unwrap` usage and never leaves the store).
+    ImportWrapped {
+        #[command(flatten)]
+        common: Common,
+        /// Key id of the new key.
+        #[arg(long)]
+        id: u16,
+        /// Label (at most 20 bytes).
+        #[arg(long, default_value = "")]
+        label: String,
+        /// aes128, aes192, aes256, tdes2, tdes3 or hmac-sha256.
+        #[arg(long)]
+        algorithm: String,
+        /// Comma-separated usages of the new key (as for `import`).
+        #[arg(long)]
+        usage: String,
+        /// Key id of the KEK in the image.
+        #[arg(long)]
+        kek_id: u16,
+        /// KEK version (default: the newest active one).
+        #[arg(long)]
+        kek_version: Option<u16>,
+        /// The wrapping: kw (RFC 3394) or kwp (RFC 5649).
+        #[arg(long, value_parser = ["kw", "kwp"])]
+        scheme: String,
+        /// The wrapped key, hex (not secret).
+        #[arg(long)]
+        wrapped: String,
         /// Optional use-count limit.
         #[arg(long)]
         use_limit: Option<u32>,
@@ -145,8 +182,8 @@ fn read_image(path: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn write_image(path: &std::path::Path, mem: &[u8]) -> Result<(), String> {
-    std::fs::write(path, mem).map_err(|e| format!("{}: {e}", path.display()))
+fn write_image(path: &std::path::Path, mem: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, mem).map_err(|e| Failure::refused(format!("{}: {e}", path.display())))
 }
 
 /// Runs `f` with the image as flash of the sector size `sector`.
@@ -160,31 +197,45 @@ macro_rules! with_sector {
             16384 => $f::<16384>($($arg),*),
             32768 => $f::<32768>($($arg),*),
             65536 => $f::<65536>($($arg),*),
-            _ => Err("unsupported sector size (1024 to 65536, a power of two)".to_string()),
+            _ => Err(Failure::from("unsupported sector size (1024 to 65536, a power of two)")),
         }
     };
 }
 
 type HostStore<const S: usize> = KeyStore<ImageFlash<S>, HostSecret, OsRng, NoCounter>;
 
-fn err(e: keyfort::store::Error) -> String {
-    format!("store: {e}")
+fn err(e: keyfort::store::Error) -> Failure {
+    failure::store(e)
 }
 
-fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, String> {
-    KeyStore::open(ImageFlash::<S>(mem), dev, os_rng()?, NoCounter).map_err(err)
+fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, Failure> {
+    KeyStore::open(
+        ImageFlash::<S>(mem),
+        dev,
+        os_rng().map_err(Failure::refused)?,
+        NoCounter,
+    )
+    .map_err(err)
 }
 
 #[allow(clippy::integer_division_remainder_used)] // public sizes only
-fn create<const S: usize>(c: &Common, size: usize) -> Result<(), String> {
+fn create<const S: usize>(c: &Common, size: usize) -> Result<(), Failure> {
     let s = KeyStore::format(
         ImageFlash::<S>(vec![0xFF; size]),
         secret(&c.device_secret)?,
-        os_rng()?,
+        os_rng().map_err(Failure::refused)?,
         NoCounter,
     )
     .map_err(err)?;
     write_image(&c.image, &s.into_flash().0)?;
+    if output::json() {
+        return output::print_json(json!({
+            "image": c.image.display().to_string(),
+            "size": size,
+            "sectors": size / S,
+            "sector_size": S,
+        }));
+    }
     println!(
         "created {} ({} bytes, {} sectors of {S} bytes)",
         c.image.display(),
@@ -199,26 +250,81 @@ struct ImportArgs<'a> {
     label: &'a str,
     algorithm: &'a str,
     usage: &'a str,
-    key: &'a KeyArg,
+    key: Option<&'a KeyArg>,
     use_limit: Option<u32>,
 }
 
-fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), String> {
+fn import<const S: usize>(c: &Common, a: &ImportArgs<'_>) -> Result<(), Failure> {
     let alg = algorithm(a.algorithm)?;
     let u = usage(a.usage)?;
-    let key = a.key.read()?;
+    let key = a.key.ok_or("--key: missing")?.read()?;
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
     let h = s
         .import(a.id, a.label.as_bytes(), alg, u, &key, a.use_limit)
         .map_err(err)?;
     write_image(&c.image, &s.into_flash().0)?;
-    println!("imported key {} version {}", h.id, h.version.unwrap_or(1));
+    let version = h.version.unwrap_or(1);
+    if output::json() {
+        return output::print_json(json!({ "id": h.id, "version": version }));
+    }
+    println!("imported key {} version {version}", h.id);
     Ok(())
 }
 
-fn list<const S: usize>(c: &Common) -> Result<(), String> {
+struct WrappedArgs<'a> {
+    kek: KeyHandle,
+    scheme: WrapScheme,
+    wrapped: &'a [u8],
+}
+
+fn import_wrapped<const S: usize>(
+    c: &Common,
+    a: &ImportArgs<'_>,
+    w: &WrappedArgs<'_>,
+) -> Result<(), Failure> {
+    let alg = algorithm(a.algorithm)?;
+    let u = usage(a.usage)?;
+    let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
+    let h = s
+        .import_wrapped_under(
+            w.kek,
+            a.id,
+            a.label.as_bytes(),
+            alg,
+            u,
+            w.scheme,
+            w.wrapped,
+            a.use_limit,
+        )
+        .map_err(err)?;
+    write_image(&c.image, &s.into_flash().0)?;
+    let version = h.version.unwrap_or(1);
+    if output::json() {
+        return output::print_json(json!({ "id": h.id, "version": version }));
+    }
+    println!("imported key {} version {version}", h.id);
+    Ok(())
+}
+
+fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
     let s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
-    for i in s.inventory() {
+    let keys: Vec<_> = s.inventory().collect();
+    if output::json() {
+        return output::print_json(json!({
+            "keys": keys.iter().map(|i| json!({
+                "id": i.id,
+                "version": i.version,
+                "label": String::from_utf8_lossy(i.label()),
+                "algorithm": alg_name(i.algorithm),
+                "usage": usage_names(i.usage),
+                "state": state_name(i.state),
+                "created": i.created,
+                "uses": i.uses,
+                "use_limit": i.use_limit,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    for i in keys {
         println!(
             "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={}",
             i.id,
@@ -226,7 +332,7 @@ fn list<const S: usize>(c: &Common) -> Result<(), String> {
             String::from_utf8_lossy(i.label()),
             alg_name(i.algorithm),
             usage_names(i.usage),
-            if i.state == KeyState::Active { "active" } else { "revoked" },
+            state_name(i.state),
             i.created,
             i.uses,
             i.use_limit.map_or("none".to_string(), |l| l.to_string()),
@@ -235,7 +341,15 @@ fn list<const S: usize>(c: &Common) -> Result<(), String> {
     Ok(())
 }
 
-fn verify<const S: usize>(c: &Common) -> Result<(), String> {
+fn state_name(s: KeyState) -> &'static str {
+    if s == KeyState::Active {
+        "active"
+    } else {
+        "revoked"
+    }
+}
+
+fn verify<const S: usize>(c: &Common) -> Result<(), Failure> {
     // Opening checks every record's MAC and the whole log's chain.
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
     let keys: Vec<_> = s.inventory().collect();
@@ -260,9 +374,19 @@ fn verify<const S: usize>(c: &Common) -> Result<(), String> {
             .with_key(KeyHandle::version(i.id, i.version), need, |k| k.len())
             .map_err(err)?;
         if len != i.algorithm.key_len() {
-            return Err(format!("key {} version {}: wrong length", i.id, i.version));
+            return Err(Failure::integrity(format!(
+                "key {} version {}: wrong length",
+                i.id, i.version
+            )));
         }
         checked += 1;
+    }
+    if output::json() {
+        return output::print_json(json!({
+            "ok": true,
+            "key_versions": keys.len(),
+            "verified": checked,
+        }));
     }
     println!(
         "ok: {} key versions, {checked} decrypted and verified",
@@ -278,7 +402,7 @@ fn sector_of(path: &std::path::Path) -> Result<usize, String> {
 }
 
 /// Runs a `store` subcommand.
-pub fn run(cmd: StoreCmd) -> Result<(), String> {
+pub fn run(cmd: StoreCmd) -> Result<(), Failure> {
     match cmd {
         StoreCmd::Create {
             common,
@@ -299,10 +423,45 @@ pub fn run(cmd: StoreCmd) -> Result<(), String> {
                 label: &label,
                 algorithm: &algorithm,
                 usage: &usage,
-                key: &key,
+                key: Some(&key),
                 use_limit,
             };
             with_sector!(sector_of(&common.image)?, import(&common, &a))
+        }
+        StoreCmd::ImportWrapped {
+            common,
+            id,
+            label,
+            algorithm,
+            usage,
+            kek_id,
+            kek_version,
+            scheme,
+            wrapped,
+            use_limit,
+        } => {
+            let a = ImportArgs {
+                id,
+                label: &label,
+                algorithm: &algorithm,
+                usage: &usage,
+                key: None,
+                use_limit,
+            };
+            let wrapped = super::hexarg::parse("--wrapped", &wrapped)?;
+            let w = WrappedArgs {
+                kek: KeyHandle {
+                    id: kek_id,
+                    version: kek_version,
+                },
+                scheme: if scheme == "kwp" {
+                    WrapScheme::Kwp
+                } else {
+                    WrapScheme::Kw
+                },
+                wrapped: &wrapped,
+            };
+            with_sector!(sector_of(&common.image)?, import_wrapped(&common, &a, &w))
         }
         StoreCmd::List { common } => with_sector!(sector_of(&common.image)?, list(&common)),
         StoreCmd::Verify { common } => with_sector!(sector_of(&common.image)?, verify(&common)),

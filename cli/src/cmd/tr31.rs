@@ -2,12 +2,21 @@
 //! (versions B, D, E; A and C with `--legacy`), print a block's header. The KBPK and the
 //! key come from files, standard input or environment variables ([`super::secretarg`]);
 //! `--kbpk HEX` / `--key HEX` are for test keys only.
+//!
+//! `tr31 unwrap` prints the header, the policy and the key's KCV (AES keys: CMAC method;
+//! TDES keys: legacy method). The clear key itself is printed only for a block whose
+//! exportability is `E`, or with `--show-clear-key`: a non-exportable (`N`) or sensitive
+//! (`S`) key is never shown by accident. A block that does not authenticate under the
+//! KBPK exits with status 3.
 use clap::{Args, Subcommand};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::tr31::{self, Header, HeaderSpec, UnwrapOptions};
-use zeroize::Zeroizing;
+use serde_json::{json, Value};
 
+use super::failure::Failure;
 use super::host::os_rng;
+use super::kcv::{AlgArg, KcvOpts, MethodArg};
+use super::output;
 use super::secretarg::{KbpkArg, KeyArg};
 use super::store::USAGES;
 
@@ -16,7 +25,8 @@ use super::store::USAGES;
 pub enum Tr31Cmd {
     /// Wrap a key into a version D key block under an AES KBPK.
     Wrap(WrapArgs),
-    /// Unwrap a key block; prints the header fields and the key in hex.
+    /// Unwrap a key block; prints the header fields, the policy and the key's KCV (the
+    /// key itself for an exportable block, or with --show-clear-key).
     Unwrap(UnwrapArgs),
     /// Print a key block's header (no KBPK needed).
     Header(HeaderArgs),
@@ -64,6 +74,9 @@ pub struct UnwrapArgs {
     /// Also accept the deprecated versions A and C.
     #[arg(long)]
     legacy: bool,
+    /// Print the clear key even if the block says it is non-exportable (N) or sensitive (S).
+    #[arg(long)]
+    show_clear_key: bool,
 }
 
 /// Arguments of `tr31 header`.
@@ -85,6 +98,31 @@ fn two_chars(name: &str, s: &str) -> Result<[u8; 2], String> {
     match s.as_bytes() {
         [a, b] => Ok([*a, *b]),
         _ => Err(format!("{name}: two characters expected")),
+    }
+}
+
+/// The header as JSON.
+fn header_json(h: &Header<'_>) -> Value {
+    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    json!({
+        "version": s(&[h.version.id()]),
+        "length": h.length,
+        "key_usage": s(&h.key_usage),
+        "algorithm": s(&[h.algorithm]),
+        "mode_of_use": s(&[h.mode_of_use]),
+        "key_version": s(&h.key_version),
+        "exportability": s(&[h.exportability]),
+        "optional_blocks": h.opt_blocks().map(|b| json!({ "id": s(&b.id), "data": s(b.data) }))
+            .collect::<Vec<_>>(),
+        "header_length": h.len(),
+    })
+}
+
+fn tr31_err(e: tr31::Tr31Error) -> Failure {
+    if e == tr31::Tr31Error::Unauthentic {
+        Failure::integrity(e.to_string())
+    } else {
+        e.to_string().into()
     }
 }
 
@@ -118,7 +156,7 @@ fn usage_names(u: keyfort::policy::Usage) -> String {
 }
 
 /// Runs a `tr31` command.
-pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
+pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
     match cmd {
         Tr31Cmd::Wrap(a) => {
             let kbpk = a.kbpk.read()?;
@@ -139,13 +177,20 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
                 });
             }
             // /dev/urandom as the raw entropy source of keyfort's CSPRNG.
-            let mut rng = Csprng::new(os_rng()?, MinEntropy::Bits8, b"keyfort tr31 wrap")
-                .map_err(|e| format!("random source: {e}"))?;
-            let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(|e| e.to_string())?;
+            let mut rng = Csprng::new(
+                os_rng().map_err(Failure::refused)?,
+                MinEntropy::Bits8,
+                b"keyfort tr31 wrap",
+            )
+            .map_err(|e| Failure::refused(format!("random source: {e}")))?;
+            let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(tr31_err)?;
             let mut out = vec![0u8; len];
-            let n = tr31::wrap(&kbpk, &spec, &opt, &key, &mut rng, &mut out)
-                .map_err(|e| e.to_string())?;
-            println!("{}", String::from_utf8_lossy(&out[..n]));
+            let n = tr31::wrap(&kbpk, &spec, &opt, &key, &mut rng, &mut out).map_err(tr31_err)?;
+            let block = String::from_utf8_lossy(&out[..n]).into_owned();
+            if output::json() {
+                return output::print_json(json!({ "block": block }));
+            }
+            println!("{block}");
             Ok(())
         }
         Tr31Cmd::Unwrap(a) => {
@@ -156,19 +201,67 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), String> {
                 UnwrapOptions::default()
             };
             let block = a.block.trim().as_bytes();
-            let (h, key) =
-                tr31::unwrap_with::<4096>(&kbpk, block, &opts).map_err(|e| e.to_string())?;
-            print_header(&h);
-            match h.policy(key.len()) {
-                Ok((alg, usage)) => println!("policy:         {alg:?} {}", usage_names(usage)),
-                Err(e) => println!("policy:         not importable ({e})"),
+            let (h, key) = tr31::unwrap_with::<4096>(&kbpk, block, &opts).map_err(tr31_err)?;
+            let policy = match h.policy(key.len()) {
+                Ok((alg, usage)) => format!("{alg:?} {}", usage_names(usage)),
+                Err(e) => format!("not importable ({e})"),
+            };
+            // The KCV by the header's algorithm: AES (CMAC), TDES (legacy).
+            let alg = match h.algorithm {
+                b'A' => Some(AlgArg::Aes),
+                b'T' => Some(AlgArg::Tdes),
+                _ => None,
+            };
+            let opts = KcvOpts {
+                method: None,
+                length: 3,
+            };
+            let kcv = match alg {
+                Some(alg) => opts.compute(alg, key.expose()).ok().map(|k| (alg, k)),
+                None => None,
+            };
+            let show = a.show_clear_key || h.exportability == b'E';
+            let hexkey = output::secret_hex(key.expose());
+            if output::json() {
+                let mut v = header_json(&h);
+                v["policy"] = json!(policy);
+                if let Some((alg, k)) = kcv {
+                    v["kcv"] = json!(k.to_string());
+                    v["kcv_method"] = json!(opts.method(alg).name());
+                }
+                if show {
+                    v["key"] = json!(hexkey.as_str());
+                }
+                return output::print_json(v);
             }
-            let hexkey = Zeroizing::new(hex::encode_upper(key.expose()));
-            println!("key:            {}", hexkey.as_str());
+            print_header(&h);
+            println!("policy:         {policy}");
+            match kcv {
+                Some((alg, k)) => {
+                    let m = if opts.method(alg) == MethodArg::Cmac {
+                        "CMAC"
+                    } else {
+                        "legacy"
+                    };
+                    println!("kcv:            {k} ({m})");
+                }
+                None => println!("kcv:            n/a"),
+            }
+            if show {
+                println!("key:            {}", hexkey.as_str());
+            } else {
+                println!(
+                    "key:            not shown (exportability {}; --show-clear-key to print it)",
+                    char::from(h.exportability)
+                );
+            }
             Ok(())
         }
         Tr31Cmd::Header(a) => {
-            let h = Header::parse(a.block.trim().as_bytes()).map_err(|e| e.to_string())?;
+            let h = Header::parse(a.block.trim().as_bytes()).map_err(tr31_err)?;
+            if output::json() {
+                return output::print_json(header_json(&h));
+            }
             print_header(&h);
             Ok(())
         }

@@ -12,13 +12,17 @@
 //! Keys come from a file, standard input or an environment variable (see
 //! [`super::secretarg`]); `--kek HEX` / `--key HEX` are for test keys only.
 //!
-//! A failed unwrap prints one line to stderr (never key material, never which check
-//! failed) and exits with status 1.
+//! Output is upper-case hex (`--json`: `{"wrapped": ...}` / `{"key": ...}`). A failed
+//! unwrap prints one line to stderr (never key material, never which check failed) and
+//! exits with status 3 if the integrity check failed (wrong KEK, altered input), 1 for
+//! bad input.
 use clap::Subcommand;
 use keyfort::wrap::{self, Kek};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
+use super::failure::{self, Failure};
 use super::hexarg;
+use super::output;
 use super::secretarg::{KekArg, KeyArg};
 
 /// The key-wrap command families.
@@ -53,14 +57,15 @@ pub enum Op {
 }
 
 /// Runs a `kw` / `kwp` command.
-pub fn run(cmd: WrapCommand) -> Result<(), String> {
+pub fn run(cmd: WrapCommand) -> Result<(), Failure> {
     let (padded, op, name) = match cmd {
         WrapCommand::Kw(op) => (false, op, "kw"),
         WrapCommand::Kwp(op) => (true, op, "kwp"),
     };
     match op {
         Op::Wrap { kek, key } => {
-            let kek = Kek::new(&kek.read()?).map_err(|e| format!("{name} wrap: {e}"))?;
+            let what = format!("{name} wrap");
+            let kek = Kek::new(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
             let key = key.read()?;
             let mut out = Zeroizing::new(vec![0u8; key.len() + 16]);
             let n = if padded {
@@ -68,11 +73,16 @@ pub fn run(cmd: WrapCommand) -> Result<(), String> {
             } else {
                 wrap::kw_wrap(&kek, &key, &mut out)
             }
-            .map_err(|e| format!("{name} wrap: {e}"))?;
-            println!("{}", hex::encode(&out[..n]));
+            .map_err(|e| failure::wrap(&what, e))?;
+            let hex = output::hex(&out[..n]);
+            if output::json() {
+                return output::print_json(serde_json::json!({ "wrapped": hex }));
+            }
+            println!("{hex}");
         }
         Op::Unwrap { kek, wrapped } => {
-            let kek = Kek::new(&kek.read()?).map_err(|e| format!("{name} unwrap: {e}"))?;
+            let what = format!("{name} unwrap");
+            let kek = Kek::new(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
             let wrapped = hexarg::parse("--wrapped", &wrapped)?;
             let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
             let n = if padded {
@@ -80,10 +90,12 @@ pub fn run(cmd: WrapCommand) -> Result<(), String> {
             } else {
                 wrap::kw_unwrap(&kek, &wrapped, &mut out)
             }
-            .map_err(|e| format!("{name} unwrap: {e}"))?;
-            let mut text = Zeroizing::new(hex::encode(&out[..n]));
+            .map_err(|e| failure::wrap(&what, e))?;
+            let text = output::secret_hex(&out[..n]);
+            if output::json() {
+                return output::print_json(serde_json::json!({ "key": text.as_str() }));
+            }
             println!("{}", text.as_str());
-            text.zeroize();
         }
     }
     Ok(())

@@ -68,6 +68,11 @@ pub enum Error {
     Exhausted,
     /// An internal invariant did not hold (a bug; reported instead of panicking).
     LogicBug,
+    /// The stored key named as a key-encryption key is not an AES key (KW/KWP need AES).
+    KekAlgorithm,
+    /// The key-encryption key is weaker than the key it would import (SP 800-57
+    /// strength, as for TR-31 import).
+    KekTooWeak,
 }
 
 impl core::fmt::Display for Error {
@@ -100,6 +105,8 @@ impl core::fmt::Display for Error {
             Self::DestroyVerify => "destroy verification failed",
             Self::Exhausted => "sequence space exhausted",
             Self::LogicBug => "internal error",
+            Self::KekAlgorithm => "key-encryption key is not an AES key",
+            Self::KekTooWeak => "key-encryption key weaker than the key it protects",
         })
     }
 }

@@ -154,6 +154,7 @@ mod error;
 pub mod format;
 pub mod inventory;
 mod journal;
+mod kek_import;
 mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
 pub mod mock_flash;

@@ -14,6 +14,10 @@
 //!   held or could derive, and opens the store with the device secret to list what is
 //!   left.
 //!
+//! With `--json` each command prints one summary object instead of its text. A failed
+//! check (a transaction that does not verify, a key found in a dump, a store that still
+//! holds keys after a wipe) exits with status 3.
+//!
 //! The host directory keeps the BDK and the KBPK in hex files: TEST ONLY (a real payment
 //! host keeps its BDK in an HSM).
 use clap::{Args, Subcommand};
@@ -68,9 +72,9 @@ pub struct Dirs {
 }
 
 /// Runs a `demo` subcommand.
-pub fn run(cmd: DemoCmd) -> Result<(), String> {
+pub fn run(cmd: DemoCmd) -> Result<(), crate::cmd::failure::Failure> {
     match cmd {
-        DemoCmd::Provision { dirs, bdk } => provision::run(&dirs, bdk.read_opt()?),
+        DemoCmd::Provision { dirs, bdk } => Ok(provision::run(&dirs, bdk.read_opt()?)?),
         DemoCmd::Verify {
             dirs,
             expect,

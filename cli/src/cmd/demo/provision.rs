@@ -95,14 +95,28 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     for f in ["counter.bin", "transactions.bin", "ram.bin", "pos-plan"] {
         let _ = fs::remove_file(d.device.join(f));
     }
-    write(&d.host.join("bdk.hex"), hex::encode(&bdk_bytes).as_bytes())?;
+    write(
+        &d.host.join("bdk.hex"),
+        hex::encode_upper(&bdk_bytes).as_bytes(),
+    )?;
     write(
         &d.host.join("kbpk.hex"),
-        hex::encode(kbpk.as_ref()).as_bytes(),
+        hex::encode_upper(kbpk.as_ref()).as_bytes(),
     )?;
     write(&d.host.join("ikid.hex"), ikid_hex.as_bytes())?;
 
     let header = std::str::from_utf8(&block[..block.len().min(40)]).unwrap_or("?");
+    if crate::cmd::output::json() {
+        return crate::cmd::output::print_json(serde_json::json!({
+            "bdk_bits": bdk_bytes.len() * 8,
+            "initial_key_id": ikid_hex,
+            "key_block_header": header,
+            "key_block_length": n,
+            "image": d.device.join("flash.bin").display().to_string(),
+            "image_bytes": image.len(),
+        }))
+        .map_err(|f| f.msg);
+    }
     println!(
         "host: BDK (AES-{}) ready; initial key derived for initial key ID {ikid_hex}",
         bdk_bytes.len() * 8

@@ -11,10 +11,13 @@ use super::image::{device_secret, os_rng, ImageFlash};
 use super::record;
 use super::verify::{hex_file, host_keys};
 use super::Dirs;
+use crate::cmd::failure::{self, Failure};
+use crate::cmd::output;
 use keyfort::dukpt::aes::AesKsn;
 use keyfort::platform::{CounterError, MonotonicCounter};
 use keyfort::store::{AuditCode, KeyStore};
 use keyfort::terminal::factory;
+use serde_json::json;
 use std::collections::HashMap;
 use zeroize::Zeroizing;
 
@@ -84,8 +87,11 @@ fn find(n: &Needles, hay: &[u8]) -> Vec<(usize, &'static str)> {
 }
 
 fn scan_file(n: &Needles, path: &std::path::Path, label: &str) -> Result<Option<usize>, String> {
+    let text = !output::json();
     let Ok(bytes) = std::fs::read(path) else {
-        println!("  {label:<10} not dumped");
+        if text {
+            println!("  {label:<10} not dumped");
+        }
         return Ok(None);
     };
     // Positive control: a planted key is found.
@@ -100,14 +106,16 @@ fn scan_file(n: &Needles, path: &std::path::Path, label: &str) -> Result<Option<
         }
     }
     let hits = find(n, &bytes);
-    for (off, what) in hits.iter().take(5) {
-        println!("  {label:<10} FOUND {what} at offset {off:#x}");
+    if text {
+        for (off, what) in hits.iter().take(5) {
+            println!("  {label:<10} FOUND {what} at offset 0x{off:X}");
+        }
+        println!(
+            "  {label:<10} {:>8} bytes searched: {} key(s) found",
+            bytes.len(),
+            hits.len()
+        );
     }
-    println!(
-        "  {label:<10} {:>8} bytes searched: {} key(s) found",
-        bytes.len(),
-        hits.len()
-    );
     Ok(Some(hits.len()))
 }
 
@@ -136,17 +144,20 @@ impl MonotonicCounter for DeviceCounter {
 }
 
 /// Runs the scan; with `expect_wiped`, fails unless the store is empty after a wipe.
-pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
+pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
+    let text = !output::json();
     let (n, summary) = build(d)?;
-    println!(
-        "  searching for {} keys: KBPK, initial key, BDK, {}",
-        n.len(),
-        summary
-            .iter()
-            .map(|(w, c)| format!("{c} {w}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    if text {
+        println!(
+            "  searching for {} keys: KBPK, initial key, BDK, {}",
+            n.len(),
+            summary
+                .iter()
+                .map(|(w, c)| format!("{c} {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let flash = scan_file(&n, &d.device.join("flash.bin"), "flash")?;
     let ram = scan_file(&n, &d.device.join("ram.bin"), "RAM")?;
     let found = flash.unwrap_or(0) + ram.unwrap_or(0);
@@ -160,13 +171,20 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
         os_rng()?,
         counter,
     )
-    .map_err(|e| format!("store: {e}"))?;
+    .map_err(failure::store)?;
     let keys = store.inventory().count();
     let state = store
         .get_state(factory::DUKPT_SLOT, &mut [0u8; 1100])
         .is_ok();
     let wiped = store.audit().any(|e| e.code == AuditCode::TamperWipe);
-    println!(
+    if !text {
+        output::print_json(json!({
+            "needles": n.len(),
+            "found": { "flash": flash, "ram": ram },
+            "store": { "keys": keys, "dukpt_state": state, "tamper_wipe_recorded": wiped },
+        }))?;
+    } else {
+        println!(
         "  store      opened with the device secret: {keys} key(s), DUKPT state: {}, audit log: {}",
         if state { "present" } else { "none" },
         if wiped {
@@ -175,11 +193,16 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), String> {
             "no tamper wipe"
         }
     );
+    }
     if found > 0 {
-        return Err(format!("{found} key(s) found on the device"));
+        return Err(Failure::integrity(format!(
+            "{found} key(s) found on the device"
+        )));
     }
     if expect_wiped && (keys > 0 || state || !wiped) {
-        return Err("the store still holds keys after the tamper wipe".into());
+        return Err(Failure::integrity(
+            "the store still holds keys after the tamper wipe",
+        ));
     }
     Ok(())
 }

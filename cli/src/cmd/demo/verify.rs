@@ -1,8 +1,11 @@
 //! `keyfort demo verify`: the payment host checks every transaction.
 use super::record::{self, Record, CARDS};
 use super::Dirs;
+use crate::cmd::failure::Failure;
+use crate::cmd::output;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::ops::{data, mac, pin};
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -85,7 +88,9 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
 }
 
 /// Verifies `transactions.bin`; prints the table and the summary.
-pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), String> {
+pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), Failure> {
+    let text = !output::json();
+    let table = table && text;
     let (bdk, ikid) = host_keys(&d.host)?;
     let path = d.device.join("transactions.bin");
     let bytes = std::fs::read(&path).unwrap_or_default();
@@ -93,6 +98,7 @@ pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), String> {
     let mut seen: HashMap<u32, usize> = HashMap::new();
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut counters = Vec::new();
+    let mut failures = Vec::new();
     if table {
         println!("   #  KSN                       counter  amount          card           result");
     }
@@ -122,7 +128,10 @@ pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), String> {
             }
             Err(why) => {
                 failed += 1;
-                println!("  {:>2}  {ksn_hex}  FAILED: {why}", i + 1);
+                if text {
+                    println!("  {:>2}  {ksn_hex}  FAILED: {why}", i + 1);
+                }
+                failures.push(json!({ "index": i + 1, "ksn": ksn_hex, "error": why }));
             }
         }
     }
@@ -132,36 +141,49 @@ pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), String> {
         .filter(|w| w[1] != w[0] + 1)
         .map(|w| format!("{}..{}", w[0] + 1, w[1] - 1))
         .collect();
-    println!("  transactions sent    {:>4}", recs.len());
-    println!("  verified             {ok:>4}");
-    println!("  failed               {failed:>4}");
-    println!(
-        "  KSN counters         {}, {} distinct{}",
-        match (counters.first(), counters.last()) {
-            (Some(a), Some(b)) => format!("{a}..{b}"),
-            _ => "none".into(),
-        },
-        seen.len(),
-        if gaps.is_empty() {
-            String::new()
-        } else {
-            format!(" (skipped, never used: {})", gaps.join(", "))
-        }
-    );
-    if torn > 0 {
+    if !text {
+        output::print_json(json!({
+            "transactions": recs.len(),
+            "verified": ok,
+            "failed": failed,
+            "failures": failures,
+            "counters": { "first": counters.first(), "last": counters.last(),
+                          "distinct": seen.len(), "skipped": gaps },
+            "torn_bytes": torn,
+        }))?;
+    }
+    if text {
+        println!("  transactions sent    {:>4}", recs.len());
+        println!("  verified             {ok:>4}");
+        println!("  failed               {failed:>4}");
         println!(
+            "  KSN counters         {}, {} distinct{}",
+            match (counters.first(), counters.last()) {
+                (Some(a), Some(b)) => format!("{a}..{b}"),
+                _ => "none".into(),
+            },
+            seen.len(),
+            if gaps.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped, never used: {})", gaps.join(", "))
+            }
+        );
+        if torn > 0 {
+            println!(
             "  torn record at the end ({torn} bytes, the power cut came mid-write): not counted"
         );
+        }
     }
     if failed > 0 {
-        return Err(format!(
+        return Err(Failure::integrity(format!(
             "{failed} of {} transactions failed verification",
             recs.len()
-        ));
+        )));
     }
     if let Some(n) = expect {
         if recs.len() != n {
-            return Err(format!("expected {n} transactions, got {}", recs.len()));
+            return Err(format!("expected {n} transactions, got {}", recs.len()).into());
         }
     }
     Ok(())

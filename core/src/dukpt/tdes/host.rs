@@ -56,6 +56,20 @@ impl TdesBdk {
     pub fn key(&self, ksn: &TdesKsn, variant: TdesVariant) -> Result<TdesKey, DukptError> {
         Ok(self.current_key(ksn)?.variant(variant))
     }
+
+    /// A variant key for any counter, including ones no device produces (zero: the IPEK
+    /// itself; more than 10 one-bits). For reproducing published values; use
+    /// [`TdesBdk::key`] for transactions.
+    pub fn key_any_counter(
+        &self,
+        ksn: &TdesKsn,
+        variant: TdesVariant,
+    ) -> Result<TdesKey, DukptError> {
+        Ok(self
+            .ipek(ksn)
+            .current_key_any_counter(ksn.counter())?
+            .variant(variant))
+    }
 }
 
 impl core::fmt::Debug for TdesBdk {
@@ -91,11 +105,17 @@ impl TdesIpek {
 
     /// The current key for a counter a device may use.
     pub fn current_key(&self, counter: u32) -> Result<TdesCurrentKey, DukptError> {
+        self.iksn.with_counter(counter).check_device_counter()?;
+        self.current_key_any_counter(counter)
+    }
+
+    /// The current key for any 21-bit counter, including ones no device uses (zero: the
+    /// IPEK; more than 10 one-bits). See [`TdesBdk::key_any_counter`].
+    pub fn current_key_any_counter(&self, counter: u32) -> Result<TdesCurrentKey, DukptError> {
         let ksn = self.iksn.with_counter(counter);
         if ksn.counter() != counter {
             return Err(DukptError::TooManyOneBits);
         }
-        ksn.check_device_counter()?;
         let base = self.iksn.right8();
         // Copied straight into the holder: `Secret::new(*x)` builds a plain temporary first.
         let mut key = Secret::<16>::zero();
@@ -153,5 +173,51 @@ impl TdesCurrentKey {
 impl core::fmt::Debug for TdesCurrentKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "TdesCurrentKey({:?}, ..)", self.ksn)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const BDK: [u8; 16] = [
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32,
+        0x10,
+    ];
+
+    fn ksn(counter: u32) -> TdesKsn {
+        TdesKsn::from_array([0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0, 0])
+            .with_counter(counter)
+    }
+
+    /// `key_any_counter` is `key` wherever a device may use the counter, and derives the
+    /// counters `key` refuses (more than 10 one-bits, zero) instead of refusing them.
+    #[test]
+    fn any_counter_extends_device_counters() {
+        let bdk = TdesBdk::new(&BDK).unwrap();
+        for c in [1u32, 2, 3, 0x3FF, 0x1FF800, 0x10_0000] {
+            let a = bdk.key(&ksn(c), TdesVariant::Pin).unwrap();
+            let b = bdk.key_any_counter(&ksn(c), TdesVariant::Pin).unwrap();
+            assert_eq!(a.expose(), b.expose(), "{c:#x}");
+        }
+        // X9.24-1-2009 A.4: counter 1's PIN key, a published value.
+        let k = bdk.key_any_counter(&ksn(1), TdesVariant::Pin).unwrap();
+        assert_eq!(k.expose()[..4], [0x04, 0x26, 0x66, 0xB4]);
+        for c in [0u32, 0x7FF, 0x1F_FFFF] {
+            assert!(bdk.key(&ksn(c), TdesVariant::Pin).is_err(), "{c:#x}");
+            assert!(bdk.key_any_counter(&ksn(c), TdesVariant::Pin).is_ok());
+        }
+        // Distinct counters, distinct keys (0x7FF is 0x3FF's chain one step further).
+        let a = bdk.key_any_counter(&ksn(0x7FF), TdesVariant::Pin).unwrap();
+        let b = bdk.key_any_counter(&ksn(0x3FF), TdesVariant::Pin).unwrap();
+        assert_ne!(a.expose(), b.expose());
+        // Counter 0: the IPEK's own variant.
+        let ipek = bdk.ipek(&ksn(0));
+        let z = bdk.key_any_counter(&ksn(0), TdesVariant::Pin).unwrap();
+        let from_ipek =
+            TdesCurrentKey::from_parts(Secret::from_slice(ipek.expose()).unwrap(), ksn(0))
+                .variant(TdesVariant::Pin);
+        assert_eq!(z.expose(), from_ipek.expose());
     }
 }
