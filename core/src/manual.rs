@@ -25,6 +25,7 @@
 //! | flash read at rest | every key record is sealed (encrypted and authenticated) under keys derived from the device secret; no key byte is on flash in clear | store tests: raw-dump scan; QEMU memory scan |
 //! | record moved, re-labelled, re-policied | the MAC covers slot id, version, algorithm, usage policy and state | store tests |
 //! | flash image rolled back | records are bound to the monotonic counter, where the board has one | store tests (with and without a counter) |
+//! | flash damaged, tampered or erased, then a reboot | `KeyStore::open_or_format` formats only a flash that never held a store (no live salt, data sectors erased, counter at 0); anything else is a typed error and the flash is left untouched | `tests/tests/store_first_boot.rs` (bit flips, erased root, foreign image, erased after use, a cut at every step of the first format) |
 //! | power cut mid-write | log-structured store: every operation is either fully there or not at all after reboot | power-cut campaign at every program/erase step; QEMU power-cut runs |
 //! | forged wrapped key / key block | one constant-time verdict over every check; a single error; nothing usable left in the caller's buffer | Wycheproof vectors; valgrind "ctgrind" test; on-target trace equality |
 //! | timing of secret-dependent code | no branch, table index or division depends on a secret (fixsliced AES: keyfort-aes on Cortex-M, the `aes` crate on hosts; `subtle` compares) | valgrind with secrets marked undefined; QEMU instruction traces compared on Cortex-M0/M4 |

@@ -4,7 +4,7 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::error::Error;
-use super::format::{ORIGIN_FORMAT, ROOT_HDR_LEN};
+use super::format::{u32f, ORIGIN_FORMAT, ROOT_HDR_LEN};
 use super::root::RootState;
 use super::KeyStore;
 use crate::platform::{DeviceSecret, MonotonicCounter};
@@ -103,7 +103,7 @@ where
             // A root header that does not authenticate, with nothing after it in the
             // root sector: a first format cut while programming the header.
             Err(Error::RootAuth) => {
-                if !self.region_blank(ROOT_HDR_LEN as u32, self.sector_size)? {
+                if !self.region_blank(u32f(ROOT_HDR_LEN), self.sector_size)? {
                     return Err(Error::RootAuth);
                 }
                 true
