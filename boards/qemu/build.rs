@@ -47,11 +47,11 @@ fn check_linker_scripts() {
     // Cargo hands build scripts the target's rustflags, separated by 0x1f.
     let flags = env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
     let flags: Vec<&str> = flags.split('\x1f').collect();
+    // `-C link-arg=-Tlink.x`, `--codegen link-arg=-Tlink.x` or `-Clink-arg=-Tlink.x`.
     let has = |arg: &str| {
-        flags.contains(&arg)
-            || flags
-                .windows(2)
-                .any(|w| w[0] == "-C" && w[1] == arg)
+        flags
+            .windows(2)
+            .any(|w| (w[0] == "-C" || w[0] == "--codegen") && w[1] == arg)
             || flags.contains(&format!("-C{arg}").as_str())
     };
     let missing: Vec<&str> = LINK_ARGS.into_iter().filter(|a| !has(a)).collect();

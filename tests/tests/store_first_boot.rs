@@ -185,3 +185,22 @@ fn first_format_cut_at_every_step_recovers() {
     // Both recovery paths were exercised.
     assert!(root_auth > 0 && not_formatted > 0);
 }
+
+#[test]
+fn open_or_format_in_fills_the_slot_only_on_success() {
+    let mut counter = SharedCounter::default();
+    let mut flash = Flash::new();
+    let mut slot = None;
+    KeyStore::open_or_format_in(&mut slot, &mut flash, &Dev(DEV_A), TestRng(1), &mut counter)
+        .unwrap();
+    let s = slot.as_mut().unwrap();
+    s.import(1, b"k1", Algorithm::Aes128, Usage::ENCRYPT, &K1, None)
+        .unwrap();
+    drop(slot);
+    flash.as_bytes_mut()[20] ^= 0x10;
+    let mut slot = None;
+    let r =
+        KeyStore::open_or_format_in(&mut slot, &mut flash, &Dev(DEV_A), TestRng(2), &mut counter);
+    assert_eq!(r, Err(Error::RootAuth));
+    assert!(slot.is_none());
+}

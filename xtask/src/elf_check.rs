@@ -1,7 +1,7 @@
 //! Refuses an ELF that is not a linked Cortex-M image before QEMU gets it. Linked without
 //! cortex-m-rt's `link.x`, a firmware keeps no vector table and no code (a few bytes),
 //! and QEMU would "run" it without a word; this says what went wrong instead.
-use object::{Object, ObjectSection};
+use object::{Object, ObjectSection, ObjectSegment};
 use std::path::Path;
 
 /// Ok if `elf` is a 32-bit Arm ELF with a vector table whose reset vector points at
@@ -34,6 +34,14 @@ pub fn linked_image(elf: &Path) -> Result<(), String> {
             elf.display()
         )),
     }
+}
+
+/// Bytes the image would put into the target's memory (its loadable segments' file data).
+pub fn loaded_bytes(elf: &Path) -> Result<u64, String> {
+    let bytes = std::fs::read(elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
+    let file = object::File::parse(&*bytes)
+        .map_err(|e| format!("{} is not an ELF file: {e}", elf.display()))?;
+    Ok(file.segments().map(|s| s.file_range().1).sum())
 }
 
 #[cfg(test)]

@@ -38,16 +38,23 @@ pub fn step(ctx: &mut Ctx) -> Outcome {
 }
 
 fn check(ctx: &Ctx) -> Result<String, String> {
-    let copy = std::env::temp_dir().join("keyfort-template-check");
-    copy_template(&ctx.root, &copy)?;
+    // One directory per run: parallel runs from several checkouts do not meet.
+    let copy = std::env::temp_dir().join(format!("keyfort-template-{}", std::process::id()));
+    let r = check_copy(ctx, &copy);
+    let _ = std::fs::remove_dir_all(&copy);
+    r
+}
+
+fn check_copy(ctx: &Ctx, copy: &Path) -> Result<String, String> {
+    copy_template(&ctx.root, copy)?;
     let target_dir = ctx.root.join("target").join("template");
     let mut notes = Vec::new();
     for m in MACHINES {
         let board = boards::find(m).ok_or_else(|| format!("no board {m}"))?;
-        let elf = build(ctx, &copy, &target_dir, board)?;
+        let elf = build(ctx, copy, &target_dir, board)?;
         notes.push(run_twice(ctx, board, elf)?);
     }
-    notes.push(without_linker_script(ctx, &copy)?);
+    notes.push(without_linker_script(ctx, copy)?);
     Ok(format!(
         "copied to {}; {}",
         copy.display(),
@@ -223,15 +230,15 @@ fn without_linker_script(ctx: &Ctx, copy: &Path) -> Result<String, String> {
         return Err(format!("the bypassed build failed: {}", tail(&stderr)));
     }
     let elf = target_dir.join(board.target).join("release").join(BIN);
-    let size = std::fs::metadata(&elf).map(|m| m.len()).unwrap_or(0);
+    let size = crate::elf_check::loaded_bytes(&elf)?;
     let refused = crate::elf_check::linked_image(&elf);
     let Err(why) = refused else {
         return Err("an image linked without link.x was accepted by ./x run".into());
     };
     println!("  ./x run refuses it: {why}");
     Ok(format!(
-        "without -Tlink.x: build stopped with the fix; bypassed, the {size}-byte ELF is \
-         refused by ./x run"
+        "without -Tlink.x: build stopped with the fix; bypassed, the image ({size} bytes \
+         loaded) is refused by ./x run"
     ))
 }
 
