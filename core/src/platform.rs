@@ -44,3 +44,28 @@ impl MonotonicCounter for NoCounter {
         Ok(0)
     }
 }
+
+/// A borrowed device secret is one: a store can take `&board.secret` and leave the
+/// secret with the board.
+impl<T: DeviceSecret + ?Sized> DeviceSecret for &T {
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+        (**self).with_secret(f)
+    }
+}
+
+/// A borrowed device secret is one (see the `&T` impl).
+impl<T: DeviceSecret + ?Sized> DeviceSecret for &mut T {
+    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+        (**self).with_secret(f)
+    }
+}
+
+/// A mutably borrowed counter is one: a store can take `&mut board.counter`.
+impl<T: MonotonicCounter + ?Sized> MonotonicCounter for &mut T {
+    fn read(&mut self) -> Result<u32, CounterError> {
+        (**self).read()
+    }
+    fn increment(&mut self) -> Result<u32, CounterError> {
+        (**self).increment()
+    }
+}

@@ -9,6 +9,8 @@
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
+//! - `./x run --elf PATH --board <machine> [...]`: the same for a firmware built elsewhere
+//!   (for example from `templates/firmware`), its defmt log decoded
 mod bench;
 mod bench_host;
 mod bench_target;
@@ -20,12 +22,14 @@ mod defmt_log;
 mod demo;
 mod demo_persistence;
 mod demo_scan;
+mod elf_check;
 mod fuzz;
 mod memscan;
 mod ontarget;
 mod qemu;
 mod sh;
 mod steps;
+mod template;
 mod toolchain;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -45,8 +49,8 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | run <machine> [--bin NAME | --example NAME] [--device DIR] \
-         [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\nmachines: {}",
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+         [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
     ExitCode::from(2)
@@ -85,15 +89,17 @@ fn test_cmd(filter: Option<&str>) -> Result<bool, String> {
     Ok(steps::run(&mut ctx, &chosen))
 }
 
+/// `./x run`: builds a firmware of this repository and runs it, or runs an ELF built
+/// elsewhere (`--elf PATH`, with the machine given positionally or by `--board`).
 fn run_cmd(args: &[String]) -> Result<bool, String> {
-    let machine = args.first().ok_or("run: which machine?")?;
-    let board = boards::find(machine).ok_or_else(|| format!("unknown machine {machine}"))?;
+    let mut machine = None;
     let (mut kind, mut name) = ("bin", "selftest".to_string());
+    let mut elf = None;
     let mut device = None;
     let mut timeout = ontarget::timeout();
     let mut cut = qemu::Cut::default();
     let mut tamper = false;
-    let mut it = args[1..].iter();
+    let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val = || {
             it.next()
@@ -106,34 +112,74 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
                 .map_err(|e| e.to_string())
         };
         match a.as_str() {
+            "--board" => machine = Some(val()?),
             "--bin" => (kind, name) = ("bin", val()?),
             "--example" => (kind, name) = ("example", val()?),
-            "--device" => device = Some(PathBuf::from(val()?)),
+            "--elf" => elf = Some(caller_path(val()?)),
+            "--device" => device = Some(caller_path(val()?)),
             "--timeout" => timeout = secs(val()?)?,
             "--cut-after" => cut.after = Some(secs(val()?)?),
             "--cut-at" => cut.at_marker = Some(val()?),
             "--tamper" => tamper = true,
+            m if !m.starts_with('-') && machine.is_none() => machine = Some(m.to_string()),
             other => return Err(format!("run: unknown option {other}")),
         }
     }
+    let machine = machine.ok_or("run: which machine? (first argument or --board)")?;
+    let board = boards::find(&machine).ok_or_else(|| format!("unknown machine {machine}"))?;
     let ctx = context()?;
-    let mut c = toolchain::firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
-    c.args([
-        "--release",
-        "-p",
-        "keyfort-firmware",
-        "-p",
-        "keyfort-board-qemu",
-    ]);
-    c.arg(format!("--{kind}")).arg(&name);
-    sh::run(&mut c)?;
+    let elf = match elf {
+        Some(elf) => elf,
+        None => {
+            let mut c =
+                toolchain::firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);
+            c.args([
+                "--release",
+                "-p",
+                "keyfort-firmware",
+                "-p",
+                "keyfort-board-qemu",
+            ]);
+            c.arg(format!("--{kind}")).arg(&name);
+            sh::run(&mut c)?;
+            toolchain::firmware_elf(&ctx.root, ctx.env.route, board.target, kind, &name)
+        }
+    };
     let device = device.unwrap_or_else(|| ctx.root.join("target/devices").join(board.machine));
+    let out = run_elf(board, elf, device, timeout, cut, tamper)?;
+    Ok(matches!(
+        out.ending,
+        qemu::Ending::Exited(0) | qemu::Ending::PowerCut
+    ))
+}
+
+/// `p` as the caller meant it: `./x` changes to the repository root, so a relative path
+/// is taken from the directory `./x` was started in (`KEYFORT_CALLER_DIR`, set by `./x`).
+fn caller_path(p: String) -> PathBuf {
+    let p = PathBuf::from(p);
+    match std::env::var_os("KEYFORT_CALLER_DIR") {
+        Some(dir) if p.is_relative() => PathBuf::from(dir).join(p),
+        _ => p,
+    }
+}
+
+/// The running half of `./x run`: checks that `elf` is a linked Cortex-M image, provisions
+/// the device directory, runs QEMU and prints the decoded log and how it ended.
+pub fn run_elf(
+    board: &'static boards::Board,
+    elf: PathBuf,
+    device: PathBuf,
+    timeout: Duration,
+    cut: qemu::Cut,
+    tamper: bool,
+) -> Result<qemu::Outcome, String> {
+    elf_check::linked_image(&elf)?;
     qemu::provision_device(&device)?;
     qemu::set_tamper(&device, tamper)?;
     println!("device directory: {}", device.display());
     let out = qemu::run(&qemu::Run {
         board,
-        elf: toolchain::firmware_elf(&ctx.root, ctx.env.route, board.target, kind, &name),
+        elf,
         device,
         timeout,
         cut,
@@ -147,8 +193,5 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
         out.describe(),
         out.elapsed.as_secs_f64()
     );
-    Ok(matches!(
-        out.ending,
-        qemu::Ending::Exited(0) | qemu::Ending::PowerCut
-    ))
+    Ok(out)
 }

@@ -83,6 +83,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: checks::nrf52840_build,
     },
     Step {
+        name: "firmware template outside the workspace (M4F + M0)",
+        run: crate::template::step,
+    },
+    Step {
         name: "runner self-check (fail, panic, fault, hang)",
         run: ontarget::runner_check,
     },

@@ -187,6 +187,20 @@ pub fn firmware_bin_build(root: &Path, route: Route, targets: &[&str], bin: &str
 /// command runs in `qemu/`.
 pub fn firmware_cargo(root: &Path, route: Route, sub: &str, targets: &[&str]) -> Command {
     let qemu = root.join("qemu");
+    let target_dir = (route == Route::Debian).then(|| qemu.join("target-debian"));
+    cargo_in(&qemu, target_dir.as_deref(), route, sub, targets)
+}
+
+/// A `cargo <sub>` command for the thumb crate (or workspace) in `dir`, run from there so
+/// that its own `.cargo/config.toml` applies, set up for `route` and `targets`;
+/// `target_dir` overrides where it builds.
+pub fn cargo_in(
+    dir: &Path,
+    target_dir: Option<&Path>,
+    route: Route,
+    sub: &str,
+    targets: &[&str],
+) -> Command {
     let mut c = match route {
         Route::Rustup => Command::new("cargo"),
         Route::Debian => {
@@ -199,7 +213,7 @@ pub fn firmware_cargo(root: &Path, route: Route, sub: &str, targets: &[&str]) ->
             c
         }
     };
-    c.current_dir(&qemu).arg(sub);
+    c.current_dir(dir).arg(sub);
     for t in targets {
         c.args(["--target", t]);
     }
@@ -208,7 +222,6 @@ pub fn firmware_cargo(root: &Path, route: Route, sub: &str, targets: &[&str]) ->
             "-Zbuild-std=core,compiler_builtins",
             "-Zbuild-std-features=compiler-builtins-mem",
         ]);
-        c.arg("--target-dir").arg(qemu.join("target-debian"));
         for t in targets {
             c.arg("--config")
                 .arg(format!("target.{t}.linker=\"{DEBIAN_LLD}\""));
@@ -218,6 +231,9 @@ pub fn firmware_cargo(root: &Path, route: Route, sub: &str, targets: &[&str]) ->
                 "target.{t}.rustflags=[\"--cfg\", 'cpubits=\"32\"']"
             ));
         }
+    }
+    if let Some(t) = target_dir {
+        c.arg("--target-dir").arg(t);
     }
     c
 }

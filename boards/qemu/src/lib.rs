@@ -91,6 +91,22 @@ pub struct Board {
     pub tamper: tamper::HostTamperPin,
 }
 
+/// The sealed key store on this board's peripherals, borrowed from a [`Board`] (which
+/// keeps them): the type a helper function names, `fn provision(store: &mut Store<'_>)`.
+/// Open it with `keyfort::store::KeyStore::open_or_format(&mut board.flash,
+/// &board.device_secret, rng, &mut board.counter)`; see the firmware template
+/// (`templates/firmware/src/main.rs`).
+pub type Store<'a> = keyfort::store::KeyStore<
+    &'a mut flash::SemihostFlash,
+    &'a secret::TestDeviceSecret,
+    StoreRng<'a>,
+    &'a mut counter::FileCounter,
+>;
+
+/// The store's random generator: keyfort's health-tested CSPRNG over the board's raw
+/// entropy, `keyfort::rng::Csprng::new(&mut board.entropy, ..)`.
+pub type StoreRng<'a> = keyfort::rng::Csprng<&'a mut entropy::HostEntropy>;
+
 /// Why the board could not be set up (a host file is missing or unreadable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
 #[non_exhaustive]

@@ -151,6 +151,7 @@
 pub mod audit;
 pub mod backup;
 mod error;
+mod first_boot;
 pub mod format;
 pub mod inventory;
 mod journal;
@@ -300,15 +301,11 @@ where
     }
 
     /// Factory provisioning: erases the whole flash and creates an empty store with a
-    /// fresh salt. Not power-fail safe (a cut leaves the flash unformatted).
+    /// fresh salt. Not power-fail safe (a cut leaves the flash unformatted). A firmware
+    /// that creates its store on first boot calls [`KeyStore::open_or_format`] instead.
     pub fn format(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {
         let mut s = Self::new(flash, dev, rng, counter)?;
-        for i in 1..s.sectors {
-            s.ferase(i)?;
-        }
-        s.write_root_header()?;
-        s.create_slot(0, ORIGIN_FORMAT)?;
-        s.init_empty(ORIGIN_FORMAT)?;
+        s.format_in_place()?;
         Ok(s)
     }
 
