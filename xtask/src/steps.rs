@@ -83,6 +83,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: crate::capi::c_tests_step,
     },
     Step {
+        name: "capi: C firmware on mps2-an386 + microbit, host verifies transactions",
+        run: crate::capi::firmware_step,
+    },
+    Step {
         name: "firmware build (4 targets)",
         run: checks::firmware_build,
     },
