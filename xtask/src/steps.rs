@@ -75,6 +75,18 @@ pub const TEST_STEPS: &[Step] = &[
         run: checks::host_tests,
     },
     Step {
+        name: "capi: header drift, C99 + C++ compile",
+        run: crate::capi::header_step,
+    },
+    Step {
+        name: "capi: host C tests (vectors, bad inputs; ASan + UBSan)",
+        run: crate::capi::c_tests_step,
+    },
+    Step {
+        name: "capi: C firmware on mps2-an386 + microbit, host verifies transactions",
+        run: crate::capi::firmware_step,
+    },
+    Step {
         name: "firmware build (4 targets)",
         run: checks::firmware_build,
     },

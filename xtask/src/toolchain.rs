@@ -256,3 +256,18 @@ pub fn firmware_elf(
     }
     p.join(name)
 }
+
+/// The Arm GNU C cross-compiler and newlib (Debian's `gcc-arm-none-eabi`,
+/// `libnewlib-arm-none-eabi`, about 440 MB), for the C API's example firmware. Installed
+/// only when missing, and only by the step that needs it.
+pub fn ensure_arm_gcc() -> Result<(), String> {
+    if sh::have("arm-none-eabi-gcc") {
+        return Ok(());
+    }
+    apt_install(&["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"])?;
+    if sh::have("arm-none-eabi-gcc") {
+        Ok(())
+    } else {
+        Err("arm-none-eabi-gcc still missing after apt-get install".into())
+    }
+}
