@@ -317,6 +317,7 @@ struct Tally {
     open_failures: u64,
     matched_before: u64,
     matched_after: u64,
+    wipes_reported: u64,
 }
 
 fn newest_of(m: &Model, id: u16) -> Option<u16> {
@@ -451,6 +452,7 @@ fn campaign(name: &str, kind: SharedCounter) {
         open_failures: 0,
         matched_before: 0,
         matched_after: 0,
+        wipes_reported: 0,
     };
     for k in 0..total {
         let counter = kind.same_kind();
@@ -477,6 +479,18 @@ fn campaign(name: &str, kind: SharedCounter) {
         t.cuts += 1;
         let mut flash = s.into_flash();
         flash.power_on();
+        if matches!(ops[i], Op::Wipe) {
+            // A wipe cut after its kill marker is finished by open, which reports it.
+            match KeyStore::open(&mut flash, Dev(DEV_A), TestRng(500 + k), counter.clone()) {
+                Ok(_) => {}
+                Err(Error::TamperWiped) => t.wipes_reported += 1,
+                Err(e) => {
+                    eprintln!("cut {k} (op {i} Wipe): open failed: {e:?}");
+                    t.open_failures += 1;
+                    continue;
+                }
+            }
+        }
         let mut s = match Store::open(flash, Dev(DEV_A), TestRng(1000 + k), counter.clone()) {
             Ok(s) => s,
             Err(e) => {
@@ -509,8 +523,8 @@ fn campaign(name: &str, kind: SharedCounter) {
         }
     }
     println!(
-        "store campaign ({name}): cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {})",
-        t.cuts, t.lost, t.corrupted, t.open_failures, t.matched_before, t.matched_after
+        "store campaign ({name}): cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {}; interrupted wipes finished and reported by open: {})",
+        t.cuts, t.lost, t.corrupted, t.open_failures, t.matched_before, t.matched_after, t.wipes_reported
     );
     println!("store campaign ({name}): programmed bytes + erases per op: {op_steps:?}");
     assert_eq!(t.cuts, total);
@@ -518,4 +532,5 @@ fn campaign(name: &str, kind: SharedCounter) {
     assert_eq!(t.corrupted, 0, "corrupted reads");
     assert_eq!(t.open_failures, 0, "open failures");
     assert!(t.matched_before > 0 && t.matched_after > 0);
+    assert!(t.wipes_reported > 0);
 }

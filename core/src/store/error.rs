@@ -68,6 +68,11 @@ pub enum Error {
     Exhausted,
     /// An internal invariant did not hold (a bug; reported instead of panicking).
     LogicBug,
+    /// Not a failure but a tamper response: `open` found a tamper wipe in progress (the
+    /// live salt slot killed, see the store manual's "Tamper response") and finished it.
+    /// Every key is crypto-erased; the flash holds an empty store whose audit log starts
+    /// with a `TamperWipe` event. Open it again to use it.
+    TamperWiped,
 }
 
 impl core::fmt::Display for Error {
@@ -100,6 +105,7 @@ impl core::fmt::Display for Error {
             Self::DestroyVerify => "destroy verification failed",
             Self::Exhausted => "sequence space exhausted",
             Self::LogicBug => "internal error",
+            Self::TamperWiped => "tamper wipe finished: every key erased (re-open the empty store)",
         })
     }
 }

@@ -106,9 +106,21 @@
 //! (2) program its salt to zero (from now nothing on flash decrypts), (3) drop the RAM
 //! sealing keys and index, (4) erase every data sector, (5) increment the counter, (6)
 //! create a new salt slot and an empty store whose audit ring holds a `TamperWipe`
-//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Fail-secure: a live
-//! block that reads as anything but the live pattern (an interrupted kill, or a bit
-//! flip there) is taken as a wipe in progress, and the wipe is completed. Time bound:
+//! event. A cut anywhere after step (1) is finished by the next [`KeyStore::open`],
+//! which then returns [`Error::TamperWiped`] (the wipe is reported, never a silent `Ok`
+//! with an empty store; open again to use the empty store).
+//!
+//! Which root-sector states trigger a wipe: each salt slot's 16-byte live block is
+//! decoded to the nearest of the three patterns the store programs there (erased,
+//! `KFLIVE-SALT-SLOT`, zero; at least 55 bits apart). The newest slot that decodes as live
+//! or killed decides: *killed* (at least as near to zero as to the live pattern: a kill
+//! that got at least half-way) means a wipe in progress, and only that triggers one.
+//! A live block with a few flipped bits still decodes as live; a slot that decodes as
+//! erased (a never-used slot with flipped bits, a torn creation) is skipped and never
+//! reused. A flipped bit in the root header or a slot's salt, counter value or tag is
+//! [`Error::RootAuth`]. A kill cut before it got half-way leaves the store as it was
+//! (the wipe had not started). Shown by `tests/tests/store_root_flips.rs` (every bit of
+//! the header and the first three slots, before and after a wipe). Time bound:
 //! `n - 1` sector erases plus about 300 programmed bytes (plus one root-sector erase when
 //! all salt slots are used: that last step is not resumable and leaves the flash
 //! unformatted).
@@ -343,7 +355,10 @@ where
     fn open_existing(&mut self) -> Result<(), Error> {
         match self.read_root()? {
             root::RootState::Unformatted => Err(Error::NotFormatted),
-            root::RootState::Wiping { killed, next } => self.finish_wipe(killed, next),
+            root::RootState::Wiping { killed, next } => {
+                self.finish_wipe(killed, next)?;
+                Err(Error::TamperWiped)
+            }
             root::RootState::Live {
                 slot,
                 mut salt,
@@ -400,7 +415,13 @@ where
             if slot_gen != self.hw {
                 return Err(Error::MissingData);
             }
-            return self.init_empty(origin);
+            self.init_empty(origin)?;
+            // A slot made by a wipe with no data yet: this open did the wipe's last step.
+            return if origin == ORIGIN_TAMPER {
+                Err(Error::TamperWiped)
+            } else {
+                Ok(())
+            };
         }
         if self.max_gen < self.hw {
             return Err(Error::RolledBack);

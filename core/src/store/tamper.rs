@@ -22,8 +22,8 @@ where
     pub fn tamper_wipe(&mut self) -> Result<(), Error> {
         self.broken = false;
         let slot = self.salt_slot;
+        let next = self.free_slot_after(slot)?;
         self.kill_slot(slot)?;
-        let next = slot + 1;
         self.finish_wipe(slot, next)
     }
 
