@@ -6,7 +6,7 @@
 //! authenticated with the key and cannot be re-policied. Only keys whose policy contains
 //! [`Usage::EXPORT`] leave the device. Each export is recorded in the audit log.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::audit::AuditCode;
 use super::error::Error;
@@ -36,7 +36,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     /// Exports key `handle` wrapped under `kek` into `out` (at least

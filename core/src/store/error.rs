@@ -68,6 +68,10 @@ pub enum Error {
     Exhausted,
     /// An internal invariant did not hold (a bug; reported instead of panicking).
     LogicBug,
+    /// The random number generator refused (its entropy source failed a health test or a
+    /// due reseed could not be made): no key, salt or mask was made from it. With
+    /// [`crate::rng::FailClosed`] this is how a failed DRBG shows.
+    Rng,
     /// Not a failure but a tamper response: `open` found a tamper wipe in progress (the
     /// live salt slot killed, see the store manual's "Tamper response") and finished it.
     /// Every key is crypto-erased; the flash holds an empty store whose audit log starts
@@ -105,6 +109,7 @@ impl core::fmt::Display for Error {
             Self::DestroyVerify => "destroy verification failed",
             Self::Exhausted => "sequence space exhausted",
             Self::LogicBug => "internal error",
+            Self::Rng => "random number generator failed (health test or reseed)",
             Self::TamperWiped => "tamper wipe finished: every key erased (re-open the empty store)",
         })
     }

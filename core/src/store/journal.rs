@@ -8,7 +8,7 @@
 //! writes a new snapshot into the next data sector (round robin, which spreads wear),
 //! and only after its `SnapEnd` is committed erases the old sector.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::audit::{AuditCode, AuditEvent, EVENT_LEN};
@@ -76,7 +76,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn fread(&mut self, off: u32, buf: &mut [u8]) -> Result<(), Error> {
@@ -136,7 +136,7 @@ where
             return Ok(None);
         };
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(b"sector");
         m.update(&fields);
         let full = m.finalize().into_bytes();
@@ -178,7 +178,7 @@ where
         let mut prev = [0u8; TAG_LEN];
         self.fread(off - 32, &mut prev)?;
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(&prev);
         m.update(&sector_seq.to_le_bytes());
         m.update(&hb);
@@ -250,17 +250,22 @@ where
     /// part). On failure `buf` is wiped.
     pub(crate) fn decrypt_in_place(&mut self, h: &RecHeader, buf: &mut [u8]) -> Result<(), Error> {
         let binding = (h.nonce, h.kind, h.slot, h.kver);
-        let ok = match self.keys.as_mut() {
+        let r = match self.keys.as_mut() {
             Some(keys) => keys.with_aes(&mut self.rng, |aes| {
                 aes.map(|a| ctr_xor_body(a, binding, 0, buf)).is_some()
             }),
-            None => false,
+            None => Ok(false),
         };
-        if ok {
-            Ok(())
-        } else {
-            buf.zeroize();
-            Err(Error::LogicBug)
+        match r {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                buf.zeroize();
+                Err(Error::LogicBug)
+            }
+            Err(e) => {
+                buf.zeroize();
+                Err(e)
+            }
         }
     }
 
@@ -420,7 +425,7 @@ where
         let seq_s = self.cur_seq;
         let hb = h.encode();
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(&self.last_tag);
         m.update(&seq_s.to_le_bytes());
         m.update(&hb);
@@ -466,9 +471,13 @@ where
                         })
                         .is_some()
                     });
-                    if !ok {
+                    if ok != Ok(true) {
+                        // Half a record is on flash: like a torn write, the sector takes
+                        // no more appends.
                         pair.zeroize();
-                        return Err(Error::LogicBug);
+                        self.closed = true;
+                        self.broken = true;
+                        return Err(ok.err().unwrap_or(Error::LogicBug));
                     }
                     // `pair` now holds ciphertext only.
                     for c in pair.chunks_exact(UNIT).take(units) {
@@ -596,7 +605,7 @@ where
         };
         let fields = sh.encode();
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(b"sector");
         m.update(&fields);
         let full = m.finalize().into_bytes();

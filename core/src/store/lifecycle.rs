@@ -1,7 +1,7 @@
 //! The key lifecycle: generate, import, use by handle, rotate, revoke, destroy, state
 //! records, inventory and audit listing.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::audit::{AuditCode, AuditEvent};
 use super::error::Error;
@@ -18,7 +18,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn check_ok(&self) -> Result<(), Error> {
@@ -117,7 +117,10 @@ where
         }
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
+        // Fail closed: no key from an RNG that refuses (health test or reseed failed).
+        self.rng
+            .try_fill_bytes(k.expose_mut())
+            .map_err(|_| Error::Rng)?;
         self.store_new(
             id,
             1,
@@ -187,7 +190,10 @@ where
         let kver = newest.kver.checked_add(1).ok_or(Error::Exhausted)?;
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(alg.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
+        // Fail closed: no key from an RNG that refuses (health test or reseed failed).
+        self.rng
+            .try_fill_bytes(k.expose_mut())
+            .map_err(|_| Error::Rng)?;
         let limit = if newest.limit == 0 {
             None
         } else {

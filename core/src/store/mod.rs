@@ -183,7 +183,7 @@ pub use inventory::{KeyInfo, KeyState};
 
 use embedded_storage::nor_flash::NorFlash;
 use format::*;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use crate::platform::{DeviceSecret, MonotonicCounter};
@@ -264,7 +264,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     fn new(flash: F, dev: D, rng: R, mut counter: C) -> Result<Self, Error> {
@@ -365,8 +365,9 @@ where
                 gen,
                 origin,
             } => {
-                self.keys = Some(seal::SealKeys::derive(&self.dev, &salt, &mut self.rng));
+                let keys = seal::SealKeys::derive(&self.dev, &salt, &mut self.rng);
                 salt.zeroize();
+                self.keys = Some(keys?);
                 self.salt_slot = slot;
                 self.load(gen, origin)
             }

@@ -3,7 +3,7 @@
 //! Killing the slot (programming its live block to zero) marks a wipe in progress;
 //! zeroing its salt is the crypto-erase. A new slot is used for the next store.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::error::Error;
@@ -66,7 +66,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn slots(&self) -> u32 {
@@ -169,7 +169,11 @@ where
     /// Writes salt slot `i` with a fresh salt (body, then live block) and derives keys.
     pub(crate) fn create_slot(&mut self, i: u32, origin: u8) -> Result<(), Error> {
         let mut s = [0u8; SLOT_BODY_LEN];
-        self.rng.fill_bytes(&mut s[..32]);
+        // Fail closed: no salt from an RNG that refuses (health test or reseed failed).
+        if self.rng.try_fill_bytes(&mut s[..32]).is_err() {
+            s.zeroize();
+            return Err(Error::Rng);
+        }
         s[32..36].copy_from_slice(&self.hw.to_le_bytes());
         s[36] = origin;
         let t = self.slot_tag(i, &s[..48]);
@@ -187,8 +191,9 @@ where
             salt.zeroize();
             return Err(e);
         }
-        self.keys = Some(SealKeys::derive(&self.dev, &salt, &mut self.rng));
+        let keys = SealKeys::derive(&self.dev, &salt, &mut self.rng);
         salt.zeroize();
+        self.keys = Some(keys?);
         self.salt_slot = i;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Tamper response: crypto-erase, resumable after a power cut (see the module manual).
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::error::Error;
 use super::format::ORIGIN_TAMPER;
@@ -11,7 +11,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     /// Crypto-erases the store: marks the wipe durably, destroys the salt (nothing on
