@@ -2,9 +2,9 @@
 //!
 //! [`KeyStore`] keeps keys and small secret state blobs sealed (encrypted and
 //! authenticated) on any `embedded_storage` [`NorFlash`], under keys derived from the
-//! board's [`DeviceSecret`] and a random per-store salt, with a [`CryptoRng`] for key
-//! generation and masking, and a [`MonotonicCounter`] (or [`crate::platform::NoCounter`])
-//! against rollback.
+//! board's [`DeviceSecret`] and a random per-store salt, with a [`TryCryptoRng`] for key
+//! generation and masking (it may refuse: see "Sealing"), and a [`MonotonicCounter`] (or
+//! [`crate::platform::NoCounter`]) against rollback.
 //!
 //! ```
 //! # #[cfg(feature = "_mock-flash")] {
@@ -61,6 +61,18 @@
 //! ciphertext, tags and metadata (ids, labels, algorithms, policies), never key bytes.
 //! `enc` and `mac` are held in RAM as [`crate::secret::Masked`] shares re-randomised on
 //! every use.
+//!
+//! Flash is untrusted until verified, also while the store runs: each record is read
+//! once; what is decrypted, or carried into a new record by compaction, revoke or use
+//! counting, is the copy that verified (carried unit by unit into the new record and
+//! its MAC as it is read, the new tag written only after the old tag verified). A copy
+//! whose source fails leaves an untagged, uncommitted record and [`Error::Corrupt`]
+//! (`tests/tests/store_runtime_writes.rs`).
+//!
+//! The generator is a `rand_core::TryCryptoRng`: if it refuses (e.g.
+//! [`crate::rng::FailClosed`] after a failed reseed or health test) no key, salt or
+//! mask is made and the operation returns [`Error::Rng`]
+//! (`tests/tests/store_rng_fail_closed.rs`).
 //!
 //! ## Rollback
 //!
@@ -145,6 +157,11 @@
 //!   copied / foreign records, rollback, every single-bit flip of an image, truncation.
 //! * `tests/tests/store_lifecycle.rs`: policy, rotation, use limits, destroy, backup,
 //!   wrapped import, state records, audit ring, tamper wipe cut at every step.
+//! * `tests/tests/store_runtime_writes.rs`: flash changed while the store runs (after
+//!   open, between verify and use): never resealed, never decrypted.
+//! * `tests/tests/store_root_flips.rs`: every bit of the root header and three salt
+//!   slots; tamper wipe cut at every step and reported.
+//! * `tests/tests/store_rng_fail_closed.rs`: a failing generator makes no key.
 //! * `fuzz/fuzz_targets/store.rs`: random operations, power cuts and bit flips.
 //! * `tests/benches/store_bench.rs`: operations per second, bytes programmed and sectors
 //!   erased per operation.
