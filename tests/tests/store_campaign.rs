@@ -115,7 +115,36 @@ fn script() -> Vec<Op> {
     ]
 }
 
-const BACKUP_KEK: [u8; 16] = [0x4B; 16];
+/// AES-256: at least as strong as every key the script exports (the KEK-strength rule).
+const BACKUP_KEK: [u8; 32] = [0x4B; 32];
+
+/// A backup of key 2 (same metadata and bytes as the script's) exported by another
+/// device's store: restoring it is a migration. (Restoring this store's own blob after
+/// key 2 was destroyed is refused as a replay: `store_backup_replay.rs`.)
+fn foreign_blob() -> Vec<u8> {
+    let mut other = KeyStore::format(
+        Flash::new(),
+        Dev(DEV_B),
+        TestRng(77),
+        SharedCounter::frozen(),
+    )
+    .unwrap();
+    let usage = Usage::ENCRYPT | Usage::DECRYPT | Usage::EXPORT;
+    let h = other
+        .import(
+            2,
+            &label(2),
+            Algorithm::Aes256,
+            usage,
+            &pattern(2, 32),
+            None,
+        )
+        .unwrap();
+    let kek = Kek::new(&BACKUP_KEK).unwrap();
+    let mut out = [0u8; 128];
+    let n = other.export_backup(h, &kek, &mut out).unwrap();
+    out[..n].to_vec()
+}
 
 fn label(id: u16) -> Vec<u8> {
     format!("key-{id}").into_bytes()
@@ -239,13 +268,13 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
         }
         Op::Export(id) => {
             let kek = Kek::new(&BACKUP_KEK).unwrap();
-            let mut out = [0u8; 96];
+            let mut out = [0u8; 128];
             let n = s.export_backup(KeyHandle::newest(*id), &kek, &mut out)?;
             *blob = out[..n].to_vec();
         }
         Op::Restore => {
             let kek = Kek::new(&BACKUP_KEK).unwrap();
-            let h = s.import_backup(&kek, blob)?;
+            let h = s.import_backup(&kek, &foreign_blob())?;
             // The backup carries id 2's original metadata and bytes.
             m.keys.insert(
                 (h.id, 1),

@@ -68,6 +68,12 @@ pub enum Error {
     Exhausted,
     /// An internal invariant did not hold (a bug; reported instead of panicking).
     LogicBug,
+    /// The backup KEK is weaker than the key to export (its AES key length, in bits, is
+    /// below the key's security strength).
+    KekTooWeak,
+    /// The backup is older than what this store knows of the key: exported before the
+    /// key was destroyed, used, revoked or re-imported (anti-replay).
+    BackupReplayed,
     /// The random number generator refused (its entropy source failed a health test or a
     /// due reseed could not be made): no key, salt or mask was made from it. With
     /// [`crate::rng::FailClosed`] this is how a failed DRBG shows.
@@ -109,6 +115,8 @@ impl core::fmt::Display for Error {
             Self::DestroyVerify => "destroy verification failed",
             Self::Exhausted => "sequence space exhausted",
             Self::LogicBug => "internal error",
+            Self::KekTooWeak => "backup KEK weaker than the key",
+            Self::BackupReplayed => "backup older than the store's record of the key",
             Self::Rng => "random number generator failed (health test or reseed)",
             Self::TamperWiped => "tamper wipe finished: every key erased (re-open the empty store)",
         })

@@ -287,6 +287,7 @@ where
             max_nonce: hdr.next_nonce,
             pending_destroy: false,
         };
+        self.floor = hdr.floor;
         let mut off = sc.end;
         loop {
             if off + u32f(REC_OVERHEAD) > limit {
@@ -382,6 +383,8 @@ where
                 }
             }
             Kind::Tombstone => {
+                // Backups exported before this destroy can no longer be restored.
+                self.floor = self.floor.max(h.seq);
                 self.index.retain(|x| {
                     !(x.hdr.kind == Kind::Key as u8
                         && x.hdr.slot == h.slot
@@ -602,6 +605,7 @@ where
             gen: self.max_gen.max(self.hw),
             next_nonce: self.next_nonce,
             salt_slot: self.salt_slot,
+            floor: self.floor,
         };
         let fields = sh.encode();
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;

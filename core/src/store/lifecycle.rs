@@ -78,6 +78,7 @@ where
         key: &[u8],
         limit: Option<u32>,
         event: AuditCode,
+        uses: u32,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
         if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
@@ -98,6 +99,7 @@ where
             d.copy_from_slice(label);
         }
         h.limit = limit.unwrap_or(0);
+        h.uses = uses;
         h.created = self.next_nonce;
         self.append(h, Body::Plain(key))?;
         Ok(KeyHandle::version(id, kver))
@@ -130,6 +132,7 @@ where
             k.expose(),
             use_limit,
             AuditCode::Generated,
+            0,
         )
     }
 
@@ -156,6 +159,7 @@ where
             key,
             use_limit,
             AuditCode::Imported,
+            0,
         )
     }
 
@@ -173,7 +177,7 @@ where
         if self.versions(id).next().is_some() {
             return Err(Error::AlreadyExists);
         }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event)
+        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event, 0)
     }
 
     /// Rotates key `id`: a new version with a fresh random key and the newest version's
@@ -210,6 +214,7 @@ where
             k.expose(),
             limit,
             AuditCode::Rotated,
+            0,
         )
     }
 

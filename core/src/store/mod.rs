@@ -264,6 +264,8 @@ pub struct KeyStore<F, D, R, C> {
     audit: audit::AuditRing,
     pending_destroy: bool,
     broken: bool,
+    /// Backup restore floor (see [`format::SectorHeader::floor`]).
+    floor: u32,
 }
 
 impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
@@ -324,6 +326,7 @@ where
             audit: audit::AuditRing::default(),
             pending_destroy: false,
             broken: false,
+            floor: 0,
         })
     }
 
@@ -474,6 +477,7 @@ where
         self.cur = 0;
         self.max_gen = self.hw;
         self.next_nonce = 1;
+        self.floor = 0;
         self.compact(0)
     }
 
