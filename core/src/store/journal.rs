@@ -590,6 +590,17 @@ where
         if self.snapshot_len() + reserve > self.sector_size {
             return Err(Error::Full);
         }
+        // Once it has started, a compaction that fails for any reason (flash, a refused
+        // copy, a refusing RNG) leaves the RAM view stale: re-open.
+        let r = self.write_snapshot();
+        if r.is_err() {
+            self.broken = true;
+        }
+        r
+    }
+
+    /// The body of [`KeyStore::compact`]: the new snapshot, then the erases.
+    fn write_snapshot(&mut self) -> Result<(), Error> {
         let data_sectors = self.sectors - 1;
         let target = if self.cur == 0 {
             1
