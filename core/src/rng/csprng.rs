@@ -176,3 +176,81 @@ impl<S> core::fmt::Debug for Csprng<S> {
             .finish_non_exhaustive()
     }
 }
+
+/// A [`Csprng`] with a fallible `rand_core` face, for APIs that take a `TryCryptoRng`
+/// and must fail closed, above all the key store ([`crate::store::KeyStore`]): every
+/// request goes through [`Csprng::try_generate`], so it is refused (with the reason)
+/// when a due reseed cannot be made (source error, health test failure), and once a
+/// request has been refused every later one is too, until [`FailClosed::reseed`]
+/// succeeds. The store turns a refusal into [`crate::store::Error::Rng`]: no key, salt or
+/// mask is made. (The plain [`Csprng`]'s infallible path cannot refuse; see its docs.)
+pub struct FailClosed<S> {
+    inner: Csprng<S>,
+    failed: Option<RngError>,
+}
+
+impl<S: TryRng + TryCryptoRng> Csprng<S> {
+    /// This generator behind a fallible face that fails closed ([`FailClosed`]).
+    pub fn fail_closed(self) -> FailClosed<S> {
+        FailClosed {
+            inner: self,
+            failed: None,
+        }
+    }
+}
+
+impl<S: TryRng + TryCryptoRng> FailClosed<S> {
+    /// `Ok` until a request was refused; then why.
+    pub fn status(&self) -> Result<(), RngError> {
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Reseeds from the source; on success requests are served again.
+    pub fn reseed(&mut self, additional: &[u8]) -> Result<(), RngError> {
+        self.inner.reseed(additional)?;
+        self.failed = None;
+        Ok(())
+    }
+
+    /// The generator inside (to set its reseed interval, inspect its source).
+    pub fn inner_mut(&mut self) -> &mut Csprng<S> {
+        &mut self.inner
+    }
+}
+
+impl<S: TryRng + TryCryptoRng> TryRng for FailClosed<S> {
+    type Error = RngError;
+    fn try_next_u32(&mut self) -> Result<u32, RngError> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, RngError> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), RngError> {
+        if let Some(e) = self.failed {
+            dst.zeroize();
+            return Err(e);
+        }
+        self.inner.try_generate(dst, &[]).inspect_err(|e| {
+            self.failed = Some(*e);
+        })
+    }
+}
+
+impl<S: TryRng + TryCryptoRng> TryCryptoRng for FailClosed<S> {}
+
+impl<S> core::fmt::Debug for FailClosed<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FailClosed")
+            .field("inner", &self.inner)
+            .field("failed", &self.failed)
+            .finish()
+    }
+}

@@ -13,7 +13,9 @@
 //! - [`Csprng`]: the two together. It implements `rand_core` 0.10 `Rng + CryptoRng`
 //!   (infallible; see its docs for what happens when a reseed is due and the source fails)
 //!   and offers [`Csprng::try_generate`], the fallible path that refuses to produce output
-//!   when a due reseed cannot be made.
+//!   when a due reseed cannot be made; [`Csprng::fail_closed`] gives it a fallible
+//!   `rand_core` face ([`FailClosed`]) for the key store, which then refuses to make a
+//!   key, salt or mask from a generator that failed.
 //!
 //! ```
 //! use keyfort::rng::{Csprng, MinEntropy};
@@ -60,7 +62,7 @@ mod error;
 pub mod health;
 mod hmac_drbg;
 
-pub use csprng::{Csprng, DEFAULT_RESEED_INTERVAL};
+pub use csprng::{Csprng, FailClosed, DEFAULT_RESEED_INTERVAL};
 pub use error::{DrbgError, HealthTest, RngError};
 pub use health::{HealthTestedSource, HealthTests, MinEntropy};
 pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};

@@ -1,12 +1,27 @@
 //! Backup export and import under a backup KEK (AES-KWP, RFC 5649), and import of
 //! KW/KWP-wrapped keys.
 //!
-//! A backup blob is `KWP(backup KEK, metadata || key)`: the metadata (magic `KFB1`,
-//! algorithm, usage, id, version, use limit, label) is inside the wrap, so it is
-//! authenticated with the key and cannot be re-policied. Only keys whose policy contains
-//! [`Usage::EXPORT`] leave the device. Each export is recorded in the audit log.
+//! A backup blob is `KWP(backup KEK, metadata || key)`: the metadata (magic `KFB2`,
+//! algorithm, usage, id, version, use limit, use count, state, the export's record
+//! sequence and counter value, the exporting store's id, label) is inside the wrap, so
+//! it is authenticated with the key and cannot be re-policied, given back its uses or
+//! re-dated. Only active keys whose policy contains [`Usage::EXPORT`] leave the device,
+//! and only under a KEK at least as strong as the key ([`Error::KekTooWeak`]). Each export
+//! is recorded in the audit log.
+//!
+//! Anti-replay on import into the store that exported the blob (same store id): a blob
+//! older than the newest destroy (the store's restore floor, kept in every sector header)
+//! or older than the key's current record (used, revoked since) is refused with
+//! [`Error::BackupReplayed`]; a key still present and unchanged is
+//! [`Error::AlreadyExists`]. The floor is store-wide (one value, no per-key history
+//! that could overflow): a blob exported before *any* destroy in this store is refused,
+//! also for another key; export again after destroys. The use count comes back as
+//! exported, never reset. A blob
+//! from another store (another device, or before a tamper wipe: a new salt is a new
+//! store) is a migration and is accepted. Without a monotonic counter a rolled-back
+//! image also rolls the floor back (see "Rollback").
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::audit::AuditCode;
 use super::error::Error;
@@ -17,9 +32,12 @@ use crate::platform::{DeviceSecret, MonotonicCounter};
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
+use hmac::Mac;
 
-const META_LEN: usize = 16 + MAX_LABEL_LEN;
-const MAGIC: [u8; 4] = *b"KFB1";
+/// Metadata inside the wrap: magic, algorithm, label length, usage, id, version, use
+/// limit, uses, state, export stamp (record sequence and counter value), store id, label.
+const META_LEN: usize = 48 + MAX_LABEL_LEN;
+const MAGIC: [u8; 4] = *b"KFB2";
 /// The largest backup blob: KWP of metadata and a 32-byte key.
 pub const MAX_BACKUP_LEN: usize = (META_LEN + MAX_KEY_LEN).div_ceil(8) * 8 + 8;
 
@@ -36,7 +54,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     /// Exports key `handle` wrapped under `kek` into `out` (at least
@@ -56,6 +74,12 @@ where
         if e.hdr.state != STATE_ACTIVE {
             return Err(Error::Revoked);
         }
+        // The KEK must be at least as strong as the key it protects (SP 800-57).
+        let alg = Algorithm::from_code(e.hdr.alg).ok_or(Error::Corrupt)?;
+        let kek_bits = u16::try_from(kek.key_len() * 8).unwrap_or(0);
+        if kek_bits < alg.strength_bits() {
+            return Err(Error::KekTooWeak);
+        }
         if out.len() < MAX_BACKUP_LEN {
             return Err(Error::BufferTooSmall);
         }
@@ -65,6 +89,9 @@ where
         h.slot = e.hdr.slot;
         h.kver = e.hdr.kver;
         self.append(h, Body::None)?;
+        // The stamp: this export's record sequence (the append allocated it last).
+        let stamp = self.next_nonce.wrapping_sub(1);
+        let store_id = self.store_id()?;
         // The append may have compacted: look the record up again.
         let e = *self
             .key_entry(e.hdr.slot, e.hdr.kver)
@@ -83,7 +110,12 @@ where
             p[8..10].copy_from_slice(&e.hdr.slot.to_le_bytes());
             p[10..12].copy_from_slice(&e.hdr.kver.to_le_bytes());
             p[12..16].copy_from_slice(&e.hdr.limit.to_le_bytes());
-            p[16..META_LEN].copy_from_slice(&e.hdr.label);
+            p[16..20].copy_from_slice(&e.hdr.uses.to_le_bytes());
+            p[20] = e.hdr.state;
+            p[24..28].copy_from_slice(&stamp.to_le_bytes());
+            p[28..32].copy_from_slice(&self.hw.to_le_bytes());
+            p[32..40].copy_from_slice(&store_id);
+            p[48..META_LEN].copy_from_slice(&e.hdr.label);
             p[META_LEN..n].copy_from_slice(k.expose());
         }
         kwp_wrap(kek, pt.expose(), out).map_err(|_| Error::Wrap)
@@ -109,14 +141,53 @@ where
         let usage =
             Usage::from_bits(u16::from_le_bytes([p[6], p[7]])).ok_or(Error::BackupFormat)?;
         let id = u16::from_le_bytes([p[8], p[9]]);
-        let limit = u32::from_le_bytes([p[12], p[13], p[14], p[15]]);
-        if ll > MAX_LABEL_LEN || p.len() != META_LEN + alg.key_len() || !usage.exportable() {
+        let u32at = |i: usize| u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+        let (limit, uses, stamp) = (u32at(12), u32at(16), u32at(24));
+        if ll > MAX_LABEL_LEN
+            || p.len() != META_LEN + alg.key_len()
+            || !usage.exportable()
+            || p[20] != STATE_ACTIVE
+        {
             return Err(Error::BackupFormat);
         }
-        let label = p.get(16..16 + ll).ok_or(Error::BackupFormat)?;
+        if p[32..40] == self.store_id()? {
+            // Exported by this store: never older than what the store knows.
+            let newer_record = self
+                .versions(id)
+                .any(|e| e.hdr.seq > stamp || e.hdr.created > stamp);
+            if stamp < self.floor || newer_record {
+                return Err(Error::BackupReplayed);
+            }
+        }
+        let label = p.get(48..48 + ll).ok_or(Error::BackupFormat)?;
         let key = p.get(META_LEN..).ok_or(Error::BackupFormat)?;
         let limit = if limit == 0 { None } else { Some(limit) };
-        self.import_event(id, label, alg, usage, key, limit, AuditCode::BackupImported)
+        if self.versions(id).next().is_some() {
+            return Err(Error::AlreadyExists);
+        }
+        self.store_new(
+            id,
+            1,
+            label,
+            alg,
+            usage,
+            key,
+            limit,
+            AuditCode::BackupImported,
+            uses,
+        )
+    }
+
+    /// An 8-byte id of this store (device secret and salt), to tell its own backups
+    /// from other stores'. Not secret; derived under the record MAC key.
+    fn store_id(&mut self) -> Result<[u8; 8], Error> {
+        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let mut m = keys.mac(&mut self.rng)?;
+        m.update(b"keyfort/store/v1/backup-store-id");
+        let full = m.finalize().into_bytes();
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&full[..8]);
+        Ok(id)
     }
 
     /// Imports a key wrapped with AES-KW or AES-KWP under `kek` as key `id`.

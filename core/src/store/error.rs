@@ -70,9 +70,21 @@ pub enum Error {
     LogicBug,
     /// The stored key named as a key-encryption key is not an AES key (KW/KWP need AES).
     KekAlgorithm,
-    /// The key-encryption key is weaker than the key it would import (SP 800-57
+    /// The key-encryption key is weaker than the key it would import or export (SP 800-57
     /// strength, as for TR-31 import).
     KekTooWeak,
+    /// The backup is older than what this store knows of the key: exported before the
+    /// key was destroyed, used, revoked or re-imported (anti-replay).
+    BackupReplayed,
+    /// The random number generator refused (its entropy source failed a health test or a
+    /// due reseed could not be made): no key, salt or mask was made from it. With
+    /// [`crate::rng::FailClosed`] this is how a failed DRBG shows.
+    Rng,
+    /// Not a failure but a tamper response: `open` found a tamper wipe in progress (the
+    /// live salt slot killed, see the store manual's "Tamper response") and finished it.
+    /// Every key is crypto-erased; the flash holds an empty store whose audit log starts
+    /// with a `TamperWipe` event. Open it again to use it.
+    TamperWiped,
 }
 
 impl core::fmt::Display for Error {
@@ -107,6 +119,9 @@ impl core::fmt::Display for Error {
             Self::LogicBug => "internal error",
             Self::KekAlgorithm => "key-encryption key is not an AES key",
             Self::KekTooWeak => "key-encryption key weaker than the key it protects",
+            Self::BackupReplayed => "backup older than the store's record of the key",
+            Self::Rng => "random number generator failed (health test or reseed)",
+            Self::TamperWiped => "tamper wipe finished: every key erased (re-open the empty store)",
         })
     }
 }

@@ -210,6 +210,9 @@ pub(crate) struct SectorHeader {
     pub gen: u32,
     pub next_nonce: u32,
     pub salt_slot: u32,
+    /// The backup restore floor: the record sequence of the newest destroy (a backup
+    /// of this store exported before it is refused). Zero in stores written before it.
+    pub floor: u32,
 }
 
 impl SectorHeader {
@@ -222,6 +225,7 @@ impl SectorHeader {
         b[12..16].copy_from_slice(&self.gen.to_le_bytes());
         b[16..20].copy_from_slice(&self.next_nonce.to_le_bytes());
         b[20..24].copy_from_slice(&self.salt_slot.to_le_bytes());
+        b[24..28].copy_from_slice(&self.floor.to_le_bytes());
         b
     }
 
@@ -236,6 +240,7 @@ impl SectorHeader {
             gen: u32at(12),
             next_nonce: u32at(16),
             salt_slot: u32at(20),
+            floor: u32at(24),
         })
     }
 }

@@ -8,13 +8,13 @@
 //! writes a new snapshot into the next data sector (round robin, which spreads wear),
 //! and only after its `SnapEnd` is committed erases the old sector.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::audit::{AuditCode, AuditEvent, EVENT_LEN};
 use super::error::Error;
 use super::format::*;
-use super::seal::{ctr_xor_body, tag_eq};
+use super::seal::{ctr_xor_body, tag_eq, HmacSha256};
 use super::{Entry, KeyStore};
 use crate::platform::{DeviceSecret, MonotonicCounter};
 use hmac::Mac;
@@ -25,8 +25,40 @@ pub(crate) enum Body<'a> {
     None,
     /// Plaintext to encrypt under the record's nonce.
     Plain(&'a [u8]),
-    /// Ciphertext copied from the record at this flash offset (same nonce and binding).
-    Copy(u32),
+    /// Ciphertext carried over from a live record (same nonce and binding). Each unit is
+    /// read from flash once, authenticated as part of the source record and written into
+    /// the new one; the new record's tag is written only after the source's tag verified.
+    Copy(Source),
+}
+
+/// A live record to copy: where it is, the sector sequence it is chained under, and the
+/// header the index holds for it (verified when the store was opened).
+#[derive(Clone, Copy)]
+pub(crate) struct Source {
+    pub off: u32,
+    pub seq: u32,
+    pub hdr: RecHeader,
+}
+
+/// Where the body of a record goes while [`KeyStore::read_record`] reads it. Each byte
+/// of the record is read from flash exactly once; what the MAC check covers is what the
+/// caller gets, and nothing is used if the check fails.
+pub(crate) enum Sink<'a> {
+    /// Authenticated only.
+    Discard,
+    /// The ciphertext kept in RAM: the first `min(body_len, buf.len())` body bytes
+    /// (wiped again if the record does not verify).
+    Ram(&'a mut [u8]),
+    /// Carried into a new record: every unit is fed to `mac` (the new record's MAC) and
+    /// programmed at `dst` onwards.
+    Copy { dst: u32, mac: &'a mut HmacSha256 },
+}
+
+/// A record that verified: its header and its tag (the next record's chain input), both
+/// the bytes the MAC check covered.
+pub(crate) struct Verified {
+    pub hdr: RecHeader,
+    pub tag: [u8; TAG_LEN],
 }
 
 /// Outcome of scanning one sector.
@@ -44,7 +76,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn fread(&mut self, off: u32, buf: &mut [u8]) -> Result<(), Error> {
@@ -104,7 +136,7 @@ where
             return Ok(None);
         };
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(b"sector");
         m.update(&fields);
         let full = m.finalize().into_bytes();
@@ -116,18 +148,26 @@ where
         Ok(Some((h, tag)))
     }
 
-    /// Verifies the record at `off` (chained to the tag just before it) and returns its
-    /// header. `Ok(None)`: uncommitted. Errors: `Corrupt` for a bad tag or structure.
-    pub(crate) fn verify_record(
+    /// Reads the record at `off` (chained to the tag just before it, in a sector of
+    /// sequence `sector_seq`) once, verifies it, and hands its body to `sink`. `Ok(None)`:
+    /// uncommitted. `expect`: the header the index holds; anything else on flash is
+    /// [`Error::Corrupt`] (checked before any body byte goes anywhere). Errors: `Corrupt`
+    /// for a bad tag or structure, `FormatVersion`.
+    pub(crate) fn read_record(
         &mut self,
         off: u32,
         sector_seq: u32,
-        limit: u32,
-    ) -> Result<Option<RecHeader>, Error> {
+        expect: Option<&RecHeader>,
+        mut sink: Sink<'_>,
+    ) -> Result<Option<Verified>, Error> {
+        let limit = self.base(off / self.sector_size) + self.sector_size;
         let mut hb = [0u8; REC_HDR_LEN];
         self.fread(off, &mut hb)?;
         let len = u32f(RecHeader::checked_len(&hb).ok_or(Error::Corrupt)?);
         if off + len > limit {
+            return Err(Error::Corrupt);
+        }
+        if expect.is_some_and(|e| *e != RecHeader::decode(&hb)) {
             return Err(Error::Corrupt);
         }
         let mut commit = [0u8; UNIT];
@@ -138,73 +178,95 @@ where
         let mut prev = [0u8; TAG_LEN];
         self.fread(off - 32, &mut prev)?;
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(&prev);
         m.update(&sector_seq.to_le_bytes());
         m.update(&hb);
+        let body = off + u32f(REC_HDR_LEN);
         let body_end = off + len - u32f(TAG_LEN + UNIT);
-        let mut p = off + u32f(REC_HDR_LEN);
+        let mut p = body;
         let mut chunk = [0u8; UNIT];
-        while p < body_end {
-            self.flash.read(p, &mut chunk).map_err(|_| {
-                self.broken = true;
-                Error::Flash
-            })?;
-            m.update(&chunk);
-            p += u32f(UNIT);
-        }
-        let mut tag = [0u8; TAG_LEN];
-        self.fread(body_end, &mut tag)?;
-        let full = m.finalize().into_bytes();
-        if !tag_eq(&full[..TAG_LEN], &tag) {
-            return Err(Error::Corrupt);
-        }
-        let h = RecHeader::decode(&hb);
-        if h.version != FORMAT_VERSION {
-            return Err(Error::FormatVersion);
-        }
-        if !h.well_formed() {
-            return Err(Error::Corrupt);
-        }
-        Ok(Some(h))
-    }
-
-    /// Decrypts the body of the (already verified) record at `off` into `out`.
-    pub(crate) fn decrypt_body(
-        &mut self,
-        off: u32,
-        h: &RecHeader,
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        let n = usize::from(h.body_len);
-        let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-        // The ciphertext first, unit by unit; then one key schedule for the whole body,
-        // its keystream blocks two at a time (`seal::ctr_xor_body`).
-        let mut chunk = [0u8; UNIT];
+        let mut kept = 0usize;
         let mut res = Ok(());
-        for (u, d) in dst.chunks_mut(UNIT).enumerate() {
-            if let Err(e) = self.fread(off + u32f(REC_HDR_LEN + u * UNIT), &mut chunk) {
+        while p < body_end {
+            if let Err(e) = self.fread(p, &mut chunk) {
                 res = Err(e);
                 break;
             }
-            d.copy_from_slice(chunk.get(..d.len()).unwrap_or(&[]));
+            m.update(&chunk);
+            let i = (p - body) as usize;
+            match &mut sink {
+                Sink::Discard => {}
+                Sink::Ram(buf) => {
+                    let n = buf.len().saturating_sub(i).min(UNIT);
+                    if let (Some(d), Some(c)) = (buf.get_mut(i..i + n), chunk.get(..n)) {
+                        d.copy_from_slice(c);
+                        kept = i + n;
+                    }
+                }
+                Sink::Copy { dst, mac } => {
+                    mac.update(&chunk);
+                    if let Err(e) = self.fwrite(*dst + u32f(i), &chunk) {
+                        res = Err(e);
+                        break;
+                    }
+                }
+            }
+            p += u32f(UNIT);
+        }
+        let mut tag = [0u8; TAG_LEN];
+        if res.is_ok() {
+            res = self.fread(body_end, &mut tag);
         }
         if res.is_ok() {
-            let binding = (h.nonce, h.kind, h.slot, h.kver);
-            let ok = match self.keys.as_mut() {
-                Some(keys) => keys.with_aes(&mut self.rng, |aes| {
-                    aes.map(|a| ctr_xor_body(a, binding, 0, dst)).is_some()
-                }),
-                None => false,
-            };
-            if !ok {
-                res = Err(Error::LogicBug);
+            let full = m.finalize().into_bytes();
+            if !tag_eq(&full[..TAG_LEN], &tag) {
+                res = Err(Error::Corrupt);
             }
         }
-        if res.is_err() {
-            dst.zeroize();
+        let h = RecHeader::decode(&hb);
+        if res.is_ok() && h.version != FORMAT_VERSION {
+            res = Err(Error::FormatVersion);
         }
-        res
+        if res.is_ok() && !h.well_formed() {
+            res = Err(Error::Corrupt);
+        }
+        if let Sink::Ram(buf) = sink {
+            // Only the body itself, and only if it verified: padding and a record that
+            // failed leave nothing behind.
+            let from = if res.is_ok() {
+                usize::from(h.body_len)
+            } else {
+                0
+            };
+            if let Some(rest) = buf.get_mut(from..kept) {
+                rest.zeroize();
+            }
+        }
+        res.map(|()| Some(Verified { hdr: h, tag }))
+    }
+
+    /// Decrypts a verified body held in RAM in place (`buf` is the body, or its first
+    /// part). On failure `buf` is wiped.
+    pub(crate) fn decrypt_in_place(&mut self, h: &RecHeader, buf: &mut [u8]) -> Result<(), Error> {
+        let binding = (h.nonce, h.kind, h.slot, h.kver);
+        let r = match self.keys.as_mut() {
+            Some(keys) => keys.with_aes(&mut self.rng, |aes| {
+                aes.map(|a| ctr_xor_body(a, binding, 0, buf)).is_some()
+            }),
+            None => Ok(false),
+        };
+        match r {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                buf.zeroize();
+                Err(Error::LogicBug)
+            }
+            Err(e) => {
+                buf.zeroize();
+                Err(e)
+            }
+        }
     }
 
     /// Scans data sector `s` (header already verified), applying records to the index.
@@ -225,6 +287,7 @@ where
             max_nonce: hdr.next_nonce,
             pending_destroy: false,
         };
+        self.floor = hdr.floor;
         let mut off = sc.end;
         loop {
             if off + u32f(REC_OVERHEAD) > limit {
@@ -252,7 +315,10 @@ where
             if off + len > limit {
                 return Err(Error::Corrupt);
             }
-            match self.verify_record(off, hdr.seq, limit)? {
+            // Every record's first bytes land in `ring` (ciphertext): the audit ring's
+            // body is then the verified copy read during the scan, not a second read.
+            let mut ring = [0u8; EVENT_LEN * super::audit::AUDIT_CAP];
+            match self.read_record(off, hdr.seq, None, Sink::Ram(&mut ring))? {
                 None => {
                     if self.region_blank(off + len, limit)? {
                         sc.closed = true;
@@ -260,7 +326,8 @@ where
                     }
                     return Err(Error::Corrupt);
                 }
-                Some(h) => {
+                Some(v) => {
+                    let h = v.hdr;
                     if sc.complete && h.kind == Kind::SnapEnd as u8 {
                         return Err(Error::Corrupt);
                     }
@@ -273,14 +340,12 @@ where
                     if h.kind == Kind::Tombstone as u8 {
                         sc.pending_destroy = true;
                     }
-                    self.apply(&h, off, sc.complete)?;
+                    self.apply(&h, off, sc.complete, &mut ring)?;
                     if h.kind == Kind::SnapEnd as u8 {
                         sc.complete = true;
                     }
-                    let mut t = [0u8; TAG_LEN];
-                    self.fread(off + len - u32f(TAG_LEN + UNIT), &mut t)?;
-                    sc.last_tag = t;
-                    off += len;
+                    sc.last_tag = v.tag;
+                    off += u32::from(h.len);
                     sc.end = off;
                 }
             }
@@ -288,8 +353,15 @@ where
         Ok(sc)
     }
 
-    /// Applies an authentic record to the RAM index and audit ring.
-    fn apply(&mut self, h: &RecHeader, off: u32, appended: bool) -> Result<(), Error> {
+    /// Applies an authentic record to the RAM index and audit ring. `ring`: the verified
+    /// ciphertext of the record's body (used for the audit ring record only).
+    fn apply(
+        &mut self,
+        h: &RecHeader,
+        off: u32,
+        appended: bool,
+        ring: &mut [u8],
+    ) -> Result<(), Error> {
         let kind = Kind::from_u8(h.kind).ok_or(Error::Corrupt)?;
         match kind {
             Kind::Key | Kind::State => {
@@ -311,6 +383,8 @@ where
                 }
             }
             Kind::Tombstone => {
+                // Backups exported before this destroy can no longer be restored.
+                self.floor = self.floor.max(h.seq);
                 self.index.retain(|x| {
                     !(x.hdr.kind == Kind::Key as u8
                         && x.hdr.slot == h.slot
@@ -326,10 +400,10 @@ where
                 if n % EVENT_LEN != 0 || n > EVENT_LEN * super::audit::AUDIT_CAP {
                     return Err(Error::Corrupt);
                 }
-                let mut buf = [0u8; EVENT_LEN * super::audit::AUDIT_CAP];
-                self.decrypt_body(off, h, &mut buf)?;
+                let body = ring.get_mut(..n).ok_or(Error::Corrupt)?;
+                self.decrypt_in_place(h, body)?;
                 self.audit.clear();
-                for c in buf.get(..n).unwrap_or(&[]).chunks_exact(EVENT_LEN) {
+                for c in body.chunks_exact(EVENT_LEN) {
                     let mut b = [0u8; EVENT_LEN];
                     b.copy_from_slice(c);
                     self.audit.push(AuditEvent::decode(&b));
@@ -354,17 +428,30 @@ where
         let seq_s = self.cur_seq;
         let hb = h.encode();
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(&self.last_tag);
         m.update(&seq_s.to_le_bytes());
         m.update(&hb);
         self.fwrite(off, &hb)?;
         let n = usize::from(h.body_len);
+        if let Body::Copy(src) = body {
+            let dst = off + u32f(REC_HDR_LEN);
+            let r = self.read_record(
+                src.off,
+                src.seq,
+                Some(&src.hdr),
+                Sink::Copy { dst, mac: &mut m },
+            );
+            match r {
+                Ok(Some(v)) if v.hdr.body_len == h.body_len => {}
+                Ok(_) => return Err(self.refuse_copy(Error::Corrupt)),
+                Err(e) => return Err(self.refuse_copy(e)),
+            }
+        }
         let mut i = 0usize;
-        let mut chunk = [0u8; UNIT];
         while i < n {
             match body {
-                Body::None => return Err(Error::LogicBug),
+                Body::None | Body::Copy(_) => break,
                 Body::Plain(p) => {
                     // Two units per key schedule, their keystream in one two-block call.
                     let units = if i + UNIT < n { 2 } else { 1 };
@@ -387,9 +474,13 @@ where
                         })
                         .is_some()
                     });
-                    if !ok {
+                    if ok != Ok(true) {
+                        // Half a record is on flash: like a torn write, the sector takes
+                        // no more appends.
                         pair.zeroize();
-                        return Err(Error::LogicBug);
+                        self.closed = true;
+                        self.broken = true;
+                        return Err(ok.err().unwrap_or(Error::LogicBug));
                     }
                     // `pair` now holds ciphertext only.
                     for c in pair.chunks_exact(UNIT).take(units) {
@@ -397,15 +488,11 @@ where
                         self.fwrite(off + u32f(REC_HDR_LEN + i), c)?;
                         i += UNIT;
                     }
-                    continue;
-                }
-                Body::Copy(from) => {
-                    self.fread(from + u32f(REC_HDR_LEN + i), &mut chunk)?;
                 }
             }
-            m.update(&chunk);
-            self.fwrite(off + u32f(REC_HDR_LEN + i), &chunk)?;
-            i += UNIT;
+        }
+        if matches!(body, Body::None) && n != 0 {
+            return Err(Error::LogicBug);
         }
         let full = m.finalize().into_bytes();
         let mut tag = [0u8; TAG_LEN];
@@ -416,6 +503,15 @@ where
         self.last_tag = tag;
         self.write_pos = off + u32::from(h.len);
         Ok(off)
+    }
+
+    /// A copy whose source did not verify (or failed to read): the half-written record
+    /// gets no tag and no commit block, so nothing the attacker changed is ever
+    /// authenticated; the sector takes no more appends and the store must be re-opened.
+    fn refuse_copy(&mut self, e: Error) -> Error {
+        self.closed = true;
+        self.broken = true;
+        e
     }
 
     pub(crate) fn alloc_seq(&mut self) -> Result<u32, Error> {
@@ -448,9 +544,9 @@ where
         if self.closed || self.write_pos + len > end {
             self.compact(len)?;
         }
-        // Copy bodies are looked up again: compaction may have moved the source.
+        // Copy sources are looked up again: compaction may have moved them.
         let body = match body {
-            Body::Copy(_) => Body::Copy(self.find_offset(h.kind, h.slot, h.kver)?),
+            Body::Copy(_) => Body::Copy(self.source(h.kind, h.slot, h.kver)?),
             b => b,
         };
         h.gen = self.hw.checked_add(1).ok_or(Error::Exhausted)?;
@@ -467,15 +563,21 @@ where
                 return Err(Error::Counter);
             }
         }
-        self.apply(&h, off, true)?;
+        self.apply(&h, off, true, &mut [])?;
         Ok(off)
     }
 
-    fn find_offset(&self, kind: u8, slot: u16, kver: u16) -> Result<u32, Error> {
+    /// The live record `(kind, slot, kver)` as a copy source (it is in the current
+    /// sector).
+    pub(crate) fn source(&self, kind: u8, slot: u16, kver: u16) -> Result<Source, Error> {
         self.index
             .iter()
             .find(|e| e.hdr.kind == kind && e.hdr.slot == slot && e.hdr.kver == kver)
-            .map(|e| e.offset)
+            .map(|e| Source {
+                off: e.offset,
+                seq: self.cur_seq,
+                hdr: e.hdr,
+            })
             .ok_or(Error::LogicBug)
     }
 
@@ -488,6 +590,17 @@ where
         if self.snapshot_len() + reserve > self.sector_size {
             return Err(Error::Full);
         }
+        // Once it has started, a compaction that fails for any reason (flash, a refused
+        // copy, a refusing RNG) leaves the RAM view stale: re-open.
+        let r = self.write_snapshot();
+        if r.is_err() {
+            self.broken = true;
+        }
+        r
+    }
+
+    /// The body of [`KeyStore::compact`]: the new snapshot, then the erases.
+    fn write_snapshot(&mut self) -> Result<(), Error> {
         let data_sectors = self.sectors - 1;
         let target = if self.cur == 0 {
             1
@@ -503,10 +616,11 @@ where
             gen: self.max_gen.max(self.hw),
             next_nonce: self.next_nonce,
             salt_slot: self.salt_slot,
+            floor: self.floor,
         };
         let fields = sh.encode();
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
-        let mut m = keys.mac(&mut self.rng);
+        let mut m = keys.mac(&mut self.rng)?;
         m.update(b"sector");
         m.update(&fields);
         let full = m.finalize().into_bytes();
@@ -516,17 +630,23 @@ where
         let base = self.base(target);
         self.fwrite(base, &hb)?;
         let old_cur = self.cur;
+        let old_seq = self.cur_seq;
         self.cur = target;
         self.cur_seq = seq;
         self.last_tag.copy_from_slice(&full[..TAG_LEN]);
         self.write_pos = base + u32f(SECTOR_HDR_LEN);
         self.closed = false;
-        // Live records, ciphertext copied, re-chained.
+        // Live records, ciphertext carried over from their verified reads, re-chained.
         for i in 0..self.index.len() {
             let Some(e) = self.index.get(i) else { break };
-            let (mut h, from) = (e.hdr, e.offset);
+            let src = Source {
+                off: e.offset,
+                seq: old_seq,
+                hdr: e.hdr,
+            };
+            let mut h = e.hdr;
             h.event = 0;
-            let off = self.write_record(&mut h, &Body::Copy(from))?;
+            let off = self.write_record(&mut h, &Body::Copy(src))?;
             if let Some(e) = self.index.get_mut(i) {
                 e.hdr = h;
                 e.offset = off;

@@ -1,23 +1,24 @@
 //! The key lifecycle: generate, import, use by handle, rotate, revoke, destroy, state
 //! records, inventory and audit listing.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::audit::{AuditCode, AuditEvent};
 use super::error::Error;
 use super::format::*;
 use super::inventory::KeyInfo;
-use super::journal::Body;
+use super::journal::{Body, Sink};
 use super::{policy, Entry, KeyHandle, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
 use crate::platform::{DeviceSecret, MonotonicCounter};
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
+use zeroize::Zeroize;
 
 impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn check_ok(&self) -> Result<(), Error> {
@@ -77,6 +78,7 @@ where
         key: &[u8],
         limit: Option<u32>,
         event: AuditCode,
+        uses: u32,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
         if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
@@ -97,6 +99,7 @@ where
             d.copy_from_slice(label);
         }
         h.limit = limit.unwrap_or(0);
+        h.uses = uses;
         h.created = self.next_nonce;
         self.append(h, Body::Plain(key))?;
         Ok(KeyHandle::version(id, kver))
@@ -116,7 +119,10 @@ where
         }
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
+        // Fail closed: no key from an RNG that refuses (health test or reseed failed).
+        self.rng
+            .try_fill_bytes(k.expose_mut())
+            .map_err(|_| Error::Rng)?;
         self.store_new(
             id,
             1,
@@ -126,6 +132,7 @@ where
             k.expose(),
             use_limit,
             AuditCode::Generated,
+            0,
         )
     }
 
@@ -152,6 +159,7 @@ where
             key,
             use_limit,
             AuditCode::Imported,
+            0,
         )
     }
 
@@ -169,7 +177,7 @@ where
         if self.versions(id).next().is_some() {
             return Err(Error::AlreadyExists);
         }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event)
+        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event, 0)
     }
 
     /// Rotates key `id`: a new version with a fresh random key and the newest version's
@@ -186,7 +194,10 @@ where
         let kver = newest.kver.checked_add(1).ok_or(Error::Exhausted)?;
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(alg.key_len()).ok_or(Error::BadLength)?;
-        self.rng.fill_bytes(k.expose_mut());
+        // Fail closed: no key from an RNG that refuses (health test or reseed failed).
+        self.rng
+            .try_fill_bytes(k.expose_mut())
+            .map_err(|_| Error::Rng)?;
         let limit = if newest.limit == 0 {
             None
         } else {
@@ -203,10 +214,12 @@ where
             k.expose(),
             limit,
             AuditCode::Rotated,
+            0,
         )
     }
 
-    /// Rewrites a key record with a changed header, keeping its ciphertext.
+    /// Rewrites a key record with a changed header, keeping its ciphertext (carried over
+    /// only from a read that verified, see [`Body::Copy`]).
     pub(crate) fn rewrite(
         &mut self,
         e: &Entry,
@@ -214,7 +227,8 @@ where
     ) -> Result<u32, Error> {
         let mut h = e.hdr;
         f(&mut h);
-        self.append(h, Body::Copy(e.offset))
+        let src = self.source(e.hdr.kind, e.hdr.slot, e.hdr.kver)?;
+        self.append(h, Body::Copy(src))
     }
 
     /// Revokes one version of key `id`: it can no longer be used for anything (its
@@ -265,12 +279,12 @@ where
             }
         }
         let base = self.base(self.cur);
-        let limit = base + self.sector_size;
         let mut off = base + u32f(SECTOR_HDR_LEN);
         while off < self.write_pos {
-            let Some(h) = self.verify_record(off, self.cur_seq, limit)? else {
+            let Some(v) = self.read_record(off, self.cur_seq, None, Sink::Discard)? else {
                 break;
             };
+            let h = v.hdr;
             if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v) {
                 return Err(Error::DestroyVerify);
             }
@@ -312,25 +326,27 @@ where
         Ok(f(k.expose()))
     }
 
-    /// Re-verifies the record of `e` on flash and decrypts the key into `k`.
+    /// Reads the record of `e` from flash once, verifies that copy and decrypts it into
+    /// `k` (nothing is read from flash after the check).
     pub(crate) fn read_key(
         &mut self,
         e: &Entry,
         k: &mut SecretBuf<MAX_KEY_LEN>,
     ) -> Result<(), Error> {
-        let limit = self.base(self.cur) + self.sector_size;
-        let h = self
-            .verify_record(e.offset, self.cur_seq, limit)?
-            .ok_or(Error::Corrupt)?;
-        if h != e.hdr {
-            return Err(Error::Corrupt);
-        }
-        let alg = Algorithm::from_code(h.alg).ok_or(Error::Corrupt)?;
-        if usize::from(h.body_len) != alg.key_len() {
+        let alg = Algorithm::from_code(e.hdr.alg).ok_or(Error::Corrupt)?;
+        if usize::from(e.hdr.body_len) != alg.key_len() {
             return Err(Error::Corrupt);
         }
         k.set_len(alg.key_len()).ok_or(Error::Corrupt)?;
-        self.decrypt_body(e.offset, &h, k.expose_mut())
+        let v = self
+            .read_record(
+                e.offset,
+                self.cur_seq,
+                Some(&e.hdr),
+                Sink::Ram(k.expose_mut()),
+            )?
+            .ok_or(Error::Corrupt)?;
+        self.decrypt_in_place(&v.hdr, k.expose_mut())
     }
 
     /// Seals `data` (1 to [`super::format::MAX_STATE_LEN`] bytes) as state record `slot`,
@@ -367,15 +383,22 @@ where
         if out.len() < n {
             return Err(Error::BufferTooSmall);
         }
-        let limit = self.base(self.cur) + self.sector_size;
-        let h = self
-            .verify_record(e.offset, self.cur_seq, limit)?
-            .ok_or(Error::Corrupt)?;
-        if h != e.hdr {
-            return Err(Error::Corrupt);
+        let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
+        // One read into `out`, verified there, decrypted in place.
+        let r = match self.read_record(e.offset, self.cur_seq, Some(&e.hdr), Sink::Ram(dst)) {
+            Ok(Some(v)) => match out.get_mut(..n) {
+                Some(d) => self.decrypt_in_place(&v.hdr, d),
+                None => Err(Error::LogicBug),
+            },
+            Ok(None) => Err(Error::Corrupt),
+            Err(e) => Err(e),
+        };
+        if r.is_err() {
+            if let Some(d) = out.get_mut(..n) {
+                d.zeroize();
+            }
         }
-        self.decrypt_body(e.offset, &h, out)?;
-        Ok(n)
+        r.map(|()| n)
     }
 
     /// Every key version, by metadata only.

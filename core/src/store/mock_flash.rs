@@ -7,6 +7,11 @@
 //! half-programmed and an interrupted erase leaves a mix of erased, untouched and
 //! half-erased bytes. After a cut every operation fails until [`MockFlash::power_on`].
 //! It counts bytes programmed and sectors erased. No heap: a fixed `[u8; SIZE]`.
+//!
+//! It also plays an attacker who writes the flash while the device runs (an interposer on
+//! an external SPI flash): [`MockFlash::as_bytes_mut`] changes bytes between two store
+//! operations, and [`MockFlash::xor_after_read`] changes them in the middle of one, right
+//! after the store has read them.
 // Divisions and remainders act on public addresses and sizes of the test double.
 #![allow(
     clippy::integer_division_remainder_used,
@@ -53,6 +58,16 @@ pub struct MockFlash<const SIZE: usize, const SECTOR: usize> {
     bytes_written: u64,
     sectors_erased: u64,
     mix: u32,
+    /// A planned change behind the store's back (see [`MockFlash::xor_after_read`]).
+    tamper: Option<Tamper>,
+}
+
+/// A planned XOR into 16 bytes, done after the `reads`-th read that touches them.
+#[derive(Clone, Copy, Debug)]
+struct Tamper {
+    offset: usize,
+    mask: [u8; 16],
+    reads: u32,
 }
 
 impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
@@ -66,7 +81,26 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
             bytes_written: 0,
             sectors_erased: 0,
             mix: 0x9E37_79B9,
+            tamper: None,
         }
+    }
+
+    /// Plans a write behind the store's back: right after the `reads`-th read (1 = the
+    /// first) that touches any of the 16 bytes at `offset` has returned its data, `mask`
+    /// is XORed into those bytes (ignoring NOR rules, as an attacker's own programmer
+    /// would). One plan at a time; [`MockFlash::tamper_done`] says whether it happened.
+    pub fn xor_after_read(&mut self, offset: u32, mask: [u8; 16], reads: u32) {
+        self.tamper = Some(Tamper {
+            offset: offset as usize,
+            mask,
+            reads,
+        });
+    }
+
+    /// Whether the change planned by [`MockFlash::xor_after_read`] has been made (or none
+    /// was planned).
+    pub fn tamper_done(&self) -> bool {
+        self.tamper.is_none()
     }
 
     /// Cuts power when `steps` more steps have run: a step is one programmed byte or one
@@ -169,7 +203,21 @@ impl<const SIZE: usize, const SECTOR: usize> ReadNorFlash for MockFlash<SIZE, SE
             return Err(MockFlashError::PowerCut);
         }
         let r = self.range(offset, bytes.len())?;
-        bytes.copy_from_slice(&self.mem[r]);
+        bytes.copy_from_slice(&self.mem[r.clone()]);
+        if let Some(t) = self.tamper.as_mut() {
+            if r.start < t.offset + 16 && t.offset < r.end {
+                t.reads = t.reads.saturating_sub(1);
+                if t.reads == 0 {
+                    let t = *t;
+                    self.tamper = None;
+                    if let Some(m) = self.mem.get_mut(t.offset..t.offset + 16) {
+                        for (b, x) in m.iter_mut().zip(t.mask.iter()) {
+                            *b ^= x;
+                        }
+                    }
+                }
+            }
+        }
         Ok(())
     }
 
@@ -266,5 +314,23 @@ mod tests {
         f.erase(0, 64).unwrap();
         assert!(f.as_bytes()[..64].iter().all(|&b| b == 0xFF));
         assert_eq!(f.sectors_erased(), 1);
+    }
+
+    #[test]
+    fn xor_after_read_changes_bytes_after_the_planned_read() {
+        let mut f = MockFlash::<256, 64>::new();
+        f.xor_after_read(32, [0x0F; 16], 2);
+        let mut b = [0u8; 8];
+        f.read(0, &mut b).unwrap(); // does not touch 32..48
+        f.read(40, &mut b).unwrap(); // first read that touches it
+        assert!(!f.tamper_done());
+        assert_eq!(b, [0xFF; 8]);
+        f.read(28, &mut b).unwrap(); // second: returns the old bytes, then the change
+        assert_eq!(b, [0xFF; 8]);
+        assert!(f.tamper_done());
+        f.read(32, &mut b).unwrap();
+        assert_eq!(b, [0xF0; 8]);
+        assert_eq!(f.as_bytes()[31], 0xFF);
+        assert_eq!(f.as_bytes()[48], 0xFF);
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! [`KeyStore`] keeps keys and small secret state blobs sealed (encrypted and
 //! authenticated) on any `embedded_storage` [`NorFlash`], under keys derived from the
-//! board's [`DeviceSecret`] and a random per-store salt, with a [`CryptoRng`] for key
-//! generation and masking, and a [`MonotonicCounter`] (or [`crate::platform::NoCounter`])
-//! against rollback.
+//! board's [`DeviceSecret`] and a random per-store salt, with a [`TryCryptoRng`] for key
+//! generation and masking (it may refuse: see "Sealing"), and a [`MonotonicCounter`] (or
+//! [`crate::platform::NoCounter`]) against rollback.
 //!
 //! ```
 //! # #[cfg(feature = "_mock-flash")] {
@@ -62,6 +62,18 @@
 //! `enc` and `mac` are held in RAM as [`crate::secret::Masked`] shares re-randomised on
 //! every use.
 //!
+//! Flash is untrusted until verified, also while the store runs: each record is read
+//! once; what is decrypted, or carried into a new record by compaction, revoke or use
+//! counting, is the copy that verified (carried unit by unit into the new record and
+//! its MAC as it is read, the new tag written only after the old tag verified). A copy
+//! whose source fails leaves an untagged, uncommitted record and [`Error::Corrupt`]
+//! (`tests/tests/store_runtime_writes.rs`).
+//!
+//! The generator is a `rand_core::TryCryptoRng`: if it refuses (e.g.
+//! [`crate::rng::FailClosed`] after a failed reseed or health test) no key, salt or
+//! mask is made and the operation returns [`Error::Rng`]
+//! (`tests/tests/store_rng_fail_closed.rs`).
+//!
 //! ## Rollback
 //!
 //! Every committed lifecycle record carries `gen = counter + 1` and the counter is
@@ -106,9 +118,21 @@
 //! (2) program its salt to zero (from now nothing on flash decrypts), (3) drop the RAM
 //! sealing keys and index, (4) erase every data sector, (5) increment the counter, (6)
 //! create a new salt slot and an empty store whose audit ring holds a `TamperWipe`
-//! event. A cut anywhere is finished by the next [`KeyStore::open`]. Fail-secure: a live
-//! block that reads as anything but the live pattern (an interrupted kill, or a bit
-//! flip there) is taken as a wipe in progress, and the wipe is completed. Time bound:
+//! event. A cut anywhere after step (1) is finished by the next [`KeyStore::open`],
+//! which then returns [`Error::TamperWiped`] (the wipe is reported, never a silent `Ok`
+//! with an empty store; open again to use the empty store).
+//!
+//! Which root-sector states trigger a wipe: each salt slot's 16-byte live block is
+//! decoded to the nearest of the three patterns the store programs there (erased,
+//! `KFLIVE-SALT-SLOT`, zero; at least 55 bits apart). The newest slot that decodes as live
+//! or killed decides: *killed* (at least as near to zero as to the live pattern: a kill
+//! that got at least half-way) means a wipe in progress, and only that triggers one.
+//! A live block with a few flipped bits still decodes as live; a slot that decodes as
+//! erased (a never-used slot with flipped bits, a torn creation) is skipped and never
+//! reused. A flipped bit in the root header or a slot's salt, counter value or tag is
+//! [`Error::RootAuth`]. A kill cut before it got half-way leaves the store as it was
+//! (the wipe had not started). Shown by `tests/tests/store_root_flips.rs` (every bit of
+//! the header and the first three slots, before and after a wipe). Time bound:
 //! `n - 1` sector erases plus about 300 programmed bytes (plus one root-sector erase when
 //! all salt slots are used: that last step is not resumable and leaves the flash
 //! unformatted).
@@ -133,6 +157,11 @@
 //!   copied / foreign records, rollback, every single-bit flip of an image, truncation.
 //! * `tests/tests/store_lifecycle.rs`: policy, rotation, use limits, destroy, backup,
 //!   wrapped import, state records, audit ring, tamper wipe cut at every step.
+//! * `tests/tests/store_runtime_writes.rs`: flash changed while the store runs (after
+//!   open, between verify and use): never resealed, never decrypted.
+//! * `tests/tests/store_root_flips.rs`: every bit of the root header and three salt
+//!   slots; tamper wipe cut at every step and reported.
+//! * `tests/tests/store_rng_fail_closed.rs`: a failing generator makes no key.
 //! * `fuzz/fuzz_targets/store.rs`: random operations, power cuts and bit flips.
 //! * `tests/benches/store_bench.rs`: operations per second, bytes programmed and sectors
 //!   erased per operation.
@@ -173,7 +202,7 @@ pub use inventory::{KeyInfo, KeyState};
 
 use embedded_storage::nor_flash::NorFlash;
 use format::*;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use crate::platform::{DeviceSecret, MonotonicCounter};
@@ -237,6 +266,8 @@ pub struct KeyStore<F, D, R, C> {
     audit: audit::AuditRing,
     pending_destroy: bool,
     broken: bool,
+    /// Backup restore floor (see [`format::SectorHeader::floor`]).
+    floor: u32,
 }
 
 impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
@@ -254,7 +285,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     fn new(flash: F, dev: D, rng: R, mut counter: C) -> Result<Self, Error> {
@@ -297,6 +328,7 @@ where
             audit: audit::AuditRing::default(),
             pending_destroy: false,
             broken: false,
+            floor: 0,
         })
     }
 
@@ -341,15 +373,19 @@ where
     fn open_existing(&mut self) -> Result<(), Error> {
         match self.read_root()? {
             root::RootState::Unformatted => Err(Error::NotFormatted),
-            root::RootState::Wiping { killed, next } => self.finish_wipe(killed, next),
+            root::RootState::Wiping { killed, next } => {
+                self.finish_wipe(killed, next)?;
+                Err(Error::TamperWiped)
+            }
             root::RootState::Live {
                 slot,
                 mut salt,
                 gen,
                 origin,
             } => {
-                self.keys = Some(seal::SealKeys::derive(&self.dev, &salt, &mut self.rng));
+                let keys = seal::SealKeys::derive(&self.dev, &salt, &mut self.rng);
                 salt.zeroize();
+                self.keys = Some(keys?);
                 self.salt_slot = slot;
                 self.load(gen, origin)
             }
@@ -398,7 +434,13 @@ where
             if slot_gen != self.hw {
                 return Err(Error::MissingData);
             }
-            return self.init_empty(origin);
+            self.init_empty(origin)?;
+            // A slot made by a wipe with no data yet: this open did the wipe's last step.
+            return if origin == ORIGIN_TAMPER {
+                Err(Error::TamperWiped)
+            } else {
+                Ok(())
+            };
         }
         if self.max_gen < self.hw {
             return Err(Error::RolledBack);
@@ -433,6 +475,7 @@ where
         self.cur = 0;
         self.max_gen = self.hw;
         self.next_nonce = 1;
+        self.floor = 0;
         self.compact(0)
     }
 

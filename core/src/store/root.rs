@@ -3,7 +3,7 @@
 //! Killing the slot (programming its live block to zero) marks a wipe in progress;
 //! zeroing its salt is the crypto-erase. A new slot is used for the next store.
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::error::Error;
@@ -14,7 +14,7 @@ use crate::platform::{DeviceSecret, MonotonicCounter};
 
 /// What the root sector says.
 pub(crate) enum RootState {
-    /// Blank, or a format that never completed.
+    /// Blank, or a format that never completed (no slot decodes as live or killed).
     Unformatted,
     /// A live salt slot.
     Live {
@@ -23,16 +23,50 @@ pub(crate) enum RootState {
         gen: u32,
         origin: u8,
     },
-    /// The newest slot is killed (or a replacement is half-written): a wipe is in
-    /// progress. `killed` is the slot to zero, `next` the first unused slot.
+    /// The newest live-or-killed slot is killed: a wipe is in progress. `killed` is the
+    /// slot to zero, `next` the first erased slot after every written one.
     Wiping { killed: u32, next: u32 },
+}
+
+/// What a slot's 16-byte live block says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mark {
+    /// Erased: the slot's creation never finished (or the slot was never used).
+    Unset,
+    /// [`LIVE_PATTERN`]: the slot holds the store's salt.
+    Live,
+    /// Programmed to zero: the slot was killed, a tamper wipe is in progress or done.
+    Killed,
+}
+
+/// Decodes a live block to the nearest of the three patterns the store ever programs
+/// there: erased (all ones), [`LIVE_PATTERN`] and all zeros. They are at least
+/// 55 bits apart (the ones of `LIVE_PATTERN`; it has 73 zeros), so a few flipped bits decode to
+/// what was written, and a torn program (which moves the block from one pattern towards
+/// the next) counts as the one it is nearer to. A tie between live and killed counts
+/// as killed (a kill that got half-way is finished), a tie between erased and live as
+/// erased (a creation that got half-way is not used).
+pub(crate) fn decode_live(b: &[u8; UNIT]) -> Mark {
+    let (mut to_blank, mut to_live, mut to_zero) = (0u32, 0u32, 0u32);
+    for (x, l) in b.iter().zip(LIVE_PATTERN.iter()) {
+        to_blank += (!x).count_ones();
+        to_live += (x ^ l).count_ones();
+        to_zero += x.count_ones();
+    }
+    if to_zero <= to_live && to_zero < to_blank {
+        Mark::Killed
+    } else if to_live < to_blank {
+        Mark::Live
+    } else {
+        Mark::Unset
+    }
 }
 
 impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     pub(crate) fn slots(&self) -> u32 {
@@ -59,9 +93,8 @@ where
         if h[..16] != root_header(self.sector_size, self.sectors) {
             return Err(Error::Geometry);
         }
-        // The newest non-empty slot decides.
-        let mut last: Option<(u32, u8)> = None; // (index, 0 torn / 1 live / 2 killed)
-        let mut killed_before: Option<u32> = None;
+        // The newest slot that decodes as live or killed decides (see `decode_live`).
+        let mut last: Option<(u32, Mark)> = None;
         let mut next = 0;
         for i in 0..self.slots() {
             let mut s = [0u8; SLOT_LEN];
@@ -70,21 +103,19 @@ where
                 break;
             }
             next = i + 1;
-            let st = if blank(&s[SLOT_BODY_LEN..]) {
-                0
-            } else if s[SLOT_BODY_LEN..] == LIVE_PATTERN {
-                1
-            } else {
-                2
-            };
-            if st == 2 {
-                killed_before = Some(i);
+            let mut live = [0u8; UNIT];
+            live.copy_from_slice(&s[SLOT_BODY_LEN..]);
+            s.zeroize();
+            match decode_live(&live) {
+                // Never completed (a torn creation), or garbage in a slot the store
+                // never wrote: not evidence of anything, skipped.
+                Mark::Unset => {}
+                m => last = Some((i, m)),
             }
-            last = Some((i, st));
         }
         match last {
             None => Ok(RootState::Unformatted),
-            Some((i, 1)) => {
+            Some((i, Mark::Live)) => {
                 let mut s = [0u8; SLOT_LEN];
                 self.fread(u32f(slot_offset(i as usize)), &mut s)?;
                 let t = self.slot_tag(i, &s[..48]);
@@ -104,16 +135,24 @@ where
                     origin,
                 })
             }
-            Some((i, 2)) => Ok(RootState::Wiping { killed: i, next }),
-            Some((i, _)) => match (i, killed_before) {
-                // The very first slot half-written: the format never completed.
-                (0, _) => Ok(RootState::Unformatted),
-                // A replacement slot half-written right after a kill: resume the wipe.
-                (i, Some(k)) if k + 1 == i => Ok(RootState::Wiping { killed: k, next }),
-                // Written after a live slot: never done by the store.
-                _ => Err(Error::Corrupt),
-            },
+            Some((i, _)) => Ok(RootState::Wiping { killed: i, next }),
         }
+    }
+
+    /// The first salt slot after `after` that is still erased (`slots()` if none).
+    pub(crate) fn free_slot_after(&mut self, after: u32) -> Result<u32, Error> {
+        let mut i = after + 1;
+        while i < self.slots() {
+            let mut s = [0u8; SLOT_LEN];
+            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+            let free = blank(&s);
+            s.zeroize();
+            if free {
+                break;
+            }
+            i += 1;
+        }
+        Ok(i)
     }
 
     /// Erases the root sector and writes its header.
@@ -130,7 +169,11 @@ where
     /// Writes salt slot `i` with a fresh salt (body, then live block) and derives keys.
     pub(crate) fn create_slot(&mut self, i: u32, origin: u8) -> Result<(), Error> {
         let mut s = [0u8; SLOT_BODY_LEN];
-        self.rng.fill_bytes(&mut s[..32]);
+        // Fail closed: no salt from an RNG that refuses (health test or reseed failed).
+        if self.rng.try_fill_bytes(&mut s[..32]).is_err() {
+            s.zeroize();
+            return Err(Error::Rng);
+        }
         s[32..36].copy_from_slice(&self.hw.to_le_bytes());
         s[36] = origin;
         let t = self.slot_tag(i, &s[..48]);
@@ -148,8 +191,9 @@ where
             salt.zeroize();
             return Err(e);
         }
-        self.keys = Some(SealKeys::derive(&self.dev, &salt, &mut self.rng));
+        let keys = SealKeys::derive(&self.dev, &salt, &mut self.rng);
         salt.zeroize();
+        self.keys = Some(keys?);
         self.salt_slot = i;
         Ok(())
     }

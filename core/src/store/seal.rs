@@ -18,11 +18,12 @@ use crate::block::Aes;
 use crate::platform::DeviceSecret;
 use crate::secret::{Masked, Secret};
 use hmac::{Hmac, KeyInit, Mac};
-use rand_core::CryptoRng;
+use rand_core::{TryCryptoRng, TryRng};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use super::error::Error;
 use super::format::TAG_LEN;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -66,40 +67,99 @@ pub(crate) struct SealKeys {
     mac: Masked<32>,
 }
 
+/// Fresh randomness for masks, drawn through a fallible RNG (fail closed): a request the
+/// RNG refuses is filled with zeros (masking or re-masking with zeros changes nothing
+/// and releases nothing) and remembered, and the caller turns it into [`Error::Rng`].
+pub(crate) struct Fresh<'a, R: ?Sized> {
+    rng: &'a mut R,
+    failed: bool,
+}
+
+impl<'a, R: TryCryptoRng + ?Sized> Fresh<'a, R> {
+    pub(crate) fn new(rng: &'a mut R) -> Self {
+        Self { rng, failed: false }
+    }
+
+    /// `Err(Error::Rng)` if any request was refused.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.failed {
+            Err(Error::Rng)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<R: TryCryptoRng + ?Sized> TryRng for Fresh<'_, R> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        if self.failed || self.rng.try_fill_bytes(dst).is_err() {
+            dst.zeroize();
+            self.failed = true;
+        }
+        Ok(())
+    }
+}
+
+impl<R: TryCryptoRng + ?Sized> rand_core::TryCryptoRng for Fresh<'_, R> {}
+
 impl SealKeys {
-    /// Derives the sealing keys from the device secret and the store salt.
-    pub(crate) fn derive<D: DeviceSecret, R: CryptoRng + ?Sized>(
+    /// Derives the sealing keys from the device secret and the store salt. Fails closed
+    /// ([`Error::Rng`]) if the RNG refuses the masks.
+    pub(crate) fn derive<D: DeviceSecret, R: TryCryptoRng + ?Sized>(
         dev: &D,
         salt: &[u8; 32],
         rng: &mut R,
-    ) -> Self {
+    ) -> Result<Self, Error> {
         let prk = dev.with_secret(|s| Secret::new(hmac(salt, &[s])));
         let enc = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/enc", &[1]]));
         let mac = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/mac", &[1]]));
-        Self {
-            enc: Masked::new(&enc, rng),
-            mac: Masked::new(&mac, rng),
-        }
+        let mut g = Fresh::new(rng);
+        let keys = Self {
+            enc: Masked::new(&enc, &mut g),
+            mac: Masked::new(&mac, &mut g),
+        };
+        g.check()?;
+        Ok(keys)
     }
 
-    /// A keyed HMAC state (wiped on drop) for one record.
-    pub(crate) fn mac<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> HmacSha256 {
-        self.mac.with_plain(rng, |k| {
+    /// A keyed HMAC state (wiped on drop) for one record. [`Error::Rng`] if the shares
+    /// could not be re-randomised (they are then as they were).
+    pub(crate) fn mac<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+    ) -> Result<HmacSha256, Error> {
+        let mut g = Fresh::new(rng);
+        let m = self.mac.with_plain(&mut g, |k| {
             <HmacSha256 as KeyInit>::new_from_slice(k.expose())
                 .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
-        })
+        });
+        g.check().map(|()| m)
     }
 
     /// Runs `f` with the AES-256 record cipher (key schedule wiped on drop).
-    pub(crate) fn with_aes<R: CryptoRng + ?Sized, T>(
+    /// [`Error::Rng`] (after `f`) if the shares could not be re-randomised.
+    pub(crate) fn with_aes<R: TryCryptoRng + ?Sized, T>(
         &mut self,
         rng: &mut R,
         f: impl FnOnce(Option<&Aes>) -> T,
-    ) -> T {
-        self.enc.with_plain(rng, |k| {
+    ) -> Result<T, Error> {
+        let mut g = Fresh::new(rng);
+        let out = self.enc.with_plain(&mut g, |k| {
             let aes = Aes::new(k.expose()).ok();
             f(aes.as_ref())
-        })
+        });
+        g.check().map(|()| out)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Tamper response: crypto-erase, resumable after a power cut (see the module manual).
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::error::Error;
 use super::format::ORIGIN_TAMPER;
@@ -11,7 +11,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     /// Crypto-erases the store: marks the wipe durably, destroys the salt (nothing on
@@ -22,8 +22,8 @@ where
     pub fn tamper_wipe(&mut self) -> Result<(), Error> {
         self.broken = false;
         let slot = self.salt_slot;
+        let next = self.free_slot_after(slot)?;
         self.kill_slot(slot)?;
-        let next = slot + 1;
         self.finish_wipe(slot, next)
     }
 

@@ -20,7 +20,7 @@
 
 use core::ffi::CStr;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::rng::{Csprng, MinEntropy};
+use keyfort::rng::{Csprng, FailClosed, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
 use semihosting::{
@@ -40,7 +40,8 @@ const STATE_SLOT: u16 = 1;
 type Store = KeyStore<
     board::flash::SemihostFlash,
     board::secret::TestDeviceSecret,
-    Csprng<HostEntropy>,
+    // Fails closed: a failed reseed or health test is a typed store error.
+    FailClosed<HostEntropy>,
     board::counter::FileCounter,
 >;
 
@@ -189,7 +190,9 @@ fn open(m: &mut Model, slot: &mut Option<Store>) -> Result<(), &'static str> {
         ..
     } = b;
     let src = HostEntropy::open().map_err(|_| "entropy")?;
-    let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist").map_err(|_| "entropy")?;
+    let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
+        .map_err(|_| "entropy")?
+        .fail_closed();
     match KeyStore::open(flash, device_secret, rng, counter) {
         Ok(s) => {
             *slot = Some(s);
@@ -199,7 +202,9 @@ fn open(m: &mut Model, slot: &mut Option<Store>) -> Result<(), &'static str> {
             // First boot (or a cut during format, which is not power-fail safe).
             let b = Board::take().map_err(|_| "board setup")?;
             let src = HostEntropy::open().map_err(|_| "entropy")?;
-            let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist").map_err(|_| "entropy")?;
+            let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
+                .map_err(|_| "entropy")?
+                .fail_closed();
             let s =
                 KeyStore::format(b.flash, b.device_secret, rng, b.counter).map_err(|_| "format")?;
             log(b'F', 0)?;
