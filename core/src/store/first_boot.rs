@@ -1,7 +1,7 @@
 //! First boot: open the store, or create it when the flash has never held one
 //! ([`KeyStore::open_or_format`]).
 use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
+use rand_core::TryCryptoRng;
 
 use super::error::Error;
 use super::format::{u32f, ORIGIN_FORMAT, ROOT_HDR_LEN};
@@ -13,7 +13,7 @@ impl<F, D, R, C> KeyStore<F, D, R, C>
 where
     F: NorFlash,
     D: DeviceSecret,
-    R: CryptoRng,
+    R: TryCryptoRng,
     C: MonotonicCounter,
 {
     /// Every boot's one call: [`KeyStore::open`], or, on a flash that has never held a
