@@ -22,6 +22,7 @@ mod demo_scan;
 mod fuzz;
 mod memscan;
 mod ontarget;
+mod published;
 mod qemu;
 mod sh;
 mod steps;
