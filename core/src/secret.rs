@@ -122,6 +122,14 @@ impl<const N: usize> Drop for Secret<N> {
 }
 impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
 
+/// Wipes the bytes now (the secret stays usable, all zero), for code that clears its
+/// secrets through `zeroize`'s traits. Independent of the wipe on drop.
+impl<const N: usize> Zeroize for Secret<N> {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
 impl<const N: usize> fmt::Debug for Secret<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret<{N}>(..)")
@@ -207,6 +215,15 @@ impl<const CAP: usize> Drop for SecretBuf<CAP> {
     }
 }
 impl<const CAP: usize> ZeroizeOnDrop for SecretBuf<CAP> {}
+
+/// Wipes the whole backing store now and empties the buffer. Independent of the wipe on
+/// drop.
+impl<const CAP: usize> Zeroize for SecretBuf<CAP> {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+}
 
 impl<const CAP: usize> fmt::Debug for SecretBuf<CAP> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -297,6 +314,24 @@ mod tests {
         assert!(!t.contains("ab") && !t.contains("AB") && !t.contains("171"));
         let b = SecretBuf::<8>::from_slice(&[0xCD; 3]).unwrap();
         assert_eq!(std::format!("{b:?}"), "SecretBuf<8>(len 3, ..)");
+    }
+
+    #[test]
+    fn zeroize_wipes_now() {
+        fn wipe<Z: Zeroize>(z: &mut Z) {
+            z.zeroize();
+        }
+        let mut s = Secret::new([0xA5; 16]);
+        wipe(&mut s);
+        assert_eq!(s.expose(), &[0u8; 16]);
+        let mut b = SecretBuf::<8>::from_slice(&[0x5A; 6]).unwrap();
+        wipe(&mut b);
+        assert!(b.is_empty());
+        assert_eq!(
+            b.backing_mut(),
+            &[0u8; 8],
+            "the bytes beyond the length too"
+        );
     }
 
     #[test]

@@ -333,9 +333,10 @@ pub fn docs(ctx: &mut Ctx) -> Outcome {
             c.args(["-p", p]);
         }
         sh::run(&mut c)?;
+        let docsrs = docsrs_build(&ctx.root)?;
         if ctx.env.route != Route::Rustup {
             return Ok(format!(
-                "{}; board crates not built (route 2 builds thumb targets only with -Zbuild-std)",
+                "{}; {docsrs}; board crates not built (route 2 builds thumb targets only with -Zbuild-std)",
                 HOST_CRATES.join(" + ")
             ));
         }
@@ -346,10 +347,45 @@ pub fn docs(ctx: &mut Ctx) -> Outcome {
             sh::run(&mut c)?;
         }
         Ok(format!(
-            "{} and the board crates: no warnings",
+            "{} and the board crates: no warnings; {docsrs}",
             HOST_CRATES.join(" + ")
         ))
     })())
+}
+
+/// The host crates' docs as docs.rs builds them (nightly, `--cfg docsrs`: each item that
+/// needs a feature says which), if the nightly toolchain is there (the fuzz step installs
+/// it); otherwise says it was not run.
+fn docsrs_build(root: &Path) -> Result<String, String> {
+    if !sh::quiet_ok(Command::new("rustup").args(["run", "nightly", "rustdoc", "--version"])) {
+        return Ok("docs.rs build (nightly) not run: no nightly toolchain".into());
+    }
+    let mut c = Command::new("rustup");
+    c.current_dir(root)
+        .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
+        .args([
+            "run",
+            "nightly",
+            "cargo",
+            "doc",
+            "--all-features",
+            "--no-deps",
+        ])
+        .arg("--target-dir")
+        .arg(root.join("target/docsrs"));
+    for p in HOST_CRATES {
+        c.args(["-p", p]);
+    }
+    sh::run(&mut c)?;
+    let page = root.join("target/docsrs/doc/keyfort/store/index.html");
+    let html = std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+    if !html.contains("Available on crate feature `_mock-flash` only") {
+        return Err(format!(
+            "{}: mock_flash does not say it needs feature `_mock-flash`",
+            page.display()
+        ));
+    }
+    Ok("docs.rs build (nightly, --cfg docsrs) shows the features items need".into())
 }
 
 /// The wipes can be turned off only by the test-only `--cfg keyfort_no_wipe`, never by a

@@ -14,6 +14,8 @@
 //!   (infallible; see its docs for what happens when a reseed is due and the source fails)
 //!   and offers [`Csprng::try_generate`], the fallible path that refuses to produce output
 //!   when a due reseed cannot be made.
+//! - `RandCore09` (feature `rand_core_0_9`): a HAL's `rand_core` 0.9 generator (what
+//!   `nrf-hal` ships) as a source, without an adapter of your own.
 //!
 //! ```
 //! use keyfort::rng::{Csprng, MinEntropy};
@@ -59,11 +61,17 @@ mod csprng;
 mod error;
 pub mod health;
 mod hmac_drbg;
+#[cfg(feature = "rand_core_0_9")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand_core_0_9")))]
+pub mod rand_core_09;
 
 pub use csprng::{Csprng, DEFAULT_RESEED_INTERVAL};
 pub use error::{DrbgError, HealthTest, RngError};
 pub use health::{HealthTestedSource, HealthTests, MinEntropy};
 pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};
+#[cfg(feature = "rand_core_0_9")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand_core_0_9")))]
+pub use rand_core_09::RandCore09;
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;
