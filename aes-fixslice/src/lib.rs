@@ -34,15 +34,22 @@
 //!
 //! Two independent blocks under one key cost what one block costs
 //! ([`Aes::encrypt2`] / [`Aes::decrypt2`]): the 32-bit fixsliced state holds two blocks.
+//!
+//! [`Aes128`], [`Aes192`] and [`Aes256`] implement the RustCrypto `cipher` 0.5
+//! block-cipher traits, so the RustCrypto modes (`cbc`, `ctr`, `cmac`, ...) run on this
+//! AES (see [`cipher_traits`]; `tests/cipher_traits.rs` checks CBC, CTR and CMAC on it
+//! against the `aes` crate).
 #![no_std]
 #![deny(clippy::integer_division_remainder_used)]
 
 #[cfg(kf_armv7m)]
 mod armv7m;
+pub mod cipher_traits;
 mod model;
 mod sbox;
 pub mod selftest;
 
+pub use cipher_traits::{Aes128, Aes192, Aes256};
 use model::RK_WORDS;
 use zeroize::Zeroize;
 
@@ -90,12 +97,25 @@ impl Aes {
         if !matches!(key.len(), 16 | 24 | 32) {
             return Err(BadKeyLength);
         }
+        Ok(Self::expand(key))
+    }
+
+    /// [`Aes::new`] for a key whose length its type fixes to 16, 24 or 32 (the `cipher`
+    /// traits' `KeyInit`). Never inlined, for the same reason as [`Aes::new`].
+    #[inline(never)]
+    fn expand_checked_len(key: &[u8]) -> Self {
+        Self::expand(key)
+    }
+
+    /// The key expansion; `key` is 16, 24 or 32 bytes long.
+    #[inline(always)]
+    fn expand(key: &[u8]) -> Self {
         let mut aes = Self {
             rk: [0; RK_WORDS],
             nr: Rounds::R10,
         };
         aes.nr = Rounds::new(model::expand(key, &mut aes.rk));
-        Ok(aes)
+        aes
     }
 
     /// The round count (10, 12 or 14).

@@ -7,7 +7,21 @@
 //! example), [`ops`], [`tr31`], [`kcv`] (key check values), [`components`] (split
 //! knowledge), [`rng`], [`store`], and the seams [`secret`], [`block`],
 //! [`policy`], [`platform`].
+//!
+//! # Cargo features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `defmt` | `defmt::Format` for the public non-secret types, and keyfort's own log lines through `defmt` (never key bytes) |
+//! | `rand_core_0_9` | `rng::RandCore09`: a HAL's `rand_core` 0.9 generator (what `nrf-hal` ships) as an entropy source |
+//! | `_mock-flash` | [`store::mock_flash`]: the RAM NOR flash the store's examples run on, for your own host tests (power cuts, wear counts); exempt from semver |
+//! | `_selftest` | `keyfort::selftest`: the on-target self-tests (run by the QEMU firmware); exempt from semver |
+//!
+//! No feature turns a protection off. The secret holders' wipes can be switched off only
+//! by the compiler flag `--cfg keyfort_no_wipe`, which exists for the memory-scan test's
+//! control build (see [`secret`]); no crate in a dependency tree can set it.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

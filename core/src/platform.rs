@@ -1,6 +1,8 @@
 //! The traits a board implements, next to the ecosystem's `NorFlash`
-//! (`embedded-storage`), `rand_core`'s `TryRng + TryCryptoRng` for raw entropy, and
-//! `embedded-hal`'s `InputPin` for the tamper line.
+//! (`embedded-storage`) and `rand_core`'s `TryRng + TryCryptoRng` for raw entropy. The
+//! tamper line is the board's business (the board crates read it as an `embedded-hal`
+//! `InputPin`); keyfort only needs the call to
+//! [`KeyStore::tamper_wipe`](crate::store::KeyStore::tamper_wipe) when it fires.
 
 /// A device-unique secret (a hardware unique key, or a test stand-in). keyfort uses it
 /// only as input to a key derivation; it never stores or logs it.

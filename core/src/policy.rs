@@ -69,10 +69,66 @@ impl Algorithm {
 }
 
 /// What a key may be used for: a set of permissions. Keys are non-exportable unless
-/// [`Usage::EXPORT`] is in the set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// [`Usage::EXPORT`] is in the set. `Debug` and `defmt` print the names of the
+/// permissions (`Usage(ENCRYPT | DECRYPT)`, `Usage(NONE)`).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage(u16);
+
+/// Each permission with its name, in bit order (what `Debug` and `defmt` print).
+const USAGE_NAMES: [(Usage, &str); 8] = [
+    (Usage::ENCRYPT, "ENCRYPT"),
+    (Usage::DECRYPT, "DECRYPT"),
+    (Usage::WRAP, "WRAP"),
+    (Usage::UNWRAP, "UNWRAP"),
+    (Usage::DERIVE, "DERIVE"),
+    (Usage::MAC_GENERATE, "MAC_GENERATE"),
+    (Usage::MAC_VERIFY, "MAC_VERIFY"),
+    (Usage::EXPORT, "EXPORT"),
+];
+const _: () = assert!(USAGE_NAMES.len() == Usage::ALL.0.count_ones() as usize);
+
+impl Usage {
+    /// The names of the permissions in the set, in bit order.
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        USAGE_NAMES
+            .iter()
+            .filter(move |(u, _)| self.contains(*u))
+            .map(|(_, n)| *n)
+    }
+}
+
+impl core::fmt::Debug for Usage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Usage(")?;
+        if *self == Self::NONE {
+            f.write_str("NONE")?;
+        }
+        for (i, n) in self.names().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            f.write_str(n)?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Usage {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Usage(");
+        if *self == Self::NONE {
+            defmt::write!(f, "NONE");
+        }
+        for (i, n) in self.names().enumerate() {
+            if i > 0 {
+                defmt::write!(f, " | ");
+            }
+            defmt::write!(f, "{=str}", n);
+        }
+        defmt::write!(f, ")");
+    }
+}
 
 impl Usage {
     /// No permission.
@@ -127,5 +183,34 @@ impl core::ops::BitOr for Usage {
     type Output = Self;
     fn bitor(self, rhs: Self) -> Self {
         self.union(rhs)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::Usage;
+    use std::format;
+
+    #[test]
+    fn usage_debug_names_its_permissions() {
+        assert_eq!(format!("{:?}", Usage::NONE), "Usage(NONE)");
+        assert_eq!(format!("{:?}", Usage::DERIVE), "Usage(DERIVE)");
+        assert_eq!(
+            format!("{:?}", Usage::MAC_VERIFY | Usage::ENCRYPT),
+            "Usage(ENCRYPT | MAC_VERIFY)"
+        );
+        assert_eq!(
+            format!("{:?}", Usage::ALL),
+            "Usage(ENCRYPT | DECRYPT | WRAP | UNWRAP | DERIVE | MAC_GENERATE | MAC_VERIFY | EXPORT)"
+        );
+        // Every bit prints a name of its own (no two bits share one, none is skipped).
+        let names: std::vec::Vec<_> = (0..8)
+            .map(|b| format!("{:?}", Usage::from_bits(1 << b).unwrap()))
+            .collect();
+        for (i, n) in names.iter().enumerate() {
+            assert!(!n.contains("NONE") && !n.contains('|'), "{n}");
+            assert!(!names[..i].contains(n), "{n} twice");
+        }
     }
 }

@@ -15,8 +15,13 @@
 //! the calls that used the secret. The memory-scan test (`./x test memscan`)
 //! checks the result on target by reading all of the device's RAM.
 //!
-//! (The test-only feature `_no-wipe` turns these wipes and scrubs off, so the memory-scan
-//! test can prove it detects keys left in RAM. Never enable it in a product.)
+//! (The test-only compiler flag `--cfg keyfort_no_wipe` turns these wipes and scrubs off,
+//! so the memory-scan test can prove it detects keys left in RAM. It is not a Cargo
+//! feature, so no crate in a dependency tree can switch it on: only whoever runs the
+//! final build, through `RUSTFLAGS` or cargo's `rustflags` config, and keyfort's build
+//! script then prints a warning. Only the memory-scan step of `./x test` sets it; the
+//! `no-wipe-not-a-feature` step checks that `--features keyfort/_no-wipe` is refused.
+//! Never set it in a product.)
 // Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
 #![deny(clippy::integer_division_remainder_used)]
 use core::fmt;
@@ -56,7 +61,7 @@ pub fn scrub_stack_bytes<const WORDS: usize>() {
     // right after) nor shrink them, and `black_box` below keeps the area itself (and so
     // its depth below the caller's frame) alive. The memory-scan step checks the result
     // on target.
-    #[cfg(not(feature = "_no-wipe"))]
+    #[cfg(not(keyfort_no_wipe))]
     {
         let mut area = [const { core::mem::MaybeUninit::<u128>::uninit() }; WORDS];
         area.as_mut_slice().zeroize();
@@ -110,12 +115,20 @@ impl<const N: usize> ConstantTimeEq for Secret<N> {
 impl<const N: usize> Drop for Secret<N> {
     #[inline(never)]
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.bytes.zeroize();
         scrub_stack();
     }
 }
 impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
+
+/// Wipes the bytes now (the secret stays usable, all zero), for code that clears its
+/// secrets through `zeroize`'s traits. Independent of the wipe on drop.
+impl<const N: usize> Zeroize for Secret<N> {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+    }
+}
 
 impl<const N: usize> fmt::Debug for Secret<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,13 +208,22 @@ impl<const CAP: usize> Default for SecretBuf<CAP> {
 impl<const CAP: usize> Drop for SecretBuf<CAP> {
     #[inline(never)]
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.bytes.zeroize();
         self.len = 0;
         scrub_stack();
     }
 }
 impl<const CAP: usize> ZeroizeOnDrop for SecretBuf<CAP> {}
+
+/// Wipes the whole backing store now and empties the buffer. Independent of the wipe on
+/// drop.
+impl<const CAP: usize> Zeroize for SecretBuf<CAP> {
+    fn zeroize(&mut self) {
+        self.bytes.zeroize();
+        self.len = 0;
+    }
+}
 
 impl<const CAP: usize> fmt::Debug for SecretBuf<CAP> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -265,7 +287,7 @@ impl<const N: usize> Masked<N> {
 impl<const N: usize> Drop for Masked<N> {
     #[inline(never)]
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         {
             self.a.zeroize();
             self.b.zeroize();
@@ -292,6 +314,24 @@ mod tests {
         assert!(!t.contains("ab") && !t.contains("AB") && !t.contains("171"));
         let b = SecretBuf::<8>::from_slice(&[0xCD; 3]).unwrap();
         assert_eq!(std::format!("{b:?}"), "SecretBuf<8>(len 3, ..)");
+    }
+
+    #[test]
+    fn zeroize_wipes_now() {
+        fn wipe<Z: Zeroize>(z: &mut Z) {
+            z.zeroize();
+        }
+        let mut s = Secret::new([0xA5; 16]);
+        wipe(&mut s);
+        assert_eq!(s.expose(), &[0u8; 16]);
+        let mut b = SecretBuf::<8>::from_slice(&[0x5A; 6]).unwrap();
+        wipe(&mut b);
+        assert!(b.is_empty());
+        assert_eq!(
+            b.backing_mut(),
+            &[0u8; 8],
+            "the bytes beyond the length too"
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod elf_check;
 mod fuzz;
 mod memscan;
 mod ontarget;
+mod published;
 mod qemu;
 mod sh;
 mod steps;

@@ -14,8 +14,9 @@
 //! 1. positive control (`memscan: control live`): with an AES-256 schedule and a TDES
 //!    schedule alive, their in-RAM forms must be found, or the needles are wrong;
 //! 2. the normal build after the workload (`memscan: workload done`): must find 0;
-//! 3. the same firmware built on keyfort's test-only `_no-wipe` (holders skip their wipe):
-//!    must find some, or the scan is blind and the step fails.
+//! 3. the same firmware built with keyfort's test-only `--cfg keyfort_no_wipe` (holders
+//!    skip their wipe; a compiler flag set here, never a Cargo feature): must find some,
+//!    or the scan is blind and the step fails.
 use crate::{
     boards::{self, Board},
     defmt_log, qemu, sh,
@@ -724,11 +725,17 @@ fn report(label: &str, needles: &[Needle], hits: &[Hit]) -> usize {
     hits.len()
 }
 
-/// Builds the memscan firmware (with or without `no-wipe`) and returns a copy of its ELF.
+/// Builds the memscan firmware (with or without `--cfg keyfort_no_wipe`) and returns a
+/// copy of its ELF.
 fn build(ctx: &Ctx, board: &Board, no_wipe: bool, dir: &Path) -> Result<PathBuf, String> {
     let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "memscan");
     if no_wipe {
-        c.args(["--features", "keyfort-firmware/no-wipe"]);
+        // Joined with the config files' rustflags (cargo merges arrays); cargo keeps the
+        // artifacts of both flag sets apart, so the normal build stays cached.
+        c.arg("--config").arg(format!(
+            "target.{}.rustflags=[\"--cfg\", \"keyfort_no_wipe\"]",
+            board.target
+        ));
     }
     sh::run(&mut c)?;
     let elf = firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "memscan");

@@ -3,7 +3,8 @@
 //! To add a step, write a `fn(&mut Ctx) -> Outcome` (in its own module if it is more than
 //! a few lines) and add ONE line to [`TEST_STEPS`].
 use crate::{
-    boards::Board, checks, ct_trace, demo, demo_persistence, fuzz, ontarget, toolchain::Env,
+    boards::Board, checks, ct_trace, demo, demo_persistence, fuzz, ontarget, published,
+    toolchain::Env,
 };
 use std::{path::PathBuf, time::Instant};
 
@@ -85,6 +86,22 @@ pub const TEST_STEPS: &[Step] = &[
     Step {
         name: "capi: C firmware on mps2-an386 + microbit, host verifies transactions",
         run: crate::capi::firmware_step,
+    },
+    Step {
+        name: "packaging (cargo package: keyfort-aes, keyfort, board crates)",
+        run: published::packaging,
+    },
+    Step {
+        name: "msrv (rust-version = the dependencies' highest, builds core)",
+        run: published::msrv,
+    },
+    Step {
+        name: "docs (cargo doc --all-features, warnings denied)",
+        run: published::docs,
+    },
+    Step {
+        name: "no-wipe-not-a-feature (a dependent cannot turn the wipes off)",
+        run: published::no_wipe_not_a_feature,
     },
     Step {
         name: "firmware build (4 targets)",

@@ -174,6 +174,25 @@ fn ensure_fuzz() -> Result<(), String> {
     Ok(())
 }
 
+/// Makes sure the rustup toolchain `version` (e.g. `1.89`, the stated minimum Rust
+/// version) is installed, with the minimal profile, and returns its name for `rustup run`.
+/// Err says why not (no rustup, or the download failed): callers report a skip, since CI
+/// must not fail when a toolchain cannot be fetched.
+pub fn ensure_toolchain(version: &str) -> Result<String, String> {
+    let installed =
+        sh::output(Command::new("rustup").args(["toolchain", "list"])).ok_or("rustup not found")?;
+    // `1.89-<host>` (a channel) or `1.89.0-<host>` (a release) both do.
+    if let Some(name) = installed
+        .lines()
+        .filter(|l| l.starts_with(&format!("{version}-")) || l.starts_with(&format!("{version}.")))
+        .find_map(|l| l.split_whitespace().next())
+    {
+        return Ok(name.to_string());
+    }
+    sh::run(Command::new("rustup").args(["toolchain", "install", version, "--profile", "minimal"]))
+        .map(|()| version.to_string())
+}
+
 /// `cargo build --release -p keyfort-firmware --bin <bin>` for `targets`, through
 /// [`firmware_cargo`] (callers add flags such as `--quiet` or `--features`).
 pub fn firmware_bin_build(root: &Path, route: Route, targets: &[&str], bin: &str) -> Command {

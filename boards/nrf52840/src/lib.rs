@@ -17,7 +17,7 @@ pub mod counter;
 pub mod secret;
 
 use hal::pac;
-use rand_core::{TryCryptoRng, TryRng};
+use keyfort::rng::RandCore09;
 
 /// Start of keyfort's key-store region (kept out of the program by `memory.x`).
 pub const STORE_ADDR: usize = 0xF_0000;
@@ -53,32 +53,15 @@ impl Board {
             unsafe { core::slice::from_raw_parts_mut(STORE_ADDR as *mut u8, STORE_SIZE) };
         Board {
             flash: hal::nvmc::Nvmc::new(nvmc, store),
-            entropy: HwEntropy(hal::rng::Rng::new(rng)),
+            entropy: RandCore09::new(hal::rng::Rng::new(rng)),
             device_secret: secret::FlashDeviceSecret::new(),
             counter: counter::UicrCounter::new(),
         }
     }
 }
 
-/// The RNG peripheral (with the HAL's bias correction), as raw entropy. It cannot fail, so
-/// its error type is `Infallible`.
-pub struct HwEntropy(hal::rng::Rng);
-
-impl TryRng for HwEntropy {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.0.random_u32())
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(self.0.random_u64())
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.random(dst);
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for HwEntropy {}
+/// The RNG peripheral (with the HAL's bias correction), as raw entropy: the HAL's
+/// `rand_core` 0.9 driver through keyfort's one adapter (`keyfort::rng::RandCore09`,
+/// feature `rand_core_0_9`), so this crate writes none of its own. It cannot fail, so its
+/// error type is `Infallible`.
+pub type HwEntropy = RandCore09<hal::rng::Rng>;

@@ -1,5 +1,5 @@
 //! Self-tests of the AES seam: `keyfort-aes`'s own (FIPS-197 Appendix C; its assembly
-//! against its portable model on pseudo-random keys and blocks), and [`Aes`](super::Aes)
+//! against its portable model on pseudo-random keys and blocks), and [`Aes`](crate::block::Aes)
 //! against RustCrypto's `aes` crate for all key sizes, one and two blocks, both directions.
 use crate::selftest::{check, Test};
 

@@ -16,6 +16,8 @@
 //!   when a due reseed cannot be made; [`Csprng::fail_closed`] gives it a fallible
 //!   `rand_core` face ([`FailClosed`]) for the key store, which then refuses to make a
 //!   key, salt or mask from a generator that failed.
+//! - `RandCore09` (feature `rand_core_0_9`): a HAL's `rand_core` 0.9 generator (what
+//!   `nrf-hal` ships) as a source, without an adapter of your own.
 //!
 //! ```
 //! use keyfort::rng::{Csprng, MinEntropy};
@@ -61,11 +63,17 @@ mod csprng;
 mod error;
 pub mod health;
 mod hmac_drbg;
+#[cfg(feature = "rand_core_0_9")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand_core_0_9")))]
+pub mod rand_core_09;
 
 pub use csprng::{Csprng, FailClosed, DEFAULT_RESEED_INTERVAL};
 pub use error::{DrbgError, HealthTest, RngError};
 pub use health::{HealthTestedSource, HealthTests, MinEntropy};
 pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};
+#[cfg(feature = "rand_core_0_9")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand_core_0_9")))]
+pub use rand_core_09::RandCore09;
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

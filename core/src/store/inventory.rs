@@ -14,6 +14,7 @@ pub enum KeyState {
 
 /// One key version, by metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct KeyInfo {
     /// The key id.
     pub id: u16,

@@ -326,6 +326,55 @@ where
         Ok(f(k.expose()))
     }
 
+    /// [`KeyStore::with_key`] for a closure that can fail: `f`'s error and the store's
+    /// come back as one error type `E` (any `E: From<Error>`), so the caller writes one
+    /// `?` instead of two.
+    ///
+    /// ```
+    /// # #[cfg(feature = "_mock-flash")] {
+    /// use keyfort::store::{Error, KeyHandle, KeyStore};
+    /// use keyfort::policy::Usage;
+    /// use keyfort::wrap::{kw_wrap, Kek, WrapError};
+    ///
+    /// #[derive(Debug)]
+    /// enum AppError {
+    ///     Store(Error),
+    ///     Wrap(WrapError),
+    /// }
+    /// impl From<Error> for AppError {
+    ///     fn from(e: Error) -> Self {
+    ///         Self::Store(e)
+    ///     }
+    /// }
+    ///
+    /// fn wrap_under<F, D, R, C>(
+    ///     store: &mut KeyStore<F, D, R, C>,
+    ///     kek: KeyHandle,
+    ///     key: &[u8; 16],
+    ///     out: &mut [u8; 24],
+    /// ) -> Result<usize, AppError>
+    /// where
+    ///     F: embedded_storage::nor_flash::NorFlash,
+    ///     D: keyfort::platform::DeviceSecret,
+    ///     R: rand_core::TryCryptoRng,
+    ///     C: keyfort::platform::MonotonicCounter,
+    /// {
+    ///     store.try_with_key(kek, Usage::WRAP, |kek| {
+    ///         let kek = Kek::new(kek).map_err(AppError::Wrap)?;
+    ///         kw_wrap(&kek, key, out).map_err(AppError::Wrap)
+    ///     })
+    /// }
+    /// # }
+    /// ```
+    pub fn try_with_key<T, E: From<Error>>(
+        &mut self,
+        handle: KeyHandle,
+        need: Usage,
+        f: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.with_key(handle, need, f)?
+    }
+
     /// Reads the record of `e` from flash once, verifies that copy and decrypts it into
     /// `k` (nothing is read from flash after the check).
     pub(crate) fn read_key(

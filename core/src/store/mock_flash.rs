@@ -1,4 +1,6 @@
-//! A RAM NOR flash for tests (feature `_mock-flash`, test-only, exempt from semver).
+//! A RAM NOR flash for tests (feature `_mock-flash`; for host tests, never a product;
+//! exempt from semver): the store's examples run on it, and so can your own tests of code
+//! that uses the store.
 //!
 //! It enforces the NOR rules the store relies on: erase sets a whole sector to 0xFF,
 //! programming only clears bits (an attempt to set a bit is an error, so a store bug

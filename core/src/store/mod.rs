@@ -8,18 +8,42 @@
 //!
 //! ```
 //! # #[cfg(feature = "_mock-flash")] {
-//! use keyfort::store::{KeyStore, KeyHandle, mock_flash::MockFlash};
-//! use keyfort::policy::{Algorithm, Usage};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! # struct Dev; impl DeviceSecret for Dev { fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R { f(&[7; 32]) } }
-//! # struct Rng(u64);
-//! # impl rand_core::TryRng for Rng { type Error = core::convert::Infallible;
-//! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
-//! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); Ok(self.0 >> 11) }
-//! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { for b in d { *b = self.try_next_u64()? as u8; } Ok(()) } }
-//! # impl rand_core::TryCryptoRng for Rng {}
+//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::store::{mock_flash::MockFlash, KeyStore};
+//!
+//! // Test stand-ins for what a board provides (never use them in a product): a fixed
+//! // device secret, and a predictable generator (an LCG) where the board has its
+//! // hardware entropy behind keyfort's `rng::Csprng`.
+//! struct TestDeviceSecret;
+//! impl DeviceSecret for TestDeviceSecret {
+//!     fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+//!         f(&[7; 32])
+//!     }
+//! }
+//! struct TestRng(u64);
+//! impl rand_core::TryRng for TestRng {
+//!     type Error = core::convert::Infallible;
+//!     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+//!         Ok((self.try_next_u64()? >> 32) as u32)
+//!     }
+//!     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+//!         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+//!         Ok(self.0)
+//!     }
+//!     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+//!         for b in dst {
+//!             *b = (self.try_next_u64()? >> 56) as u8;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! impl rand_core::TryCryptoRng for TestRng {}
+//!
+//! // A RAM NOR flash of 4 sectors of 1 KiB (the test double of feature `_mock-flash`);
+//! // on a board, its `NorFlash` driver.
 //! let flash = MockFlash::<{ 4 * 1024 }, 1024>::new();
-//! let mut store = KeyStore::format(flash, Dev, Rng(1), NoCounter)?;
+//! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
 //! let h = store.generate(1, b"pin-key", Algorithm::Aes128, Usage::ENCRYPT, None)?;
 //! let len = store.with_key(h, Usage::ENCRYPT, |key| key.len())?;
 //! assert_eq!(len, 16);
@@ -187,6 +211,7 @@ mod journal;
 mod kek_import;
 mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "_mock-flash")))]
 pub mod mock_flash;
 mod policy;
 mod root;

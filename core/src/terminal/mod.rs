@@ -20,13 +20,35 @@
 //! use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
 //! use keyfort::terminal::{self, StoreStatePersist};
 //! use keyfort::tr31::{self, HeaderSpec, OptBlock};
-//! # struct Dev; impl DeviceSecret for Dev { fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R { f(&[7; 32]) } }
-//! # #[derive(Clone)] struct Rng(u64);
-//! # impl rand_core::TryRng for Rng { type Error = core::convert::Infallible;
-//! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(self.try_next_u64()? as u32) }
-//! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); Ok(self.0 >> 11) }
-//! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { for b in d { *b = self.try_next_u64()? as u8; } Ok(()) } }
-//! # impl rand_core::TryCryptoRng for Rng {}
+//!
+//! // Test stand-ins for what a board provides (never use them in a product): a fixed
+//! // device secret, and a predictable generator (an LCG) where the board has its
+//! // hardware entropy behind keyfort's `rng::Csprng`.
+//! struct TestDeviceSecret;
+//! impl DeviceSecret for TestDeviceSecret {
+//!     fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+//!         f(&[7; 32])
+//!     }
+//! }
+//! struct TestRng(u64);
+//! impl rand_core::TryRng for TestRng {
+//!     type Error = core::convert::Infallible;
+//!     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+//!         Ok((self.try_next_u64()? >> 32) as u32)
+//!     }
+//!     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+//!         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+//!         Ok(self.0)
+//!     }
+//!     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+//!         for b in dst {
+//!             *b = (self.try_next_u64()? >> 56) as u8;
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! impl rand_core::TryCryptoRng for TestRng {}
+//!
 //! // Host (key-injection bench): the terminal's initial key in a TR-31 block, with its
 //! // initial key ID in the X9.143 `IK` optional block.
 //! let kbpk = [0x42u8; 32];
@@ -36,10 +58,12 @@
 //! let spec = HeaderSpec { key_usage: *b"B1", algorithm: b'A', mode_of_use: b'X', key_version: *b"00", exportability: b'N' };
 //! let mut block = [0u8; 256];
 //! let opt = [OptBlock { id: *b"IK", data: b"1234567890123456" }];
-//! let n = tr31::wrap(&kbpk, &spec, &opt, ik.expose(), &mut Rng(9), &mut block)?;
+//! let n = tr31::wrap(&kbpk, &spec, &opt, ik.expose(), &mut TestRng(9), &mut block)?;
 //!
 //! // Terminal: the KBPK is in the sealed store; import the block, load DUKPT.
-//! let mut store = KeyStore::format(MockFlash::<{ 8 * 4096 }, 4096>::new(), Dev, Rng(1), NoCounter)?;
+//! // (A RAM NOR flash of 8 sectors of 4 KiB, the test double of feature `_mock-flash`.)
+//! let flash = MockFlash::<{ 8 * 4096 }, 4096>::new();
+//! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
 //! let kbpk_h = store.import(1, b"kbpk", Algorithm::Aes256, Usage::UNWRAP, &kbpk, None)?;
 //! let ik_h = terminal::import_tr31(&mut store, kbpk_h, &block[..n], 2)?;
 //! assert_eq!(ik_h.usage, Usage::DERIVE);

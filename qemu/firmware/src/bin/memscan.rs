@@ -19,8 +19,9 @@
 //!    `tamper_wipe()` and wiped the free stack (`board::ram`); it prints what the wipe
 //!    cost and what the store still holds (nothing). The host scans again: nothing.
 //!
-//! Built with the firmware feature `no-wipe` (keyfort's test-only `_no-wipe`), the same
-//! workload leaves its keys behind, and step 2 must find them.
+//! Built with `RUSTFLAGS="--cfg keyfort_no_wipe"` (keyfort's test-only switch: secret
+//! holders skip their wipe; the host sets it for the control build), the same workload
+//! leaves its keys behind, and step 2 must find them.
 #![no_std]
 #![no_main]
 
@@ -121,7 +122,7 @@ fn main() -> ! {
         "memscan workload on {=str} ({=str}), wipe on drop: {=bool}",
         board::MACHINE.name,
         board::MACHINE.core,
-        cfg!(not(feature = "no-wipe"))
+        cfg!(not(keyfort_no_wipe))
     );
     let r = run();
     match r {
