@@ -569,7 +569,7 @@ impl Machine {
             regions,
             log: Vec::new(),
             started: Instant::now(),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(300),
         };
         let mut greeting = String::new();
         m.qmp
