@@ -112,6 +112,88 @@ impl core::fmt::Debug for Aes {
     }
 }
 
+/// An encryption-only AES key schedule of any size, for the code that never decrypts
+/// (DUKPT): no decryption round keys are computed (on AES-NI hosts the `aes` crate's
+/// `Aes128Enc` etc.; on Cortex-M keyfort-aes, whose schedule serves both directions), and
+/// [`AesEnc::rekey`] expands a new key over the old schedule in place. Wiped on drop.
+///
+/// Unlike [`Aes`], its drop does **not** scrub the stack: a derivation chain rekeys one
+/// schedule many times, and its owner calls [`crate::secret::scrub_stack`] once when the
+/// chain is done (the expansion temporaries of every step lie in the frames below it).
+/// Crate-internal so that only such owners hold one.
+pub(crate) struct AesEnc(backend::InnerEnc);
+
+impl AesEnc {
+    /// Expands `key` (16, 24 or 32 bytes). The length is public. Inlined, so the schedule
+    /// is expanded straight into the caller's variable, not moved there through a
+    /// `Result`.
+    #[inline(always)]
+    pub(crate) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+        match backend::InnerEnc::new(key) {
+            Ok(inner) => Ok(Self(inner)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the schedule with `key`'s (any supported length), in place: the old round
+    /// keys are wiped by being overwritten (the `aes` crate's own wipe runs on them first).
+    /// Never inlined: the expansion's temporaries then lie in a frame below the owner's,
+    /// where the owner's one scrub reaches them.
+    #[inline(never)]
+    pub(crate) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+        self.0.rekey(key)
+    }
+
+    /// Encrypts one block in place.
+    #[inline]
+    pub(crate) fn encrypt(&self, block: &mut [u8; 16]) {
+        self.0.encrypt(block);
+    }
+
+    /// Encrypts two independent blocks in place (see [`Aes::encrypt2`]).
+    #[inline]
+    pub(crate) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.0.encrypt2(b0, b1);
+    }
+}
+
+/// Block encryption by an expanded AES key, [`Aes`] or [`AesEnc`]: for code that only
+/// encrypts (DUKPT's DeriveKey) and takes either.
+pub(crate) trait EncryptBlocks {
+    /// Encrypts one block in place.
+    fn encrypt_one(&self, block: &mut [u8; 16]);
+    /// Encrypts two independent blocks in place.
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]);
+}
+
+impl EncryptBlocks for Aes {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        self.encrypt(block);
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.encrypt2(b0, b1);
+    }
+}
+
+impl EncryptBlocks for AesEnc {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        self.encrypt(block);
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.encrypt2(b0, b1);
+    }
+}
+
+impl core::fmt::Debug for AesEnc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AesEnc { .. }")
+    }
+}
+
 /// One single-block operation of a cipher whose backend is already set up (see
 /// [`BlockJob`]).
 pub trait BlockFn {
@@ -136,6 +218,31 @@ mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
 
     pub(super) struct Inner(keyfort_aes::Aes);
+
+    /// keyfort-aes's schedule serves both directions: the encryption-only form is the
+    /// same schedule.
+    pub(super) struct InnerEnc(keyfort_aes::Aes);
+
+    impl InnerEnc {
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            keyfort_aes::Aes::new(key)
+                .map(Self)
+                .map_err(|_| BadKeyLength)
+        }
+        #[inline(always)]
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            *self = Self::new(key)?;
+            Ok(())
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
+            self.0.encrypt(b);
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.0.encrypt2(b0, b1);
+        }
+    }
 
     struct EncFn<'a>(&'a keyfort_aes::Aes);
     struct DecFn<'a>(&'a keyfort_aes::Aes);
@@ -194,7 +301,7 @@ mod backend {
 #[cfg(not(any(kf_thumb2, all(target_arch = "arm", target_os = "none"))))]
 mod backend {
     use super::{BadKeyLength, BlockFn, BlockJob};
-    use aes::{Aes128, Aes192, Aes256};
+    use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
     use cipher::{
         consts::U16, BlockCipherDecBackend as DecBackend, BlockCipherDecClosure,
         BlockCipherDecrypt, BlockCipherEncBackend as EncBackend, BlockCipherEncClosure,
@@ -269,6 +376,75 @@ mod backend {
                 Inner::Aes256($c) => $e,
             }
         };
+    }
+
+    /// Encryption-only schedules (no decryption round keys), wiped on drop.
+    pub(super) enum InnerEnc {
+        Aes128(Aes128Enc),
+        Aes192(Aes192Enc),
+        Aes256(Aes256Enc),
+    }
+
+    impl InnerEnc {
+        #[inline(always)]
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            if let Ok(k) = <&[u8; 16]>::try_from(key) {
+                Ok(Self::Aes128(Aes128Enc::new(k.into())))
+            } else if let Ok(k) = <&[u8; 24]>::try_from(key) {
+                Ok(Self::Aes192(Aes192Enc::new(k.into())))
+            } else if let Ok(k) = <&[u8; 32]>::try_from(key) {
+                Ok(Self::Aes256(Aes256Enc::new(k.into())))
+            } else {
+                Err(BadKeyLength)
+            }
+        }
+        /// Same key size: the variant's schedule is overwritten where it is (no enum
+        /// rebuilt and moved); another size rebuilds the enum.
+        #[inline(always)]
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            match (self, key.len()) {
+                (Self::Aes128(c), 16) => {
+                    if let Ok(k) = <&[u8; 16]>::try_from(key) {
+                        *c = Aes128Enc::new(k.into());
+                    }
+                    Ok(())
+                }
+                (Self::Aes192(c), 24) => {
+                    if let Ok(k) = <&[u8; 24]>::try_from(key) {
+                        *c = Aes192Enc::new(k.into());
+                    }
+                    Ok(())
+                }
+                (Self::Aes256(c), 32) => {
+                    if let Ok(k) = <&[u8; 32]>::try_from(key) {
+                        *c = Aes256Enc::new(k.into());
+                    }
+                    Ok(())
+                }
+                (this, _) => {
+                    *this = Self::new(key)?;
+                    Ok(())
+                }
+            }
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, block: &mut [u8; 16]) {
+            match self {
+                Self::Aes128(c) => c.encrypt_block(block.into()),
+                Self::Aes192(c) => c.encrypt_block(block.into()),
+                Self::Aes256(c) => c.encrypt_block(block.into()),
+            }
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+            match self {
+                Self::Aes128(c) => c.encrypt_blocks(&mut bs),
+                Self::Aes192(c) => c.encrypt_blocks(&mut bs),
+                Self::Aes256(c) => c.encrypt_blocks(&mut bs),
+            }
+            unpack2(&mut bs, b0, b1);
+        }
     }
 
     impl Inner {
