@@ -114,13 +114,14 @@ impl core::fmt::Debug for Aes {
 
 /// An encryption-only AES key schedule of any size, for the code that never decrypts
 /// (DUKPT): no decryption round keys are computed (on AES-NI hosts the `aes` crate's
-/// `Aes128Enc` etc.; on Cortex-M keyfort-aes, whose schedule serves both directions), and
-/// [`AesEnc::rekey`] expands a new key over the old schedule in place. Wiped on drop.
+/// `Aes128Enc` etc.; on Cortex-M keyfort-aes, whose schedule serves both directions). A
+/// chain of keys uses [`AesEnc::with_key`] (one local schedule per key, expanded in
+/// place). Wiped on drop.
 ///
-/// Unlike [`Aes`], its drop does **not** scrub the stack: a derivation chain rekeys one
-/// schedule many times, and its owner calls [`crate::secret::scrub_stack`] once when the
-/// chain is done (the expansion temporaries of every step lie in the frames below it).
-/// Crate-internal so that only such owners hold one.
+/// Unlike [`Aes`], its drop does **not** scrub the stack: its owner calls
+/// [`crate::secret::scrub_stack`] (DUKPT: once per derivation, after the whole chain; the
+/// expansion temporaries of every step lie in the frames below it). Crate-internal so
+/// that only such owners hold one.
 pub(crate) struct AesEnc(backend::InnerEnc);
 
 impl AesEnc {
@@ -135,13 +136,18 @@ impl AesEnc {
         }
     }
 
-    /// Replaces the schedule with `key`'s (any supported length), in place: the old round
-    /// keys are wiped by being overwritten (the `aes` crate's own wipe runs on them first).
-    /// Never inlined: the expansion's temporaries then lie in a frame below the owner's,
-    /// where the owner's one scrub reaches them.
-    #[inline(never)]
-    pub(crate) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
-        self.0.rekey(key)
+    /// Expands `key` (16, 24 or 32 bytes) into a schedule local to this call, runs `f`
+    /// with it and with `key` (which `f` may overwrite: the schedule no longer needs it),
+    /// and wipes the schedule when `f` returns. The schedule is expanded straight into
+    /// its local (the `aes` crate's concrete type, no enum or `Result` to move it
+    /// through): a chain of keys costs one expansion and one wipe per key and nothing
+    /// else. Inlined: the schedule lies in the caller's frame, which its owner scrubs.
+    #[inline(always)]
+    pub(crate) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        backend::with_key(key, f)
     }
 
     /// Encrypts one block in place.
@@ -215,9 +221,30 @@ pub trait BlockJob {
 /// portable model on ARMv6-M.
 #[cfg(any(kf_thumb2, all(target_arch = "arm", target_os = "none")))]
 mod backend {
-    use super::{BadKeyLength, BlockFn, BlockJob};
+    use super::{BadKeyLength, BlockFn, BlockJob, EncryptBlocks};
 
     pub(super) struct Inner(keyfort_aes::Aes);
+
+    impl EncryptBlocks for keyfort_aes::Aes {
+        #[inline(always)]
+        fn encrypt_one(&self, block: &mut [u8; 16]) {
+            self.encrypt(block);
+        }
+        #[inline(always)]
+        fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.encrypt2(b0, b1);
+        }
+    }
+
+    /// See [`super::AesEnc::with_key`].
+    #[inline(always)]
+    pub(super) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        let s = keyfort_aes::Aes::new(key).map_err(|_| BadKeyLength)?;
+        Ok(f(&s, key))
+    }
 
     /// keyfort-aes's schedule serves both directions: the encryption-only form is the
     /// same schedule.
@@ -228,11 +255,6 @@ mod backend {
             keyfort_aes::Aes::new(key)
                 .map(Self)
                 .map_err(|_| BadKeyLength)
-        }
-        #[inline(always)]
-        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
-            *self = Self::new(key)?;
-            Ok(())
         }
         #[inline(always)]
         pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
@@ -300,7 +322,7 @@ mod backend {
 /// RustCrypto's `aes` crate everywhere else (hosts: AES-NI / ARMv8 crypto extensions).
 #[cfg(not(any(kf_thumb2, all(target_arch = "arm", target_os = "none"))))]
 mod backend {
-    use super::{BadKeyLength, BlockFn, BlockJob};
+    use super::{BadKeyLength, BlockFn, BlockJob, EncryptBlocks};
     use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
     use cipher::{
         consts::U16, BlockCipherDecBackend as DecBackend, BlockCipherDecClosure,
@@ -385,6 +407,45 @@ mod backend {
         Aes256(Aes256Enc),
     }
 
+    macro_rules! encrypt_blocks {
+        ($($t:ty),*) => {$(
+            impl EncryptBlocks for $t {
+                #[inline(always)]
+                fn encrypt_one(&self, block: &mut [u8; 16]) {
+                    self.encrypt_block(block.into());
+                }
+                #[inline(always)]
+                fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+                    let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+                    self.encrypt_blocks(&mut bs);
+                    unpack2(&mut bs, b0, b1);
+                }
+            }
+        )*};
+    }
+    encrypt_blocks!(Aes128Enc, Aes192Enc, Aes256Enc);
+
+    /// See [`super::AesEnc::with_key`]: each size's concrete schedule type, expanded
+    /// into a local (the `aes` crate's `new` writes its result in place).
+    #[inline(always)]
+    pub(super) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        if let Ok(k) = <&[u8; 16]>::try_from(&*key) {
+            let s = Aes128Enc::new(k.into());
+            Ok(f(&s, key))
+        } else if let Ok(k) = <&[u8; 24]>::try_from(&*key) {
+            let s = Aes192Enc::new(k.into());
+            Ok(f(&s, key))
+        } else if let Ok(k) = <&[u8; 32]>::try_from(&*key) {
+            let s = Aes256Enc::new(k.into());
+            Ok(f(&s, key))
+        } else {
+            Err(BadKeyLength)
+        }
+    }
+
     impl InnerEnc {
         #[inline(always)]
         pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
@@ -396,35 +457,6 @@ mod backend {
                 Ok(Self::Aes256(Aes256Enc::new(k.into())))
             } else {
                 Err(BadKeyLength)
-            }
-        }
-        /// Same key size: the variant's schedule is overwritten where it is (no enum
-        /// rebuilt and moved); another size rebuilds the enum.
-        #[inline(always)]
-        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
-            match (self, key.len()) {
-                (Self::Aes128(c), 16) => {
-                    if let Ok(k) = <&[u8; 16]>::try_from(key) {
-                        *c = Aes128Enc::new(k.into());
-                    }
-                    Ok(())
-                }
-                (Self::Aes192(c), 24) => {
-                    if let Ok(k) = <&[u8; 24]>::try_from(key) {
-                        *c = Aes192Enc::new(k.into());
-                    }
-                    Ok(())
-                }
-                (Self::Aes256(c), 32) => {
-                    if let Ok(k) = <&[u8; 32]>::try_from(key) {
-                        *c = Aes256Enc::new(k.into());
-                    }
-                    Ok(())
-                }
-                (this, _) => {
-                    *this = Self::new(key)?;
-                    Ok(())
-                }
             }
         }
         #[inline(always)]

@@ -56,7 +56,7 @@ pub(crate) fn working_key_data(
 /// `key`, the key block counter (byte 1) counting 1, 2 for each 16-byte block. The two
 /// blocks of a 24- or 32-byte key are independent: one two-block call
 /// ([`crate::block::Aes::encrypt2`]).
-pub(crate) fn derive<K: EncryptBlocks>(key: &K, data: &[u8; 16], out: &mut [u8]) {
+pub(crate) fn derive<K: EncryptBlocks + ?Sized>(key: &K, data: &[u8; 16], out: &mut [u8]) {
     let (first, second) = out.split_at_mut(out.len().min(16));
     let mut a = *data;
     if second.is_empty() {

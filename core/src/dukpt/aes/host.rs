@@ -8,16 +8,16 @@
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::block::{Aes, AesEnc};
+use crate::block::{Aes, AesEnc, EncryptBlocks};
 use crate::dukpt::DukptError;
 use crate::secret::{scrub_stack_bytes, SecretBuf, WipedBuf};
 
 /// How deep the one scrub after a host derivation reaches below the frame of the public
-/// call: the frames of [`below`] and of the never-inlined [`AesEnc::rekey`] (an
-/// encryption-only schedule is at most 976 bytes, the `aes` crate's software AES-256 one,
-/// and each frame holds one or two), plus the key holders and derivation data. 4 KiB:
-/// more than twice the deepest such stack measured on x86-64 (see `BENCH.md`'s note).
-const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
+/// call: the frame of [`below`] (the chain's schedules, the key holders, the derivation
+/// data) and of the `aes` crate's expansion and block calls below it. 2 KiB: the deepest
+/// such stack on x86-64 is about 1.2 KiB (`objdump` of the release build: `below` 0.75
+/// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB).
+const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
@@ -26,8 +26,15 @@ const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 /// schedules), instead of one per dropped schedule and holder.
 #[inline(always)]
 pub(crate) fn scrubbed<R>(f: impl FnOnce() -> R) -> R {
+    scrubbed_to::<DERIVATION_SCRUB_WORDS, R>(f)
+}
+
+/// [`scrubbed`] with a scrub of `WORDS` 16-byte words (a caller with a deeper stack: the
+/// batch derivation).
+#[inline(always)]
+pub(crate) fn scrubbed_to<const WORDS: usize, R>(f: impl FnOnce() -> R) -> R {
     let r = below(f);
-    scrub_stack_bytes::<DERIVATION_SCRUB_WORDS>();
+    scrub_stack_bytes::<WORDS>();
     r
 }
 
@@ -58,41 +65,39 @@ fn ikid_from(ikid: &[u8]) -> Result<[u8; 8], DukptError> {
         .map_err(|_| DukptError::BadInitialKeyIdLength)
 }
 
-/// Walks the derivation chain along `counter`'s one-bits, most significant first: on entry
-/// `schedule` and `key` are the initial key's, on return the derivation key's of
-/// `counter`. One DeriveKey and one in-place key expansion per one-bit; the counter is
+/// Walks the derivation chain along `counter`'s one-bits, most significant first, from
+/// the initial key in `key`, and returns `finish` of the derivation key's schedule (`key`
+/// then holds the derivation key's bytes). One key expansion and one DeriveKey per
+/// one-bit; each step's schedule is a fresh local expanded in place and wiped when the
+/// step ends ([`AesEnc::with_key`]: no schedule moved or reassigned). The counter is
 /// public (it travels in the KSN), so the loop may depend on it.
 #[inline(always)]
-pub(crate) fn walk(
+pub(crate) fn walk<R>(
     kind: BdkType,
     ikid: &[u8; 8],
     counter: u32,
-    schedule: &mut AesEnc,
     key: &mut WipedBuf<32>,
-) -> Result<(), DukptError> {
+    finish: impl FnOnce(&dyn EncryptBlocks) -> R,
+) -> Result<R, DukptError> {
     let mut rest = counter;
     let mut working = 0u32;
     while rest != 0 {
         let bit = 0x8000_0000u32 >> rest.leading_zeros();
         rest ^= bit;
         working |= bit;
-        derive(
-            schedule,
-            &derivation_step_data(kind, ikid, working),
-            key.expose_mut(),
-        );
-        schedule
-            .rekey(key.expose())
+        let data = derivation_step_data(kind, ikid, working);
+        AesEnc::with_key(key.expose_mut(), |schedule, key| derive(schedule, &data, key))
             .map_err(|_| DukptError::BadKeyLength)?;
     }
-    Ok(())
+    AesEnc::with_key(key.expose_mut(), |schedule, _| finish(schedule))
+        .map_err(|_| DukptError::BadKeyLength)
 }
 
 /// The working key of `usage` / `key_type` under the derivation key `schedule` of
 /// `counter`.
 #[inline(always)]
 pub(crate) fn working_key_under(
-    schedule: &AesEnc,
+    schedule: &(impl EncryptBlocks + ?Sized),
     ikid: &[u8; 8],
     counter: u32,
     usage: KeyUsage,
@@ -125,9 +130,9 @@ fn working_key_from_initial(
     key_type: WorkingKeyType,
 ) -> Result<AesWorkingKey, DukptError> {
     let mut key = WipedBuf::<32>::from_slice(ik).ok_or(DukptError::BadKeyLength)?;
-    let mut schedule = expand_enc(ik)?;
-    walk(kind, ikid, counter, &mut schedule, &mut key)?;
-    working_key_under(&schedule, ikid, counter, usage, key_type)
+    walk(kind, ikid, counter, &mut key, |schedule| {
+        working_key_under(schedule, ikid, counter, usage, key_type)
+    })?
 }
 
 /// A base derivation key, expanded once (encryption only). Lives only on the host (or an
@@ -291,15 +296,16 @@ impl AesInitialKey {
     /// The derivation key for any counter (see [`AesBdk::derivation_key_any_counter`]).
     pub fn derivation_key_any_counter(&self, counter: u32) -> Result<AesDerivationKey, DukptError> {
         scrubbed(|| {
-            let ik = self.key.expose();
-            let mut dk = AesDerivationKey {
-                schedule: expand_enc(ik)?,
-                key: WipedBuf::from_slice(ik).ok_or(DukptError::BadKeyLength)?,
+            let mut key =
+                WipedBuf::<32>::from_slice(self.key.expose()).ok_or(DukptError::BadKeyLength)?;
+            walk(self.kind, &self.ikid, counter, &mut key, |_| ())?;
+            // The chain's last schedule was local to the walk: expanded again to keep.
+            Ok(AesDerivationKey {
+                schedule: expand_enc(key.expose())?,
+                key,
                 kind: self.kind,
                 ksn: AesKsn::new(&self.ikid, counter),
-            };
-            walk(self.kind, &self.ikid, counter, &mut dk.schedule, &mut dk.key)?;
-            Ok(dk)
+            })
         })
     }
 
