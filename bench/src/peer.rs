@@ -12,9 +12,7 @@
 //!   one batch per chunk of [`CHUNK`] transactions, an initial key cache of
 //!   [`CACHE_SLOTS`] fresh per pass and kept across its chunks).
 use crate::Op;
-use keyfort::dukpt::aes::{
-    AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType,
-};
+use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -69,10 +67,16 @@ fn keys(bdk: &AesBdk, ksns: &[AesKsn]) {
         let k = k.map_or("error".into(), |k| hex::encode_upper(k.expose()));
         println!("key {} {k}", hex::encode_upper(ksn.as_bytes()));
     }
-    let mut slots: Vec<AesKeyCacheSlot> = (0..CACHE_SLOTS).map(|_| AesKeyCacheSlot::new()).collect();
+    let mut slots: Vec<AesKeyCacheSlot> =
+        (0..CACHE_SLOTS).map(|_| AesKeyCacheSlot::new()).collect();
     let mut out: Vec<AesBatchKey> = (0..ksns.len()).map(|_| AesBatchKey::new()).collect();
     let mut batch = bdk.batch(&mut slots);
-    if let Err(e) = batch.working_keys(ksns, KeyUsage::PinEncryption, WorkingKeyType::Aes128, &mut out) {
+    if let Err(e) = batch.working_keys(
+        ksns,
+        KeyUsage::PinEncryption,
+        WorkingKeyType::Aes128,
+        &mut out,
+    ) {
         println!("peer-error batch: {e}");
         return;
     }
@@ -88,12 +92,20 @@ fn time(bdk_bytes: &[u8], bdk: &AesBdk, ksns: &[AesKsn], rounds: usize) {
         let ksn = AesKsn::new(&IKID, c);
         ops.push(Op::new(&format!("derive-bdk-{label}"), move || {
             if let Ok(b) = AesBdk::new(black_box(bdk_bytes)) {
-                let r = b.working_key(black_box(&ksn), KeyUsage::PinEncryption, WorkingKeyType::Aes128);
+                let r = b.working_key(
+                    black_box(&ksn),
+                    KeyUsage::PinEncryption,
+                    WorkingKeyType::Aes128,
+                );
                 black_box(r.map(|k| k.expose()[0]).ok());
             }
         }));
         ops.push(Op::new(&format!("derive-{label}"), move || {
-            let r = bdk.working_key(black_box(&ksn), KeyUsage::PinEncryption, WorkingKeyType::Aes128);
+            let r = bdk.working_key(
+                black_box(&ksn),
+                KeyUsage::PinEncryption,
+                WorkingKeyType::Aes128,
+            );
             black_box(r.map(|k| k.expose()[0]).ok());
         }));
     }
@@ -115,14 +127,19 @@ fn time(bdk_bytes: &[u8], bdk: &AesBdk, ksns: &[AesKsn], rounds: usize) {
     // The stream: one pass per round, in chunks of [`CHUNK`] transactions timed apart;
     // the pass's value is the median chunk's ns per derivation (a chunk the shared
     // machine preempted is an outlier the median drops).
-    let mut slots: Vec<AesKeyCacheSlot> = (0..CACHE_SLOTS).map(|_| AesKeyCacheSlot::new()).collect();
+    let mut slots: Vec<AesKeyCacheSlot> =
+        (0..CACHE_SLOTS).map(|_| AesKeyCacheSlot::new()).collect();
     let mut out: Vec<AesBatchKey> = (0..CHUNK).map(|_| AesBatchKey::new()).collect();
     for _ in 0..rounds.div_ceil(4) {
         let mut v = Vec::new();
         for chunk in ksns.chunks(CHUNK) {
             let t = Instant::now();
             for k in chunk {
-                let r = bdk.working_key(black_box(k), KeyUsage::PinEncryption, WorkingKeyType::Aes128);
+                let r = bdk.working_key(
+                    black_box(k),
+                    KeyUsage::PinEncryption,
+                    WorkingKeyType::Aes128,
+                );
                 black_box(r.map(|k| k.expose()[0]).ok());
             }
             v.push(per(t, chunk.len()));
@@ -134,7 +151,12 @@ fn time(bdk_bytes: &[u8], bdk: &AesBdk, ksns: &[AesKsn], rounds: usize) {
             let t = Instant::now();
             black_box(
                 batch
-                    .working_keys(black_box(chunk), KeyUsage::PinEncryption, WorkingKeyType::Aes128, &mut out)
+                    .working_keys(
+                        black_box(chunk),
+                        KeyUsage::PinEncryption,
+                        WorkingKeyType::Aes128,
+                        &mut out,
+                    )
                     .ok(),
             );
             v.push(per(t, chunk.len()));

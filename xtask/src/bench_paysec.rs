@@ -202,7 +202,11 @@ fn run_inner(ctx: &Ctx, kf: &Path) -> Result<PeerBench, String> {
             kb.len()
         ));
     }
-    if let Some((x, y)) = ka.iter().zip(&kb).find(|(x, y)| x != y || x.ends_with("error")) {
+    if let Some((x, y)) = ka
+        .iter()
+        .zip(&kb)
+        .find(|(x, y)| x != y || x.ends_with("error"))
+    {
         return Err(format!("keys differ: keyfort \"{x}\", paysec \"{y}\""));
     }
     println!("  keys identical for {expected} KSNs (keyfort batch and single, paysec)");

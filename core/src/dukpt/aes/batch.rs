@@ -335,7 +335,6 @@ impl AesBatch<'_> {
         victim.ikid = *ikid;
         victim.stamp = tick;
     }
-
 }
 
 /// The slots of `ikid`'s cache set among `len` (`None` without a cache). The ID is
@@ -362,5 +361,147 @@ impl Drop for AesBatch<'_> {
 impl core::fmt::Debug for AesBatch<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "AesBatch({} cache slots, ..)", self.slots.len())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// A mixed stream: repeated terminals, counters of 1 to 16 one-bits, and KSNs no
+    /// device produces (counter 0, 17 one-bits) in between.
+    fn stream() -> Vec<AesKsn> {
+        let mut v = Vec::new();
+        let mut x = 0x1234_5678u32;
+        for i in 0..200u32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let t = (x % 23) as u8;
+            let ikid = [0xAB, 0xCD, 0xEF, 0x01, 0, 0, t, t.wrapping_mul(7)];
+            let mut c = x & 0x0F0F_F0F0;
+            while c.count_ones() > 16 {
+                c &= c - 1;
+            }
+            let c = match i % 50 {
+                7 => 0,
+                8 => 0x0001_FFFF,
+                _ if c == 0 => 1,
+                _ => c,
+            };
+            v.push(AesKsn::new(&ikid, c));
+        }
+        v
+    }
+
+    #[test]
+    fn batch_matches_one_at_a_time_every_bdk_size_and_cache_size() {
+        let ksns = stream();
+        for (len, kt) in [
+            (16, WorkingKeyType::Aes128),
+            (24, WorkingKeyType::Aes192),
+            (32, WorkingKeyType::Aes256),
+            (32, WorkingKeyType::Hmac128),
+        ] {
+            let bdk = AesBdk::new(&[0x5Cu8; 32][..len]).unwrap();
+            for cache in [0usize, 1, 3, 4, 16, 256] {
+                let mut slots: Vec<AesKeyCacheSlot> =
+                    (0..cache).map(|_| AesKeyCacheSlot::new()).collect();
+                let mut out: Vec<AesBatchKey> =
+                    (0..ksns.len()).map(|_| AesBatchKey::new()).collect();
+                let mut b = bdk.batch(&mut slots);
+                let n = b
+                    .working_keys(&ksns, KeyUsage::MacGeneration, kt, &mut out)
+                    .unwrap();
+                let mut want_n = 0;
+                for (ksn, o) in ksns.iter().zip(&out) {
+                    match bdk.working_key(ksn, KeyUsage::MacGeneration, kt) {
+                        Ok(k) => {
+                            want_n += 1;
+                            assert_eq!(o.key().unwrap(), k.expose(), "{ksn:?} cache {cache}");
+                            assert_eq!(o.kind().unwrap(), (kt, KeyUsage::MacGeneration));
+                        }
+                        Err(e) => assert_eq!(o.key(), Err(e), "{ksn:?}"),
+                    }
+                }
+                assert_eq!(n, want_n);
+                // 23 terminals: with room for them all, every later use is a hit.
+                if cache >= 64 {
+                    assert_eq!(b.cache_misses(), 23);
+                }
+                assert_eq!(b.cache_hits() + b.cache_misses(), want_n as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn cache_is_wiped_on_drop_and_never_serves_another_bdk() {
+        let ksns = stream();
+        let mut slots: Vec<AesKeyCacheSlot> = (0..64).map(|_| AesKeyCacheSlot::new()).collect();
+        let mut out: Vec<AesBatchKey> = (0..ksns.len()).map(|_| AesBatchKey::new()).collect();
+        let a = AesBdk::new(&[1u8; 16]).unwrap();
+        let b = AesBdk::new(&[2u8; 16]).unwrap();
+        {
+            let mut batch = a.batch(&mut slots);
+            batch
+                .working_keys(
+                    &ksns,
+                    KeyUsage::PinEncryption,
+                    WorkingKeyType::Aes128,
+                    &mut out,
+                )
+                .unwrap();
+            // Negative control: while the batch lives, the cache holds initial keys.
+            assert!(batch.slots.iter().any(|s| s.key != [0; 32]));
+        }
+        assert!(
+            slots.iter().all(|s| s.key == [0; 32] && s.stamp == 0),
+            "wiped on drop"
+        );
+        // Same slots under another BDK: its own keys, not the first BDK's.
+        let mut batch = b.batch(&mut slots);
+        batch
+            .working_keys(
+                &ksns,
+                KeyUsage::PinEncryption,
+                WorkingKeyType::Aes128,
+                &mut out,
+            )
+            .unwrap();
+        let want = b
+            .working_key(&ksns[0], KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+            .unwrap();
+        assert_eq!(out[0].key().unwrap(), want.expose());
+    }
+
+    #[test]
+    fn whole_batch_errors() {
+        let bdk = AesBdk::new(&[3u8; 16]).unwrap();
+        let ksns = stream();
+        let mut out: Vec<AesBatchKey> = (0..ksns.len() - 1).map(|_| AesBatchKey::new()).collect();
+        let mut b = bdk.batch(&mut []);
+        assert_eq!(
+            b.working_keys(
+                &ksns,
+                KeyUsage::PinEncryption,
+                WorkingKeyType::Aes128,
+                &mut out
+            ),
+            Err(DukptError::BatchLength)
+        );
+        assert_eq!(
+            b.working_keys(
+                &ksns[..3],
+                KeyUsage::PinEncryption,
+                WorkingKeyType::Aes256,
+                &mut out
+            ),
+            Err(DukptError::KeyTypeNotAllowed)
+        );
+        assert_eq!(AesBatchKey::new().key(), Err(DukptError::NotDerived));
+        let s = std::format!("{:?}", out[0]);
+        assert!(!s.contains("0x") && s.starts_with("AesBatchKey("));
     }
 }

@@ -75,7 +75,10 @@ pub(crate) fn derive<K: EncryptBlocks + ?Sized>(key: &K, data: &[u8; 16], out: &
 /// Several DeriveKey calls under one key (independent: the terminal's registers), their
 /// single-block derivations paired into two-block calls ([`crate::block::Aes::encrypt2`]); each job is
 /// its derivation data and its output (16, 24 or 32 bytes).
-pub(crate) fn derive_each<'o, K: EncryptBlocks>(key: &K, jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>) {
+pub(crate) fn derive_each<'o, K: EncryptBlocks>(
+    key: &K,
+    jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>,
+) {
     let mut held: Option<([u8; 16], &'o mut [u8])> = None;
     for (data, out) in jobs {
         if out.len() > 16 {

@@ -2,9 +2,12 @@
 //! ([`AesBdk`]) or from an initial key ([`AesInitialKey`]).
 //!
 //! Cost of one working key for a counter with `n` one-bits: `n + 1` AES key expansions
-//! and `n + 1` to `2n + 2` block encryptions (plus one expansion and one block for the
-//! initial key when starting from the BDK; the BDK's schedule is expanded once, in
-//! [`AesBdk::new`]). No allocation.
+//! (encryption-only: DUKPT never decrypts) and `n + 1` to `2n + 2` block encryptions
+//! (plus one block for the initial key when starting from the BDK; the BDK's schedule is
+//! expanded once, in [`AesBdk::new`]), and one stack scrub at the end ([`scrubbed`]): the
+//! intermediate keys live in wiped holders and each step's schedule is a local wiped when
+//! the step ends, so no per-key scrub is needed. No allocation. Many KSNs at once:
+//! [`AesBdk::batch`].
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
@@ -86,8 +89,10 @@ pub(crate) fn walk<R>(
         rest ^= bit;
         working |= bit;
         let data = derivation_step_data(kind, ikid, working);
-        AesEnc::with_key(key.expose_mut(), |schedule, key| derive(schedule, &data, key))
-            .map_err(|_| DukptError::BadKeyLength)?;
+        AesEnc::with_key(key.expose_mut(), |schedule, key| {
+            derive(schedule, &data, key)
+        })
+        .map_err(|_| DukptError::BadKeyLength)?;
     }
     AesEnc::with_key(key.expose_mut(), |schedule, _| finish(schedule))
         .map_err(|_| DukptError::BadKeyLength)
@@ -214,7 +219,8 @@ impl AesBdk {
         ksn.check_device_counter()?;
         let ikid = ksn.initial_key_id();
         scrubbed(|| {
-            let mut ik = WipedBuf::<32>::zeroed(self.kind.key_len()).ok_or(DukptError::BadKeyLength)?;
+            let mut ik =
+                WipedBuf::<32>::zeroed(self.kind.key_len()).ok_or(DukptError::BadKeyLength)?;
             derive(
                 &self.schedule,
                 &initial_key_data(self.kind, &ikid),
@@ -407,15 +413,7 @@ impl AesDerivationKey {
             return Err(DukptError::KeyTypeNotAllowed);
         }
         let ikid = self.ksn.initial_key_id();
-        scrubbed(|| {
-            working_key_under(
-                &self.schedule,
-                &ikid,
-                self.ksn.counter(),
-                usage,
-                key_type,
-            )
-        })
+        scrubbed(|| working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type))
     }
 }
 
