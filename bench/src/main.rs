@@ -9,6 +9,9 @@
 //! with its quartiles and the number of rounds keyfort was faster. Per operation the
 //! report gives the median ns and the quartiles of the per-round values.
 //!
+//! With arguments `peer-keys` / `peer-time` it is keyfort's side of the comparison with
+//! the `paysec-dukpt` peer process instead (see [`peer`]).
+//!
 //! Output lines:
 //! - `host <name> <median ns> <calls per batch>` (what older reports read);
 //! - `hoststat <name> <min> <p25> <median> <p75> <max> <rounds>` (ns per call);
@@ -87,7 +90,7 @@ impl<'a> Op<'a> {
 
 /// The `q` quantile (0..=1) of `v` (sorted copy, nearest rank).
 #[allow(clippy::cast_possible_truncation)] // an index within the slice
-fn quantile(v: &[f64], q: f64) -> f64 {
+pub(crate) fn quantile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     if s.is_empty() {
@@ -162,7 +165,18 @@ fn run_group(mut ops: Vec<Op<'_>>, pairs: &[(&str, &str)]) {
     }
 }
 
+mod peer;
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if peer::main(&args) {
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("dukpt") {
+        // Only the DUKPT group (a quick look while working on it).
+        dukpt();
+        return;
+    }
     store();
     wraps();
     dukpt();

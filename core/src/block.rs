@@ -112,6 +112,94 @@ impl core::fmt::Debug for Aes {
     }
 }
 
+/// An encryption-only AES key schedule of any size, for the code that never decrypts
+/// (DUKPT): no decryption round keys are computed (on AES-NI hosts the `aes` crate's
+/// `Aes128Enc` etc.; on Cortex-M keyfort-aes, whose schedule serves both directions). A
+/// chain of keys uses [`AesEnc::with_key`] (one local schedule per key, expanded in
+/// place). Wiped on drop.
+///
+/// Unlike [`Aes`], its drop does **not** scrub the stack: its owner calls
+/// [`crate::secret::scrub_stack`] (DUKPT: once per derivation, after the whole chain; the
+/// expansion temporaries of every step lie in the frames below it). Crate-internal so
+/// that only such owners hold one.
+pub(crate) struct AesEnc(backend::InnerEnc);
+
+impl AesEnc {
+    /// Expands `key` (16, 24 or 32 bytes). The length is public. Inlined, so the schedule
+    /// is expanded straight into the caller's variable, not moved there through a
+    /// `Result`.
+    #[inline(always)]
+    pub(crate) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+        match backend::InnerEnc::new(key) {
+            Ok(inner) => Ok(Self(inner)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Expands `key` (16, 24 or 32 bytes) into a schedule local to this call, runs `f`
+    /// with it and with `key` (which `f` may overwrite: the schedule no longer needs it),
+    /// and wipes the schedule when `f` returns. The schedule is expanded straight into
+    /// its local (the `aes` crate's concrete type, no enum or `Result` to move it
+    /// through): a chain of keys costs one expansion and one wipe per key and nothing
+    /// else. Inlined: the schedule lies in the caller's frame, which its owner scrubs.
+    #[inline(always)]
+    pub(crate) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        backend::with_key(key, f)
+    }
+
+    /// Encrypts one block in place.
+    #[inline]
+    pub(crate) fn encrypt(&self, block: &mut [u8; 16]) {
+        self.0.encrypt(block);
+    }
+
+    /// Encrypts two independent blocks in place (see [`Aes::encrypt2`]).
+    #[inline]
+    pub(crate) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.0.encrypt2(b0, b1);
+    }
+}
+
+/// Block encryption by an expanded AES key, [`Aes`] or [`AesEnc`]: for code that only
+/// encrypts (DUKPT's DeriveKey) and takes either.
+pub(crate) trait EncryptBlocks {
+    /// Encrypts one block in place.
+    fn encrypt_one(&self, block: &mut [u8; 16]);
+    /// Encrypts two independent blocks in place.
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]);
+}
+
+impl EncryptBlocks for Aes {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        self.encrypt(block);
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.encrypt2(b0, b1);
+    }
+}
+
+impl EncryptBlocks for AesEnc {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        self.encrypt(block);
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        self.encrypt2(b0, b1);
+    }
+}
+
+impl core::fmt::Debug for AesEnc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AesEnc { .. }")
+    }
+}
+
 /// One single-block operation of a cipher whose backend is already set up (see
 /// [`BlockJob`]).
 pub trait BlockFn {
@@ -133,9 +221,50 @@ pub trait BlockJob {
 /// portable model on ARMv6-M.
 #[cfg(any(kf_thumb2, all(target_arch = "arm", target_os = "none")))]
 mod backend {
-    use super::{BadKeyLength, BlockFn, BlockJob};
+    use super::{BadKeyLength, BlockFn, BlockJob, EncryptBlocks};
 
     pub(super) struct Inner(keyfort_aes::Aes);
+
+    impl EncryptBlocks for keyfort_aes::Aes {
+        #[inline(always)]
+        fn encrypt_one(&self, block: &mut [u8; 16]) {
+            self.encrypt(block);
+        }
+        #[inline(always)]
+        fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.encrypt2(b0, b1);
+        }
+    }
+
+    /// See [`super::AesEnc::with_key`].
+    #[inline(always)]
+    pub(super) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        let s = keyfort_aes::Aes::new(key).map_err(|_| BadKeyLength)?;
+        Ok(f(&s, key))
+    }
+
+    /// keyfort-aes's schedule serves both directions: the encryption-only form is the
+    /// same schedule.
+    pub(super) struct InnerEnc(keyfort_aes::Aes);
+
+    impl InnerEnc {
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            keyfort_aes::Aes::new(key)
+                .map(Self)
+                .map_err(|_| BadKeyLength)
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
+            self.0.encrypt(b);
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            self.0.encrypt2(b0, b1);
+        }
+    }
 
     struct EncFn<'a>(&'a keyfort_aes::Aes);
     struct DecFn<'a>(&'a keyfort_aes::Aes);
@@ -193,8 +322,8 @@ mod backend {
 /// RustCrypto's `aes` crate everywhere else (hosts: AES-NI / ARMv8 crypto extensions).
 #[cfg(not(any(kf_thumb2, all(target_arch = "arm", target_os = "none"))))]
 mod backend {
-    use super::{BadKeyLength, BlockFn, BlockJob};
-    use aes::{Aes128, Aes192, Aes256};
+    use super::{BadKeyLength, BlockFn, BlockJob, EncryptBlocks};
+    use aes::{Aes128, Aes128Enc, Aes192, Aes192Enc, Aes256, Aes256Enc};
     use cipher::{
         consts::U16, BlockCipherDecBackend as DecBackend, BlockCipherDecClosure,
         BlockCipherDecrypt, BlockCipherEncBackend as EncBackend, BlockCipherEncClosure,
@@ -269,6 +398,85 @@ mod backend {
                 Inner::Aes256($c) => $e,
             }
         };
+    }
+
+    /// Encryption-only schedules (no decryption round keys), wiped on drop.
+    pub(super) enum InnerEnc {
+        Aes128(Aes128Enc),
+        Aes192(Aes192Enc),
+        Aes256(Aes256Enc),
+    }
+
+    macro_rules! encrypt_blocks {
+        ($($t:ty),*) => {$(
+            impl EncryptBlocks for $t {
+                #[inline(always)]
+                fn encrypt_one(&self, block: &mut [u8; 16]) {
+                    self.encrypt_block(block.into());
+                }
+                #[inline(always)]
+                fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+                    let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+                    self.encrypt_blocks(&mut bs);
+                    unpack2(&mut bs, b0, b1);
+                }
+            }
+        )*};
+    }
+    encrypt_blocks!(Aes128Enc, Aes192Enc, Aes256Enc);
+
+    /// See [`super::AesEnc::with_key`]: each size's concrete schedule type, expanded
+    /// into a local (the `aes` crate's `new` writes its result in place).
+    #[inline(always)]
+    pub(super) fn with_key<R>(
+        key: &mut [u8],
+        f: impl FnOnce(&dyn EncryptBlocks, &mut [u8]) -> R,
+    ) -> Result<R, BadKeyLength> {
+        if let Ok(k) = <&[u8; 16]>::try_from(&*key) {
+            let s = Aes128Enc::new(k.into());
+            Ok(f(&s, key))
+        } else if let Ok(k) = <&[u8; 24]>::try_from(&*key) {
+            let s = Aes192Enc::new(k.into());
+            Ok(f(&s, key))
+        } else if let Ok(k) = <&[u8; 32]>::try_from(&*key) {
+            let s = Aes256Enc::new(k.into());
+            Ok(f(&s, key))
+        } else {
+            Err(BadKeyLength)
+        }
+    }
+
+    impl InnerEnc {
+        #[inline(always)]
+        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+            if let Ok(k) = <&[u8; 16]>::try_from(key) {
+                Ok(Self::Aes128(Aes128Enc::new(k.into())))
+            } else if let Ok(k) = <&[u8; 24]>::try_from(key) {
+                Ok(Self::Aes192(Aes192Enc::new(k.into())))
+            } else if let Ok(k) = <&[u8; 32]>::try_from(key) {
+                Ok(Self::Aes256(Aes256Enc::new(k.into())))
+            } else {
+                Err(BadKeyLength)
+            }
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, block: &mut [u8; 16]) {
+            match self {
+                Self::Aes128(c) => c.encrypt_block(block.into()),
+                Self::Aes192(c) => c.encrypt_block(block.into()),
+                Self::Aes256(c) => c.encrypt_block(block.into()),
+            }
+        }
+        #[inline(always)]
+        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+            let mut bs = [cipher::Block::<Aes128>::from(*b0), (*b1).into()];
+            match self {
+                Self::Aes128(c) => c.encrypt_blocks(&mut bs),
+                Self::Aes192(c) => c.encrypt_blocks(&mut bs),
+                Self::Aes256(c) => c.encrypt_blocks(&mut bs),
+            }
+            unpack2(&mut bs, b0, b1);
+        }
     }
 
     impl Inner {

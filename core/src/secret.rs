@@ -231,6 +231,68 @@ impl<const CAP: usize> fmt::Debug for SecretBuf<CAP> {
     }
 }
 
+/// A variable-length secret of at most `CAP` bytes that wipes itself on drop but, unlike
+/// [`SecretBuf`], does **not** scrub the stack: for the intermediate keys of a chain
+/// (DUKPT's derivation keys) whose owner calls [`scrub_stack`] once when the whole chain
+/// is done, instead of once per holder. Crate-internal so that only such owners hold one.
+pub(crate) struct WipedBuf<const CAP: usize> {
+    bytes: [u8; CAP],
+    len: usize,
+}
+
+impl<const CAP: usize> WipedBuf<CAP> {
+    /// An empty holder.
+    pub(crate) const fn new() -> Self {
+        Self {
+            bytes: [0u8; CAP],
+            len: 0,
+        }
+    }
+
+    /// Sets the length (the content is kept); `None` if `len > CAP`.
+    pub(crate) fn set_len(&mut self, len: usize) -> Option<()> {
+        (len <= CAP).then(|| self.len = len)
+    }
+
+    /// `len` zero bytes, to be filled through [`WipedBuf::expose_mut`]; `None` if
+    /// `len > CAP`.
+    pub(crate) fn zeroed(len: usize) -> Option<Self> {
+        let mut s = Self::new();
+        s.set_len(len)?;
+        Some(s)
+    }
+
+    /// Copies `src`; `None` if it is longer than `CAP`.
+    pub(crate) fn from_slice(src: &[u8]) -> Option<Self> {
+        let mut s = Self::zeroed(src.len())?;
+        s.expose_mut().copy_from_slice(src);
+        Some(s)
+    }
+
+    /// The secret bytes.
+    pub(crate) fn expose(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The secret bytes, writable (length unchanged).
+    pub(crate) fn expose_mut(&mut self) -> &mut [u8] {
+        self.bytes.get_mut(..self.len).unwrap_or(&mut [])
+    }
+}
+
+impl<const CAP: usize> Drop for WipedBuf<CAP> {
+    fn drop(&mut self) {
+        #[cfg(not(feature = "_no-wipe"))]
+        self.bytes.zeroize();
+    }
+}
+
+impl<const CAP: usize> fmt::Debug for WipedBuf<CAP> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WipedBuf<{CAP}>(len {}, ..)", self.len)
+    }
+}
+
 /// A long-lived secret kept in RAM as two XOR shares, `a ^ b = key`, neither of which
 /// alone says anything about the key. The shares are re-randomised on every use, so a
 /// RAM dump taken between uses does not hold the plain key.

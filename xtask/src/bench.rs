@@ -472,6 +472,7 @@ fn render(
     );
 
     // Targets first.
+    issue14_targets(&mut r, boards, host);
     let _ = writeln!(r, "## Targets of issue 9\n");
     let _ = writeln!(r, "| target | result | ratio / value |\n|---|---|---|");
     if let Some(m3) = boards.iter().find(|b| b.board.machine == "mps2-an385") {
@@ -489,13 +490,30 @@ fn render(
             met(worst <= 0.6)
         );
     }
-    let kf = host.ns.get("dukpt-aes-host-derive-8bits");
-    let peer = host.ns.get("pyref-aes-dukpt-derive-8bits");
-    if let (Some(kf), Some(peer)) = (kf, peer) {
+    // Against the fastest AES DUKPT peer that ran (8 one-bits): paysec-dukpt (separate
+    // process, BDK bytes in: keyfort's same-work op) or the Python reading.
+    let mut peers8: Vec<(f64, f64, &str)> = Vec::new();
+    if let (Some(kf), Some(p)) = (
+        median(host.paysec.keyfort.get("derive-bdk-8bits")),
+        median(host.paysec.paysec.get("derive-bdk-8bits")),
+    ) {
+        peers8.push((
+            kf,
+            p,
+            "paysec-dukpt 0.2.0 (Rust, separate process; both from the BDK bytes)",
+        ));
+    }
+    if let (Some(kf), Some(p)) = (
+        host.ns.get("dukpt-aes-host-derive-8bits"),
+        host.ns.get("pyref-aes-dukpt-derive-8bits"),
+    ) {
+        peers8.push((*kf, *p, "the Python reading of X9.24-3 on OpenSSL"));
+    }
+    if let Some((kf, peer, who)) = peers8.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
         let x = peer / kf;
         let _ = writeln!(
             r,
-            "| host AES DUKPT derivations >= 3x the fastest independent implementation | {} | {x:.0}x (keyfort {} /s/core vs {} /s; counter with 8 one-bits; the only AES DUKPT peer runnable here is a Python reading of X9.24-3 on OpenSSL, see below) |",
+            "| host AES DUKPT derivations >= 3x the fastest independent implementation | {} | {x:.2}x (keyfort {} /s/core vs {} /s; counter with 8 one-bits; fastest peer that ran: {who}) |",
             met(x >= 3.0),
             fmt_n(1e9 / kf),
             fmt_n(1e9 / peer)
@@ -691,7 +709,9 @@ fn render(
     let _ = writeln!(
         r,
         "\nNo peer runs these in the same firmware: no maintained Rust DUKPT or TR-31 crate \
-         for `no_std` was found (the GPL `paysec` crates are excluded by policy).\n"
+         for `no_std` was found. The GPL-3.0 `paysec-dukpt` (std, host only) cannot be linked \
+         into keyfort's firmware by policy; it is measured on the host as a separate process \
+         (below).\n"
     );
     vs_aes_table(&mut r, boards);
 
@@ -956,12 +976,19 @@ fn render(
         }
         let _ = writeln!(
             r,
-            "\nThe rest is keyfort's hygiene around each intermediate key: every dropped key \
-             schedule scrubs 1.5 KiB of stack below it (`secret::scrub_stack`, against key \
-             residue in RAM), every intermediate key lives in a wiped `SecretBuf`, and the \
-             derivation data is rebuilt per step."
+            "\nThe rest is keyfort's hygiene and glue: one 2 KiB stack scrub per derivation \
+             (after the whole chain: `dukpt::aes::host::scrubbed`) plus the returned key's \
+             own scrub when the benchmark drops it, the initial and intermediate keys in \
+             wiped holders, the derivation data rebuilt per step, the `aes` crate's CPU \
+             feature checks per call. Each step's schedule is encryption-only (no \
+             decryption round keys) and expanded straight into a local that is wiped when \
+             the step ends (`block::AesEnc::with_key`), so the raw `aes` crate's key \
+             schedule row above (`Aes128`: encryption and decryption round keys, and its \
+             drop) costs a little more than a step's expansion. Target <= 1.2x: see the \
+             targets of issue 14 at the top."
         );
     }
+    paysec_section(&mut r, host);
     let _ = writeln!(r, "\nDUKPT derivations per second per core (keyfort):");
     for (k, v) in &host.ns {
         if k.starts_with("dukpt-") {
@@ -1003,4 +1030,224 @@ fn render(
         let _ = writeln!(r, "| {name} | {ns:.0} | {bytes:.0} | {erased:.2} |");
     }
     r
+}
+
+/// The median of `v`, if any.
+fn median(v: Option<&Vec<f64>>) -> Option<f64> {
+    v.filter(|v| !v.is_empty())
+        .map(|v| bench_host::paysec::quantile(v, 0.5))
+}
+
+/// The targets of issue 14: each a ratio measured in this run.
+#[allow(clippy::too_many_lines)]
+fn issue14_targets(r: &mut String, boards: &[BoardBench], host: &HostBench) {
+    let _ = writeln!(r, "## Targets of issue 14\n");
+    let _ = writeln!(r, "| target | result | ratio / value |\n|---|---|---|");
+    // Single-stream host DUKPT at the floor.
+    if let (Some(ks), Some(blk)) = (
+        host.ns.get("aes128-key-schedule"),
+        host.ns.get("aes128-encrypt-block"),
+    ) {
+        let mut parts = Vec::new();
+        let mut ok = true;
+        for (k, b) in [("1bit", 1.0), ("8bits", 8.0), ("16bits", 16.0)] {
+            if let Some(kf) = host.ns.get(&format!("dukpt-aes-host-derive-{k}")) {
+                let x = kf / ((b + 2.0) * blk + (b + 1.0) * ks);
+                ok &= x <= 1.2;
+                parts.push(format!("{k} {x:.2}x"));
+            }
+        }
+        let _ = writeln!(
+            r,
+            "| host AES DUKPT, one derivation at a time, <= 1.2x the AES calls X9.24-3 requires (b+1 key schedules, b+2 blocks at the raw `aes` crate's cost in this run) | {} | {} (counter with 1, 8, 16 one-bits; breakdown in the host section) |",
+            met(ok && !parts.is_empty()),
+            parts.join(", ")
+        );
+    }
+    let p = &host.paysec;
+    if let Some(why) = &p.skipped {
+        let _ = writeln!(
+            r,
+            "| host AES DUKPT >= 3x paysec-dukpt's derivations/s/core on the stream; single-derivation latency below paysec's | **not measured** | the paysec-dukpt peer did not run: {why} |"
+        );
+    } else {
+        let ratio = |a: &str, b: &str| {
+            let v = p.ratios.get(&(a.to_string(), b.to_string()))?;
+            Some((
+                bench_host::paysec::quantile(v, 0.5),
+                bench_host::paysec::quantile(v, 0.0),
+                bench_host::paysec::quantile(v, 1.0),
+            ))
+        };
+        if let Some((m, lo, hi)) = ratio("stream-batch", "stream") {
+            let (kf, ps) = (
+                median(p.keyfort.get("stream-batch")).unwrap_or(f64::NAN),
+                median(p.paysec.get("stream")).unwrap_or(f64::NAN),
+            );
+            let _ = writeln!(
+                r,
+                "| host AES DUKPT >= 3x paysec-dukpt's derivations per second per core, stream of {} transactions from {} terminals (random counters, at most 16 one-bits) | {} | {:.2}x (keyfort batch {} /s/core vs paysec {} /s/core; per-slice range {:.2}x-{:.2}x over {} process slices; keyfort one derivation at a time: {:.2}x) |",
+                fmt_n(bench_host::paysec::TRANSACTIONS as f64),
+                fmt_n(f64::from(bench_host::paysec::TERMINALS)),
+                met(1.0 / m >= 3.0),
+                1.0 / m,
+                fmt_n(1e9 / kf),
+                fmt_n(1e9 / ps),
+                1.0 / hi,
+                1.0 / lo,
+                p.ratios.get(&("stream-batch".into(), "stream".into())).map_or(0, Vec::len),
+                ratio("stream", "stream").map_or(f64::NAN, |x| 1.0 / x.0),
+            );
+        }
+        let mut same = Vec::new();
+        let mut pre = Vec::new();
+        let mut ok = true;
+        for k in ["1bit", "8bits", "16bits"] {
+            if let Some((m, _, hi)) = ratio(&format!("derive-bdk-{k}"), &format!("derive-bdk-{k}"))
+            {
+                ok &= m < 1.0;
+                same.push(format!("{k} {m:.2}x (worst slice {hi:.2}x)"));
+            }
+            if let Some((m, _, _)) = ratio(&format!("derive-{k}"), &format!("derive-bdk-{k}")) {
+                pre.push(format!("{k} {m:.2}x"));
+            }
+        }
+        let _ = writeln!(
+            r,
+            "| host AES DUKPT single-derivation latency below paysec-dukpt's | {} | keyfort/paysec time, same work (BDK bytes + KSN to AES-128 PIN key): {}; with the BDK expanded once (`AesBdk`, what a host keeps): {} |",
+            met(ok && !same.is_empty()),
+            same.join(", "),
+            pre.join(", ")
+        );
+    }
+    // KW/KWP on the host against aes-kw.
+    let kw: Vec<(String, f64)> = WRAP_OPS
+        .iter()
+        .take(8)
+        .filter_map(|(k, peer, _)| {
+            host.ratios
+                .get(&(k.to_string(), peer.to_string()))
+                .map(|x| (k.to_string(), x.median))
+        })
+        .collect();
+    if !kw.is_empty() {
+        let worst = kw.iter().map(|x| x.1).fold(0.0, f64::max);
+        let _ = writeln!(
+            r,
+            "| host KW/KWP stay ahead of `aes-kw` (AES-NI) | {} | keyfort/aes-kw time, worst of the 8 wrap/unwrap operations: {worst:.2}x (each in the issue 9 table) |",
+            met(worst < 1.0)
+        );
+    }
+    // Cortex-M3 against the bare AES calls.
+    if let Some(m3) = boards.iter().find(|b| b.board.machine == "mps2-an385") {
+        let mut parts = Vec::new();
+        let mut ok = true;
+        for (k, _, ks, enc, dec, wide) in VS_AES {
+            if !(k.starts_with("dukpt-aes") || k.starts_with("tr31")) {
+                continue;
+            }
+            let (kn, en, dn) = if *wide {
+                (
+                    "aes256-key-schedule",
+                    "aes256-encrypt-block",
+                    "aes256-decrypt-block",
+                )
+            } else {
+                (
+                    "aes128-key-schedule",
+                    "aes128-encrypt-block",
+                    "aes128-decrypt-block",
+                )
+            };
+            if let (Some(x), Some(kc), Some(ec), Some(dc)) =
+                (op(m3, k), op(m3, kn), op(m3, en), op(m3, dn))
+            {
+                let v = x / (ks * kc + enc * ec + dec * dc);
+                ok &= v <= 1.15;
+                parts.push(format!("{k} {v:.2}x"));
+            }
+        }
+        let _ = writeln!(
+            r,
+            "| Cortex-M3: DUKPT host/terminal derivations and TR-31 unwrap <= 1.15x the AES calls they need | {} | {} (instructions / the calls at the cost of one `keyfort::block::Aes` call each, measured alone in this run: see \"Other operations vs the AES calls\") |",
+            met(ok && !parts.is_empty()),
+            parts.join(", ")
+        );
+        if let Some(ks) = op(m3, "aes128-key-schedule") {
+            let _ = writeln!(
+                r,
+                "| Cortex-M3: keyfort-aes AES-128 key schedule <= 1.1x the published bitsliced key schedule (3,513 instructions) | {} | {:.2}x ({} instructions for `keyfort::block::Aes::new` and its drop, stack scrub included; the 3,513 are the issue's static count of the ARMv7-M key schedule published with Adomnicai-Peyrin's fixslicing paper, github aadomn/aes, not re-counted by this run) |",
+                met(ks / 3513.0 <= 1.1),
+                ks / 3513.0,
+                fmt_n(ks)
+            );
+        }
+    }
+    let _ = writeln!(
+        r,
+        "| size targets of BENCH.md stay met | see the issue 9 table | (flash, RAM and `.text` rows) |\n"
+    );
+}
+
+/// The paysec-dukpt comparison (separate process).
+fn paysec_section(r: &mut String, host: &HostBench) {
+    let p = &host.paysec;
+    let _ = writeln!(
+        r,
+        "\n### AES DUKPT vs paysec-dukpt 0.2.0 (a separate process)\n\n\
+         `paysec-dukpt` 0.2.0 (crates.io, GPL-3.0, with `paysec-crypto-rustcrypto` 0.3.0: \
+         RustCrypto's `aes` with AES-NI) is a Rust AES DUKPT implementation. It is never a \
+         dependency of any keyfort crate: `./x bench` writes a scratch crate under \
+         `target/paysec-peer/` (its own `[workspace]`, outside keyfort's; its `main` is \
+         `xtask/src/bench_paysec_peer.rs.in`), builds it, and runs it as a separate process \
+         (`xtask/src/bench_paysec.rs`). Both sides first print the AES-128 PIN keys of the \
+         same KSNs (three fixed ones and the whole stream; keyfort's stream keys through \
+         its batch API), which must be identical or paysec is not timed. Then process \
+         slices alternate keyfort (`keyfort-bench peer-time`) and paysec, the order \
+         reversed every other slice; each slice times every operation in 15 rounds of \
+         about 0.2 ms batches (the stream: 4 passes, each timed in chunks of 128 \
+         transactions, the pass's value its median chunk, so a preempted chunk on this \
+         shared machine is dropped). ns = median over all rounds; ratio = paysec / keyfort \
+         per slice (slice medians), median over slices, with the range. paysec's API takes \
+         the BDK bytes for every derivation (it expands the BDK each time and a full \
+         encrypt+decrypt schedule per block); `derive-bdk-*` does the same work on \
+         keyfort's side (`AesBdk::new` + `working_key`).\n"
+    );
+    if let Some(why) = &p.skipped {
+        let _ = writeln!(r, "paysec-dukpt did not run: {why}\n");
+        return;
+    }
+    let _ = writeln!(
+        r,
+        "Keys identical for {} KSNs. Stream: {} transactions from {} terminals, each a random \
+         terminal and a random non-zero counter with at most 16 one-bits (fixed seed).\n",
+        fmt_n(p.keys_checked as f64),
+        fmt_n(bench_host::paysec::TRANSACTIONS as f64),
+        fmt_n(f64::from(bench_host::paysec::TERMINALS))
+    );
+    let _ = writeln!(
+        r,
+        "| keyfort operation | paysec operation | what | keyfort ns | paysec ns | paysec / keyfort (range over slices) | keyfort /s/core | paysec /s/core |\n|---|---|---|---:|---:|---:|---:|---:|"
+    );
+    for (a, b, what) in bench_host::paysec::PAIRS {
+        let (Some(x), Some(y)) = (median(p.keyfort.get(*a)), median(p.paysec.get(*b))) else {
+            continue;
+        };
+        let rr = p.ratios.get(&(a.to_string(), b.to_string()));
+        let cell = rr.map_or("-".into(), |v| {
+            format!(
+                "{:.2} ({:.2}-{:.2})",
+                1.0 / bench_host::paysec::quantile(v, 0.5),
+                1.0 / bench_host::paysec::quantile(v, 1.0),
+                1.0 / bench_host::paysec::quantile(v, 0.0)
+            )
+        });
+        let _ = writeln!(
+            r,
+            "| {a} | {b} | {what} | {x:.0} | {y:.0} | {cell} | {} | {} |",
+            fmt_n(1e9 / x),
+            fmt_n(1e9 / y)
+        );
+    }
+    let _ = writeln!(r);
 }

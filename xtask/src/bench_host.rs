@@ -2,6 +2,10 @@
 //! process) and `bench/peers.py` (OpenSSL through pyca/cryptography, Python DUKPT
 //! implementations), whose Python packages are installed with pip if missing.
 use crate::{sh, steps::Ctx};
+/// The `paysec-dukpt` peer, a separate process (declared here to keep the bench code in
+/// the bench files).
+#[path = "bench_paysec.rs"]
+pub mod paysec;
 use std::{collections::BTreeMap, process::Command};
 
 /// The Python packages the peers need (all MIT / Apache-2.0 / BSD licensed).
@@ -26,6 +30,8 @@ pub struct HostBench {
     /// keyfort / peer per-round ratios: (op, peer) to their median, quartiles, and the
     /// rounds keyfort was at least as fast, of all rounds.
     pub ratios: BTreeMap<(String, String), RatioStat>,
+    /// The `paysec-dukpt` comparison (separate process).
+    pub paysec: paysec::PeerBench,
 }
 
 /// ns per call over the rounds of one operation.
@@ -116,6 +122,11 @@ pub fn run(ctx: &Ctx) -> Result<HostBench, String> {
         } else if let Some(n) = l.strip_prefix("store-skip ") {
             hb.notes.push(format!("store: {n}"));
         }
+    }
+    println!("  paysec-dukpt peer (scratch crate under target/, separate process)");
+    hb.paysec = paysec::run(ctx, &exe);
+    if let Some(e) = &hb.paysec.skipped {
+        println!("  paysec-dukpt peer not run: {e}");
     }
     ensure_python_packages();
     let script = ctx.root.join("bench/peers.py");

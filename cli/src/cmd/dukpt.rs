@@ -23,7 +23,7 @@ use super::hexarg;
 use super::output;
 use super::secretarg::BdkArg;
 use clap::{Args, Subcommand, ValueEnum};
-use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 
 /// DUKPT scheme.
@@ -87,6 +87,28 @@ pub enum AesCmd {
         /// Also derive for counters no device produces (zero, more than 16 one-bits).
         #[arg(long)]
         any_counter: bool,
+    },
+    /// Working keys for many KSNs at once (a payment host's transaction stream): one
+    /// 12-byte KSN in hex per line of `--ksns` (`-`: standard input; blank lines and
+    /// lines starting with `#` skipped), one line out per KSN: `KSN KEY`, or
+    /// `KSN error: REASON` for a KSN no device produces. Lanes in lockstep and an initial
+    /// key cache (`keyfort::dukpt::aes::AesBatch`). `--json`: one JSON object per line,
+    /// `{"ksn": ..., "key": ...}` or `{"ksn": ..., "error": ...}`.
+    Batch {
+        #[command(flatten)]
+        bdk: BdkArg,
+        /// File of KSNs, one 24-hex-digit KSN per line (`-`: standard input).
+        #[arg(long, value_name = "PATH")]
+        ksns: std::path::PathBuf,
+        /// Key usage.
+        #[arg(long, value_enum)]
+        usage: UsageArg,
+        /// Working key type.
+        #[arg(long, value_enum)]
+        key_type: KeyTypeArg,
+        /// Initial key cache slots (terminals remembered at once; 0: no cache).
+        #[arg(long, default_value_t = 4096)]
+        cache: usize,
     },
     /// Update key (key-encryption key at counter FFFFFFFF) of a device.
     UpdateKey {
@@ -245,6 +267,72 @@ fn print_key(k: &[u8], ksn: Option<&[u8]>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// KSNs per batch call (bounds the output slots held at once).
+const BATCH: usize = 1024;
+
+/// `dukpt aes batch`: reads every KSN first (a bad line fails the whole run before any
+/// key is printed), then derives them [`BATCH`] at a time under one cache.
+fn batch(
+    bdk: &BdkArg,
+    path: &std::path::Path,
+    usage: KeyUsage,
+    key_type: WorkingKeyType,
+    cache: usize,
+) -> Result<(), Failure> {
+    use std::io::{Read, Write};
+    // The KSNs are read before the BDK: with both on standard input the BDK read finds
+    // it consumed and fails.
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("--ksns: standard input: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("--ksns {}: {e}", path.display()))?
+    };
+    let mut ksns = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let b = hexarg::parse_ksn(&format!("--ksns line {}", i + 1), l)?;
+        ksns.push(AesKsn::from_bytes(&b).map_err(|e| format!("--ksns line {}: {e}", i + 1))?);
+    }
+    let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+    let mut slots: Vec<AesKeyCacheSlot> = (0..cache).map(|_| AesKeyCacheSlot::new()).collect();
+    let mut out: Vec<AesBatchKey> = (0..BATCH).map(|_| AesBatchKey::new()).collect();
+    let mut b = bdk.batch(&mut slots);
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    for chunk in ksns.chunks(BATCH) {
+        b.working_keys(chunk, usage, key_type, &mut out)
+            .map_err(err("batch"))?;
+        for (ksn, k) in chunk.iter().zip(&out) {
+            let id = hex::encode_upper(ksn.as_bytes());
+            let line = match (k.key(), output::json()) {
+                (Ok(key), false) => {
+                    zeroize::Zeroizing::new(format!("{id} {}\n", output::secret_hex(key).as_str()))
+                }
+                (Ok(key), true) => zeroize::Zeroizing::new(format!(
+                    "{{\"ksn\":\"{id}\",\"key\":\"{}\"}}\n",
+                    output::secret_hex(key).as_str()
+                )),
+                (Err(e), false) => zeroize::Zeroizing::new(format!("{id} error: {e}\n")),
+                (Err(e), true) => zeroize::Zeroizing::new(format!(
+                    "{}\n",
+                    serde_json::json!({ "ksn": id, "error": e.to_string() })
+                )),
+            };
+            w.write_all(line.as_bytes())
+                .map_err(|e| format!("standard output: {e}"))?;
+        }
+    }
+    w.flush()
+        .map_err(|e| format!("standard output: {e}").into())
+}
+
 /// Runs a `dukpt` command.
 pub fn run(cmd: Dukpt) -> Result<(), Failure> {
     match cmd {
@@ -279,6 +367,13 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             .map_err(err("working key"))?;
             print_key(wk.expose(), Some(ksn.as_bytes()))
         }
+        Dukpt::Aes(AesCmd::Batch {
+            bdk,
+            ksns,
+            usage: u,
+            key_type: t,
+            cache,
+        }) => batch(&bdk, &ksns, usage(u), key_type(t), cache),
         Dukpt::Aes(AesCmd::UpdateKey {
             bdk,
             device,

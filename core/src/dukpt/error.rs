@@ -32,6 +32,10 @@ pub enum DukptError {
     /// A persisted terminal state is internally inconsistent (register flags do not
     /// match the counter, erased registers not zero, reserved bytes set, ...).
     StateInconsistent,
+    /// A batch's output is shorter than its list of KSNs.
+    BatchLength,
+    /// A batch output slot holds no key: it was not part of a batch yet.
+    NotDerived,
 }
 
 impl core::fmt::Display for DukptError {
@@ -48,6 +52,8 @@ impl core::fmt::Display for DukptError {
             Self::StateLength => "terminal state has the wrong length",
             Self::StateVersion => "terminal state has an unknown magic, version or scheme",
             Self::StateInconsistent => "terminal state is inconsistent",
+            Self::BatchLength => "batch output is shorter than its list of KSNs",
+            Self::NotDerived => "no key derived into this batch slot",
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The X9.24-3 key derivation function and its derivation data (6.3.1, 6.3.2).
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::block::Aes;
+use crate::block::EncryptBlocks;
 use zeroize::Zeroize;
 
 /// Usage indicator of a derivation key step.
@@ -55,16 +55,16 @@ pub(crate) fn working_key_data(
 /// DeriveKey: fills `out` (16, 24 or 32 bytes) with AES-ECB encryptions of `data` under
 /// `key`, the key block counter (byte 1) counting 1, 2 for each 16-byte block. The two
 /// blocks of a 24- or 32-byte key are independent: one two-block call
-/// ([`Aes::encrypt2`]).
-pub(crate) fn derive(key: &Aes, data: &[u8; 16], out: &mut [u8]) {
+/// ([`crate::block::Aes::encrypt2`]).
+pub(crate) fn derive<K: EncryptBlocks + ?Sized>(key: &K, data: &[u8; 16], out: &mut [u8]) {
     let (first, second) = out.split_at_mut(out.len().min(16));
     let mut a = *data;
     if second.is_empty() {
-        key.encrypt(&mut a);
+        key.encrypt_one(&mut a);
     } else {
         let mut b = *data;
         b[1] = data[1].wrapping_add(1);
-        key.encrypt2(&mut a, &mut b);
+        key.encrypt_two(&mut a, &mut b);
         copy_prefix(second, &b);
         b.zeroize();
     }
@@ -73,9 +73,12 @@ pub(crate) fn derive(key: &Aes, data: &[u8; 16], out: &mut [u8]) {
 }
 
 /// Several DeriveKey calls under one key (independent: the terminal's registers), their
-/// single-block derivations paired into two-block calls ([`Aes::encrypt2`]); each job is
+/// single-block derivations paired into two-block calls ([`crate::block::Aes::encrypt2`]); each job is
 /// its derivation data and its output (16, 24 or 32 bytes).
-pub(crate) fn derive_each<'o>(key: &Aes, jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>) {
+pub(crate) fn derive_each<'o, K: EncryptBlocks>(
+    key: &K,
+    jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>,
+) {
     let mut held: Option<([u8; 16], &'o mut [u8])> = None;
     for (data, out) in jobs {
         if out.len() > 16 {
@@ -86,7 +89,7 @@ pub(crate) fn derive_each<'o>(key: &Aes, jobs: impl Iterator<Item = ([u8; 16], &
             None => held = Some((data, out)),
             Some((mut a, out_a)) => {
                 let mut b = data;
-                key.encrypt2(&mut a, &mut b);
+                key.encrypt_two(&mut a, &mut b);
                 copy_prefix(out_a, &a);
                 copy_prefix(out, &b);
                 a.zeroize();

@@ -2,19 +2,64 @@
 //! ([`AesBdk`]) or from an initial key ([`AesInitialKey`]).
 //!
 //! Cost of one working key for a counter with `n` one-bits: `n + 1` AES key expansions
-//! and `n + 1` to `2n + 2` block encryptions (plus one expansion and one block for the
-//! initial key when starting from the BDK; the BDK's schedule is expanded once, in
-//! [`AesBdk::new`]). No allocation.
+//! (encryption-only: DUKPT never decrypts) and `n + 1` to `2n + 2` block encryptions
+//! (plus one block for the initial key when starting from the BDK; the BDK's schedule is
+//! expanded once, in [`AesBdk::new`]), and one stack scrub at the end ([`scrubbed`]): the
+//! intermediate keys live in wiped holders and each step's schedule is a local wiped when
+//! the step ends, so no per-key scrub is needed. No allocation. Many KSNs at once:
+//! [`AesBdk::batch`].
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::block::Aes;
+use crate::block::{Aes, AesEnc, EncryptBlocks};
 use crate::dukpt::DukptError;
-use crate::secret::SecretBuf;
+use crate::secret::{scrub_stack_bytes, SecretBuf, WipedBuf};
+
+/// How deep the one scrub after a host derivation reaches below the frame of the public
+/// call: the frame of [`below`] (the chain's schedules, the key holders, the derivation
+/// data) and of the `aes` crate's expansion and block calls below it. 2 KiB: the deepest
+/// such stack on x86-64 is about 1.2 KiB (`objdump` of the release build: `below` 0.75
+/// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB).
+const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
+
+/// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
+/// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
+/// copy and expansion temporary of the whole derivation lies there. This is the one scrub
+/// of a derivation (the holders inside wipe themselves: [`WipedBuf`], the `aes` crate's
+/// schedules), instead of one per dropped schedule and holder.
+#[inline(always)]
+pub(crate) fn scrubbed<R>(f: impl FnOnce() -> R) -> R {
+    scrubbed_to::<DERIVATION_SCRUB_WORDS, R>(f)
+}
+
+/// [`scrubbed`] with a scrub of `WORDS` 16-byte words (a caller with a deeper stack: the
+/// batch derivation).
+#[inline(always)]
+pub(crate) fn scrubbed_to<const WORDS: usize, R>(f: impl FnOnce() -> R) -> R {
+    let r = below(f);
+    scrub_stack_bytes::<WORDS>();
+    r
+}
+
+/// Runs `f` in its own frame (see [`scrubbed`]).
+#[inline(never)]
+fn below<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
 
 /// Expands an AES key whose length is already checked.
 pub(crate) fn expand(key: &[u8]) -> Result<Aes, DukptError> {
     Aes::new(key).map_err(|_| DukptError::BadKeyLength)
+}
+
+/// Expands an encryption-only schedule (DUKPT never decrypts) straight into the caller's
+/// variable (inlined: no move of the schedule through another `Result`).
+#[inline(always)]
+fn expand_enc(key: &[u8]) -> Result<AesEnc, DukptError> {
+    match AesEnc::new(key) {
+        Ok(s) => Ok(s),
+        Err(_) => Err(DukptError::BadKeyLength),
+    }
 }
 
 /// Parses an 8-byte initial key ID.
@@ -23,9 +68,82 @@ fn ikid_from(ikid: &[u8]) -> Result<[u8; 8], DukptError> {
         .map_err(|_| DukptError::BadInitialKeyIdLength)
 }
 
-/// A base derivation key, expanded once. Lives only on the host (or an HSM).
+/// Walks the derivation chain along `counter`'s one-bits, most significant first, from
+/// the initial key in `key`, and returns `finish` of the derivation key's schedule (`key`
+/// then holds the derivation key's bytes). One key expansion and one DeriveKey per
+/// one-bit; each step's schedule is a fresh local expanded in place and wiped when the
+/// step ends ([`AesEnc::with_key`]: no schedule moved or reassigned). The counter is
+/// public (it travels in the KSN), so the loop may depend on it.
+#[inline(always)]
+pub(crate) fn walk<R>(
+    kind: BdkType,
+    ikid: &[u8; 8],
+    counter: u32,
+    key: &mut WipedBuf<32>,
+    finish: impl FnOnce(&dyn EncryptBlocks) -> R,
+) -> Result<R, DukptError> {
+    let mut rest = counter;
+    let mut working = 0u32;
+    while rest != 0 {
+        let bit = 0x8000_0000u32 >> rest.leading_zeros();
+        rest ^= bit;
+        working |= bit;
+        let data = derivation_step_data(kind, ikid, working);
+        AesEnc::with_key(key.expose_mut(), |schedule, key| {
+            derive(schedule, &data, key)
+        })
+        .map_err(|_| DukptError::BadKeyLength)?;
+    }
+    AesEnc::with_key(key.expose_mut(), |schedule, _| finish(schedule))
+        .map_err(|_| DukptError::BadKeyLength)
+}
+
+/// The working key of `usage` / `key_type` under the derivation key `schedule` of
+/// `counter`.
+#[inline(always)]
+pub(crate) fn working_key_under(
+    schedule: &(impl EncryptBlocks + ?Sized),
+    ikid: &[u8; 8],
+    counter: u32,
+    usage: KeyUsage,
+    key_type: WorkingKeyType,
+) -> Result<AesWorkingKey, DukptError> {
+    let mut key = SecretBuf::new();
+    key.set_len(key_type.key_len())
+        .ok_or(DukptError::BadKeyLength)?;
+    derive(
+        schedule,
+        &working_key_data(usage, key_type, ikid, counter),
+        key.expose_mut(),
+    );
+    Ok(AesWorkingKey {
+        key,
+        key_type,
+        usage,
+    })
+}
+
+/// The working key of `counter` from the initial key `ik` (checks done by the caller;
+/// run inside [`scrubbed`]).
+#[inline(always)]
+fn working_key_from_initial(
+    kind: BdkType,
+    ikid: &[u8; 8],
+    ik: &[u8],
+    counter: u32,
+    usage: KeyUsage,
+    key_type: WorkingKeyType,
+) -> Result<AesWorkingKey, DukptError> {
+    let mut key = WipedBuf::<32>::from_slice(ik).ok_or(DukptError::BadKeyLength)?;
+    walk(kind, ikid, counter, &mut key, |schedule| {
+        working_key_under(schedule, ikid, counter, usage, key_type)
+    })?
+}
+
+/// A base derivation key, expanded once (encryption only). Lives only on the host (or an
+/// HSM).
 pub struct AesBdk {
-    schedule: Aes,
+    schedule: AesEnc,
     kind: BdkType,
 }
 
@@ -33,9 +151,11 @@ impl AesBdk {
     /// Takes a 16-, 24- or 32-byte AES BDK.
     pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
         let kind = BdkType::from_key_len(bdk.len()).ok_or(DukptError::BadKeyLength)?;
-        Ok(Self {
-            schedule: expand(bdk)?,
-            kind,
+        scrubbed(|| {
+            Ok(Self {
+                schedule: expand_enc(bdk)?,
+                kind,
+            })
         })
     }
 
@@ -44,21 +164,28 @@ impl AesBdk {
         self.kind
     }
 
+    /// The expanded BDK (the batch derivation's initial keys).
+    pub(crate) fn schedule(&self) -> &AesEnc {
+        &self.schedule
+    }
+
     /// The initial key of the device with this initial key ID (8 bytes).
     pub fn initial_key(&self, initial_key_id: &[u8]) -> Result<AesInitialKey, DukptError> {
         let ikid = ikid_from(initial_key_id)?;
-        let mut key = SecretBuf::new();
-        key.set_len(self.kind.key_len())
-            .ok_or(DukptError::BadKeyLength)?;
-        derive(
-            &self.schedule,
-            &initial_key_data(self.kind, &ikid),
-            key.expose_mut(),
-        );
-        Ok(AesInitialKey {
-            key,
-            kind: self.kind,
-            ikid,
+        scrubbed(|| {
+            let mut key = SecretBuf::new();
+            key.set_len(self.kind.key_len())
+                .ok_or(DukptError::BadKeyLength)?;
+            derive(
+                &self.schedule,
+                &initial_key_data(self.kind, &ikid),
+                key.expose_mut(),
+            );
+            Ok(AesInitialKey {
+                key,
+                kind: self.kind,
+                ikid,
+            })
         })
     }
 
@@ -78,6 +205,8 @@ impl AesBdk {
     }
 
     /// The working key of `usage` and `key_type` for a KSN a device may have produced.
+    /// The initial key, the derivation keys and their schedules stay in wiped holders
+    /// inside; the stack is scrubbed once, at the end.
     pub fn working_key(
         &self,
         ksn: &AesKsn,
@@ -87,7 +216,25 @@ impl AesBdk {
         if !key_type.allowed_under(self.kind) {
             return Err(DukptError::KeyTypeNotAllowed);
         }
-        self.derivation_key(ksn)?.working_key(usage, key_type)
+        ksn.check_device_counter()?;
+        let ikid = ksn.initial_key_id();
+        scrubbed(|| {
+            let mut ik =
+                WipedBuf::<32>::zeroed(self.kind.key_len()).ok_or(DukptError::BadKeyLength)?;
+            derive(
+                &self.schedule,
+                &initial_key_data(self.kind, &ikid),
+                ik.expose_mut(),
+            );
+            working_key_from_initial(
+                self.kind,
+                &ikid,
+                ik.expose(),
+                ksn.counter(),
+                usage,
+                key_type,
+            )
+        })
     }
 
     /// The DUKPT update key (X9.24-3 supplement): the key-encryption key derived at
@@ -98,6 +245,14 @@ impl AesBdk {
         key_type: WorkingKeyType,
     ) -> Result<AesWorkingKey, DukptError> {
         self.initial_key(initial_key_id)?.update_key(key_type)
+    }
+}
+
+impl Drop for AesBdk {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // The schedule wipes itself right after this (the `aes` crate's own drop).
+        crate::secret::scrub_stack();
     }
 }
 
@@ -146,27 +301,17 @@ impl AesInitialKey {
 
     /// The derivation key for any counter (see [`AesBdk::derivation_key_any_counter`]).
     pub fn derivation_key_any_counter(&self, counter: u32) -> Result<AesDerivationKey, DukptError> {
-        let mut schedule = expand(self.key.expose())?;
-        let mut key = SecretBuf::from_slice(self.key.expose()).ok_or(DukptError::BadKeyLength)?;
-        let mut working = 0u32;
-        let mut mask = 0x8000_0000u32;
-        while mask != 0 {
-            if counter & mask != 0 {
-                working |= mask;
-                derive(
-                    &schedule,
-                    &derivation_step_data(self.kind, &self.ikid, working),
-                    key.expose_mut(),
-                );
-                schedule = expand(key.expose())?;
-            }
-            mask >>= 1;
-        }
-        Ok(AesDerivationKey {
-            schedule,
-            key,
-            kind: self.kind,
-            ksn: AesKsn::new(&self.ikid, counter),
+        scrubbed(|| {
+            let mut key =
+                WipedBuf::<32>::from_slice(self.key.expose()).ok_or(DukptError::BadKeyLength)?;
+            walk(self.kind, &self.ikid, counter, &mut key, |_| ())?;
+            // The chain's last schedule was local to the walk: expanded again to keep.
+            Ok(AesDerivationKey {
+                schedule: expand_enc(key.expose())?,
+                key,
+                kind: self.kind,
+                ksn: AesKsn::new(&self.ikid, counter),
+            })
         })
     }
 
@@ -180,7 +325,17 @@ impl AesInitialKey {
         if !key_type.allowed_under(self.kind) {
             return Err(DukptError::KeyTypeNotAllowed);
         }
-        self.derivation_key(counter)?.working_key(usage, key_type)
+        AesKsn::new(&self.ikid, counter).check_device_counter()?;
+        scrubbed(|| {
+            working_key_from_initial(
+                self.kind,
+                &self.ikid,
+                self.key.expose(),
+                counter,
+                usage,
+                key_type,
+            )
+        })
     }
 
     /// The update key (see [`AesBdk::update_key`]).
@@ -201,9 +356,11 @@ impl core::fmt::Debug for AesInitialKey {
 
 /// The intermediate derivation key of one KSN, expanded: the source of every working
 /// key of that transaction.
+///
+/// Wiped on drop, which also scrubs the stack once.
 pub struct AesDerivationKey {
-    schedule: Aes,
-    key: SecretBuf<32>,
+    schedule: AesEnc,
+    key: WipedBuf<32>,
     kind: BdkType,
     ksn: AesKsn,
 }
@@ -216,16 +373,18 @@ impl AesDerivationKey {
         ksn: AesKsn,
     ) -> Result<Self, DukptError> {
         let bytes = key.get(..kind.key_len()).ok_or(DukptError::BadKeyLength)?;
-        Ok(Self {
-            schedule: expand(bytes)?,
-            key: SecretBuf::from_slice(bytes).ok_or(DukptError::BadKeyLength)?,
-            kind,
-            ksn,
+        scrubbed(|| {
+            Ok(Self {
+                schedule: expand_enc(bytes)?,
+                key: WipedBuf::from_slice(bytes).ok_or(DukptError::BadKeyLength)?,
+                kind,
+                ksn,
+            })
         })
     }
 
     /// The expanded key (terminal: derives the next registers from it).
-    pub(crate) fn schedule(&self) -> &Aes {
+    pub(crate) fn schedule(&self) -> &AesEnc {
         &self.schedule
     }
 
@@ -253,20 +412,16 @@ impl AesDerivationKey {
         if !key_type.allowed_under(self.kind) {
             return Err(DukptError::KeyTypeNotAllowed);
         }
-        let mut key = SecretBuf::new();
-        key.set_len(key_type.key_len())
-            .ok_or(DukptError::BadKeyLength)?;
         let ikid = self.ksn.initial_key_id();
-        derive(
-            &self.schedule,
-            &working_key_data(usage, key_type, &ikid, self.ksn.counter()),
-            key.expose_mut(),
-        );
-        Ok(AesWorkingKey {
-            key,
-            key_type,
-            usage,
-        })
+        scrubbed(|| working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type))
+    }
+}
+
+impl Drop for AesDerivationKey {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // The schedule and the key bytes wipe themselves right after this.
+        crate::secret::scrub_stack();
     }
 }
 

@@ -11,10 +11,13 @@
 //!   reject such KSNs (except [`AesBdk::derivation_key_any_counter`], which the X9
 //!   supplement's test values and the update key need).
 //!
+//! - [`AesBdk::batch`] ([`AesBatch`]): the working keys of many KSNs at once, for a
+//!   host verifying a stream of transactions (lanes in lockstep, an initial key cache).
 //! - [`register_counters`] / [`AesInitialKey::register_keys`]: every key a terminal's
 //!   registers can have held up to a counter, for host-side key scans.
 //!
 //! Capacities: keys are at most 32 bytes; a terminal state is [`AES_STATE_LEN`] bytes.
+mod batch;
 mod derive;
 mod host;
 mod ksn;
@@ -22,6 +25,7 @@ mod registers;
 mod terminal;
 mod types;
 
+pub use batch::{AesBatch, AesBatchKey, AesKeyCacheSlot, LANES};
 pub use derive::initial_key_derivation_data;
 pub use host::{AesBdk, AesDerivationKey, AesInitialKey, AesWorkingKey};
 pub use ksn::AesKsn;
