@@ -1,6 +1,7 @@
 //! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
 //! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
-//! wiped on drop; dropping one also scrubs the stack below the dropping frame
+//! wiped on drop (DES and TDES are keyfort's own constant-time DES, `des_ct`, on every
+//! target; a degenerate TDES key is refused, [`TdesKeyError`]); dropping one also scrubs the stack below the dropping frame
 //! ([`crate::secret::scrub_stack`]), where key-expansion scratch and per-call copies of the
 //! round keys were left.
 //!
@@ -15,8 +16,6 @@
 //!   the Cortex-M0 faster: about 0.73x its instructions per block and key schedule).
 //! - Everywhere else (hosts): RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions
 //!   when the CPU has them, its fixsliced software AES otherwise).
-use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-
 /// The key length given to a block cipher is not one it supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -331,35 +330,110 @@ mod backend {
 #[cfg(feature = "_selftest")]
 pub mod selftest;
 
-/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES
-/// schedules K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as
-/// encrypt-decrypt-encrypt. Wiped on drop. (Three `des::Des` calls are the same work as
-/// the `des` crate's `TdesEde2`/`TdesEde3`, and share their code with [`Des`] instead of
-/// a copy per key size.)
+/// Constant-time DES: the single-DES core of [`Des`] and [`Tdes`] (see its docs).
+mod des_ct;
+
+use des_ct::{Dir, RoundKeys};
+
+/// Why a key was refused for TDES.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TdesKeyError {
+    /// Not 16 (2-key) or 24 (3-key) bytes.
+    BadLength,
+    /// Two of the key's DES keys are the same (parity bits ignored): K1 = K2 in a 2-key
+    /// key, or K1 = K2, K2 = K3 or K1 = K3 in a 3-key key. With K1 = K2 or K2 = K3,
+    /// TDES collapses to single DES (56 bits); a 3-key key with K1 = K3 is a 2-key key
+    /// (80 bits, not the 112 of 3-key). SP 800-67 requires distinct keys.
+    Degenerate,
+}
+
+impl core::fmt::Display for TdesKeyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::BadLength => "TDES key must be 16 or 24 bytes",
+            Self::Degenerate => "TDES key has two equal DES keys",
+        })
+    }
+}
+
+impl core::error::Error for TdesKeyError {}
+
+/// Checks a TDES key: 16 or 24 bytes, and its DES keys pairwise distinct (parity bits,
+/// the low bit of each byte, ignored). The comparison is constant-time (`subtle`); the
+/// key's length and whether it is degenerate are the only things that decide the result.
+/// Every place that takes a TDES key from outside calls this, through [`Tdes::new`] or
+/// directly (TR-31 import, DUKPT BDK and IPEK).
+pub fn check_tdes_key(key: &[u8]) -> Result<(), TdesKeyError> {
+    use subtle::ConstantTimeEq;
+    let part = |i: usize| -> [u8; 8] {
+        let mut p = [0u8; 8];
+        if let Some(k) = key.get(8 * i..8 * i + 8) {
+            for (p, k) in p.iter_mut().zip(k) {
+                *p = k & 0xFE;
+            }
+        }
+        p
+    };
+    let (k1, k2, k3) = (part(0), part(1), part(2));
+    let degenerate = match key.len() {
+        16 => k1.ct_eq(&k2),
+        24 => k1.ct_eq(&k2) | k2.ct_eq(&k3) | k1.ct_eq(&k3),
+        _ => return Err(TdesKeyError::BadLength),
+    };
+    refuse_degenerate(degenerate)
+}
+
+/// The one branch on the (constant-time) degeneracy verdict: its outcome is public, as
+/// the caller learns it from the error. Never inlined, so that the constant-time test
+/// (`tests/tests/des_ct.rs`) can name it.
+#[inline(never)]
+fn refuse_degenerate(degenerate: subtle::Choice) -> Result<(), TdesKeyError> {
+    if bool::from(degenerate) {
+        Err(TdesKeyError::Degenerate)
+    } else {
+        Ok(())
+    }
+}
+
+/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES round
+/// keys K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as
+/// encrypt-decrypt-encrypt with keyfort's constant-time DES (no table indexed by a
+/// secret, no secret-dependent branch, on every target). IP and IP⁻¹ run once per
+/// block. Wiped on drop; prints only its size.
 pub struct Tdes {
-    k1: des::Des,
-    k2: des::Des,
-    k3: Option<des::Des>,
+    k1: RoundKeys,
+    k2: RoundKeys,
+    k3: Option<RoundKeys>,
 }
 
 impl Tdes {
-    /// Expands `key` (16 or 24 bytes; parity bits are ignored).
-    pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+    /// Expands `key` (16 or 24 bytes; parity bits are ignored). Refuses a degenerate
+    /// key ([`TdesKeyError::Degenerate`], see [`check_tdes_key`]).
+    pub fn new(key: &[u8]) -> Result<Self, TdesKeyError> {
+        check_tdes_key(key)?;
+        Self::from_derived(key)
+    }
+
+    /// Expands a key that a protocol derived (a DUKPT variant, a TR-31 KBEK / KBAK)
+    /// without the degeneracy check: the protocol fixes the key, and a degenerate one
+    /// turns up with probability about 2^-56. Length checked only.
+    pub(crate) fn from_derived(key: &[u8]) -> Result<Self, TdesKeyError> {
         let part = |at: usize| {
             key.get(at..at + 8)
                 .and_then(|k| <&[u8; 8]>::try_from(k).ok())
-                .ok_or(BadKeyLength)
+                .ok_or(TdesKeyError::BadLength)
         };
         let k3 = match key.len() {
             16 => None,
             24 => Some(part(16)?),
-            _ => return Err(BadKeyLength),
+            _ => return Err(TdesKeyError::BadLength),
         };
-        let (k1, k2) = (part(0)?, part(8)?);
         Ok(Self {
-            k1: des::Des::new(k1.into()),
-            k2: des::Des::new(k2.into()),
-            k3: k3.map(|k| des::Des::new(k.into())),
+            k1: RoundKeys::new(part(0)?),
+            k2: RoundKeys::new(part(8)?),
+            k3: k3.map(RoundKeys::new),
         })
     }
 
@@ -373,29 +447,35 @@ impl Tdes {
     }
 
     /// K3: K1 for 2-key TDES (the key length is public).
-    fn k3(&self) -> &des::Des {
+    fn k3(&self) -> &RoundKeys {
         self.k3.as_ref().unwrap_or(&self.k1)
     }
 
     /// Encrypts one block in place.
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        self.k1.encrypt_block(block.into());
-        self.k2.decrypt_block(block.into());
-        self.k3().encrypt_block(block.into());
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, &self.k1, Dir::Encrypt);
+        des_ct::rounds(&mut lr, &self.k2, Dir::Decrypt);
+        des_ct::rounds(&mut lr, self.k3(), Dir::Encrypt);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        self.k3().decrypt_block(block.into());
-        self.k2.encrypt_block(block.into());
-        self.k1.decrypt_block(block.into());
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, self.k3(), Dir::Decrypt);
+        des_ct::rounds(&mut lr, &self.k2, Dir::Encrypt);
+        des_ct::rounds(&mut lr, &self.k1, Dir::Decrypt);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 }
 
 impl Drop for Tdes {
     #[inline(never)]
     fn drop(&mut self) {
-        // The subkeys are wiped by the `des` crate's own drop, right after this.
+        // The round keys wipe themselves right after this.
         crate::secret::scrub_stack();
     }
 }
@@ -407,21 +487,27 @@ impl core::fmt::Debug for Tdes {
 }
 
 /// Single DES (only as the building block of the X9.19 retail MAC and TDES DUKPT's
-/// non-reversible key generation). Wiped on drop.
-pub struct Des(des::Des);
+/// non-reversible key generation), keyfort's constant-time DES. Wiped on drop.
+pub struct Des(RoundKeys);
 
 impl Des {
     /// Expands an 8-byte key.
     pub fn new(key: &[u8; 8]) -> Self {
-        Self(des::Des::new(key.into()))
+        Self(RoundKeys::new(key))
     }
     /// Encrypts one block in place.
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        self.0.encrypt_block(block.into());
+        self.run(block, Dir::Encrypt);
     }
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        self.0.decrypt_block(block.into());
+        self.run(block, Dir::Decrypt);
+    }
+    fn run(&self, block: &mut [u8; 8], dir: Dir) {
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, &self.0, dir);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 }
 
@@ -442,6 +528,7 @@ impl core::fmt::Debug for Des {
 #[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
+    use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 
     #[test]
     fn aes128_fips197() {
