@@ -10,7 +10,9 @@ use keyfort::dukpt::aes::{
     initial_key_derivation_data, AesBdk, AesInitialKey, AesKsn, AesTerminal, BdkType, KeyUsage,
     WorkingKeyType,
 };
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::tdes::{
+    LegacyOptions, TdesBdk, TdesKey, TdesKsn, TdesLegacyVariant, TdesTerminal, TdesVariant,
+};
 use keyfort::dukpt::NoPersist;
 use keyfort::ops::{data, mac, pin};
 use keyfort_tests::{load_json, unhex};
@@ -434,16 +436,28 @@ fn aes_dukpt_vectors() {
     r.finish(vs.len());
 }
 
-fn tdes_variant(name: &str) -> Result<TdesVariant, String> {
-    Ok(match name {
+/// The variant key a vector names. The pre-2009 XOR-only data key needs the legacy
+/// opt-in: without it the same request must be refused.
+fn tdes_key(bdk: &TdesBdk, ksn: &TdesKsn, name: &str) -> Result<TdesKey, String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let v = match name {
         "pin" => TdesVariant::Pin,
         "mac_request" => TdesVariant::MacRequest,
         "mac_response" => TdesVariant::MacResponse,
         "data_request" => TdesVariant::DataRequest,
         "data_response" => TdesVariant::DataResponse,
-        "data_variant_xor_only" => TdesVariant::DataRequestXorOnly,
+        "data_variant_xor_only" => {
+            let lv = TdesLegacyVariant::DataRequestXorOnly;
+            if bdk.legacy_key(ksn, lv, &LegacyOptions::default()).err()
+                != Some(keyfort::dukpt::DukptError::LegacyNotAllowed)
+            {
+                return Err("XOR-only data key given without the legacy opt-in".into());
+            }
+            return bdk.legacy_key(ksn, lv, &LegacyOptions::legacy()).map_err(e);
+        }
         other => return Err(format!("unknown variant {other}")),
-    })
+    };
+    bdk.key(ksn, v).map_err(e)
 }
 
 /// Checks the reference implementation's intermediate keys of a TDES vector.
@@ -510,9 +524,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             s(v, &["expected", "current_key"])?,
         ),
         "variant_key" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             eq_hex("variant key", k.expose(), s(v, &["expected", "key"])?)
         }
         "pin_block" => {
@@ -540,9 +552,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             Ok(())
         }
         "mac" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
             let want = unhex(s(v, &["expected", "mac"])?);
             let op = s(v, &["operation"])?;
@@ -573,9 +583,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             Ok(())
         }
         "data_encrypt" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             let plain = match v["inputs"]["plaintext_hex"].as_str() {
                 Some(h) => unhex(h),
                 None => zero_pad(

@@ -32,6 +32,13 @@ pub enum DukptError {
     /// A persisted terminal state is internally inconsistent (register flags do not
     /// match the counter, erased registers not zero, reserved bytes set, ...).
     StateInconsistent,
+    /// A TDES BDK or IPEK whose two halves are the same DES key (parity bits ignored):
+    /// single DES under a TDES name. Refused (see
+    /// [`crate::block::TdesKeyError::Degenerate`]).
+    DegenerateKey,
+    /// A legacy form (TDES DUKPT's XOR-only data keys) was asked for without the legacy
+    /// opt-in ([`crate::dukpt::tdes::LegacyOptions::legacy`]).
+    LegacyNotAllowed,
 }
 
 impl core::fmt::Display for DukptError {
@@ -48,8 +55,19 @@ impl core::fmt::Display for DukptError {
             Self::StateLength => "terminal state has the wrong length",
             Self::StateVersion => "terminal state has an unknown magic, version or scheme",
             Self::StateInconsistent => "terminal state is inconsistent",
+            Self::DegenerateKey => "TDES key has two equal DES keys",
+            Self::LegacyNotAllowed => "legacy key form not enabled",
         })
     }
 }
 
 impl core::error::Error for DukptError {}
+
+impl From<crate::block::TdesKeyError> for DukptError {
+    fn from(e: crate::block::TdesKeyError) -> Self {
+        match e {
+            crate::block::TdesKeyError::Degenerate => Self::DegenerateKey,
+            _ => Self::BadKeyLength,
+        }
+    }
+}

@@ -46,6 +46,11 @@ pub enum Tr31Error {
     WeakKbpk,
     /// The key version field says the block holds a key component, not a key.
     KeyComponent,
+    /// A TDES key whose DES keys are equal, parity bits ignored (single DES, or 2-key
+    /// TDES passed off as 3-key): a TDES KBPK (versions A, B, C; refused before anything
+    /// is derived from it) or, in [`super::import`], the TDES key the block carries
+    /// (refused after authentication). See [`crate::block::TdesKeyError::Degenerate`].
+    DegenerateKey,
 }
 
 /// The fixed header field at fault in [`Tr31Error::BadHeader`].
@@ -89,6 +94,7 @@ impl core::fmt::Display for Tr31Error {
             Self::ModeNotAllowed => f.write_str("mode of use not allowed for key usage"),
             Self::WeakKbpk => f.write_str("KBPK weaker than the wrapped key"),
             Self::KeyComponent => f.write_str("block holds a key component"),
+            Self::DegenerateKey => f.write_str("TDES key has two equal DES keys"),
         }
     }
 }

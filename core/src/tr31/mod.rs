@@ -66,6 +66,8 @@ pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
 pub use policy::{import_policy, kbpk_algorithm};
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
+#[cfg(feature = "_selftest")]
+pub use unwrap::unwrap_ct;
 
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
@@ -84,10 +86,18 @@ pub struct Imported<'a> {
 }
 
 /// Unwraps `block` under `kbpk` (versions B, D, E) and checks its header semantics and
-/// the KBPK strength rule: what a key store calls to import a key block.
+/// the KBPK strength rule: what a key store calls to import a key block. A TDES key
+/// whose DES keys are equal is refused ([`Tr31Error::DegenerateKey`]): it would be rated
+/// 80 or 112 bits while it has the strength of single DES (or of 2-key TDES).
 pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Error> {
     let (header, key) = unwrap(kbpk, block)?;
     let (algorithm, usage) = import_policy(&header, key.len(), kbpk.len())?;
+    if matches!(
+        algorithm,
+        crate::policy::Algorithm::Tdes2 | crate::policy::Algorithm::Tdes3
+    ) {
+        crate::block::check_tdes_key(key.expose()).map_err(|_| Tr31Error::DegenerateKey)?;
+    }
     Ok(Imported {
         header,
         key,
