@@ -342,10 +342,8 @@ use des_ct::{Dir, RoundKeys};
 pub enum TdesKeyError {
     /// Not 16 (2-key) or 24 (3-key) bytes.
     BadLength,
-    /// Two of the key's DES keys are the same (parity bits ignored): K1 = K2 in a 2-key
-    /// key, or K1 = K2, K2 = K3 or K1 = K3 in a 3-key key. With K1 = K2 or K2 = K3,
-    /// TDES collapses to single DES (56 bits); a 3-key key with K1 = K3 is a 2-key key
-    /// (80 bits, not the 112 of 3-key). SP 800-67 requires distinct keys.
+    /// The key collapses to single DES (56 bits), parity bits ignored: K1 = K2 in a
+    /// 2-key key; K1 = K2 or K2 = K3 in a 3-key key.
     Degenerate,
 }
 
@@ -353,47 +351,69 @@ impl core::fmt::Display for TdesKeyError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
             Self::BadLength => "TDES key must be 16 or 24 bytes",
-            Self::Degenerate => "TDES key has two equal DES keys",
+            Self::Degenerate => "TDES key collapses to single DES",
         })
     }
 }
 
 impl core::error::Error for TdesKeyError {}
 
-/// Checks a TDES key: 16 or 24 bytes, and its DES keys pairwise distinct (parity bits,
-/// the low bit of each byte, ignored). The comparison is constant-time (`subtle`); the
-/// key's length and whether it is degenerate are the only things that decide the result.
-/// Every place that takes a TDES key from outside calls this, through [`Tdes::new`] or
-/// directly (TR-31 import, DUKPT BDK and IPEK).
+/// Checks a TDES key: 16 or 24 bytes, and not one that collapses to single DES (parity
+/// bits, the low bit of each byte, ignored): for 2-key K1 ≠ K2, for 3-key K1 ≠ K2 and
+/// K2 ≠ K3. A 3-key key with K1 = K3 is 2-key TDES (keying option 2 written out in 24
+/// bytes): accepted here, and rated as 2-key by [`tdes_strength_bits`]. The comparisons
+/// are constant-time (`subtle`); the length and the verdict are the only things that
+/// decide the result. Every place that takes a TDES key from outside calls this, through
+/// [`Tdes::new`] or directly (TR-31 KBPK and import, DUKPT BDK and IPEK, retail MAC).
 pub fn check_tdes_key(key: &[u8]) -> Result<(), TdesKeyError> {
-    use subtle::ConstantTimeEq;
-    let part = |i: usize| -> [u8; 8] {
-        let mut p = [0u8; 8];
-        if let Some(k) = key.get(8 * i..8 * i + 8) {
-            for (p, k) in p.iter_mut().zip(k) {
-                *p = k & 0xFE;
-            }
-        }
-        p
-    };
-    let (k1, k2, k3) = (part(0), part(1), part(2));
-    let degenerate = match key.len() {
-        16 => k1.ct_eq(&k2),
-        24 => k1.ct_eq(&k2) | k2.ct_eq(&k3) | k1.ct_eq(&k3),
-        _ => return Err(TdesKeyError::BadLength),
-    };
-    refuse_degenerate(degenerate)
+    classify(key).map(|_| ())
 }
 
-/// The one branch on the (constant-time) degeneracy verdict: its outcome is public, as
-/// the caller learns it from the error. Never inlined, so that the constant-time test
-/// (`tests/tests/des_ct.rs`) can name it.
+/// The security strength of a TDES key in bits (SP 800-57 part 1): 112 for a 3-key key
+/// with three distinct DES keys, 80 for a 2-key key and for a 3-key key with K1 = K3;
+/// a key that collapses to single DES is refused ([`TdesKeyError::Degenerate`]).
+pub fn tdes_strength_bits(key: &[u8]) -> Result<u16, TdesKeyError> {
+    Ok(if classify(key)? { 112 } else { 80 })
+}
+
+/// Whether `key` is a true 3-key key (K1 ≠ K3), after the single-DES check.
+fn classify(key: &[u8]) -> Result<bool, TdesKeyError> {
+    use subtle::ConstantTimeEq;
+    // Each DES key without its parity bits, as one word.
+    let part = |i: usize| -> u64 {
+        key.get(8 * i..8 * i + 8).map_or(0, |k| {
+            k.iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b & 0xFE))
+        })
+    };
+    let (k1, k2, k3) = (part(0), part(1), part(2));
+    // The verdicts are combined as integers, not as `Choice | Choice` (whose
+    // `debug_assert!` branches on the secret byte in debug builds).
+    let eq = |a: u64, b: u64| a.ct_eq(&b).unwrap_u8();
+    let (single, two_key) = match key.len() {
+        16 => (eq(k1, k2), 1),
+        24 => (eq(k1, k2) | eq(k2, k3), eq(k1, k3)),
+        _ => return Err(TdesKeyError::BadLength),
+    };
+    tdes_verdict(single, two_key)
+}
+
+/// The one place the (constant-time) verdicts on a TDES key become branches; their
+/// outcome is public (the caller learns it from the error or the strength). Never
+/// inlined, so that the constant-time test (`tests/tests/des_ct.rs`) can name it. Each
+/// arm's whole result passes through `black_box`: otherwise the compiler recomputes the
+/// result's discriminant from the verdict after the branch (seen on x86_64), the verdict
+/// flows on into the caller's `?`, and every caller branches on it instead of this one
+/// function.
 #[inline(never)]
-fn refuse_degenerate(degenerate: subtle::Choice) -> Result<(), TdesKeyError> {
-    if bool::from(degenerate) {
-        Err(TdesKeyError::Degenerate)
+fn tdes_verdict(single_des: u8, two_key: u8) -> Result<bool, TdesKeyError> {
+    use core::hint::black_box;
+    if single_des != 0 {
+        black_box(Err(TdesKeyError::Degenerate))
+    } else if two_key != 0 {
+        black_box(Ok(false))
     } else {
-        Ok(())
+        black_box(Ok(true))
     }
 }
 
@@ -409,8 +429,8 @@ pub struct Tdes {
 }
 
 impl Tdes {
-    /// Expands `key` (16 or 24 bytes; parity bits are ignored). Refuses a degenerate
-    /// key ([`TdesKeyError::Degenerate`], see [`check_tdes_key`]).
+    /// Expands `key` (16 or 24 bytes; parity bits are ignored). Refuses a key that
+    /// collapses to single DES ([`TdesKeyError::Degenerate`], see [`check_tdes_key`]).
     pub fn new(key: &[u8]) -> Result<Self, TdesKeyError> {
         check_tdes_key(key)?;
         Self::from_derived(key)

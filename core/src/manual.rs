@@ -27,7 +27,10 @@
 //! | flash image rolled back | records are bound to the monotonic counter, where the board has one | store tests (with and without a counter) |
 //! | power cut mid-write | log-structured store: every operation is either fully there or not at all after reboot | power-cut campaign at every program/erase step; QEMU power-cut runs |
 //! | forged wrapped key / key block | one constant-time verdict over every check; a single error; nothing usable left in the caller's buffer | Wycheproof vectors; valgrind "ctgrind" test; on-target trace equality |
-//! | timing of secret-dependent code | no branch, table index or division depends on a secret (fixsliced AES: keyfort-aes on Cortex-M, the `aes` crate on hosts; `subtle` compares) | valgrind with secrets marked undefined; QEMU instruction traces compared on Cortex-M0/M4 |
+//! | timing of secret-dependent code | no branch, table index or division depends on a secret (fixsliced AES: keyfort-aes on Cortex-M, the `aes` crate on hosts; `subtle` compares) | valgrind with secrets marked undefined (`tests/tests/wrap_ct.rs`); QEMU instruction traces compared on Cortex-M0/M4 (key wrap and AES) |
+//! | timing of DES / TDES (TR-31 B, TDES DUKPT, retail MAC, TDES CMAC/CBC, PIN format 0) | keyfort's own table-free DES (`block/des_ct.rs`, the same code on every target): S-boxes as a multiplexer over constant words steered by masks, permutations as fixed bit moves, no secret-dependent branch, index, address, multiplication or division; RustCrypto's `des` (S-box tables indexed by key and data bits) is only a test dependency | valgrind with keys and data marked undefined (`tests/tests/des_ct.rs`: DES and 2-/3-key TDES blocks and key schedules, TDES DUKPT host and terminal derivation, retail MAC verification, TR-31 version B unwrap up to its verdict; control: the `des` crate's DES and TDES, which it must catch); correctness: SP 800-20's five DES tables, SP 800-67's TDEA example and FIPS 81 (`tests/tests/des_vectors.rs`), differential against the `des` crate (`tests/tests/des_differential.rs`). Not yet shown on target: the QEMU trace test does not cover DES |
+//! | a TDES key that is single DES in disguise (K1 = K2; 3-key K1 = K2 or K2 = K3), or 2-key TDES labelled 3-key (K1 = K3) | refused with a typed error where a TDES key enters: `block::Tdes::new`, the retail MAC, DUKPT BDK and IPEK, a TR-31 KBPK; `tr31::import` refuses a collapsing or K1 = K3 key in a block and rates a K1 = K3 KBPK as 2-key (80 bits); parity bits ignored, compared in constant time | `ops::tests::tdes_ops_refuse_degenerate_keys`, `des_differential::degenerate_tdes_keys_refused`, `dukpt_vectors::tdes_dukpt_refuses_degenerate_keys`, `tr31_roundtrip::tdes_keys_are_rated_by_what_they_are`, `tr31_vectors` (psec's 4545...45 KBPK refused); the store's own import does not yet check (see `block::check_tdes_key`) |
+//! | legacy forms that weaken keys | TR-31 versions A and C only with `UnwrapOptions::legacy()`; TDES DUKPT's pre-2009 XOR-only data keys only with `dukpt::tdes::LegacyOptions::legacy()` | `tr31_vectors` (A/C refused by default), `dukpt_vectors::tdes_xor_only_data_keys_need_the_legacy_opt_in` |
 //! | RAM dump after use | every secret type wipes itself on drop (`zeroize`, volatile writes and a fence) and scrubs 1.5 KiB of stack below the dropping frame, where moved-from copies and the cipher crates' key-schedule scratch lie ([`crate::secret::scrub_stack`]); long-lived secrets are kept as two XOR shares re-randomised on each use | QEMU RAM + flash scan (`./x test memscan`) for every test key, derived key and first round key (fixsliced AES, DES subkeys), with a positive control and a non-wiping build that the scan must catch |
 //! | tamper event | crypto-erase: sealing material destroyed first, then records and audit details erased, RAM secrets wiped (the board overwrites all free stack); resumable after a power cut | QEMU tamper scan (0 occurrences after the wipe); power cut after every flash operation of the wipe, each completed at the next boot |
 //! | DUKPT counter reuse after a power cut | the terminal state is persisted (sealed) before a transaction's key is released | DUKPT persistence tests, demo power cycle |
@@ -58,6 +61,12 @@
 //! # Constant-time rules, on the machine code
 //!
 //! Source-level care is not enough (LLVM has turned "constant-time" selects into branches
-//! on `thumbv6m` before). keyfort therefore checks the compiled code: the valgrind test
-//! runs the host build with secrets marked undefined, and the QEMU trace test compares the
-//! executed instruction addresses of valid and invalid inputs on Cortex-M0 and Cortex-M4.
+//! on `thumbv6m` before). keyfort therefore checks the compiled code: the valgrind tests
+//! run the host build with secrets marked undefined (`wrap_ct`: key wrap; `des_ct`: DES,
+//! TDES and the TDES paths), and the QEMU trace test compares the executed instruction
+//! addresses of valid and invalid inputs on Cortex-M0 and Cortex-M4. keyfort's DES is the
+//! same source on host and target, so the valgrind result speaks for its source and the
+//! host's machine code only; the Cortex-M machine code of DES is not yet traced.
+//! A verdict that the caller receives anyway (a MAC matched, a TDES key is degenerate)
+//! becomes a branch in one named place each, which the valgrind tests allow by name
+//! (`tests/ct/*.supp`) and require to have been reached.

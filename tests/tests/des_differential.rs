@@ -75,9 +75,18 @@ proptest! {
         prop_assert_eq!(Tdes::new(&cat(&[p(0), p(1)])).err(), d);
         prop_assert_eq!(Tdes::new(&cat(&[p(0), p(1), other])).err(), d); // K1 = K2
         prop_assert_eq!(Tdes::new(&cat(&[other, p(0), p(1)])).err(), d); // K2 = K3
-        prop_assert_eq!(Tdes::new(&cat(&[p(0), other, p(2)])).err(), d); // K1 = K3
         // Control: the same parts, all distinct, are accepted.
         prop_assert!(Tdes::new(&cat(&[half, other])).is_ok());
+        // K1 = K3 is 2-key TDES (keying option 2 in 24 bytes): accepted, the 2-key
+        // cipher, and rated 80 bits.
+        let k13 = cat(&[p(0), other, p(2)]);
+        let (mut a, mut b) = ([7u8; 8], [7u8; 8]);
+        Tdes::new(&k13).unwrap().encrypt(&mut a);
+        Tdes::new(&cat(&[half, other])).unwrap().encrypt(&mut b);
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(keyfort::block::tdes_strength_bits(&k13), Ok(80));
+        prop_assert_eq!(keyfort::block::tdes_strength_bits(&cat(&[half, other])), Ok(80));
+        prop_assert_eq!(keyfort::block::tdes_strength_bits(&cat(&[p(0), p(1)])), Err(TdesKeyError::Degenerate));
     }
 }
 

@@ -766,3 +766,56 @@ fn device_side_vectors() {
     }
     r.finish(vs.len());
 }
+
+/// A TDES BDK or IPEK that collapses to single DES is refused with a typed error; the
+/// same key one bit away is accepted (control).
+#[test]
+fn tdes_dukpt_refuses_degenerate_keys() {
+    use keyfort::dukpt::DukptError;
+    let ksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
+    let half = unhex("0123456789ABCDEF");
+    let same = [half.clone(), half.clone()].concat();
+    let parity: Vec<u8> = [half.clone(), half.iter().map(|b| b ^ 1).collect()].concat();
+    for k in [&same, &parity] {
+        assert_eq!(TdesBdk::new(k).err(), Some(DukptError::DegenerateKey));
+        assert_eq!(
+            keyfort::dukpt::tdes::TdesIpek::new(k, &ksn).err(),
+            Some(DukptError::DegenerateKey)
+        );
+    }
+    let mut good = same.clone();
+    good[15] ^= 0x02;
+    assert!(TdesBdk::new(&good).is_ok());
+    assert!(keyfort::dukpt::tdes::TdesIpek::new(&good, &ksn).is_ok());
+}
+
+/// The pre-2009 XOR-only data keys need the explicit legacy opt-in, on the host and on
+/// the terminal; with it, the key is the current key XOR the data mask.
+#[test]
+fn tdes_xor_only_data_keys_need_the_legacy_opt_in() {
+    use keyfort::dukpt::DukptError;
+    let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    let iksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
+    let mut term = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist).unwrap();
+    let tx = term.next_transaction(&mut NoPersist).unwrap();
+    let lv = TdesLegacyVariant::DataRequestXorOnly;
+    let refused = Some(DukptError::LegacyNotAllowed);
+    assert_eq!(tx.legacy_key(lv, &LegacyOptions::default()).err(), refused);
+    assert_eq!(
+        bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::default()).err(),
+        refused
+    );
+    let t = tx.legacy_key(lv, &LegacyOptions::legacy()).unwrap();
+    let h = bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::legacy()).unwrap();
+    assert_eq!(t.expose(), h.expose());
+    let cur = bdk.current_key(tx.ksn()).unwrap();
+    let want: Vec<u8> = cur
+        .expose()
+        .iter()
+        .zip(lv.mask())
+        .map(|(k, m)| k ^ m)
+        .collect();
+    assert_eq!(&t.expose()[..], &want[..]);
+    // It is not the 2009 data key.
+    assert_ne!(t.expose(), tx.key(TdesVariant::DataRequest).expose());
+}

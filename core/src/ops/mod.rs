@@ -75,9 +75,10 @@ pub(crate) mod selftest;
 mod tests {
     use super::{data, mac, pin, OpsError};
 
-    /// Every TDES operation refuses a key whose DES keys collapse (parity bits ignored),
-    /// and accepts the key one bit away (the control: the refusal is about equality, not
-    /// about these bytes).
+    /// Every TDES operation refuses a key that collapses to single DES (parity bits
+    /// ignored), and accepts the key one bit away (the control: the refusal is about
+    /// equality, not about these bytes). A 3-key key with K1 = K3 is 2-key TDES and
+    /// gives the 2-key result.
     #[test]
     fn tdes_ops_refuse_degenerate_keys() {
         let half: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
@@ -94,10 +95,13 @@ mod tests {
         k3_13[16..].copy_from_slice(&half);
         let mut k3_23 = k3_13;
         k3_23[16..].copy_from_slice(&[0x10; 8]);
+        let mut k3_12 = k3_13;
+        k3_12[8..16].copy_from_slice(&half);
+        k3_12[16..].copy_from_slice(&[0x10; 8]);
         let mut good = k2;
         good[15] ^= 0x02; // one key bit: distinct halves
         let d = Err(OpsError::DegenerateKey);
-        for key in [&k2[..], &k2_parity[..], &k3_13[..], &k3_23[..]] {
+        for key in [&k2[..], &k2_parity[..], &k3_12[..], &k3_23[..]] {
             let mut buf = [0u8; 8];
             assert_eq!(mac::tdes_cmac(key, b"x").map(|_| ()), d);
             assert_eq!(mac::verify_tdes_cmac(key, b"x", &[0; 8]), d);
@@ -111,6 +115,11 @@ mod tests {
             assert_eq!(mac::verify_retail_mac(key, b"x", &[0; 8]), d);
         }
         let mut buf = [0u8; 8];
+        assert_eq!(
+            mac::tdes_cmac(&k3_13, b"x"),
+            mac::tdes_cmac(&k3_13[..16], b"x"),
+            "K1 = K3 is 2-key TDES"
+        );
         assert!(mac::tdes_cmac(&good, b"x").is_ok());
         assert!(mac::retail_mac(&good, b"x").is_ok());
         assert!(data::tdes_cbc_encrypt(&good, &[0; 8], &mut buf).is_ok());

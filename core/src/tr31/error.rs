@@ -46,10 +46,11 @@ pub enum Tr31Error {
     WeakKbpk,
     /// The key version field says the block holds a key component, not a key.
     KeyComponent,
-    /// A TDES key whose DES keys are equal, parity bits ignored (single DES, or 2-key
-    /// TDES passed off as 3-key): a TDES KBPK (versions A, B, C; refused before anything
-    /// is derived from it) or, in [`super::import`], the TDES key the block carries
-    /// (refused after authentication). See [`crate::block::TdesKeyError::Degenerate`].
+    /// A TDES key that collapses to single DES (parity bits ignored): a TDES KBPK
+    /// (versions A, B, C; refused before anything is derived from it) or, in
+    /// [`super::import`], the TDES key the block carries (refused after
+    /// authentication), which is also refused when it is 2-key TDES labelled 3-key
+    /// (K1 = K3). See [`crate::block::TdesKeyError::Degenerate`].
     DegenerateKey,
 }
 
