@@ -326,7 +326,8 @@ mod backend {
     }
 }
 
-/// On-target self-tests of the AES seam (FIPS-197 / differential), feature `_selftest`.
+/// On-target self-tests of the block seam (AES: FIPS-197 / differential; DES and TDES:
+/// known answers), feature `_selftest`.
 #[cfg(feature = "_selftest")]
 pub mod selftest;
 

@@ -187,7 +187,8 @@ fn child() -> ExitCode {
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32,
         0x10,
     ];
-    let iksn = TdesKsn::from_bytes(&[0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0, 0]).unwrap();
+    let iksn =
+        TdesKsn::from_bytes(&[0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0, 0]).unwrap();
     let mut op = Op::new("TDES DUKPT host derivation (BDK -> IPEK -> current key -> variants)");
     for counter in [1u32, 2, 0x2A, 0x1F_0000, 0x0F_0F00] {
         let ksn = iksn.with_counter(counter);
@@ -196,19 +197,27 @@ fn child() -> ExitCode {
         }
         let reference: Vec<[u8; 16]> = {
             let bdk = TdesBdk::new(&bdk_bytes).unwrap();
-            [TdesVariant::Pin, TdesVariant::MacRequest, TdesVariant::DataRequest]
-                .iter()
-                .map(|&v| *bdk.key(&ksn, v).unwrap().expose())
-                .collect()
+            [
+                TdesVariant::Pin,
+                TdesVariant::MacRequest,
+                TdesVariant::DataRequest,
+            ]
+            .iter()
+            .map(|&v| *bdk.key(&ksn, v).unwrap().expose())
+            .collect()
         };
         op.case(&format!("counter {counter:#x}"), || {
             let b = bdk_bytes.to_vec();
             mark_secret(&b);
             let bdk = TdesBdk::new(&b).unwrap();
             let mut right = true;
-            for (v, want) in [TdesVariant::Pin, TdesVariant::MacRequest, TdesVariant::DataRequest]
-                .iter()
-                .zip(&reference)
+            for (v, want) in [
+                TdesVariant::Pin,
+                TdesVariant::MacRequest,
+                TdesVariant::DataRequest,
+            ]
+            .iter()
+            .zip(&reference)
             {
                 let k = bdk.key(&ksn, *v).unwrap();
                 right &= same(k.expose(), want);
@@ -286,7 +295,10 @@ fn child() -> ExitCode {
         let mut forged = block.clone().into_bytes();
         let last = forged.len() - 1;
         forged[last] = if forged[last] == b'0' { b'1' } else { b'0' };
-        for (what, b, want) in [("published", block.as_bytes(), 1usize), ("forged MAC", &forged[..], 0)] {
+        for (what, b, want) in [
+            ("published", block.as_bytes(), 1usize),
+            ("forged MAC", &forged[..], 0),
+        ] {
             op.case(&format!("{what} {}", &block[..16]), || {
                 let k = kbpk.clone();
                 mark_secret(&k);

@@ -74,7 +74,7 @@ fn sp800_20_tables_refused_as_tdes_keys() {
         let mut k3 = [0u8; 24];
         for (i, c) in k3.chunks_mut(8).enumerate() {
             c.copy_from_slice(&k.key);
-            c[7] ^= (i as u8) & 1; // parity bit only
+            c[7] ^= u8::from(i % 2 == 1); // parity bit only
         }
         assert_eq!(Tdes::new(&k3).err(), Some(TdesKeyError::Degenerate));
         assert_eq!(Tdes::new(&k3[..16]).err(), Some(TdesKeyError::Degenerate));

@@ -802,11 +802,14 @@ fn tdes_xor_only_data_keys_need_the_legacy_opt_in() {
     let refused = Some(DukptError::LegacyNotAllowed);
     assert_eq!(tx.legacy_key(lv, &LegacyOptions::default()).err(), refused);
     assert_eq!(
-        bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::default()).err(),
+        bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::default())
+            .err(),
         refused
     );
     let t = tx.legacy_key(lv, &LegacyOptions::legacy()).unwrap();
-    let h = bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::legacy()).unwrap();
+    let h = bdk
+        .legacy_key(tx.ksn(), lv, &LegacyOptions::legacy())
+        .unwrap();
     assert_eq!(t.expose(), h.expose());
     let cur = bdk.current_key(tx.ksn()).unwrap();
     let want: Vec<u8> = cur

@@ -306,7 +306,8 @@ fn tdes_keys_are_rated_by_what_they_are() {
     let k2: Vec<u8> = (0..8).map(|i| 0x40 + i).collect();
     let k3: Vec<u8> = (0..8).map(|i| 0x70 + i).collect();
     let parity = |k: &[u8]| k.iter().map(|b| b ^ 1).collect::<Vec<u8>>();
-    let import = |key: &[u8]| tr31::import(&kbpk, &wrap(&kbpk, &s, &[], key, 11)).map(|i| i.algorithm);
+    let import =
+        |key: &[u8]| tr31::import(&kbpk, &wrap(&kbpk, &s, &[], key, 11)).map(|i| i.algorithm);
     let d = Err(Tr31Error::DegenerateKey);
     // Collapses to single DES: refused, also when only parity bits differ.
     assert_eq!(import(&[k1.clone(), k1.clone()].concat()), d);
@@ -316,7 +317,10 @@ fn tdes_keys_are_rated_by_what_they_are() {
     // 2-key TDES labelled 3-key (K1 = K3): would be rated 112 bits, is 80: refused.
     assert_eq!(import(&[k1.clone(), k2.clone(), k1.clone()].concat()), d);
     // Controls: proper keys import with their rating.
-    assert_eq!(import(&[k1.clone(), k2.clone()].concat()), Ok(Algorithm::Tdes2));
+    assert_eq!(
+        import(&[k1.clone(), k2.clone()].concat()),
+        Ok(Algorithm::Tdes2)
+    );
     assert_eq!(
         import(&[k1.clone(), k2.clone(), k3.clone()].concat()),
         Ok(Algorithm::Tdes3)

@@ -1121,8 +1121,8 @@ mod tests {
         let one = |i: u32| des_ct_round_key(1u64 << (63 - i));
         let words = |b: [u8; 8]| {
             (
-                u32::from_le_bytes(b[..4].try_into().unwrap()),
-                u32::from_le_bytes(b[4..].try_into().unwrap()),
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
             )
         };
         assert_eq!(words(one(0)), (0, 1 << 31));

@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        let k2: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let k2: [u8; 16] = *b"keyfort-test-k16";
         let mut odd = [0u8; 12];
         assert_eq!(
             aes_cbc_encrypt(&[0; 16], &[0; 16], &mut odd),

@@ -107,8 +107,14 @@ mod tests {
             assert_eq!(mac::verify_tdes_cmac(key, b"x", &[0; 8]), d);
             assert_eq!(data::tdes_cbc_encrypt(key, &[0; 8], &mut buf), d);
             assert_eq!(data::tdes_cbc_decrypt(key, &[0; 8], &mut buf), d);
-            assert_eq!(pin::format0_encrypt(key, b"1234", b"4012345678909").map(|_| ()), d);
-            assert_eq!(pin::format0_decrypt(key, &[0; 8], b"4012345678909").map(|_| ()), d);
+            assert_eq!(
+                pin::format0_encrypt(key, b"1234", b"4012345678909").map(|_| ()),
+                d
+            );
+            assert_eq!(
+                pin::format0_decrypt(key, &[0; 8], b"4012345678909").map(|_| ()),
+                d
+            );
         }
         for key in [&k2, &k2_parity] {
             assert_eq!(mac::retail_mac(key, b"x").map(|_| ()), d);

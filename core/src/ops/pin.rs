@@ -246,7 +246,7 @@ mod tests {
             Some(OpsError::BadPin)
         );
         assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
-        let k: [u8; 16] = core::array::from_fn(|i| 0x11 + i as u8);
+        let k: [u8; 16] = *b"pin-format0-key!";
         let blk = format0_encrypt(&k, b"1234", b"4012345678909").unwrap();
         // Wrong PAN: the parse fails (fill nibbles no longer F).
         assert!(format0_decrypt(&k, &blk, b"4999999999999").is_err());

@@ -65,9 +65,9 @@ pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
 pub use policy::{import_policy, kbpk_algorithm};
-pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 #[cfg(feature = "_selftest")]
 pub use unwrap::unwrap_ct;
+pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
@@ -107,8 +107,7 @@ pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Erro
     let (algorithm, usage) = import_policy(&header, key.len(), kbpk_rated_len)?;
     let key_bits = match algorithm {
         crate::policy::Algorithm::Tdes2 | crate::policy::Algorithm::Tdes3 => {
-            crate::block::tdes_strength_bits(key.expose())
-                .map_err(|_| Tr31Error::DegenerateKey)?
+            crate::block::tdes_strength_bits(key.expose()).map_err(|_| Tr31Error::DegenerateKey)?
         }
         a => a.strength_bits(),
     };

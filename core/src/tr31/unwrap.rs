@@ -113,12 +113,8 @@ fn decrypt_verify<'a, const CAP: usize>(
     let (ct_hex, mac_hex) = body.split_at(enc_len * 2);
     let (kbek, kbak) = derive_keys(v, kbpk)?;
     let ok = match v {
-        Version::D => {
-            super::version_d::decrypt_cbc(&kbek, &kbak, &header, ct_hex, mac_hex, pt)
-        }
-        Version::E => {
-            super::version_d::decrypt_ctr(&kbek, &kbak, &header, ct_hex, mac_hex, pt)
-        }
+        Version::D => super::version_d::decrypt_cbc(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
+        Version::E => super::version_d::decrypt_ctr(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
         Version::B => super::version_b::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
         Version::A | Version::C => {
             super::variant::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt)

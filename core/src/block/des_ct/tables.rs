@@ -2,6 +2,8 @@
 //! most significant bit), and the constant forms the constant-time code uses, derived
 //! from them at compile time. Nothing here is ever indexed by a secret: the code walks
 //! each derived table from start to end.
+// Compile-time table building: every cast is of an index or bit number below 64.
+#![allow(clippy::cast_possible_truncation)]
 
 /// Initial permutation IP: output bit `i + 1` is input bit `IP[i]`.
 const IP: [u8; 64] = [
@@ -182,6 +184,8 @@ pub(super) const P_ROT: [(u32, u32); P_GROUPS] = {
 /// Bit sources for [`super::gather`]: entry `s` names bit `31 - (s & 31)` of word
 /// `s >> 5` of the source words; [`ZERO`] names a word that is always 0.
 pub(super) const ZERO: u8 = 64;
+// `gather` reads the zero word as word `ZERO >> 5` of its three.
+const _: () = assert!(ZERO >> 5 == 2);
 
 /// IP as two gathers from the block's halves (words 0 and 1): the sources of L0, then R0.
 pub(super) const IP_SRC: [u8; 64] = {
