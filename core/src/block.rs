@@ -1,6 +1,7 @@
 //! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
 //! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
-//! wiped on drop; dropping one also scrubs the stack below the dropping frame
+//! wiped on drop (DES and TDES are keyfort's own constant-time DES, `des_ct`, on every
+//! target; a degenerate TDES key is refused, [`TdesKeyError`]); dropping one also scrubs the stack below the dropping frame
 //! ([`crate::secret::scrub_stack`]), where key-expansion scratch and per-call copies of the
 //! round keys were left.
 //!
@@ -15,8 +16,6 @@
 //!   the Cortex-M0 faster: about 0.73x its instructions per block and key schedule).
 //! - Everywhere else (hosts): RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions
 //!   when the CPU has them, its fixsliced software AES otherwise).
-use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-
 /// The key length given to a block cipher is not one it supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -535,39 +534,135 @@ mod backend {
     }
 }
 
-/// On-target self-tests of the AES seam (FIPS-197 / differential), feature `_selftest`.
+/// On-target self-tests of the block seam (AES: FIPS-197 / differential; DES and TDES:
+/// known answers), feature `_selftest`.
 #[cfg(feature = "_selftest")]
 pub mod selftest;
 
-/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES
-/// schedules K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as
-/// encrypt-decrypt-encrypt. Wiped on drop. (Three `des::Des` calls are the same work as
-/// the `des` crate's `TdesEde2`/`TdesEde3`, and share their code with [`Des`] instead of
-/// a copy per key size.)
+/// Constant-time DES: the single-DES core of [`Des`] and [`Tdes`] (see its docs).
+mod des_ct;
+
+use des_ct::{Dir, RoundKeys};
+
+/// Why a key was refused for TDES.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TdesKeyError {
+    /// Not 16 (2-key) or 24 (3-key) bytes.
+    BadLength,
+    /// The key collapses to single DES (56 bits), parity bits ignored: K1 = K2 in a
+    /// 2-key key; K1 = K2 or K2 = K3 in a 3-key key.
+    Degenerate,
+}
+
+impl core::fmt::Display for TdesKeyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::BadLength => "TDES key must be 16 or 24 bytes",
+            Self::Degenerate => "TDES key collapses to single DES",
+        })
+    }
+}
+
+impl core::error::Error for TdesKeyError {}
+
+/// Checks a TDES key: 16 or 24 bytes, and not one that collapses to single DES (parity
+/// bits, the low bit of each byte, ignored): for 2-key K1 ≠ K2, for 3-key K1 ≠ K2 and
+/// K2 ≠ K3. A 3-key key with K1 = K3 is 2-key TDES (keying option 2 written out in 24
+/// bytes): accepted here, and rated as 2-key by [`tdes_strength_bits`]. The comparisons
+/// are constant-time (`subtle`); the length and the verdict are the only things that
+/// decide the result. Every place that takes a TDES key from outside calls this, through
+/// [`Tdes::new`] or directly (TR-31 KBPK and import, DUKPT BDK and IPEK, retail MAC).
+pub fn check_tdes_key(key: &[u8]) -> Result<(), TdesKeyError> {
+    classify(key).map(|_| ())
+}
+
+/// The security strength of a TDES key in bits (SP 800-57 part 1): 112 for a 3-key key
+/// with three distinct DES keys, 80 for a 2-key key and for a 3-key key with K1 = K3;
+/// a key that collapses to single DES is refused ([`TdesKeyError::Degenerate`]).
+pub fn tdes_strength_bits(key: &[u8]) -> Result<u16, TdesKeyError> {
+    Ok(if classify(key)? { 112 } else { 80 })
+}
+
+/// Whether `key` is a true 3-key key (K1 ≠ K3), after the single-DES check.
+fn classify(key: &[u8]) -> Result<bool, TdesKeyError> {
+    use subtle::ConstantTimeEq;
+    // Each DES key without its parity bits, as one word.
+    let part = |i: usize| -> u64 {
+        key.get(8 * i..8 * i + 8).map_or(0, |k| {
+            k.iter()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b & 0xFE))
+        })
+    };
+    let (k1, k2, k3) = (part(0), part(1), part(2));
+    // The verdicts are combined as integers, not as `Choice | Choice` (whose
+    // `debug_assert!` branches on the secret byte in debug builds).
+    let eq = |a: u64, b: u64| a.ct_eq(&b).unwrap_u8();
+    let (single, two_key) = match key.len() {
+        16 => (eq(k1, k2), 1),
+        24 => (eq(k1, k2) | eq(k2, k3), eq(k1, k3)),
+        _ => return Err(TdesKeyError::BadLength),
+    };
+    tdes_verdict(single, two_key)
+}
+
+/// The one place the (constant-time) verdicts on a TDES key become branches; their
+/// outcome is public (the caller learns it from the error or the strength). Never
+/// inlined, so that the constant-time test (`tests/tests/des_ct.rs`) can name it. Each
+/// arm's whole result passes through `black_box`: otherwise the compiler recomputes the
+/// result's discriminant from the verdict after the branch (seen on x86_64), the verdict
+/// flows on into the caller's `?`, and every caller branches on it instead of this one
+/// function.
+#[inline(never)]
+fn tdes_verdict(single_des: u8, two_key: u8) -> Result<bool, TdesKeyError> {
+    use core::hint::black_box;
+    if single_des != 0 {
+        black_box(Err(TdesKeyError::Degenerate))
+    } else if two_key != 0 {
+        black_box(Ok(false))
+    } else {
+        black_box(Ok(true))
+    }
+}
+
+/// A TDES (TDEA) key schedule, 2-key (16 bytes) or 3-key (24 bytes): single-DES round
+/// keys K1, K2 and, for 3-key, K3 (2-key uses K1 again), run as
+/// encrypt-decrypt-encrypt with keyfort's constant-time DES (no table indexed by a
+/// secret, no secret-dependent branch, on every target). IP and IP⁻¹ run once per
+/// block. Wiped on drop; prints only its size.
 pub struct Tdes {
-    k1: des::Des,
-    k2: des::Des,
-    k3: Option<des::Des>,
+    k1: RoundKeys,
+    k2: RoundKeys,
+    k3: Option<RoundKeys>,
 }
 
 impl Tdes {
-    /// Expands `key` (16 or 24 bytes; parity bits are ignored).
-    pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
+    /// Expands `key` (16 or 24 bytes; parity bits are ignored). Refuses a key that
+    /// collapses to single DES ([`TdesKeyError::Degenerate`], see [`check_tdes_key`]).
+    pub fn new(key: &[u8]) -> Result<Self, TdesKeyError> {
+        check_tdes_key(key)?;
+        Self::from_derived(key)
+    }
+
+    /// Expands a key that a protocol derived (a DUKPT variant, a TR-31 KBEK / KBAK)
+    /// without the degeneracy check: the protocol fixes the key, and a degenerate one
+    /// turns up with probability about 2^-56. Length checked only.
+    pub(crate) fn from_derived(key: &[u8]) -> Result<Self, TdesKeyError> {
         let part = |at: usize| {
             key.get(at..at + 8)
                 .and_then(|k| <&[u8; 8]>::try_from(k).ok())
-                .ok_or(BadKeyLength)
+                .ok_or(TdesKeyError::BadLength)
         };
         let k3 = match key.len() {
             16 => None,
             24 => Some(part(16)?),
-            _ => return Err(BadKeyLength),
+            _ => return Err(TdesKeyError::BadLength),
         };
-        let (k1, k2) = (part(0)?, part(8)?);
         Ok(Self {
-            k1: des::Des::new(k1.into()),
-            k2: des::Des::new(k2.into()),
-            k3: k3.map(|k| des::Des::new(k.into())),
+            k1: RoundKeys::new(part(0)?),
+            k2: RoundKeys::new(part(8)?),
+            k3: k3.map(RoundKeys::new),
         })
     }
 
@@ -581,29 +676,35 @@ impl Tdes {
     }
 
     /// K3: K1 for 2-key TDES (the key length is public).
-    fn k3(&self) -> &des::Des {
+    fn k3(&self) -> &RoundKeys {
         self.k3.as_ref().unwrap_or(&self.k1)
     }
 
     /// Encrypts one block in place.
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        self.k1.encrypt_block(block.into());
-        self.k2.decrypt_block(block.into());
-        self.k3().encrypt_block(block.into());
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, &self.k1, Dir::Encrypt);
+        des_ct::rounds(&mut lr, &self.k2, Dir::Decrypt);
+        des_ct::rounds(&mut lr, self.k3(), Dir::Encrypt);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        self.k3().decrypt_block(block.into());
-        self.k2.encrypt_block(block.into());
-        self.k1.decrypt_block(block.into());
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, self.k3(), Dir::Decrypt);
+        des_ct::rounds(&mut lr, &self.k2, Dir::Encrypt);
+        des_ct::rounds(&mut lr, &self.k1, Dir::Decrypt);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 }
 
 impl Drop for Tdes {
     #[inline(never)]
     fn drop(&mut self) {
-        // The subkeys are wiped by the `des` crate's own drop, right after this.
+        // The round keys wipe themselves right after this.
         crate::secret::scrub_stack();
     }
 }
@@ -615,21 +716,27 @@ impl core::fmt::Debug for Tdes {
 }
 
 /// Single DES (only as the building block of the X9.19 retail MAC and TDES DUKPT's
-/// non-reversible key generation). Wiped on drop.
-pub struct Des(des::Des);
+/// non-reversible key generation), keyfort's constant-time DES. Wiped on drop.
+pub struct Des(RoundKeys);
 
 impl Des {
     /// Expands an 8-byte key.
     pub fn new(key: &[u8; 8]) -> Self {
-        Self(des::Des::new(key.into()))
+        Self(RoundKeys::new(key))
     }
     /// Encrypts one block in place.
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        self.0.encrypt_block(block.into());
+        self.run(block, Dir::Encrypt);
     }
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        self.0.decrypt_block(block.into());
+        self.run(block, Dir::Decrypt);
+    }
+    fn run(&self, block: &mut [u8; 8], dir: Dir) {
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, &self.0, dir);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 }
 
@@ -650,6 +757,7 @@ impl core::fmt::Debug for Des {
 #[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod tests {
     use super::*;
+    use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 
     #[test]
     fn aes128_fips197() {

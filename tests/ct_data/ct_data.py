@@ -15,11 +15,10 @@ executed the same blocks and returned the same result (see CORES).
 Negative controls, in the same firmware, that the check must catch: AES-128 with a table
 S-box and an AES-CMAC verification with an early-exit compare (`keyfort_ctgrind::leaky`).
 
-Operations whose traces differ fail the check, except those in KNOWN_LEAKY_UNTIL_CT_DES
-(everything that runs the `des` crate's table-based DES); those are reported as leaky and
-must still differ (the `des` crate row then doubles as a control). Remove the list once the
-constant-time DES is merged: a listed row whose traces turn out equal fails the check so
-the list cannot go stale.
+Operations whose traces differ fail the check, except those in KNOWN_LEAKY_UNTIL_CT_DES,
+which must still differ (a listed row whose traces turn out equal fails the check, so the
+list cannot go stale). It is empty since keyfort's own table-free DES replaced the `des`
+crate; the DES/TDES rows are checked like every other.
 
 Setup facts (../shared/TOOLCHAIN.md): plain UC_MODE_THUMB with ctl_set_cpu_model (the
 MCLASS mode always emulates a Cortex-M33); return address in a mapped page of the code
@@ -45,15 +44,8 @@ from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_HOOK_MEM_READ, UC_HOOK_MEM_WR
 from unicorn import UC_MODE_THUMB, Uc, UcError
 from unicorn import arm_const as A
 
-# Rows that run the `des` crate's table-based DES: KNOWN LEAKY until the constant-time DES
-# lands (issue 13 item 1). The lead removes this list after merging it.
-KNOWN_LEAKY_UNTIL_CT_DES = {
-    "DES block (block::Des)",
-    "TDES block (block::Tdes)",
-    "TDES DUKPT derivation",
-    "TR-31 B unwrap",
-    "TDES-CMAC verify",
-}
+# Rows known to leak, reported as such (empty: every row must show equal traces).
+KNOWN_LEAKY_UNTIL_CT_DES: set = set()
 
 # (core, unicorn model). Every traced call also runs on a twin engine WITHOUT memory
 # hooks; the traced run counts only if it executed the same blocks and produced the same

@@ -10,7 +10,9 @@ use keyfort::dukpt::aes::{
     initial_key_derivation_data, AesBdk, AesInitialKey, AesKsn, AesTerminal, BdkType, KeyUsage,
     WorkingKeyType,
 };
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::tdes::{
+    LegacyOptions, TdesBdk, TdesKey, TdesKsn, TdesLegacyVariant, TdesTerminal, TdesVariant,
+};
 use keyfort::dukpt::NoPersist;
 use keyfort::ops::{data, mac, pin};
 use keyfort_tests::{load_json, unhex};
@@ -434,16 +436,28 @@ fn aes_dukpt_vectors() {
     r.finish(vs.len());
 }
 
-fn tdes_variant(name: &str) -> Result<TdesVariant, String> {
-    Ok(match name {
+/// The variant key a vector names. The pre-2009 XOR-only data key needs the legacy
+/// opt-in: without it the same request must be refused.
+fn tdes_key(bdk: &TdesBdk, ksn: &TdesKsn, name: &str) -> Result<TdesKey, String> {
+    let e = |x: keyfort::dukpt::DukptError| x.to_string();
+    let v = match name {
         "pin" => TdesVariant::Pin,
         "mac_request" => TdesVariant::MacRequest,
         "mac_response" => TdesVariant::MacResponse,
         "data_request" => TdesVariant::DataRequest,
         "data_response" => TdesVariant::DataResponse,
-        "data_variant_xor_only" => TdesVariant::DataRequestXorOnly,
+        "data_variant_xor_only" => {
+            let lv = TdesLegacyVariant::DataRequestXorOnly;
+            if bdk.legacy_key(ksn, lv, &LegacyOptions::default()).err()
+                != Some(keyfort::dukpt::DukptError::LegacyNotAllowed)
+            {
+                return Err("XOR-only data key given without the legacy opt-in".into());
+            }
+            return bdk.legacy_key(ksn, lv, &LegacyOptions::legacy()).map_err(e);
+        }
         other => return Err(format!("unknown variant {other}")),
-    })
+    };
+    bdk.key(ksn, v).map_err(e)
 }
 
 /// Checks the reference implementation's intermediate keys of a TDES vector.
@@ -510,9 +524,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             s(v, &["expected", "current_key"])?,
         ),
         "variant_key" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             eq_hex("variant key", k.expose(), s(v, &["expected", "key"])?)
         }
         "pin_block" => {
@@ -540,9 +552,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             Ok(())
         }
         "mac" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
             let want = unhex(s(v, &["expected", "mac"])?);
             let op = s(v, &["operation"])?;
@@ -573,9 +583,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             Ok(())
         }
         "data_encrypt" => {
-            let k = bdk
-                .key(&ksn, tdes_variant(s(v, &["variant"])?)?)
-                .map_err(e)?;
+            let k = tdes_key(&bdk, &ksn, s(v, &["variant"])?)?;
             let plain = match v["inputs"]["plaintext_hex"].as_str() {
                 Some(h) => unhex(h),
                 None => zero_pad(
@@ -757,4 +765,60 @@ fn device_side_vectors() {
         r.record("device_side_derived_vectors.json", &v, res);
     }
     r.finish(vs.len());
+}
+
+/// A TDES BDK or IPEK that collapses to single DES is refused with a typed error; the
+/// same key one bit away is accepted (control).
+#[test]
+fn tdes_dukpt_refuses_degenerate_keys() {
+    use keyfort::dukpt::DukptError;
+    let ksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
+    let half = unhex("0123456789ABCDEF");
+    let same = [half.clone(), half.clone()].concat();
+    let parity: Vec<u8> = [half.clone(), half.iter().map(|b| b ^ 1).collect()].concat();
+    for k in [&same, &parity] {
+        assert_eq!(TdesBdk::new(k).err(), Some(DukptError::DegenerateKey));
+        assert_eq!(
+            keyfort::dukpt::tdes::TdesIpek::new(k, &ksn).err(),
+            Some(DukptError::DegenerateKey)
+        );
+    }
+    let mut good = same.clone();
+    good[15] ^= 0x02;
+    assert!(TdesBdk::new(&good).is_ok());
+    assert!(keyfort::dukpt::tdes::TdesIpek::new(&good, &ksn).is_ok());
+}
+
+/// The pre-2009 XOR-only data keys need the explicit legacy opt-in, on the host and on
+/// the terminal; with it, the key is the current key XOR the data mask.
+#[test]
+fn tdes_xor_only_data_keys_need_the_legacy_opt_in() {
+    use keyfort::dukpt::DukptError;
+    let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    let iksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
+    let mut term = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist).unwrap();
+    let tx = term.next_transaction(&mut NoPersist).unwrap();
+    let lv = TdesLegacyVariant::DataRequestXorOnly;
+    let refused = Some(DukptError::LegacyNotAllowed);
+    assert_eq!(tx.legacy_key(lv, &LegacyOptions::default()).err(), refused);
+    assert_eq!(
+        bdk.legacy_key(tx.ksn(), lv, &LegacyOptions::default())
+            .err(),
+        refused
+    );
+    let t = tx.legacy_key(lv, &LegacyOptions::legacy()).unwrap();
+    let h = bdk
+        .legacy_key(tx.ksn(), lv, &LegacyOptions::legacy())
+        .unwrap();
+    assert_eq!(t.expose(), h.expose());
+    let cur = bdk.current_key(tx.ksn()).unwrap();
+    let want: Vec<u8> = cur
+        .expose()
+        .iter()
+        .zip(lv.mask())
+        .map(|(k, m)| k ^ m)
+        .collect();
+    assert_eq!(&t.expose()[..], &want[..]);
+    // It is not the 2009 data key.
+    assert_ne!(t.expose(), tx.key(TdesVariant::DataRequest).expose());
 }

@@ -29,7 +29,7 @@ impl R {
 fn random_inputs_do_not_panic() {
     let mut r = R(0x1234_5678_9abc_def1);
     let bdk = AesBdk::new(&[0x11; 16]).unwrap();
-    let tbdk = TdesBdk::new(&[0x22; 16]).unwrap();
+    let tbdk = TdesBdk::new(&core::array::from_fn::<u8, 16, _>(|i| 0x22 ^ i as u8)).unwrap();
     for _ in 0..20000 {
         let len = (r.n() % 40) as usize;
         let v: Vec<u8> = (0..len).map(|_| r.n() as u8).collect();
@@ -82,7 +82,11 @@ fn random_inputs_do_not_panic() {
         let pan: Vec<u8> = v.iter().map(|b| b'0' + b % 10).collect();
         let blk8: [u8; 8] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
         let blk16: [u8; 16] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
-        let _ = keyfort::ops::pin::format0_decrypt(&[0x44; 16], &blk8, &pan);
+        let _ = keyfort::ops::pin::format0_decrypt(
+            &core::array::from_fn::<u8, 16, _>(|i| 0x44 ^ i as u8),
+            &blk8,
+            &pan,
+        );
         let _ = keyfort::ops::pin::format4_decrypt(&[0x44; 16], &blk16, &pan);
         let _ = keyfort::ops::pin::format0_block(&pan, &pan);
         let _ = keyfort::ops::pin::format4_encrypt_with_fill(&[0x44; 16], &pan, &pan, &[0; 8]);

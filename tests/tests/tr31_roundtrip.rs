@@ -269,7 +269,8 @@ fn policy_mapping() {
         ),
     ];
     for (u, a, m, e, len, want) in cases {
-        let key = vec![0x33u8; *len];
+        // Distinct bytes: a TDES key of one repeated byte would be single DES (refused).
+        let key: Vec<u8> = (0..*len).map(|i| 0x33u8.wrapping_add(i as u8)).collect();
         let block = wrap(&kbpk, &spec(u, *a, *m, *e), &[], &key, 5);
         let got = tr31::import(&kbpk, &block).map(|i| (i.algorithm, i.usage));
         assert_eq!(
@@ -295,6 +296,37 @@ fn policy_mapping() {
         tr31::import(&kbpk, &block).err(),
         Some(Tr31Error::KeyComponent)
     );
+}
+
+#[test]
+fn tdes_keys_are_rated_by_what_they_are() {
+    let kbpk = [0x5Cu8; 32];
+    let s = spec(b"P0", b'T', b'E', b'E');
+    let k1: Vec<u8> = (0..8).map(|i| 0x10 + i).collect();
+    let k2: Vec<u8> = (0..8).map(|i| 0x40 + i).collect();
+    let k3: Vec<u8> = (0..8).map(|i| 0x70 + i).collect();
+    let parity = |k: &[u8]| k.iter().map(|b| b ^ 1).collect::<Vec<u8>>();
+    let import =
+        |key: &[u8]| tr31::import(&kbpk, &wrap(&kbpk, &s, &[], key, 11)).map(|i| i.algorithm);
+    let d = Err(Tr31Error::DegenerateKey);
+    // Collapses to single DES: refused, also when only parity bits differ.
+    assert_eq!(import(&[k1.clone(), k1.clone()].concat()), d);
+    assert_eq!(import(&[k1.clone(), parity(&k1)].concat()), d);
+    assert_eq!(import(&[k1.clone(), k1.clone(), k3.clone()].concat()), d);
+    assert_eq!(import(&[k1.clone(), k2.clone(), k2.clone()].concat()), d);
+    // 2-key TDES labelled 3-key (K1 = K3): would be rated 112 bits, is 80: refused.
+    assert_eq!(import(&[k1.clone(), k2.clone(), k1.clone()].concat()), d);
+    // Controls: proper keys import with their rating.
+    assert_eq!(
+        import(&[k1.clone(), k2.clone()].concat()),
+        Ok(Algorithm::Tdes2)
+    );
+    assert_eq!(
+        import(&[k1.clone(), k2.clone(), k3.clone()].concat()),
+        Ok(Algorithm::Tdes3)
+    );
+    // The raw unwrap (no semantics) still returns the bytes: the rule is the importer's.
+    assert!(tr31::unwrap(&kbpk, &wrap(&kbpk, &s, &[], &[k1.clone(), k1].concat(), 12)).is_ok());
 }
 
 #[test]

@@ -51,6 +51,12 @@ fn key_block_vectors() {
         let kbpk = unhex(v["kbpk"].as_str().unwrap());
         let block = v["key_block"].as_str().unwrap().as_bytes();
         let r = tr31::unwrap_with::<2048>(&kbpk, block, &UnwrapOptions::legacy());
+        // A TDES KBPK that collapses to single DES (psec's negative vectors use
+        // 4545...45) is refused before anything is derived from it: a vector that fails
+        // only after derivation (MAC, key length field) fails with DegenerateKey.
+        let single_des_kbpk = matches!(block[0], b'A' | b'B' | b'C')
+            && keyfort::block::check_tdes_key(&kbpk)
+                == Err(keyfort::block::TdesKeyError::Degenerate);
         match v["expect"].as_str().unwrap() {
             "ok" => {
                 let want = unhex(v["expected_key"].as_str().unwrap());
@@ -84,6 +90,12 @@ fn key_block_vectors() {
                 let kind = v["error_kind"].as_str().unwrap();
                 match &r {
                     Err(e) if matches_kind(kind, *e) => err_pass += 1,
+                    Err(Tr31Error::DegenerateKey)
+                        if single_des_kbpk
+                            && matches!(kind, "mac_mismatch" | "bad_key_length_field") =>
+                    {
+                        err_pass += 1
+                    }
                     Err(e) => failed.push(format!("{id} ({}): want {kind}, got {e:?}", source(v))),
                     Ok(_) => failed.push(format!("{id} ({}): want {kind}, got a key", source(v))),
                 }

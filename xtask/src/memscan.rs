@@ -24,7 +24,9 @@ use crate::{
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::tdes::{
+    LegacyOptions, TdesBdk, TdesKsn, TdesLegacyVariant, TdesTerminal, TdesVariant,
+};
 use keyfort::dukpt::NoPersist;
 use keyfort::rng::HmacDrbg;
 use keyfort::tr31;
@@ -99,8 +101,9 @@ pub enum Form {
     /// The same widened to 32-bit words (`[u32; 8]`): the copy of the round keys the
     /// `aes` crate makes on the stack for every block it encrypts on a 32-bit core.
     AesFixslice32,
-    /// The `des` crate's first round key (K1 of FIPS 46-3 in the top 48 bits of a
-    /// little-endian `u64`), for each DES key.
+    /// keyfort's constant-time DES (`block/des_ct.rs`) first round key: K1 of FIPS 46-3
+    /// as two little-endian `u32` words in the round function's layout (see
+    /// [`des_ct_round_key`]), for each DES key.
     DesSubkey1,
     /// keyfort-aes's stored schedule (`block::Aes` on every bare-metal ARM core): round
     /// key 0 (and 1 for AES-256) as 8 little-endian `u32` slices, computed on the host by
@@ -185,7 +188,7 @@ impl Needles {
         for half in b.chunks(8) {
             self.push(key, Form::DesHalf, half.to_vec());
             let k1 = des_k1(half.try_into().unwrap_or([0; 8]));
-            self.push(key, Form::DesSubkey1, k1.to_le_bytes().to_vec());
+            self.push(key, Form::DesSubkey1, des_ct_round_key(k1).to_vec());
         }
     }
 }
@@ -236,8 +239,29 @@ pub fn double_bits(x: u16) -> u32 {
     })
 }
 
-/// DES round key K1 (FIPS 46-3: PC-1, one left shift of C and D, PC-2) as the `des`
-/// crate stores it: the 48 bits, first bit most significant, in bits 63..16 of a u64.
+/// A FIPS 46-3 round key (48 bits in bits 63..16 of `k`, first bit most significant) as
+/// keyfort's `des_ct` keeps it in RAM: word 0 holds, in nibble `j` (bits `31 - 4j ..=
+/// 28 - 4j`), key bits `b2 b3 b4 b5` of S-box `j + 1`; word 1 holds `b1` in the nibble's
+/// top bit and `b6` in its bottom bit; both little-endian. Written from that description;
+/// checked on target by the positive control.
+pub fn des_ct_round_key(k: u64) -> [u8; 8] {
+    let bit = |i: u32| ((k >> (63 - i)) & 1) as u32; // i = 0..48, FIPS bit i + 1
+    let (mut w0, mut w1) = (0u32, 0u32);
+    for j in 0..8 {
+        let b = |n: u32| bit(6 * j + n);
+        w1 |= (b(0) << (31 - 4 * j)) | (b(5) << (28 - 4 * j));
+        for n in 1..5 {
+            w0 |= b(n) << (31 - 4 * j - (n - 1));
+        }
+    }
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&w0.to_le_bytes());
+    out[4..].copy_from_slice(&w1.to_le_bytes());
+    out
+}
+
+/// DES round key K1 (FIPS 46-3: PC-1, one left shift of C and D, PC-2): the 48 bits,
+/// first bit most significant, in bits 63..16 of a u64.
 pub fn des_k1(key: [u8; 8]) -> u64 {
     const PC1: [u8; 56] = [
         57, 49, 41, 33, 25, 17, 9, 1, 58, 50, 42, 34, 26, 18, 10, 2, 59, 51, 43, 35, 27, 19, 11, 3,
@@ -327,10 +351,19 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
             (TdesVariant::Pin, "PIN"),
             (TdesVariant::MacRequest, "MAC"),
             (TdesVariant::DataRequest, "data"),
-            (TdesVariant::DataRequestXorOnly, "data (before 2009 step)"),
         ] {
             n.tdes(&format!("TDES {name} key, counter {c}"), tx.key(v).expose());
         }
+        let xor_only = tx
+            .legacy_key(
+                TdesLegacyVariant::DataRequestXorOnly,
+                &LegacyOptions::legacy(),
+            )
+            .map_err(|_| e("TDES legacy data key"))?;
+        n.tdes(
+            &format!("TDES data key (before 2009 step), counter {c}"),
+            xor_only.expose(),
+        );
     }
     // Wrap.
     n.aes("KEK (AES-256)", &k[56..88]);
@@ -1086,6 +1119,24 @@ mod tests {
             k1 >> 16,
             0b000110_110000_001011_101111_111111_000111_000001_110010
         );
+    }
+
+    #[test]
+    fn des_ct_layout() {
+        // FIPS bit 1 (b1 of S-box 1) -> word 1 bit 31; bit 2 (b2) -> word 0 bit 31;
+        // bit 6 (b6) -> word 1 bit 28; bit 48 (b6 of S-box 8) -> word 1 bit 0.
+        let one = |i: u32| des_ct_round_key(1u64 << (63 - i));
+        let words = |b: [u8; 8]| {
+            (
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            )
+        };
+        assert_eq!(words(one(0)), (0, 1 << 31));
+        assert_eq!(words(one(1)), (1 << 31, 0));
+        assert_eq!(words(one(5)), (0, 1 << 28));
+        assert_eq!(words(one(47)), (0, 1));
+        assert_eq!(words(one(46)), (1, 0));
     }
 
     #[test]

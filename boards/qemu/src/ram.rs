@@ -1,7 +1,7 @@
 //! Wiping RAM that held secrets, for the tamper response (and after a workload).
 //!
 //! keyfort's secret holders wipe themselves on drop, but the compiler is free to leave
-//! copies where a value was *moved* from, and the `aes`/`des` crates keep temporaries
+//! copies where a value was *moved* from, and the cipher code keeps temporaries
 //! (key-schedule scratch, a per-call widened copy of the round keys) in stack frames that
 //! are gone once the call returns. Those bytes stay in RAM until something overwrites
 //! them. [`wipe_free_stack`] overwrites all of the stack below the current frame: every

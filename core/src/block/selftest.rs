@@ -17,7 +17,79 @@ pub const TESTS: &[Test] = &[
         name: "block::aes_vs_aes_crate",
         run: vs_aes_crate,
     },
+    Test {
+        name: "block::des_tdes_known_answers",
+        run: des_known_answers,
+    },
 ];
+
+/// keyfort's constant-time DES / TDES on the target: FIPS 81 table B1 (DES ECB), a few
+/// records of SP 800-20 (variable key, permutation operation, substitution table; the
+/// full tables run on the host, `tests/tests/des_vectors.rs`) and SP 800-67's TDEA
+/// example, each encrypted and decrypted; a degenerate TDES key refused.
+fn des_known_answers() -> Result<(), &'static str> {
+    use super::{Des, Tdes, TdesKeyError};
+    let h = |x: u64| x.to_be_bytes();
+    // (key, plaintext, ciphertext)
+    let des: [(u64, u64, u64); 5] = [
+        (
+            0x0123_4567_89ab_cdef,
+            0x4e6f_7720_6973_2074,
+            0x3fa4_0e8a_984d_4815,
+        ), // FIPS 81
+        (0x8001_0101_0101_0101, 0, 0x95a8_d728_13da_a94d), // SP 800-20 varkey 0
+        (0x1046_9134_8998_0131, 0, 0x88d5_5e54_f54c_97b4), // SP 800-20 permop 0
+        (
+            0x7ca1_1045_4a1a_6e57,
+            0x01a1_d6d0_3977_6742,
+            0x690f_5b0d_9a26_939b,
+        ), // subtab 0
+        (
+            0x0101_0101_0101_0101,
+            0x8000_0000_0000_0000,
+            0x95f8_a5e5_dd31_d900,
+        ), // varpt 0
+    ];
+    for (k, p, c) in des {
+        let d = Des::new(&h(k));
+        let mut b = h(p);
+        d.encrypt(&mut b);
+        check(b == h(c), "DES encrypt")?;
+        d.decrypt(&mut b);
+        check(b == h(p), "DES decrypt")?;
+    }
+    // SP 800-67 Rev. 1 appendix B: three keys, "The qufck brown fox jump".
+    let mut key = [0u8; 24];
+    for (dst, k) in key.chunks_mut(8).zip([
+        0x0123_4567_89AB_CDEFu64,
+        0x2345_6789_ABCD_EF01,
+        0x4567_89AB_CDEF_0123,
+    ]) {
+        dst.copy_from_slice(&h(k));
+    }
+    let t = Tdes::new(&key).map_err(|_| "TDES key")?;
+    let pt = b"The qufck brown fox jump";
+    let ct = [
+        0xA826_FD8C_E53B_855Fu64,
+        0xCCE2_1C81_1225_6FE6,
+        0x68D5_C05D_D9B6_B900,
+    ];
+    for (p, c) in pt.chunks_exact(8).zip(ct) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(p);
+        t.encrypt(&mut b);
+        check(b == h(c), "TDES encrypt")?;
+        t.decrypt(&mut b);
+        check(b == p, "TDES decrypt")?;
+    }
+    let mut same = [0u8; 16];
+    same[..8].copy_from_slice(&h(0x0123_4567_89AB_CDEF));
+    same[8..].copy_from_slice(&h(0x0123_4567_89AB_CDEF ^ 0x0101_0101_0101_0101));
+    check(
+        Tdes::new(&same).err() == Some(TdesKeyError::Degenerate),
+        "degenerate TDES key refused",
+    )
+}
 
 fn vs_aes_crate() -> Result<(), &'static str> {
     use aes::{Aes128, Aes192, Aes256};

@@ -36,6 +36,13 @@ pub enum DukptError {
     BatchLength,
     /// A batch output slot holds no key: it was not part of a batch yet.
     NotDerived,
+    /// A TDES BDK or IPEK whose two halves are the same DES key (parity bits ignored):
+    /// single DES under a TDES name. Refused (see
+    /// [`crate::block::TdesKeyError::Degenerate`]).
+    DegenerateKey,
+    /// A legacy form (TDES DUKPT's XOR-only data keys) was asked for without the legacy
+    /// opt-in ([`crate::dukpt::tdes::LegacyOptions::legacy`]).
+    LegacyNotAllowed,
 }
 
 impl core::fmt::Display for DukptError {
@@ -54,8 +61,19 @@ impl core::fmt::Display for DukptError {
             Self::StateInconsistent => "terminal state is inconsistent",
             Self::BatchLength => "batch output is shorter than its list of KSNs",
             Self::NotDerived => "no key derived into this batch slot",
+            Self::DegenerateKey => "TDES key has two equal DES keys",
+            Self::LegacyNotAllowed => "legacy key form not enabled",
         })
     }
 }
 
 impl core::error::Error for DukptError {}
+
+impl From<crate::block::TdesKeyError> for DukptError {
+    fn from(e: crate::block::TdesKeyError) -> Self {
+        match e {
+            crate::block::TdesKeyError::Degenerate => Self::DegenerateKey,
+            _ => Self::BadKeyLength,
+        }
+    }
+}

@@ -36,11 +36,13 @@ fn verify<const N: usize>(computed: Result<[u8; N], OpsError>, tag: &[u8]) -> Re
 
 /// X9.19 retail MAC under a 16-byte (two-key) TDES key: DES-CBC-MAC under the left
 /// half over the zero-padded data (one zero block if the data is empty), then the last
-/// block decrypted under the right half and encrypted under the left half.
+/// block decrypted under the right half and encrypted under the left half. A key whose
+/// halves are equal (a single-DES CBC-MAC) is refused ([`OpsError::DegenerateKey`]).
 pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
     if key.len() != 16 {
         return Err(OpsError::BadKeyLength);
     }
+    crate::block::check_tdes_key(key)?;
     let mut k = [0u8; 8];
     k.copy_from_slice(&key[..8]);
     let k1 = Des::new(&k);
@@ -83,7 +85,7 @@ pub fn verify_aes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsErr
 
 /// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a 16- or 24-byte key.
 pub fn tdes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
-    let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    let c = Tdes::new(key)?;
     Ok(cmac8(&c, &[data]))
 }
 
@@ -151,7 +153,7 @@ mod tests {
     fn verify_paths_for_every_mac() {
         type Verify = fn(&[u8], &[u8], &[u8]) -> Result<(), OpsError>;
         let data = b"amount=12.34";
-        let k16 = [0x5Au8; 16];
+        let k16: [u8; 16] = *b"retail-mac-key16";
         let full: [(std::vec::Vec<u8>, &str); 4] = [
             (retail_mac(&k16, data).unwrap().to_vec(), "retail"),
             (aes_cmac(&k16, data).unwrap().to_vec(), "aes-cmac"),

@@ -35,6 +35,10 @@ pub enum OpsError {
     BadMacLength,
     /// The MAC does not match.
     MacMismatch,
+    /// A TDES key (or the two halves of a retail-MAC key) whose DES keys are equal,
+    /// parity bits ignored: single DES under a TDES name (see
+    /// [`crate::block::TdesKeyError::Degenerate`]). Refused.
+    DegenerateKey,
 }
 
 impl core::fmt::Display for OpsError {
@@ -47,11 +51,84 @@ impl core::fmt::Display for OpsError {
             Self::BadDataLength => "data length is not a multiple of the block length",
             Self::BadMacLength => "MAC length not allowed",
             Self::MacMismatch => "MAC does not match",
+            Self::DegenerateKey => "TDES key has two equal DES keys",
         })
     }
 }
 
 impl core::error::Error for OpsError {}
 
+impl From<crate::block::TdesKeyError> for OpsError {
+    fn from(e: crate::block::TdesKeyError) -> Self {
+        match e {
+            crate::block::TdesKeyError::Degenerate => Self::DegenerateKey,
+            _ => Self::BadKeyLength,
+        }
+    }
+}
+
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+mod tests {
+    use super::{data, mac, pin, OpsError};
+
+    /// Every TDES operation refuses a key that collapses to single DES (parity bits
+    /// ignored), and accepts the key one bit away (the control: the refusal is about
+    /// equality, not about these bytes). A 3-key key with K1 = K3 is 2-key TDES and
+    /// gives the 2-key result.
+    #[test]
+    fn tdes_ops_refuse_degenerate_keys() {
+        let half: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
+        let mut k2 = [0u8; 16];
+        k2[..8].copy_from_slice(&half);
+        k2[8..].copy_from_slice(&half);
+        let mut k2_parity = k2;
+        for b in &mut k2_parity[8..] {
+            *b ^= 1; // only parity bits differ: still the same DES key
+        }
+        let mut k3_13 = [0u8; 24];
+        k3_13[..8].copy_from_slice(&half);
+        k3_13[8..16].copy_from_slice(&[0x10; 8]);
+        k3_13[16..].copy_from_slice(&half);
+        let mut k3_23 = k3_13;
+        k3_23[16..].copy_from_slice(&[0x10; 8]);
+        let mut k3_12 = k3_13;
+        k3_12[8..16].copy_from_slice(&half);
+        k3_12[16..].copy_from_slice(&[0x10; 8]);
+        let mut good = k2;
+        good[15] ^= 0x02; // one key bit: distinct halves
+        let d = Err(OpsError::DegenerateKey);
+        for key in [&k2[..], &k2_parity[..], &k3_12[..], &k3_23[..]] {
+            let mut buf = [0u8; 8];
+            assert_eq!(mac::tdes_cmac(key, b"x").map(|_| ()), d);
+            assert_eq!(mac::verify_tdes_cmac(key, b"x", &[0; 8]), d);
+            assert_eq!(data::tdes_cbc_encrypt(key, &[0; 8], &mut buf), d);
+            assert_eq!(data::tdes_cbc_decrypt(key, &[0; 8], &mut buf), d);
+            assert_eq!(
+                pin::format0_encrypt(key, b"1234", b"4012345678909").map(|_| ()),
+                d
+            );
+            assert_eq!(
+                pin::format0_decrypt(key, &[0; 8], b"4012345678909").map(|_| ()),
+                d
+            );
+        }
+        for key in [&k2, &k2_parity] {
+            assert_eq!(mac::retail_mac(key, b"x").map(|_| ()), d);
+            assert_eq!(mac::verify_retail_mac(key, b"x", &[0; 8]), d);
+        }
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            mac::tdes_cmac(&k3_13, b"x"),
+            mac::tdes_cmac(&k3_13[..16], b"x"),
+            "K1 = K3 is 2-key TDES"
+        );
+        assert!(mac::tdes_cmac(&good, b"x").is_ok());
+        assert!(mac::retail_mac(&good, b"x").is_ok());
+        assert!(data::tdes_cbc_encrypt(&good, &[0; 8], &mut buf).is_ok());
+        assert!(pin::format0_encrypt(&good, b"1234", b"4012345678909").is_ok());
+    }
+}

@@ -144,7 +144,7 @@ pub fn format0_block(pin: &[u8], pan: &[u8]) -> Result<Secret<8>, OpsError> {
 /// Format 0 PIN block encrypted (TDES-ECB) under a 16- or 24-byte PIN key. The clear
 /// block exists only inside a wiped holder, encrypted in place there.
 pub fn format0_encrypt(key: &[u8], pin: &[u8], pan: &[u8]) -> Result<[u8; 8], OpsError> {
-    let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    let c = Tdes::new(key)?;
     let mut b = format0_block(pin, pan)?;
     c.encrypt(b.expose_mut());
     // Only the ciphertext leaves; the holder (now ciphertext) is wiped on drop.
@@ -153,7 +153,7 @@ pub fn format0_encrypt(key: &[u8], pin: &[u8], pan: &[u8]) -> Result<[u8; 8], Op
 
 /// Decrypts a format 0 PIN block and returns the PIN.
 pub fn format0_decrypt(key: &[u8], block: &[u8; 8], pan: &[u8]) -> Result<Pin, OpsError> {
-    let c = Tdes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    let c = Tdes::new(key)?;
     check_pan(pan)?;
     let mut b = *block;
     c.decrypt(&mut b);
@@ -246,7 +246,7 @@ mod tests {
             Some(OpsError::BadPin)
         );
         assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
-        let k = [0x11u8; 16];
+        let k: [u8; 16] = *b"pin-format0-key!";
         let blk = format0_encrypt(&k, b"1234", b"4012345678909").unwrap();
         // Wrong PAN: the parse fails (fill nibbles no longer F).
         assert!(format0_decrypt(&k, &blk, b"4999999999999").is_err());

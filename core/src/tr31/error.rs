@@ -46,6 +46,12 @@ pub enum Tr31Error {
     WeakKbpk,
     /// The key version field says the block holds a key component, not a key.
     KeyComponent,
+    /// A TDES key that collapses to single DES (parity bits ignored): a TDES KBPK
+    /// (versions A, B, C; refused before anything is derived from it) or, in
+    /// [`super::import`], the TDES key the block carries (refused after
+    /// authentication), which is also refused when it is 2-key TDES labelled 3-key
+    /// (K1 = K3). See [`crate::block::TdesKeyError::Degenerate`].
+    DegenerateKey,
 }
 
 /// The fixed header field at fault in [`Tr31Error::BadHeader`].
@@ -89,6 +95,7 @@ impl core::fmt::Display for Tr31Error {
             Self::ModeNotAllowed => f.write_str("mode of use not allowed for key usage"),
             Self::WeakKbpk => f.write_str("KBPK weaker than the wrapped key"),
             Self::KeyComponent => f.write_str("block holds a key component"),
+            Self::DegenerateKey => f.write_str("TDES key has two equal DES keys"),
         }
     }
 }

@@ -126,6 +126,9 @@ pub fn derive_keys(version: Version, kbpk: &[u8]) -> Result<(DerivedKey, Derived
     if !kbpk_len_ok(version, kbpk.len()) {
         return Err(Tr31Error::BadKbpk);
     }
+    if matches!(version, Version::A | Version::B | Version::C) {
+        crate::block::check_tdes_key(kbpk).map_err(|_| Tr31Error::DegenerateKey)?;
+    }
     let (mut kbek, mut kbak) = (DerivedKey::new(), DerivedKey::new());
     match version {
         Version::A | Version::C => return Ok((variant(kbpk, 0x45)?, variant(kbpk, 0x4D)?)),

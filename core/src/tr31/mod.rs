@@ -65,6 +65,8 @@ pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
 pub use policy::{import_policy, kbpk_algorithm};
+#[cfg(feature = "_selftest")]
+pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
 use crate::policy::{Algorithm, Usage};
@@ -85,9 +87,33 @@ pub struct Imported<'a> {
 
 /// Unwraps `block` under `kbpk` (versions B, D, E) and checks its header semantics and
 /// the KBPK strength rule: what a key store calls to import a key block.
+///
+/// TDES keys are rated by what they are, not by their length: a TDES key in the block
+/// that collapses to single DES, or a 24-byte one with K1 = K3 (2-key TDES, 80 bits,
+/// that a 3-key label would rate 112), is refused ([`Tr31Error::DegenerateKey`]); a
+/// 24-byte TDES KBPK with K1 = K3 counts as 2-key (80 bits) in the strength rule (a KBPK
+/// that collapses to single DES is refused before anything is derived from it).
 pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Error> {
     let (header, key) = unwrap(kbpk, block)?;
-    let (algorithm, usage) = import_policy(&header, key.len(), kbpk.len())?;
+    // The KBPK length the strength rule sees: a 3-key KBPK with K1 = K3 rates as 2-key.
+    let kbpk_rated_len = match header.version {
+        Version::A | Version::B | Version::C => match crate::block::tdes_strength_bits(kbpk) {
+            Ok(80) => 16,
+            Ok(_) => kbpk.len(),
+            Err(_) => return Err(Tr31Error::DegenerateKey),
+        },
+        _ => kbpk.len(),
+    };
+    let (algorithm, usage) = import_policy(&header, key.len(), kbpk_rated_len)?;
+    let key_bits = match algorithm {
+        crate::policy::Algorithm::Tdes2 | crate::policy::Algorithm::Tdes3 => {
+            crate::block::tdes_strength_bits(key.expose()).map_err(|_| Tr31Error::DegenerateKey)?
+        }
+        a => a.strength_bits(),
+    };
+    if key_bits != algorithm.strength_bits() {
+        return Err(Tr31Error::DegenerateKey);
+    }
     Ok(Imported {
         header,
         key,

@@ -45,6 +45,45 @@ pub fn unwrap_with<'a, const CAP: usize>(
     block: &'a [u8],
     opts: &UnwrapOptions,
 ) -> Result<(Header<'a>, SecretBuf<CAP>), Tr31Error> {
+    let mut pt = SecretBuf::<CAP>::new();
+    let (header, ok, enc_len) = decrypt_verify(kbpk, block, opts, &mut pt)?;
+    if !bool::from(ok) {
+        return Err(Tr31Error::Unauthentic);
+    }
+    let key_len = key_length(&mut pt, enc_len)?;
+    if key_len + 2 > CAP {
+        return Err(Tr31Error::KeyTooLarge);
+    }
+    if let Some(b) = pt.backing_mut().get_mut(..key_len + 2) {
+        crate::shift::down(b, 2);
+    }
+    pt.set_len(key_len).ok_or(Tr31Error::KeyTooLarge)?;
+    Ok((header, pt))
+}
+
+/// The constant-time part of an unwrap, for the constant-time test (`tests/tests/des_ct.rs`
+/// runs it under Valgrind with the KBPK secret; feature `_selftest`, test-only): parse,
+/// derive, decrypt and MAC, and the MAC verdict as a `Choice`, never branched on. The
+/// plaintext is wiped.
+#[cfg(feature = "_selftest")]
+pub fn unwrap_ct<const CAP: usize>(
+    kbpk: &[u8],
+    block: &[u8],
+    opts: &UnwrapOptions,
+) -> Result<subtle::Choice, Tr31Error> {
+    let mut pt = SecretBuf::<CAP>::new();
+    decrypt_verify(kbpk, block, opts, &mut pt).map(|(_, ok, _)| ok)
+}
+
+/// Everything up to the MAC verdict: decrypts into `pt` (length field, key and padding,
+/// not yet looked at; the caller owns the buffer, so no moved copy of it is left in this
+/// frame) and returns the header, the verdict (not branched on) and the encrypted length.
+fn decrypt_verify<'a, const CAP: usize>(
+    kbpk: &[u8],
+    block: &'a [u8],
+    opts: &UnwrapOptions,
+    pt: &mut SecretBuf<CAP>,
+) -> Result<(Header<'a>, subtle::Choice, usize), Tr31Error> {
     let header = Header::parse(block)?;
     let v = header.version;
     if matches!(v, Version::A | Version::C) && !opts.allow_variant_binding {
@@ -73,33 +112,17 @@ pub fn unwrap_with<'a, const CAP: usize>(
     }
     let (ct_hex, mac_hex) = body.split_at(enc_len * 2);
     let (kbek, kbak) = derive_keys(v, kbpk)?;
-    let mut pt = SecretBuf::<CAP>::new();
     let ok = match v {
-        Version::D => {
-            super::version_d::decrypt_cbc(&kbek, &kbak, &header, ct_hex, mac_hex, &mut pt)
-        }
-        Version::E => {
-            super::version_d::decrypt_ctr(&kbek, &kbak, &header, ct_hex, mac_hex, &mut pt)
-        }
-        Version::B => super::version_b::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, &mut pt),
+        Version::D => super::version_d::decrypt_cbc(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
+        Version::E => super::version_d::decrypt_ctr(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
+        Version::B => super::version_b::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
         Version::A | Version::C => {
-            super::variant::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, &mut pt)
+            super::variant::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt)
         }
     };
     drop(kbek);
     drop(kbak);
-    if !bool::from(ok?) {
-        return Err(Tr31Error::Unauthentic);
-    }
-    let key_len = key_length(&mut pt, enc_len)?;
-    if key_len + 2 > CAP {
-        return Err(Tr31Error::KeyTooLarge);
-    }
-    if let Some(b) = pt.backing_mut().get_mut(..key_len + 2) {
-        crate::shift::down(b, 2);
-    }
-    pt.set_len(key_len).ok_or(Tr31Error::KeyTooLarge)?;
-    Ok((header, pt))
+    Ok((header, ok?, enc_len))
 }
 
 /// The key length from the (authenticated) 2-byte bit-length field.

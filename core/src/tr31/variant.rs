@@ -23,8 +23,9 @@ pub(crate) fn decrypt<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let e = Tdes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    // KBPK XOR a constant byte: degenerate exactly when the (checked) KBPK is.
+    let e = Tdes::from_derived(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Tdes::from_derived(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     // CBC-MAC over header (ASCII) || ciphertext (binary), zero IV; the header of a
     // version A/C block is 16 + optional blocks, a multiple of 8 when well formed.
     let mut x = [0u8; 8];

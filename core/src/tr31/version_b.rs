@@ -18,7 +18,8 @@ pub(crate) fn decrypt<const CAP: usize>(
     mac_hex: &[u8],
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let e = Tdes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    // Derived from the (checked) KBPK: not refused as degenerate.
+    let e = Tdes::from_derived(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Tdes::from_derived(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     Ok(decrypt_cbc_mac_iv(&e, &a, header, ct_hex, mac_hex, pt))
 }

@@ -1,5 +1,5 @@
 //! X9.24-1-2009 A.2/A.6: IPEK derivation and the non-reversible key generation process.
-use crate::block::{Des, Tdes};
+use crate::block::{Des, Tdes, TdesKeyError};
 use crate::secret::Secret;
 use zeroize::Zeroize;
 
@@ -22,13 +22,15 @@ pub(crate) struct BdkSchedules {
 }
 
 impl BdkSchedules {
-    pub fn new(bdk: &[u8; 16]) -> Option<Self> {
+    /// Refuses a degenerate BDK ([`Tdes::new`]); the masked copy differs from the BDK
+    /// by the same mask in both halves, so it is degenerate exactly when the BDK is.
+    pub fn new(bdk: &[u8; 16]) -> Result<Self, TdesKeyError> {
         let mut m = Secret::<16>::zero();
         m.expose_mut().copy_from_slice(bdk);
         xor16(m.expose_mut(), &C0_MASK);
-        Some(Self {
-            plain: Tdes::new(bdk).ok()?,
-            masked: Tdes::new(m.expose()).ok()?,
+        Ok(Self {
+            plain: Tdes::new(bdk)?,
+            masked: Tdes::from_derived(m.expose())?,
         })
     }
 

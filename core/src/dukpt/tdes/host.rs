@@ -5,7 +5,7 @@
 //! expanded once in [`TdesBdk::new`]). No allocation.
 use super::derive::{ksnr, BdkSchedules, Nrkgp};
 use super::ksn::TdesKsn;
-use super::variants::TdesVariant;
+use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
 use crate::dukpt::DukptError;
 use crate::secret::Secret;
 
@@ -31,11 +31,12 @@ pub struct TdesBdk {
 }
 
 impl TdesBdk {
-    /// Takes a 16-byte (two-key) BDK.
+    /// Takes a 16-byte (two-key) BDK. A BDK whose halves are the same DES key is
+    /// refused ([`DukptError::DegenerateKey`]).
     pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
         let b: &[u8; 16] = bdk.try_into().map_err(|_| DukptError::BadKeyLength)?;
         Ok(Self {
-            sched: BdkSchedules::new(b).ok_or(DukptError::BadKeyLength)?,
+            sched: BdkSchedules::new(b)?,
         })
     }
 
@@ -70,6 +71,17 @@ impl TdesBdk {
             .current_key_any_counter(ksn.counter())?
             .variant(variant))
     }
+
+    /// A pre-2009 XOR-only data key for a KSN, only with the legacy opt-in (see
+    /// [`TdesCurrentKey::legacy_variant`]).
+    pub fn legacy_key(
+        &self,
+        ksn: &TdesKsn,
+        v: TdesLegacyVariant,
+        opts: &LegacyOptions,
+    ) -> Result<TdesKey, DukptError> {
+        self.current_key(ksn)?.legacy_variant(v, opts)
+    }
 }
 
 impl core::fmt::Debug for TdesBdk {
@@ -85,8 +97,14 @@ pub struct TdesIpek {
 }
 
 impl TdesIpek {
-    /// Takes a 16-byte IPEK and its KSN (the counter is cleared).
+    /// Takes a 16-byte IPEK and its KSN (the counter is cleared). An IPEK whose halves
+    /// are the same DES key is refused ([`DukptError::DegenerateKey`]); IPEKs derived
+    /// from a BDK ([`TdesBdk::ipek`]) are not checked (the derivation fixes them).
     pub fn new(ipek: &[u8], ksn: &TdesKsn) -> Result<Self, DukptError> {
+        if ipek.len() != 16 {
+            return Err(DukptError::BadKeyLength);
+        }
+        crate::block::check_tdes_key(ipek)?;
         Ok(Self {
             key: Secret::from_slice(ipek).ok_or(DukptError::BadKeyLength)?,
             iksn: ksn.initial(),
@@ -167,6 +185,19 @@ impl TdesCurrentKey {
         k.expose_mut().copy_from_slice(self.key.expose());
         v.apply(k.expose_mut());
         TdesKey(k)
+    }
+
+    /// A pre-2009 XOR-only data key of this transaction; refused
+    /// ([`DukptError::LegacyNotAllowed`]) unless `opts` allow it.
+    pub fn legacy_variant(
+        &self,
+        v: TdesLegacyVariant,
+        opts: &LegacyOptions,
+    ) -> Result<TdesKey, DukptError> {
+        let mut k = Secret::<16>::zero();
+        k.expose_mut().copy_from_slice(self.key.expose());
+        v.apply(k.expose_mut(), opts)?;
+        Ok(TdesKey(k))
     }
 }
 

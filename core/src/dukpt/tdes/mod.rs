@@ -19,4 +19,4 @@ mod variants;
 pub use host::{TdesBdk, TdesCurrentKey, TdesIpek, TdesKey};
 pub use ksn::TdesKsn;
 pub use terminal::{TdesTerminal, TdesTransaction, TDES_STATE_LEN};
-pub use variants::TdesVariant;
+pub use variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};

@@ -20,7 +20,7 @@
 use super::derive::{ksnr, Nrkgp};
 use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
 use super::ksn::TdesKsn;
-use super::variants::TdesVariant;
+use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
 use crate::dukpt::counter::TDES as RULES;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
@@ -55,6 +55,15 @@ impl TdesTransaction {
     /// A variant key of this transaction.
     pub fn key(&self, v: TdesVariant) -> TdesKey {
         self.key.variant(v)
+    }
+    /// A pre-2009 XOR-only data key of this transaction, only with the legacy opt-in
+    /// (see [`TdesCurrentKey::legacy_variant`]).
+    pub fn legacy_key(
+        &self,
+        v: TdesLegacyVariant,
+        opts: &LegacyOptions,
+    ) -> Result<TdesKey, DukptError> {
+        self.key.legacy_variant(v, opts)
     }
 }
 

@@ -11,7 +11,7 @@
 //! firmware is parked.
 //! 1. `memscan: control live`: a KEK's AES-256 schedule and a TDES key's schedules are
 //!    alive (positive control: the host must find their representations, which proves
-//!    its needles match what the `aes`/`des` crates keep in RAM).
+//!    its needles match what the `aes` crate / keyfort-aes and keyfort's DES keep in RAM).
 //! 2. `memscan: workload done`: everything was dropped except the key store (whose
 //!    sealing keys are held masked); the host must find nothing in RAM or flash. The host
 //!    then asserts the tamper line.
