@@ -273,7 +273,7 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let regs = |t: &AesTerminal, n: &mut Needles| {
         for i in 0..32 {
             if let Some(r) = t.register(i) {
-                n.aes(&format!("AES DUKPT register {i}"), r);
+                n.aes(&format!("AES DUKPT register {i}"), r.expose());
             }
         }
     };
