@@ -634,7 +634,9 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 let t = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
                 for (i, r) in regs.iter().enumerate() {
                     match (t.register(i), r.as_str()) {
-                        (Some(got), Some(want)) => eq_hex(&format!("register {i}"), got, want)?,
+                        (Some(got), Some(want)) => {
+                            eq_hex(&format!("register {i}"), got.expose(), want)?
+                        }
                         (None, None) => {}
                         _ => return Err(format!("register {i} in use differs")),
                     }

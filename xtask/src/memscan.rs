@@ -342,7 +342,7 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let tregs = |t: &TdesTerminal, n: &mut Needles| {
         for i in 0..21 {
             if let Some(r) = t.register(i) {
-                n.tdes(&format!("TDES DUKPT register {i}"), r);
+                n.tdes(&format!("TDES DUKPT register {i}"), r.expose());
             }
         }
     };
@@ -602,7 +602,7 @@ impl Machine {
             regions,
             log: Vec::new(),
             started: Instant::now(),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(240),
         };
         let mut greeting = String::new();
         m.qmp

@@ -142,6 +142,8 @@ fn tdes_terminal_matches_host() -> Result<(), &'static str> {
         )?;
     }
     check(last > 0x400, "did not cross the jump")?;
-    let r = TdesTerminal::from_state(t.state()).map_err(|_| "state decode")?;
+    let r = t
+        .with_state(TdesTerminal::from_state)
+        .map_err(|_| "state decode")?;
     check(r.next_counter() == t.next_counter(), "restored counter")
 }
