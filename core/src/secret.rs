@@ -282,7 +282,7 @@ impl<const CAP: usize> WipedBuf<CAP> {
 
 impl<const CAP: usize> Drop for WipedBuf<CAP> {
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.bytes.zeroize();
     }
 }

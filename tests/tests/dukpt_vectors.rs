@@ -302,7 +302,7 @@ fn aes_vector(v: &Value) -> Result<(), String> {
                 let got = t.register(i).ok_or(format!("register {i} empty"))?;
                 eq_hex(
                     &format!("register {i}"),
-                    got,
+                    got.expose(),
                     r.as_str().ok_or("register hex")?,
                 )?;
             }
@@ -642,7 +642,9 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 let t = TdesTerminal::load(&ipek, &mut NoPersist).map_err(e)?;
                 for (i, r) in regs.iter().enumerate() {
                     match (t.register(i), r.as_str()) {
-                        (Some(got), Some(want)) => eq_hex(&format!("register {i}"), got, want)?,
+                        (Some(got), Some(want)) => {
+                            eq_hex(&format!("register {i}"), got.expose(), want)?
+                        }
                         (None, None) => {}
                         _ => return Err(format!("register {i} in use differs")),
                     }
@@ -664,7 +666,9 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 let t = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
                 for (i, r) in regs.iter().enumerate() {
                     match (t.register(i), r.as_str()) {
-                        (Some(got), Some(want)) => eq_hex(&format!("register {i}"), got, want)?,
+                        (Some(got), Some(want)) => {
+                            eq_hex(&format!("register {i}"), got.expose(), want)?
+                        }
                         (None, None) => {}
                         _ => return Err(format!("register {i} in use differs")),
                     }

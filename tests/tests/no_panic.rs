@@ -66,7 +66,7 @@ fn random_inputs_do_not_panic() {
                     for _ in 0..3 {
                         let _ = t.next_transaction(&mut NoPersist);
                     }
-                    let mut s = t.state().to_vec();
+                    let mut s = t.with_state(<[u8]>::to_vec);
                     let i = (r.n() as usize) % s.len();
                     s[i] ^= r.n() as u8;
                     if let Ok(mut t2) = AesTerminal::from_state(&s) {

@@ -17,6 +17,12 @@
 //! 3. the same firmware built with keyfort's test-only `--cfg keyfort_no_wipe` (holders
 //!    skip their wipe; a compiler flag set here, never a Cargo feature): must find some,
 //!    or the scan is blind and the step fails.
+//!
+//! Live terminal (`memscan: live terminal`, before the workload): an AES DUKPT terminal
+//! parked between two transactions. Its needles ([`live_needles`]) are its current
+//! registers and the future keys (derivation keys of the next counters): the normal build
+//! (registers masked) must show 0, the `keyfort_no_wipe` build (masking off: registers in clear)
+//! must be caught.
 use crate::{
     boards::{self, Board},
     defmt_log, qemu, sh,
@@ -46,6 +52,34 @@ pub const MACHINE: &str = "mps2-an385";
 const TR31_BLOCK: &[u8] = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
 /// DUKPT transactions per scheme (as in the firmware).
 const TRANSACTIONS: usize = 3;
+
+/// Counters whose derivation keys count as the live terminal's future keys.
+const LIVE_FUTURE: u32 = 64;
+
+/// The live terminal's needles: its registers after one transaction (the terminal is
+/// derived here on the host from the same TEST keys) and the derivation keys of counters
+/// 2..=[`LIVE_FUTURE`] (its future keys).
+pub fn live_needles(k: &[u8]) -> Result<Needles, String> {
+    let e = |what: &str| format!("host derivation ({what}) failed");
+    let mut n = Needles::default();
+    let bdk = AesBdk::new(&k[0..16]).map_err(|_| e("AES BDK"))?;
+    let ik = bdk.initial_key(&k[16..24]).map_err(|_| e("AES IK"))?;
+    let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| e("AES load"))?;
+    drop(
+        term.next_transaction(&mut NoPersist)
+            .map_err(|_| e("AES tx"))?,
+    );
+    for i in 0..32 {
+        if let Some(r) = term.register(i) {
+            n.aes(&format!("live register {i}"), r.expose());
+        }
+    }
+    for c in 2..=LIVE_FUTURE {
+        let dk = ik.derivation_key(c).map_err(|_| e("AES future key"))?;
+        n.aes(&format!("future key, counter {c}"), dk.expose());
+    }
+    Ok(n)
+}
 
 /// The TEST keys (never real keys), in the layout of `memscan-keys.bin` documented in the
 /// firmware: AES BDK, AES initial key ID, TDES BDK, TDES initial KSN, KEK, KW key, KWP
@@ -298,7 +332,7 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let regs = |t: &AesTerminal, n: &mut Needles| {
         for i in 0..32 {
             if let Some(r) = t.register(i) {
-                n.aes(&format!("AES DUKPT register {i}"), r);
+                n.aes(&format!("AES DUKPT register {i}"), r.expose());
             }
         }
     };
@@ -333,7 +367,7 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let tregs = |t: &TdesTerminal, n: &mut Needles| {
         for i in 0..21 {
             if let Some(r) = t.register(i) {
-                n.tdes(&format!("TDES DUKPT register {i}"), r);
+                n.tdes(&format!("TDES DUKPT register {i}"), r.expose());
             }
         }
     };
@@ -787,6 +821,8 @@ fn build(ctx: &Ctx, board: &Board, no_wipe: bool, dir: &Path) -> Result<PathBuf,
 pub struct RunResult {
     /// Control-phase hits per form.
     pub control: HashMap<Form, usize>,
+    /// Occurrences of the live terminal's registers and future keys while it is parked.
+    pub live: usize,
     /// Occurrences after the workload (store alive, sealing keys masked).
     pub after: usize,
     /// Occurrences after the tamper wipe.
@@ -803,6 +839,7 @@ fn run_one(
     elf: &Path,
     name: &str,
     needles: &Needles,
+    live: &Needles,
     regions: &[Region],
 ) -> Result<RunResult, String> {
     let device = crate::ontarget::fresh_device(ctx, &format!("{}-{name}", board.machine))?;
@@ -820,6 +857,12 @@ fn run_one(
     }
     m.ack(1)?;
 
+    m.wait_for("memscan: live terminal", &echo)?;
+    let imgs = m.dump("live")?;
+    let hits = scan(&live.0, &imgs);
+    res.live = report(&format!("{name}, live terminal"), &live.0, &hits);
+    m.ack(2)?;
+
     m.wait_for("memscan: workload done", &echo)?;
     let imgs = m.dump("after")?;
     // The store's sealing keys, from the salt now on flash.
@@ -833,7 +876,7 @@ fn run_one(
 
     // Tamper: assert the line, let the firmware go on.
     qemu::set_tamper(&device, true)?;
-    m.ack(2)?;
+    m.ack(3)?;
     m.wait_for("memscan: tamper wipe done", &echo)?;
     res.tamper_lines = m
         .log
@@ -847,7 +890,7 @@ fn run_one(
     }
     let hits = scan(&all.0, &imgs);
     res.after_tamper = report(&format!("{name}, after tamper"), &all.0, &hits);
-    m.ack(3)?;
+    m.ack(4)?;
     if !m.finish(&echo) {
         return Err(format!("{name}: firmware did not exit 0"));
     }
@@ -872,6 +915,7 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         return Err(format!("no MEMORY regions in {}", script.display()));
     }
     let needles = workload_needles(&test_keys())?;
+    let live = live_needles(&test_keys())?;
     println!(
         "  {} needles: {} keys and their in-RAM forms (+ the store's sealing keys, from the \
          salt on flash); regions: {}",
@@ -892,7 +936,7 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     let wipe_elf = build(ctx, board, false, &dir)?;
     let nowipe_elf = build(ctx, board, true, &dir)?;
 
-    let normal = run_one(ctx, board, &wipe_elf, "memscan", &needles, &regions)?;
+    let normal = run_one(ctx, board, &wipe_elf, "memscan", &needles, &live, &regions)?;
     // Positive control: the live schedules' forms must have been found (`block::Aes` uses
     // keyfort-aes on every bare-metal ARM core: its assembly on ARMv7-M / ARMv8-M
     // Mainline, its portable model on ARMv6-M; the `aes` crate only on hosts).
@@ -920,6 +964,7 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         &nowipe_elf,
         "memscan-no-wipe",
         &needles,
+        &live,
         &regions,
     )?;
     let sealing_seen = leaky.after_keys.iter().any(|k| k.starts_with("store "));
@@ -942,8 +987,26 @@ fn run(ctx: &Ctx) -> Result<String, String> {
     let gone = normal.tamper_lines.iter().any(|l| {
         l.starts_with("store state: 0 key versions, key 1: NotFound, last audit event: TamperWipe")
     });
+    println!(
+        "  live terminal between two transactions ({} needles: registers and future keys): \
+         {} found (masked registers), {} (registers in clear, non-wiping build)",
+        live.0.len(),
+        normal.live,
+        leaky.live
+    );
     if leaky.after == 0 {
         return Err("the non-wiping build was not caught: the scan is blind".into());
+    }
+    if leaky.live == 0 {
+        return Err(
+            "live terminal: registers held in clear were not caught: the scan is blind".into(),
+        );
+    }
+    if normal.live != 0 {
+        return Err(format!(
+            "live terminal: {} occurrences of its registers or future keys in RAM (must be 0)",
+            normal.live
+        ));
     }
     if normal.after != 0 || normal.after_tamper != 0 {
         return Err(format!(
@@ -955,8 +1018,9 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         return Err("after the tamper wipe the store did not report every key gone".into());
     }
     Ok(format!(
-        "occurrences found: 0, after tamper: 0 (non-wiping build: {}, caught); store empty after tamper",
-        leaky.after
+        "occurrences found: 0, after tamper: 0 (non-wiping build: {}, caught); live terminal: 0 \
+         (registers in clear: {}, caught); store empty after tamper",
+        leaky.after, leaky.live
     ))
 }
 

@@ -64,7 +64,7 @@ impl RoundKeys {
 
 impl Drop for RoundKeys {
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.0.zeroize();
     }
 }

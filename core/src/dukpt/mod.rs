@@ -66,6 +66,7 @@
 pub mod aes;
 mod counter;
 mod error;
+mod mask;
 pub mod persist;
 mod state;
 pub mod tdes;

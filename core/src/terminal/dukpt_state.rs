@@ -206,7 +206,7 @@ where
     }
     let ikid = super::hex8(info.label()).ok_or(TerminalError::NoInitialKeyId)?;
     derive_terminal(store, ik, &ikid, out)?;
-    let persisted = match out {
+    let persisted = match out.as_mut() {
         Some(t) => persist_now(store, slot, t),
         None => Err(TerminalError::Dukpt(
             crate::dukpt::DukptError::PersistFailed,
@@ -248,7 +248,7 @@ where
 fn persist_now<F, D, R, C>(
     store: &mut KeyStore<F, D, R, C>,
     slot: u16,
-    terminal: &AesTerminal,
+    terminal: &mut AesTerminal,
 ) -> Result<(), TerminalError>
 where
     F: NorFlash,
@@ -257,7 +257,7 @@ where
     C: MonotonicCounter,
 {
     let mut p = StoreStatePersist::new(store, slot);
-    match p.persist(terminal.state()) {
+    match terminal.with_state(|s| p.persist(s)) {
         Ok(()) => Ok(()),
         Err(_) => Err(p.last_error().unwrap_or(TerminalError::Dukpt(
             crate::dukpt::DukptError::PersistFailed,
@@ -341,10 +341,11 @@ mod tests {
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         for _ in 0..40 {
             let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-            pack(t.state(), &mut p).unwrap();
+            t.with_state(|s| pack(s, &mut p)).unwrap();
             assert!(p.len() < AES_STATE_LEN);
-            let back = unpack(p.expose()).unwrap();
-            assert_eq!(back.state(), t.state());
+            let mut back = unpack(p.expose()).unwrap();
+            let back = back.with_state(<[u8]>::to_vec);
+            assert_eq!(back, t.with_state(<[u8]>::to_vec));
             t.next_transaction(&mut NoPersist).unwrap();
         }
     }
@@ -353,9 +354,9 @@ mod tests {
     fn unpack_refuses_wrong_lengths() {
         let bdk = AesBdk::new(&[0x11; 16]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        pack(t.state(), &mut p).unwrap();
+        t.with_state(|s| pack(s, &mut p)).unwrap();
         let n = p.len();
         assert!(unpack(&p.expose()[..n - 1]).is_err());
         assert!(unpack(&p.expose()[..10]).is_err());
@@ -365,9 +366,9 @@ mod tests {
     fn aes256_initial_state_fits_exactly_when_the_record_allows_it() {
         let bdk = AesBdk::new(&[0x11; 32]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        let r = pack(t.state(), &mut p);
+        let r = t.with_state(|s| pack(s, &mut p));
         if HDR + 32 * 32 > PACKED_STATE_MAX {
             assert_eq!(r, Err(TerminalError::StateTooLarge));
         } else {

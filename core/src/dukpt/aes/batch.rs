@@ -86,7 +86,7 @@ impl Default for AesKeyCacheSlot {
 
 impl Drop for AesKeyCacheSlot {
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.key.zeroize();
     }
 }
@@ -141,7 +141,7 @@ impl Default for AesBatchKey {
 
 impl Drop for AesBatchKey {
     fn drop(&mut self) {
-        #[cfg(not(feature = "_no-wipe"))]
+        #[cfg(not(keyfort_no_wipe))]
         self.key.zeroize();
     }
 }

@@ -86,7 +86,7 @@ mod tests {
             for i in 0..32 {
                 if let Some(r) = t.register(i) {
                     assert!(
-                        listed.contains(r),
+                        listed.contains(r.expose()),
                         "register {i} at {:?} not listed",
                         t.next_counter()
                     );

@@ -15,14 +15,21 @@
 //! | 16 | 4 | next counter to try, big-endian (0 at end of life) |
 //! | 20 | 4 | in-use register bitmap, big-endian (bit i = register i) |
 //! | 24 | 32 x 32 | registers; register i holds a key in its first 16/24/32 bytes, the rest zero; erased registers are all zero |
+//!
+//! In RAM, between calls, the key bytes of every register slot are masked (see
+//! `dukpt::mask`): the buffer holds `key ^ mask` and the terminal a mask key. Each call
+//! that needs the registers unmasks them in place, works, ratchets the mask key and
+//! masks them again; [`AesTerminal::with_state`] and [`AesTerminal::register`] hand out
+//! the plain encoding only for the length of a closure or in a wiped holder.
 use super::derive::{derivation_step_data, derive_each};
 use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::dukpt::counter::AES as RULES;
+use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretBuf};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -34,11 +41,14 @@ const HDR: usize = 24;
 /// Length of an AES terminal state encoding (fixed for every key size).
 pub const AES_STATE_LEN: usize = HDR + NREG * SLOT;
 
-/// An AES DUKPT terminal: registers, counter and initial key ID, in one wiped buffer.
-/// The initial key itself is not kept: after [`AesTerminal::load`] only the registers
-/// exist.
+/// An AES DUKPT terminal: registers, counter and initial key ID, in one wiped buffer,
+/// the registers masked between calls. The initial key itself is not kept: after
+/// [`AesTerminal::load`] only the registers exist.
 pub struct AesTerminal {
+    /// The state encoding, register key bytes XORed with their masks between calls.
     state: Secret<AES_STATE_LEN>,
+    /// The registers' mask key.
+    mask: RegisterMask,
 }
 
 /// The keys of one transaction: its KSN and its derivation key, from which every working
@@ -74,6 +84,7 @@ impl AesTerminal {
     fn blank(kind: BdkType, ikid: &[u8; 8]) -> Self {
         let mut t = Self {
             state: Secret::zero(),
+            mask: RegisterMask::seeded(&[]),
         };
         let s = t.state.expose_mut();
         state::write_header(s, kind.code());
@@ -134,9 +145,12 @@ impl AesTerminal {
         }
         t.set_counter(counter);
         t.set_in_use(map);
-        persist
+        t.mask = RegisterMask::seeded(ik.expose());
+        let r = persist
             .persist(t.state.expose())
-            .map_err(|_| DukptError::PersistFailed)?;
+            .map_err(|_| DukptError::PersistFailed);
+        t.mask_registers();
+        r?;
         Ok(t)
     }
 
@@ -146,6 +160,7 @@ impl AesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
+            mask: RegisterMask::seeded(&[]),
         };
         let s = t.state.expose();
         let status = state::check_header(s, |b| BdkType::from_code(b).is_some())?;
@@ -160,12 +175,45 @@ impl AesTerminal {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }
+        // Seeded from the lowest register in use (none at end of life: then there is
+        // nothing to mask).
+        let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
+        t.mask = RegisterMask::seeded(t.slot(first).unwrap_or(&[]));
+        t.mask_registers();
         Ok(t)
     }
 
-    /// The state encoding (secret: registers included). Seal it before it leaves RAM.
-    pub fn state(&self) -> &[u8] {
-        self.state.expose()
+    /// Runs `f` with the plain state encoding (secret: registers included; seal it
+    /// before it leaves RAM). The registers are unmasked in place for the call and masked
+    /// again with a new mask afterwards.
+    pub fn with_state<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> T {
+        self.unmask_registers();
+        let out = f(self.state.expose());
+        self.mask.ratchet();
+        self.mask_registers();
+        out
+    }
+
+    /// Folds 16 fresh random bytes from `rng` into the registers' mask key and masks
+    /// them anew (the terminal's own mask DRBG needs no RNG; call this where there is
+    /// one, e.g. after [`AesTerminal::from_state`]).
+    pub fn remask<R: rand_core::CryptoRng + ?Sized>(&mut self, rng: &mut R) {
+        let mut fresh = Secret::<16>::zero();
+        rng.fill_bytes(fresh.expose_mut());
+        self.unmask_registers();
+        self.mask.mix(fresh.expose());
+        self.mask_registers();
+    }
+
+    fn mask_registers(&mut self) {
+        let klen = self.kind().key_len();
+        let regs = self.state.expose_mut().get_mut(HDR..).unwrap_or(&mut []);
+        self.mask.apply(regs, SLOT, klen);
+    }
+
+    fn unmask_registers(&mut self) {
+        // XOR: the same operation.
+        self.mask_registers();
     }
 
     /// The derivation key type.
@@ -191,13 +239,15 @@ impl AesTerminal {
         (!self.is_exhausted()).then(|| self.counter())
     }
 
-    /// Register `i` (0..32): the derivation key for counter bit `i`, `None` if erased.
-    /// For test vectors and diagnostics; keep the borrow short.
-    pub fn register(&self, i: usize) -> Option<&[u8]> {
+    /// Register `i` (0..32): the derivation key for counter bit `i`, unmasked into a
+    /// wiped holder; `None` if erased. For test vectors and diagnostics.
+    pub fn register(&self, i: usize) -> Option<SecretBuf<SLOT>> {
         if i >= NREG || self.in_use() & (1 << i) == 0 {
             return None;
         }
-        self.slot(i)?.get(..self.kind().key_len())
+        let mut r = SecretBuf::from_slice(self.slot(i)?.get(..self.kind().key_len())?)?;
+        self.mask.apply_one(i, r.expose_mut());
+        Some(r)
     }
 
     /// Starts a transaction (X9.24-3 Generate_Working_Keys): picks the next counter,
@@ -207,6 +257,18 @@ impl AesTerminal {
     /// Errors: [`DukptError::Exhausted`] at end of life, [`DukptError::PersistFailed`]
     /// if `persist` failed (no key released; that counter is burnt).
     pub fn next_transaction<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<AesTransaction, DukptError> {
+        self.unmask_registers();
+        let r = self.next_transaction_unmasked(persist);
+        self.mask.ratchet();
+        self.mask_registers();
+        r
+    }
+
+    /// [`AesTerminal::next_transaction`] on the unmasked registers.
+    fn next_transaction_unmasked<P: StatePersist + ?Sized>(
         &mut self,
         persist: &mut P,
     ) -> Result<AesTransaction, DukptError> {

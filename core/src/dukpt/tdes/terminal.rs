@@ -15,6 +15,10 @@
 //! | 18 | 4 | in-use register bitmap, big-endian (bit i = register i) |
 //! | 22 | 21 x 16 | future key registers; erased registers are all zero |
 //!
+//! In RAM, between calls, the registers are masked (see `dukpt::mask`), as in the AES
+//! terminal; [`TdesTerminal::with_state`] and [`TdesTerminal::register`] hand out the
+//! plain form only for a closure or in a wiped holder.
+//!
 //! Register `i` corresponds to counter bit `i` (X9.24-1 numbers them the other way
 //! round: its register #1 is bit 20).
 use super::derive::{ksnr, Nrkgp};
@@ -22,6 +26,7 @@ use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
 use super::ksn::TdesKsn;
 use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
 use crate::dukpt::counter::TDES as RULES;
+use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist};
 use crate::secret::Secret;
@@ -38,7 +43,10 @@ const SCHEME: u8 = 0x10;
 /// A TDES DUKPT terminal: future key registers, KSN and counter in one wiped buffer. The
 /// IPEK is not kept after [`TdesTerminal::load`].
 pub struct TdesTerminal {
+    /// The state encoding, registers XORed with their masks between calls.
     state: Secret<TDES_STATE_LEN>,
+    /// The registers' mask key.
+    mask: RegisterMask,
 }
 
 /// The keys of one transaction: its KSN and current key, from which the variant keys
@@ -98,6 +106,7 @@ impl TdesTerminal {
         ksn.check_device_counter()?;
         let mut t = Self {
             state: Secret::zero(),
+            mask: RegisterMask::seeded(ipek.expose()),
         };
         {
             let s = t.state.expose_mut();
@@ -122,9 +131,11 @@ impl TdesTerminal {
             }
         }
         t.set_in_use(map);
-        persist
+        let r = persist
             .persist(t.state.expose())
-            .map_err(|_| DukptError::PersistFailed)?;
+            .map_err(|_| DukptError::PersistFailed);
+        t.mask_registers();
+        r?;
         Ok(t)
     }
 
@@ -133,6 +144,7 @@ impl TdesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
+            mask: RegisterMask::seeded(&[]),
         };
         let status = state::check_header(t.state.expose(), |b| b == SCHEME)?;
         let map = t.in_use();
@@ -146,12 +158,38 @@ impl TdesTerminal {
             t.state.expose_mut().zeroize();
             return Err(DukptError::StateInconsistent);
         }
+        // Seeded from the lowest register in use (none at end of life: nothing to mask).
+        let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
+        t.mask = RegisterMask::seeded(t.slot(first));
+        t.mask_registers();
         Ok(t)
     }
 
-    /// The state encoding (secret: registers included). Seal it before it leaves RAM.
-    pub fn state(&self) -> &[u8] {
-        self.state.expose()
+    /// Runs `f` with the plain state encoding (secret: registers included; seal it
+    /// before it leaves RAM). The registers are unmasked in place for the call and masked
+    /// again with a new mask afterwards.
+    pub fn with_state<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> T {
+        self.mask_registers();
+        let out = f(self.state.expose());
+        self.mask.ratchet();
+        self.mask_registers();
+        out
+    }
+
+    /// Folds 16 fresh random bytes from `rng` into the registers' mask key and masks
+    /// them anew (see [`crate::dukpt::aes::AesTerminal::remask`]).
+    pub fn remask<R: rand_core::CryptoRng + ?Sized>(&mut self, rng: &mut R) {
+        let mut fresh = Secret::<16>::zero();
+        rng.fill_bytes(fresh.expose_mut());
+        self.mask_registers();
+        self.mask.mix(fresh.expose());
+        self.mask_registers();
+    }
+
+    /// XORs the masks into the registers (or out: the same operation).
+    fn mask_registers(&mut self) {
+        let regs = self.state.expose_mut().get_mut(HDR..).unwrap_or(&mut []);
+        self.mask.apply(regs, SLOT, SLOT);
     }
 
     /// Whether the counter is used up.
@@ -169,13 +207,15 @@ impl TdesTerminal {
         self.ksn().initial()
     }
 
-    /// Future key register `i` (0..21, for counter bit `i`), `None` if erased. For test
-    /// vectors and diagnostics; keep the borrow short.
-    pub fn register(&self, i: usize) -> Option<&[u8; 16]> {
+    /// Future key register `i` (0..21, for counter bit `i`), unmasked into a wiped
+    /// holder; `None` if erased. For test vectors and diagnostics.
+    pub fn register(&self, i: usize) -> Option<Secret<16>> {
         if i >= NREG || self.in_use() & (1 << i) == 0 {
             return None;
         }
-        self.slot(i).try_into().ok()
+        let mut r = Secret::<16>::from_slice(self.slot(i))?;
+        self.mask.apply_one(i, r.expose_mut());
+        Some(r)
     }
 
     /// Starts a transaction: picks the next counter, derives the future keys the
@@ -183,6 +223,18 @@ impl TdesTerminal {
     /// only then returns the transaction's keys. Errors: [`DukptError::Exhausted`],
     /// [`DukptError::PersistFailed`] (no key released; the counter is burnt).
     pub fn next_transaction<P: StatePersist + ?Sized>(
+        &mut self,
+        persist: &mut P,
+    ) -> Result<TdesTransaction, DukptError> {
+        self.mask_registers();
+        let r = self.next_transaction_unmasked(persist);
+        self.mask.ratchet();
+        self.mask_registers();
+        r
+    }
+
+    /// [`TdesTerminal::next_transaction`] on the unmasked registers.
+    fn next_transaction_unmasked<P: StatePersist + ?Sized>(
         &mut self,
         persist: &mut P,
     ) -> Result<TdesTransaction, DukptError> {

@@ -12,16 +12,21 @@
 //! 1. `memscan: control live`: a KEK's AES-256 schedule and a TDES key's schedules are
 //!    alive (positive control: the host must find their representations, which proves
 //!    its needles match what the `aes` crate / keyfort-aes and keyfort's DES keep in RAM).
-//! 2. `memscan: workload done`: everything was dropped except the key store (whose
+//! 2. `memscan: live terminal`: an AES DUKPT terminal is alive between two transactions
+//!    (loaded, one transaction run, its keys dropped; the BDK and initial key dropped):
+//!    the host must find none of its current registers nor any future key (they are held
+//!    masked), and must find them in the `keyfort_no_wipe` build (which holds them in clear).
+//! 3. `memscan: workload done`: everything was dropped except the key store (whose
 //!    sealing keys are held masked); the host must find nothing in RAM or flash. The host
 //!    then asserts the tamper line.
-//! 3. `memscan: tamper wipe done`: the firmware saw the tamper line, ran the store's
+//! 4. `memscan: tamper wipe done`: the firmware saw the tamper line, ran the store's
 //!    `tamper_wipe()` and wiped the free stack (`board::ram`); it prints what the wipe
 //!    cost and what the store still holds (nothing). The host scans again: nothing.
 //!
 //! Built with `RUSTFLAGS="--cfg keyfort_no_wipe"` (keyfort's test-only switch: secret
-//! holders skip their wipe; the host sets it for the control build), the same workload
-//! leaves its keys behind, and step 2 must find them.
+//! holders skip their wipe and the DUKPT terminal keeps its registers in clear; the host
+//! sets it for the control build), the same workload leaves its keys behind, and steps 2
+//! and 3 must find them.
 #![no_std]
 #![no_main]
 
@@ -161,7 +166,7 @@ fn run() -> Result<(), &'static str> {
         store.inventory().count()
     );
     defmt::println!("memscan: workload done");
-    wait_for_host(2);
+    wait_for_host(3);
 
     // Tamper response.
     while !tamper.is_high().unwrap_or(true) {
@@ -189,7 +194,7 @@ fn run() -> Result<(), &'static str> {
     );
     report_store(&mut store);
     defmt::println!("memscan: tamper wipe done");
-    wait_for_host(3);
+    wait_for_host(4);
     Ok(())
 }
 
@@ -254,6 +259,7 @@ fn workload(store: &mut Store) -> Result<(), &'static str> {
     let mut keys = Keys(SecretBuf::new());
     keys.load()?;
     control(&keys)?;
+    live_terminal(&keys)?;
     store_use(&keys, store)?;
     dukpt_aes(&keys)?;
     dukpt_tdes(&keys, store)?;
@@ -286,6 +292,39 @@ fn control(keys: &Keys) -> Result<(), &'static str> {
     defmt::println!("memscan: control live");
     wait_for_host(1);
     drop((a, t));
+    Ok(())
+}
+
+/// A live AES DUKPT terminal between two transactions, while the host reads RAM.
+#[inline(never)]
+fn live_terminal(keys: &Keys) -> Result<(), &'static str> {
+    let e = |_| "live terminal";
+    let mut slot = None;
+    load_live(keys, &mut slot)?;
+    let term = slot.as_mut().ok_or("live terminal")?;
+    {
+        let tx = term.next_transaction(&mut NoPersist).map_err(e)?;
+        let k = tx
+            .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
+            .map_err(e)?;
+        pin::format4_encrypt_with_fill(k.expose(), PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+    }
+    defmt::println!(
+        "memscan: live terminal, next counter {=u32}",
+        term.next_counter().unwrap_or(0)
+    );
+    wait_for_host(2);
+    // Dropped (wiped) in place with `slot`.
+    Ok(())
+}
+
+/// Loads the live terminal into `out`; the BDK and initial key are dropped (wiped) here.
+#[inline(never)]
+fn load_live(keys: &Keys, out: &mut Option<AesTerminal>) -> Result<(), &'static str> {
+    let e = |_| "live terminal load";
+    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
+    *out = Some(AesTerminal::load(&ik, &mut NoPersist).map_err(e)?);
     Ok(())
 }
 
