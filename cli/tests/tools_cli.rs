@@ -131,8 +131,8 @@ fn components_combine_with_kcvs() {
     let dir = tmp("combine");
     // Two components of psec's example key 0123...3210 (KCV 08D7B4).
     let (c1, c2) = (
-        "11111111111111111111111111111111",
-        "1032547698BADCFEEFCDAB8967452301",
+        "11111111111111112222222222222222",
+        "1032547698BADCFEDCFE98BA54761032",
     );
     let f1 = dir.join("c1.hex");
     std::fs::write(&f1, format!("{c1}\n")).unwrap();

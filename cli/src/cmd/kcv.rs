@@ -98,7 +98,7 @@ impl KcvOpts {
                 }
             }
             AlgArg::Tdes => {
-                let k = Tdes::new(key).map_err(|_| "TDES key: 16 or 24 bytes expected")?;
+                let k = Tdes::new(key).map_err(|e| format!("TDES key: {e}"))?;
                 match method {
                     MethodArg::Cmac => kcv::tdes_cmac(&k, len),
                     MethodArg::Legacy => kcv::tdes_legacy(&k),
