@@ -60,6 +60,11 @@ KNOWN_LEAKY_UNTIL_CT_DES: set = set()
 # The Cortex-M0 (Thumb-1: no IT blocks) has not shown it.
 CORES = {"microbit": ("Cortex-M0", A.UC_CPU_ARM_CORTEX_M0),
          "mps2-an386": ("Cortex-M4", A.UC_CPU_ARM_CORTEX_M4)}
+# Cores on which every row must be shown. On the Cortex-M4, rows whose every call the
+# emulator mis-executes with hooks (above) are reported as NOT SHOWN instead of failing;
+# a row or control that is shown there must still pass or be caught. The Cortex-M0 is
+# strict: every row compared, every control caught.
+STRICT = {"microbit": True, "mps2-an386": False}
 FLASH = (0x0000_0000, 4 << 20)
 RAM = (0x2000_0000, 4 << 20)
 IO = 0x2100_0000            # the harness's buffers: same address on every call
@@ -325,7 +330,10 @@ def run_core(machine_name, elf, vectors_dir, verbose, only):
                                      f"#{i} ({at(mems)} vs {at(ref[2])})")
         equal = instr_eq and data_eq
         yn = lambda b: "yes" if b else "NO"
-        if kind == "control":
+        if not n_compared and not STRICT[machine_name]:
+            verdict = "NOT SHOWN (emulator mis-executes every call with hooks)"
+            unreliable.append(f"{tag} {row}: {verdict}")
+        elif kind == "control":
             verdict = "caught" if not equal else "NOT CAUGHT (check broken)"
             (caught if not equal else failures).append(f"{tag} control {row}: {verdict}")
         elif row in KNOWN_LEAKY_UNTIL_CT_DES:
