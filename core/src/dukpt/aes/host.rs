@@ -19,8 +19,13 @@ use crate::secret::{scrub_stack_bytes, SecretBuf, WipedBuf};
 /// call: the frame of [`below`] (the chain's schedules, the key holders, the derivation
 /// data) and of the `aes` crate's expansion and block calls below it. 2 KiB: the deepest
 /// such stack on x86-64 is about 1.2 KiB (`objdump` of the release build: `below` 0.75
-/// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB).
+/// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB). On bare-metal Arm 4 KiB: a host
+/// derivation there peaks at about 2.2 KiB on the Cortex-M3 (`./x bench`), and the memory
+/// scan found a keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
+#[cfg(not(target_os = "none"))]
 const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
+#[cfg(target_os = "none")]
+const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
