@@ -21,6 +21,14 @@
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BadKeyLength;
 
+impl core::fmt::Display for BadKeyLength {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("unsupported key length")
+    }
+}
+
+impl core::error::Error for BadKeyLength {}
+
 /// An AES key schedule of any size. Prints only its size; wiped on drop.
 pub struct Aes(backend::Inner);
 

@@ -15,7 +15,7 @@
 //!                        0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10])?;
 //! let k = kcv::tdes_legacy(&tdes);
 //! assert_eq!(format!("{k}"), "08D7B4");
-//! # Ok::<(), keyfort::block::BadKeyLength>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! The methods (ANSI X9.24-1-2017 7.7.2, PCI PIN requirement 15-1):
