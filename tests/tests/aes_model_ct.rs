@@ -14,8 +14,10 @@
     clippy::panic
 )]
 
-use keyfort_ctgrind::{count_errors, declassify, leaky, mark_secret, running_on_valgrind};
-use std::process::{Command, ExitCode};
+use keyfort_ctgrind::{
+    count_errors, declassify, leaky, mark_secret, rerun_under_memcheck, running_on_valgrind,
+};
+use std::process::ExitCode;
 
 const CHILD_ENV: &str = "KEYFORT_AES_CT_CHILD";
 
@@ -23,13 +25,7 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD_ENV).is_some() {
         return child();
     }
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new("valgrind")
-        .args(["--tool=memcheck", "--error-limit=no", "--leak-check=no"])
-        .arg(&exe)
-        .env(CHILD_ENV, "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run valgrind ({e}); install it (Debian: valgrind)"));
+    let out = rerun_under_memcheck(CHILD_ENV, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     print!("{stdout}");
     if out.status.success() && stdout.contains("aes-model-ct: PASS") {

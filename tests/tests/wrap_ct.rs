@@ -43,9 +43,10 @@ use keyfort::wrap::{
     kw_unwrap_ct, kw_unwrap_in_place, kw_wrap, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap, Kek,
 };
 use keyfort_ctgrind::{
-    count_errors, declassify, declassify_usize, mark_secret, running_on_valgrind,
+    count_errors, declassify, declassify_usize, mark_secret, rerun_under_memcheck,
+    running_on_valgrind, suppression_uses,
 };
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use wrap_support::{raw_wrap, single_check_cases, Alg, ICV1};
 
 const CHILD_ENV: &str = "KEYFORT_CT_CHILD";
@@ -59,23 +60,8 @@ fn main() -> ExitCode {
         return child();
     }
     // Parent: re-run this binary under memcheck.
-    let exe = std::env::current_exe().unwrap();
     let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ct/verdict.supp");
-    let out = Command::new("valgrind")
-        .args([
-            "--tool=memcheck",
-            "--error-limit=no",
-            "--num-callers=40",
-            "--track-origins=no",
-            "--leak-check=no",
-            "--read-inline-info=yes",
-            "-v",
-        ])
-        .arg(format!("--suppressions={}", supp.display()))
-        .arg(&exe)
-        .env(CHILD_ENV, "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run valgrind ({e}); install it (Debian: valgrind)"));
+    let out = rerun_under_memcheck(CHILD_ENV, &[&supp]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     print!("{stdout}");
@@ -87,16 +73,7 @@ fn main() -> ExitCode {
     }
     // The in-place cases must have reached their verdict branch with secret data: the
     // verdict suppression matched (memcheck -v lists the suppressions it used).
-    let used = stderr
-        .lines()
-        .filter(|l| l.contains("used_suppression") && l.contains(VERDICT_SUPP))
-        .filter_map(|l| {
-            l.split(':')
-                .nth(1)
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|n| n.parse::<usize>().ok())
-        })
-        .sum::<usize>();
+    let used = suppression_uses(&stderr, VERDICT_SUPP);
     if used == 0 {
         eprintln!("---- valgrind output ----\n{stderr}");
         eprintln!("ct: FAIL: the in-place unwraps' verdict branch was never reached with secret data (suppression {VERDICT_SUPP} unused)");
