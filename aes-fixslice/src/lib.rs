@@ -47,7 +47,6 @@ mod armv7m;
 pub mod cipher_traits;
 mod model;
 mod sbox;
-pub mod selftest;
 
 pub use cipher_traits::{Aes128, Aes192, Aes256};
 use model::RK_WORDS;

@@ -21,10 +21,13 @@
 use aes_kw::{aes, KeyInit};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::{mock_flash::MockFlash, KeyStore};
+use keyfort::store::KeyStore;
+// The test kit's RAM flash, device secret and deterministic generator (NOT a source of
+// real keys).
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
+use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -387,36 +390,6 @@ fn dukpt() {
 /// store holds at most `MAX_ENTRIES` = 32 key versions).
 type Flash = MockFlash<{ 8 * 4096 }, 4096>;
 
-struct Dev;
-impl DeviceSecret for Dev {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&[7; 32])
-    }
-}
-
-/// A deterministic generator (benchmark only: not a source of real keys).
-struct BenchRng(u64);
-impl rand_core::TryRng for BenchRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        for b in d {
-            *b = (self.try_next_u64()? >> 56) as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for BenchRng {}
-
 /// Flash counters of the store's MockFlash.
 fn counters(f: &Flash) -> (u64, u64) {
     (f.bytes_written(), f.sectors_erased())
@@ -438,7 +411,7 @@ fn store_line(op: &str, n: u16, ns: f64, before: (u64, u64), after: (u64, u64), 
 fn store() {
     for n in [8u16, 16] {
         let t = Instant::now();
-        let Ok(mut s) = KeyStore::format(Flash::new(), Dev, BenchRng(1), NoCounter) else {
+        let Ok(mut s) = KeyStore::format(Flash::new(), TestSecret::A, TestRng(1), NoCounter) else {
             println!("store-skip format failed");
             return;
         };
@@ -486,7 +459,7 @@ fn store() {
             f.as_bytes_mut().copy_from_slice(&image);
             let before = counters(&f);
             let t = Instant::now();
-            let r = KeyStore::open(f, Dev, BenchRng(2), NoCounter);
+            let r = KeyStore::open(f, TestSecret::A, TestRng(2), NoCounter);
             total += t.elapsed().as_nanos();
             if let Ok(st) = r {
                 let after = counters(st.flash());

@@ -8,52 +8,14 @@
 #![allow(clippy::cast_possible_truncation)]
 use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::ops::{data, mac, pin};
-use keyfort::platform::{CounterError, DeviceSecret, MonotonicCounter};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort_testkit::platform::SharedCounter;
+use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 type Flash = MockFlash<{ 64 * 1024 }, 4096>;
-
-struct Dev([u8; 32]);
-impl DeviceSecret for Dev {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&self.0)
-    }
-}
-struct Counter(u32);
-impl MonotonicCounter for Counter {
-    fn read(&mut self) -> Result<u32, CounterError> {
-        Ok(self.0)
-    }
-    fn increment(&mut self) -> Result<u32, CounterError> {
-        self.0 += 1;
-        Ok(self.0)
-    }
-}
-struct Rng(u64);
-impl rand_core::TryRng for Rng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0 >> 11)
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        for b in d {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for Rng {}
 
 const CARDS: [(&[u8], &[u8]); 3] = [
     (b"4111111111111111", b"1234"),
@@ -94,7 +56,13 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
     let secret: [u8; 32] = std::fs::read(device.join("device-secret.bin")).unwrap()[..32]
         .try_into()
         .unwrap();
-    let mut s = KeyStore::open(flash, Dev(secret), Rng(3), Counter(0)).unwrap();
+    let mut s = KeyStore::open(
+        flash,
+        TestSecret(secret),
+        TestRng(3),
+        SharedCounter::default(),
+    )
+    .unwrap();
     let mut block = [0u8; 256];
     let len = s.get_state(factory::INJECTION_SLOT, &mut block).unwrap();
     let kbpk = KeyHandle::newest(factory::KBPK_ID);
@@ -119,7 +87,7 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
             k(KeyUsage::PinEncryption).expose(),
             pin_digits,
             pan,
-            &mut Rng(9),
+            &mut TestRng(9),
         )
         .unwrap();
         r[20..36].copy_from_slice(&pb);

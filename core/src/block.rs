@@ -542,11 +542,6 @@ mod backend {
     }
 }
 
-/// On-target self-tests of the block seam (AES: FIPS-197 / differential; DES and TDES:
-/// known answers), feature `_selftest`.
-#[cfg(feature = "_selftest")]
-pub mod selftest;
-
 /// Constant-time DES: the single-DES core of [`Des`] and [`Tdes`] (see its docs).
 mod des_ct;
 

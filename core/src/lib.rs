@@ -14,8 +14,6 @@
 //! |---|---|
 //! | `defmt` | `defmt::Format` for the public non-secret types, and keyfort's own log lines through `defmt` (never key bytes) |
 //! | `rand_core_0_9` | `rng::RandCore09`: a HAL's `rand_core` 0.9 generator (what `nrf-hal` ships) as an entropy source |
-//! | `_mock-flash` | [`store::mock_flash`]: the RAM NOR flash the store's examples run on, for your own host tests (power cuts, wear counts); exempt from semver |
-//! | `_selftest` | `keyfort::selftest`: the on-target self-tests (run by the QEMU firmware); exempt from semver |
 //!
 //! No feature turns a protection off. The secret holders' wipes can be switched off only
 //! by the compiler flag `--cfg keyfort_no_wipe`, which exists for the memory-scan test's
@@ -53,6 +51,3 @@ pub mod store;
 pub mod terminal;
 pub mod tr31;
 pub mod wrap;
-
-#[cfg(feature = "_selftest")]
-pub mod selftest;

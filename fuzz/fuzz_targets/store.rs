@@ -2,45 +2,16 @@
 //! Fails on a panic, on a key returned with bytes that were never stored under that id
 //! and version, and on a store that cannot be re-opened after power cuts alone.
 #![no_main]
-use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
+// The test kit's RAM flash, device secret and deterministic generator (not a secure one).
+use keyfort_testkit::{MockFlash, TestRng as Rng, TestSecret as Dev};
 use libfuzzer_sys::fuzz_target;
 use std::collections::{BTreeMap, BTreeSet};
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
 type Store = KeyStore<Flash, Dev, Rng, NoCounter>;
-
-struct Dev;
-impl DeviceSecret for Dev {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&[0x3C; 32])
-    }
-}
-
-/// Fuzzing only: a deterministic generator, not a secure one.
-struct Rng(u64);
-impl rand_core::TryRng for Rng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        Ok(self.0 ^ (self.0 >> 29))
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        for b in d {
-            *b = self.try_next_u64()? as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for Rng {}
 
 const ALGS: [Algorithm; 6] = [
     Algorithm::Aes128,
@@ -54,7 +25,7 @@ const ALGS: [Algorithm; 6] = [
 fuzz_target!(|data: &[u8]| {
     let mut it = data.iter().copied();
     let mut next = move || it.next();
-    let Ok(mut s) = Store::format(Flash::new(), Dev, Rng(1), NoCounter) else {
+    let Ok(mut s) = Store::format(Flash::new(), Dev::A, Rng(1), NoCounter) else {
         panic!("format failed");
     };
     // Every byte string ever stored (or attempted) per (id, version).
@@ -152,11 +123,11 @@ fuzz_target!(|data: &[u8]| {
                 let mut f = s.into_flash();
                 f.power_on();
                 boots += 1;
-                s = match Store::open(f, Dev, Rng(boots + 7), NoCounter) {
+                s = match Store::open(f, Dev::A, Rng(boots + 7), NoCounter) {
                     Ok(s) => s,
                     Err(e) => {
                         assert!(corrupted, "re-open after power cuts alone failed: {e:?}");
-                        Store::format(Flash::new(), Dev, Rng(boots), NoCounter).expect("format")
+                        Store::format(Flash::new(), Dev::A, Rng(boots), NoCounter).expect("format")
                     }
                 };
             }
@@ -167,12 +138,12 @@ fuzz_target!(|data: &[u8]| {
                 corrupted = true;
                 let f = s.into_flash();
                 boots += 1;
-                s = match Store::open(f, Dev, Rng(boots + 7), NoCounter) {
+                s = match Store::open(f, Dev::A, Rng(boots + 7), NoCounter) {
                     Ok(s) => s,
                     Err(_) => {
                         corrupted = false;
                         known.clear();
-                        Store::format(Flash::new(), Dev, Rng(boots), NoCounter).expect("format")
+                        Store::format(Flash::new(), Dev::A, Rng(boots), NoCounter).expect("format")
                     }
                 };
             }

@@ -11,8 +11,8 @@ mod store_common;
 
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use std::time::Instant;
 use store_common::*;
 

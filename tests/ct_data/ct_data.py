@@ -170,7 +170,7 @@ def kw_groups(m):
     """AES-KW / AES-KWP unwrap through `kw_unwrap_ct` / `kwp_unwrap_ct` (no branch on the
     verdict): valid and refused inputs belong in one group."""
     groups = {"kw": {}, "kwp": {}}
-    kek = bytes(range(16))  # keyfort::wrap::selftest::TRACE_KEK (RFC 3394 4.1)
+    kek = bytes(range(16))  # keyfort_testkit::wrap_trace::TRACE_KEK (RFC 3394 4.1)
     i = 0
     while True:
         r, out, _, _ = m.call("kf_ct_prep_trace_input", [struct.pack("<I", i)])

@@ -7,9 +7,9 @@ mod store_common;
 
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::MAX_BACKUP_LEN;
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
 use keyfort::wrap::Kek;
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;

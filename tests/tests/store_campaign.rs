@@ -14,9 +14,9 @@
 mod store_common;
 
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyState, KeyStore};
 use keyfort::wrap::Kek;
+use keyfort_testkit::MockFlash;
 use std::collections::BTreeMap;
 use store_common::*;
 

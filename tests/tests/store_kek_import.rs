@@ -8,9 +8,9 @@ mod store_common;
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::WrapScheme;
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
 use keyfort::wrap::{kwp_wrap, Kek};
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;

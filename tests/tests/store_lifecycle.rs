@@ -12,9 +12,9 @@ use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::{WrapScheme, MAX_BACKUP_LEN};
 use keyfort::store::format::MAX_STATE_LEN;
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyState, KeyStore};
 use keyfort::wrap::{kw_wrap, kwp_wrap, Kek};
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;

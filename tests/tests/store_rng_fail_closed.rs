@@ -12,8 +12,8 @@ use std::rc::Rc;
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, HealthTest, MinEntropy, RngError};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use rand_core::{TryCryptoRng, TryRng};
 use store_common::*;
 

@@ -10,8 +10,8 @@
 mod store_common;
 
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use std::collections::BTreeMap;
 use store_common::*;
 

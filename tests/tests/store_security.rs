@@ -9,8 +9,8 @@ mod store_common;
 
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 const SECTOR: usize = 2048;

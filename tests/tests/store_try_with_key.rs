@@ -6,8 +6,8 @@ mod store_common;
 
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;

@@ -377,11 +377,11 @@ fn docsrs_build(root: &Path) -> Result<String, String> {
         c.args(["-p", p]);
     }
     sh::run(&mut c)?;
-    let page = root.join("target/docsrs/doc/keyfort/store/index.html");
+    let page = root.join("target/docsrs/doc/keyfort/rng/index.html");
     let html = std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
-    if !html.contains("Available on crate feature `_mock-flash` only") {
+    if !html.contains("Available on crate feature `rand_core_0_9` only") {
         return Err(format!(
-            "{}: mock_flash does not say it needs feature `_mock-flash`",
+            "{}: RandCore09 does not say it needs feature `rand_core_0_9`",
             page.display()
         ));
     }

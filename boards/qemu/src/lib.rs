@@ -43,9 +43,6 @@ pub mod tamper;
 #[cfg(feature = "panic-exit")]
 mod panic;
 
-#[cfg(feature = "_selftest")]
-pub mod selftest;
-
 pub use machine::{Machine, MACHINE};
 
 /// Exit status of a firmware whose tests failed.

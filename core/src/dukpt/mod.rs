@@ -73,6 +73,3 @@ pub mod tdes;
 
 pub use error::DukptError;
 pub use persist::{NoPersist, PersistError, StatePersist};
-
-#[cfg(feature = "_selftest")]
-pub(crate) mod selftest;

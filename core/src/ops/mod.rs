@@ -67,9 +67,6 @@ impl From<crate::block::TdesKeyError> for OpsError {
     }
 }
 
-#[cfg(feature = "_selftest")]
-pub(crate) mod selftest;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod tests {

@@ -74,6 +74,3 @@ pub use hmac_drbg::{HmacDrbg, MAX_REQUEST, MAX_RESEED_INTERVAL};
 #[cfg(feature = "rand_core_0_9")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rand_core_0_9")))]
 pub use rand_core_09::RandCore09;
-
-#[cfg(feature = "_selftest")]
-pub(crate) mod selftest;

@@ -40,10 +40,10 @@ where
     /// be told from a new one and is formatted. Shown by `tests/tests/store_first_boot.rs`.
     ///
     /// ```
-    /// # #[cfg(feature = "_mock-flash")] {
     /// use keyfort::platform::{DeviceSecret, NoCounter};
     /// use keyfort::policy::{Algorithm, Usage};
-    /// use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
+    /// use keyfort::store::{KeyHandle, KeyStore};
+    /// use keyfort_testkit::MockFlash; // a RAM NOR flash (repository test kit)
     /// # struct Dev; impl DeviceSecret for Dev { fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R { f(&[7; 32]) } }
     /// # struct Rng(u64);
     /// # impl rand_core::TryRng for Rng { type Error = core::convert::Infallible;
@@ -60,7 +60,6 @@ where
     /// // Next boot: the same call opens it.
     /// let mut store = KeyStore::open_or_format(&mut flash, &dev, Rng(2), &mut counter)?;
     /// assert_eq!(store.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| k.len())?, 16);
-    /// # }
     /// # Ok::<(), keyfort::store::Error>(())
     /// ```
     pub fn open_or_format(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {

@@ -331,7 +331,6 @@ where
     /// `?` instead of two.
     ///
     /// ```
-    /// # #[cfg(feature = "_mock-flash")] {
     /// use keyfort::store::{Error, KeyHandle, KeyStore};
     /// use keyfort::policy::Usage;
     /// use keyfort::wrap::{kw_wrap, Kek, WrapError};
@@ -364,7 +363,6 @@ where
     ///         kw_wrap(&kek, key, out).map_err(AppError::Wrap)
     ///     })
     /// }
-    /// # }
     /// ```
     pub fn try_with_key<T, E: From<Error>>(
         &mut self,

@@ -7,10 +7,10 @@
 //! [`crate::platform::NoCounter`]) against rollback.
 //!
 //! ```
-//! # #[cfg(feature = "_mock-flash")] {
 //! use keyfort::platform::{DeviceSecret, NoCounter};
 //! use keyfort::policy::{Algorithm, Usage};
-//! use keyfort::store::{mock_flash::MockFlash, KeyStore};
+//! use keyfort::store::KeyStore;
+//! use keyfort_testkit::MockFlash;
 //!
 //! // Test stand-ins for what a board provides (never use them in a product): a fixed
 //! // device secret, and a predictable generator (an LCG) where the board has its
@@ -40,8 +40,8 @@
 //! }
 //! impl rand_core::TryCryptoRng for TestRng {}
 //!
-//! // A RAM NOR flash of 4 sectors of 1 KiB (the test double of feature `_mock-flash`);
-//! // on a board, its `NorFlash` driver.
+//! // A RAM NOR flash of 4 sectors of 1 KiB (the test double of keyfort's repository,
+//! // crate `keyfort-testkit`, not published); on a board, its `NorFlash` driver.
 //! let flash = MockFlash::<{ 4 * 1024 }, 1024>::new();
 //! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
 //! let h = store.generate(1, b"pin-key", Algorithm::Aes128, Usage::ENCRYPT, None)?;
@@ -49,7 +49,6 @@
 //! assert_eq!(len, 16);
 //! // Not allowed by the policy:
 //! assert!(store.with_key(h, Usage::EXPORT, |_| ()).is_err());
-//! # }
 //! # Ok::<(), keyfort::store::Error>(())
 //! ```
 //!
@@ -210,16 +209,10 @@ pub mod inventory;
 mod journal;
 mod kek_import;
 mod lifecycle;
-#[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "_mock-flash")))]
-pub mod mock_flash;
 mod policy;
 mod root;
 pub(crate) mod seal;
 mod tamper;
-
-#[cfg(feature = "_selftest")]
-pub(crate) mod selftest;
 
 pub use audit::{AuditCode, AuditEvent};
 pub use error::Error;

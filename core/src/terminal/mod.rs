@@ -13,11 +13,11 @@
 //!   into a terminal, [`resume`] reads the state back after a reboot.
 //!
 //! ```
-//! # #[cfg(feature = "_mock-flash")] {
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
 //! use keyfort::policy::{Algorithm, Usage};
-//! use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
+//! use keyfort::store::{KeyHandle, KeyStore};
+//! use keyfort_testkit::MockFlash;
 //! use keyfort::terminal::{self, StoreStatePersist};
 //! use keyfort::tr31::{self, HeaderSpec, OptBlock};
 //!
@@ -61,7 +61,7 @@
 //! let n = tr31::wrap(&kbpk, &spec, &opt, ik.expose(), &mut TestRng(9), &mut block)?;
 //!
 //! // Terminal: the KBPK is in the sealed store; import the block, load DUKPT.
-//! // (A RAM NOR flash of 8 sectors of 4 KiB, the test double of feature `_mock-flash`.)
+//! // (A RAM NOR flash of 8 sectors of 4 KiB, the test double of keyfort's repository.)
 //! let flash = MockFlash::<{ 8 * 4096 }, 4096>::new();
 //! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
 //! let kbpk_h = store.import(1, b"kbpk", Algorithm::Aes256, Usage::UNWRAP, &kbpk, None)?;
@@ -74,7 +74,6 @@
 //! // After a reboot: the state comes back from the store, with the next counter.
 //! let t2 = terminal::resume(&mut store, 10)?.expect("state record");
 //! assert_eq!(t2.next_counter(), Some(2));
-//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

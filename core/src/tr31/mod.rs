@@ -65,7 +65,6 @@ pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
 pub use policy::{import_policy, kbpk_algorithm};
-#[cfg(feature = "_selftest")]
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
@@ -121,6 +120,3 @@ pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Erro
         usage,
     })
 }
-
-#[cfg(feature = "_selftest")]
-pub(crate) mod selftest;

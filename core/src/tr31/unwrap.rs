@@ -61,11 +61,10 @@ pub fn unwrap_with<'a, const CAP: usize>(
     Ok((header, pt))
 }
 
-/// The constant-time part of an unwrap, for the constant-time test (`tests/tests/des_ct.rs`
-/// runs it under Valgrind with the KBPK secret; feature `_selftest`, test-only): parse,
-/// derive, decrypt and MAC, and the MAC verdict as a `Choice`, never branched on. The
-/// plaintext is wiped.
-#[cfg(feature = "_selftest")]
+/// Whether `block` is authentic under `kbpk`, as a `Choice` never branched on: the
+/// constant-time part of an unwrap (parse, derive, decrypt and MAC) with the plaintext
+/// wiped. An error is returned only for what is public (the block's format and length).
+/// `tests/tests/des_ct.rs` runs it under Valgrind with the KBPK secret.
 pub fn unwrap_ct<const CAP: usize>(
     kbpk: &[u8],
     block: &[u8],

@@ -81,8 +81,8 @@
 //!   KEK and the wrapped input marked undefined; any branch or memory index on them fails
 //!   the test; a naive early-exit compare is included and must be caught.
 //! * `cargo +nightly fuzz run unwrap` (in `fuzz/`).
-//! * On target: the self-tests in `wrap::selftest` (feature `_selftest`), and
-//!   `wrap::selftest::trace_input` provides valid inputs and inputs failing each check for a
+//! * On target: the self-tests in the test kit (`testkit/src/selftest/wrap.rs`), and
+//!   `keyfort_testkit::wrap_trace::trace_input` provides valid inputs and inputs failing each check for a
 //!   trace-equality test of [`kw_unwrap_ct`] / [`kwp_unwrap_ct`] on Cortex-M (`./x test
 //!   ct-trace`: instruction addresses; `./x test ct-data`: instruction and data addresses,
 //!   on Cortex-M0 and M4). Valgrind on x86_64 sees the x86 code only; a comparison the
@@ -127,8 +127,3 @@ fn verdict(ok: subtle::Choice, len: usize) -> Result<usize, WrapError> {
         Err(WrapError::Integrity)
     }
 }
-
-/// On-target self-tests and the inputs of the on-target trace-equality test (feature
-/// `_selftest`, test-only).
-#[cfg(feature = "_selftest")]
-pub mod selftest;

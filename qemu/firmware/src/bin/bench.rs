@@ -26,11 +26,14 @@ use keyfort::block::Aes;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::dukpt::NoPersist;
-use keyfort::platform::{DeviceSecret, NoCounter};
+use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::{mock_flash::MockFlash, KeyStore};
+use keyfort::store::KeyStore;
+// The test kit's RAM flash, device secret and deterministic generator (NOT a source of
+// real keys).
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
+use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 
 /// SysTick wraps (every 2^24 ticks).
 static WRAPS: AtomicU32 = AtomicU32::new(0);
@@ -450,36 +453,6 @@ type StoreFlash = MockFlash<{ 4 * 1024 }, 1024>;
 /// Keys in the store.
 const STORE_KEYS: u16 = 4;
 
-struct Dev;
-impl DeviceSecret for Dev {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&[7; 32])
-    }
-}
-
-/// A deterministic generator (benchmark only: not a source of real keys).
-struct BenchRng(u64);
-impl rand_core::TryRng for BenchRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok((self.try_next_u64()? >> 32) as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        Ok(self.0)
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        for b in d {
-            *b = (self.try_next_u64()? >> 56) as u8;
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for BenchRng {}
-
 /// Store with 4 keys: put (generate), get (with_key), open (from the image, copy
 /// included), rotate; instructions per operation.
 fn store() {
@@ -488,7 +461,8 @@ fn store() {
         defmt::println!("bench-skip store: RAM-backed store does not fit the microbit's 16 KiB");
         return;
     }
-    let Ok(mut s) = KeyStore::format(StoreFlash::new(), Dev, BenchRng(1), NoCounter) else {
+    let Ok(mut s) = KeyStore::format(StoreFlash::new(), TestSecret::A, TestRng(1), NoCounter)
+    else {
         defmt::println!("bench: store format failed");
         return;
     };
@@ -516,7 +490,7 @@ fn store() {
     let mut reopened = None;
     measure("store-open-n4", 1, || {
         if let Some(f) = slot.take() {
-            reopened = KeyStore::open(f, Dev, BenchRng(2), NoCounter).ok();
+            reopened = KeyStore::open(f, TestSecret::A, TestRng(2), NoCounter).ok();
         }
     });
     let Some(mut s) = reopened else {

@@ -27,10 +27,10 @@ use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
-use keyfort::wrap::selftest::trace_input;
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
 use keyfort_firmware::board;
+use keyfort_testkit::wrap_trace::trace_input;
 
 /// Bytes of input an entry reads.
 pub const IN_LEN: usize = 512;
@@ -139,10 +139,12 @@ entry! {
 }
 
 entry! {
-    /// The store's tag check (`keyfort::selftest::store_tag_check`: HMAC-SHA256 tag,
-    /// compared with `store::seal::tag_eq`): args key, message, tag.
+    /// The store's tag check as the test kit recomputes it
+    /// (`keyfort_testkit::store_tag::store_tag_check`: the same HMAC-SHA256 of `hmac`/`sha2`
+    /// and the same `subtle` comparison as the store's crate-private `seal::tag_eq`): args
+    /// key, message, tag.
     fn kf_ct_store_tag_check(a, _out) {
-        u32::from(keyfort::selftest::store_tag_check(a.get(0), &[a.get(1)], a.get(2)))
+        u32::from(keyfort_testkit::store_tag::store_tag_check(a.get(0), &[a.get(1)], a.get(2)))
     }
 }
 
@@ -258,9 +260,9 @@ entry! {
 }
 
 entry! {
-    /// Not traced: the store tag (`keyfort::selftest::store_tag`) of args key, message.
+    /// Not traced: the store tag (`keyfort_testkit::store_tag::store_tag`) of args key, message.
     fn kf_ct_prep_store_tag(a, out) {
-        let t = keyfort::selftest::store_tag(a.get(0), &[a.get(1)]);
+        let t = keyfort_testkit::store_tag::store_tag(a.get(0), &[a.get(1)]);
         out[..t.len()].copy_from_slice(&t);
         t.len() as u32
     }
@@ -281,7 +283,7 @@ entry! {
 }
 
 entry! {
-    /// Not traced: `keyfort::wrap::selftest::trace_input(arg 0)` (a valid wrapped key, or one
+    /// Not traced: `keyfort_testkit::wrap_trace::trace_input(arg 0)` (a valid wrapped key, or one
     /// failing exactly one unwrap check, under `TRACE_KEK`): `out` = valid, kwp, length,
     /// wrapped (32), group (16, NUL-padded), name (40, NUL-padded). Returns 0 past the end.
     fn kf_ct_prep_trace_input(a, out) {

@@ -1,5 +1,5 @@
 //! Constant-time trace firmware: runs keyfort's AES-KW / AES-KWP unwrap on a valid input
-//! and on inputs that each fail exactly one check (`keyfort::wrap::selftest::trace_input`:
+//! and on inputs that each fail exactly one check (`keyfort_testkit::wrap_trace::trace_input`:
 //! real wrapped inputs, forged by encrypting crafted plaintext blocks with the KEK), each
 //! call between the two marker functions [`kf_trace_begin`] and [`kf_trace_end`].
 //!
@@ -25,9 +25,9 @@ use core::hint::black_box;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use keyfort::block::Aes;
-use keyfort::wrap::selftest::{trace_input, TRACE_INPUTS, TRACE_KEK};
 use keyfort::wrap::{kw_unwrap, kw_unwrap_ct, kwp_unwrap, kwp_unwrap_ct, Kek};
 use keyfort_firmware::board;
+use keyfort_testkit::wrap_trace::{trace_input, TRACE_INPUTS, TRACE_KEK};
 
 static BEGIN: AtomicU32 = AtomicU32::new(0);
 static END: AtomicU32 = AtomicU32::new(0);

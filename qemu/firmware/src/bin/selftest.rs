@@ -1,9 +1,9 @@
-//! Runs every on-target self-test (`keyfort::selftest::all()` and the board's), prints one
+//! Runs every on-target self-test (`keyfort_testkit::selftest::all()` and the board's), prints one
 //! line per test and `N passed, N failed`, and exits QEMU with status 0 only if all passed.
 #![no_std]
 #![no_main]
 
-use keyfort_firmware::board;
+use keyfort_firmware::{board, board_selftest};
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
@@ -14,7 +14,7 @@ fn main() -> ! {
         board::MACHINE.core
     );
     let (mut passed, mut failed) = (0u32, 0u32);
-    for t in keyfort::selftest::all().chain(board::selftest::TESTS) {
+    for t in keyfort_testkit::selftest::all().chain(board_selftest::TESTS) {
         match (t.run)() {
             Ok(()) => {
                 passed += 1;

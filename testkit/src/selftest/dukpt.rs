@@ -1,13 +1,14 @@
-//! On-target self-tests of `dukpt` (see [`crate::selftest`]): published vectors of both
+//! On-target self-tests of `dukpt` (see [`super`]): published vectors of both
 //! schemes, and terminal-vs-host agreement over a few dozen transactions (kept small:
 //! a Cortex-M0 under QEMU is slow). Sources: ANSI X9.24-3-2017 supplement test vectors
 //! (AES-128 BDK) and ANSI X9.24-1-2009 Annex A.4, as collected in
 //! `../shared/vectors/dukpt/` (ids aes-0001, aes-0018, aes-0209, tdes-0001, tdes-0257).
-use super::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
-use super::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
-use super::NoPersist;
-use crate::secret::SecretBuf;
-use crate::selftest::{check, Test};
+use super::{check, Test};
+use crate::hex::unhex;
+use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::NoPersist;
+use keyfort::secret::SecretBuf;
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[
@@ -28,24 +29,6 @@ pub const TESTS: &[Test] = &[
         run: tdes_terminal_matches_host,
     },
 ];
-
-/// Decodes hex into `N` bytes (zeros on a malformed constant, which then fails the test).
-pub(crate) fn unhex<const N: usize>(s: &str) -> [u8; N] {
-    let mut out = [0u8; N];
-    let b = s.as_bytes();
-    let nib = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'A'..=b'F' => c - b'A' + 10,
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => 0,
-    };
-    for (i, o) in out.iter_mut().enumerate() {
-        if let (Some(&h), Some(&l)) = (b.get(2 * i), b.get(2 * i + 1)) {
-            *o = (nib(h) << 4) | nib(l);
-        }
-    }
-    out
-}
 
 const AES_BDK: &str = "FEDCBA9876543210F1F1F1F1F1F1F1F1";
 const AES_IKID: &str = "1234567890123456";

@@ -1,11 +1,12 @@
-//! On-target self-tests of `store` (see [`crate::selftest`]): a 3-sector store of 512-byte
+//! On-target self-tests of `store` (see [`super`]): a 3-sector store of 512-byte
 //! sectors in a RAM mock flash (1.5 KiB plus the store's ~2.5 KiB index), small
 //! enough for a Cortex-M0.
-use super::mock_flash::MockFlash;
-use super::{Error, KeyHandle, KeyStore};
-use crate::platform::{DeviceSecret, NoCounter};
-use crate::policy::{Algorithm, Usage};
-use crate::selftest::{check, Test};
+use super::{check, Test};
+use crate::mock_flash::MockFlash;
+use crate::platform::{TestRng, TestSecret};
+use keyfort::platform::NoCounter;
+use keyfort::policy::{Algorithm, Usage};
+use keyfort::store::{Error, KeyHandle, KeyStore};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[
@@ -25,37 +26,6 @@ pub const TESTS: &[Test] = &[
 
 type Flash = MockFlash<{ 3 * 512 }, 512>;
 
-struct Dev;
-impl DeviceSecret for Dev {
-    fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
-        f(&[0x5E; 32])
-    }
-}
-
-/// A fixed-sequence generator: self-tests only, NOT a source of real keys.
-struct TestRng(u32);
-impl rand_core::TryRng for TestRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut x = self.0 | 1;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        Ok(x)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        Ok(u64::from(self.try_next_u32()?) << 32 | u64::from(self.try_next_u32()?))
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
-        for b in d {
-            *b = self.try_next_u32()?.to_le_bytes()[0];
-        }
-        Ok(())
-    }
-}
-impl rand_core::TryCryptoRng for TestRng {}
-
 const KEY: [u8; 16] = *b"self-test key 16";
 
 // Each test owns one flash and lends it to each store by `&mut` (NorFlash is implemented
@@ -65,8 +35,8 @@ const KEY: [u8; 16] = *b"self-test key 16";
 fn seal_reopen_use() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     let h = {
-        let mut s =
-            KeyStore::format(&mut flash, Dev, TestRng(1), NoCounter).map_err(|_| "format")?;
+        let mut s = KeyStore::format(&mut flash, TestSecret::A, TestRng(1), NoCounter)
+            .map_err(|_| "format")?;
         s.import(1, b"st", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?
     };
@@ -74,7 +44,8 @@ fn seal_reopen_use() -> Result<(), &'static str> {
         !flash.as_bytes().windows(8).any(|w| w == &KEY[..8]),
         "key bytes on flash",
     )?;
-    let mut s = KeyStore::open(&mut flash, Dev, TestRng(2), NoCounter).map_err(|_| "open")?;
+    let mut s =
+        KeyStore::open(&mut flash, TestSecret::A, TestRng(2), NoCounter).map_err(|_| "open")?;
     let ok = s
         .with_key(h, Usage::DECRYPT, |k| k == KEY)
         .map_err(|_| "with_key")?;
@@ -83,7 +54,8 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 
 fn policy_and_rotation() -> Result<(), &'static str> {
     let mut flash = Flash::new();
-    let mut s = KeyStore::format(&mut flash, Dev, TestRng(3), NoCounter).map_err(|_| "format")?;
+    let mut s =
+        KeyStore::format(&mut flash, TestSecret::A, TestRng(3), NoCounter).map_err(|_| "format")?;
     s.import(
         2,
         b"r",
@@ -112,20 +84,28 @@ fn policy_and_rotation() -> Result<(), &'static str> {
 fn tamper_wipe_resumes() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     {
-        let mut s =
-            KeyStore::format(&mut flash, Dev, TestRng(4), NoCounter).map_err(|_| "format")?;
+        let mut s = KeyStore::format(&mut flash, TestSecret::A, TestRng(4), NoCounter)
+            .map_err(|_| "format")?;
         s.import(3, b"t", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?;
-        s.flash_mut().cut_after(60);
+    }
+    // Power is cut 60 flash steps into the wipe: the cut is planned before the store
+    // reopens, and the open writes nothing (checked), so it counts from the wipe's start.
+    let steps = flash.steps();
+    flash.cut_after(60);
+    {
+        let mut s = KeyStore::open(&mut flash, TestSecret::A, TestRng(7), NoCounter)
+            .map_err(|_| "reopen")?;
+        check(s.flash().steps() == steps, "open wrote to flash")?;
         check(s.tamper_wipe() == Err(Error::Flash), "cut not hit")?;
     }
     flash.power_on();
     // The open after the cut finishes the wipe and reports it; the next one opens the
     // empty store.
-    let r = KeyStore::open(&mut flash, Dev, TestRng(5), NoCounter).map(|_| ());
+    let r = KeyStore::open(&mut flash, TestSecret::A, TestRng(5), NoCounter).map(|_| ());
     check(r == Err(Error::TamperWiped), "finished wipe not reported")?;
-    let mut s =
-        KeyStore::open(&mut flash, Dev, TestRng(6), NoCounter).map_err(|_| "open after cut")?;
+    let mut s = KeyStore::open(&mut flash, TestSecret::A, TestRng(6), NoCounter)
+        .map_err(|_| "open after cut")?;
     check(s.inventory().count() == 0, "keys survived the wipe")?;
     check(
         s.with_key(KeyHandle::newest(3), Usage::DECRYPT, |_| ()) == Err(Error::NotFound),

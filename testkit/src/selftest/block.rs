@@ -1,17 +1,18 @@
 //! Self-tests of the AES seam: `keyfort-aes`'s own (FIPS-197 Appendix C; its assembly
-//! against its portable model on pseudo-random keys and blocks), and [`Aes`](crate::block::Aes)
+//! against its portable model on pseudo-random keys and blocks), and `keyfort::block::Aes`
 //! against RustCrypto's `aes` crate for all key sizes, one and two blocks, both directions.
-use crate::selftest::{check, Test};
+use super::{check, Test};
+use keyfort::block::{Aes, Des, Tdes, TdesKeyError};
 
 /// The seam's self-tests.
 pub const TESTS: &[Test] = &[
     Test {
         name: "block::aes_fips197",
-        run: || keyfort_aes::selftest::fips197(),
+        run: super::aes::fips197,
     },
     Test {
         name: "block::aes_asm_vs_model",
-        run: || keyfort_aes::selftest::differential(3),
+        run: || super::aes::differential(3),
     },
     Test {
         name: "block::aes_vs_aes_crate",
@@ -28,7 +29,6 @@ pub const TESTS: &[Test] = &[
 /// full tables run on the host, `tests/tests/des_vectors.rs`) and SP 800-67's TDEA
 /// example, each encrypted and decrypted; a degenerate TDES key refused.
 fn des_known_answers() -> Result<(), &'static str> {
-    use super::{Des, Tdes, TdesKeyError};
     let h = |x: u64| x.to_be_bytes();
     // (key, plaintext, ciphertext)
     let des: [(u64, u64, u64); 5] = [
@@ -111,7 +111,7 @@ fn vs_aes_crate() -> Result<(), &'static str> {
             let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
             fill(&mut a);
             fill(&mut b);
-            let ours = super::Aes::new(key).map_err(|_| "new")?;
+            let ours = Aes::new(key).map_err(|_| "new")?;
             let (mut ea, mut eb, mut da, mut db) = (a, b, a, b);
             macro_rules! peer {
                 ($t:ty) => {{

@@ -1,6 +1,6 @@
 //! The board's own on-target self-tests (NOR rules, persistence, entropy, counter, tamper
 //! pin). They use scratch files in the device directory, never the store's flash image.
-use crate::{
+use crate::board::{
     counter::FileCounter,
     entropy::HostEntropy,
     files,
@@ -10,10 +10,8 @@ use crate::{
 };
 use embedded_hal::digital::InputPin;
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use keyfort::{
-    platform::{DeviceSecret, MonotonicCounter},
-    selftest::{check, Test},
-};
+use keyfort::platform::{DeviceSecret, MonotonicCounter};
+use keyfort_testkit::selftest::{check, Test};
 use rand_core::TryRng;
 
 /// The tests of this board.

@@ -1,6 +1,6 @@
-//! On-target self-tests of `rng` (see [`crate::selftest`]).
-use super::{HealthTest, HealthTests, HmacDrbg, MinEntropy};
-use crate::selftest::{check, Test};
+//! On-target self-tests of `rng` (see [`super`]).
+use super::{check, Test};
+use keyfort::rng::{HealthTest, HealthTests, HmacDrbg, MinEntropy};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[

@@ -1,8 +1,9 @@
-//! Self-tests that run on the target (keyfort's QEMU boards) and on the host: FIPS-197
+//! keyfort-aes's self-tests, on the target (keyfort's QEMU boards) and on the host: FIPS-197
 //! Appendix C vectors for the three key sizes, encryption and decryption, one and two
 //! blocks; on ARMv7-M also a differential test of the assembly against the portable model
 //! over pseudo-random keys and blocks.
-use crate::Aes;
+use super::check;
+use keyfort_aes::Aes;
 
 /// FIPS-197 Appendix C: key = 00 01 02 ..., plaintext 00112233..eeff, ciphertexts of
 /// C.1 (AES-128), C.2 (AES-192), C.3 (AES-256).
@@ -32,14 +33,6 @@ const FIPS197_CT: [(usize, [u8; 16]); 3] = [
         ],
     ),
 ];
-
-fn check(cond: bool, msg: &'static str) -> Result<(), &'static str> {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg)
-    }
-}
 
 /// FIPS-197 Appendix C through the public API (one block and two blocks).
 pub fn fips197() -> Result<(), &'static str> {

@@ -1,9 +1,9 @@
-//! On-target self-tests of `tr31` (see [`crate::selftest`]): published key blocks from
+//! On-target self-tests of `tr31` (see [`super`]): published key blocks from
 //! ASC X9 TR-31:2018 Annex A (as quoted in openemv/tr31 `test/tr31_decrypt_test.c`), and
 //! a tampered block that must be refused. A few hundred bytes of stack; a handful of
 //! AES/TDES block operations each.
-use super::{unwrap, Tr31Error};
-use crate::selftest::{check, Test};
+use super::{check, Test};
+use keyfort::tr31::{unwrap, Tr31Error};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[

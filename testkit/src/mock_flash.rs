@@ -1,6 +1,5 @@
-//! A RAM NOR flash for tests (feature `_mock-flash`; for host tests, never a product;
-//! exempt from semver): the store's examples run on it, and so can your own tests of code
-//! that uses the store.
+//! A RAM NOR flash for tests (never a product): the store's examples, keyfort's tests,
+//! benchmarks, fuzz targets and on-target self-tests run on it.
 //!
 //! It enforces the NOR rules the store relies on: erase sets a whole sector to 0xFF,
 //! programming only clears bits (an attempt to set a bit is an error, so a store bug
@@ -8,7 +7,9 @@
 //! power after any byte of a program or during an erase: the interrupted byte is left
 //! half-programmed and an interrupted erase leaves a mix of erased, untouched and
 //! half-erased bytes. After a cut every operation fails until [`MockFlash::power_on`].
-//! It counts bytes programmed and sectors erased. No heap: a fixed `[u8; SIZE]`.
+//! It counts bytes programmed and sectors erased, and the read, write and erase calls
+//! made (as sequential-storage's mock does: [`MockFlash::reads`], [`MockFlash::writes`],
+//! [`MockFlash::erases`]). No heap: a fixed `[u8; SIZE]`.
 //!
 //! It also plays an attacker who writes the flash while the device runs (an interposer on
 //! an external SPI flash): [`MockFlash::as_bytes_mut`] changes bytes between two store
@@ -59,6 +60,8 @@ pub struct MockFlash<const SIZE: usize, const SECTOR: usize> {
     steps: u64,
     bytes_written: u64,
     sectors_erased: u64,
+    /// Calls made: read, write, erase (refused ones included).
+    calls: [u64; 3],
     mix: u32,
     /// A planned change behind the store's back (see [`MockFlash::xor_after_read`]).
     tamper: Option<Tamper>,
@@ -82,6 +85,7 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
             steps: 0,
             bytes_written: 0,
             sectors_erased: 0,
+            calls: [0; 3],
             mix: 0x9E37_79B9,
             tamper: None,
         }
@@ -139,6 +143,19 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
     /// Sectors erased (fully or partially) since creation.
     pub fn sectors_erased(&self) -> u64 {
         self.sectors_erased
+    }
+
+    /// `read` calls made since creation (refused ones included).
+    pub fn reads(&self) -> u64 {
+        self.calls[0]
+    }
+    /// `write` calls made since creation (refused ones included).
+    pub fn writes(&self) -> u64 {
+        self.calls[1]
+    }
+    /// `erase` calls made since creation (refused ones included).
+    pub fn erases(&self) -> u64 {
+        self.calls[2]
     }
 
     /// The raw content (what an attacker dumping the chip sees).
@@ -201,6 +218,7 @@ impl<const SIZE: usize, const SECTOR: usize> ReadNorFlash for MockFlash<SIZE, SE
     const READ_SIZE: usize = 1;
 
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
+        self.calls[0] += 1;
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
@@ -233,6 +251,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
     const ERASE_SIZE: usize = SECTOR;
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
+        self.calls[2] += 1;
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
@@ -269,6 +288,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
     }
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.calls[1] += 1;
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
@@ -316,6 +336,19 @@ mod tests {
         f.erase(0, 64).unwrap();
         assert!(f.as_bytes()[..64].iter().all(|&b| b == 0xFF));
         assert_eq!(f.sectors_erased(), 1);
+    }
+
+    #[test]
+    fn counts_calls() {
+        let mut f = MockFlash::<256, 64>::new();
+        assert_eq!((f.reads(), f.writes(), f.erases()), (0, 0, 0));
+        f.write(0, &[0; 8]).unwrap();
+        f.write(8, &[0; 4]).unwrap();
+        assert!(f.write(1, &[0; 4]).is_err()); // refused, still a call
+        f.read(0, &mut [0u8; 16]).unwrap();
+        f.erase(0, 128).unwrap();
+        assert_eq!((f.reads(), f.writes(), f.erases()), (1, 3, 1));
+        assert_eq!((f.bytes_written(), f.sectors_erased()), (12, 2));
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! On-target self-tests of `ops` (see [`crate::selftest`]): PIN blocks, MACs and CBC
+//! On-target self-tests of `ops` (see [`super`]): PIN blocks, MACs and CBC
 //! against published DUKPT vectors (ANSI X9.24-1-2009 Annex A.4 via openemv/dukpt and
 //! moov-io/dukpt; X9.24-3 supplement keys with moov-io/dukpt and openemv/dukpt
 //! operations; ids tdes-0003, tdes-0242, tdes-0008, aes-0044, aes-0126, aes-0122 in
 //! `../shared/vectors/dukpt/`), and PIN block round trips.
-use super::{data, mac, pin};
-use crate::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
-use crate::dukpt::selftest::unhex;
-use crate::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use crate::selftest::{check, Test};
+use super::{check, Test};
+use crate::hex::unhex;
+use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+use keyfort::ops::{data, mac, pin, OpsError};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[
@@ -85,7 +85,7 @@ fn aes_ops() -> Result<(), &'static str> {
     let mut bad = m;
     bad[15] ^= 1;
     check(
-        mac::verify_aes_cmac(mk.expose(), DATA, &bad) == Err(super::OpsError::MacMismatch),
+        mac::verify_aes_cmac(mk.expose(), DATA, &bad) == Err(OpsError::MacMismatch),
         "wrong CMAC verified",
     )?;
     let hk = bdk
