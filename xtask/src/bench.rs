@@ -10,8 +10,9 @@
 use crate::{
     bench_host::{self, HostBench},
     bench_target::{self, BoardBench, Sizes, SIZE_BINS},
-    boards, qemu, sh,
-    steps::Ctx,
+    boards,
+    ctx::Ctx,
+    qemu, sh,
     toolchain::{firmware_cargo, firmware_elf},
 };
 use std::{fmt::Write as _, process::Command};

@@ -1,7 +1,7 @@
 //! `./x bench`, on the host: the `keyfort-bench` binary (keyfort and `aes-kw` in one
 //! process) and `bench/peers.py` (OpenSSL through pyca/cryptography, Python DUKPT
 //! implementations), whose Python packages are installed with pip if missing.
-use crate::{sh, steps::Ctx};
+use crate::{ctx::Ctx, sh};
 /// The `paysec-dukpt` peer, a separate process (declared here to keep the bench code in
 /// the bench files).
 #[path = "bench_paysec.rs"]

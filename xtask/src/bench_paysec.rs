@@ -17,7 +17,7 @@
 //! The stream: [`TRANSACTIONS`] KSNs from [`TERMINALS`] terminals (one BDK ID, distinct
 //! derivation IDs), each transaction a random terminal and a random non-zero counter
 //! with at most 16 one-bits (a fixed-seed generator: every run the same stream).
-use crate::{sh, steps::Ctx};
+use crate::{ctx::Ctx, sh};
 use std::{collections::BTreeMap, fmt::Write as _, path::Path, process::Command};
 
 /// The peer crate, pinned.

@@ -3,9 +3,9 @@
 //! feature (`bench_size_*` binaries, read from the ELF).
 use crate::{
     boards::{Board, BOARDS},
+    ctx::Ctx,
     ontarget::fresh_device,
     qemu, sh,
-    steps::Ctx,
     toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use object::{Object, ObjectSection};

@@ -1,8 +1,8 @@
 //! The C API (`capi/`): its generated header (`./x gen-header`, drift-checked), the
 //! header compiled as C99 and C++, and the host C test program against published vectors
 //! under AddressSanitizer and UndefinedBehaviorSanitizer.
+use crate::ctx::{from, Ctx, Outcome};
 use crate::sh;
-use crate::steps::{from, Ctx, Outcome};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

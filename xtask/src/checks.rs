@@ -1,8 +1,8 @@
 //! Steps that run cargo: formatting, lints, host tests and the firmware builds.
 use crate::{
     boards::{self, NRF52840_TARGET},
+    ctx::{from, Ctx, Outcome},
     sh,
-    steps::{from, Ctx, Outcome},
     toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use std::process::Command;

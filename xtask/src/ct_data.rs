@@ -10,7 +10,7 @@
 //! first time (pip, from PyPI).
 use crate::{
     boards,
-    steps::{from, Ctx, Outcome},
+    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::path::Path;

@@ -25,9 +25,9 @@
 //!   the firmware, which exits non-zero otherwise).
 use crate::{
     boards::{self, Board},
+    ctx::{from, Ctx, Outcome},
     ontarget::fresh_device,
     qemu, sh,
-    steps::{from, Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use object::{Object, ObjectSymbol};

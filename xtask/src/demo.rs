@@ -15,9 +15,9 @@
 //! only) in `target/demo/<machine>/host`.
 use crate::{
     boards::{self, Board},
+    ctx::{Ctx, Outcome},
     qemu::{self, Cut, Ending, Run},
     sh,
-    steps::{Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::{

@@ -9,9 +9,9 @@
 //!    committed key was lost (or a destroyed one revived) before it goes on.
 use crate::{
     boards,
+    ctx::{from, Ctx, Outcome},
     qemu::{self, Cut, Ending, Run},
     sh,
-    steps::{from, Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The fuzz step: every cargo-fuzz target in `fuzz/Cargo.toml`, ~10 s each.
 use crate::{
+    ctx::{Ctx, Outcome},
     sh,
-    steps::{Ctx, Outcome},
 };
 use std::process::Command;
 

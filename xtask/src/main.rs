@@ -20,6 +20,7 @@ mod capi;
 mod checks;
 mod ct_data;
 mod ct_trace;
+mod ctx;
 mod defmt_log;
 mod demo;
 mod demo_persistence;
@@ -42,8 +43,8 @@ fn root() -> PathBuf {
     xtask.parent().map(PathBuf::from).unwrap_or(xtask)
 }
 
-fn context() -> Result<steps::Ctx, String> {
-    Ok(steps::Ctx {
+fn context() -> Result<ctx::Ctx, String> {
+    Ok(ctx::Ctx {
         root: root(),
         env: toolchain::setup()?,
         boards: Vec::new(),

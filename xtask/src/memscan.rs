@@ -25,8 +25,8 @@
 //! must be caught.
 use crate::{
     boards::{self, Board},
+    ctx::{Ctx, Outcome},
     defmt_log, qemu, sh,
-    steps::{Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
@@ -899,7 +899,7 @@ fn run_one(
 
 /// The step.
 pub fn step(ctx: &mut Ctx) -> Outcome {
-    crate::steps::from(run(ctx))
+    crate::ctx::from(run(ctx))
 }
 
 fn run(ctx: &Ctx) -> Result<String, String> {
@@ -1027,7 +1027,7 @@ fn run(ctx: &Ctx) -> Result<String, String> {
 /// `./x test` step: a power cut at every flash operation of a tamper wipe, each followed
 /// by a boot that must find the wipe completed (see `qemu/firmware/src/bin/tamper.rs`).
 pub fn tamper_cut_step(ctx: &mut Ctx) -> Outcome {
-    crate::steps::from(tamper_cut(ctx))
+    crate::ctx::from(tamper_cut(ctx))
 }
 
 /// Copies the files of device directory `from` into a fresh `to`.

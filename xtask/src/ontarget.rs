@@ -3,8 +3,8 @@
 use crate::{
     boards::{self, Board, BOARDS},
     checks,
+    ctx::{BoardResult, Ctx, Outcome},
     qemu::{self, Cut, Ending, Run},
-    steps::{BoardResult, Ctx, Outcome},
     toolchain::firmware_elf,
 };
 use std::{path::PathBuf, time::Duration};
@@ -151,5 +151,5 @@ pub fn runner_check(ctx: &mut Ctx) -> Outcome {
                 .to_string(),
         )
     })();
-    crate::steps::from(r)
+    crate::ctx::from(r)
 }

@@ -2,8 +2,8 @@
 //! package, they build on the stated minimum Rust, their docs build without warnings, and
 //! the test-only switch that turns the wipes off cannot be reached through a feature.
 use crate::{
+    ctx::{from, Ctx, Outcome},
     sh,
-    steps::{from, Ctx, Outcome},
     toolchain::{self, firmware_cargo, Route},
 };
 use std::{

@@ -3,51 +3,11 @@
 //! To add a step, write a `fn(&mut Ctx) -> Outcome` (in its own module if it is more than
 //! a few lines) and add ONE line to [`TEST_STEPS`].
 use crate::{
-    boards::Board, checks, ct_trace, demo, demo_persistence, fuzz, ontarget, published,
-    toolchain::Env,
+    checks, ct_trace,
+    ctx::{Ctx, Outcome},
+    demo, demo_persistence, fuzz, ontarget, published,
 };
-use std::{path::PathBuf, time::Instant};
-
-/// How a step ended.
-#[derive(Debug)]
-pub enum Outcome {
-    /// Passed; the note says what it covered.
-    Pass(String),
-    /// Not run, on purpose (the reason is shown); does not fail the command.
-    Skip(String),
-    /// Failed; the reason is shown.
-    Fail(String),
-}
-
-/// Turns a `Result` into an outcome.
-pub fn from(r: Result<String, String>) -> Outcome {
-    match r {
-        Ok(s) => Outcome::Pass(s),
-        Err(e) => Outcome::Fail(e),
-    }
-}
-
-/// One board's on-target results, for the summary.
-#[derive(Debug)]
-pub struct BoardResult {
-    /// The board.
-    pub board: &'static Board,
-    /// Tests passed and failed, if the firmware got to its closing line.
-    pub counts: Option<(u32, u32)>,
-    /// How the run ended, for people.
-    pub ending: String,
-}
-
-/// State shared by the steps.
-#[derive(Debug)]
-pub struct Ctx {
-    /// The repository root.
-    pub root: PathBuf,
-    /// What setup found.
-    pub env: Env,
-    /// Filled by the on-target step.
-    pub boards: Vec<BoardResult>,
-}
+use std::time::Instant;
 
 /// A named step.
 pub struct Step {

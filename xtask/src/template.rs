@@ -15,9 +15,9 @@
 //!    refused by `./x run --elf`.
 use crate::{
     boards::{self, Board},
+    ctx::{from, Ctx, Outcome},
     qemu::{Cut, Ending},
     sh,
-    steps::{from, Ctx, Outcome},
     toolchain::cargo_in,
 };
 use std::{
