@@ -6,7 +6,7 @@
 //! call itself, and one copy of each mode instead of one per block size saves flash.
 //! The block length is public (it follows from the algorithm), so branching on it leaks
 //! nothing.
-use crate::block::{Aes, Tdes};
+use crate::block::{Aes, Des, Tdes};
 
 /// A block buffer of the largest block size; a cipher with 8-byte blocks uses the first
 /// 8 bytes and leaves the rest untouched.
@@ -65,6 +65,22 @@ impl BlockCipher for Aes {
 }
 
 impl BlockCipher for Tdes {
+    fn wide(&self) -> bool {
+        false
+    }
+    fn enc(&self, b: &mut Block) {
+        if let Some(h) = b.first_chunk_mut::<8>() {
+            self.encrypt(h);
+        }
+    }
+    fn dec(&self, b: &mut Block) {
+        if let Some(h) = b.first_chunk_mut::<8>() {
+            self.decrypt(h);
+        }
+    }
+}
+
+impl BlockCipher for Des {
     fn wide(&self) -> bool {
         false
     }

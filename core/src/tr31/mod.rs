@@ -51,15 +51,16 @@
 //! (Measured before versions B and D were folded into one generic CBC decrypt,
 //! `unwrap::decrypt_cbc_mac_iv`; the code per version is the same, the frames are yet to
 //! be re-measured.)
+mod derivation_cbc;
+mod derivation_ctr;
 pub mod error;
 mod export;
 pub mod header;
 pub mod kdf;
+mod payload;
 pub mod policy;
 mod unwrap;
-mod variant;
-mod version_b;
-mod version_d;
+mod variant_binding;
 
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
