@@ -64,34 +64,24 @@ impl BlockCipher for Aes {
     // one block decryption per TR-31 unwrap.
 }
 
-impl BlockCipher for Tdes {
-    fn wide(&self) -> bool {
-        false
-    }
-    fn enc(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.encrypt(h);
+/// The 8-byte-block ciphers: the block is the first half of [`Block`].
+macro_rules! narrow_block_cipher {
+    ($($t:ty),*) => {$(
+        impl BlockCipher for $t {
+            fn wide(&self) -> bool {
+                false
+            }
+            fn enc(&self, b: &mut Block) {
+                if let Some(h) = b.first_chunk_mut::<8>() {
+                    self.encrypt(h);
+                }
+            }
+            fn dec(&self, b: &mut Block) {
+                if let Some(h) = b.first_chunk_mut::<8>() {
+                    self.decrypt(h);
+                }
+            }
         }
-    }
-    fn dec(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.decrypt(h);
-        }
-    }
+    )*};
 }
-
-impl BlockCipher for Des {
-    fn wide(&self) -> bool {
-        false
-    }
-    fn enc(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.encrypt(h);
-        }
-    }
-    fn dec(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.decrypt(h);
-        }
-    }
-}
+narrow_block_cipher!(Tdes, Des);

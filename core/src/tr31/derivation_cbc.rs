@@ -4,42 +4,31 @@
 //! header || clear payload (8 bytes for B, 16 for D).
 use subtle::{Choice, ConstantTimeEq};
 
-use super::header::Header;
 use super::kdf::DerivedKey;
-use super::payload;
+use super::payload::{self, aes_pair, tdes_pair, Parts};
 use super::Tr31Error;
-use crate::block::{Aes, Tdes};
 use crate::block_n::BlockCipher;
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 
 /// Version B: decrypts into `pt` and says whether the MAC matched.
 pub(crate) fn decrypt_b<const CAP: usize>(
-    kbek: &DerivedKey,
-    kbak: &DerivedKey,
-    header: &Header<'_>,
-    ct_hex: &[u8],
-    mac_hex: &[u8],
+    keys: &(DerivedKey, DerivedKey),
+    parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    // Derived from the (checked) KBPK: not refused as degenerate.
-    let e = Tdes::from_derived(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::from_derived(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    Ok(decrypt(&e, &a, header, ct_hex, mac_hex, pt))
+    let (e, a) = tdes_pair(keys)?;
+    Ok(decrypt(&e, &a, parts, pt))
 }
 
 /// Version D: decrypts into `pt` and says whether the MAC matched.
 pub(crate) fn decrypt_d<const CAP: usize>(
-    kbek: &DerivedKey,
-    kbak: &DerivedKey,
-    header: &Header<'_>,
-    ct_hex: &[u8],
-    mac_hex: &[u8],
+    keys: &(DerivedKey, DerivedKey),
+    parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    Ok(decrypt(&e, &a, header, ct_hex, mac_hex, pt))
+    let (e, a) = aes_pair(keys)?;
+    Ok(decrypt(&e, &a, parts, pt))
 }
 
 /// CBC decryption under `e` with the MAC as IV, CMAC under `a` over header || plaintext
@@ -48,16 +37,15 @@ pub(crate) fn decrypt_d<const CAP: usize>(
 fn decrypt<const CAP: usize>(
     e: &dyn BlockCipher,
     a: &dyn BlockCipher,
-    header: &Header<'_>,
-    ct_hex: &[u8],
-    mac_hex: &[u8],
+    parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Choice {
     let n = e.block_len();
-    let mac: [u8; 16] = crate::hex::decode(mac_hex.get(..2 * n).unwrap_or(&[]));
+    let given = parts.mac_hex.get(..2 * n).unwrap_or(&[]);
+    let mac: [u8; 16] = crate::hex::decode(given);
     let mut m = Cmac::new(a);
-    m.update(header.as_bytes());
-    payload::cbc_decrypt(e, mac, ct_hex, pt, |p| m.update(p));
+    m.update(parts.header.as_bytes());
+    payload::cbc_decrypt(e, mac, parts.ct_hex, pt, |p| m.update(p));
     let tag = m.finalize();
     tag.get(..n)
         .unwrap_or(&[])

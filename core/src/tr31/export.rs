@@ -11,8 +11,8 @@ use zeroize::Zeroize;
 
 use super::header::{header_len, write_header, HeaderSpec, OptBlock, Out, Version};
 use super::kdf::derive_keys;
+use super::payload::aes_pair;
 use super::Tr31Error;
-use crate::block::Aes;
 use crate::cmac::cmac;
 use crate::modes;
 use crate::secret::SecretBuf;
@@ -66,9 +66,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     if out.len() < total {
         return Err(Tr31Error::OutputTooSmall);
     }
-    let (kbek, kbak) = derive_keys(Version::D, kbpk)?;
-    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let (e, a) = aes_pair(&derive_keys(Version::D, kbpk)?)?;
     let mut payload = SecretBuf::<PAYLOAD_CAP>::new();
     payload.set_len(plen).ok_or(Tr31Error::KeyTooLarge)?;
     {

@@ -5,9 +5,36 @@
 //! buffer is wiped.
 use zeroize::Zeroize;
 
+use super::header::Header;
+use super::kdf::DerivedKey;
+use super::Tr31Error;
+use crate::block::{Aes, Tdes};
 use crate::block_n::{Block, BlockCipher};
 use crate::modes;
 use crate::secret::SecretBuf;
+
+/// A block's parts once unwrap has checked them: the header (MACed as it stands), and
+/// the encrypted key data and MAC, both validated hex of the version's lengths.
+pub(crate) struct Parts<'h, 'a> {
+    pub(crate) header: &'h Header<'a>,
+    pub(crate) ct_hex: &'a [u8],
+    pub(crate) mac_hex: &'a [u8],
+}
+
+/// The KBEK and KBAK (derived, or variants of the KBPK) as TDES ciphers. Both come from
+/// the checked KBPK, so they are not refused as degenerate.
+pub(crate) fn tdes_pair(keys: &(DerivedKey, DerivedKey)) -> Result<(Tdes, Tdes), Tr31Error> {
+    let e = Tdes::from_derived(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Tdes::from_derived(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    Ok((e, a))
+}
+
+/// The KBEK and KBAK as AES ciphers.
+pub(crate) fn aes_pair(keys: &(DerivedKey, DerivedKey)) -> Result<(Aes, Aes), Tr31Error> {
+    let e = Aes::new(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let a = Aes::new(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    Ok((e, a))
+}
 
 /// Writes `data` at `pos` into the key buffer, dropping what does not fit.
 fn put<const CAP: usize>(pt: &mut SecretBuf<CAP>, pos: usize, data: &[u8]) {

@@ -5,6 +5,7 @@
 //! what they share and dispatches.
 use super::header::{Header, Version};
 use super::kdf::{derive_keys, kbpk_len_ok};
+use super::payload::Parts;
 use super::{derivation_cbc, derivation_ctr, variant_binding, Tr31Error};
 use crate::secret::SecretBuf;
 
@@ -109,17 +110,19 @@ fn decrypt_verify<'a, const CAP: usize>(
         return Err(Tr31Error::BadLength);
     }
     let (ct_hex, mac_hex) = body.split_at(enc_len * 2);
-    let (kbek, kbak) = derive_keys(v, kbpk)?;
-    let ok = match v {
-        Version::B => derivation_cbc::decrypt_b(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::D => derivation_cbc::decrypt_d(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::E => derivation_ctr::decrypt_e(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::A | Version::C => {
-            variant_binding::decrypt_a_c(&kbek, &kbak, &header, ct_hex, mac_hex, pt)
-        }
+    let keys = derive_keys(v, kbpk)?;
+    let parts = Parts {
+        header: &header,
+        ct_hex,
+        mac_hex,
     };
-    drop(kbek);
-    drop(kbak);
+    let ok = match v {
+        Version::B => derivation_cbc::decrypt_b(&keys, &parts, pt),
+        Version::D => derivation_cbc::decrypt_d(&keys, &parts, pt),
+        Version::E => derivation_ctr::decrypt_e(&keys, &parts, pt),
+        Version::A | Version::C => variant_binding::decrypt_a_c(&keys, &parts, pt),
+    };
+    drop(keys);
     Ok((header, ok?, enc_len))
 }
 

@@ -6,30 +6,25 @@
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use super::header::Header;
 use super::kdf::DerivedKey;
-use super::payload;
+use super::payload::{self, tdes_pair, Parts};
 use super::Tr31Error;
-use crate::block::Tdes;
 use crate::modes;
 use crate::secret::SecretBuf;
 
 /// Verifies the MAC, then decrypts into `pt`. Returns whether the MAC matched (`pt` is
 /// left empty when it did not).
 pub(crate) fn decrypt_a_c<const CAP: usize>(
-    kbek: &DerivedKey,
-    kbak: &DerivedKey,
-    header: &Header<'_>,
-    ct_hex: &[u8],
-    mac_hex: &[u8],
+    keys: &(DerivedKey, DerivedKey),
+    parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
     // KBPK XOR a constant byte: degenerate exactly when the (checked) KBPK is.
-    let e = Tdes::from_derived(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::from_derived(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let (e, a) = tdes_pair(keys)?;
+    let ct_hex = parts.ct_hex;
     // CBC-MAC over header (ASCII) || ciphertext (binary), zero IV; the header of a
     // version A/C block is 16 + optional blocks, a multiple of 8 when well formed.
-    let h = header.as_bytes();
+    let h = parts.header.as_bytes();
     if h.len() & 7 != 0 {
         return Err(Tr31Error::BadOptionalBlock);
     }
@@ -40,7 +35,7 @@ pub(crate) fn decrypt_a_c<const CAP: usize>(
         let len = crate::hex::decode_into(hex, &mut c);
         modes::cbc_mac(&a, &mut x, c.get(..len).unwrap_or(&[]));
     }
-    let mac: [u8; 4] = crate::hex::decode(mac_hex);
+    let mac: [u8; 4] = crate::hex::decode(parts.mac_hex);
     let ok = x.get(..4).unwrap_or(&[]).ct_eq(&mac);
     x.zeroize();
     if !bool::from(ok) {
