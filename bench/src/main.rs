@@ -13,7 +13,7 @@
 //! the `paysec-dukpt` peer process instead (see [`peer`]).
 //!
 //! Output lines:
-//! - `host <name> <median ns> <calls per batch>` (what older reports read);
+//! - `host <name> <median ns> <calls per batch>` (the medians `bench_host` reports);
 //! - `hoststat <name> <min> <p25> <median> <p75> <max> <rounds>` (ns per call);
 //! - `hostratio <op> <peer op> <median> <p25> <p75> <rounds keyfort faster> <rounds>`.
 //!

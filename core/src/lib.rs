@@ -12,7 +12,7 @@
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `defmt` | `defmt::Format` for the public non-secret types, and keyfort's own log lines through `defmt` (never key bytes) |
+//! | `defmt` | `defmt::Format` for the public non-secret types (keyfort itself logs nothing) |
 //! | `rand_core_0_9` | `rng::RandCore09`: a HAL's `rand_core` 0.9 generator (what `nrf-hal` ships) as an entropy source |
 //! | `_mock-flash` | [`store::mock_flash`]: the RAM NOR flash the store's examples run on, for your own host tests (power cuts, wear counts); exempt from semver |
 //! | `_selftest` | `keyfort::selftest`: the on-target self-tests (run by the QEMU firmware); exempt from semver |
@@ -23,6 +23,9 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+// Division is variable-time on Cortex-M3/M4: none in the crate except where an item
+// allows it by name, for public quantities only (lengths, flash geometry), with a reason.
+#![deny(clippy::integer_division_remainder_used)]
 #![cfg_attr(
     not(test),
     warn(clippy::panic, clippy::unwrap_used, clippy::expect_used)
@@ -32,9 +35,6 @@
 extern crate std;
 #[cfg(test)]
 mod testutil;
-
-#[macro_use]
-mod fmt;
 
 pub mod block;
 mod block_n;

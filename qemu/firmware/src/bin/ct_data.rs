@@ -67,6 +67,7 @@ macro_rules! entry {
         /// # Safety
         /// `inp` points to [`IN_LEN`] readable bytes and `out` to [`OUT_LEN`] writable
         /// bytes; the two do not overlap.
+        #[allow(unsafe_code)] // a C-ABI entry point over raw buffers (SAFETY note below)
         #[no_mangle]
         #[inline(never)]
         pub unsafe extern "C" fn $name(inp: *const u8, out: *mut u8) -> u32 {

@@ -468,6 +468,7 @@ extern "C" {
 /// Writes all RAM (from the start of `.data` to the top of the stack) to `ram.bin`.
 /// Returns the bytes written (0 if the file could not be written).
 #[inline(never)]
+#[allow(unsafe_code)] // raw reads of RAM for the dump (SAFETY note below)
 fn dump_ram() -> usize {
     // Only the symbols' addresses are taken.
     let start = core::ptr::addr_of!(__sdata) as usize;
