@@ -19,10 +19,10 @@
 //!
 //! Both use the `aes` crate, which picks AES-NI (or VAES) at run time where the CPU has it.
 use aes_kw::{aes, KeyInit};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::platform::{DeviceSecret, NoCounter};
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use std::hint::black_box;

@@ -4,9 +4,9 @@
 //!
 //! Start with [`manual`] for the threat model and the claims keyfort makes and does not
 //! make. The modules: [`wrap`], [`dukpt`] (with an end-to-end terminal-and-host
-//! example), [`ops`], [`tr31`], [`kcv`] (key check values), [`components`] (split
+//! example), [`transaction`] (PIN blocks, MACs, data encryption), [`tr31`], [`kcv`] (key check values), [`components`] (split
 //! knowledge), [`rng`], [`store`], and the seams [`secret`], [`block`],
-//! [`policy`], [`platform`].
+//! [`attributes`] (a key's algorithm and usage), [`platform`].
 //!
 //! # Cargo features
 //!
@@ -36,8 +36,9 @@ extern crate std;
 #[cfg(test)]
 mod testutil;
 
+pub mod attributes;
 pub mod block;
-mod block_n;
+mod block_cipher;
 mod cmac;
 pub mod components;
 pub mod dukpt;
@@ -45,16 +46,22 @@ mod hex;
 pub mod kcv;
 pub mod manual;
 mod modes;
-pub mod ops;
 pub mod platform;
-pub mod policy;
 pub mod rng;
 pub mod secret;
 mod shift;
 pub mod store;
 pub mod terminal;
 pub mod tr31;
+pub mod transaction;
 pub mod wrap;
 
 #[cfg(feature = "_selftest")]
 pub mod selftest;
+
+/// The former names of [`attributes`] and [`transaction`], kept while other branches
+/// merge (pre-1.0: to be removed).
+#[doc(hidden)]
+pub use attributes as policy;
+#[doc(hidden)]
+pub use transaction as ops;

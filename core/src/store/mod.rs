@@ -9,7 +9,7 @@
 //! ```
 //! # #[cfg(feature = "_mock-flash")] {
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{mock_flash::MockFlash, KeyStore};
 //!
 //! // Test stand-ins for what a board provides (never use them in a product): a fixed
@@ -209,10 +209,10 @@ mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "_mock-flash")))]
 pub mod mock_flash;
-mod policy;
 mod root;
 pub(crate) mod seal;
 mod tamper;
+mod usage_check;
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

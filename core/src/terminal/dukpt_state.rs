@@ -14,10 +14,10 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::TerminalError;
+use crate::attributes::{Algorithm, Usage};
 use crate::dukpt::aes::{AesInitialKey, AesTerminal, AES_STATE_LEN};
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
 

@@ -16,7 +16,7 @@
 //! # #[cfg(feature = "_mock-flash")] {
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
 //! use keyfort::terminal::{self, StoreStatePersist};
 //! use keyfort::tr31::{self, HeaderSpec, OptBlock};

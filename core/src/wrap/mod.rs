@@ -45,7 +45,7 @@
 //!   and for an RSA-4096 private key in DER, and it bounds one unwrap to 6 * 513 AES calls.
 //!   It is keyfort's own limit (there is no heap; the caller provides the buffers).
 //! * The KEK's size is not compared with the wrapped key's size: wrapping a 32-byte key
-//!   under a 16-byte KEK is allowed. Key-strength policy belongs to [`crate::policy`].
+//!   under a 16-byte KEK is allowed. Key-strength policy belongs to [`crate::attributes`].
 //!
 //! Applied to Wycheproof's `acceptable` verdicts (the vector test checks exactly this):
 //! KW `ShortKey` (8-byte key) -> rejected; legacy KWP `SmallKey` -> accepted for 1..=15-byte

@@ -27,7 +27,7 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::platform::{DeviceSecret, NoCounter};
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;

@@ -26,7 +26,7 @@ use core::hint::black_box;
 use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
+use keyfort::transaction::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
 use keyfort::wrap::selftest::trace_input;
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
@@ -126,14 +126,14 @@ entry! {
 }
 
 entry! {
-    /// AES-CMAC verification (`ops::mac::verify_aes_cmac`): args key, data, tag.
+    /// AES-CMAC verification (`transaction::mac::verify_aes_cmac`): args key, data, tag.
     fn kf_ct_aes_cmac_verify(a, _out) {
         u32::from(verify_aes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
     }
 }
 
 entry! {
-    /// TDES-CMAC verification (`ops::mac::verify_tdes_cmac`): args key, data, tag.
+    /// TDES-CMAC verification (`transaction::mac::verify_tdes_cmac`): args key, data, tag.
     fn kf_ct_tdes_cmac_verify(a, _out) {
         u32::from(verify_tdes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
     }

@@ -29,8 +29,8 @@
 use core::ffi::CStr;
 use embedded_hal::digital::InputPin;
 use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::ops::{data, mac, pin};
-use keyfort::policy::Usage;
+use keyfort::transaction::{data, mac, pin};
+use keyfort::attributes::Usage;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};

@@ -3,7 +3,7 @@
 //! published vectors do) and the buffer must be a whole number of blocks.
 use super::OpsError;
 use crate::block::{Aes, Tdes};
-use crate::block_n::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher};
 use crate::modes;
 
 /// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
