@@ -204,6 +204,7 @@ mod first_boot;
 pub mod format;
 pub mod inventory;
 mod journal;
+mod kek_export;
 mod kek_import;
 mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
