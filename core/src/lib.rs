@@ -4,15 +4,15 @@
 //!
 //! Start with [`manual`] for the threat model and the claims keyfort makes and does not
 //! make. The modules: [`wrap`], [`dukpt`] (with an end-to-end terminal-and-host
-//! example), [`ops`], [`tr31`], [`kcv`] (key check values), [`components`] (split
+//! example), [`transaction`] (PIN blocks, MACs, data encryption), [`tr31`], [`kcv`] (key check values), [`components`] (split
 //! knowledge), [`rng`], [`store`], and the seams [`secret`], [`block`],
-//! [`policy`], [`platform`].
+//! [`attributes`] (a key's algorithm and usage), [`platform`].
 //!
 //! # Cargo features
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `defmt` | `defmt::Format` for the public non-secret types, and keyfort's own log lines through `defmt` (never key bytes) |
+//! | `defmt` | `defmt::Format` for the public non-secret types (keyfort itself logs nothing) |
 //! | `rand_core_0_9` | `rng::RandCore09`: a HAL's `rand_core` 0.9 generator (what `nrf-hal` ships) as an entropy source |
 //!
 //! No feature turns a protection off. The secret holders' wipes can be switched off only
@@ -21,6 +21,9 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+// Division is variable-time on Cortex-M3/M4: none in the crate except where an item
+// allows it by name, for public quantities only (lengths, flash geometry), with a reason.
+#![deny(clippy::integer_division_remainder_used)]
 #![cfg_attr(
     not(test),
     warn(clippy::panic, clippy::unwrap_used, clippy::expect_used)
@@ -31,23 +34,30 @@ extern crate std;
 #[cfg(test)]
 mod testutil;
 
-#[macro_use]
-mod fmt;
-
+pub mod attributes;
 pub mod block;
-mod block_n;
+mod block_cipher;
 mod cmac;
 pub mod components;
 pub mod dukpt;
+mod hex;
 pub mod kcv;
 pub mod manual;
-pub mod ops;
+mod modes;
 pub mod platform;
-pub mod policy;
 pub mod rng;
 pub mod secret;
 mod shift;
 pub mod store;
 pub mod terminal;
 pub mod tr31;
+pub mod transaction;
 pub mod wrap;
+
+
+/// The former names of [`attributes`] and [`transaction`], kept while other branches
+/// merge (pre-1.0: to be removed).
+#[doc(hidden)]
+pub use attributes as policy;
+#[doc(hidden)]
+pub use transaction as ops;

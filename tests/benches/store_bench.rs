@@ -9,6 +9,7 @@
 #[path = "../tests/store_common/mod.rs"]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{KeyHandle, KeyStore};

@@ -82,17 +82,18 @@ fn random_inputs_do_not_panic() {
         let pan: Vec<u8> = v.iter().map(|b| b'0' + b % 10).collect();
         let blk8: [u8; 8] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
         let blk16: [u8; 16] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
-        let _ = keyfort::ops::pin::format0_decrypt(
+        let _ = keyfort::transaction::pin::format0_decrypt(
             &core::array::from_fn::<u8, 16, _>(|i| 0x44 ^ i as u8),
             &blk8,
             &pan,
         );
-        let _ = keyfort::ops::pin::format4_decrypt(&[0x44; 16], &blk16, &pan);
-        let _ = keyfort::ops::pin::format0_block(&pan, &pan);
-        let _ = keyfort::ops::pin::format4_encrypt_with_fill(&[0x44; 16], &pan, &pan, &[0; 8]);
-        let _ = keyfort::ops::mac::retail_mac(&v, &v);
-        let _ = keyfort::ops::mac::verify_aes_cmac(&v, &v, &v);
-        let _ = keyfort::ops::mac::verify_hmac_sha256(&v, &v, &v);
+        let _ = keyfort::transaction::pin::format4_decrypt(&[0x44; 16], &blk16, &pan);
+        let _ = keyfort::transaction::pin::format0_block(&pan, &pan);
+        let _ =
+            keyfort::transaction::pin::format4_encrypt_with_fill(&[0x44; 16], &pan, &pan, &[0; 8]);
+        let _ = keyfort::transaction::mac::retail_mac(&v, &v);
+        let _ = keyfort::transaction::mac::verify_aes_cmac(&v, &v, &v);
+        let _ = keyfort::transaction::mac::verify_hmac_sha256(&v, &v, &v);
     }
 }
 

@@ -1,24 +1,23 @@
 //! `KeyStore::import_wrapped_under`: a KW/KWP-wrapped key imported under a KEK held in the
 //! store, by handle. Imports work (RFC 3394 4.1's published wrap among them); a wrong KEK,
 //! a KEK without `UNWRAP`, a non-AES KEK and a KEK weaker than the key are refused with
-//! their own errors, and nothing is stored when they are.
+//! their own errors, and nothing is stored when they are. `KeyStore::export_wrapped_under`,
+//! the way back out: RFC 3394 4.1's wrap comes out, each export is audited, and every
+//! refusal zeroes the buffer and logs nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
 use keyfort::wrap::{kwp_wrap, Kek};
 use keyfort_testkit::MockFlash;
+use keyfort_tests::unhex;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
 type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
-
-fn unhex(s: &str) -> Vec<u8> {
-    hex::decode(s).unwrap()
-}
 
 /// RFC 3394 4.1: KEK, key data, wrapped key.
 const KEK_4_1: &str = "000102030405060708090A0B0C0D0E0F";
@@ -179,4 +178,112 @@ fn non_aes_weak_missing_or_revoked_keks_and_taken_ids_are_refused() {
     );
     // Control: none of the refusals stored anything.
     assert_eq!(s.inventory().count(), 1);
+}
+
+/// The number of `Exported` events for key `id` in the audit log.
+fn exports_of(s: &Store, id: u16) -> usize {
+    s.audit()
+        .filter(|e| e.code == AuditCode::Exported && e.id == id)
+        .count()
+}
+
+#[test]
+fn export_wrapped_under_gives_the_rfc3394_vector_and_is_audited() {
+    let mut s = store_with_kek(&unhex(KEK_4_1), Algorithm::Aes128, Usage::WRAP);
+    s.import(
+        2,
+        b"k",
+        Algorithm::Aes128,
+        Usage::ENCRYPT | Usage::EXPORT,
+        &unhex(KEY_4_1),
+        None,
+    )
+    .unwrap();
+    let mut out = [0u8; 48];
+    let n = s
+        .export_wrapped_under(
+            KeyHandle::newest(KEK),
+            KeyHandle::newest(2),
+            WrapScheme::Kw,
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(out[..n], unhex(CT_4_1)[..]);
+    assert_eq!(exports_of(&s, 2), 1);
+    // KWP round trip back in under the same KEK (given UNWRAP too).
+    let n = s
+        .export_wrapped_under(
+            KeyHandle::newest(KEK),
+            KeyHandle::newest(2),
+            WrapScheme::Kwp,
+            &mut out,
+        )
+        .unwrap();
+    let mut back = [0u8; 40];
+    let m = keyfort::wrap::kwp_unwrap(&Kek::new(&unhex(KEK_4_1)).unwrap(), &out[..n], &mut back)
+        .unwrap();
+    assert_eq!(back[..m], unhex(KEY_4_1)[..]);
+    assert_eq!(exports_of(&s, 2), 2);
+}
+
+#[test]
+fn export_wrapped_under_refusals_leave_nothing_and_log_nothing() {
+    let kek = unhex(KEK_4_1);
+    let mut s = store_with_kek(&kek, Algorithm::Aes128, Usage::WRAP | Usage::UNWRAP);
+    s.import(2, b"", Algorithm::Aes128, Usage::ENCRYPT, &[7; 16], None)
+        .unwrap();
+    s.import(3, b"", Algorithm::Aes256, Usage::EXPORT, &[8; 32], None)
+        .unwrap();
+    s.import(
+        4,
+        b"",
+        Algorithm::Tdes2,
+        Usage::WRAP,
+        &unhex("0123456789ABCDEFFEDCBA9876543210"),
+        None,
+    )
+    .unwrap();
+    s.import(5, b"", Algorithm::Aes128, Usage::EXPORT, &[9; 16], None)
+        .unwrap();
+    s.import(6, b"", Algorithm::Aes256, Usage::UNWRAP, &[6; 32], None)
+        .unwrap();
+    s.revoke(5, 1).unwrap();
+    let probe = |s: &mut Store, kek: u16, key: u16, len: usize| {
+        let mut out = [0xAAu8; 48];
+        let r = s.export_wrapped_under(
+            KeyHandle::newest(kek),
+            KeyHandle::version(key, 1),
+            WrapScheme::Kw,
+            &mut out[..len],
+        );
+        assert!(
+            r.is_err() && out.iter().take(len).all(|&b| b == 0),
+            "buffer zeroed"
+        );
+        r
+    };
+    assert_eq!(probe(&mut s, KEK, 2, 48), Err(Error::NotExportable));
+    assert_eq!(probe(&mut s, KEK, 3, 48), Err(Error::KekTooWeak));
+    assert_eq!(probe(&mut s, 4, 5, 48), Err(Error::Revoked));
+    s.import(7, b"", Algorithm::Aes128, Usage::EXPORT, &[9; 16], None)
+        .unwrap();
+    assert_eq!(probe(&mut s, 4, 7, 48), Err(Error::KekAlgorithm));
+    assert_eq!(probe(&mut s, 6, 7, 48), Err(Error::UsageDenied));
+    assert_eq!(probe(&mut s, KEK, 7, 23), Err(Error::BufferTooSmall));
+    for id in [2, 3, 5, 7] {
+        assert_eq!(exports_of(&s, id), 0, "key {id}");
+    }
+    // Control: the same key and KEK with room succeed (24 bytes: KW of 16) and are logged.
+    let mut out = [0u8; 24];
+    let n = s
+        .export_wrapped_under(
+            KeyHandle::newest(KEK),
+            KeyHandle::newest(7),
+            WrapScheme::Kw,
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(n, 24);
+    assert_ne!(out, [0u8; 24]);
+    assert_eq!(exports_of(&s, 7), 1);
 }

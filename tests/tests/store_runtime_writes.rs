@@ -9,6 +9,7 @@
 #![allow(clippy::cast_possible_truncation)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};

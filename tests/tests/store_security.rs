@@ -7,6 +7,7 @@
 )]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};

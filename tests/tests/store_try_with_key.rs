@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};

@@ -11,7 +11,7 @@
 )]
 use core::convert::Infallible;
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, Tr31Error};
 use rand_core::{TryCryptoRng, TryRng};
 

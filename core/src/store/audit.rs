@@ -31,7 +31,8 @@ pub enum AuditCode {
     Destroyed,
     /// A use of a key with a use-count limit was counted.
     UseCounted,
-    /// A key was exported under a backup KEK.
+    /// A key was exported: as a backup, or wrapped under a stored KEK
+    /// ([`KeyStore::export_wrapped_under`](super::KeyStore::export_wrapped_under)).
     Exported,
     /// A key was imported from a backup.
     BackupImported,

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::KeyStore;
 //! use keyfort_testkit::MockFlash;
 //!
@@ -196,10 +196,6 @@
 //! injection; a compromised device secret. Metadata (ids, labels, policies, counts) is
 //! authenticated but not encrypted.
 
-// Divisions and remainders in the store act only on public quantities (flash geometry,
-// offsets, lengths, sequence numbers), never on key material.
-#![allow(clippy::integer_division_remainder_used)]
-
 pub mod audit;
 pub mod backup;
 mod error;
@@ -207,12 +203,13 @@ mod first_boot;
 pub mod format;
 pub mod inventory;
 mod journal;
+mod kek_export;
 mod kek_import;
 mod lifecycle;
-mod policy;
 mod root;
 pub(crate) mod seal;
 mod tamper;
+mod usage_check;
 
 pub use audit::{AuditCode, AuditEvent};
 pub use error::Error;
@@ -297,6 +294,7 @@ impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
     }
 }
 
+#[allow(clippy::integer_division_remainder_used)] // compile-time layout constants
 const _: () = assert!(SLOT_LEN % UNIT == 0 && ROOT_HDR_LEN % UNIT == 0);
 
 impl<F, D, R, C> KeyStore<F, D, R, C>
@@ -306,6 +304,7 @@ where
     R: TryCryptoRng,
     C: MonotonicCounter,
 {
+    #[allow(clippy::integer_division_remainder_used)] // the flash geometry, public
     fn new(flash: F, dev: D, rng: R, mut counter: C) -> Result<Self, Error> {
         let sector = F::ERASE_SIZE;
         if sector == 0

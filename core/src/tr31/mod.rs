@@ -11,12 +11,12 @@
 //!   [`UnwrapOptions::allow_variant_binding`] is set.
 //! - [`Header::parse`]: the header alone, without the KBPK.
 //! - [`Header::policy`] / [`import_policy`] / [`import`]: key usage, algorithm, mode of
-//!   use and exportability onto [`crate::policy::Algorithm`] and [`crate::policy::Usage`],
-//!   and the KBPK strength rule (see [`policy`]).
+//!   use and exportability onto [`crate::attributes::Algorithm`] and [`crate::attributes::Usage`],
+//!   and the KBPK strength rule (see [`import_rules`]).
 //! - [`wrap`]: version D export with key-length obfuscation and random padding.
 //!
 //! ```
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::tr31;
 //!
 //! // ASC X9 TR-31:2018 A.7.4: AES-256 KBPK, AES-128 PIN encryption key, version D.
@@ -45,30 +45,30 @@
 //! decides whether a key version may be imported again).
 //!
 //! No heap: the header borrows the block; the key comes back in a `SecretBuf<CAP>`.
-//! Stack on `thumbv6m-none-eabi` (release): the largest frames are
-//! `version_b::decrypt` 1360 B, `version_d::decrypt_cbc` 1272 B and `kdf::derive_keys`
-//! 1088 B (`-Z emit-stack-sizes`); the deepest unwrap call chain sums to about 3 KiB.
-//! (Measured before versions B and D were folded into one generic CBC decrypt,
-//! `unwrap::decrypt_cbc_mac_iv`; the code per version is the same, the frames are yet to
-//! be re-measured.)
+//! Stack: the peak of a whole unwrap on each Cortex-M target is BENCH.md's "TR-31
+//! unwrap" rows (the bench firmware's painted stack, `./x bench`); the encrypted key data
+//! is decrypted two cipher blocks at a time, so no frame holds a copy of the block.
+mod derivation_cbc;
+mod derivation_ctr;
 pub mod error;
 mod export;
 pub mod header;
+pub mod import_rules;
 pub mod kdf;
-pub mod policy;
+mod payload;
 mod unwrap;
-mod variant;
-mod version_b;
-mod version_d;
+mod variant_binding;
 
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
-pub use policy::{import_policy, kbpk_algorithm};
+#[doc(hidden)]
+pub use import_rules as policy;
+pub use import_rules::{import_policy, kbpk_algorithm};
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
-use crate::policy::{Algorithm, Usage};
+use crate::attributes::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 
 /// A key imported from a key block, with the policy its header grants.
@@ -105,7 +105,7 @@ pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Erro
     };
     let (algorithm, usage) = import_policy(&header, key.len(), kbpk_rated_len)?;
     let key_bits = match algorithm {
-        crate::policy::Algorithm::Tdes2 | crate::policy::Algorithm::Tdes3 => {
+        crate::attributes::Algorithm::Tdes2 | crate::attributes::Algorithm::Tdes3 => {
             crate::block::tdes_strength_bits(key.expose()).map_err(|_| Tr31Error::DegenerateKey)?
         }
         a => a.strength_bits(),

@@ -10,8 +10,8 @@
 #![no_std]
 #![no_main]
 
-use keyfort::ops::mac::aes_cmac;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::transaction::mac::aes_cmac;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};

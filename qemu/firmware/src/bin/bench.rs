@@ -66,6 +66,7 @@ const PAINT: u32 = 0xC0DE_5A17;
 const MARGIN: usize = 96;
 
 /// Paints the free stack from `_stack_end` up to `top`.
+#[allow(unsafe_code)] // raw writes to free stack memory (SAFETY note below)
 #[inline(never)]
 fn paint(top: usize) {
     let mut p = core::ptr::addr_of!(_stack_end) as usize;
@@ -79,6 +80,7 @@ fn paint(top: usize) {
 }
 
 /// The lowest stack address written since [`paint`].
+#[allow(unsafe_code)] // raw reads of the painted stack (SAFETY note below)
 #[inline(never)]
 fn lowest_touched(top: usize) -> usize {
     let mut p = core::ptr::addr_of!(_stack_end) as usize;
@@ -111,6 +113,7 @@ fn measure(name: &str, reps: u32, mut f: impl FnMut()) {
 }
 
 /// `n` iterations of `subs; bne`: exactly 2n instructions (+ the setup).
+#[allow(unsafe_code)] // inline assembly (SAFETY note below)
 #[inline(never)]
 fn spin(n: u32) {
     // SAFETY: a register-only countdown loop; touches no memory and no stack.

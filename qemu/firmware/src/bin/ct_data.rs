@@ -67,6 +67,7 @@ macro_rules! entry {
         /// # Safety
         /// `inp` points to [`IN_LEN`] readable bytes and `out` to [`OUT_LEN`] writable
         /// bytes; the two do not overlap.
+        #[allow(unsafe_code)] // a C-ABI entry point over raw buffers (SAFETY note below)
         #[no_mangle]
         #[inline(never)]
         pub unsafe extern "C" fn $name(inp: *const u8, out: *mut u8) -> u32 {
@@ -125,14 +126,14 @@ entry! {
 }
 
 entry! {
-    /// AES-CMAC verification (`ops::mac::verify_aes_cmac`): args key, data, tag.
+    /// AES-CMAC verification (`transaction::mac::verify_aes_cmac`): args key, data, tag.
     fn kf_ct_aes_cmac_verify(a, _out) {
         u32::from(verify_aes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
     }
 }
 
 entry! {
-    /// TDES-CMAC verification (`ops::mac::verify_tdes_cmac`): args key, data, tag.
+    /// TDES-CMAC verification (`transaction::mac::verify_tdes_cmac`): args key, data, tag.
     fn kf_ct_tdes_cmac_verify(a, _out) {
         u32::from(verify_tdes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
     }

@@ -1,7 +1,7 @@
 //! Usage checks: what a key version may be used for, right now.
 use super::error::Error;
 use super::format::{RecHeader, STATE_ACTIVE, STATE_REVOKED};
-use crate::policy::Usage;
+use crate::attributes::Usage;
 
 /// Uses that produce something under the key (and so need the newest version).
 const PRODUCING: Usage = Usage::ENCRYPT

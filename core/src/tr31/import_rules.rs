@@ -1,5 +1,5 @@
 //! What an imported key may do: the header's key usage, algorithm, mode of use and
-//! exportability mapped onto [`crate::policy`], and the KBPK strength rule.
+//! exportability mapped onto [`crate::attributes`], and the KBPK strength rule.
 //!
 //! | key usage | meaning | modes of use -> [`Usage`] |
 //! |---|---|---|
@@ -22,7 +22,7 @@
 //! version `c*`) is refused with [`Tr31Error::KeyComponent`].
 use super::header::{Header, Version};
 use super::Tr31Error;
-use crate::policy::{Algorithm, Usage};
+use crate::attributes::{Algorithm, Usage};
 
 /// The algorithm of a key block's KBPK, from the version and the KBPK length.
 pub fn kbpk_algorithm(version: Version, kbpk_len: usize) -> Result<Algorithm, Tr31Error> {
