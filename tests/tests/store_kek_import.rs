@@ -17,7 +17,7 @@ use keyfort_tests::unhex;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
-type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, NoCounter)>;
 
 /// RFC 3394 4.1: KEK, key data, wrapped key.
 const KEK_4_1: &str = "000102030405060708090A0B0C0D0E0F";
@@ -27,7 +27,7 @@ const CT_4_1: &str = "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5";
 const KEK: u16 = 1;
 
 fn store_with_kek(kek: &[u8], alg: Algorithm, usage: Usage) -> Store {
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(9), NoCounter).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(9), NoCounter)).unwrap();
     s.import(KEK, b"kek", alg, usage, kek, None).unwrap();
     s
 }

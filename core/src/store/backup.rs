@@ -20,16 +20,14 @@
 //! from another store (another device, or before a tamper wipe: a new salt is a new
 //! store) is a migration and is accepted. Without a monotonic counter a rolled-back
 //! image also rolls the floor back (see "Rollback").
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
 
 use super::audit::AuditCode;
 use super::error::Error;
 use super::format::{Kind, RecHeader, MAX_KEY_LEN, MAX_LABEL_LEN, STATE_ACTIVE};
 use super::journal::Body;
 use super::{KeyHandle, KeyStore};
-use crate::attributes::{Algorithm, Usage};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
+use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
 use hmac::Mac;
@@ -50,13 +48,7 @@ pub enum WrapScheme {
     Kwp,
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Exports key `handle` wrapped under `kek` into `out` (at least
     /// [`MAX_BACKUP_LEN`] bytes); returns the blob length.
     pub fn export_backup(
@@ -90,7 +82,7 @@ where
         h.kver = e.hdr.kver;
         self.append(h, Body::None)?;
         // The stamp: this export's record sequence (the append allocated it last).
-        let stamp = self.next_nonce.wrapping_sub(1);
+        let stamp = self.journal.next_nonce().wrapping_sub(1);
         let store_id = self.store_id()?;
         // The append may have compacted: look the record up again.
         let e = *self
@@ -113,7 +105,7 @@ where
             p[16..20].copy_from_slice(&e.hdr.uses.to_le_bytes());
             p[20] = e.hdr.state;
             p[24..28].copy_from_slice(&stamp.to_le_bytes());
-            p[28..32].copy_from_slice(&self.hw.to_le_bytes());
+            p[28..32].copy_from_slice(&self.rollback.hw().to_le_bytes());
             p[32..40].copy_from_slice(&store_id);
             p[48..META_LEN].copy_from_slice(&e.hdr.label);
             p[META_LEN..n].copy_from_slice(k.expose());
@@ -155,7 +147,7 @@ where
             let newer_record = self
                 .versions(id)
                 .any(|e| e.hdr.seq > stamp || e.hdr.created > stamp);
-            if stamp < self.floor || newer_record {
+            if stamp < self.journal.floor() || newer_record {
                 return Err(Error::BackupReplayed);
             }
         }
@@ -181,7 +173,7 @@ where
     /// An 8-byte id of this store (device secret and salt), to tell its own backups
     /// from other stores'. Not secret; derived under the record MAC key.
     fn store_id(&mut self) -> Result<[u8; 8], Error> {
-        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let keys = self.seal.as_mut().ok_or(Error::LogicBug)?;
         let mut m = keys.mac(&mut self.rng)?;
         m.update(b"keyfort/store/v1/backup-store-id");
         let full = m.finalize().into_bytes();

@@ -35,7 +35,7 @@ const KEY: [u8; 16] = *b"self-test key 16";
 fn seal_reopen_use() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     let h = {
-        let mut s = KeyStore::format(&mut flash, TestSecret::A, TestRng(1), NoCounter)
+        let mut s = KeyStore::format((&mut flash, TestSecret::A, TestRng(1), NoCounter))
             .map_err(|_| "format")?;
         s.import(1, b"st", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?
@@ -45,7 +45,7 @@ fn seal_reopen_use() -> Result<(), &'static str> {
         "key bytes on flash",
     )?;
     let mut s =
-        KeyStore::open(&mut flash, TestSecret::A, TestRng(2), NoCounter).map_err(|_| "open")?;
+        KeyStore::open((&mut flash, TestSecret::A, TestRng(2), NoCounter)).map_err(|_| "open")?;
     let ok = s
         .with_key(h, Usage::DECRYPT, |k| k == KEY)
         .map_err(|_| "with_key")?;
@@ -55,7 +55,7 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 fn policy_and_rotation() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     let mut s =
-        KeyStore::format(&mut flash, TestSecret::A, TestRng(3), NoCounter).map_err(|_| "format")?;
+        KeyStore::format((&mut flash, TestSecret::A, TestRng(3), NoCounter)).map_err(|_| "format")?;
     s.import(
         2,
         b"r",
@@ -84,7 +84,7 @@ fn policy_and_rotation() -> Result<(), &'static str> {
 fn tamper_wipe_resumes() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     {
-        let mut s = KeyStore::format(&mut flash, TestSecret::A, TestRng(4), NoCounter)
+        let mut s = KeyStore::format((&mut flash, TestSecret::A, TestRng(4), NoCounter))
             .map_err(|_| "format")?;
         s.import(3, b"t", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?;
@@ -94,7 +94,7 @@ fn tamper_wipe_resumes() -> Result<(), &'static str> {
     let steps = flash.steps();
     flash.cut_after(60);
     {
-        let mut s = KeyStore::open(&mut flash, TestSecret::A, TestRng(7), NoCounter)
+        let mut s = KeyStore::open((&mut flash, TestSecret::A, TestRng(7), NoCounter))
             .map_err(|_| "reopen")?;
         check(s.flash().steps() == steps, "open wrote to flash")?;
         check(s.tamper_wipe() == Err(Error::Flash), "cut not hit")?;
@@ -102,9 +102,9 @@ fn tamper_wipe_resumes() -> Result<(), &'static str> {
     flash.power_on();
     // The open after the cut finishes the wipe and reports it; the next one opens the
     // empty store.
-    let r = KeyStore::open(&mut flash, TestSecret::A, TestRng(5), NoCounter).map(|_| ());
+    let r = KeyStore::open((&mut flash, TestSecret::A, TestRng(5), NoCounter)).map(|_| ());
     check(r == Err(Error::TamperWiped), "finished wipe not reported")?;
-    let mut s = KeyStore::open(&mut flash, TestSecret::A, TestRng(6), NoCounter)
+    let mut s = KeyStore::open((&mut flash, TestSecret::A, TestRng(6), NoCounter))
         .map_err(|_| "open after cut")?;
     check(s.inventory().count() == 0, "keys survived the wipe")?;
     check(

@@ -464,7 +464,7 @@ fn store() {
         defmt::println!("bench-skip store: RAM-backed store does not fit the microbit's 16 KiB");
         return;
     }
-    let Ok(mut s) = KeyStore::format(StoreFlash::new(), TestSecret::A, TestRng(1), NoCounter)
+    let Ok(mut s) = KeyStore::format((StoreFlash::new(), TestSecret::A, TestRng(1), NoCounter))
     else {
         defmt::println!("bench: store format failed");
         return;
@@ -493,7 +493,7 @@ fn store() {
     let mut reopened = None;
     measure("store-open-n4", 1, || {
         if let Some(f) = slot.take() {
-            reopened = KeyStore::open(f, TestSecret::A, TestRng(2), NoCounter).ok();
+            reopened = KeyStore::open((f, TestSecret::A, TestRng(2), NoCounter)).ok();
         }
     });
     let Some(mut s) = reopened else {
