@@ -42,6 +42,7 @@ mod cmac;
 pub mod components;
 pub mod dukpt;
 pub mod kcv;
+pub mod key;
 pub mod manual;
 pub mod ops;
 pub mod platform;
