@@ -73,7 +73,7 @@ mod version_d;
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
-pub use policy::{import_policy, kbpk_algorithm, kbpk_algorithm_fits};
+pub use policy::{import_policy, kbpk_algorithm, kbpk_algorithm_fits, raw_kbpk};
 #[cfg(feature = "_selftest")]
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};

@@ -54,6 +54,19 @@ pub fn kbpk_algorithm(version: Version, kbpk_len: usize) -> Result<Algorithm, Tr
     })
 }
 
+/// A KBPK known only as bytes (a file, a published vector), admitted for unwrapping
+/// `block` as the KBPK its version and its length name ([`kbpk_algorithm`]). The
+/// raw-key entry of TR-31: a stored KBPK comes with its own algorithm and usage from
+/// [`crate::store::KeyStore::with_typed_key`] instead.
+pub fn raw_kbpk<'k>(
+    kbpk: &'k [u8],
+    block: &[u8],
+) -> Result<crate::key::TypedKey<'k, crate::key::KbpkUnwrap>, Tr31Error> {
+    let version = Header::parse(block)?.version;
+    let alg = kbpk_algorithm(version, kbpk.len())?;
+    Ok(crate::key::TypedKey::raw(kbpk, alg)?)
+}
+
 fn algorithm(h: &Header<'_>, key_len: usize) -> Result<Algorithm, Tr31Error> {
     Ok(match (h.algorithm, key_len) {
         (b'A', 16) => Algorithm::Aes128,
