@@ -6,7 +6,7 @@
 //! call itself, and one copy of each mode instead of one per block size saves flash.
 //! The block length is public (it follows from the algorithm), so branching on it leaks
 //! nothing.
-use crate::block::{Aes, Tdes};
+use crate::block::{Aes, Des, Tdes};
 
 /// A block buffer of the largest block size; a cipher with 8-byte blocks uses the first
 /// 8 bytes and leaves the rest untouched.
@@ -64,18 +64,24 @@ impl BlockCipher for Aes {
     // one block decryption per TR-31 unwrap.
 }
 
-impl BlockCipher for Tdes {
-    fn wide(&self) -> bool {
-        false
-    }
-    fn enc(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.encrypt(h);
+/// The 8-byte-block ciphers: the block is the first half of [`Block`].
+macro_rules! narrow_block_cipher {
+    ($($t:ty),*) => {$(
+        impl BlockCipher for $t {
+            fn wide(&self) -> bool {
+                false
+            }
+            fn enc(&self, b: &mut Block) {
+                if let Some(h) = b.first_chunk_mut::<8>() {
+                    self.encrypt(h);
+                }
+            }
+            fn dec(&self, b: &mut Block) {
+                if let Some(h) = b.first_chunk_mut::<8>() {
+                    self.decrypt(h);
+                }
+            }
         }
-    }
-    fn dec(&self, b: &mut Block) {
-        if let Some(h) = b.first_chunk_mut::<8>() {
-            self.decrypt(h);
-        }
-    }
+    )*};
 }
+narrow_block_cipher!(Tdes, Des);

@@ -1,10 +1,14 @@
 //! Helpers for core's unit tests (compiled only for `cargo test`).
-#![allow(clippy::unwrap_used)]
 
-/// Decodes a hex string (test vectors), failing the test on bad hex.
+/// Decodes a hex string (test vectors) with the crate's codec, failing the test on bad
+/// hex.
 pub(crate) fn unhex(s: &str) -> std::vec::Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    let s = s.as_bytes();
+    assert!(
+        s.len() & 1 == 0 && crate::hex::is_hex(s),
+        "bad hex in a test vector"
+    );
+    let mut out = std::vec![0u8; s.len() >> 1];
+    crate::hex::decode_into(s, &mut out);
+    out
 }

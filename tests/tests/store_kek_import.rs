@@ -11,14 +11,11 @@ use keyfort::store::backup::WrapScheme;
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
 use keyfort::wrap::{kwp_wrap, Kek};
+use keyfort_tests::unhex;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
 type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
-
-fn unhex(s: &str) -> Vec<u8> {
-    hex::decode(s).unwrap()
-}
 
 /// RFC 3394 4.1: KEK, key data, wrapped key.
 const KEK_4_1: &str = "000102030405060708090A0B0C0D0E0F";

@@ -237,7 +237,7 @@ fn vector_file() -> Result<(String, String), String> {
         let id = s(v, "id");
         if s(v, "expect") == "ok" {
             let key = s(v, "expected_key");
-            let kbpk_b = unhex(kbpk);
+            let kbpk_b = hex::decode(kbpk).map_err(|e| format!("{id}: KBPK: {e}"))?;
             // Only blocks whose header maps onto a stored policy are importable; the
             // mapping is keyfort's import rule (checked by the Rust TR-31 tests).
             // The vector's KBPK is what its version and length say.
@@ -312,7 +312,7 @@ fn vector_file() -> Result<(String, String), String> {
         let line = format!(
             "dukpt {} {ik} {ikid} {counter} {op} {iv} {} {}",
             s(v, "id"),
-            hex(&data),
+            hex::encode(&data),
             s(&v["expected"], "output")
         );
         ops.push((ikid.to_string(), counter, line));
@@ -329,16 +329,6 @@ fn vector_file() -> Result<(String, String), String> {
 /// of `kek_len` bytes (at least as strong).
 fn wrap_fits(kek_len: usize, key_len: usize) -> bool {
     matches!(key_len, 16 | 24 | 32) && matches!(kek_len, 16 | 24 | 32) && kek_len >= key_len
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// One board the C example firmware runs on.
@@ -481,10 +471,16 @@ fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
 fn verify_records(log: &str) -> Result<u32, String> {
     use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
     use keyfort::ops::{data, mac, pin};
-    let bdk = AesBdk::new(&unhex(FW_BDK)).map_err(|e| e.to_string())?;
+    let bdk =
+        AesBdk::new(&hex::decode(FW_BDK).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let mut n = 0u32;
     for line in log.lines().filter(|l| l.starts_with("TX ")) {
-        let f: Vec<Vec<u8>> = line.split_whitespace().skip(1).map(unhex).collect();
+        let f: Vec<Vec<u8>> = line
+            .split_whitespace()
+            .skip(1)
+            .map(hex::decode)
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("malformed record: {line}: {e}"))?;
         let [ksn, tag, enc, block] = f.as_slice() else {
             return Err(format!("malformed record: {line}"));
         };

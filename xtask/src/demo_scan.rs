@@ -14,15 +14,7 @@ const RECORD_LEN: usize = 128;
 
 fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
     let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    let s = s.trim();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| {
-            s.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-                .ok_or_else(|| format!("{}: not hex", p.display()))
-        })
-        .collect()
+    hex::decode(s.trim()).map_err(|_| format!("{}: not hex", p.display()))
 }
 
 /// Builds the needles and scans `flash.bin` and `ram.bin`; returns a one-line summary,

@@ -3,74 +3,35 @@
 //! published vectors do) and the buffer must be a whole number of blocks.
 use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Tdes};
+use crate::block_n::{Block, BlockCipher};
 use crate::key::{DataDecrypt, DataEncrypt, Role, TypedKey};
-use crate::block_n::BlockCipher;
-use zeroize::Zeroize;
+use crate::modes;
 
 /// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
 fn cbc_encrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
-    let n = c.block_len();
-    if !buf.chunks_exact(n).remainder().is_empty() {
-        return Err(OpsError::BadDataLength);
-    }
-    let mut chain = [0u8; 16];
-    copy_in(&mut chain, iv);
-    for chunk in buf.chunks_exact_mut(n) {
-        for (b, x) in chain.iter_mut().zip(chunk.iter()) {
-            *b ^= x;
-        }
-        c.enc(&mut chain);
-        copy_in(chunk, &chain);
-    }
+    let mut chain = whole_blocks(c, iv, buf)?;
+    modes::cbc_encrypt(c, &mut chain, buf);
     Ok(())
 }
 
 /// CBC-decrypts `buf` (a whole number of blocks) in place; `iv` is one block.
 fn cbc_decrypt(c: &dyn BlockCipher, iv: &[u8], buf: &mut [u8]) -> Result<(), OpsError> {
-    let n = c.block_len();
-    if !buf.chunks_exact(n).remainder().is_empty() {
-        return Err(OpsError::BadDataLength);
-    }
-    let mut prev = [0u8; 16];
-    copy_in(&mut prev, iv);
-    // Two blocks at a time: CBC decryption of a pair is two independent block
-    // decryptions, one two-block call ([`BlockCipher::dec2`]).
-    for pair in buf.chunks_mut(2 * n) {
-        let (x, y) = pair.split_at_mut(pair.len().min(n));
-        let mut a = [0u8; 16];
-        copy_in(&mut a, x);
-        let ca = a;
-        if y.is_empty() {
-            c.dec(&mut a);
-            xor_out(x, &a, &prev);
-            prev = ca;
-        } else {
-            let mut b = [0u8; 16];
-            copy_in(&mut b, y);
-            let cb = b;
-            c.dec2(&mut a, &mut b);
-            xor_out(x, &a, &prev);
-            xor_out(y, &b, &ca);
-            prev = cb;
-            b.zeroize();
-        }
-        a.zeroize();
-    }
+    let mut chain = whole_blocks(c, iv, buf)?;
+    modes::cbc_decrypt(c, &mut chain, buf);
     Ok(())
 }
 
-/// Copies as many bytes of `src` into `dst` as both hold.
-fn copy_in(dst: &mut [u8], src: &[u8]) {
-    for (d, s) in dst.iter_mut().zip(src.iter()) {
+/// Checks that `buf` is a whole number of blocks and returns `iv` as the first
+/// chaining value.
+fn whole_blocks(c: &dyn BlockCipher, iv: &[u8], buf: &[u8]) -> Result<Block, OpsError> {
+    if !buf.chunks_exact(c.block_len()).remainder().is_empty() {
+        return Err(OpsError::BadDataLength);
+    }
+    let mut chain = [0u8; 16];
+    for (d, s) in chain.iter_mut().zip(iv.iter()) {
         *d = *s;
     }
-}
-
-/// `out = a ^ b`.
-fn xor_out(out: &mut [u8], a: &[u8], b: &[u8]) {
-    for ((o, x), y) in out.iter_mut().zip(a.iter()).zip(b.iter()) {
-        *o = x ^ y;
-    }
+    Ok(chain)
 }
 
 /// A TDES block cipher from a typed key ([`OpsError::WrongAlgorithm`] for an AES key).

@@ -5,8 +5,10 @@
 //! bytes, 4 bytes at least.
 use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Des, Tdes};
+use crate::block_n::BlockCipher;
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::cmac::{cmac, cmac8};
+use crate::modes;
 use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -67,22 +69,18 @@ fn retail(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
     k.copy_from_slice(&key[8..]);
     let k2 = Des::new(&k);
     k.zeroize();
-    let mut chain = [0u8; 8];
-    let mut chunks = data.chunks(8);
-    let mut any = false;
-    for chunk in &mut chunks {
-        any = true;
-        for (c, d) in chain.iter_mut().zip(chunk.iter()) {
-            *c ^= d;
-        }
-        k1.encrypt(&mut chain);
+    // DES-CBC-MAC under the left half (zero padding; one zero block if empty).
+    let mut chain = [0u8; 16];
+    if data.is_empty() {
+        k1.enc(&mut chain);
     }
-    if !any {
-        k1.encrypt(&mut chain);
-    }
-    k2.decrypt(&mut chain);
-    k1.encrypt(&mut chain);
-    Ok(chain)
+    modes::cbc_mac(&k1, &mut chain, data);
+    k2.dec(&mut chain);
+    k1.enc(&mut chain);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&chain[..8]);
+    chain.zeroize();
+    Ok(out)
 }
 
 /// AES-CMAC (NIST SP 800-38B) under an AES key bound to CMAC (`M6`).

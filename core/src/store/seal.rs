@@ -175,8 +175,7 @@ pub(crate) fn ctr_block(nonce: u32, kind: u8, slot: u16, kver: u16, index: u32) 
 }
 
 /// XORs the keystream of a record body into `buf`, from keystream block `first` on
-/// (block `first + j` for bytes `16j..16j + 16`). The keystream blocks are independent:
-/// two per two-block call ([`Aes::encrypt2`]).
+/// (block `first + j` for bytes `16j..16j + 16`): CTR through [`crate::modes::ctr_xor`].
 pub(crate) fn ctr_xor_body(
     aes: &Aes,
     (nonce, kind, slot, kver): (u32, u8, u16, u16),
@@ -184,23 +183,10 @@ pub(crate) fn ctr_xor_body(
     buf: &mut [u8],
 ) {
     let mut index = first;
-    for pair in buf.chunks_mut(32) {
-        let (x, y) = pair.split_at_mut(pair.len().min(16));
-        let mut ka = ctr_block(nonce, kind, slot, kver, index);
-        if y.is_empty() {
-            aes.encrypt(&mut ka);
-        } else {
-            let mut kb = ctr_block(nonce, kind, slot, kver, index.wrapping_add(1));
-            aes.encrypt2(&mut ka, &mut kb);
-            for (c, k) in y.iter_mut().zip(kb.iter()) {
-                *c ^= k;
-            }
-            kb.zeroize();
-        }
-        for (c, k) in x.iter_mut().zip(ka.iter()) {
-            *c ^= k;
-        }
-        ka.zeroize();
-        index = index.wrapping_add(2);
-    }
+    let mut next = || {
+        let b = ctr_block(nonce, kind, slot, kver, index);
+        index = index.wrapping_add(1);
+        b
+    };
+    crate::modes::ctr_xor(aes, &mut next, buf);
 }

@@ -11,10 +11,11 @@ use zeroize::Zeroize;
 
 use super::header::{header_len, write_header, HeaderSpec, OptBlock, Out, Version};
 use super::kdf::derive_keys;
+use super::payload::aes_pair;
 use super::Tr31Error;
-use crate::block::Aes;
 use crate::cmac::cmac;
 use crate::key::{KbpkWrap, TypedKey};
+use crate::modes;
 use crate::secret::SecretBuf;
 
 /// Largest key [`wrap`] accepts, in bytes.
@@ -67,9 +68,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     if out.len() < total {
         return Err(Tr31Error::OutputTooSmall);
     }
-    let (kbek, kbak) = derive_keys(Version::D, kbpk.expose())?;
-    let e = Aes::new(kbek.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Aes::new(kbak.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let (e, a) = aes_pair(&derive_keys(Version::D, kbpk.expose())?)?;
     let mut payload = SecretBuf::<PAYLOAD_CAP>::new();
     payload.set_len(plen).ok_or(Tr31Error::KeyTooLarge)?;
     {
@@ -87,20 +86,18 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     let hlen = write_header(&mut w, Version::D, spec, opt, total)?;
     let header = w.buf.get(..hlen).ok_or(Tr31Error::OutputTooSmall)?;
     let mac = cmac(&a, &[header, payload.expose()]);
-    let mut prev = mac;
-    let r = (|| {
-        for chunk in payload.expose().chunks_exact(16) {
-            let mut b = [0u8; 16];
-            for ((b, p), v) in b.iter_mut().zip(chunk).zip(prev.iter()) {
-                *b = p ^ v;
-            }
-            e.encrypt(&mut b);
-            w.put_hex(&b)?;
-            prev = b;
+    // CBC under the KBEK with the MAC as IV, in a copy of the payload (wiped).
+    let mut ct = [0u8; PAYLOAD_CAP];
+    let r = match ct.get_mut(..plen) {
+        Some(c) => {
+            c.copy_from_slice(payload.expose());
+            let mut chain = mac;
+            modes::cbc_encrypt(&e, &mut chain, c);
+            w.put_hex(c).and_then(|()| w.put_hex(&mac))
         }
-        w.put_hex(&mac)
-    })();
-    prev.zeroize();
+        None => Err(Tr31Error::KeyTooLarge),
+    };
+    ct.zeroize();
     if let Err(err) = r {
         w.buf.zeroize();
         return Err(err);

@@ -106,15 +106,6 @@ fn dec_digit(c: u8) -> Option<u8> {
     c.is_ascii_digit().then(|| c - b'0')
 }
 
-fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    }
-}
-
 fn upper_alnum(c: u8) -> bool {
     c.is_ascii_uppercase() || c.is_ascii_digit()
 }
@@ -127,7 +118,9 @@ fn printable(c: u8) -> bool {
 fn hex_num(s: &[u8]) -> Option<usize> {
     let mut n = 0usize;
     for &c in s {
-        n = n.checked_mul(16)?.checked_add(usize::from(hex_digit(c)?))?;
+        n = n
+            .checked_mul(16)?
+            .checked_add(usize::from(crate::hex::digit(c)?))?;
     }
     Some(n)
 }
@@ -351,24 +344,10 @@ impl Out<'_> {
     pub(crate) fn put_hex(&mut self, bytes: &[u8]) -> Result<(), Tr31Error> {
         for &b in bytes {
             // No table lookup on possibly secret data: arithmetic only.
-            self.put(&[hex_char(b >> 4), hex_char(b & 15)])?;
+            self.put(&crate::hex::byte_chars(b))?;
         }
         Ok(())
     }
-}
-
-/// A nibble to an upper-case hex digit without a table or a branch on its value.
-pub(crate) fn hex_char(n: u8) -> u8 {
-    let n = n & 15;
-    // 0..9 -> '0'..'9', 10..15 -> 'A'..'F': add 7 when n > 9 (mask from the borrow).
-    let gt9 = (9u8.wrapping_sub(n) >> 7) & 1;
-    b'0' + n + 7 * gt9
-}
-
-/// A hex digit to its value; `None` if not hex. Used only on public data (the encrypted
-/// key data and the MAC), so it is not written to be constant-time.
-pub(crate) fn unhex_char(c: u8) -> Option<u8> {
-    hex_digit(c)
 }
 
 /// Writes the header for `spec` with `opt` optional blocks (a PB padding block is added

@@ -54,21 +54,19 @@
 //! decides whether a key version may be imported again).
 //!
 //! No heap: the header borrows the block; the key comes back in a `SecretBuf<CAP>`.
-//! Stack on `thumbv6m-none-eabi` (release): the largest frames are
-//! `version_b::decrypt` 1360 B, `version_d::decrypt_cbc` 1272 B and `kdf::derive_keys`
-//! 1088 B (`-Z emit-stack-sizes`); the deepest unwrap call chain sums to about 3 KiB.
-//! (Measured before versions B and D were folded into one generic CBC decrypt,
-//! `unwrap::decrypt_cbc_mac_iv`; the code per version is the same, the frames are yet to
-//! be re-measured.)
+//! Stack: the peak of a whole unwrap on each Cortex-M target is BENCH.md's "TR-31
+//! unwrap" rows (the bench firmware's painted stack, `./x bench`); the encrypted key data
+//! is decrypted two cipher blocks at a time, so no frame holds a copy of the block.
+mod derivation_cbc;
+mod derivation_ctr;
 pub mod error;
 mod export;
 pub mod header;
 pub mod kdf;
+mod payload;
 pub mod policy;
 mod unwrap;
-mod variant;
-mod version_b;
-mod version_d;
+mod variant_binding;
 
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};

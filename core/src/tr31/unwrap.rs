@@ -1,13 +1,12 @@
 //! Key block import: parse, check lengths and hex, derive KBEK/KBAK, decrypt while
 //! computing the MAC, verify the MAC in constant time, and only then read the key length.
-use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
-
-use super::header::{unhex_char, Header, Version};
+//! The binding methods live in their own modules: [`super::variant_binding`] (A, C),
+//! [`super::derivation_cbc`] (B, D) and [`super::derivation_ctr`] (E); this one checks
+//! what they share and dispatches.
+use super::header::{Header, Version};
 use super::kdf::{derive_keys, kbpk_len_ok};
-use super::Tr31Error;
-use crate::block_n::{Block, BlockCipher};
-use crate::cmac::Cmac;
+use super::payload::Parts;
+use super::{derivation_cbc, derivation_ctr, variant_binding, Tr31Error};
 use crate::key::{KbpkUnwrap, TypedKey};
 use crate::policy::Algorithm;
 use crate::secret::SecretBuf;
@@ -109,7 +108,7 @@ fn decrypt_verify<'a, const CAP: usize>(
     if body.len() & 1 == 1 {
         return Err(Tr31Error::BadLength);
     }
-    if !body.iter().all(|&c| unhex_char(c).is_some()) {
+    if !crate::hex::is_hex(body) {
         return Err(Tr31Error::BadHex);
     }
     let bytes = body.len() >> 1;
@@ -124,17 +123,19 @@ fn decrypt_verify<'a, const CAP: usize>(
         return Err(Tr31Error::BadLength);
     }
     let (ct_hex, mac_hex) = body.split_at(enc_len * 2);
-    let (kbek, kbak) = derive_keys(v, kbpk)?;
-    let ok = match v {
-        Version::D => super::version_d::decrypt_cbc(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::E => super::version_d::decrypt_ctr(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::B => super::version_b::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt),
-        Version::A | Version::C => {
-            super::variant::decrypt(&kbek, &kbak, &header, ct_hex, mac_hex, pt)
-        }
+    let keys = derive_keys(v, kbpk)?;
+    let parts = Parts {
+        header: &header,
+        ct_hex,
+        mac_hex,
     };
-    drop(kbek);
-    drop(kbak);
+    let ok = match v {
+        Version::B => derivation_cbc::decrypt_b(&keys, &parts, pt),
+        Version::D => derivation_cbc::decrypt_d(&keys, &parts, pt),
+        Version::E => derivation_ctr::decrypt_e(&keys, &parts, pt),
+        Version::A | Version::C => variant_binding::decrypt_a_c(&keys, &parts, pt),
+    };
+    drop(keys);
     Ok((header, ok?, enc_len))
 }
 
@@ -152,114 +153,4 @@ fn key_length<const CAP: usize>(
         return Err(Tr31Error::Unauthentic);
     }
     Ok(bits >> 3)
-}
-
-/// Decodes `N` bytes of (already validated) hex.
-pub(crate) fn unhex_block<const N: usize>(hex: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    unhex_into(hex, &mut out);
-    out
-}
-
-/// Decodes (already validated) hex into `out`, as many bytes as both hold.
-pub(crate) fn unhex_into(hex: &[u8], out: &mut [u8]) {
-    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let hi = unhex_char(pair[0]).unwrap_or(0);
-        let lo = unhex_char(pair[1]).unwrap_or(0);
-        *o = (hi << 4) | lo;
-    }
-}
-
-/// Writes plaintext at `pos` into the buffer, dropping what does not fit.
-pub(crate) fn store<const CAP: usize>(pt: &mut SecretBuf<CAP>, pos: usize, data: &[u8]) {
-    let b = pt.backing_mut();
-    for (i, &d) in data.iter().enumerate() {
-        if let Some(x) = b.get_mut(pos + i) {
-            *x = d;
-        }
-    }
-}
-
-/// Versions B (TDES) and D (AES): [`cbc_decrypt_mac`] under the KBEK cipher `e` and the
-/// KBAK cipher `a`, with the block's MAC as both IV and expected tag.
-pub(crate) fn decrypt_cbc_mac_iv<const CAP: usize>(
-    e: &dyn BlockCipher,
-    a: &dyn BlockCipher,
-    header: &Header<'_>,
-    ct_hex: &[u8],
-    mac_hex: &[u8],
-    pt: &mut SecretBuf<CAP>,
-) -> subtle::Choice {
-    let n = e.block_len();
-    let mut mac = [0u8; 16];
-    if let Some(m) = mac.get_mut(..n) {
-        unhex_into(mac_hex, m);
-    }
-    cbc_decrypt_mac(
-        e,
-        a,
-        header.as_bytes(),
-        ct_hex,
-        mac,
-        mac.get(..n).unwrap_or(&[]),
-        pt,
-    )
-}
-
-/// CBC decryption with `iv` (one block), feeding header and plaintext into a CMAC under
-/// `mac_key`, then a constant-time comparison of the tag's first `given.len()` bytes
-/// with `given`. Both ciphers have the same block length.
-pub(crate) fn cbc_decrypt_mac<const CAP: usize>(
-    enc: &dyn BlockCipher,
-    mac_key: &dyn BlockCipher,
-    header: &[u8],
-    ct_hex: &[u8],
-    iv: Block,
-    given: &[u8],
-    pt: &mut SecretBuf<CAP>,
-) -> subtle::Choice {
-    let n = enc.block_len();
-    let mut m = Cmac::new(mac_key);
-    m.update(header);
-    let mut prev = iv;
-    // CBC decryption of two blocks is two independent block decryptions: one two-block
-    // call per pair ([`BlockCipher::dec2`]).
-    for (j, hex) in ct_hex.chunks(4 * n).enumerate() {
-        let (h1, h2) = hex.split_at(hex.len().min(2 * n));
-        let mut c1 = [0u8; 16];
-        unhex_into(h1, &mut c1);
-        let mut p1 = c1;
-        if h2.is_empty() {
-            enc.dec(&mut p1);
-            xor_into(&mut p1, &prev);
-            let b1 = p1.get(..n).unwrap_or(&[]);
-            m.update(b1);
-            store(pt, 2 * j * n, b1);
-            prev = c1;
-        } else {
-            let mut c2 = [0u8; 16];
-            unhex_into(h2, &mut c2);
-            let mut p2 = c2;
-            enc.dec2(&mut p1, &mut p2);
-            xor_into(&mut p1, &prev);
-            xor_into(&mut p2, &c1);
-            let (b1, b2) = (p1.get(..n).unwrap_or(&[]), p2.get(..n).unwrap_or(&[]));
-            m.update(b1);
-            m.update(b2);
-            store(pt, 2 * j * n, b1);
-            store(pt, (2 * j + 1) * n, b2);
-            p2.zeroize();
-            prev = c2;
-        }
-        p1.zeroize();
-    }
-    let tag = m.finalize();
-    tag.get(..given.len()).unwrap_or(&[]).ct_eq(given)
-}
-
-/// `x ^= y`.
-fn xor_into<const N: usize>(x: &mut [u8; N], y: &[u8; N]) {
-    for (a, b) in x.iter_mut().zip(y.iter()) {
-        *a ^= b;
-    }
 }
