@@ -27,6 +27,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The wrong role does not compile: a data-decryption key is not a PIN decryption key.
+//!
+//! ```compile_fail
+//! use keyfort::key::{DataDecrypt, TypedKey};
+//! use keyfort::ops::pin;
+//! use keyfort::policy::Algorithm;
+//!
+//! let k = TypedKey::<DataDecrypt>::raw(b"pin-format0-key!", Algorithm::Tdes2).unwrap();
+//! let _ = pin::format0_decrypt(&k, &[0; 8], b"4012345678909");
+//! ```
+//!
 //! Keys from a standard's raw-key interface (a DUKPT working key, whose use the
 //! derivation fixed; a published test vector) are admitted with [`TypedKey::raw`], which
 //! names the role's own usage explicitly. Keys from the store come typed from

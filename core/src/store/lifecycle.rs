@@ -348,9 +348,14 @@ where
         handle: KeyHandle,
         f: impl FnOnce(&crate::key::TypedKey<'_, K>) -> T,
     ) -> Result<T, Error> {
-        let alg = self.resolve(handle).map(|e| e.hdr.alg)?;
-        let alg = Algorithm::from_code(alg).ok_or(Error::Corrupt)?;
-        // Before the use is counted: a key the role cannot take is not used.
+        let hdr = self.resolve(handle)?.hdr;
+        let alg = Algorithm::from_code(hdr.alg).ok_or(Error::Corrupt)?;
+        // Before the use is counted: a key of another purpose or mode, or of an
+        // algorithm the role cannot take, is not used.
+        let usage = Usage::from_bits(hdr.usage).ok_or(Error::Corrupt)?;
+        if !usage.permits(K::NEED) {
+            return Err(Error::UsageDenied);
+        }
         if !K::algorithm_ok(alg) {
             return Err(Error::KeyAlgorithm);
         }
