@@ -150,9 +150,44 @@
 #define KF_KEY_USAGE_WRAP 65536
 
 /**
- * Unwrap other keys, including TR-31 blocks under a KBPK (keyfort's flag).
+ * Unwrap other keys (keyfort's flag; a TR-31 KBPK also needs
+ * `KF_KEY_PURPOSE_TR31_KBPK`).
  */
 #define KF_KEY_USAGE_UNWRAP 131072
+
+/**
+ * The purpose field of the usage flags (bits 24 to 31, keyfort's): what the key is for,
+ * TR-31's key usage class. 0 is a general key (data encryption, AES-KW key wrapping);
+ * a key of another purpose serves only its own operations (`keyfort::policy::Purpose`).
+ */
+#define KF_KEY_PURPOSE_MASK 4278190080
+
+/**
+ * A PIN encryption key (TR-31 `P0`): its ENCRYPT/DECRYPT are PIN block modes.
+ */
+#define KF_KEY_PURPOSE_PIN 16777216
+
+/**
+ * A TR-31 key block protection key (`K1`): its WRAP/UNWRAP are key block modes, the
+ * only kind of key `kf_tr31_import` unwraps under.
+ */
+#define KF_KEY_PURPOSE_TR31_KBPK 33554432
+
+/**
+ * A DUKPT base derivation key (`B0`).
+ */
+#define KF_KEY_PURPOSE_DUKPT_BDK 50331648
+
+/**
+ * A DUKPT initial key (`B1`), what `kf_dukpt_load_initial_key` loads.
+ */
+#define KF_KEY_PURPOSE_DUKPT_IK 67108864
+
+/**
+ * A MAC key bound to TR-31 MAC algorithm `Mn` (n = 0 to 8): this value plus
+ * `n << 24` (M3: X9.19 retail MAC, M6: CMAC, M7: HMAC).
+ */
+#define KF_KEY_PURPOSE_MAC_M0 268435456
 
 /**
  * PSA_KEY_LIFETIME_PERSISTENT: the only lifetime keyfort has (every key is sealed in

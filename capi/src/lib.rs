@@ -11,7 +11,7 @@
 //! if (st == KF_ERROR_NOT_FORMATTED) st = kf_store_format(&store, &board);
 //!
 //! kf_key_attributes_t a = { .id = 1, .key_type = KF_KEY_TYPE_AES, .bits = 256,
-//!                           .usage = KF_KEY_USAGE_UNWRAP,
+//!                           .usage = KF_KEY_USAGE_UNWRAP | KF_KEY_PURPOSE_TR31_KBPK,
 //!                           .lifetime = KF_KEY_LIFETIME_PERSISTENT };
 //! kf_key_id_t kbpk;
 //! st = kf_import_key(&store, &a, kbpk_bytes, 32, &kbpk);

@@ -357,6 +357,8 @@ where
         // The store releases a key only for a use its policy names: ask for a use that
         // any version may have (verification-side first), so an older active version's
         // check value can be read too.
+        // Of the key's own purpose (a PIN key's decrypt mode is PIN decryption).
+        let purpose = info.usage.purpose().ok_or(KF_ERROR_CORRUPTION_DETECTED)?;
         let need = [
             Usage::DECRYPT,
             Usage::UNWRAP,
@@ -368,36 +370,36 @@ where
             Usage::DERIVE,
         ]
         .into_iter()
-        .find(|u| info.usage.contains(*u))
+        .map(|u| u.bound(purpose))
+        .find(|u| info.usage.permits(*u))
         .ok_or(KF_ERROR_NOT_PERMITTED)?;
         let store = self.store()?;
         store.with_key(handle(key)?, need, |k| -> Status {
-            let mut block = [0u8; 16];
-            match (method, aes) {
-                (KF_KCV_CMAC, true) => block = mac::aes_cmac(k, &[0u8; 16])?,
-                (KF_KCV_CMAC, false) => {
-                    let t = mac::tdes_cmac(k, &[0u8; 8])?;
-                    block[..8].copy_from_slice(&t);
-                }
-                (_, true) => Aes::new(k)
-                    .map_err(|_| KF_ERROR_NOT_SUPPORTED)?
-                    .encrypt(&mut block),
+            // A check value, not a MAC: keyfort's KCV module, not a MAC key's operation.
+            use keyfort::kcv::{self, KcvLen};
+            let kcv = match (method, aes) {
+                (KF_KCV_CMAC, true) => kcv::aes_cmac(
+                    &Aes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?,
+                    KcvLen::Five,
+                ),
+                (KF_KCV_CMAC, false) => kcv::tdes_cmac(
+                    &Tdes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?,
+                    KcvLen::Five,
+                ),
+                (_, true) => kcv::aes_legacy(&Aes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?),
                 (_, false) => {
-                    let mut b = [0u8; 8];
-                    Tdes::new(k)
-                        .map_err(|_| KF_ERROR_NOT_SUPPORTED)?
-                        .encrypt(&mut b);
-                    block[..8].copy_from_slice(&b);
+                    kcv::tdes_legacy(&Tdes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?)
                 }
-            }
-            dst.copy_from_slice(block.get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?);
+            };
+            dst.copy_from_slice(kcv.as_bytes().get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?);
             Ok(())
         })??;
         Ok(n)
     }
 
     /// Imports the TR-31 key block `block` as key `id`, unwrapped under the stored KBPK
-    /// `kbpk` (usage UNWRAP) with the policy its header grants; returns the new key's
+    /// `kbpk` (usage UNWRAP, purpose TR-31 KBPK, an algorithm that fits the block's
+    /// version) with the policy its header grants; returns the new key's
     /// attributes.
     pub fn tr31_import(
         &mut self,
@@ -413,7 +415,7 @@ where
         self.key_attributes(key_id(inj.handle.id, inj.handle.version.unwrap_or(1)))
     }
 
-    /// Loads the stored AES DUKPT initial key `ik` (usage DERIVE, labelled with its
+    /// Loads the stored AES DUKPT initial key `ik` (usage DERIVE, purpose DUKPT IK, labelled with its
     /// initial key ID in hex, as a TR-31 `B1` import stores it) into the terminal and seals
     /// the terminal's state. Destroy the initial key afterwards (`kf_destroy_key`).
     pub fn dukpt_load_initial_key(&mut self, ik: kf_key_id_t) -> Status {
@@ -449,15 +451,17 @@ where
         Ok(ksn)
     }
 
-    fn working_key<T>(
+    /// The current transaction's working key of `usage` and `ty`, admitted for the role
+    /// `K` under the policy its derivation fixed.
+    fn working_key<K: keyfort::key::Role, T>(
         &self,
         usage: KeyUsage,
         ty: WorkingKeyType,
-        f: impl FnOnce(&[u8]) -> Status<T>,
+        f: impl FnOnce(&keyfort::key::TypedKey<'_, K>) -> Status<T>,
     ) -> Status<T> {
         let tx = self.tx.as_ref().ok_or(KF_ERROR_BAD_STATE)?;
         let k = tx.working_key(usage, ty)?;
-        f(k.expose())
+        f(&k.typed()?)
     }
 
     /// The current transaction's ISO 9564 format 4 PIN block (AES-128 PIN encryption
@@ -475,7 +479,7 @@ where
             let tx = self.tx.as_ref().ok_or(KF_ERROR_BAD_STATE)?;
             let rng = self.rng.as_mut().ok_or(KF_ERROR_INVALID_HANDLE)?;
             let k = tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)?;
-            let b = pin::format4_encrypt(k.expose(), pin_digits, pan, rng)?;
+            let b = pin::format4_encrypt(&k.typed()?, pin_digits, pan, rng)?;
             dst.copy_from_slice(&b);
             Ok(KF_PIN_BLOCK_SIZE)
         })();

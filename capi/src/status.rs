@@ -110,6 +110,8 @@ impl From<StoreError> for kf_status_t {
             StoreError::Capacity => KF_ERROR_INSUFFICIENT_MEMORY,
             StoreError::BadLength | StoreError::BackupFormat => KF_ERROR_INVALID_ARGUMENT,
             StoreError::UsageDenied | StoreError::NotExportable => KF_ERROR_NOT_PERMITTED,
+            StoreError::KeyAlgorithm => KF_ERROR_NOT_PERMITTED,
+            StoreError::DegenerateKey | StoreError::InvalidUsage => KF_ERROR_INVALID_ARGUMENT,
             StoreError::NotNewestVersion => KF_ERROR_NOT_NEWEST_VERSION,
             StoreError::Revoked => KF_ERROR_KEY_REVOKED,
             StoreError::UseLimitReached => KF_ERROR_USE_LIMIT_REACHED,
@@ -176,10 +178,17 @@ impl From<WrapError> for kf_status_t {
     }
 }
 
+impl From<keyfort::key::KeyError> for kf_status_t {
+    fn from(e: keyfort::key::KeyError) -> Self {
+        OpsError::from(e).into()
+    }
+}
+
 impl From<OpsError> for kf_status_t {
     fn from(e: OpsError) -> Self {
         match e {
             OpsError::MacMismatch => KF_ERROR_INVALID_SIGNATURE,
+            OpsError::UsageDenied | OpsError::WrongAlgorithm => KF_ERROR_NOT_PERMITTED,
             OpsError::BadKeyLength => KF_ERROR_NOT_SUPPORTED,
             _ => KF_ERROR_INVALID_ARGUMENT,
         }

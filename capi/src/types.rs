@@ -31,8 +31,26 @@ pub const KF_KEY_USAGE_VERIFY_MESSAGE: u32 = 0x0000_0800;
 pub const KF_KEY_USAGE_DERIVE: u32 = 0x0000_4000;
 /// Wrap other keys (keyfort's flag; PSA 1.1 has none).
 pub const KF_KEY_USAGE_WRAP: u32 = 0x0001_0000;
-/// Unwrap other keys, including TR-31 blocks under a KBPK (keyfort's flag).
+/// Unwrap other keys (keyfort's flag; a TR-31 KBPK also needs
+/// `KF_KEY_PURPOSE_TR31_KBPK`).
 pub const KF_KEY_USAGE_UNWRAP: u32 = 0x0002_0000;
+
+/// The purpose field of the usage flags (bits 24 to 31, keyfort's): what the key is for,
+/// TR-31's key usage class. 0 is a general key (data encryption, AES-KW key wrapping);
+/// a key of another purpose serves only its own operations (`keyfort::policy::Purpose`).
+pub const KF_KEY_PURPOSE_MASK: u32 = 0xFF00_0000;
+/// A PIN encryption key (TR-31 `P0`): its ENCRYPT/DECRYPT are PIN block modes.
+pub const KF_KEY_PURPOSE_PIN: u32 = 0x0100_0000;
+/// A TR-31 key block protection key (`K1`): its WRAP/UNWRAP are key block modes, the
+/// only kind of key `kf_tr31_import` unwraps under.
+pub const KF_KEY_PURPOSE_TR31_KBPK: u32 = 0x0200_0000;
+/// A DUKPT base derivation key (`B0`).
+pub const KF_KEY_PURPOSE_DUKPT_BDK: u32 = 0x0300_0000;
+/// A DUKPT initial key (`B1`), what `kf_dukpt_load_initial_key` loads.
+pub const KF_KEY_PURPOSE_DUKPT_IK: u32 = 0x0400_0000;
+/// A MAC key bound to TR-31 MAC algorithm `Mn` (n = 0 to 8): this value plus
+/// `n << 24` (M3: X9.19 retail MAC, M6: CMAC, M7: HMAC).
+pub const KF_KEY_PURPOSE_MAC_M0: u32 = 0x1000_0000;
 
 /// PSA_KEY_LIFETIME_PERSISTENT: the only lifetime keyfort has (every key is sealed in
 /// flash). PSA_KEY_LIFETIME_VOLATILE (0) is `KF_ERROR_NOT_SUPPORTED`.
@@ -166,10 +184,11 @@ const USAGE_MAP: [(u32, Usage); 8] = [
     (KF_KEY_USAGE_UNWRAP, Usage::UNWRAP),
 ];
 
-/// keyfort's usage set from `KF_KEY_USAGE_*` flags; unknown bits are refused.
+/// keyfort's usage set from `KF_KEY_USAGE_*` flags and a `KF_KEY_PURPOSE_*` value;
+/// unknown bits and unknown purposes are refused.
 pub fn usage(flags: u32) -> Status<Usage> {
     let mut u = Usage::NONE;
-    let mut known = 0;
+    let mut known = KF_KEY_PURPOSE_MASK;
     for (f, v) in USAGE_MAP {
         known |= f;
         if flags & f != 0 {
@@ -179,15 +198,18 @@ pub fn usage(flags: u32) -> Status<Usage> {
     if flags & !known != 0 {
         return Err(KF_ERROR_INVALID_ARGUMENT);
     }
-    Ok(u)
+    // The purpose code is the high byte of keyfort's usage bits.
+    let code = u16::try_from(flags >> 24).map_err(|_| KF_ERROR_INVALID_ARGUMENT)?;
+    Usage::from_bits(u.bits() | (code << 8)).ok_or(KF_ERROR_INVALID_ARGUMENT)
 }
 
-/// `KF_KEY_USAGE_*` flags of a usage set.
+/// `KF_KEY_USAGE_*` flags and the `KF_KEY_PURPOSE_*` value of a usage set.
 pub fn usage_flags(u: Usage) -> u32 {
-    USAGE_MAP
+    let modes = USAGE_MAP
         .iter()
-        .filter(|(_, v)| u.contains(*v))
-        .fold(0, |acc, (f, _)| acc | f)
+        .filter(|(_, v)| u.bits() & v.bits() == v.bits())
+        .fold(0, |acc, (f, _)| acc | f);
+    modes | (u32::from(u.bits() >> 8) << 24)
 }
 
 /// What a new key is to be, checked: algorithm, usage, label, use limit.

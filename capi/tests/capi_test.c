@@ -482,7 +482,8 @@ static int vector_tr31(const char *id, const char *kbpk_kind, const char *kbpkh,
     uint8_t kbpk[32], key[32];
     size_t kbpk_n = unhex(kbpkh, kbpk, sizeof kbpk);
     uint16_t kt = strcmp(kbpk_kind, "des") == 0 ? KF_KEY_TYPE_DES : KF_KEY_TYPE_AES;
-    kf_key_attributes_t ka = attrs(200, kt, (uint16_t)(kbpk_n * 8), KF_KEY_USAGE_UNWRAP);
+    kf_key_attributes_t ka =
+        attrs(200, kt, (uint16_t)(kbpk_n * 8), KF_KEY_USAGE_UNWRAP | KF_KEY_PURPOSE_TR31_KBPK);
     kf_key_id_t kbpk_id;
     if (kf_import_key(vstore, &ka, kbpk, kbpk_n, &kbpk_id) != KF_SUCCESS) {
         /* A KBPK keyfort cannot hold (a one-key DES KBPK): the block cannot be imported. */
@@ -529,7 +530,8 @@ static int vector_dukpt(const char *id, const char *ikh, const char *ikid, unsig
     size_t exp_n = unhex(exph, exp, sizeof exp);
     if (strcmp(cur_ikid, ikid) != 0 || counter < cur_counter) {
         kf_destroy_key(vstore, KF_KEY_ID(300, 0));
-        kf_key_attributes_t a = attrs(300, KF_KEY_TYPE_AES, (uint16_t)(ik_n * 8), KF_KEY_USAGE_DERIVE);
+        kf_key_attributes_t a = attrs(300, KF_KEY_TYPE_AES, (uint16_t)(ik_n * 8),
+                                      KF_KEY_USAGE_DERIVE | KF_KEY_PURPOSE_DUKPT_IK);
         memcpy(a.label, ikid, 16);
         a.label_len = 16;
         kf_key_id_t k;

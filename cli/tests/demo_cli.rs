@@ -83,7 +83,7 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
         r[8..20].copy_from_slice(ksn.as_bytes());
         let k = |u| tx.working_key(u, WorkingKeyType::Aes128).unwrap();
         let pb = pin::format4_encrypt(
-            k(KeyUsage::PinEncryption).expose(),
+            &k(KeyUsage::PinEncryption).typed().unwrap(),
             pin_digits,
             pan,
             &mut TestRng(9),
@@ -94,9 +94,9 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
         let mut card = [0u8; 32];
         card[..pan.len()].copy_from_slice(pan);
         card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
-        data::aes_cbc_encrypt(k(KeyUsage::DataEncrypt).expose(), &[0; 16], &mut card).unwrap();
+        data::aes_cbc_encrypt(&k(KeyUsage::DataEncrypt).typed().unwrap(), &[0; 16], &mut card).unwrap();
         r[68..100].copy_from_slice(&card);
-        let tag = mac::aes_cmac(k(KeyUsage::MacGeneration).expose(), &r[..112]).unwrap();
+        let tag = mac::aes_cmac(&k(KeyUsage::MacGeneration).typed().unwrap(), &r[..112]).unwrap();
         r[112..].copy_from_slice(&tag);
         out.extend_from_slice(&r);
     }

@@ -42,6 +42,7 @@ pub mod components;
 pub mod dukpt;
 mod hex;
 pub mod kcv;
+pub mod key;
 pub mod manual;
 mod modes;
 pub mod platform;

@@ -5,6 +5,8 @@
 #![no_main]
 use core::convert::Infallible;
 
+use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
+use keyfort::policy::Algorithm;
 use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, UnwrapOptions};
 use libfuzzer_sys::fuzz_target;
 use rand_core::{TryCryptoRng, TryRng};
@@ -29,7 +31,12 @@ impl TryRng for Counter {
 impl TryCryptoRng for Counter {}
 
 fn round_trip(key: &[u8], h: &Header<'_>) {
-    let kbpk = [0x5Au8; 32];
+    let kbpk_bytes = [0x5Au8; 32];
+    let Ok(kbpk) = TypedKey::<KbpkWrap>::raw(&kbpk_bytes, Algorithm::Aes256) else {
+        return;
+    };
+    let unwrap_kbpk = TypedKey::<KbpkUnwrap>::raw(&kbpk_bytes, Algorithm::Aes256)
+        .expect("an AES-256 KBPK is admitted");
     let spec = HeaderSpec {
         key_usage: h.key_usage,
         algorithm: h.algorithm,
@@ -49,7 +56,7 @@ fn round_trip(key: &[u8], h: &Header<'_>) {
     let Ok(n) = tr31::wrap(&kbpk, &spec, &opt, key, &mut Counter(0), &mut out) else {
         return;
     };
-    let (h2, k2) = tr31::unwrap_with::<128>(&kbpk, &out[..n], &UnwrapOptions::default())
+    let (h2, k2) = tr31::unwrap_with::<128>(&unwrap_kbpk, &out[..n], &UnwrapOptions::default())
         .expect("re-wrapped block must unwrap");
     assert_eq!(k2.expose(), key);
     assert_eq!(
@@ -72,9 +79,23 @@ fuzz_target!(|data: &[u8]| {
     } else {
         UnwrapOptions::default()
     };
-    if let Ok((h, key)) = tr31::unwrap_with::<128>(kbpk, block, &opts) {
-        let _ = h.policy(key.len());
-        round_trip(key.expose(), &h);
+    // The KBPK as the block's version and its length name it; and (bit 4) as a key of
+    // the other cipher, which every version must refuse before anything is derived.
+    if let Ok(k) = tr31::raw_kbpk(kbpk, block) {
+        if let Ok((h, key)) = tr31::unwrap_with::<128>(&k, block, &opts) {
+            let _ = h.policy(key.len());
+            round_trip(key.expose(), &h);
+        }
+        if sel & 16 != 0 {
+            let other = match k.algorithm() {
+                Algorithm::Tdes2 | Algorithm::Tdes3 => Algorithm::Aes128,
+                _ => Algorithm::Tdes2,
+            };
+            if let Ok(wrong) = TypedKey::<KbpkUnwrap>::raw(&kbpk[..16], other) {
+                let r = tr31::unwrap_with::<128>(&wrong, block, &opts);
+                assert!(r.is_err(), "a KBPK of the other cipher unwrapped a block");
+            }
+        }
     }
     // Also wrap the fuzz input's tail as a key and unwrap it (exercises export).
     if sel & 8 != 0 && !block.is_empty() && block.len() <= tr31::MAX_WRAP_KEY {

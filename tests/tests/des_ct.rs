@@ -35,6 +35,9 @@ use des::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use keyfort::block::{Des, Tdes};
 use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
+use keyfort::key::TypedKey;
+use keyfort::ops::mac;
+use keyfort::policy::Algorithm;
 use keyfort::tr31;
 use keyfort::transaction::mac;
 use keyfort_ctgrind::{
@@ -256,7 +259,7 @@ fn child() -> ExitCode {
     for i in 0..4 {
         let key = rng.fill::<16>();
         let data = rng.fill::<29>();
-        let tag = mac::retail_mac(&key, &data).unwrap();
+        let tag = mac::retail_mac(&TypedKey::raw(&key, Algorithm::Tdes2).unwrap(), &data).unwrap();
         for (what, flip) in [("right tag", 0u8), ("wrong tag", 0x40)] {
             let mut t = tag;
             t[7] ^= flip;
@@ -264,7 +267,10 @@ fn child() -> ExitCode {
                 let (k, d) = (key.to_vec(), data.to_vec());
                 mark_secret(&k);
                 mark_secret(&d);
-                let r = mac::verify_retail_mac(&k, &d, &t);
+                // The holder's TDES check runs on the secret key too (constant-time).
+                let r = TypedKey::raw(&k, Algorithm::Tdes2)
+                    .map_err(keyfort::ops::OpsError::from)
+                    .and_then(|k| mac::verify_retail_mac(&k, &d, &t));
                 let ok = declassify_usize(usize::from(r.is_ok())) == 1;
                 ok == (flip == 0)
             });

@@ -354,6 +354,12 @@ fn zero_pad(data: &[u8], block: usize, padding: Option<&str>) -> Result<Vec<u8>,
     Ok(d)
 }
 
+/// A TDES DUKPT variant key (the raw-key interface of X9.24-1: the variant fixed its
+/// use), admitted as the 2-key TDES key of the role the operation needs.
+fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<keyfort::key::TypedKey<'_, R>, String> {
+    keyfort::key::TypedKey::raw(k, keyfort::policy::Algorithm::Tdes2).map_err(|e| e.to_string())
+}
+
 fn aes_operation(v: &Value) -> Result<(), String> {
     let e = |x: keyfort::dukpt::DukptError| x.to_string();
     let o = |x: keyfort::transaction::OpsError| x.to_string();
@@ -366,20 +372,20 @@ fn aes_operation(v: &Value) -> Result<(), String> {
             key_type(s(v, &["working_key_type"])?)?,
         )
         .map_err(e)?;
-    let k = wk.expose();
+    let t = |x: keyfort::key::KeyError| x.to_string();
     match s(v, &["operation"])? {
         "iso9564_format4_pin_block_encrypt" => {
             let pin = s(v, &["inputs", "pin"])?.as_bytes();
             let pan = s(v, &["inputs", "pan"])?.as_bytes();
             let field = unhex(s(v, &["inputs", "plain_pin_field"])?);
             let fill: [u8; 8] = field[8..].try_into().map_err(|_| "fill")?;
-            let blk = pin::format4_encrypt_with_fill(k, pin, pan, &fill).map_err(o)?;
+            let blk = pin::format4_encrypt_with_fill(&wk.typed().map_err(t)?, pin, pan, &fill).map_err(o)?;
             eq_hex(
                 "encrypted PIN block",
                 &blk,
                 s(v, &["expected", "encrypted_pin_block"])?,
             )?;
-            let back = pin::format4_decrypt(k, &blk, pan).map_err(o)?;
+            let back = pin::format4_decrypt(&wk.typed().map_err(t)?, &blk, pan).map_err(o)?;
             if back.expose() != pin {
                 return Err("PIN block does not decrypt to the PIN".into());
             }
@@ -387,15 +393,15 @@ fn aes_operation(v: &Value) -> Result<(), String> {
         }
         "hmac_sha256" => {
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
-            let m = mac::hmac_sha256(k, data).map_err(o)?;
+            let m = mac::hmac_sha256(&wk.typed().map_err(t)?, data).map_err(o)?;
             eq_hex("HMAC", &m, s(v, &["expected", "output"])?)?;
-            mac::verify_hmac_sha256(k, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+            mac::verify_hmac_sha256(&wk.typed().map_err(t)?, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
         }
         "aes_cmac" => {
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
-            let m = mac::aes_cmac(k, data).map_err(o)?;
+            let m = mac::aes_cmac(&wk.typed().map_err(t)?, data).map_err(o)?;
             eq_hex("CMAC", &m, s(v, &["expected", "output"])?)?;
-            mac::verify_aes_cmac(k, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+            mac::verify_aes_cmac(&wk.typed().map_err(t)?, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
         }
         "aes_cbc_encrypt" => {
             let plain = zero_pad(
@@ -407,9 +413,9 @@ fn aes_operation(v: &Value) -> Result<(), String> {
                 .try_into()
                 .map_err(|_| "iv")?;
             let mut buf = plain.clone();
-            data::aes_cbc_encrypt(k, &iv, &mut buf).map_err(o)?;
+            data::aes_cbc_encrypt(&wk.typed().map_err(t)?, &iv, &mut buf).map_err(o)?;
             eq_hex("ciphertext", &buf, s(v, &["expected", "output"])?)?;
-            data::aes_cbc_decrypt(k, &iv, &mut buf).map_err(o)?;
+            data::aes_cbc_decrypt(&wk.typed().map_err(t)?, &iv, &mut buf).map_err(o)?;
             if buf != plain {
                 return Err("decryption does not give the plaintext back".into());
             }
@@ -536,13 +542,13 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 pin::format0_block(p, pan).map_err(o)?.expose(),
                 s(v, &["inputs", "clear_pin_block"])?,
             )?;
-            let blk = pin::format0_encrypt(k.expose(), p, pan).map_err(o)?;
+            let blk = pin::format0_encrypt(&tdes(k.expose())?, p, pan).map_err(o)?;
             eq_hex(
                 "encrypted PIN block",
                 &blk,
                 s(v, &["expected", "encrypted_pin_block"])?,
             )?;
-            if pin::format0_decrypt(k.expose(), &blk, pan)
+            if pin::format0_decrypt(&tdes(k.expose())?, &blk, pan)
                 .map_err(o)?
                 .expose()
                 != p
@@ -560,11 +566,11 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 if v["inputs"]["padding"].as_str() != Some("zeros") {
                     return Err("unexpected padding".into());
                 }
-                mac::verify_retail_mac(k.expose(), data, &want).map_err(o)?;
-                mac::retail_mac(k.expose(), data).map_err(o)?.to_vec()
+                mac::verify_retail_mac(&tdes(k.expose())?, data, &want).map_err(o)?;
+                mac::retail_mac(&tdes(k.expose())?, data).map_err(o)?.to_vec()
             } else if op == "tdes_cmac" {
-                mac::verify_tdes_cmac(k.expose(), data, &want).map_err(o)?;
-                mac::tdes_cmac(k.expose(), data).map_err(o)?.to_vec()
+                mac::verify_tdes_cmac(&tdes(k.expose())?, data, &want).map_err(o)?;
+                mac::tdes_cmac(&tdes(k.expose())?, data).map_err(o)?.to_vec()
             } else {
                 return Err(format!("unknown MAC {op}"));
             };
@@ -573,9 +579,9 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             let mut bad = want.clone();
             bad[0] ^= 1;
             let r = if op == "tdes_cmac" {
-                mac::verify_tdes_cmac(k.expose(), data, &bad)
+                mac::verify_tdes_cmac(&tdes(k.expose())?, data, &bad)
             } else {
-                mac::verify_retail_mac(k.expose(), data, &bad)
+                mac::verify_retail_mac(&tdes(k.expose())?, data, &bad)
             };
             if r != Err(keyfort::transaction::OpsError::MacMismatch) {
                 return Err("a wrong MAC verified".into());
@@ -596,9 +602,9 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 .try_into()
                 .map_err(|_| "iv")?;
             let mut buf = plain.clone();
-            data::tdes_cbc_encrypt(k.expose(), &iv, &mut buf).map_err(o)?;
+            data::tdes_cbc_encrypt(&tdes(k.expose())?, &iv, &mut buf).map_err(o)?;
             eq_hex("ciphertext", &buf, s(v, &["expected", "ciphertext"])?)?;
-            data::tdes_cbc_decrypt(k.expose(), &iv, &mut buf).map_err(o)?;
+            data::tdes_cbc_decrypt(&tdes(k.expose())?, &iv, &mut buf).map_err(o)?;
             if buf != plain {
                 return Err("decryption does not give the plaintext back".into());
             }

@@ -10,6 +10,8 @@
     clippy::cast_possible_truncation,
     clippy::integer_division_remainder_used
 )]
+use keyfort::key::TypedKey;
+use keyfort::policy::Algorithm;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal};
 use keyfort::dukpt::NoPersist;
@@ -77,23 +79,36 @@ fn random_inputs_do_not_panic() {
         }
         let _ = AesTerminal::from_state(&v);
         let _ = TdesTerminal::from_state(&v);
-        let _ = keyfort::tr31::unwrap(&[0x33; 16], &v);
+        if let Ok(k) = TypedKey::raw(&[0x33; 16], Algorithm::Aes128) {
+            let _ = keyfort::tr31::unwrap(&k, &v);
+        }
         let _ = keyfort::tr31::header::Header::parse(&v);
         let pan: Vec<u8> = v.iter().map(|b| b'0' + b % 10).collect();
         let blk8: [u8; 8] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
         let blk16: [u8; 16] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
-        let _ = keyfort::transaction::pin::format0_decrypt(
-            &core::array::from_fn::<u8, 16, _>(|i| 0x44 ^ i as u8),
-            &blk8,
-            &pan,
-        );
-        let _ = keyfort::transaction::pin::format4_decrypt(&[0x44; 16], &blk16, &pan);
-        let _ = keyfort::transaction::pin::format0_block(&pan, &pan);
-        let _ =
-            keyfort::transaction::pin::format4_encrypt_with_fill(&[0x44; 16], &pan, &pan, &[0; 8]);
-        let _ = keyfort::transaction::mac::retail_mac(&v, &v);
-        let _ = keyfort::transaction::mac::verify_aes_cmac(&v, &v, &v);
-        let _ = keyfort::transaction::mac::verify_hmac_sha256(&v, &v, &v);
+        let k0 = core::array::from_fn::<u8, 16, _>(|i| 0x44 ^ i as u8);
+        if let Ok(k) = TypedKey::raw(&k0, Algorithm::Tdes2) {
+            let _ = keyfort::ops::pin::format0_decrypt(&k, &blk8, &pan);
+        }
+        if let Ok(k) = TypedKey::raw(&[0x44; 16], Algorithm::Aes128) {
+            let _ = keyfort::ops::pin::format4_decrypt(&k, &blk16, &pan);
+        }
+        let _ = keyfort::ops::pin::format0_block(&pan, &pan);
+        if let Ok(k) = TypedKey::raw(&[0x44; 16], Algorithm::Aes128) {
+            let _ = keyfort::ops::pin::format4_encrypt_with_fill(&k, &pan, &pan, &[0; 8]);
+        }
+        // Random bytes as keys: admitted or refused by the holder, never a panic.
+        for alg in [Algorithm::Tdes2, Algorithm::Aes128, Algorithm::HmacSha256] {
+            if let Ok(k) = TypedKey::raw(&v, alg) {
+                let _ = keyfort::ops::mac::retail_mac(&k, &v);
+            }
+            if let Ok(k) = TypedKey::raw(&v, alg) {
+                let _ = keyfort::ops::mac::verify_aes_cmac(&k, &v, &v);
+            }
+            if let Ok(k) = TypedKey::raw(&v, alg) {
+                let _ = keyfort::ops::mac::verify_hmac_sha256(&k, &v, &v);
+            }
+        }
     }
 }
 
@@ -108,6 +123,9 @@ fn mutated_tr31_blocks_do_not_panic() {
         };
         let kbpk = keyfort_tests::unhex(k);
         let block = b.as_bytes().to_vec();
+        let Ok(kbpk) = keyfort::tr31::raw_kbpk(&kbpk, &block) else {
+            continue;
+        };
         for _ in 0..3000 {
             let mut m = block.clone();
             match r.n() % 4 {

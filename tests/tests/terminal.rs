@@ -9,7 +9,7 @@ mod store_common;
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 use keyfort::ops::pin;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, OptBlock, Tr31Error};
@@ -36,7 +36,9 @@ fn spec(usage: &[u8; 2], mode: u8, exp: u8) -> HeaderSpec {
 
 fn block(kbpk: &[u8], spec: &HeaderSpec, opt: &[OptBlock<'_>], key: &[u8]) -> Vec<u8> {
     let mut out = [0u8; 512];
-    let n = tr31::wrap(kbpk, spec, opt, key, &mut TestRng(7), &mut out).unwrap();
+    let alg = tr31::kbpk_algorithm(tr31::Version::D, kbpk.len()).unwrap();
+    let kbpk = keyfort::key::TypedKey::raw(kbpk, alg).unwrap();
+    let n = tr31::wrap(&kbpk, spec, opt, key, &mut TestRng(7), &mut out).unwrap();
     out[..n].to_vec()
 }
 
@@ -78,11 +80,11 @@ fn kbpk() -> KeyHandle {
 #[test]
 fn injected_initial_key_gets_the_headers_policy_and_only_that() {
     let bdk = AesBdk::new(&[0x11; 16]).unwrap();
-    let (mut s, _) = store_with_kbpk(Usage::UNWRAP);
+    let (mut s, _) = store_with_kbpk(Usage::KBPK_UNWRAP);
     let imp =
         terminal::import_tr31(&mut s, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
     assert_eq!(imp.algorithm, Algorithm::Aes128);
-    assert_eq!(imp.usage, Usage::DERIVE);
+    assert_eq!(imp.usage, Usage::IK_DERIVE);
     assert_eq!(imp.initial_key_id, Some(IKID));
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     for denied in [
@@ -90,13 +92,15 @@ fn injected_initial_key_gets_the_headers_policy_and_only_that() {
         Usage::EXPORT,
         Usage::UNWRAP,
         Usage::MAC_GENERATE,
+        Usage::DERIVE,
+        Usage::BDK_DERIVE,
     ] {
         assert_eq!(s.with_key(ik, denied, |_| ()), Err(StoreError::UsageDenied));
     }
     // The stored key is the initial key the host derived.
     let want = bdk.initial_key(&IKID).unwrap();
     assert!(s
-        .with_key(ik, Usage::DERIVE, |k| k == want.expose())
+        .with_key(ik, Usage::IK_DERIVE, |k| k == want.expose())
         .unwrap());
     // The KBPK itself is only for unwrapping.
     assert_eq!(
@@ -107,16 +111,20 @@ fn injected_initial_key_gets_the_headers_policy_and_only_that() {
 
 #[test]
 fn exportability_and_mode_of_use_carry_over() {
-    let (mut s, _) = store_with_kbpk(Usage::UNWRAP);
+    let (mut s, _) = store_with_kbpk(Usage::KBPK_UNWRAP);
     let b = block(&KBPK, &spec(b"D0", b'E', b'E'), &[], &[0x33; 16]);
     let imp = terminal::import_tr31(&mut s, kbpk(), &b, 5).unwrap();
     assert_eq!(imp.usage, Usage::ENCRYPT | Usage::EXPORT);
     let b = block(&KBPK, &spec(b"M6", b'V', b'N'), &[], &[0x44; 16]);
     let imp = terminal::import_tr31(&mut s, kbpk(), &b, 6).unwrap();
-    assert_eq!(imp.usage, Usage::MAC_VERIFY);
+    assert_eq!(imp.usage, Usage::mac_verify(MacAlgorithm::Cmac));
     assert!(!imp.usage.exportable());
     assert_eq!(
-        s.with_key(KeyHandle::newest(6), Usage::MAC_GENERATE, |_| ()),
+        s.with_key(
+            KeyHandle::newest(6),
+            Usage::mac_generate(MacAlgorithm::Cmac),
+            |_| ()
+        ),
         Err(StoreError::UsageDenied)
     );
 }
@@ -136,7 +144,7 @@ fn refused_blocks_store_nothing() {
     );
     assert_eq!(count(&s), 1);
 
-    let (mut s, _) = store_with_kbpk(Usage::UNWRAP);
+    let (mut s, _) = store_with_kbpk(Usage::KBPK_UNWRAP);
     // Every single-character change of the encrypted part or the MAC.
     let hdr = tr31::Header::parse(&good).unwrap().len();
     for i in hdr..good.len() {
@@ -184,7 +192,7 @@ fn refused_blocks_store_nothing() {
         1,
         b"kbpk",
         Algorithm::Aes128,
-        Usage::UNWRAP,
+        Usage::KBPK_UNWRAP,
         &[0x42; 16],
         None,
     )
@@ -207,7 +215,7 @@ fn dukpt_through_the_store_matches_the_host() {
 
 fn dukpt_through_the_store(bdk_len: usize) {
     let bdk = AesBdk::new(&vec![0x11; bdk_len]).unwrap();
-    let (mut s, c) = store_with_kbpk(Usage::UNWRAP);
+    let (mut s, c) = store_with_kbpk(Usage::KBPK_UNWRAP);
     terminal::import_tr31(&mut s, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     let mut t = terminal::load_initial_key(&mut s, ik, factory::DUKPT_SLOT).unwrap();
@@ -221,13 +229,13 @@ fn dukpt_through_the_store(bdk_len: usize) {
                 .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
                 .unwrap();
             let b =
-                pin::format4_encrypt_with_fill(k.expose(), b"1234", b"4111111111111111", &[9; 8])
+                pin::format4_encrypt_with_fill(&k.typed().unwrap(), b"1234", b"4111111111111111", &[9; 8])
                     .unwrap();
             let host = bdk.derivation_key(tx.ksn()).unwrap();
             let hk = host
                 .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
                 .unwrap();
-            let p = pin::format4_decrypt(hk.expose(), &b, b"4111111111111111").unwrap();
+            let p = pin::format4_decrypt(&hk.typed().unwrap(), &b, b"4111111111111111").unwrap();
             assert_eq!(p.expose(), b"1234");
         }
         // Power cycle: a new store over the same flash, the state from the record.
@@ -265,7 +273,7 @@ fn in_place_open_load_and_resume() {
     assert!(slot.is_none());
 
     let bdk = AesBdk::new(&[0x11; 16]).unwrap();
-    let (mut s, c) = store_with_kbpk(Usage::UNWRAP);
+    let (mut s, c) = store_with_kbpk(Usage::KBPK_UNWRAP);
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     // No initial key yet: an error, and a terminal already in `out` is dropped.
     let mut out = terminal::resume(&mut s, factory::DUKPT_SLOT).unwrap();
@@ -310,7 +318,7 @@ fn in_place_open_load_and_resume() {
 #[test]
 fn power_cut_at_every_step_never_reuses_a_counter() {
     let bdk = AesBdk::new(&[0x11; 16]).unwrap();
-    let (mut base, c0) = store_with_kbpk(Usage::UNWRAP);
+    let (mut base, c0) = store_with_kbpk(Usage::KBPK_UNWRAP);
     terminal::import_tr31(&mut base, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     terminal::load_initial_key(&mut base, ik, factory::DUKPT_SLOT).unwrap();

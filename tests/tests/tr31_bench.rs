@@ -19,6 +19,7 @@ fn bench_unwrap() {
             .unwrap();
         let kbpk = unhex(v["kbpk"].as_str().unwrap());
         let block = v["key_block"].as_str().unwrap().as_bytes();
+        let kbpk = tr31::raw_kbpk(&kbpk, block).unwrap();
         let n = 20_000;
         let t = Instant::now();
         for _ in 0..n {

@@ -11,8 +11,9 @@
 )]
 use core::convert::Infallible;
 
-use keyfort::attributes::{Algorithm, Usage};
-use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, Tr31Error};
+use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
+use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
+use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, Tr31Error, Version};
 use rand_core::{TryCryptoRng, TryRng};
 
 /// A deterministic test RNG (SplitMix64); only for padding in tests.
@@ -48,9 +49,19 @@ fn spec(usage: &[u8; 2], alg: u8, mode: u8, exp: u8) -> HeaderSpec {
     }
 }
 
+/// An AES KBPK (version D) admitted for wrapping.
+fn kw(kbpk: &[u8]) -> TypedKey<'_, KbpkWrap> {
+    TypedKey::raw(kbpk, tr31::kbpk_algorithm(Version::D, kbpk.len()).unwrap()).unwrap()
+}
+
+/// An AES KBPK (version D) admitted for unwrapping.
+fn ku(kbpk: &[u8]) -> TypedKey<'_, KbpkUnwrap> {
+    TypedKey::raw(kbpk, tr31::kbpk_algorithm(Version::D, kbpk.len()).unwrap()).unwrap()
+}
+
 fn wrap(kbpk: &[u8], s: &HeaderSpec, opt: &[OptBlock<'_>], key: &[u8], seed: u64) -> Vec<u8> {
     let mut out = vec![0u8; tr31::wrapped_len(s, opt, key.len()).unwrap()];
-    let n = tr31::wrap(kbpk, s, opt, key, &mut TestRng(seed), &mut out).unwrap();
+    let n = tr31::wrap(&kw(kbpk), s, opt, key, &mut TestRng(seed), &mut out).unwrap();
     assert_eq!(n, out.len());
     out
 }
@@ -64,7 +75,7 @@ fn round_trip_all_sizes_with_obfuscation() {
             let key: Vec<u8> = (0..key_len as u8).map(|i| i.wrapping_mul(7)).collect();
             let s = spec(b"D0", b'A', b'B', b'E');
             let block = wrap(&kbpk, &s, &[], &key, key_len as u64);
-            let (h, k) = tr31::unwrap(&kbpk, &block).unwrap();
+            let (h, k) = tr31::unwrap(&ku(&kbpk), &block).unwrap();
             assert_eq!(k.expose(), &key[..]);
             assert_eq!(
                 (h.key_usage, h.algorithm, h.mode_of_use),
@@ -101,7 +112,7 @@ fn round_trip_optional_blocks_with_padding_block() {
     ];
     let s = spec(b"B1", b'A', b'X', b'N');
     let block = wrap(&kbpk, &s, &opt, &[0x5A; 16], 9);
-    let (h, k) = tr31::unwrap(&kbpk, &block).unwrap();
+    let (h, k) = tr31::unwrap(&ku(&kbpk), &block).unwrap();
     assert_eq!(k.expose(), &[0x5A; 16]);
     assert_eq!(h.len() % 16, 0, "header aligned to the AES block");
     let got: Vec<_> = h.opt_blocks().collect();
@@ -135,7 +146,7 @@ fn any_single_character_change_is_rejected() {
             t[i] = repl;
             // Either a header error or the single post-decryption error: never a key.
             assert!(
-                tr31::unwrap(&kbpk, &t).is_err(),
+                tr31::unwrap(&ku(&kbpk), &t).is_err(),
                 "position {i} -> {}",
                 repl as char
             );
@@ -144,12 +155,12 @@ fn any_single_character_change_is_rejected() {
     }
     // Every prefix is refused too (length field, truncation).
     for n in 0..block.len() {
-        assert!(tr31::unwrap(&kbpk, &block[..n]).is_err());
+        assert!(tr31::unwrap(&ku(&kbpk), &block[..n]).is_err());
     }
     println!("tr31 tamper: {rejected} single-character mutations rejected");
     // Wrong KBPK.
     assert_eq!(
-        tr31::unwrap(&[0x38u8; 32], &block).err(),
+        tr31::unwrap(&ku(&[0x38u8; 32]), &block).err(),
         Some(Tr31Error::Unauthentic)
     );
 }
@@ -163,7 +174,7 @@ fn lower_case_payload_hex_is_accepted() {
         c.make_ascii_lowercase();
     }
     assert_ne!(lower, block);
-    assert_eq!(tr31::unwrap(&kbpk, &lower).unwrap().1.expose(), &[0x77; 16]);
+    assert_eq!(tr31::unwrap(&ku(&kbpk), &lower).unwrap().1.expose(), &[0x77; 16]);
 }
 
 #[test]
@@ -183,7 +194,7 @@ fn policy_mapping() {
             b'X',
             b'N',
             16,
-            Ok((Algorithm::Aes128, Usage::DERIVE)),
+            Ok((Algorithm::Aes128, Usage::IK_DERIVE)),
         ),
         (
             b"B0",
@@ -191,7 +202,7 @@ fn policy_mapping() {
             b'X',
             b'S',
             16,
-            Ok((Algorithm::Tdes2, Usage::DERIVE)),
+            Ok((Algorithm::Tdes2, Usage::BDK_DERIVE)),
         ),
         (
             b"P0",
@@ -199,7 +210,7 @@ fn policy_mapping() {
             b'E',
             b'E',
             32,
-            Ok((Algorithm::Aes256, Usage::ENCRYPT.union(Usage::EXPORT))),
+            Ok((Algorithm::Aes256, Usage::PIN_ENCRYPT.union(Usage::EXPORT))),
         ),
         (
             b"K0",
@@ -215,7 +226,7 @@ fn policy_mapping() {
             b'B',
             b'N',
             24,
-            Ok((Algorithm::Tdes3, Usage::WRAP.union(Usage::UNWRAP))),
+            Ok((Algorithm::Tdes3, Usage::KBPK_WRAP.union(Usage::KBPK_UNWRAP))),
         ),
         (
             b"M6",
@@ -223,7 +234,7 @@ fn policy_mapping() {
             b'G',
             b'N',
             16,
-            Ok((Algorithm::Aes128, Usage::MAC_GENERATE)),
+            Ok((Algorithm::Aes128, Usage::mac_generate(MacAlgorithm::Cmac))),
         ),
         (
             b"M7",
@@ -231,7 +242,7 @@ fn policy_mapping() {
             b'V',
             b'N',
             32,
-            Ok((Algorithm::HmacSha256, Usage::MAC_VERIFY)),
+            Ok((Algorithm::HmacSha256, Usage::mac_verify(MacAlgorithm::Hmac))),
         ),
         (b"D0", b'A', b'X', b'N', 16, Err(Tr31Error::ModeNotAllowed)),
         (b"B1", b'A', b'E', b'N', 16, Err(Tr31Error::ModeNotAllowed)),
@@ -272,7 +283,7 @@ fn policy_mapping() {
         // Distinct bytes: a TDES key of one repeated byte would be single DES (refused).
         let key: Vec<u8> = (0..*len).map(|i| 0x33u8.wrapping_add(i as u8)).collect();
         let block = wrap(&kbpk, &spec(u, *a, *m, *e), &[], &key, 5);
-        let got = tr31::import(&kbpk, &block).map(|i| (i.algorithm, i.usage));
+        let got = tr31::import(&ku(&kbpk), &block).map(|i| (i.algorithm, i.usage));
         assert_eq!(
             got,
             *want,
@@ -282,18 +293,18 @@ fn policy_mapping() {
             *m as char,
             *e as char
         );
-        let (h, k) = tr31::unwrap(&kbpk, &block).unwrap();
+        let (h, k) = tr31::unwrap(&ku(&kbpk), &block).unwrap();
         assert_eq!(h.policy(k.len()), *want);
     }
     // Non-exportable never carries EXPORT.
     let block = wrap(&kbpk, &spec(b"P0", b'A', b'B', b'N'), &[], &[1; 16], 6);
-    assert!(!tr31::import(&kbpk, &block).unwrap().usage.exportable());
+    assert!(!tr31::import(&ku(&kbpk), &block).unwrap().usage.exportable());
     // A key component is refused.
     let mut s = spec(b"P0", b'A', b'B', b'N');
     s.key_version = *b"c1";
     let block = wrap(&kbpk, &s, &[], &[1; 16], 7);
     assert_eq!(
-        tr31::import(&kbpk, &block).err(),
+        tr31::import(&ku(&kbpk), &block).err(),
         Some(Tr31Error::KeyComponent)
     );
 }
@@ -307,7 +318,7 @@ fn tdes_keys_are_rated_by_what_they_are() {
     let k3: Vec<u8> = (0..8).map(|i| 0x70 + i).collect();
     let parity = |k: &[u8]| k.iter().map(|b| b ^ 1).collect::<Vec<u8>>();
     let import =
-        |key: &[u8]| tr31::import(&kbpk, &wrap(&kbpk, &s, &[], key, 11)).map(|i| i.algorithm);
+        |key: &[u8]| tr31::import(&ku(&kbpk), &wrap(&kbpk, &s, &[], key, 11)).map(|i| i.algorithm);
     let d = Err(Tr31Error::DegenerateKey);
     // Collapses to single DES: refused, also when only parity bits differ.
     assert_eq!(import(&[k1.clone(), k1.clone()].concat()), d);
@@ -326,7 +337,7 @@ fn tdes_keys_are_rated_by_what_they_are() {
         Ok(Algorithm::Tdes3)
     );
     // The raw unwrap (no semantics) still returns the bytes: the rule is the importer's.
-    assert!(tr31::unwrap(&kbpk, &wrap(&kbpk, &s, &[], &[k1.clone(), k1].concat(), 12)).is_ok());
+    assert!(tr31::unwrap(&ku(&kbpk), &wrap(&kbpk, &s, &[], &[k1.clone(), k1].concat(), 12)).is_ok());
 }
 
 #[test]
@@ -334,14 +345,14 @@ fn kbpk_must_be_as_strong_as_the_key() {
     // AES-128 KBPK protecting an AES-256 key: refused on import.
     let block = wrap(&[9u8; 16], &spec(b"D0", b'A', b'B', b'N'), &[], &[3; 32], 8);
     assert_eq!(
-        tr31::import(&[9u8; 16], &block).err(),
+        tr31::import(&ku(&[9u8; 16]), &block).err(),
         Some(Tr31Error::WeakKbpk)
     );
     // But it still unwraps (the rule is the importer's, not the format's).
-    assert!(tr31::unwrap(&[9u8; 16], &block).is_ok());
+    assert!(tr31::unwrap(&ku(&[9u8; 16]), &block).is_ok());
     // Equal strength is fine.
     let block = wrap(&[9u8; 32], &spec(b"D0", b'A', b'B', b'N'), &[], &[3; 32], 8);
-    assert!(tr31::import(&[9u8; 32], &block).is_ok());
+    assert!(tr31::import(&ku(&[9u8; 32]), &block).is_ok());
 }
 
 #[test]

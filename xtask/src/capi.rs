@@ -240,7 +240,16 @@ fn vector_file() -> Result<(String, String), String> {
             let kbpk_b = hex::decode(kbpk).map_err(|e| format!("{id}: KBPK: {e}"))?;
             // Only blocks whose header maps onto a stored policy are importable; the
             // mapping is keyfort's import rule (checked by the Rust TR-31 tests).
-            let Ok(imp) = keyfort::tr31::import(&kbpk_b, block.as_bytes()) else {
+            // The vector's KBPK is what its version and length say.
+            let Ok(alg) = keyfort::tr31::Header::parse(block.as_bytes())
+                .and_then(|h| keyfort::tr31::kbpk_algorithm(h.version, kbpk_b.len()))
+            else {
+                continue;
+            };
+            let Ok(kbpk_t) = keyfort::key::TypedKey::raw(&kbpk_b, alg) else {
+                continue;
+            };
+            let Ok(imp) = keyfort::tr31::import(&kbpk_t, block.as_bytes()) else {
                 continue;
             };
             use keyfort::attributes::Algorithm as A;
@@ -484,14 +493,16 @@ fn verify_records(log: &str) -> Result<u32, String> {
             bdk.working_key(&ksn, u, WorkingKeyType::Aes128)
                 .map_err(|e| e.to_string())
         };
-        let want = mac::aes_cmac(key(KeyUsage::MacGeneration)?.expose(), FW_MSG)
+        let mk = key(KeyUsage::MacGeneration)?;
+        let want = mac::aes_cmac(&mk.typed().map_err(|e| e.to_string())?, FW_MSG)
             .map_err(|e| e.to_string())?;
         if want.as_slice() != tag.as_slice() {
             return Err(format!("record {n}: MAC does not verify"));
         }
         let mut buf = FW_MSG.to_vec();
         buf.resize(32, 0);
-        data::aes_cbc_encrypt(key(KeyUsage::DataEncrypt)?.expose(), &[0; 16], &mut buf)
+        let dk = key(KeyUsage::DataEncrypt)?;
+        data::aes_cbc_encrypt(&dk.typed().map_err(|e| e.to_string())?, &[0; 16], &mut buf)
             .map_err(|e| e.to_string())?;
         if &buf != enc {
             return Err(format!("record {n}: ciphertext does not match"));
@@ -500,7 +511,8 @@ fn verify_records(log: &str) -> Result<u32, String> {
             .as_slice()
             .try_into()
             .map_err(|_| format!("record {n}: PIN block length"))?;
-        let p = pin::format4_decrypt(key(KeyUsage::PinEncryption)?.expose(), &block, FW_PAN)
+        let pk = key(KeyUsage::PinEncryption)?;
+        let p = pin::format4_decrypt(&pk.typed().map_err(|e| e.to_string())?, &block, FW_PAN)
             .map_err(|e| format!("record {n}: PIN block: {e}"))?;
         if p.expose() != FW_PIN {
             return Err(format!("record {n}: PIN block holds another PIN"));

@@ -407,7 +407,9 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
         tr31::kdf::derive_keys(tr31::Version::D, &k[208..240]).map_err(|_| e("KBEK/KBAK"))?;
     n.aes("TR-31 KBEK", kbek.expose());
     n.aes("TR-31 KBAK", kbak.expose());
-    let imported = tr31::import(&k[208..240], TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
+    let kbpk = keyfort::key::TypedKey::raw(&k[208..240], keyfort::policy::Algorithm::Aes256)
+        .map_err(|_| e("TR-31 KBPK"))?;
+    let imported = tr31::import(&kbpk, TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
     n.aes("TR-31 imported key", imported.key.expose());
     // Key store: the imported key (version 1).
     n.aes("store key (imported, version 1)", &k[128..160]);

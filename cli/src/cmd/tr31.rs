@@ -10,6 +10,7 @@
 //! KBPK exits with status 3.
 use clap::{Args, Subcommand};
 use keyfort::rng::{Csprng, MinEntropy};
+use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
 use keyfort::tr31::{self, Header, HeaderSpec, UnwrapOptions};
 use serde_json::{json, Value};
 
@@ -185,6 +186,9 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
             .map_err(|e| Failure::refused(format!("random source: {e}")))?;
             let len = tr31::wrapped_len(&spec, &opt, key.len()).map_err(tr31_err)?;
             let mut out = vec![0u8; len];
+            // A KBPK from a file is a raw key: admitted as an AES KBPK of its length.
+            let alg = tr31::kbpk_algorithm(tr31::Version::D, kbpk.len()).map_err(tr31_err)?;
+            let kbpk = TypedKey::<KbpkWrap>::raw(&kbpk, alg).map_err(|e| tr31_err(e.into()))?;
             let n = tr31::wrap(&kbpk, &spec, &opt, &key, &mut rng, &mut out).map_err(tr31_err)?;
             let block = String::from_utf8_lossy(&out[..n]).into_owned();
             if output::json() {
@@ -201,6 +205,11 @@ pub fn run(cmd: Tr31Cmd) -> Result<(), Failure> {
                 UnwrapOptions::default()
             };
             let block = a.block.trim().as_bytes();
+            // A KBPK from a file is a raw key: admitted as the KBPK the block's version
+            // and the key's length say (TDES for A/B/C, AES for D/E).
+            let version = Header::parse(block).map_err(tr31_err)?.version;
+            let alg = tr31::kbpk_algorithm(version, kbpk.len()).map_err(tr31_err)?;
+            let kbpk = TypedKey::<KbpkUnwrap>::raw(&kbpk, alg).map_err(|e| tr31_err(e.into()))?;
             let (h, key) = tr31::unwrap_with::<4096>(&kbpk, block, &opts).map_err(tr31_err)?;
             let policy = match h.policy(key.len()) {
                 Ok((alg, usage)) => format!("{alg:?} {}", usage_names(usage)),

@@ -35,18 +35,18 @@
 //! drop(ik);
 //! let tx = terminal.next_transaction(&mut flash)?; // state persisted before keys exist
 //! let pin_key = tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)?;
-//! let block = pin::format4_encrypt_with_fill(pin_key.expose(), b"1234", b"4111111111111111", &[0x5A; 8])?;
+//! let block = pin::format4_encrypt_with_fill(&pin_key.typed()?, b"1234", b"4111111111111111", &[0x5A; 8])?;
 //! let mac_key = tx.working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)?;
-//! let tag = mac::aes_cmac(mac_key.expose(), b"amount=12.34")?;
+//! let tag = mac::aes_cmac(&mac_key.typed()?, b"amount=12.34")?;
 //! let ksn = *tx.ksn(); // sent along with the block and the MAC
 //! drop(tx); // the transaction's keys are wiped
 //!
 //! // Host: re-derive from the BDK and the KSN.
 //! let dk = bdk.derivation_key(&ksn)?;
 //! let host_mac = dk.working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)?;
-//! mac::verify_aes_cmac(host_mac.expose(), b"amount=12.34", &tag)?;
+//! mac::verify_aes_cmac(&host_mac.typed()?, b"amount=12.34", &tag)?;
 //! let host_pin = dk.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)?;
-//! assert_eq!(pin::format4_decrypt(host_pin.expose(), &block, b"4111111111111111")?.expose(), b"1234");
+//! assert_eq!(pin::format4_decrypt(&host_pin.typed()?, &block, b"4111111111111111")?.expose(), b"1234");
 //!
 //! // After a power cut the terminal resumes from the persisted state, with a new counter.
 //! let mut terminal = AesTerminal::from_state(&flash.0)?;

@@ -85,6 +85,28 @@ pub enum Error {
     /// Every key is crypto-erased; the flash holds an empty store whose audit log starts
     /// with a `TamperWipe` event. Open it again to use it.
     TamperWiped,
+    /// A TDES key to import collapses to single DES, or is 2-key TDES labelled 3-key
+    /// (K1 = K3): [`crate::block::check_tdes_key`], as TR-31 import checks it.
+    DegenerateKey,
+    /// A usage no key may have: two different purposes united
+    /// ([`crate::policy::Usage::union`]).
+    InvalidUsage,
+    /// The stored key's algorithm does not fit the use asked of it (e.g. an AES key for
+    /// a TDES-only MAC, an HMAC key as a PIN key): [`crate::key::KeyError::WrongAlgorithm`].
+    KeyAlgorithm,
+}
+
+impl From<crate::key::KeyError> for Error {
+    /// A typed holder refused for a stored key (see [`crate::key::TypedKey::new`]).
+    fn from(e: crate::key::KeyError) -> Self {
+        use crate::key::KeyError as K;
+        match e {
+            K::UsageDenied => Self::UsageDenied,
+            K::WrongAlgorithm => Self::KeyAlgorithm,
+            K::DegenerateKey => Self::DegenerateKey,
+            _ => Self::Corrupt,
+        }
+    }
 }
 
 impl core::fmt::Display for Error {
@@ -122,6 +144,9 @@ impl core::fmt::Display for Error {
             Self::BackupReplayed => "backup older than the store's record of the key",
             Self::Rng => "random number generator failed (health test or reseed)",
             Self::TamperWiped => "tamper wipe finished: every key erased (re-open the empty store)",
+            Self::DegenerateKey => "TDES key collapses to single DES or fewer keys than its label",
+            Self::InvalidUsage => "usage unites two purposes",
+            Self::KeyAlgorithm => "key algorithm does not fit this use",
         })
     }
 }

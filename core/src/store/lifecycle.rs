@@ -70,6 +70,17 @@ impl<P: Platform> KeyStore<P> {
         if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
             return Err(Error::BadLength);
         }
+        if usage.purpose().is_none() {
+            return Err(Error::InvalidUsage);
+        }
+        // TDES keys are rated by what they are (as TR-31 import rates them): none that
+        // collapses to single DES, none 2-key under a 3-key label.
+        if matches!(alg, Algorithm::Tdes2 | Algorithm::Tdes3) {
+            let bits = crate::block::tdes_strength_bits(key).map_err(|_| Error::DegenerateKey)?;
+            if bits != alg.strength_bits() {
+                return Err(Error::DegenerateKey);
+            }
+        }
         if self.free_entries() == 0 || self.versions(id).count() >= MAX_VERSIONS {
             return Err(Error::Capacity);
         }
@@ -309,6 +320,45 @@ impl<P: Platform> KeyStore<P> {
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;
         Ok(f(k.expose()))
+    }
+
+    /// Runs `f` with the key `handle` admitted for the role `K`
+    /// ([`crate::key::TypedKey`]): the store's use check with `K`'s usage (purpose and
+    /// mode, newest version, use limit: as [`KeyStore::with_key`]), then the holder's
+    /// checks with the stored algorithm ([`Error::KeyAlgorithm`] if the role does not
+    /// take it, [`Error::DegenerateKey`] for a TDES key that collapses). The way to hand
+    /// a stored key to [`crate::ops`] or [`crate::tr31`].
+    pub fn with_typed_key<K: crate::key::Role, T>(
+        &mut self,
+        handle: KeyHandle,
+        f: impl FnOnce(&crate::key::TypedKey<'_, K>) -> T,
+    ) -> Result<T, Error> {
+        let hdr = self.resolve(handle)?.hdr;
+        let alg = Algorithm::from_code(hdr.alg).ok_or(Error::Corrupt)?;
+        // Before the use is counted: a key of another purpose or mode, or of an
+        // algorithm the role cannot take, is not used.
+        let usage = Usage::from_bits(hdr.usage).ok_or(Error::Corrupt)?;
+        if !usage.permits(K::NEED) {
+            return Err(Error::UsageDenied);
+        }
+        if !K::algorithm_ok(alg) {
+            return Err(Error::KeyAlgorithm);
+        }
+        self.with_key(handle, K::NEED, |key| {
+            crate::key::TypedKey::<K>::new(key, alg, K::NEED)
+                .map(|k| f(&k))
+                .map_err(Error::from)
+        })?
+    }
+
+    /// [`KeyStore::with_typed_key`] for a closure that can fail, as
+    /// [`KeyStore::try_with_key`].
+    pub fn try_with_typed_key<K: crate::key::Role, T, E: From<Error>>(
+        &mut self,
+        handle: KeyHandle,
+        f: impl FnOnce(&crate::key::TypedKey<'_, K>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.with_typed_key(handle, f)?
     }
 
     /// [`KeyStore::with_key`] for a closure that can fail: `f`'s error and the store's

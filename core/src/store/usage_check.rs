@@ -1,4 +1,5 @@
-//! Usage checks: what a key version may be used for, right now.
+//! Usage checks: what a key version may be used for, right now. The purpose and modes
+//! are checked by [`Usage::permits`] (the one rule, shared with [`crate::key`]).
 use super::error::Error;
 use super::format::{RecHeader, STATE_ACTIVE, STATE_REVOKED};
 use crate::attributes::Usage;
@@ -19,7 +20,7 @@ pub(crate) fn check_use(h: &RecHeader, need: Usage, newest: bool) -> Result<(), 
         return Err(Error::Corrupt);
     }
     let usage = Usage::from_bits(h.usage).ok_or(Error::Corrupt)?;
-    if need == Usage::NONE || !usage.contains(need) {
+    if !usage.permits(need) {
         return Err(Error::UsageDenied);
     }
     if !newest && need.bits() & PRODUCING.bits() != 0 {

@@ -109,7 +109,7 @@ impl<P: Platform> StatePersist for StoreStatePersist<'_, P> {
 }
 
 /// Loads the AES DUKPT initial key `ik` (a stored key whose policy allows
-/// [`Usage::DERIVE`] and whose label is its initial key ID in hex, as [`super::import_tr31`]
+/// [`Usage::IK_DERIVE`]: a `B1` key, and whose label is its initial key ID in hex, as [`super::import_tr31`]
 /// stores it) into a new terminal, and persists the terminal's state as state record
 /// `slot` before returning it. The initial key is used only inside the store's closure;
 /// destroy it from the store afterwards (the terminal never needs it again).
@@ -170,7 +170,7 @@ fn derive_terminal<P: Platform>(
     ikid: &[u8; 8],
     out: &mut Option<AesTerminal>,
 ) -> Result<(), TerminalError> {
-    store.with_key(ik, Usage::DERIVE, |key| -> Result<(), TerminalError> {
+    store.with_key(ik, Usage::IK_DERIVE, |key| -> Result<(), TerminalError> {
         let ik = AesInitialKey::new(key, ikid)?;
         // Persisted by the caller, through the store (the closure cannot reach it).
         *out = Some(AesTerminal::load(&ik, &mut NoPersist)?);

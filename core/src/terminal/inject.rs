@@ -2,6 +2,7 @@
 //! store, imported into the store with the policy its header grants.
 
 use super::TerminalError;
+use crate::key::KbpkUnwrap;
 use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
@@ -48,7 +49,8 @@ fn label_for(header: &Header<'_>, ikid: Option<[u8; 8]>, out: &mut [u8; MAX_LABE
 }
 
 /// Imports the key in `block` as key `id` of `store`, unwrapped under the KBPK `kbpk`
-/// (a key of the same store whose policy allows [`Usage::UNWRAP`]).
+/// (a key of the same store whose policy allows [`Usage::KBPK_UNWRAP`]: a `K1` key, whose
+/// stored algorithm must fit the block's version, [`tr31::Tr31Error::KbpkAlgorithm`]).
 ///
 /// Checked before anything is written: the KBPK's policy (store), the block's MAC, header
 /// and the header's semantics (key usage, algorithm and mode of use must map onto the
@@ -63,8 +65,8 @@ pub fn import_tr31<P: Platform>(
     id: u16,
 ) -> Result<Injected, TerminalError> {
     let mut label = [0u8; MAX_LABEL_LEN];
-    let unwrapped = store.with_key(kbpk, Usage::UNWRAP, |kbpk_bytes| {
-        let imp = tr31::import(kbpk_bytes, block)?;
+    let unwrapped = store.with_typed_key::<KbpkUnwrap, _>(kbpk, |kbpk| {
+        let imp = tr31::import(kbpk, block)?;
         let ikid = initial_key_id(&imp.header);
         if &imp.header.key_usage == b"B1" && ikid.is_none() {
             return Err(TerminalError::NoInitialKeyId);

@@ -14,6 +14,7 @@
 //!
 //! ```
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
+//! use keyfort::key::{KbpkWrap, TypedKey};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
 //! use keyfort::policy::{Algorithm, Usage};
 //! use keyfort::store::{KeyHandle, KeyStore};
@@ -58,15 +59,16 @@
 //! let spec = HeaderSpec { key_usage: *b"B1", algorithm: b'A', mode_of_use: b'X', key_version: *b"00", exportability: b'N' };
 //! let mut block = [0u8; 256];
 //! let opt = [OptBlock { id: *b"IK", data: b"1234567890123456" }];
-//! let n = tr31::wrap(&kbpk, &spec, &opt, ik.expose(), &mut TestRng(9), &mut block)?;
+//! let host_kbpk = TypedKey::<KbpkWrap>::raw(&kbpk, Algorithm::Aes256)?;
+//! let n = tr31::wrap(&host_kbpk, &spec, &opt, ik.expose(), &mut TestRng(9), &mut block)?;
 //!
 //! // Terminal: the KBPK is in the sealed store; import the block, load DUKPT.
 //! // (A RAM NOR flash of 8 sectors of 4 KiB, the test double of keyfort's repository.)
 //! let flash = MockFlash::<{ 8 * 4096 }, 4096>::new();
 //! let mut store = KeyStore::format((flash, TestDeviceSecret, TestRng(1), NoCounter))?;
-//! let kbpk_h = store.import(1, b"kbpk", Algorithm::Aes256, Usage::UNWRAP, &kbpk, None)?;
+//! let kbpk_h = store.import(1, b"kbpk", Algorithm::Aes256, Usage::KBPK_UNWRAP, &kbpk, None)?;
 //! let ik_h = terminal::import_tr31(&mut store, kbpk_h, &block[..n], 2)?;
-//! assert_eq!(ik_h.usage, Usage::DERIVE);
+//! assert_eq!(ik_h.usage, Usage::IK_DERIVE);
 //! let mut t = terminal::load_initial_key(&mut store, ik_h.handle, 10)?;
 //! let tx = t.next_transaction(&mut StoreStatePersist::new(&mut store, 10))?;
 //! let pin_key = tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)?;

@@ -52,6 +52,26 @@ pub enum Tr31Error {
     /// authentication), which is also refused when it is 2-key TDES labelled 3-key
     /// (K1 = K3). See [`crate::block::TdesKeyError::Degenerate`].
     DegenerateKey,
+    /// The KBPK's algorithm does not fit the block's version: versions D and E need an
+    /// AES KBPK, A, B and C a TDES one (a stored 2-key TDES key is not a version D KBPK,
+    /// whatever its length).
+    KbpkAlgorithm,
+    /// The key offered as KBPK is not one: its usage is not a TR-31 key block protection
+    /// key's (`K1`) in the needed mode (see [`crate::key::KeyError::UsageDenied`]).
+    KbpkUsage,
+}
+
+impl From<crate::key::KeyError> for Tr31Error {
+    /// A KBPK holder that could not be made.
+    fn from(e: crate::key::KeyError) -> Self {
+        use crate::key::KeyError as K;
+        match e {
+            K::UsageDenied => Self::KbpkUsage,
+            K::WrongAlgorithm => Self::KbpkAlgorithm,
+            K::DegenerateKey => Self::DegenerateKey,
+            _ => Self::BadKbpk,
+        }
+    }
 }
 
 /// The fixed header field at fault in [`Tr31Error::BadHeader`].
@@ -96,6 +116,8 @@ impl core::fmt::Display for Tr31Error {
             Self::WeakKbpk => f.write_str("KBPK weaker than the wrapped key"),
             Self::KeyComponent => f.write_str("block holds a key component"),
             Self::DegenerateKey => f.write_str("TDES key has two equal DES keys"),
+            Self::KbpkAlgorithm => f.write_str("KBPK algorithm does not fit the version"),
+            Self::KbpkUsage => f.write_str("key is not a key block protection key"),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::kdf::derive_keys;
 use super::payload::aes_pair;
 use super::Tr31Error;
 use crate::cmac::cmac;
+use crate::key::{KbpkWrap, TypedKey};
 use crate::modes;
 use crate::secret::SecretBuf;
 
@@ -49,11 +50,12 @@ fn payload_len(spec: &HeaderSpec, key_len: usize) -> Result<usize, Tr31Error> {
     Ok((raw + 15) & !15)
 }
 
-/// Wraps `key` into a version D block under the AES `kbpk` (16/24/32 bytes) with the
-/// caller's header fields and optional blocks (a `PB` block is added to align the
-/// header), padding from `rng`. Writes the ASCII block into `out` and returns its length.
+/// Wraps `key` into a version D block under the AES `kbpk` (a `K1` key admitted for
+/// wrapping; [`KbpkWrap`] takes AES keys only) with the caller's header fields and
+/// optional blocks (a `PB` block is added to align the header), padding from `rng`.
+/// Writes the ASCII block into `out` and returns its length.
 pub fn wrap<R: CryptoRng + ?Sized>(
-    kbpk: &[u8],
+    kbpk: &TypedKey<'_, KbpkWrap>,
     spec: &HeaderSpec,
     opt: &[OptBlock<'_>],
     key: &[u8],
@@ -66,7 +68,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     if out.len() < total {
         return Err(Tr31Error::OutputTooSmall);
     }
-    let (e, a) = aes_pair(&derive_keys(Version::D, kbpk)?)?;
+    let (e, a) = aes_pair(&derive_keys(Version::D, kbpk.expose())?)?;
     let mut payload = SecretBuf::<PAYLOAD_CAP>::new();
     payload.set_len(plen).ok_or(Tr31Error::KeyTooLarge)?;
     {

@@ -1,16 +1,22 @@
 //! What an imported key may do: the header's key usage, algorithm, mode of use and
 //! exportability mapped onto [`crate::attributes`], and the KBPK strength rule.
 //!
-//! | key usage | meaning | modes of use -> [`Usage`] |
-//! |---|---|---|
-//! | `B0` | BDK (DUKPT base derivation key) | `X`, `N` -> DERIVE |
-//! | `B1` | DUKPT initial key (IPEK / IK) | `X`, `N` -> DERIVE |
-//! | `K0` | key encryption / wrapping key | `E` -> WRAP, `D` -> UNWRAP, `B`, `N` -> both |
-//! | `K1` | TR-31 key block protection key | as `K0` |
-//! | `D0` | symmetric data encryption | `E` -> ENCRYPT, `D` -> DECRYPT, `B`, `N` -> both |
-//! | `P0` | PIN encryption | as `D0` |
-//! | `M0`..`M8` | MAC keys (ISO 16609, ISO 9797-1 algorithms, X9.19, CMAC, HMAC) | `G` -> MAC_GENERATE, `V` -> MAC_VERIFY, `C`, `N` -> both |
+//! The one home of the mapping from a TR-31 key usage and mode of use onto keyfort's
+//! [`Usage`] (a [`Purpose`] and modes; the store and the typed key holders of
+//! [`crate::key`] check uses against it with [`Usage::permits`]):
 //!
+//! | key usage | meaning | [`Purpose`] | modes of use -> modes |
+//! |---|---|---|---|
+//! | `B0` | BDK (DUKPT base derivation key) | `Bdk` | `X`, `N` -> DERIVE |
+//! | `B1` | DUKPT initial key (IPEK / IK) | `InitialKey` | `X`, `N` -> DERIVE |
+//! | `K0` | key encryption / wrapping key | `General` | `E` -> WRAP, `D` -> UNWRAP, `B`, `N` -> both |
+//! | `K1` | TR-31 key block protection key | `Kbpk` | as `K0` |
+//! | `D0` | symmetric data encryption | `General` | `E` -> ENCRYPT, `D` -> DECRYPT, `B`, `N` -> both |
+//! | `P0` | PIN encryption | `Pin` | as `D0` |
+//! | `Mn`, n = 0..8 | MAC key of one algorithm ([`MacAlgorithm`]: ISO 16609, ISO 9797-1 algorithms 1 to 6, X9.19, CMAC, HMAC) | `Mac(Mn)` | `G` -> MAC_GENERATE, `V` -> MAC_VERIFY, `C`, `N` -> both |
+//!
+//! So a `P0` key is never a data key, a `K1` key never a general key-encryption key, a
+//! `K0` key never a KBPK, and an `M3` key computes X9.19 MACs only.
 //! Anything else is [`Tr31Error::UnsupportedUsage`]; a mode not in the row is
 //! [`Tr31Error::ModeNotAllowed`]. Algorithm `A` maps to AES-128/192/256 by key length,
 //! `T` to 2-/3-key TDES (16/24 bytes), `H` to HMAC-SHA256 (32-byte key; an `HM` optional
@@ -22,7 +28,19 @@
 //! version `c*`) is refused with [`Tr31Error::KeyComponent`].
 use super::header::{Header, Version};
 use super::Tr31Error;
-use crate::attributes::{Algorithm, Usage};
+use crate::attributes::{Algorithm, MacAlgorithm, Purpose, Usage};
+
+/// Whether a KBPK of `alg` serves blocks of `version`: AES for D and E, TDES for A, B
+/// and C. A stored key's algorithm is checked with it before it is used as a KBPK
+/// ([`Tr31Error::KbpkAlgorithm`]).
+pub fn kbpk_algorithm_fits(version: Version, alg: Algorithm) -> bool {
+    match version {
+        Version::A | Version::B | Version::C => matches!(alg, Algorithm::Tdes2 | Algorithm::Tdes3),
+        Version::D | Version::E => {
+            matches!(alg, Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256)
+        }
+    }
+}
 
 /// The algorithm of a key block's KBPK, from the version and the KBPK length.
 pub fn kbpk_algorithm(version: Version, kbpk_len: usize) -> Result<Algorithm, Tr31Error> {
@@ -34,6 +52,19 @@ pub fn kbpk_algorithm(version: Version, kbpk_len: usize) -> Result<Algorithm, Tr
         (Version::D | Version::E, 32) => Algorithm::Aes256,
         _ => return Err(Tr31Error::BadKbpk),
     })
+}
+
+/// A KBPK known only as bytes (a file, a published vector), admitted for unwrapping
+/// `block` as the KBPK its version and its length name ([`kbpk_algorithm`]). The
+/// raw-key entry of TR-31: a stored KBPK comes with its own algorithm and usage from
+/// [`crate::store::KeyStore::with_typed_key`] instead.
+pub fn raw_kbpk<'k>(
+    kbpk: &'k [u8],
+    block: &[u8],
+) -> Result<crate::key::TypedKey<'k, crate::key::KbpkUnwrap>, Tr31Error> {
+    let version = Header::parse(block)?.version;
+    let alg = kbpk_algorithm(version, kbpk.len())?;
+    Ok(crate::key::TypedKey::raw(kbpk, alg)?)
 }
 
 fn algorithm(h: &Header<'_>, key_len: usize) -> Result<Algorithm, Tr31Error> {
@@ -56,35 +87,58 @@ fn algorithm(h: &Header<'_>, key_len: usize) -> Result<Algorithm, Tr31Error> {
 }
 
 fn usage(h: &Header<'_>) -> Result<Usage, Tr31Error> {
-    let both_crypt = Usage::ENCRYPT | Usage::DECRYPT;
-    let both_wrap = Usage::WRAP | Usage::UNWRAP;
-    let both_mac = Usage::MAC_GENERATE | Usage::MAC_VERIFY;
     let m = h.mode_of_use;
-    let u = match &h.key_usage {
-        b"B0" | b"B1" => match m {
-            b'X' | b'N' => Usage::DERIVE,
-            _ => return Err(Tr31Error::ModeNotAllowed),
-        },
-        b"K0" | b"K1" => match m {
-            b'E' => Usage::WRAP,
-            b'D' => Usage::UNWRAP,
-            b'B' | b'N' => both_wrap,
-            _ => return Err(Tr31Error::ModeNotAllowed),
-        },
-        b"D0" | b"P0" => match m {
-            b'E' => Usage::ENCRYPT,
-            b'D' => Usage::DECRYPT,
-            b'B' | b'N' => both_crypt,
-            _ => return Err(Tr31Error::ModeNotAllowed),
-        },
-        [b'M', b'0'..=b'8'] => match m {
-            b'G' => Usage::MAC_GENERATE,
-            b'V' => Usage::MAC_VERIFY,
-            b'C' | b'N' => both_mac,
-            _ => return Err(Tr31Error::ModeNotAllowed),
-        },
+    let (purpose, modes) = match &h.key_usage {
+        b"B0" | b"B1" => {
+            let p = if h.key_usage[1] == b'0' {
+                Purpose::Bdk
+            } else {
+                Purpose::InitialKey
+            };
+            match m {
+                b'X' | b'N' => (p, Usage::DERIVE),
+                _ => return Err(Tr31Error::ModeNotAllowed),
+            }
+        }
+        b"K0" | b"K1" => {
+            let p = if h.key_usage[1] == b'0' {
+                Purpose::General
+            } else {
+                Purpose::Kbpk
+            };
+            match m {
+                b'E' => (p, Usage::WRAP),
+                b'D' => (p, Usage::UNWRAP),
+                b'B' | b'N' => (p, Usage::WRAP | Usage::UNWRAP),
+                _ => return Err(Tr31Error::ModeNotAllowed),
+            }
+        }
+        b"D0" | b"P0" => {
+            let p = if h.key_usage[0] == b'D' {
+                Purpose::General
+            } else {
+                Purpose::Pin
+            };
+            match m {
+                b'E' => (p, Usage::ENCRYPT),
+                b'D' => (p, Usage::DECRYPT),
+                b'B' | b'N' => (p, Usage::ENCRYPT | Usage::DECRYPT),
+                _ => return Err(Tr31Error::ModeNotAllowed),
+            }
+        }
+        [b'M', d @ b'0'..=b'8'] => {
+            let alg = MacAlgorithm::from_tr31_digit(d - b'0').ok_or(Tr31Error::UnsupportedUsage)?;
+            let p = Purpose::Mac(alg);
+            match m {
+                b'G' => (p, Usage::MAC_GENERATE),
+                b'V' => (p, Usage::MAC_VERIFY),
+                b'C' | b'N' => (p, Usage::MAC_GENERATE | Usage::MAC_VERIFY),
+                _ => return Err(Tr31Error::ModeNotAllowed),
+            }
+        }
         _ => return Err(Tr31Error::UnsupportedUsage),
     };
+    let u = modes.bound(purpose);
     match h.exportability {
         b'E' => Ok(u | Usage::EXPORT),
         b'N' | b'S' => Ok(u),

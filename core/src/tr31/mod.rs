@@ -11,11 +11,16 @@
 //!   [`UnwrapOptions::allow_variant_binding`] is set.
 //! - [`Header::parse`]: the header alone, without the KBPK.
 //! - [`Header::policy`] / [`import_policy`] / [`import`]: key usage, algorithm, mode of
-//!   use and exportability onto [`crate::attributes::Algorithm`] and [`crate::attributes::Usage`],
-//!   and the KBPK strength rule (see [`import_rules`]).
+//!   use and exportability onto [`crate::attributes::Algorithm`] and [`crate::attributes::Usage`]
+//!   (purpose and modes: `P0` is not `D0`, `K1` not `K0`, each `Mn` its own MAC
+//!   algorithm), and the KBPK strength rule (see [`import_rules`]).
+//! - The KBPK comes as a [`crate::key::TypedKey`] admitted for [`crate::key::KbpkUnwrap`]
+//!   or [`crate::key::KbpkWrap`] (a `K1` key); its algorithm must fit the version (AES
+//!   for D and E, TDES for B): [`Tr31Error::KbpkAlgorithm`].
 //! - [`wrap`]: version D export with key-length obfuscation and random padding.
 //!
 //! ```
+//! use keyfort::key::{KbpkUnwrap, TypedKey};
 //! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::tr31;
 //!
@@ -25,10 +30,14 @@
 //!     0x0C, 0xC8, 0xA8, 0x7A, 0xB9, 0xD6, 0x2D, 0xC9, 0x2C, 0x01, 0x05, 0x8F, 0xA7, 0x9F,
 //!     0x44, 0x65, 0x7D, 0xE6,
 //! ];
+//! // The KBPK is admitted as what it is: an AES-256 key block protection key (`K1`).
+//! let kbpk = TypedKey::<KbpkUnwrap>::raw(&kbpk, Algorithm::Aes256)?;
 //! let block = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
 //! let imported = tr31::import(&kbpk, block)?;
 //! assert_eq!(imported.algorithm, Algorithm::Aes128);
-//! assert_eq!(imported.usage, Usage::ENCRYPT | Usage::EXPORT); // mode E, exportability E
+//! // A PIN key (P0), mode E, exportability E: PIN encryption only, never data.
+//! assert_eq!(imported.usage, Usage::PIN_ENCRYPT | Usage::EXPORT);
+//! assert!(!imported.usage.permits(Usage::ENCRYPT));
 //! assert_eq!(imported.key.len(), 16);
 //!
 //! // One changed character anywhere and nothing comes out.
@@ -64,11 +73,12 @@ pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
 #[doc(hidden)]
 pub use import_rules as policy;
-pub use import_rules::{import_policy, kbpk_algorithm};
+pub use import_rules::{import_policy, kbpk_algorithm, kbpk_algorithm_fits, raw_kbpk};
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
 use crate::attributes::{Algorithm, Usage};
+use crate::key::{KbpkUnwrap, TypedKey};
 use crate::secret::SecretBuf;
 
 /// A key imported from a key block, with the policy its header grants.
@@ -92,8 +102,12 @@ pub struct Imported<'a> {
 /// that a 3-key label would rate 112), is refused ([`Tr31Error::DegenerateKey`]); a
 /// 24-byte TDES KBPK with K1 = K3 counts as 2-key (80 bits) in the strength rule (a KBPK
 /// that collapses to single DES is refused before anything is derived from it).
-pub fn import<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<Imported<'a>, Tr31Error> {
+pub fn import<'a>(
+    kbpk: &TypedKey<'_, KbpkUnwrap>,
+    block: &'a [u8],
+) -> Result<Imported<'a>, Tr31Error> {
     let (header, key) = unwrap(kbpk, block)?;
+    let kbpk = kbpk.expose();
     // The KBPK length the strength rule sees: a 3-key KBPK with K1 = K3 rates as 2-key.
     let kbpk_rated_len = match header.version {
         Version::A | Version::B | Version::C => match crate::block::tdes_strength_bits(kbpk) {

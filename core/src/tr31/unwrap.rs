@@ -7,6 +7,8 @@ use super::header::{Header, Version};
 use super::kdf::{derive_keys, kbpk_len_ok};
 use super::payload::Parts;
 use super::{derivation_cbc, derivation_ctr, variant_binding, Tr31Error};
+use crate::key::{KbpkUnwrap, TypedKey};
+use crate::policy::Algorithm;
 use crate::secret::SecretBuf;
 
 /// Import options.
@@ -30,9 +32,14 @@ impl UnwrapOptions {
 
 /// Unwraps a version B, D or E key block under `kbpk`: the header and the key (at most
 /// 62 bytes; use [`unwrap_with`] for larger keys). Versions A and C are refused with
-/// [`Tr31Error::UnsupportedVersion`]. This does not check the header's semantics: call
-/// [`Header::policy`] or use [`super::import`] for that.
-pub fn unwrap<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<(Header<'a>, SecretBuf<64>), Tr31Error> {
+/// [`Tr31Error::UnsupportedVersion`]; a KBPK whose algorithm does not fit the version
+/// (TDES for D and E, AES for A, B and C) with [`Tr31Error::KbpkAlgorithm`]. This does
+/// not check the header's semantics: call [`Header::policy`] or use [`super::import`] for
+/// that.
+pub fn unwrap<'a>(
+    kbpk: &TypedKey<'_, KbpkUnwrap>,
+    block: &'a [u8],
+) -> Result<(Header<'a>, SecretBuf<64>), Tr31Error> {
     unwrap_with(kbpk, block, &UnwrapOptions::default())
 }
 
@@ -40,12 +47,13 @@ pub fn unwrap<'a>(kbpk: &[u8], block: &'a [u8]) -> Result<(Header<'a>, SecretBuf
 /// 2-byte length field, the key and, up to `CAP`, its padding; a longer key gives
 /// [`Tr31Error::KeyTooLarge`]).
 pub fn unwrap_with<'a, const CAP: usize>(
-    kbpk: &[u8],
+    kbpk: &TypedKey<'_, KbpkUnwrap>,
     block: &'a [u8],
     opts: &UnwrapOptions,
 ) -> Result<(Header<'a>, SecretBuf<CAP>), Tr31Error> {
     let mut pt = SecretBuf::<CAP>::new();
-    let (header, ok, enc_len) = decrypt_verify(kbpk, block, opts, &mut pt)?;
+    let (header, ok, enc_len) =
+        decrypt_verify(kbpk.expose(), Some(kbpk.algorithm()), block, opts, &mut pt)?;
     if !bool::from(ok) {
         return Err(Tr31Error::Unauthentic);
     }
@@ -70,14 +78,16 @@ pub fn unwrap_ct<const CAP: usize>(
     opts: &UnwrapOptions,
 ) -> Result<subtle::Choice, Tr31Error> {
     let mut pt = SecretBuf::<CAP>::new();
-    decrypt_verify(kbpk, block, opts, &mut pt).map(|(_, ok, _)| ok)
+    decrypt_verify(kbpk, None, block, opts, &mut pt).map(|(_, ok, _)| ok)
 }
 
 /// Everything up to the MAC verdict: decrypts into `pt` (length field, key and padding,
 /// not yet looked at; the caller owns the buffer, so no moved copy of it is left in this
 /// frame) and returns the header, the verdict (not branched on) and the encrypted length.
+/// `kbpk_alg`, the KBPK's algorithm when known, must fit the block's version.
 fn decrypt_verify<'a, const CAP: usize>(
     kbpk: &[u8],
+    kbpk_alg: Option<Algorithm>,
     block: &'a [u8],
     opts: &UnwrapOptions,
     pt: &mut SecretBuf<CAP>,
@@ -86,6 +96,9 @@ fn decrypt_verify<'a, const CAP: usize>(
     let v = header.version;
     if matches!(v, Version::A | Version::C) && !opts.allow_variant_binding {
         return Err(Tr31Error::UnsupportedVersion);
+    }
+    if kbpk_alg.is_some_and(|a| !super::policy::kbpk_algorithm_fits(v, a)) {
+        return Err(Tr31Error::KbpkAlgorithm);
     }
     if !kbpk_len_ok(v, kbpk.len()) {
         return Err(Tr31Error::BadKbpk);

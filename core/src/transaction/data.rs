@@ -1,9 +1,10 @@
 //! CBC encryption and decryption in place, TDES (8-byte blocks) and AES (16-byte
 //! blocks). No padding: the caller pads (DUKPT hosts commonly zero-pad, as the
 //! published vectors do) and the buffer must be a whole number of blocks.
-use super::OpsError;
+use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Tdes};
 use crate::block_cipher::{Block, BlockCipher};
+use crate::key::{DataDecrypt, DataEncrypt, Role, TypedKey};
 use crate::modes;
 
 /// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
@@ -33,35 +34,71 @@ fn whole_blocks(c: &dyn BlockCipher, iv: &[u8], buf: &[u8]) -> Result<Block, Ops
     Ok(chain)
 }
 
-/// TDES-CBC encrypts `buf` in place under a 16- or 24-byte key.
-pub fn tdes_cbc_encrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
-    let c = Tdes::new(key)?;
-    cbc_encrypt(&c, iv, buf)
+/// A TDES block cipher from a typed key ([`OpsError::WrongAlgorithm`] for an AES key).
+fn tdes<R: Role>(key: &TypedKey<'_, R>) -> Result<Tdes, OpsError> {
+    if !is_tdes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Ok(Tdes::new(key.expose())?)
 }
 
-/// TDES-CBC decrypts `buf` in place under a 16- or 24-byte key.
-pub fn tdes_cbc_decrypt(key: &[u8], iv: &[u8; 8], buf: &mut [u8]) -> Result<(), OpsError> {
-    let c = Tdes::new(key)?;
-    cbc_decrypt(&c, iv, buf)
+/// An AES block cipher from a typed key ([`OpsError::WrongAlgorithm`] for a TDES key).
+fn aes<R: Role>(key: &TypedKey<'_, R>) -> Result<Aes, OpsError> {
+    if !is_aes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)
 }
 
-/// AES-CBC encrypts `buf` in place under a 16-, 24- or 32-byte key.
-pub fn aes_cbc_encrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
-    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    cbc_encrypt(&c, iv, buf)
+/// TDES-CBC encrypts `buf` in place under a 2- or 3-key TDES data encryption key.
+pub fn tdes_cbc_encrypt(
+    key: &TypedKey<'_, DataEncrypt>,
+    iv: &[u8; 8],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    cbc_encrypt(&tdes(key)?, iv, buf)
 }
 
-/// AES-CBC decrypts `buf` in place under a 16-, 24- or 32-byte key.
-pub fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], buf: &mut [u8]) -> Result<(), OpsError> {
-    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
-    cbc_decrypt(&c, iv, buf)
+/// TDES-CBC decrypts `buf` in place under a 2- or 3-key TDES data decryption key.
+pub fn tdes_cbc_decrypt(
+    key: &TypedKey<'_, DataDecrypt>,
+    iv: &[u8; 8],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    cbc_decrypt(&tdes(key)?, iv, buf)
+}
+
+/// AES-CBC encrypts `buf` in place under an AES data encryption key.
+pub fn aes_cbc_encrypt(
+    key: &TypedKey<'_, DataEncrypt>,
+    iv: &[u8; 16],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    cbc_encrypt(&aes(key)?, iv, buf)
+}
+
+/// AES-CBC decrypts `buf` in place under an AES data decryption key.
+pub fn aes_cbc_decrypt(
+    key: &TypedKey<'_, DataDecrypt>,
+    iv: &[u8; 16],
+    buf: &mut [u8],
+) -> Result<(), OpsError> {
+    cbc_decrypt(&aes(key)?, iv, buf)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::policy::Algorithm;
     use crate::testutil::unhex as h;
+
+    fn enc(k: &[u8], a: Algorithm) -> TypedKey<'_, DataEncrypt> {
+        TypedKey::raw(k, a).unwrap()
+    }
+    fn dec(k: &[u8], a: Algorithm) -> TypedKey<'_, DataDecrypt> {
+        TypedKey::raw(k, a).unwrap()
+    }
 
     #[test]
     fn aes128_cbc_sp800_38a_f2() {
@@ -77,13 +114,13 @@ mod tests {
                     73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7",
         );
         let mut buf = pt.clone();
-        aes_cbc_encrypt(&key, &iv, &mut buf).unwrap();
+        aes_cbc_encrypt(&enc(&key, Algorithm::Aes128), &iv, &mut buf).unwrap();
         assert_eq!(buf, ct);
-        aes_cbc_decrypt(&key, &iv, &mut buf).unwrap();
+        aes_cbc_decrypt(&dec(&key, Algorithm::Aes128), &iv, &mut buf).unwrap();
         assert_eq!(buf, pt);
         // An odd number of blocks (decryption goes in pairs, the last one alone).
         let mut three = ct[..48].to_vec();
-        aes_cbc_decrypt(&key, &iv, &mut three).unwrap();
+        aes_cbc_decrypt(&dec(&key, Algorithm::Aes128), &iv, &mut three).unwrap();
         assert_eq!(three, pt[..48]);
     }
 
@@ -93,47 +130,52 @@ mod tests {
         let iv = [0x5au8; 8];
         let pt = [0x11u8; 24];
         let mut buf = pt;
-        tdes_cbc_encrypt(&key, &iv, &mut buf).unwrap();
+        tdes_cbc_encrypt(&enc(&key, Algorithm::Tdes2), &iv, &mut buf).unwrap();
         // Equal plaintext blocks give different ciphertext blocks (chaining), and the
         // first block is E(pt ^ iv).
         assert_ne!(buf[..8], buf[8..16]);
         let mut first = [0x11u8 ^ 0x5a; 8];
         Tdes::new(&key).unwrap().encrypt(&mut first);
         assert_eq!(buf[..8], first);
-        tdes_cbc_decrypt(&key, &iv, &mut buf).unwrap();
+        tdes_cbc_decrypt(&dec(&key, Algorithm::Tdes2), &iv, &mut buf).unwrap();
         assert_eq!(buf, pt);
     }
 
     #[test]
     fn errors() {
         let k2: [u8; 16] = *b"keyfort-test-k16";
+        let a16 = [0u8; 16];
         let mut odd = [0u8; 12];
         assert_eq!(
-            aes_cbc_encrypt(&[0; 16], &[0; 16], &mut odd),
+            aes_cbc_encrypt(&enc(&a16, Algorithm::Aes128), &[0; 16], &mut odd),
             Err(OpsError::BadDataLength)
         );
         assert_eq!(
-            aes_cbc_decrypt(&[0; 16], &[0; 16], &mut odd),
+            aes_cbc_decrypt(&dec(&a16, Algorithm::Aes128), &[0; 16], &mut odd),
             Err(OpsError::BadDataLength)
         );
         assert_eq!(
-            tdes_cbc_encrypt(&k2, &[0; 8], &mut odd),
+            tdes_cbc_encrypt(&enc(&k2, Algorithm::Tdes2), &[0; 8], &mut odd),
             Err(OpsError::BadDataLength)
         );
         assert_eq!(
-            tdes_cbc_decrypt(&k2, &[0; 8], &mut odd),
+            tdes_cbc_decrypt(&dec(&k2, Algorithm::Tdes2), &[0; 8], &mut odd),
             Err(OpsError::BadDataLength)
         );
+        // A key of the other cipher: refused, typed.
         let mut ok = [0u8; 16];
         assert_eq!(
-            aes_cbc_encrypt(&[0; 15], &[0; 16], &mut ok),
-            Err(OpsError::BadKeyLength)
+            aes_cbc_encrypt(&enc(&k2, Algorithm::Tdes2), &[0; 16], &mut ok),
+            Err(OpsError::WrongAlgorithm)
         );
         assert_eq!(
-            tdes_cbc_decrypt(&[0; 8], &[0; 8], &mut ok),
-            Err(OpsError::BadKeyLength)
+            tdes_cbc_decrypt(&dec(&a16, Algorithm::Aes128), &[0; 8], &mut ok),
+            Err(OpsError::WrongAlgorithm)
         );
         // Empty data is a whole number of blocks.
-        assert_eq!(aes_cbc_encrypt(&[0; 16], &[0; 16], &mut []), Ok(()));
+        assert_eq!(
+            aes_cbc_encrypt(&enc(&a16, Algorithm::Aes128), &[0; 16], &mut []),
+            Ok(())
+        );
     }
 }

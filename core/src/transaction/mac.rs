@@ -3,9 +3,10 @@
 //! HMAC-SHA256 (`hmac` crate). Every `verify_*`
 //! compares in constant time (`subtle`) and accepts a MAC truncated to its leftmost
 //! bytes, 4 bytes at least.
-use super::OpsError;
+use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Des, Tdes};
 use crate::block_cipher::BlockCipher;
+use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::cmac::{cmac, cmac8};
 use crate::modes;
 use hmac::{KeyInit, Mac};
@@ -36,11 +37,28 @@ fn verify<const N: usize>(computed: Result<[u8; N], OpsError>, tag: &[u8]) -> Re
     r
 }
 
-/// X9.19 retail MAC under a 16-byte (two-key) TDES key: DES-CBC-MAC under the left
-/// half over the zero-padded data (one zero block if the data is empty), then the last
-/// block decrypted under the right half and encrypted under the left half. A key whose
-/// halves are equal (a single-DES CBC-MAC) is refused ([`OpsError::DegenerateKey`]).
-pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
+/// X9.19 retail MAC under a 2-key TDES key bound to ISO 9797-1 MAC algorithm 3 (`M3`):
+/// DES-CBC-MAC under the left half over the zero-padded data (one zero block if the data
+/// is empty), then the last block decrypted under the right half and encrypted under the
+/// left half. A key whose halves are equal (a single-DES CBC-MAC) is refused when the
+/// holder is made ([`crate::key::KeyError::DegenerateKey`]).
+pub fn retail_mac(
+    key: &TypedKey<'_, MacGenerate<RetailMac>>,
+    data: &[u8],
+) -> Result<[u8; 8], OpsError> {
+    retail(key.expose(), data)
+}
+
+/// Verifies an X9.19 retail MAC (4 to 8 leftmost bytes) under an `M3` key.
+pub fn verify_retail_mac(
+    key: &TypedKey<'_, MacVerify<RetailMac>>,
+    data: &[u8],
+    tag: &[u8],
+) -> Result<(), OpsError> {
+    verify(retail(key.expose(), data), tag)
+}
+
+fn retail(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
     if key.len() != 16 {
         return Err(OpsError::BadKeyLength);
     }
@@ -65,39 +83,65 @@ pub fn retail_mac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
     Ok(out)
 }
 
-/// Verifies an X9.19 retail MAC (4 to 8 leftmost bytes).
-pub fn verify_retail_mac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsError> {
-    verify(retail_mac(key, data), tag)
+/// AES-CMAC (NIST SP 800-38B) under an AES key bound to CMAC (`M6`).
+pub fn aes_cmac(key: &TypedKey<'_, MacGenerate<Cmac>>, data: &[u8]) -> Result<[u8; 16], OpsError> {
+    aes_cmac_of(key, data)
 }
 
-/// AES-CMAC (NIST SP 800-38B) under a 16-, 24- or 32-byte key.
-pub fn aes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 16], OpsError> {
-    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+/// Verifies an AES-CMAC (4 to 16 leftmost bytes) under an AES `M6` key.
+pub fn verify_aes_cmac(
+    key: &TypedKey<'_, MacVerify<Cmac>>,
+    data: &[u8],
+    tag: &[u8],
+) -> Result<(), OpsError> {
+    verify(aes_cmac_of(key, data), tag)
+}
+
+fn aes_cmac_of<R: Role>(key: &TypedKey<'_, R>, data: &[u8]) -> Result<[u8; 16], OpsError> {
+    if !is_aes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    let c = Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)?;
     Ok(cmac(&c, &[data]))
 }
 
-/// Verifies an AES-CMAC (4 to 16 leftmost bytes).
-pub fn verify_aes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsError> {
-    verify(aes_cmac(key, data), tag)
+/// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a TDES key bound to CMAC
+/// (`M6`).
+pub fn tdes_cmac(key: &TypedKey<'_, MacGenerate<Cmac>>, data: &[u8]) -> Result<[u8; 8], OpsError> {
+    tdes_cmac_of(key, data)
 }
 
-/// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a 16- or 24-byte key.
-pub fn tdes_cmac(key: &[u8], data: &[u8]) -> Result<[u8; 8], OpsError> {
-    let c = Tdes::new(key)?;
+/// Verifies a TDES-CMAC (4 to 8 leftmost bytes) under a TDES `M6` key.
+pub fn verify_tdes_cmac(
+    key: &TypedKey<'_, MacVerify<Cmac>>,
+    data: &[u8],
+    tag: &[u8],
+) -> Result<(), OpsError> {
+    verify(tdes_cmac_of(key, data), tag)
+}
+
+fn tdes_cmac_of<R: Role>(key: &TypedKey<'_, R>, data: &[u8]) -> Result<[u8; 8], OpsError> {
+    if !is_tdes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    let c = Tdes::new(key.expose())?;
     Ok(cmac8(&c, &[data]))
 }
 
-/// Verifies a TDES-CMAC (4 to 8 leftmost bytes).
-pub fn verify_tdes_cmac(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsError> {
-    verify(tdes_cmac(key, data), tag)
-}
-
-/// HMAC-SHA256 under a key of 16 bytes or more (DUKPT HMAC keys are 16, 24 or 32).
+/// HMAC-SHA256 under a key bound to HMAC (`M7`), of 16 bytes or more (DUKPT HMAC keys
+/// are 16, 24 or 32).
 ///
 /// The `hmac` crate wipes its keyed state on drop, but moving that state (into
 /// `finalize`) leaves copies in stack frames nothing wipes; the stack below this call is
 /// scrubbed ([`crate::secret::scrub_stack`]) before the MAC is returned.
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; 32], OpsError> {
+pub fn hmac_sha256(
+    key: &TypedKey<'_, MacGenerate<Hmac>>,
+    data: &[u8],
+) -> Result<[u8; 32], OpsError> {
+    hmac_of(key.expose(), data)
+}
+
+fn hmac_of(key: &[u8], data: &[u8]) -> Result<[u8; 32], OpsError> {
     if key.len() < 16 {
         return Err(OpsError::BadKeyLength);
     }
@@ -118,15 +162,28 @@ fn hmac_sha256_into(key: &[u8], data: &[u8], out: &mut [u8; 32]) -> Result<(), O
     Ok(())
 }
 
-/// Verifies an HMAC-SHA256 (4 to 32 leftmost bytes).
-pub fn verify_hmac_sha256(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), OpsError> {
-    verify(hmac_sha256(key, data), tag)
+/// Verifies an HMAC-SHA256 (4 to 32 leftmost bytes) under an `M7` key.
+pub fn verify_hmac_sha256(
+    key: &TypedKey<'_, MacVerify<Hmac>>,
+    data: &[u8],
+    tag: &[u8],
+) -> Result<(), OpsError> {
+    verify(hmac_of(key.expose(), data), tag)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::key::MacKind;
+    use crate::policy::Algorithm;
+
+    fn gen<A: MacKind>(k: &[u8], a: Algorithm) -> TypedKey<'_, MacGenerate<A>> {
+        TypedKey::raw(k, a).unwrap()
+    }
+    fn ver<A: MacKind>(k: &[u8], a: Algorithm) -> TypedKey<'_, MacVerify<A>> {
+        TypedKey::raw(k, a).unwrap()
+    }
 
     #[test]
     fn aes_cmac_sp800_38b_d1_example_2() {
@@ -143,54 +200,50 @@ mod tests {
             0x07, 0x0a, 0x16, 0xb4, 0x6b, 0x4d, 0x41, 0x44, 0xf7, 0x9b, 0xdd, 0x9d, 0xd0, 0x4a,
             0x28, 0x7c,
         ];
-        assert_eq!(aes_cmac(&key, &msg), Ok(tag));
-        assert_eq!(verify_aes_cmac(&key, &msg, &tag), Ok(()));
+        assert_eq!(aes_cmac(&gen(&key, Algorithm::Aes128), &msg), Ok(tag));
+        assert_eq!(
+            verify_aes_cmac(&ver(&key, Algorithm::Aes128), &msg, &tag),
+            Ok(())
+        );
+        // The same bytes as a TDES CMAC key: the AES-CMAC refuses them, typed.
+        assert_eq!(
+            aes_cmac(&gen(&key, Algorithm::Tdes2), &msg),
+            Err(OpsError::WrongAlgorithm)
+        );
     }
 
     #[test]
     fn verify_paths_for_every_mac() {
-        type Verify = fn(&[u8], &[u8], &[u8]) -> Result<(), OpsError>;
+        type Verify<'a> = &'a dyn Fn(&[u8], &[u8]) -> Result<(), OpsError>;
         let data = b"amount=12.34";
         let k16: [u8; 16] = *b"retail-mac-key16";
+        let k32: [u8; 32] = *b"hmac-sha256-key-of-32-bytes-long";
+        let (t2, a1, h) = (Algorithm::Tdes2, Algorithm::Aes128, Algorithm::HmacSha256);
         let full: [(std::vec::Vec<u8>, &str); 4] = [
-            (retail_mac(&k16, data).unwrap().to_vec(), "retail"),
-            (aes_cmac(&k16, data).unwrap().to_vec(), "aes-cmac"),
-            (tdes_cmac(&k16, data).unwrap().to_vec(), "tdes-cmac"),
-            (hmac_sha256(&k16, data).unwrap().to_vec(), "hmac"),
+            (retail_mac(&gen(&k16, t2), data).unwrap().to_vec(), "retail"),
+            (aes_cmac(&gen(&k16, a1), data).unwrap().to_vec(), "aes-cmac"),
+            (tdes_cmac(&gen(&k16, t2), data).unwrap().to_vec(), "tdes-cmac"),
+            (hmac_sha256(&gen(&k32, h), data).unwrap().to_vec(), "hmac"),
         ];
-        let verifiers: [Verify; 4] = [
-            verify_retail_mac,
-            verify_aes_cmac,
-            verify_tdes_cmac,
-            verify_hmac_sha256,
+        let verifiers: [Verify<'_>; 4] = [
+            &|d, t| verify_retail_mac(&ver(&k16, t2), d, t),
+            &|d, t| verify_aes_cmac(&ver(&k16, a1), d, t),
+            &|d, t| verify_tdes_cmac(&ver(&k16, t2), d, t),
+            &|d, t| verify_hmac_sha256(&ver(&k32, h), d, t),
         ];
         for ((mac, name), v) in full.iter().zip(verifiers) {
-            assert_eq!(v(&k16, data, mac), Ok(()), "{name} full");
-            assert_eq!(v(&k16, data, &mac[..4]), Ok(()), "{name} 4 bytes");
-            assert_eq!(
-                v(&k16, data, &mac[..3]),
-                Err(OpsError::BadMacLength),
-                "{name} 3 bytes"
-            );
+            assert_eq!(v(data, mac), Ok(()), "{name} full");
+            assert_eq!(v(data, &mac[..4]), Ok(()), "{name} 4 bytes");
+            assert_eq!(v(data, &mac[..3]), Err(OpsError::BadMacLength), "{name} 3 bytes");
             let mut long = mac.clone();
             long.push(0);
-            assert_eq!(
-                v(&k16, data, &long),
-                Err(OpsError::BadMacLength),
-                "{name} too long"
-            );
+            assert_eq!(v(data, &long), Err(OpsError::BadMacLength), "{name} too long");
             let mut bad = mac.clone();
             bad[3] ^= 0x80;
-            assert_eq!(
-                v(&k16, data, &bad),
-                Err(OpsError::MacMismatch),
-                "{name} flipped"
-            );
-            assert_eq!(
-                v(&k16[..8], data, mac),
-                Err(OpsError::BadKeyLength),
-                "{name} key"
-            );
+            assert_eq!(v(data, &bad), Err(OpsError::MacMismatch), "{name} flipped");
         }
+        // A 16-byte key is an HMAC key for DUKPT; shorter is refused by the holder.
+        assert!(TypedKey::<MacGenerate<Hmac>>::raw(&k16, h).is_ok());
+        assert!(TypedKey::<MacGenerate<Hmac>>::raw(&k16[..8], h).is_err());
     }
 }

@@ -6,12 +6,17 @@
 //!   and HMAC-SHA256, each with a constant-time verify.
 //! - [`data`]: CBC encryption and decryption of data (TDES and AES), in place.
 //!
-//! Keys are passed as byte slices (a DUKPT working key's `expose()`); lengths are
-//! checked and a wrong one is an [`OpsError`], never a panic. Every block cipher call
+//! Keys are passed as [`TypedKey`]s admitted for the operation's role
+//! ([`crate::key`]: usage, algorithm, length and TDES strength checked once, when the
+//! holder is made): a data key does not compile where a PIN key is needed, and a key
+//! of another algorithm than the operation's is [`OpsError::WrongAlgorithm`], never a
+//! panic. Every block cipher call
 //! goes through [`crate::block`] (CMAC included); HMAC uses the `hmac` crate.
 pub mod data;
 pub mod mac;
 pub mod pin;
+
+pub use crate::key::TypedKey;
 
 /// Why an operation failed. Carries no key, PIN or data bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +44,12 @@ pub enum OpsError {
     /// parity bits ignored: single DES under a TDES name (see
     /// [`crate::block::TdesKeyError::Degenerate`]). Refused.
     DegenerateKey,
+    /// The key's usage does not permit this operation (another purpose or mode, see
+    /// [`crate::key::KeyError::UsageDenied`]).
+    UsageDenied,
+    /// The key's algorithm is not the operation's (an AES key for format 0, a TDES key
+    /// for AES-CMAC...).
+    WrongAlgorithm,
 }
 
 impl core::fmt::Display for OpsError {
@@ -52,6 +63,8 @@ impl core::fmt::Display for OpsError {
             Self::BadMacLength => "MAC length not allowed",
             Self::MacMismatch => "MAC does not match",
             Self::DegenerateKey => "TDES key has two equal DES keys",
+            Self::UsageDenied => "key usage does not permit this operation",
+            Self::WrongAlgorithm => "key algorithm is not the operation's",
         })
     }
 }
@@ -67,15 +80,46 @@ impl From<crate::block::TdesKeyError> for OpsError {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
-mod tests {
-    use super::{data, mac, pin, OpsError};
+impl From<crate::key::KeyError> for OpsError {
+    fn from(e: crate::key::KeyError) -> Self {
+        use crate::key::KeyError as K;
+        match e {
+            K::UsageDenied => Self::UsageDenied,
+            K::WrongAlgorithm => Self::WrongAlgorithm,
+            K::DegenerateKey => Self::DegenerateKey,
+            _ => Self::BadKeyLength,
+        }
+    }
+}
 
-    /// Every TDES operation refuses a key that collapses to single DES (parity bits
-    /// ignored), and accepts the key one bit away (the control: the refusal is about
-    /// equality, not about these bytes). A 3-key key with K1 = K3 is 2-key TDES and
-    /// gives the 2-key result.
+/// Whether `a` is an AES key.
+pub(crate) const fn is_aes(a: crate::attributes::Algorithm) -> bool {
+    use crate::attributes::Algorithm as A;
+    matches!(a, A::Aes128 | A::Aes192 | A::Aes256)
+}
+
+/// Whether `a` is a TDES key.
+pub(crate) const fn is_tdes(a: crate::attributes::Algorithm) -> bool {
+    use crate::attributes::Algorithm as A;
+    matches!(a, A::Tdes2 | A::Tdes3)
+}
+
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{data, mac, pin, TypedKey};
+    use crate::key::{
+        Cmac, DataDecrypt, DataEncrypt, KeyError, MacGenerate, MacVerify, PinDecrypt, PinEncrypt,
+        RetailMac,
+    };
+    use crate::policy::Algorithm;
+
+    /// Every TDES role refuses a key that collapses to single DES (parity bits
+    /// ignored) when the holder is made, so no TDES operation ever runs under one; the
+    /// key one bit away is accepted (the control: the refusal is about equality, not
+    /// about these bytes). A 3-key key with K1 = K3 is 2-key TDES and gives the 2-key
+    /// result.
     #[test]
     fn tdes_ops_refuse_degenerate_keys() {
         let half: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
@@ -97,35 +141,37 @@ mod tests {
         k3_12[16..].copy_from_slice(&[0x10; 8]);
         let mut good = k2;
         good[15] ^= 0x02; // one key bit: distinct halves
-        let d = Err(OpsError::DegenerateKey);
-        for key in [&k2[..], &k2_parity[..], &k3_12[..], &k3_23[..]] {
-            let mut buf = [0u8; 8];
-            assert_eq!(mac::tdes_cmac(key, b"x").map(|_| ()), d);
-            assert_eq!(mac::verify_tdes_cmac(key, b"x", &[0; 8]), d);
-            assert_eq!(data::tdes_cbc_encrypt(key, &[0; 8], &mut buf), d);
-            assert_eq!(data::tdes_cbc_decrypt(key, &[0; 8], &mut buf), d);
-            assert_eq!(
-                pin::format0_encrypt(key, b"1234", b"4012345678909").map(|_| ()),
-                d
-            );
-            assert_eq!(
-                pin::format0_decrypt(key, &[0; 8], b"4012345678909").map(|_| ()),
-                d
-            );
+        let d = Some(KeyError::DegenerateKey);
+        for (key, alg) in [
+            (&k2[..], Algorithm::Tdes2),
+            (&k2_parity[..], Algorithm::Tdes2),
+            (&k3_12[..], Algorithm::Tdes3),
+            (&k3_23[..], Algorithm::Tdes3),
+        ] {
+            assert_eq!(TypedKey::<MacGenerate<Cmac>>::raw(key, alg).err(), d);
+            assert_eq!(TypedKey::<MacVerify<Cmac>>::raw(key, alg).err(), d);
+            assert_eq!(TypedKey::<DataEncrypt>::raw(key, alg).err(), d);
+            assert_eq!(TypedKey::<DataDecrypt>::raw(key, alg).err(), d);
+            assert_eq!(TypedKey::<PinEncrypt>::raw(key, alg).err(), d);
+            assert_eq!(TypedKey::<PinDecrypt>::raw(key, alg).err(), d);
         }
         for key in [&k2, &k2_parity] {
-            assert_eq!(mac::retail_mac(key, b"x").map(|_| ()), d);
-            assert_eq!(mac::verify_retail_mac(key, b"x", &[0; 8]), d);
+            let t = Algorithm::Tdes2;
+            assert_eq!(TypedKey::<MacGenerate<RetailMac>>::raw(key, t).err(), d);
+            assert_eq!(TypedKey::<MacVerify<RetailMac>>::raw(key, t).err(), d);
         }
-        let mut buf = [0u8; 8];
+        let cm = |k: &[u8], a| mac::tdes_cmac(&TypedKey::raw(k, a).unwrap(), b"x");
         assert_eq!(
-            mac::tdes_cmac(&k3_13, b"x"),
-            mac::tdes_cmac(&k3_13[..16], b"x"),
+            cm(&k3_13, Algorithm::Tdes3),
+            cm(&k3_13[..16], Algorithm::Tdes2),
             "K1 = K3 is 2-key TDES"
         );
-        assert!(mac::tdes_cmac(&good, b"x").is_ok());
-        assert!(mac::retail_mac(&good, b"x").is_ok());
-        assert!(data::tdes_cbc_encrypt(&good, &[0; 8], &mut buf).is_ok());
-        assert!(pin::format0_encrypt(&good, b"1234", b"4012345678909").is_ok());
+        let t = Algorithm::Tdes2;
+        let mut buf = [0u8; 8];
+        assert!(cm(&good, t).is_ok());
+        assert!(mac::retail_mac(&TypedKey::raw(&good, t).unwrap(), b"x").is_ok());
+        assert!(data::tdes_cbc_encrypt(&TypedKey::raw(&good, t).unwrap(), &[0; 8], &mut buf).is_ok());
+        assert!(pin::format0_encrypt(&TypedKey::raw(&good, t).unwrap(), b"1234", b"4012345678909")
+            .is_ok());
     }
 }

@@ -9,8 +9,9 @@
 //! length is then public, as the [`Pin`]'s length (setting it takes time linear in it).
 //! Checked on `thumbv6m-none-eabi` release code: the only conditional branches in the
 //! parse loop are on the loop index and the public field length.
-use super::OpsError;
+use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Tdes};
+use crate::key::{PinDecrypt, PinEncrypt, Role, TypedKey};
 use crate::secret::{Secret, SecretBuf};
 use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
 use zeroize::Zeroize;
@@ -141,10 +142,30 @@ pub fn format0_block(pin: &[u8], pan: &[u8]) -> Result<Secret<8>, OpsError> {
     Ok(b)
 }
 
-/// Format 0 PIN block encrypted (TDES-ECB) under a 16- or 24-byte PIN key. The clear
+/// A TDES cipher from a PIN key ([`OpsError::WrongAlgorithm`] for an AES key).
+fn tdes<R: Role>(key: &TypedKey<'_, R>) -> Result<Tdes, OpsError> {
+    if !is_tdes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Ok(Tdes::new(key.expose())?)
+}
+
+/// An AES cipher from a PIN key ([`OpsError::WrongAlgorithm`] for a TDES key).
+fn aes<R: Role>(key: &TypedKey<'_, R>) -> Result<Aes, OpsError> {
+    if !is_aes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)
+}
+
+/// Format 0 PIN block encrypted (TDES-ECB) under a TDES PIN encryption key. The clear
 /// block exists only inside a wiped holder, encrypted in place there.
-pub fn format0_encrypt(key: &[u8], pin: &[u8], pan: &[u8]) -> Result<[u8; 8], OpsError> {
-    let c = Tdes::new(key)?;
+pub fn format0_encrypt(
+    key: &TypedKey<'_, PinEncrypt>,
+    pin: &[u8],
+    pan: &[u8],
+) -> Result<[u8; 8], OpsError> {
+    let c = tdes(key)?;
     let mut b = format0_block(pin, pan)?;
     c.encrypt(b.expose_mut());
     // Only the ciphertext leaves; the holder (now ciphertext) is wiped on drop.
@@ -152,8 +173,12 @@ pub fn format0_encrypt(key: &[u8], pin: &[u8], pan: &[u8]) -> Result<[u8; 8], Op
 }
 
 /// Decrypts a format 0 PIN block and returns the PIN.
-pub fn format0_decrypt(key: &[u8], block: &[u8; 8], pan: &[u8]) -> Result<Pin, OpsError> {
-    let c = Tdes::new(key)?;
+pub fn format0_decrypt(
+    key: &TypedKey<'_, PinDecrypt>,
+    block: &[u8; 8],
+    pan: &[u8],
+) -> Result<Pin, OpsError> {
+    let c = tdes(key)?;
     check_pan(pan)?;
     let mut b = *block;
     c.decrypt(&mut b);
@@ -165,10 +190,10 @@ pub fn format0_decrypt(key: &[u8], block: &[u8; 8], pan: &[u8]) -> Result<Pin, O
     r
 }
 
-/// Format 4 PIN block under a 16-, 24- or 32-byte AES PIN key, with the 8 random fill
-/// bytes drawn from `rng`.
+/// Format 4 PIN block under an AES PIN encryption key, with the 8 random fill bytes
+/// drawn from `rng`.
 pub fn format4_encrypt<R: rand_core::CryptoRng + ?Sized>(
-    key: &[u8],
+    key: &TypedKey<'_, PinEncrypt>,
     pin: &[u8],
     pan: &[u8],
     rng: &mut R,
@@ -183,14 +208,14 @@ pub fn format4_encrypt<R: rand_core::CryptoRng + ?Sized>(
 /// Format 4 PIN block with caller-supplied random fill (fresh random bytes for every
 /// block; fixed fill only to reproduce test vectors).
 pub fn format4_encrypt_with_fill(
-    key: &[u8],
+    key: &TypedKey<'_, PinEncrypt>,
     pin: &[u8],
     pan: &[u8],
     fill: &[u8; 8],
 ) -> Result<[u8; 16], OpsError> {
     check_pin(pin)?;
     check_pan(pan)?;
-    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    let c = aes(key)?;
     let mut b = [0u8; 16];
     pin_field(4, 0xA, pin, &mut b[..8]);
     b[8..].copy_from_slice(fill);
@@ -203,9 +228,13 @@ pub fn format4_encrypt_with_fill(
 }
 
 /// Decrypts a format 4 PIN block and returns the PIN.
-pub fn format4_decrypt(key: &[u8], block: &[u8; 16], pan: &[u8]) -> Result<Pin, OpsError> {
+pub fn format4_decrypt(
+    key: &TypedKey<'_, PinDecrypt>,
+    block: &[u8; 16],
+    pan: &[u8],
+) -> Result<Pin, OpsError> {
     check_pan(pan)?;
-    let c = Aes::new(key).map_err(|_| OpsError::BadKeyLength)?;
+    let c = aes(key)?;
     let mut b = *block;
     c.decrypt(&mut b);
     for (x, p) in b.iter_mut().zip(pan_field4(pan).iter()) {
@@ -247,25 +276,33 @@ mod tests {
         );
         assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
         let k: [u8; 16] = *b"pin-format0-key!";
-        let blk = format0_encrypt(&k, b"1234", b"4012345678909").unwrap();
+        let (t2, a1) = (crate::policy::Algorithm::Tdes2, crate::policy::Algorithm::Aes128);
+        let enc = |a| TypedKey::<PinEncrypt>::raw(&k, a).unwrap();
+        let dec = |a| TypedKey::<PinDecrypt>::raw(&k, a).unwrap();
+        let blk = format0_encrypt(&enc(t2), b"1234", b"4012345678909").unwrap();
         // Wrong PAN: the parse fails (fill nibbles no longer F).
-        assert!(format0_decrypt(&k, &blk, b"4999999999999").is_err());
+        assert!(format0_decrypt(&dec(t2), &blk, b"4999999999999").is_err());
+        // An AES PIN key for format 0: refused, typed.
         assert_eq!(
-            format0_decrypt(&k, &blk, b"4012345678909")
+            format0_decrypt(&dec(a1), &blk, b"4012345678909").err(),
+            Some(OpsError::WrongAlgorithm)
+        );
+        assert_eq!(
+            format0_decrypt(&dec(t2), &blk, b"4012345678909")
                 .unwrap()
                 .expose(),
             b"1234"
         );
-        let b4 =
-            format4_encrypt_with_fill(&k, b"987654321012", b"4111111111111111", &[7; 8]).unwrap();
+        let b4 = format4_encrypt_with_fill(&enc(a1), b"987654321012", b"4111111111111111", &[7; 8])
+            .unwrap();
         assert_eq!(
-            format4_decrypt(&k, &b4, b"4111111111111111")
+            format4_decrypt(&dec(a1), &b4, b"4111111111111111")
                 .unwrap()
                 .expose(),
             b"987654321012"
         );
         assert_eq!(
-            format4_decrypt(&k, &b4, b"4111111111111112").err(),
+            format4_decrypt(&dec(a1), &b4, b"4111111111111112").err(),
             Some(OpsError::BadPinBlock)
         );
     }

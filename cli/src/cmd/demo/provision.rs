@@ -60,8 +60,13 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
         data: ikid_hex.as_bytes(),
     }];
     let mut block = [0u8; 512];
-    let n = tr31::wrap(
+    let host_kbpk = keyfort::key::TypedKey::<keyfort::key::KbpkWrap>::raw(
         kbpk.as_ref(),
+        keyfort::policy::Algorithm::Aes256,
+    )
+    .map_err(|e| format!("KBPK: {e}"))?;
+    let n = tr31::wrap(
+        &host_kbpk,
         &spec,
         &opt,
         ik.expose(),
@@ -81,7 +86,7 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
             factory::KBPK_ID,
             b"kbpk",
             Algorithm::Aes256,
-            Usage::UNWRAP,
+            Usage::KBPK_UNWRAP,
             kbpk.as_ref(),
             None,
         )

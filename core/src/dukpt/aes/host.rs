@@ -456,6 +456,18 @@ impl AesWorkingKey {
     pub fn usage(&self) -> KeyUsage {
         self.usage
     }
+
+    /// The key admitted for the role `R` under the policy its derivation fixed
+    /// ([`KeyUsage::policy`] with its type): a PIN working key is a PIN key for both
+    /// ends (the terminal encrypts, the host decrypts), a MAC working key is bound to
+    /// CMAC (TDES and AES types) or HMAC (HMAC types), a data working key is a general
+    /// data key. Another role is [`crate::key::KeyError::UsageDenied`].
+    pub fn typed<R: crate::key::Role>(
+        &self,
+    ) -> Result<crate::key::TypedKey<'_, R>, crate::key::KeyError> {
+        let (alg, usage) = self.usage.policy(self.key_type);
+        crate::key::TypedKey::new(self.key.expose(), alg, usage)
+    }
 }
 
 impl core::fmt::Debug for AesWorkingKey {

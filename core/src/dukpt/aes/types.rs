@@ -172,6 +172,42 @@ impl KeyUsage {
         Self::KeyDerivation,
     ];
 
+    /// The keyfort algorithm and [`crate::policy::Usage`] of a working key of this
+    /// usage and type `t`. The modes cover both ends of the protocol (what the terminal
+    /// does with the key and what the host does with the same derived key): a PIN key
+    /// encrypts and decrypts PIN blocks, a MAC key generates and verifies with its
+    /// algorithm (CMAC for TDES and AES types, HMAC for HMAC types).
+    pub const fn policy(
+        self,
+        t: WorkingKeyType,
+    ) -> (crate::policy::Algorithm, crate::policy::Usage) {
+        use crate::policy::{Algorithm as A, MacAlgorithm, Purpose, Usage as U};
+        let alg = match t {
+            WorkingKeyType::Tdes2 => A::Tdes2,
+            WorkingKeyType::Tdes3 => A::Tdes3,
+            WorkingKeyType::Aes128 => A::Aes128,
+            WorkingKeyType::Aes192 => A::Aes192,
+            WorkingKeyType::Aes256 => A::Aes256,
+            WorkingKeyType::Hmac128 | WorkingKeyType::Hmac192 | WorkingKeyType::Hmac256 => {
+                A::HmacSha256
+            }
+        };
+        let mac = if matches!(alg, A::HmacSha256) {
+            MacAlgorithm::Hmac
+        } else {
+            MacAlgorithm::Cmac
+        };
+        let both_mac = U::MAC_GENERATE.union(U::MAC_VERIFY).bound(Purpose::Mac(mac));
+        let usage = match self {
+            Self::KeyEncryption => U::WRAP.union(U::UNWRAP),
+            Self::PinEncryption => U::PIN_ENCRYPT.union(U::PIN_DECRYPT),
+            Self::MacGeneration | Self::MacVerification | Self::MacBoth => both_mac,
+            Self::DataEncrypt | Self::DataDecrypt | Self::DataBoth => U::ENCRYPT.union(U::DECRYPT),
+            Self::KeyDerivation => U::DERIVE,
+        };
+        (alg, usage)
+    }
+
     /// The key usage indicator of the derivation data.
     pub const fn indicator(self) -> u16 {
         match self {

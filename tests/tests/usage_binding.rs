@@ -1,0 +1,310 @@
+//! A key serves only its purpose (issue 13 item 4): TR-31 usages that were collapsed
+//! (P0 and D0, K0 and K1, M0..M8) stay distinct through import, the store and the typed
+//! key holders of `keyfort::key`; a stored KBPK's algorithm must fit the block's version;
+//! TDES keys are checked at store import. Each test keeps the scenario that passed before
+//! (the wrong use) as the refusal it asserts, next to the right use as its control.
+//!
+//! Run: `cargo test -p keyfort-tests --test usage_binding`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod store_common;
+
+use keyfort::key::{
+    Cmac, DataDecrypt, DataEncrypt, Hmac, KbpkUnwrap, KbpkWrap, KeyError, MacGenerate, MacVerify,
+    PinDecrypt, PinEncrypt, RetailMac, TypedKey,
+};
+use keyfort::ops::{mac, pin, OpsError};
+use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
+use keyfort::store::mock_flash::MockFlash;
+use keyfort::store::backup::WrapScheme;
+use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
+use keyfort::terminal::{self, TerminalError};
+use keyfort::tr31::{self, HeaderSpec, Tr31Error};
+use keyfort::wrap::{kw_wrap, Kek};
+use store_common::*;
+
+type Flash = MockFlash<{ 8 * 4096 }, 4096>;
+type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
+
+/// The store's KBPK (key id 1): AES-256, a `K1` key for unwrapping.
+const KBPK: [u8; 32] = [0x42; 32];
+const KBPK_ID: u16 = 1;
+/// Key bytes with distinct DES halves (a valid 2-key TDES key, and an AES-128 key).
+const K16: [u8; 16] = *b"usage-binding-16";
+const PAN: &[u8] = b"4111111111111111";
+
+fn store() -> Store {
+    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(1), SharedCounter::default())
+        .unwrap();
+    s.import(KBPK_ID, b"kbpk", Algorithm::Aes256, Usage::KBPK_UNWRAP, &KBPK, None)
+        .unwrap();
+    s
+}
+
+/// A version D block under `kbpk` (AES of its length) carrying `key`.
+fn block(kbpk: &[u8], usage: &[u8; 2], alg: u8, mode: u8, key: &[u8]) -> Vec<u8> {
+    let spec = HeaderSpec {
+        key_usage: *usage,
+        algorithm: alg,
+        mode_of_use: mode,
+        key_version: *b"00",
+        exportability: b'N',
+    };
+    let a = tr31::kbpk_algorithm(tr31::Version::D, kbpk.len()).unwrap();
+    let kbpk = TypedKey::<KbpkWrap>::raw(kbpk, a).unwrap();
+    let mut out = [0u8; 512];
+    let n = tr31::wrap(&kbpk, &spec, &[], key, &mut TestRng(3), &mut out).unwrap();
+    out[..n].to_vec()
+}
+
+/// Imports `block` under the store's KBPK as key `id`.
+fn inject(s: &mut Store, id: u16, block: &[u8]) -> KeyHandle {
+    terminal::import_tr31(s, KeyHandle::newest(KBPK_ID), block, id)
+        .unwrap()
+        .handle
+}
+
+#[test]
+fn imported_p0_key_is_refused_by_the_data_api() {
+    let mut s = store();
+    let p0 = inject(&mut s, 2, &block(&KBPK, b"P0", b'A', b'B', &K16));
+    let d0 = inject(&mut s, 3, &block(&KBPK, b"D0", b'A', b'B', &K16));
+    // A PIN block made under the same key bytes, as a terminal makes it.
+    let pb = {
+        let k = TypedKey::<PinEncrypt>::raw(&K16, Algorithm::Aes128).unwrap();
+        pin::format4_encrypt_with_fill(&k, b"1234", PAN, &[7; 8]).unwrap()
+    };
+    // The scenario of the issue: the PIN key through the data API. Refused, typed.
+    let r = s.with_typed_key::<DataDecrypt, _>(p0, |_| ());
+    assert_eq!(r, Err(StoreError::UsageDenied));
+    assert_eq!(s.with_key(p0, Usage::DECRYPT, |_| ()), Err(StoreError::UsageDenied));
+    assert_eq!(
+        s.with_typed_key::<DataEncrypt, _>(p0, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
+    // Control: as a PIN key it decrypts the PIN block.
+    let got = s
+        .with_typed_key::<PinDecrypt, _>(p0, |k| pin::format4_decrypt(k, &pb, PAN).unwrap())
+        .unwrap();
+    assert_eq!(got.expose(), b"1234");
+    // And the other way: the D0 key of the same bytes is a data key, never a PIN key.
+    assert!(s.with_typed_key::<DataDecrypt, _>(d0, |_| ()).is_ok());
+    assert_eq!(
+        s.with_typed_key::<PinDecrypt, _>(d0, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
+}
+
+#[test]
+fn k0_and_k1_are_distinguished() {
+    let mut s = store();
+    let kek_bytes = [0x24u8; 32];
+    let k0 = inject(&mut s, 2, &block(&KBPK, b"K0", b'A', b'B', &kek_bytes));
+    let k1 = inject(&mut s, 3, &block(&KBPK, b"K1", b'A', b'B', &kek_bytes));
+    let d0 = block(&kek_bytes, b"D0", b'A', b'D', &K16);
+    // A K0 key (general key encryption) is not a key block protection key.
+    assert_eq!(
+        terminal::import_tr31(&mut s, k0, &d0, 10).unwrap_err(),
+        TerminalError::Store(StoreError::UsageDenied)
+    );
+    // Control: the K1 key of the same bytes unwraps the block.
+    assert!(terminal::import_tr31(&mut s, k1, &d0, 10).is_ok());
+    // And a K1 key is not a general key-encryption key (AES-KW import under it).
+    let mut wrapped = [0u8; 24];
+    kw_wrap(&Kek::new(&kek_bytes).unwrap(), &K16, &mut wrapped).unwrap();
+    let kw = |s: &mut Store, kek, id| {
+        s.import_wrapped_under(
+            kek,
+            id,
+            b"kw",
+            Algorithm::Aes128,
+            Usage::ENCRYPT,
+            WrapScheme::Kw,
+            &wrapped,
+            None,
+        )
+    };
+    assert_eq!(kw(&mut s, k1, 11), Err(StoreError::UsageDenied));
+    assert!(kw(&mut s, k0, 11).is_ok());
+    // The raw holder makes the same distinction: K0's usage is not K1's.
+    assert_eq!(
+        TypedKey::<KbpkUnwrap>::new(&kek_bytes, Algorithm::Aes256, Usage::UNWRAP).err(),
+        Some(KeyError::UsageDenied)
+    );
+}
+
+#[test]
+fn each_mac_algorithm_key_is_refused_by_every_other_mac_algorithm() {
+    let mut s = store();
+    let hmac_key = [0x5Cu8; 32];
+    for d in 0..=8u8 {
+        let m = MacAlgorithm::from_tr31_digit(d).unwrap();
+        // HMAC keys are `H`; every other MAC key here is 2-key TDES (`T`), which the
+        // retail MAC and TDES-CMAC roles take: a refusal is about the MAC algorithm.
+        let (alg_char, key): (u8, &[u8]) = if m == MacAlgorithm::Hmac {
+            (b'H', &hmac_key)
+        } else {
+            (b'T', &K16)
+        };
+        let id = 20 + u16::from(d);
+        let h = inject(&mut s, id, &block(&KBPK, &[b'M', b'0' + d], alg_char, b'C', key));
+        let info = s.inventory().find(|i| i.id == id).unwrap();
+        assert_eq!(info.usage.purpose(), Some(keyfort::policy::Purpose::Mac(m)));
+        // Each MAC role of keyfort: admitted exactly for its own algorithm.
+        let retail = s.with_typed_key::<MacGenerate<RetailMac>, _>(h, |k| mac::retail_mac(k, b"x"));
+        let cmac = s.with_typed_key::<MacGenerate<Cmac>, _>(h, |k| mac::tdes_cmac(k, b"x"));
+        let hmac = s.with_typed_key::<MacGenerate<Hmac>, _>(h, |k| mac::hmac_sha256(k, b"x"));
+        let vcmac = s.with_typed_key::<MacVerify<Cmac>, _>(h, |_| ());
+        let denied = Err(StoreError::UsageDenied);
+        match m {
+            MacAlgorithm::Iso9797Alg3 => assert!(matches!(retail, Ok(Ok(_))), "M{d}"),
+            _ => assert_eq!(retail.map(|_| ()), denied, "M{d} as retail MAC"),
+        }
+        match m {
+            MacAlgorithm::Cmac => {
+                assert!(matches!(cmac, Ok(Ok(_))), "M{d}");
+                assert!(vcmac.is_ok());
+            }
+            _ => {
+                assert_eq!(cmac.map(|_| ()), denied, "M{d} as CMAC");
+                assert_eq!(vcmac, denied, "M{d} as CMAC verify");
+            }
+        }
+        match m {
+            MacAlgorithm::Hmac => assert!(matches!(hmac, Ok(Ok(_))), "M{d}"),
+            _ => assert_eq!(hmac.map(|_| ()), denied, "M{d} as HMAC"),
+        }
+    }
+}
+
+/// TR-31:2018 A.7.2.2: a 2-key TDES KBPK and a version B block it protects (`P0`, TDES).
+const B_KBPK: [u8; 16] = [
+    0xDD, 0x75, 0x15, 0xF2, 0xBF, 0xC1, 0x7F, 0x85, 0xCE, 0x48, 0xF3, 0xCA, 0x25, 0xCB, 0x21, 0xF6,
+];
+const B_BLOCK: &[u8] =
+    b"B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C5F5341176EED7B727B8A248E";
+
+#[test]
+fn stored_two_key_tdes_key_is_refused_as_version_d_kbpk() {
+    // 16 bytes that are a valid 2-key TDES key and, read as AES-128, wrap a D block.
+    let d_block = block(&K16, b"D0", b'A', b'D', &[0x77; 16]);
+    let mut s = store();
+    let tdes = s
+        .import(2, b"tdes kbpk", Algorithm::Tdes2, Usage::KBPK_UNWRAP, &K16, None)
+        .unwrap();
+    let n = s.inventory().count();
+    // The scenario of the issue: the stored TDES key serves as an AES-128 KBPK. Refused.
+    assert_eq!(
+        terminal::import_tr31(&mut s, tdes, &d_block, 10).unwrap_err(),
+        TerminalError::KeyBlock(Tr31Error::KbpkAlgorithm)
+    );
+    assert_eq!(s.inventory().count(), n, "nothing stored");
+    // Control: the same bytes stored as what they are for version D, an AES-128 KBPK.
+    let aes = s
+        .import(3, b"aes kbpk", Algorithm::Aes128, Usage::KBPK_UNWRAP, &K16, None)
+        .unwrap();
+    assert!(terminal::import_tr31(&mut s, aes, &d_block, 10).is_ok());
+    // The other direction: an AES key of the published TDES KBPK's bytes is not a
+    // version B KBPK; stored as 2-key TDES it unwraps the published block.
+    let aes_b = s
+        .import(4, b"b as aes", Algorithm::Aes128, Usage::KBPK_UNWRAP, &B_KBPK, None)
+        .unwrap();
+    assert_eq!(
+        terminal::import_tr31(&mut s, aes_b, B_BLOCK, 11).unwrap_err(),
+        TerminalError::KeyBlock(Tr31Error::KbpkAlgorithm)
+    );
+    let tdes_b = s
+        .import(5, b"b", Algorithm::Tdes2, Usage::KBPK_UNWRAP, &B_KBPK, None)
+        .unwrap();
+    assert!(terminal::import_tr31(&mut s, tdes_b, B_BLOCK, 11).is_ok());
+}
+
+#[test]
+fn wrong_usage_ops_are_refused_with_the_typed_error() {
+    let mut s = store();
+    let data = s
+        .generate(2, b"data", Algorithm::Aes128, Usage::ENCRYPT, None)
+        .unwrap();
+    // Another purpose; the purpose but a mode not granted.
+    assert_eq!(
+        s.with_typed_key::<PinEncrypt, _>(data, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
+    assert_eq!(
+        s.with_typed_key::<DataDecrypt, _>(data, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
+    assert!(s.with_typed_key::<DataEncrypt, _>(data, |_| ()).is_ok());
+    // The purpose and mode, but an algorithm the role does not take: refused before the
+    // use is counted (the one permitted use is still there afterwards).
+    let hmac_on_aes = s
+        .import(
+            3,
+            b"hmac?",
+            Algorithm::Aes128,
+            Usage::mac_generate(MacAlgorithm::Hmac),
+            &K16,
+            Some(1),
+        )
+        .unwrap();
+    assert_eq!(
+        s.with_typed_key::<MacGenerate<Hmac>, _>(hmac_on_aes, |_| ()),
+        Err(StoreError::KeyAlgorithm)
+    );
+    let cmac_key = s
+        .import(
+            4,
+            b"cmac",
+            Algorithm::Aes128,
+            Usage::mac_generate(MacAlgorithm::Cmac),
+            &K16,
+            Some(1),
+        )
+        .unwrap();
+    assert!(s.with_typed_key::<MacGenerate<Cmac>, _>(cmac_key, |_| ()).is_ok());
+    // The operation's own cipher: an AES PIN key for format 0 (TDES).
+    let aes_pin = s
+        .import(5, b"pin", Algorithm::Aes128, Usage::PIN_ENCRYPT, &K16, None)
+        .unwrap();
+    let r = s
+        .with_typed_key::<PinEncrypt, _>(aes_pin, |k| pin::format0_encrypt(k, b"1234", PAN))
+        .unwrap();
+    assert_eq!(r, Err(OpsError::WrongAlgorithm));
+    // A raw key admitted under the wrong usage: the holder's typed error, and the
+    // conversions the operation and TR-31 callers use.
+    let e = TypedKey::<PinDecrypt>::new(&K16, Algorithm::Aes128, Usage::DECRYPT).unwrap_err();
+    assert_eq!(e, KeyError::UsageDenied);
+    assert_eq!(OpsError::from(e), OpsError::UsageDenied);
+    assert_eq!(Tr31Error::from(e), Tr31Error::KbpkUsage);
+    // A usage uniting two purposes cannot be stored.
+    assert_eq!(
+        s.import(6, b"both", Algorithm::Aes128, Usage::PIN_ENCRYPT | Usage::KBPK_UNWRAP, &K16, None),
+        Err(StoreError::InvalidUsage)
+    );
+}
+
+#[test]
+fn store_import_refuses_degenerate_tdes_keys() {
+    let mut s = store();
+    let half = *b"half-key";
+    let other = *b"other-k!";
+    let two = |a: &[u8; 8], b: &[u8; 8]| [&a[..], &b[..]].concat();
+    let three = |a: &[u8; 8], b: &[u8; 8], c: &[u8; 8]| [&a[..], &b[..], &c[..]].concat();
+    let mut parity = half;
+    for b in &mut parity {
+        *b ^= 1;
+    }
+    let d = Err(StoreError::DegenerateKey);
+    // Single DES under a TDES label (also when only parity bits differ), and 2-key TDES
+    // under a 3-key label (K1 = K3).
+    assert_eq!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &half), None), d);
+    assert_eq!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &parity), None), d);
+    assert_eq!(
+        s.import(2, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &three(&half, &other, &half), None),
+        d
+    );
+    assert_eq!(s.inventory().count(), 1, "nothing stored");
+    // Controls: keys that are what their label says.
+    assert!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &other), None).is_ok());
+    let k3 = three(&half, &other, b"third-k!");
+    assert!(s.import(3, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &k3, None).is_ok());
+}
