@@ -114,9 +114,37 @@ impl Figures {
     }
 }
 
-/// Runs the step: [`TEST_CUTS`] cuts on each of [`MACHINES`].
+/// Runs the step: [`TEST_CUTS`] cuts on each of [`MACHINES`], then the negative control.
 pub fn step(ctx: &mut Ctx) -> Outcome {
-    from(run_boards(ctx, MACHINES, TEST_CUTS, seed_from_time()))
+    from(
+        run_boards(ctx, MACHINES, TEST_CUTS, seed_from_time()).and_then(|s| {
+            let c = control(ctx, seed_from_time())?;
+            Ok(format!("{s}; {c}"))
+        }),
+    )
+}
+
+/// Cuts in the negative control.
+const CONTROL_CUTS: u32 = 12;
+
+/// The negative control: the same campaign with a firmware that writes each operation to
+/// its ledger before the store runs it (a store that acknowledges before it commits).
+/// The checks must report lost or wrong keys.
+fn control(ctx: &Ctx, seed: u64) -> Result<String, String> {
+    let board = boards::find(MACHINES[0]).ok_or("no board")?;
+    let elf = firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "persistence");
+    let dir = ctx.root.join("target").join("persistence").join("control");
+    let f = run_campaign(board, &elf, &dir, CONTROL_CUTS, seed, true)?;
+    let caught = f.keys_lost + f.wrong_keys;
+    let line = format!(
+        "negative control (ledger written before the store commits, {}, seed {seed}): {} cuts, keys lost {}, wrong keys {}",
+        board.machine, f.cuts, f.keys_lost, f.wrong_keys
+    );
+    println!("  persistence: {line}");
+    if caught == 0 {
+        return Err(format!("{line}: NOT caught"));
+    }
+    Ok(format!("{line}: caught"))
 }
 
 /// `./x campaign [--cuts N] [--seed S] [--board MACHINE]...`.
@@ -181,7 +209,7 @@ fn run_boards(ctx: &Ctx, machines: &[&str], cuts: u32, seed: u64) -> Result<Stri
             .join(board.machine);
         let board_seed = seed.wrapping_add(i as u64);
         let t = Instant::now();
-        let f = run_campaign(board, &elf, &dir, cuts, board_seed)?;
+        let f = run_campaign(board, &elf, &dir, cuts, board_seed, false)?;
         let line = format!(
             "{} (seed {board_seed}, {:.0} s): {}",
             board.machine,
@@ -269,13 +297,15 @@ fn parse(lines: &[String]) -> Boot {
     b
 }
 
-/// Runs `cuts` cuts on `board`, on devices under `dir`.
+/// Runs `cuts` cuts on `board`, on devices under `dir` (`control`: the negative control's
+/// firmware mode, see [`control`]).
 fn run_campaign(
     board: &Board,
     elf: &Path,
     dir: &Path,
     cuts: u32,
     seed: u64,
+    control: bool,
 ) -> Result<Figures, String> {
     let mut f = Figures::default();
     let mut rng = Rng(seed | 1);
@@ -314,6 +344,7 @@ fn run_campaign(
             (1 + rng.below(work_ops), 1)
         };
         let tear = rng.below(u32::MAX);
+        let mode = if control { mode | 4 } else { mode };
         let plan = format!("{at} {tear} {OPS_PER_BOOT} {mode}");
         std::fs::write(device.join("cut-plan"), &plan).map_err(|e| e.to_string())?;
         let out = qemu::run(&Run {

@@ -7,7 +7,9 @@
 //!    `AT`-th flash program or erase from boot (0: never; [`keyfort_firmware::cut_flash`]
 //!    leaves that operation half done and stops the machine), counting only those after
 //!    the boot's first operation if `MODE` has bit 0, only erases if it has bit 1; run
-//!    `OPS` operations;
+//!    `OPS` operations. Bit 2 is the campaign's *negative control*: each operation is
+//!    written to the ledger before the store runs it (a store that acknowledged before
+//!    it commits), which the checks below must catch as lost or wrong keys;
 //! 2. opens the store (formats it on the very first boot). The flash operations of the
 //!    open are the recovery of the previous cut: a cut there is a double fault. The only
 //!    open error accepted is the typed outcome the manual documents for a cut tamper wipe,
@@ -354,7 +356,7 @@ fn log(entry: u8, n: u32, fp: Option<Fp>) -> Result<(), &'static str> {
 }
 
 /// `AT SEED OPS MODE` from the plan file (missing numbers are 0).
-fn plan() -> (CutPlan, u32) {
+fn plan() -> (CutPlan, u32, bool) {
     let mut buf = [0u8; 64];
     let n = board::read_host_file(PLAN, &mut buf).unwrap_or(0);
     let mut v = [0u32; 4];
@@ -378,6 +380,7 @@ fn plan() -> (CutPlan, u32) {
             erase_only: v[3] & 2 != 0,
         },
         v[2],
+        v[3] & 4 != 0,
     )
 }
 
@@ -521,7 +524,7 @@ fn verify(s: &mut Store<'_>, m: &mut Model) -> Result<(), &'static str> {
 fn run() -> Result<(), Fail> {
     let mut m = Model::default();
     read_ledger(&mut m)?;
-    let (cut, ops) = plan();
+    let (cut, ops, ack_early) = plan();
     let Board {
         flash,
         device_secret,
@@ -557,8 +560,14 @@ fn run() -> Result<(), Fail> {
     for i in 0..ops {
         let op = m.next_op();
         let n = m.n;
+        if ack_early {
+            // The negative control: committed in the ledger before the store ran it.
+            log(b'O', n, None)?;
+        }
         let fp = step(&mut s, &kek, op, n, &m)?;
-        log(b'O', n, fp)?;
+        if !ack_early {
+            log(b'O', n, fp)?;
+        }
         m.apply(op, fp);
         if i == 0 {
             first_ops = s.flash().ops();
