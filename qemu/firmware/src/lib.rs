@@ -7,6 +7,7 @@
 pub use keyfort_board_qemu as board;
 
 pub mod board_selftest;
+pub mod cut_flash;
 
 /// Writes `bytes` as lower-case hex into `out` (two characters per byte, cut short if
 /// `out` is too small) and returns the text. For public data only (wrapped keys, MACs).
