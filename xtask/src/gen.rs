@@ -130,14 +130,14 @@ mod tests {
 
     #[test]
     fn a_changed_line_is_named() {
-        let d = first_difference("a\nb\nc\n", "a\nB\nc\n").expect("must differ");
+        let d = first_difference("a\nb\nc\n", "a\nB\nc\n").unwrap_or_default();
         assert!(d.starts_with("line 2:"), "{d}");
         assert!(d.contains("\"b\"") && d.contains("\"B\""), "{d}");
     }
 
     #[test]
     fn a_missing_or_extra_line_is_caught() {
-        let d = first_difference("a\nb\n", "a\n").expect("must differ");
+        let d = first_difference("a\nb\n", "a\n").unwrap_or_default();
         assert!(d.contains("line 2") && d.contains("<end of file>"), "{d}");
         // only a trailing newline differs: still a difference
         assert!(first_difference("a\n", "a").is_some());

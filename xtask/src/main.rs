@@ -16,6 +16,7 @@
 //!   (for example from `templates/firmware`), its defmt log decoded
 mod bench;
 mod bench_host;
+mod bench_report;
 mod bench_target;
 mod boards;
 mod capi;
