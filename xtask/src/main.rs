@@ -6,6 +6,8 @@
 //!   summary (see `steps::TEST_STEPS`)
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
+//! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
+//!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
@@ -18,6 +20,7 @@
 //!   `demo_persistence.rs`)
 mod bench;
 mod bench_host;
+mod bench_report;
 mod bench_target;
 mod boards;
 mod capi;
@@ -31,6 +34,7 @@ mod demo_persistence;
 mod demo_scan;
 mod elf_check;
 mod fuzz;
+mod gen;
 mod memscan;
 mod ontarget;
 mod published;
@@ -57,7 +61,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Some("test") => test_cmd(args.get(1).map(String::as_str)),
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
+        Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("gen-header") => capi::gen_header(&root()),
         Some("run") => run_cmd(&args[1..]),
         Some("campaign") => context().and_then(|c| demo_persistence::campaign_cmd(&c, &args[1..])),
