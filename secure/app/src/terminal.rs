@@ -16,8 +16,16 @@ const RECORD_LEN: usize = 128;
 /// Transactions per run when there is no plan file.
 const DEFAULT_PLAN: u32 = 10;
 
-/// Runs the terminal; returns the exit status.
+/// Runs the terminal, then writes its memory out for the host's scan; returns the exit
+/// status.
 pub fn run() -> i32 {
+    let status = run_session();
+    let n = log::dump_nonsecure_memory();
+    line(format_args!("ns: Non-secure memory written to ns-memory.bin ({n} bytes)"));
+    status
+}
+
+fn run_session() -> i32 {
     match session() {
         Ok(n) => {
             line(format_args!("ns: done: {n} transactions sent"));

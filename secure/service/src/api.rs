@@ -37,7 +37,7 @@ static SERVICE: Mutex<RefCell<Svc>> = Mutex::new(RefCell::new(Service::new()));
 /// directory; the Secure image reads it once, at format, and stores it sealed).
 const FACTORY_KBPK_FILE: &core::ffi::CStr = c"factory-kbpk.bin";
 /// Where the tamper response writes the Secure RAM for the host's scan.
-const SECURE_RAM_DUMP: &core::ffi::CStr = c"secure-ram.bin";
+const SECURE_RAM_DUMP: &core::ffi::CStr = c"ram.bin";
 
 /// Why an entry failed: a service status, or the tamper response ran.
 enum Fail {
@@ -66,7 +66,7 @@ fn with<E: Into<Fail>>(f: impl FnOnce(&mut Svc) -> Result<usize, E>) -> i32 {
 }
 
 /// The tamper line: if asserted, crypto-erase the store, drop the terminal, overwrite
-/// the free Secure stack and write the Secure RAM out for the host's scan.
+/// the free Secure stack and write the Secure RAM out (`ram.bin`, the file `keyfort demo scan` searches).
 fn tamper_check(s: &mut Svc) -> Result<(), Fail> {
     let mut pin = board::tamper::HostTamperPin::new(board::files::TAMPER);
     if !pin.is_high().unwrap_or(true) {
@@ -80,7 +80,7 @@ fn tamper_check(s: &mut Svc) -> Result<(), Fail> {
     let wiped = board::ram::wipe_free_stack();
     let dumped = crate::dump::secure_ram(SECURE_RAM_DUMP);
     defmt::println!(
-        "tamper: keys wiped; free Secure stack overwritten ({=usize} bytes); Secure RAM written to secure-ram.bin ({=usize} bytes)",
+        "tamper: keys wiped; free Secure stack overwritten ({=usize} bytes); Secure RAM written to ram.bin ({=usize} bytes)",
         wiped,
         dumped
     );
