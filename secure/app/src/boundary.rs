@@ -28,8 +28,8 @@ fn cases() -> [(&'static str, u32, u32); 10] {
         ("Secure RAM (Non-secure alias)", 0x2800_0000, 16),
         ("Secure code", 0x1000_0000, 16),
         ("NSC veneers", 0x1020_0000, 16),
-        ("across the end of Non-secure RAM", 0x283F_FFF8, 16),
-        ("across the start of Non-secure code", 0x002F_FFF8, 16),
+        ("across the end of Non-secure RAM", 0x283F_FFFE, 16),
+        ("across the start of Non-secure code", 0x002F_FFFE, 16),
         ("wrap-around", 0xFFFF_FFF0, 0x20),
         ("absurd length", scratch(), 0x7FFF_FFFF),
         ("one byte over MAX_LEN", scratch(), MAX_LEN + 1),
@@ -157,6 +157,11 @@ pub fn run() -> i32 {
             ("dukpt_encrypt_pin(out)", raw::kfs_dukpt_encrypt_pin as *const () as usize, [addr(&pin_ok), desc, 0, 0]),
         ];
         for (name, entry, args) in calls {
+            // The length cases name a good address with a bad length: they apply to
+            // buffers (descriptors), not to the fixed-size objects passed by address.
+            if ptr == scratch() && args.contains(&ptr) {
+                continue;
+            }
             let r = dump::call(entry as u32, args);
             crate::log::regs(name);
             if r == kf_status_t::KF_ERROR_INVALID_ARGUMENT as i32 {
