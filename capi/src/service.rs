@@ -536,9 +536,7 @@ where
                 let mut block = [0u8; BLOCK_MAX];
                 let n = match store.get_state(factory::INJECTION_SLOT, &mut block) {
                     Ok(n) => n,
-                    Err(keyfort::store::Error::NotFound) => {
-                        return Err(KF_ERROR_DOES_NOT_EXIST)
-                    }
+                    Err(keyfort::store::Error::NotFound) => return Err(KF_ERROR_DOES_NOT_EXIST),
                     Err(e) => return Err(e.into()),
                 };
                 let block = block.get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?;

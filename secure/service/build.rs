@@ -23,7 +23,10 @@ fn main() {
         .nth(3)
         .expect("OUT_DIR is target/<triple>/<profile>/build/<pkg>/out")
         .to_path_buf();
-    println!("cargo::rustc-link-arg-bins=-T{}", dir.join("tz-secure.x").display());
+    println!(
+        "cargo::rustc-link-arg-bins=-T{}",
+        dir.join("tz-secure.x").display()
+    );
     println!("cargo::rustc-link-arg-bins=--cmse-implib");
     // rust-lld checks for the veneers' address before it applies `INSERT` scripts: give
     // it on the command line too (the same address as NSC in the board's memory.x).

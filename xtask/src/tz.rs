@@ -60,7 +60,8 @@ pub enum Variant {
     NoClear,
 }
 
-fn board() -> Result<&'static Board, String> {
+/// The TrustZone board.
+pub fn board() -> Result<&'static Board, String> {
     boards::find(MACHINE).ok_or_else(|| format!("no board {MACHINE}"))
 }
 
@@ -145,14 +146,24 @@ fn faults(ctx: &Ctx) -> Result<String, String> {
     let store = symbol(&elf, "keyfort_secure3api7SERVICE")?;
     let body = symbol(&elf, "__acle_se_kfs_dukpt_begin")? & !1;
     let cases = [
-        ("load of the key store (Secure alias)", format!("fault-read {store:x}"), AUVIOL, None),
+        (
+            "load of the key store (Secure alias)",
+            format!("fault-read {store:x}"),
+            AUVIOL,
+            None,
+        ),
         (
             "load of the key store (Non-secure alias)",
             format!("fault-read {:x}", store & !0x1000_0000),
             AUVIOL,
             None,
         ),
-        ("store to the key store", format!("fault-write {store:x}"), AUVIOL, None),
+        (
+            "store to the key store",
+            format!("fault-write {store:x}"),
+            AUVIOL,
+            None,
+        ),
         (
             "jump into Secure code past an entry's SG",
             format!("fault-jump {body:x}"),
@@ -178,14 +189,19 @@ fn faults(ctx: &Ctx) -> Result<String, String> {
         }
         if let Some(pc) = pc {
             if field(line, "NS-stacked-PC") != Some(pc) {
-                return Err(format!("{what}: stacked PC is not the jump target {pc:#x}: {line}"));
+                return Err(format!(
+                    "{what}: stacked PC is not the jump target {pc:#x}: {line}"
+                ));
             }
         }
         if !log.contains("ns: fault-") || log.contains("RETURNED") {
             return Err(format!("{what}: the Non-secure side went on: {log}"));
         }
         println!("  {what}: {line}");
-        notes.push(format!("{what}: SFSR {:#x}", field(line, "SFSR").unwrap_or(0)));
+        notes.push(format!(
+            "{what}: SFSR {:#x}",
+            field(line, "SFSR").unwrap_or(0)
+        ));
     }
     // Control: the same harness sees an access that does not fault.
     let (out, log) = run_mode(&elf, &dir, "fault-read 28200000")?;
@@ -220,7 +236,10 @@ pub fn boundary_step(ctx: &mut Ctx) -> Outcome {
 fn boundary(ctx: &Ctx) -> Result<String, String> {
     let d = device(ctx, "tz-boundary", None)?;
     let (out, log) = run_mode(&d.elf, &d.device, "boundary")?;
-    for l in log.lines().filter(|l| l.starts_with("ns: boundary") || l.contains("FAIL")) {
+    for l in log
+        .lines()
+        .filter(|l| l.starts_with("ns: boundary") || l.contains("FAIL"))
+    {
         println!("  {l}");
     }
     let summary = log
@@ -259,7 +278,9 @@ fn check_dumps(n: &Needles, dumps: &[(String, Vec<u32>)]) -> (Vec<String>, Vec<S
             let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
             if c.iter().filter(|b| **b != 0).count() >= 3 {
                 words.entry(w).or_insert_with(|| nd.key.clone());
-                words.entry(w.swap_bytes()).or_insert_with(|| nd.key.clone());
+                words
+                    .entry(w.swap_bytes())
+                    .or_insert_with(|| nd.key.clone());
             }
         }
     }
@@ -291,19 +312,20 @@ pub fn registers_step(ctx: &mut Ctx) -> Outcome {
 }
 
 fn registers(ctx: &Ctx) -> Result<String, String> {
-    let run = |dir: &str, elf: Option<PathBuf>| -> Result<(usize, Vec<String>, Vec<String>), String> {
-        let d = device(ctx, dir, elf)?;
-        d.set_plan(3)?;
-        let (out, log) = run_mode(&d.elf, &d.device, "demo")?;
-        if out.ending != qemu::Ending::Exited(0) {
-            return Err(format!("{dir}: terminal: {} ({log})", out.describe()));
-        }
-        d.keyfort(&["verify", "--expect", "3"])?;
-        let ds = dumps(&log);
-        let n = crate::demo_scan::needles(&d.device, &d.host)?;
-        let (hits, dirty) = check_dumps(&n, &ds);
-        Ok((ds.len(), hits, dirty))
-    };
+    let run =
+        |dir: &str, elf: Option<PathBuf>| -> Result<(usize, Vec<String>, Vec<String>), String> {
+            let d = device(ctx, dir, elf)?;
+            d.set_plan(3)?;
+            let (out, log) = run_mode(&d.elf, &d.device, "demo")?;
+            if out.ending != qemu::Ending::Exited(0) {
+                return Err(format!("{dir}: terminal: {} ({log})", out.describe()));
+            }
+            d.keyfort(&["verify", "--expect", "3"])?;
+            let ds = dumps(&log);
+            let n = crate::demo_scan::needles(&d.device, &d.host)?;
+            let (hits, dirty) = check_dumps(&n, &ds);
+            Ok((ds.len(), hits, dirty))
+        };
     let (calls, hits, dirty) = run("tz-registers", None)?;
     if calls == 0 {
         return Err("no register dumps in the Non-secure log".into());
@@ -338,7 +360,10 @@ fn registers(ctx: &Ctx) -> Result<String, String> {
             d.rsplit(" = ")
                 .next()
                 .and_then(|v| u32::from_str_radix(v, 16).ok())
-                .is_some_and(|v| (0x1000_0000..0x1020_1000).contains(&v) || (0x3800_0000..0x3820_0000).contains(&v))
+                .is_some_and(|v| {
+                    (0x1000_0000..0x1020_1000).contains(&v)
+                        || (0x3800_0000..0x3820_0000).contains(&v)
+                })
         })
         .count();
     Ok(format!(
@@ -354,7 +379,10 @@ pub fn scan_nonsecure_memory(device: &Path, host: &Path) -> Result<String, Strin
     let bytes = std::fs::read(device.join("ns-memory.bin"))
         .map_err(|e| format!("ns-memory.bin: {e} (the Non-secure application writes it)"))?;
     if bytes.len() != 3 << 20 {
-        return Err(format!("ns-memory.bin: {} bytes, expected 3 MiB", bytes.len()));
+        return Err(format!(
+            "ns-memory.bin: {} bytes, expected 3 MiB",
+            bytes.len()
+        ));
     }
     let images = [Image {
         name: "Non-secure code + RAM".into(),
@@ -374,10 +402,13 @@ mod tests {
     #[test]
     fn a_key_word_in_a_register_is_found() {
         let mut n = Needles::default();
-        let key = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xf1, 0x02];
+        let key = [
+            0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+            0xf1, 0x02,
+        ];
         n.aes("test key", &key);
         let line = |r2: u32| {
-            let mut w = vec![0u32; 47];
+            let mut w = [0u32; 47];
             w[2] = r2;
             let words: Vec<String> = w.iter().map(|x| format!("{x:08x}")).collect();
             format!("REGS mac {}\n", words.join(" "))

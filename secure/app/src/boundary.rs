@@ -97,7 +97,7 @@ pub fn run() -> i32 {
         lifetime: keyfort_secure_client::KF_KEY_LIFETIME_PERSISTENT,
         ..Default::default()
     };
-    let io = addr(&mut attr);
+    let io = core::ptr::addr_of_mut!(attr) as u32;
     let wrap_args = WrapArgs {
         wrapping_key: FACTORY_KBPK,
         alg: KF_ALG_AES_KW,
@@ -184,10 +184,12 @@ pub fn run() -> i32 {
     let mut tag = [0u8; 16];
     let works = kf.dukpt_cmac(&tx, &msg, &mut tag).is_ok()
         && kf.dukpt_end(tx).is_ok()
-        && kf
-            .dukpt_begin()
-            .is_ok_and(|t| u32::from_be_bytes([t.ksn()[8], t.ksn()[9], t.ksn()[10], t.ksn()[11]]) == before.counter);
-    line(format_args!("ns: boundary: service works afterwards: {works}"));
+        && kf.dukpt_begin().is_ok_and(|t| {
+            u32::from_be_bytes([t.ksn()[8], t.ksn()[9], t.ksn()[10], t.ksn()[11]]) == before.counter
+        });
+    line(format_args!(
+        "ns: boundary: service works afterwards: {works}"
+    ));
     if failed == 0 && unchanged && works {
         line(format_args!("ns: boundary: PASS"));
         0

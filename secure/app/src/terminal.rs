@@ -21,7 +21,9 @@ const DEFAULT_PLAN: u32 = 10;
 pub fn run() -> i32 {
     let status = run_session();
     let n = log::dump_nonsecure_memory();
-    line(format_args!("ns: Non-secure memory written to ns-memory.bin ({n} bytes)"));
+    line(format_args!(
+        "ns: Non-secure memory written to ns-memory.bin ({n} bytes)"
+    ));
     status
 }
 
@@ -32,7 +34,9 @@ fn run_session() -> i32 {
             0
         }
         Err((what, e)) if e.0 == TAMPERED => {
-            line(format_args!("ns: {what}: the Secure side answered the tamper line (keys wiped)"));
+            line(format_args!(
+                "ns: {what}: the Secure side answered the tamper line (keys wiped)"
+            ));
             0
         }
         Err((what, e)) => {
@@ -76,7 +80,9 @@ fn session() -> Step<u32> {
     let mut kf = ctx("open", Client::open())?;
     ctx("injection", kf.dukpt_factory_inject())?;
     let next = ctx("status", kf.dukpt_next_counter())?;
-    line(format_args!("ns: terminal ready, next DUKPT counter {next}"));
+    line(format_args!(
+        "ns: terminal ready, next DUKPT counter {next}"
+    ));
     let mut out = log::open_append(c"transactions.bin").map_err(|()| ("records", Error(-1)))?;
     let todo = plan();
     let mut sent = 0;
@@ -111,7 +117,10 @@ fn transaction(kf: &mut Client) -> Step<[u8; RECORD_LEN]> {
     r[8..20].copy_from_slice(&ksn);
 
     let mut block = [0u8; 16];
-    ctx("pin", kf.dukpt_encrypt_pin(&tx, pin_digits, pan, &mut block))?;
+    ctx(
+        "pin",
+        kf.dukpt_encrypt_pin(&tx, pin_digits, pan, &mut block),
+    )?;
     r[20..36].copy_from_slice(&block);
 
     // The message: amount and trace number (the KSN counter).
@@ -128,7 +137,10 @@ fn transaction(kf: &mut Client) -> Step<[u8; RECORD_LEN]> {
     card[..pan.len()].copy_from_slice(pan);
     card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
     let mut enc = [0u8; 32];
-    ctx("encrypt", kf.dukpt_encrypt_data(&tx, &[0u8; 16], &card, &mut enc))?;
+    ctx(
+        "encrypt",
+        kf.dukpt_encrypt_data(&tx, &[0u8; 16], &card, &mut enc),
+    )?;
     r[68..100].copy_from_slice(&enc);
 
     let mut tag = [0u8; 16];

@@ -34,8 +34,7 @@ pub use keyfort_capi::types::{
     KF_ALG_AES_KW, KF_ALG_AES_KWP, KF_ALG_CMAC, KF_ALG_HMAC_SHA_256, KF_KCV_CMAC, KF_KCV_LEGACY,
     KF_KEY_LIFETIME_PERSISTENT, KF_KEY_TYPE_AES, KF_KEY_TYPE_DES, KF_KEY_TYPE_HMAC,
     KF_KEY_USAGE_DECRYPT, KF_KEY_USAGE_DERIVE, KF_KEY_USAGE_ENCRYPT, KF_KEY_USAGE_EXPORT,
-    KF_KEY_USAGE_SIGN_MESSAGE, KF_KEY_USAGE_UNWRAP, KF_KEY_USAGE_VERIFY_MESSAGE,
-    KF_KEY_USAGE_WRAP,
+    KF_KEY_USAGE_SIGN_MESSAGE, KF_KEY_USAGE_UNWRAP, KF_KEY_USAGE_VERIFY_MESSAGE, KF_KEY_USAGE_WRAP,
 };
 
 use abi::Buf;
@@ -280,8 +279,7 @@ impl Client {
     }
 
     /// Ends the transaction: its working keys are wiped on the Secure side.
-    pub fn dukpt_end(&mut self, tx: Transaction) -> Result<()> {
-        drop(tx);
+    pub fn dukpt_end(&mut self, _tx: Transaction) -> Result<()> {
         check(abi::call::kfs_dukpt_end()).map(drop)
     }
 }

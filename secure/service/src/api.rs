@@ -14,9 +14,7 @@ use keyfort_board_qemu as board;
 use keyfort_capi::service::{Service, KF_KSN_SIZE, KF_PIN_BLOCK_SIZE};
 use keyfort_capi::status::*;
 use keyfort_capi::types::*;
-use keyfort_secure_client::abi::{
-    PinArgs, WrapArgs, FACTORY_KBPK, MAX_LEN, OPEN_FORMAT, TAMPERED,
-};
+use keyfort_secure_client::abi::{PinArgs, WrapArgs, FACTORY_KBPK, MAX_LEN, OPEN_FORMAT, TAMPERED};
 use zeroize::Zeroize;
 
 use crate::entry::ns;
@@ -137,7 +135,11 @@ nsc_entry!(kfs_close => close);
 
 /// An attributes object in and out: copied in, the operation's key id filled in, the
 /// new key's attributes written back.
-fn new_key(io: u32, s: &mut Svc, f: impl FnOnce(&mut Svc, &kf_key_attributes_t) -> Status<kf_key_id_t>) -> Status<usize> {
+fn new_key(
+    io: u32,
+    s: &mut Svc,
+    f: impl FnOnce(&mut Svc, &kf_key_attributes_t) -> Status<kf_key_id_t>,
+) -> Status<usize> {
     let a: kf_key_attributes_t = ns::read(io)?;
     let out = ns::out::<kf_key_attributes_t>(io)?;
     let id = f(s, &a)?;
@@ -231,7 +233,10 @@ nsc_entry!(kfs_unwrap_key => unwrap_key);
 
 /// Runs `f` into a Secure buffer of `N` bytes, then copies its output to `out` (or
 /// zeroes `out` if `f` failed).
-fn to_out<const N: usize>(out: ns::Out, f: impl FnOnce(&mut [u8]) -> Status<usize>) -> Status<usize> {
+fn to_out<const N: usize>(
+    out: ns::Out,
+    f: impl FnOnce(&mut [u8]) -> Status<usize>,
+) -> Status<usize> {
     let mut tmp = [0u8; N];
     let cap = out.len().min(N);
     let r = f(&mut tmp[..cap]).and_then(|n| {

@@ -138,15 +138,10 @@ pub mod ns {
         if ptr == 0 || len > MAX_LEN {
             return Err(KF_ERROR_INVALID_ARGUMENT);
         }
-        let last = ptr
-            .checked_add(len - 1)
-            .ok_or(KF_ERROR_INVALID_ARGUMENT)?;
+        let last = ptr.checked_add(len - 1).ok_or(KF_ERROR_INVALID_ARGUMENT)?;
         let (a, b) = (tta(ptr), tta(last));
         let need = if write { NSRW } else { NSR };
-        let ok = a & need != 0
-            && b & need != 0
-            && a & SRVALID != 0
-            && a & REGION == b & REGION;
+        let ok = a & need != 0 && b & need != 0 && a & SRVALID != 0 && a & REGION == b & REGION;
         if ok {
             Ok(())
         } else {
@@ -251,7 +246,10 @@ pub mod ns {
             // SAFETY: `T: Pod` is plain data without padding-dependent meaning; its bytes
             // are the values the Non-secure side asked for (attributes, events).
             let bytes = unsafe {
-                core::slice::from_raw_parts(items.as_ptr().cast::<u8>(), core::mem::size_of_val(items))
+                core::slice::from_raw_parts(
+                    items.as_ptr().cast::<u8>(),
+                    core::mem::size_of_val(items),
+                )
             };
             self.write(bytes)
         }
