@@ -3,7 +3,8 @@
 //! `__acle_se_name`), `--out-implib` writes the import library the Non-secure image links
 //! (`kfs-implib.o` next to the image), and `tz-secure.x` places the veneers in NSC.
 //! `--cfg kfs_no_clear` (set by `./x test tz` for its negative-control build only) makes
-//! the entries return without clearing registers.
+//! the entries return without clearing registers; `--cfg kfs_no_tt` (the same step's
+//! other control) makes them skip the `TT` checks of Non-secure pointers.
 // A build script that cannot set up the link must stop the build, loudly.
 #![allow(clippy::expect_used)]
 
@@ -11,6 +12,7 @@ use std::{env, path::PathBuf};
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(kfs_no_clear)");
+    println!("cargo::rustc-check-cfg=cfg(kfs_no_tt)");
     println!("cargo::rerun-if-changed=tz-secure.x");
     if env::var("TARGET").as_deref() != Ok("thumbv8m.main-none-eabihf") {
         return;

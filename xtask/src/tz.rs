@@ -56,8 +56,10 @@ pub fn nonsecure_companion(elf: &Path) -> Option<PathBuf> {
 pub enum Variant {
     /// The real one.
     Normal,
-    /// The negative control: entries return without clearing registers.
+    /// A negative control: entries return without clearing registers.
     NoClear,
+    /// A negative control: Non-secure pointers are not checked with `TT`.
+    NoTt,
 }
 
 /// The TrustZone board.
@@ -72,11 +74,15 @@ pub fn build(ctx: &Ctx, v: Variant) -> Result<PathBuf, String> {
     let cargo = |pkg: &str| {
         let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[target]);
         c.args(["--release", "--quiet", "-p", pkg]);
-        if v == Variant::NoClear {
+        let cfg = match v {
+            Variant::Normal => None,
+            Variant::NoClear => Some("kfs_no_clear"),
+            Variant::NoTt => Some("kfs_no_tt"),
+        };
+        if let Some(cfg) = cfg {
             // Joined with the config files' rustflags.
-            c.arg("--config").arg(format!(
-                "target.{target}.rustflags=[\"--cfg\", \"kfs_no_clear\"]"
-            ));
+            c.arg("--config")
+                .arg(format!("target.{target}.rustflags=[\"--cfg\", \"{cfg}\"]"));
         }
         c
     };
@@ -88,6 +94,7 @@ pub fn build(ctx: &Ctx, v: Variant) -> Result<PathBuf, String> {
     let dir = ctx.root.join("target/tz").join(match v {
         Variant::Normal => "normal",
         Variant::NoClear => "no-clear",
+        Variant::NoTt => "no-tt",
     });
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for f in [&secure, &ns] {
@@ -110,13 +117,23 @@ fn symbol(elf: &Path, part: &str) -> Result<u32, String> {
 /// One run of the pair on `device` with `mode` in `tz-mode`; returns the outcome and
 /// the Non-secure log.
 fn run_mode(elf: &Path, device: &Path, mode: &str) -> Result<(qemu::Outcome, String), String> {
+    run_mode_for(elf, device, mode, 120)
+}
+
+/// [`run_mode`] with a deadline of `secs` seconds.
+fn run_mode_for(
+    elf: &Path,
+    device: &Path,
+    mode: &str,
+    secs: u64,
+) -> Result<(qemu::Outcome, String), String> {
     std::fs::write(device.join("tz-mode"), mode).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(device.join("ns.log"));
     let out = qemu::run(&qemu::Run {
         board: board()?,
         elf: elf.to_path_buf(),
         device: device.to_path_buf(),
-        timeout: std::time::Duration::from_secs(120),
+        timeout: std::time::Duration::from_secs(secs),
         cut: qemu::Cut::default(),
         echo: None,
     })?;
@@ -251,7 +268,24 @@ fn boundary(ctx: &Ctx) -> Result<String, String> {
     if out.ending != qemu::Ending::Exited(0) || !log.contains("ns: boundary: PASS") {
         return Err(format!("{summary} ({})", out.describe()));
     }
-    Ok(summary)
+    // Control: without the TT checks the same calls must not pass (accepted calls,
+    // changed state, or a Secure fault when a Secure address is used).
+    let control = build(ctx, Variant::NoTt)?;
+    let d = device(ctx, "tz-boundary-control", Some(control))?;
+    let (out, log) = run_mode_for(&d.elf, &d.device, "boundary", 30)?;
+    if out.ending == qemu::Ending::Exited(0) && log.contains("ns: boundary: PASS") {
+        return Err(format!(
+            "control (no TT checks) passed too: the check is blind ({summary})"
+        ));
+    }
+    let accepted = log
+        .lines()
+        .filter(|l| l.starts_with("BOUNDARY FAIL"))
+        .count();
+    Ok(format!(
+        "{summary}; control without TT caught ({accepted} bad calls accepted before the run ended: {})",
+        out.describe()
+    ))
 }
 
 /// The register dumps of a Non-secure log: (call, 47 words).
