@@ -7,6 +7,7 @@
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
+//! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
         Some("test") => test_cmd(args.get(1).map(String::as_str)),
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
+        Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
         Some("gen-header") => capi::gen_header(&root()),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),

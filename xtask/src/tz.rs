@@ -426,6 +426,66 @@ pub fn scan_nonsecure_memory(device: &Path, host: &Path) -> Result<String, Strin
     crate::demo_scan::scan_images(&crate::demo_scan::needles(device, host)?, &images)
 }
 
+/// `./x tz-bench`: instructions per entry round trip and per DUKPT transaction through
+/// the boundary (the Non-secure SysTick under `-icount`, calibrated in the same run, as
+/// `./x bench` counts); prints the figures for BENCH.md.
+pub fn bench(ctx: &Ctx) -> Result<bool, String> {
+    let d = device(ctx, "tz-bench", None)?;
+    std::fs::write(d.device.join("tz-mode"), "bench").map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(d.device.join("ns.log"));
+    let mut cmd = qemu::command(board()?, &d.elf);
+    cmd.args(["-icount", "shift=7"])
+        .current_dir(&d.device)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    println!("  $ {}", sh::show(&cmd));
+    let mut child = cmd.spawn().map_err(|e| format!("qemu: {e}"))?;
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if t.elapsed() > std::time::Duration::from_secs(300) {
+            let _ = child.kill();
+            return Err("tz bench timed out".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let log = std::fs::read_to_string(d.device.join("ns.log")).unwrap_or_default();
+    if !status.success() || !log.contains("bench-done") {
+        return Err(format!("tz bench failed ({status}): {log}"));
+    }
+    let nums = |prefix: &str| -> Vec<f64> {
+        log.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|r| {
+                r.split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let [n1, t1, n2, t2] = nums("bench-calib ")[..] else {
+        return Err("no calibration line".into());
+    };
+    let tpi = (t2 - t1) / (2.0 * (n2 - n1));
+    let op = |name: &str| -> Option<(f64, f64)> {
+        let v = nums(&format!("bench-op {name} "));
+        Some((*v.first()?, *v.get(1)?))
+    };
+    let (er, et) = op("empty").ok_or("no empty loop")?;
+    println!("  SysTick ticks per instruction: {tpi:.3}");
+    for name in [
+        "entry-round-trip-dukpt-status",
+        "dukpt-transaction-through-boundary",
+    ] {
+        let (reps, ticks) = op(name).ok_or_else(|| format!("no {name}"))?;
+        let instrs = (ticks - et * reps / er) / tpi / reps;
+        println!("  {name}: {instrs:.0} instructions (mean of {reps})");
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_dumps, dumps};

@@ -10,6 +10,8 @@
 //!   returned with (`REGS` lines of `ns.log`);
 //! - `boundary`: every entry called with buffers in Secure memory, across it, wrapping
 //!   around, absurdly long ([`boundary`]);
+//! - `bench`: instructions per entry round trip and per DUKPT transaction through the
+//!   boundary ([`bench`], `./x tz-bench`);
 //! - `fault-read ADDR`, `fault-write ADDR`, `fault-jump ADDR`: a Non-secure load, store
 //!   or jump at a Secure address ([`faults`]); the Secure fault handler reports it.
 //!
@@ -20,6 +22,7 @@
 
 use defmt as _;
 
+mod bench;
 mod boundary;
 mod faults;
 mod log;
@@ -39,6 +42,7 @@ fn main() -> ! {
     let status = match words.next().unwrap_or("demo") {
         "demo" => terminal::run(),
         "boundary" => boundary::run(),
+        "bench" => bench::run(),
         f @ ("fault-read" | "fault-write" | "fault-jump") => {
             let addr = words
                 .next()
