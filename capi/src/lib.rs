@@ -57,12 +57,24 @@ pub mod status;
 pub mod types;
 
 /// On a device: wipe the store object the failing call was using, then halt. No message
-/// (it could carry data) and no unwinding into C.
-#[cfg(all(target_os = "none", not(test)))]
+/// (it could carry data) and no unwinding into C. (Feature `panic-handler`, on by default.)
+#[cfg(all(target_os = "none", not(test), feature = "panic-handler"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     ffi::wipe_current();
     loop {
         core::hint::spin_loop();
     }
+}
+
+/// Without the `panic-handler` feature: the image that links this crate decides (it
+/// defines `keyfort_capi_on_panic`; the TrustZone Secure image reports and exits).
+#[cfg(all(target_os = "none", not(test), not(feature = "panic-handler")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    extern "C" {
+        fn keyfort_capi_on_panic() -> !;
+    }
+    // SAFETY: a function of the final image, taking nothing and never returning.
+    unsafe { keyfort_capi_on_panic() }
 }

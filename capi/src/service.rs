@@ -539,6 +539,46 @@ where
         wipe_on_err(r, out)
     }
 
+    /// Finishes the factory's key injection (`keyfort demo provision` writes the KBPK
+    /// and a TR-31 `B1` block into the store's injection slot): imports the block under
+    /// the KBPK as the initial key, loads the DUKPT terminal, destroys the initial key
+    /// and marks the slot used. Each step is idempotent, so a power cut anywhere is
+    /// finished by the next call. Does nothing if the terminal is already loaded;
+    /// `KF_ERROR_DOES_NOT_EXIST` if there is neither a terminal nor a block to inject.
+    pub fn dukpt_factory_inject(&mut self) -> Status {
+        const BLOCK_MAX: usize = 256;
+        if self.terminal.is_none() {
+            let store = self.store()?;
+            let has = |s: &mut KeyStore<F, D, R, C>, id| s.inventory().any(|k| k.id == id);
+            if !has(store, factory::INITIAL_KEY_ID) {
+                let mut block = [0u8; BLOCK_MAX];
+                let n = match store.get_state(factory::INJECTION_SLOT, &mut block) {
+                    Ok(n) => n,
+                    Err(keyfort::store::Error::NotFound) => return Err(KF_ERROR_DOES_NOT_EXIST),
+                    Err(e) => return Err(e.into()),
+                };
+                let block = block.get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?;
+                if block == factory::INJECTION_DONE {
+                    return Err(KF_ERROR_DOES_NOT_EXIST);
+                }
+                let kbpk = key_id(factory::KBPK_ID, 0);
+                self.tr31_import(kbpk, block, factory::INITIAL_KEY_ID)?;
+            }
+            self.dukpt_load_initial_key(key_id(factory::INITIAL_KEY_ID, 0))?;
+        }
+        let store = self.store()?;
+        if store.inventory().any(|k| k.id == factory::INITIAL_KEY_ID) {
+            store.destroy(factory::INITIAL_KEY_ID, None)?;
+        }
+        let mut probe = [0u8; BLOCK_MAX];
+        if let Ok(n) = store.get_state(factory::INJECTION_SLOT, &mut probe) {
+            if probe.get(..n) != Some(factory::INJECTION_DONE) {
+                store.put_state(factory::INJECTION_SLOT, factory::INJECTION_DONE)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Ends the current transaction: its keys are wiped.
     pub fn dukpt_end(&mut self) {
         self.tx = None;

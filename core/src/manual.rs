@@ -41,6 +41,40 @@
 //! | failing entropy source | the store takes a fallible generator and refuses (`store::Error::Rng`) to make a key, salt or mask when it fails; `Csprng::fail_closed` refuses every request after a failed reseed or health test (the plain `Csprng`'s infallible path still cannot refuse: give the store `FailClosed`) | `tests/tests/store_rng_fail_closed.rs` (a source that sticks: generate, rotate, re-mask refused, no key created, stored keys intact after re-open; control: the plain infallible path keeps generating) |
 //! | DUKPT counter reuse after a power cut | the terminal state is persisted (sealed) before a transaction's key is released | DUKPT persistence tests, demo power cycle |
 //!
+//! # The TrustZone-M key service (mps2-an505, `secure/`)
+//!
+//! On the Cortex-M33 keyfort can run as the device's own HSM: the store, the DUKPT terminal
+//! and every operation in the Secure world (`secure/service`), the payment application in
+//! the Non-secure world (`secure/app`), holding key ids, KSNs and ciphertexts through the
+//! client crate (`secure/client`, no type in it holds a key). The Secure API is the C API's
+//! by-handle surface (`keyfort_capi::service`: PSA-style key ids, usage flags, lifetimes;
+//! DUKPT and TR-31 as extensions), bound through Non-secure-callable entries made by one
+//! `global_asm!` macro on stable Rust (`secure/service/src/entry.rs` lists the Armv8-M rules
+//! it follows). `./x demo mps2-an505` runs the demo that way.
+//!
+//! | threat | defence | where it is shown |
+//! |---|---|---|
+//! | a bug or exploit in the Non-secure application reads or writes key memory | the SAU and the memory protection controllers give the Non-secure world only its code (1 MiB) and RAM (2 MiB); the store, the terminal, the Secure stack and the peripherals are Secure | `./x test tz` (faults): Non-secure loads of the key store through the Secure and the Non-secure alias and a store to it each raise SecureFault (AUVIOL), reported by the Secure handler, and the Non-secure code after the access never runs; control: a load of Non-secure RAM is seen to return |
+//! | the Non-secure application jumps into Secure code past the checks | only the `SG` veneers in the NSC region are entries; the entry bodies are not | `./x test tz` (faults): a jump to an entry body faults with INVEP, stacked PC = the target |
+//! | confused deputy: Non-secure pointers that name Secure memory | every pointer and length checked with `TTA` over the whole range before any access (Non-secure, readable/writable by the Non-secure world, one SAU/IDAU/MPU region, no wrap-around, at most 10 KiB), arguments copied in once, outputs written after success | `./x test tz` (boundary): 278 calls (every entry, one bad pointer or buffer at a time: NULL, Secure RAM by both aliases, Secure code, NSC, across the end of Non-secure RAM and the start of Non-secure code, wrap-around, absurd lengths) all refused with `KF_ERROR_INVALID_ARGUMENT`; DUKPT counter, transaction, inventory and audit unchanged; control: the build without `TT` (`--cfg kfs_no_tt`) must fail it |
+//! | Secure values left in registers after a call | each entry restores r4-r11 and s16-s31 to the caller's values and zeroes r1-r3, r12, s0-s15, FPSCR and the NZCVQ flags before `BXNS` | `./x test tz` (registers): after every Secure call of three demo transactions the Non-secure side dumps r0-r12, APSR, s0-s31, FPSCR: no 4-byte word of any key the terminal holds or derives, and those registers zero; control: the build without clearing (`--cfg kfs_no_clear`) is caught (Secure addresses and sizes left in them; this code wipes its key buffers before returning, so no key word showed even there; the key-word search itself is unit-tested, `tz::tests::a_key_word_in_a_register_is_found`) |
+//! | keys reachable from the Non-secure world during normal operation | the application holds handles and ciphertexts only | `./x demo mps2-an505` and `./x test tz` (demo): every transaction verified by the host; the Non-secure memory (code and RAM, 3 MiB, dumped by the application) searched for every key and schedule form: 0 found |
+//! | tamper event | the Secure side polls the tamper line at open and at every transaction: crypto-erases the store, drops the terminal, overwrites the free Secure stack | `./x test tz` (demo): Secure RAM and flash after the wipe searched (`keyfort demo scan`, schedule forms): 0 keys; the store opens with 0 keys |
+//!
+//! What the TrustZone service does **not** protect against:
+//! - **Secure-privileged code reading RAM.** Anything running Secure (a bug in the service,
+//!   a malicious Secure library, a debugger with Secure debug enabled) sees every key; the
+//!   boundary protects the Secure world from the Non-secure one, not from itself.
+//! - **Side channels across the boundary.** The Non-secure world can time Secure calls and
+//!   share caches and buses with them; only keyfort's constant-time rules below apply, and
+//!   power/EM channels are as open as without TrustZone.
+//! - **Fault injection** on the SAU/MPC setup, the `TT` checks or `SG`: not hardened (no
+//!   duplicated checks).
+//! - **Non-secure denial of service**: the application may never call, or exhaust the DUKPT
+//!   counter; Non-secure interrupts are masked while an entry runs.
+//! - **QEMU is not silicon**: the checks run on QEMU 7.2's model of the AN505 (which, for
+//!   one, never sets SFAR); real parts differ in their IDAU and MPC details.
+//!
 //! # What keyfort does not protect against
 //!
 //! Stated as plainly as the claims:

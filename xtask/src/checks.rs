@@ -38,6 +38,9 @@ pub const FIRMWARE_PACKAGES: &[&str] = &[
     "keyfort-firmware",
     "keyfort-board-qemu",
     "keyfort-board-nrf52840",
+    "keyfort-secure",
+    "keyfort-secure-client",
+    "keyfort-secure-app",
 ];
 
 /// Clippy on the host workspace, all targets, warnings denied.
@@ -73,6 +76,25 @@ pub fn clippy_firmware(ctx: &mut Ctx) -> Outcome {
             "--lib",
         ])
         .args(["--", "-D", "warnings"]);
+        sh::run(&mut c)?;
+        // The TrustZone crates: Armv8-M Mainline only.
+        let mut c = firmware_cargo(
+            &ctx.root,
+            ctx.env.route,
+            "clippy",
+            &[crate::tz::board()?.target],
+        );
+        c.args([
+            "-p",
+            "keyfort-secure",
+            "-p",
+            "keyfort-secure-client",
+            "-p",
+            "keyfort-secure-app",
+            "--",
+            "-D",
+            "warnings",
+        ]);
         sh::run(&mut c)?;
         let mut c = firmware_cargo(&ctx.root, ctx.env.route, "clippy", &[NRF52840_TARGET]);
         c.args([

@@ -45,12 +45,17 @@ struct Plan {
     verbose: bool,
 }
 
-struct Demo {
+/// One demo device: its directories, the host tool, the firmware.
+pub(crate) struct Demo {
     board: &'static Board,
-    device: PathBuf,
-    host: PathBuf,
+    /// The device directory.
+    pub(crate) device: PathBuf,
+    /// The payment host's directory (BDK, KBPK: test only).
+    pub(crate) host: PathBuf,
     keyfort: PathBuf,
-    elf: PathBuf,
+    /// The firmware (on mps2-an505: the Secure image, run with its Non-secure
+    /// application; see `crate::tz`).
+    pub(crate) elf: PathBuf,
     verbose: bool,
 }
 
@@ -84,6 +89,25 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> bool {
 pub fn verify_step(ctx: &mut Ctx) -> Outcome {
     let Some(board) = boards::find("microbit") else {
         return Outcome::Fail("no microbit board".into());
+    };
+    let plan = Plan {
+        total: 6,
+        cut_at: 4,
+        before_tamper: 1,
+        verbose: false,
+    };
+    match demo(ctx, board, &plan) {
+        Ok(summary) => Outcome::Pass(format!("{} ({summary})", board.machine)),
+        Err(e) => Outcome::Fail(e),
+    }
+}
+
+/// Step: the demo on mps2-an505 with the terminal Non-secure and every key Secure
+/// (`secure/`): transactions verified, a power cut, the tamper wipe; then no key in the
+/// Secure flash and RAM nor in the Non-secure memory.
+pub fn tz_step(ctx: &mut Ctx) -> Outcome {
+    let Some(board) = boards::find(crate::tz::MACHINE) else {
+        return Outcome::Fail("no mps2-an505 board".into());
     };
     let plan = Plan {
         total: 6,
@@ -148,14 +172,22 @@ pub fn stack_peak(ctx: &Ctx, tx: u32) -> Result<StackPeak, String> {
     })
 }
 
-fn build(ctx: &Ctx, board: &Board) -> Result<PathBuf, String> {
+/// Builds the CLI and the terminal; returns the CLI's and the terminal's paths. On
+/// mps2-an505 the terminal is the TrustZone pair (`crate::tz`): the application
+/// Non-secure, every key Secure.
+fn build(ctx: &Ctx, board: &Board) -> Result<(PathBuf, PathBuf), String> {
     let mut c = Command::new("cargo");
     c.current_dir(&ctx.root)
         .args(["build", "--quiet", "-p", "keyfort-cli"]);
     sh::run(&mut c)?;
+    let cli = ctx.root.join("target").join("debug").join("keyfort");
+    if board.machine == crate::tz::MACHINE {
+        return Ok((cli, crate::tz::build(ctx, crate::tz::Variant::Normal)?));
+    }
     let mut c = firmware_bin_build(&ctx.root, ctx.env.route, &[board.target], "terminal");
     sh::run(c.arg("--quiet"))?;
-    Ok(ctx.root.join("target").join("debug").join("keyfort"))
+    let elf = firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal");
+    Ok((cli, elf))
 }
 
 fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String> {
@@ -227,6 +259,10 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
     d.keyfort(&["scan", "--expect-wiped"])?;
     let deep = crate::demo_scan::run(&d.device, &d.host)?;
     println!("  schedules  {deep}");
+    if board.machine == crate::tz::MACHINE {
+        let ns = crate::tz::scan_nonsecure_memory(&d.device, &d.host)?;
+        println!("  Non-secure {ns}");
+    }
 
     println!("\n[7] power on again, tamper line released");
     let out = d.boot(None, None)?;
@@ -244,8 +280,13 @@ fn demo(ctx: &Ctx, board: &'static Board, plan: &Plan) -> Result<String, String>
 impl Demo {
     /// Builds the CLI and the terminal firmware and provisions a fresh device (and host
     /// directory) under `target/demo/<dir>`.
-    fn fresh(ctx: &Ctx, board: &'static Board, dir: &str, verbose: bool) -> Result<Self, String> {
-        let keyfort = build(ctx, board)?;
+    pub(crate) fn fresh(
+        ctx: &Ctx,
+        board: &'static Board,
+        dir: &str,
+        verbose: bool,
+    ) -> Result<Self, String> {
+        let (keyfort, elf) = build(ctx, board)?;
         let base = ctx.root.join("target").join("demo").join(dir);
         let _ = std::fs::remove_dir_all(&base);
         let d = Demo {
@@ -253,14 +294,14 @@ impl Demo {
             device: base.join("device"),
             host: base.join("host"),
             keyfort,
-            elf: firmware_elf(&ctx.root, ctx.env.route, board.target, "bin", "terminal"),
+            elf,
             verbose,
         };
         qemu::provision_device(&d.device)?;
         Ok(d)
     }
 
-    fn keyfort(&self, args: &[&str]) -> Result<(), String> {
+    pub(crate) fn keyfort(&self, args: &[&str]) -> Result<(), String> {
         let mut c = Command::new(&self.keyfort);
         c.arg("demo")
             .args(args.get(..1).unwrap_or(&[]))
@@ -284,7 +325,7 @@ impl Demo {
         }
     }
 
-    fn set_plan(&self, n: u32) -> Result<(), String> {
+    pub(crate) fn set_plan(&self, n: u32) -> Result<(), String> {
         let p = self.device.join("pos-plan");
         std::fs::write(&p, n.to_string()).map_err(|e| format!("{}: {e}", p.display()))
     }
@@ -294,7 +335,7 @@ impl Demo {
     }
 
     /// Complete records received so far.
-    fn records(&self) -> Result<u64, String> {
+    pub(crate) fn records(&self) -> Result<u64, String> {
         Ok(file_len(&self.records_file()) / RECORD_LEN)
     }
 
@@ -317,7 +358,11 @@ impl Demo {
 
     /// One power-on of the terminal. `cut`: power cut at this line; `tamper_after`:
     /// raise the tamper line once this many more records arrived.
-    fn boot(&self, cut: Option<&str>, tamper_after: Option<u64>) -> Result<qemu::Outcome, String> {
+    pub(crate) fn boot(
+        &self,
+        cut: Option<&str>,
+        tamper_after: Option<u64>,
+    ) -> Result<qemu::Outcome, String> {
         qemu::set_tamper(&self.device, false)?;
         let run = Run {
             board: self.board,

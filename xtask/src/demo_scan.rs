@@ -17,9 +17,9 @@ fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
     hex::decode(s.trim()).map_err(|_| format!("{}: not hex", p.display()))
 }
 
-/// Builds the needles and scans `flash.bin` and `ram.bin`; returns a one-line summary,
-/// or an error naming what was found.
-pub fn run(device: &Path, host: &Path) -> Result<String, String> {
+/// The needles of every key the demo terminal held or could derive (from the host's
+/// files and the records in the device directory).
+pub fn needles(device: &Path, host: &Path) -> Result<Needles, String> {
     let bdk = AesBdk::new(&hex_file(&host.join("bdk.hex"))?).map_err(|e| format!("BDK: {e}"))?;
     let ikid: [u8; 8] = hex_file(&host.join("ikid.hex"))?
         .try_into()
@@ -47,6 +47,12 @@ pub fn run(device: &Path, host: &Path) -> Result<String, String> {
             }
         }
     }
+    Ok(n)
+}
+
+/// Builds the needles and scans `flash.bin` and `ram.bin`; returns a one-line summary,
+/// or an error naming what was found.
+pub fn run(device: &Path, host: &Path) -> Result<String, String> {
     let mut images = Vec::new();
     for (name, file) in [("flash", "flash.bin"), ("RAM", "ram.bin")] {
         if let Ok(bytes) = std::fs::read(device.join(file)) {
@@ -57,7 +63,12 @@ pub fn run(device: &Path, host: &Path) -> Result<String, String> {
             });
         }
     }
-    let hits = scan(&n.0, &images);
+    scan_images(&needles(device, host)?, &images)
+}
+
+/// Scans `images` for `n`; a one-line summary, or an error naming what was found.
+pub fn scan_images(n: &Needles, images: &[Image]) -> Result<String, String> {
+    let hits = scan(&n.0, images);
     for h in hits.iter().take(5) {
         let nd = &n.0[h.needle];
         println!(

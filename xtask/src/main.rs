@@ -4,14 +4,18 @@
 //! - `./x setup`: install what is missing (also run by `test` and `demo`)
 //! - `./x test [FILTER]`: every check (or those whose name contains FILTER), then a
 //!   summary (see `steps::TEST_STEPS`)
-//! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
+//! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
+//!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
+//! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
-//!   power-cut tests (run twice on the same `--device` for a power cycle)
+//!   power-cut tests (run twice on the same `--device` for a power cycle);
+//!   `./x run mps2-an505 --bin keyfort-secure` runs the TrustZone pair (the device file
+//!   `tz-mode` picks what the Non-secure application does, its log is `ns.log`)
 //! - `./x run --elf PATH --board <machine> [...]`: the same for a firmware built elsewhere
 //!   (for example from `templates/firmware`), its defmt log decoded. `--cut-after` and
 //!   `--timeout` take `2`, `2s`, `0.25s` or `250ms`
@@ -43,6 +47,7 @@ mod sh;
 mod steps;
 mod template;
 mod toolchain;
+mod tz;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),
+        Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
         Some("gen-header") => capi::gen_header(&root()),
         Some("run") => run_cmd(&args[1..]),
         Some("campaign") => context().and_then(|c| demo_persistence::campaign_cmd(&c, &args[1..])),
@@ -141,6 +147,8 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
     let ctx = context()?;
     let elf = match elf {
         Some(elf) => elf,
+        // The TrustZone pair: the Secure image and its Non-secure application.
+        None if name == tz::SECURE_ELF => tz::build(&ctx, tz::Variant::Normal)?,
         None => {
             let mut c =
                 toolchain::firmware_cargo(&ctx.root, ctx.env.route, "build", &[board.target]);

@@ -79,7 +79,10 @@ impl Outcome {
     }
 }
 
-/// The QEMU command line for `board` running `elf`.
+/// The QEMU command line for `board` running `elf`. A TrustZone Secure image
+/// (`crate::tz::SECURE_ELF`) runs with the Non-secure application next to it
+/// (`crate::tz::NONSECURE_ELF`, same directory), loaded by QEMU's generic loader: the
+/// Secure image boots and starts it.
 pub fn command(board: &Board, elf: &Path) -> Command {
     let mut c = Command::new("qemu-system-arm");
     c.args(["-machine", board.machine])
@@ -91,6 +94,12 @@ pub fn command(board: &Board, elf: &Path) -> Command {
         .args(["-chardev", "stdio,id=keyfort-log,signal=off"])
         .arg("-kernel")
         .arg(elf);
+    if let Some(ns) = crate::tz::nonsecure_companion(elf) {
+        // No `cpu-num`: that would start the CPU at the Non-secure entry in the Secure
+        // state (no isolation at all).
+        c.arg("-device")
+            .arg(format!("loader,file={}", ns.display()));
+    }
     c
 }
 

@@ -112,6 +112,22 @@ pub const TEST_STEPS: &[Step] = &[
         run: demo::verify_step,
     },
     Step {
+        name: "tz: Non-secure load/store/jump into Secure faults (mps2-an505)",
+        run: crate::tz::faults_step,
+    },
+    Step {
+        name: "tz: bad pointers refused at every Secure entry",
+        run: crate::tz::boundary_step,
+    },
+    Step {
+        name: "tz: no key in registers after Secure entries (+ no-clear control)",
+        run: crate::tz::registers_step,
+    },
+    Step {
+        name: "tz: demo across the boundary (mps2-an505), scans after tamper",
+        run: demo::tz_step,
+    },
+    Step {
         name: "fuzz (10 s per target)",
         run: fuzz::run_all,
     },
