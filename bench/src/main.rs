@@ -23,7 +23,6 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::KeyStore;
 // The test kit's RAM flash, device secret and deterministic generator (NOT a source of
 // real keys).

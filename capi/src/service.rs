@@ -16,9 +16,7 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
-use keyfort::ops::{data, mac, pin};
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::secret::SecretBuf;
 use keyfort::store::{KeyInfo, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
@@ -549,7 +547,7 @@ where
         const BLOCK_MAX: usize = 256;
         if self.terminal.is_none() {
             let store = self.store()?;
-            let has = |s: &mut KeyStore<F, D, R, C>, id| s.inventory().any(|k| k.id == id);
+            let has = |s: &mut KeyStore<(F, D, R, C)>, id| s.inventory().any(|k| k.id == id);
             if !has(store, factory::INITIAL_KEY_ID) {
                 let mut block = [0u8; BLOCK_MAX];
                 let n = match store.get_state(factory::INJECTION_SLOT, &mut block) {

@@ -9,7 +9,7 @@
 //! use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 //!
 //! let mut flash = MockFlash::<{ 4 * 1024 }, 1024>::new();
-//! let mut s = KeyStore::format(&mut flash, TestSecret::A, TestRng(1), NoCounter).unwrap();
+//! let mut s = KeyStore::format((&mut flash, TestSecret::A, TestRng(1), NoCounter)).unwrap();
 //! let key = *b"sixteen byte key";
 //! let h = s.import(1, b"k", Algorithm::Aes128, Usage::DECRYPT, &key, None).unwrap();
 //! assert!(s.with_key(h, Usage::DECRYPT, |k| k == key).unwrap());

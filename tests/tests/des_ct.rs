@@ -36,7 +36,6 @@ use keyfort::block::{Des, Tdes};
 use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
-use keyfort::ops::mac;
 use keyfort::policy::Algorithm;
 use keyfort::tr31;
 use keyfort::transaction::mac;

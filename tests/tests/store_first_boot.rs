@@ -7,7 +7,6 @@ mod store_common;
 
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
 use keyfort_testkit::MockFlash;
 use store_common::*;

@@ -9,7 +9,6 @@ mod store_common;
 
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};
 use keyfort_testkit::MockFlash;
 use store_common::*;

@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 use keyfort::ops::pin;
 use keyfort::policy::{Algorithm, MacAlgorithm, Usage};

@@ -14,7 +14,7 @@ use keyfort::key::{
 };
 use keyfort::ops::{mac, pin, OpsError};
 use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
+use keyfort_testkit::MockFlash;
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
@@ -23,7 +23,7 @@ use keyfort::wrap::{kw_wrap, Kek};
 use store_common::*;
 
 type Flash = MockFlash<{ 8 * 4096 }, 4096>;
-type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, SharedCounter)>;
 
 /// The store's KBPK (key id 1): AES-256, a `K1` key for unwrapping.
 const KBPK: [u8; 32] = [0x42; 32];
@@ -33,7 +33,7 @@ const K16: [u8; 16] = *b"usage-binding-16";
 const PAN: &[u8] = b"4111111111111111";
 
 fn store() -> Store {
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(1), SharedCounter::default())
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(1), SharedCounter::default()))
         .unwrap();
     s.import(KBPK_ID, b"kbpk", Algorithm::Aes256, Usage::KBPK_UNWRAP, &KBPK, None)
         .unwrap();

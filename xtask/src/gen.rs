@@ -6,7 +6,7 @@
 //! files in place; `./x gen --check` (a `./x test` step) runs the generators on a copy under
 //! `target/gen-check/` and fails, naming the first differing line, if a committed file is
 //! not what its generator writes.
-use crate::steps::{from, Ctx, Outcome};
+use crate::ctx::{from, Ctx, Outcome};
 use std::{
     fs,
     path::{Path, PathBuf},

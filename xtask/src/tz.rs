@@ -27,7 +27,7 @@ use crate::{
     demo::Demo,
     memscan::{Form, Image, Needles},
     qemu, sh,
-    steps::{from, Ctx, Outcome},
+    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_cargo, firmware_elf},
 };
 use object::{Object, ObjectSymbol};

@@ -771,7 +771,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::platform::DeviceSecret;
-    use crate::store::mock_flash::MockFlash;
+    use keyfort_testkit::MockFlash;
     use std::{vec, vec::Vec};
 
     struct Dev;

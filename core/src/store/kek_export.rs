@@ -9,8 +9,6 @@
 //! unwraps under the KEK to the stored key and the export is in the audit log; a key
 //! without `EXPORT`, a KEK without `WRAP`, a TDES KEK, a weaker KEK, a revoked key and a
 //! short buffer are each refused with their own error, the buffer zeroed, nothing logged.
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
 use super::audit::AuditCode;
@@ -20,7 +18,7 @@ use super::format::{Kind, RecHeader, MAX_KEY_LEN, STATE_ACTIVE};
 use super::journal::Body;
 use super::{KeyHandle, KeyStore};
 use crate::attributes::{Algorithm, Usage};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_wrap, kwp_wrap, Kek};
 
@@ -32,13 +30,7 @@ const fn wrapped_len(scheme: WrapScheme, key_len: usize) -> usize {
     }
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Wraps the stored key `key` under the stored key `kek` with `scheme` into `out`;
     /// returns the wrapped length.
     ///

@@ -251,7 +251,7 @@ impl Root {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::mock_flash::MockFlash;
+    use keyfort_testkit::MockFlash;
 
     struct Dev(u8);
     impl DeviceSecret for Dev {

@@ -127,7 +127,7 @@ impl<F: MultiwriteNorFlash> Sectors<F> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::mock_flash::MockFlash;
+    use keyfort_testkit::MockFlash;
 
     #[test]
     fn geometry_is_checked() {

@@ -19,7 +19,6 @@ use crate::dukpt::aes::{
 };
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
 use crate::platform::Platform;
-use crate::policy::{Algorithm, Usage};
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
 

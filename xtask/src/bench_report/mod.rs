@@ -15,7 +15,7 @@ use crate::{
     bench_host::{self, HostBench},
     bench_target::{BoardBench, Sizes},
     sh,
-    steps::Ctx,
+    ctx::Ctx,
 };
 use std::{fmt::Write as _, process::Command};
 

@@ -7,7 +7,7 @@
 //! [`SOURCES`]. `./x bench` calls every `measure` after its own measurements and writes
 //! one section per source, in this order, after the built-in sections. Each target a
 //! source states goes in its own table, met or not.
-use crate::steps::Ctx;
+use crate::ctx::Ctx;
 use std::fmt::Write as _;
 
 /// A part of keyfort that measures its own BENCH.md section.
