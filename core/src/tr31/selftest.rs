@@ -2,9 +2,9 @@
 //! ASC X9 TR-31:2018 Annex A (as quoted in openemv/tr31 `test/tr31_decrypt_test.c`), and
 //! a tampered block that must be refused. A few hundred bytes of stack; a handful of
 //! AES/TDES block operations each.
+use super::{unwrap, Tr31Error};
 use crate::key::{KbpkUnwrap, TypedKey};
 use crate::policy::Algorithm::{Aes256, Tdes2};
-use super::{unwrap, Tr31Error};
 use crate::selftest::{check, Test};
 
 /// The tests of this module.
