@@ -385,11 +385,13 @@ where
                     KcvLen::Five,
                 ),
                 (_, true) => kcv::aes_legacy(&Aes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?),
-                (_, false) => {
-                    kcv::tdes_legacy(&Tdes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?)
-                }
+                (_, false) => kcv::tdes_legacy(&Tdes::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED)?),
             };
-            dst.copy_from_slice(kcv.as_bytes().get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?);
+            dst.copy_from_slice(
+                kcv.as_bytes()
+                    .get(..n)
+                    .ok_or(KF_ERROR_CORRUPTION_DETECTED)?,
+            );
             Ok(())
         })??;
         Ok(n)

@@ -94,7 +94,12 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
         let mut card = [0u8; 32];
         card[..pan.len()].copy_from_slice(pan);
         card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
-        data::aes_cbc_encrypt(&k(KeyUsage::DataEncrypt).typed().unwrap(), &[0; 16], &mut card).unwrap();
+        data::aes_cbc_encrypt(
+            &k(KeyUsage::DataEncrypt).typed().unwrap(),
+            &[0; 16],
+            &mut card,
+        )
+        .unwrap();
         r[68..100].copy_from_slice(&card);
         let tag = mac::aes_cmac(&k(KeyUsage::MacGeneration).typed().unwrap(), &r[..112]).unwrap();
         r[112..].copy_from_slice(&tag);

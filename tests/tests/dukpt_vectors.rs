@@ -379,7 +379,8 @@ fn aes_operation(v: &Value) -> Result<(), String> {
             let pan = s(v, &["inputs", "pan"])?.as_bytes();
             let field = unhex(s(v, &["inputs", "plain_pin_field"])?);
             let fill: [u8; 8] = field[8..].try_into().map_err(|_| "fill")?;
-            let blk = pin::format4_encrypt_with_fill(&wk.typed().map_err(t)?, pin, pan, &fill).map_err(o)?;
+            let blk = pin::format4_encrypt_with_fill(&wk.typed().map_err(t)?, pin, pan, &fill)
+                .map_err(o)?;
             eq_hex(
                 "encrypted PIN block",
                 &blk,
@@ -395,13 +396,23 @@ fn aes_operation(v: &Value) -> Result<(), String> {
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
             let m = mac::hmac_sha256(&wk.typed().map_err(t)?, data).map_err(o)?;
             eq_hex("HMAC", &m, s(v, &["expected", "output"])?)?;
-            mac::verify_hmac_sha256(&wk.typed().map_err(t)?, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+            mac::verify_hmac_sha256(
+                &wk.typed().map_err(t)?,
+                data,
+                &unhex(s(v, &["expected", "output"])?),
+            )
+            .map_err(o)
         }
         "aes_cmac" => {
             let data = s(v, &["inputs", "data_ascii"])?.as_bytes();
             let m = mac::aes_cmac(&wk.typed().map_err(t)?, data).map_err(o)?;
             eq_hex("CMAC", &m, s(v, &["expected", "output"])?)?;
-            mac::verify_aes_cmac(&wk.typed().map_err(t)?, data, &unhex(s(v, &["expected", "output"])?)).map_err(o)
+            mac::verify_aes_cmac(
+                &wk.typed().map_err(t)?,
+                data,
+                &unhex(s(v, &["expected", "output"])?),
+            )
+            .map_err(o)
         }
         "aes_cbc_encrypt" => {
             let plain = zero_pad(
@@ -567,10 +578,14 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                     return Err("unexpected padding".into());
                 }
                 mac::verify_retail_mac(&tdes(k.expose())?, data, &want).map_err(o)?;
-                mac::retail_mac(&tdes(k.expose())?, data).map_err(o)?.to_vec()
+                mac::retail_mac(&tdes(k.expose())?, data)
+                    .map_err(o)?
+                    .to_vec()
             } else if op == "tdes_cmac" {
                 mac::verify_tdes_cmac(&tdes(k.expose())?, data, &want).map_err(o)?;
-                mac::tdes_cmac(&tdes(k.expose())?, data).map_err(o)?.to_vec()
+                mac::tdes_cmac(&tdes(k.expose())?, data)
+                    .map_err(o)?
+                    .to_vec()
             } else {
                 return Err(format!("unknown MAC {op}"));
             };

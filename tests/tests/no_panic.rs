@@ -10,11 +10,11 @@
     clippy::cast_possible_truncation,
     clippy::integer_division_remainder_used
 )]
-use keyfort::key::TypedKey;
-use keyfort::policy::Algorithm;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal};
 use keyfort::dukpt::NoPersist;
+use keyfort::key::TypedKey;
+use keyfort::policy::Algorithm;
 
 /// xorshift64: reproducible pseudo-random inputs.
 struct R(u64);

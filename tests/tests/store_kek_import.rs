@@ -65,7 +65,9 @@ fn imports_kwp_under_a_specific_kek_version() {
     let kek = [0x42u8; 32];
     let mut s = store_with_kek(&kek, Algorithm::Aes256, Usage::UNWRAP);
     let mut w = [0u8; 48];
-    let n = kwp_wrap(&Kek::new(&kek).unwrap(), &[0xCD; 24], &mut w).unwrap();
+    // A true 3-key TDES key (distinct DES keys: the store refuses a degenerate one).
+    let tdes3: [u8; 24] = *b"three-distinct-des-keys!";
+    let n = kwp_wrap(&Kek::new(&kek).unwrap(), &tdes3, &mut w).unwrap();
     s.import_wrapped_under(
         KeyHandle::version(KEK, 1),
         3,
@@ -77,7 +79,7 @@ fn imports_kwp_under_a_specific_kek_version() {
         None,
     )
     .unwrap();
-    assert_eq!(key_of(&mut s, 3, Usage::DECRYPT).unwrap(), [0xCD; 24]);
+    assert_eq!(key_of(&mut s, 3, Usage::DECRYPT).unwrap(), tdes3);
 }
 
 #[test]

@@ -253,7 +253,9 @@ fn wrapped_import_kw_and_kwp() {
         get(&mut s, KeyHandle::newest(1), Usage::MAC_GENERATE).unwrap(),
         [0xAB; 32]
     );
-    let n = kwp_wrap(&kek, &[0xCD; 24], &mut w).unwrap();
+    // A true 3-key TDES key (distinct DES keys: the store refuses a degenerate one).
+    let tdes3: [u8; 24] = *b"three-distinct-des-keys!";
+    let n = kwp_wrap(&kek, &tdes3, &mut w).unwrap();
     s.import_wrapped(
         2,
         b"kwp",
@@ -267,7 +269,7 @@ fn wrapped_import_kw_and_kwp() {
     .unwrap();
     assert_eq!(
         get(&mut s, KeyHandle::newest(2), Usage::DECRYPT).unwrap(),
-        [0xCD; 24]
+        tdes3
     );
     w[3] ^= 1;
     assert_eq!(

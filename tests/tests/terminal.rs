@@ -227,9 +227,13 @@ fn dukpt_through_the_store(bdk_len: usize) {
             let k = tx
                 .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
                 .unwrap();
-            let b =
-                pin::format4_encrypt_with_fill(&k.typed().unwrap(), b"1234", b"4111111111111111", &[9; 8])
-                    .unwrap();
+            let b = pin::format4_encrypt_with_fill(
+                &k.typed().unwrap(),
+                b"1234",
+                b"4111111111111111",
+                &[9; 8],
+            )
+            .unwrap();
             let host = bdk.derivation_key(tx.ksn()).unwrap();
             let hk = host
                 .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)

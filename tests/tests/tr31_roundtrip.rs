@@ -174,7 +174,10 @@ fn lower_case_payload_hex_is_accepted() {
         c.make_ascii_lowercase();
     }
     assert_ne!(lower, block);
-    assert_eq!(tr31::unwrap(&ku(&kbpk), &lower).unwrap().1.expose(), &[0x77; 16]);
+    assert_eq!(
+        tr31::unwrap(&ku(&kbpk), &lower).unwrap().1.expose(),
+        &[0x77; 16]
+    );
 }
 
 #[test]
@@ -337,7 +340,11 @@ fn tdes_keys_are_rated_by_what_they_are() {
         Ok(Algorithm::Tdes3)
     );
     // The raw unwrap (no semantics) still returns the bytes: the rule is the importer's.
-    assert!(tr31::unwrap(&ku(&kbpk), &wrap(&kbpk, &s, &[], &[k1.clone(), k1].concat(), 12)).is_ok());
+    assert!(tr31::unwrap(
+        &ku(&kbpk),
+        &wrap(&kbpk, &s, &[], &[k1.clone(), k1].concat(), 12)
+    )
+    .is_ok());
 }
 
 #[test]

@@ -16,6 +16,7 @@ use keyfort::ops::{mac, pin, OpsError};
 use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
 use keyfort_testkit::MockFlash;
 use keyfort::store::backup::WrapScheme;
+use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, Tr31Error};
@@ -76,7 +77,10 @@ fn imported_p0_key_is_refused_by_the_data_api() {
     // The scenario of the issue: the PIN key through the data API. Refused, typed.
     let r = s.with_typed_key::<DataDecrypt, _>(p0, |_| ());
     assert_eq!(r, Err(StoreError::UsageDenied));
-    assert_eq!(s.with_key(p0, Usage::DECRYPT, |_| ()), Err(StoreError::UsageDenied));
+    assert_eq!(
+        s.with_key(p0, Usage::DECRYPT, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
     assert_eq!(
         s.with_typed_key::<DataEncrypt, _>(p0, |_| ()),
         Err(StoreError::UsageDenied)
@@ -146,7 +150,11 @@ fn each_mac_algorithm_key_is_refused_by_every_other_mac_algorithm() {
             (b'T', &K16)
         };
         let id = 20 + u16::from(d);
-        let h = inject(&mut s, id, &block(&KBPK, &[b'M', b'0' + d], alg_char, b'C', key));
+        let h = inject(
+            &mut s,
+            id,
+            &block(&KBPK, &[b'M', b'0' + d], alg_char, b'C', key),
+        );
         let info = s.inventory().find(|i| i.id == id).unwrap();
         assert_eq!(info.usage.purpose(), Some(keyfort::policy::Purpose::Mac(m)));
         // Each MAC role of keyfort: admitted exactly for its own algorithm.
@@ -189,7 +197,14 @@ fn stored_two_key_tdes_key_is_refused_as_version_d_kbpk() {
     let d_block = block(&K16, b"D0", b'A', b'D', &[0x77; 16]);
     let mut s = store();
     let tdes = s
-        .import(2, b"tdes kbpk", Algorithm::Tdes2, Usage::KBPK_UNWRAP, &K16, None)
+        .import(
+            2,
+            b"tdes kbpk",
+            Algorithm::Tdes2,
+            Usage::KBPK_UNWRAP,
+            &K16,
+            None,
+        )
         .unwrap();
     let n = s.inventory().count();
     // The scenario of the issue: the stored TDES key serves as an AES-128 KBPK. Refused.
@@ -200,13 +215,27 @@ fn stored_two_key_tdes_key_is_refused_as_version_d_kbpk() {
     assert_eq!(s.inventory().count(), n, "nothing stored");
     // Control: the same bytes stored as what they are for version D, an AES-128 KBPK.
     let aes = s
-        .import(3, b"aes kbpk", Algorithm::Aes128, Usage::KBPK_UNWRAP, &K16, None)
+        .import(
+            3,
+            b"aes kbpk",
+            Algorithm::Aes128,
+            Usage::KBPK_UNWRAP,
+            &K16,
+            None,
+        )
         .unwrap();
     assert!(terminal::import_tr31(&mut s, aes, &d_block, 10).is_ok());
     // The other direction: an AES key of the published TDES KBPK's bytes is not a
     // version B KBPK; stored as 2-key TDES it unwraps the published block.
     let aes_b = s
-        .import(4, b"b as aes", Algorithm::Aes128, Usage::KBPK_UNWRAP, &B_KBPK, None)
+        .import(
+            4,
+            b"b as aes",
+            Algorithm::Aes128,
+            Usage::KBPK_UNWRAP,
+            &B_KBPK,
+            None,
+        )
         .unwrap();
     assert_eq!(
         terminal::import_tr31(&mut s, aes_b, B_BLOCK, 11).unwrap_err(),
@@ -260,7 +289,9 @@ fn wrong_usage_ops_are_refused_with_the_typed_error() {
             Some(1),
         )
         .unwrap();
-    assert!(s.with_typed_key::<MacGenerate<Cmac>, _>(cmac_key, |_| ()).is_ok());
+    assert!(s
+        .with_typed_key::<MacGenerate<Cmac>, _>(cmac_key, |_| ())
+        .is_ok());
     // The operation's own cipher: an AES PIN key for format 0 (TDES).
     let aes_pin = s
         .import(5, b"pin", Algorithm::Aes128, Usage::PIN_ENCRYPT, &K16, None)
@@ -277,7 +308,14 @@ fn wrong_usage_ops_are_refused_with_the_typed_error() {
     assert_eq!(Tr31Error::from(e), Tr31Error::KbpkUsage);
     // A usage uniting two purposes cannot be stored.
     assert_eq!(
-        s.import(6, b"both", Algorithm::Aes128, Usage::PIN_ENCRYPT | Usage::KBPK_UNWRAP, &K16, None),
+        s.import(
+            6,
+            b"both",
+            Algorithm::Aes128,
+            Usage::PIN_ENCRYPT | Usage::KBPK_UNWRAP,
+            &K16,
+            None
+        ),
         Err(StoreError::InvalidUsage)
     );
 }
@@ -296,15 +334,53 @@ fn store_import_refuses_degenerate_tdes_keys() {
     let d = Err(StoreError::DegenerateKey);
     // Single DES under a TDES label (also when only parity bits differ), and 2-key TDES
     // under a 3-key label (K1 = K3).
-    assert_eq!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &half), None), d);
-    assert_eq!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &parity), None), d);
     assert_eq!(
-        s.import(2, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &three(&half, &other, &half), None),
+        s.import(
+            2,
+            b"t",
+            Algorithm::Tdes2,
+            Usage::ENCRYPT,
+            &two(&half, &half),
+            None
+        ),
+        d
+    );
+    assert_eq!(
+        s.import(
+            2,
+            b"t",
+            Algorithm::Tdes2,
+            Usage::ENCRYPT,
+            &two(&half, &parity),
+            None
+        ),
+        d
+    );
+    assert_eq!(
+        s.import(
+            2,
+            b"t",
+            Algorithm::Tdes3,
+            Usage::ENCRYPT,
+            &three(&half, &other, &half),
+            None
+        ),
         d
     );
     assert_eq!(s.inventory().count(), 1, "nothing stored");
     // Controls: keys that are what their label says.
-    assert!(s.import(2, b"t", Algorithm::Tdes2, Usage::ENCRYPT, &two(&half, &other), None).is_ok());
+    assert!(s
+        .import(
+            2,
+            b"t",
+            Algorithm::Tdes2,
+            Usage::ENCRYPT,
+            &two(&half, &other),
+            None
+        )
+        .is_ok());
     let k3 = three(&half, &other, b"third-k!");
-    assert!(s.import(3, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &k3, None).is_ok());
+    assert!(s
+        .import(3, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &k3, None)
+        .is_ok());
 }

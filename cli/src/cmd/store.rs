@@ -15,6 +15,7 @@ use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
+use keyfort::attributes::{Algorithm, MacAlgorithm, Purpose, Usage};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{KeyHandle, KeyState, KeyStore};
 use serde_json::json;
@@ -153,23 +154,57 @@ pub const USAGES: [(&str, Usage); 8] = [
     ("export", Usage::EXPORT),
 ];
 
+/// The purposes by their command-line names (a usage list names at most one; none is a
+/// general key). See `keyfort::policy::Purpose`.
+pub const PURPOSES: [(&str, Purpose); 13] = [
+    ("pin", Purpose::Pin),
+    ("kbpk", Purpose::Kbpk),
+    ("bdk", Purpose::Bdk),
+    ("ik", Purpose::InitialKey),
+    ("mac-m0", Purpose::Mac(MacAlgorithm::Iso16609)),
+    ("mac-m1", Purpose::Mac(MacAlgorithm::Iso9797Alg1)),
+    ("mac-m2", Purpose::Mac(MacAlgorithm::Iso9797Alg2)),
+    ("mac-m3", Purpose::Mac(MacAlgorithm::Iso9797Alg3)),
+    ("mac-m4", Purpose::Mac(MacAlgorithm::Iso9797Alg4)),
+    ("mac-m5", Purpose::Mac(MacAlgorithm::Iso9797Alg5)),
+    ("mac-m6", Purpose::Mac(MacAlgorithm::Cmac)),
+    ("mac-m7", Purpose::Mac(MacAlgorithm::Hmac)),
+    ("mac-m8", Purpose::Mac(MacAlgorithm::Iso9797Alg6)),
+];
+
 fn usage(list: &str) -> Result<Usage, String> {
     let mut u = Usage::NONE;
+    let mut purpose = None;
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some((_, p)) = PURPOSES.iter().find(|(n, _)| *n == name) {
+            if purpose.replace(*p).is_some() {
+                return Err("--usage: at most one purpose".into());
+            }
+            continue;
+        }
         let (_, bit) = USAGES
             .iter()
             .find(|(n, _)| *n == name)
             .ok_or_else(|| format!("--usage: unknown '{name}'"))?;
         u = u | *bit;
     }
-    Ok(u)
+    Ok(purpose.map_or(u, |p| u.bound(p)))
 }
 
-fn usage_names(u: Usage) -> String {
-    let v: Vec<&str> = USAGES
+/// A usage for people: its purpose name (if not general), then its modes.
+pub fn usage_names(u: Usage) -> String {
+    let purpose = PURPOSES
         .iter()
-        .filter(|(_, b)| u.contains(*b))
-        .map(|(n, _)| *n)
+        .find(|(_, p)| u.purpose() == Some(*p))
+        .map(|(n, _)| *n);
+    let v: Vec<&str> = purpose
+        .into_iter()
+        .chain(
+            USAGES
+                .iter()
+                .filter(|(_, b)| u.bits() & b.bits() == b.bits())
+                .map(|(n, _)| *n),
+        )
         .collect();
     if v.is_empty() {
         "none".into()

@@ -9,8 +9,8 @@
 //! (`S`) key is never shown by accident. A block that does not authenticate under the
 //! KBPK exits with status 3.
 use clap::{Args, Subcommand};
-use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
+use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::tr31::{self, Header, HeaderSpec, UnwrapOptions};
 use serde_json::{json, Value};
 
@@ -19,7 +19,6 @@ use super::host::os_rng;
 use super::kcv::{AlgArg, KcvOpts, MethodArg};
 use super::output;
 use super::secretarg::{KbpkArg, KeyArg};
-use super::store::USAGES;
 
 /// TR-31 key block commands.
 #[derive(Subcommand)]
@@ -144,15 +143,11 @@ fn print_header(h: &Header<'_>) {
 }
 
 fn usage_names(u: keyfort::attributes::Usage) -> String {
-    let v: Vec<&str> = USAGES
-        .iter()
-        .filter(|(_, f)| u.contains(*f))
-        .map(|(n, _)| *n)
-        .collect();
+    let v = super::store::usage_names(u);
     if u.exportable() {
-        v.join(",")
+        v
     } else {
-        format!("{} (non-exportable)", v.join(","))
+        format!("{v} (non-exportable)")
     }
 }
 

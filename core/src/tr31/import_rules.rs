@@ -37,7 +37,10 @@ pub fn kbpk_algorithm_fits(version: Version, alg: Algorithm) -> bool {
     match version {
         Version::A | Version::B | Version::C => matches!(alg, Algorithm::Tdes2 | Algorithm::Tdes3),
         Version::D | Version::E => {
-            matches!(alg, Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256)
+            matches!(
+                alg,
+                Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256
+            )
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::block::{Aes, Des, Tdes};
 use crate::block_cipher::BlockCipher;
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::cmac::{cmac, cmac8};
+use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::modes;
 use hmac::{KeyInit, Mac};
 use subtle::ConstantTimeEq;
@@ -222,7 +223,10 @@ mod tests {
         let full: [(std::vec::Vec<u8>, &str); 4] = [
             (retail_mac(&gen(&k16, t2), data).unwrap().to_vec(), "retail"),
             (aes_cmac(&gen(&k16, a1), data).unwrap().to_vec(), "aes-cmac"),
-            (tdes_cmac(&gen(&k16, t2), data).unwrap().to_vec(), "tdes-cmac"),
+            (
+                tdes_cmac(&gen(&k16, t2), data).unwrap().to_vec(),
+                "tdes-cmac",
+            ),
             (hmac_sha256(&gen(&k32, h), data).unwrap().to_vec(), "hmac"),
         ];
         let verifiers: [Verify<'_>; 4] = [
@@ -234,10 +238,18 @@ mod tests {
         for ((mac, name), v) in full.iter().zip(verifiers) {
             assert_eq!(v(data, mac), Ok(()), "{name} full");
             assert_eq!(v(data, &mac[..4]), Ok(()), "{name} 4 bytes");
-            assert_eq!(v(data, &mac[..3]), Err(OpsError::BadMacLength), "{name} 3 bytes");
+            assert_eq!(
+                v(data, &mac[..3]),
+                Err(OpsError::BadMacLength),
+                "{name} 3 bytes"
+            );
             let mut long = mac.clone();
             long.push(0);
-            assert_eq!(v(data, &long), Err(OpsError::BadMacLength), "{name} too long");
+            assert_eq!(
+                v(data, &long),
+                Err(OpsError::BadMacLength),
+                "{name} too long"
+            );
             let mut bad = mac.clone();
             bad[3] ^= 0x80;
             assert_eq!(v(data, &bad), Err(OpsError::MacMismatch), "{name} flipped");

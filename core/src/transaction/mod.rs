@@ -170,8 +170,12 @@ mod tests {
         let mut buf = [0u8; 8];
         assert!(cm(&good, t).is_ok());
         assert!(mac::retail_mac(&TypedKey::raw(&good, t).unwrap(), b"x").is_ok());
-        assert!(data::tdes_cbc_encrypt(&TypedKey::raw(&good, t).unwrap(), &[0; 8], &mut buf).is_ok());
-        assert!(pin::format0_encrypt(&TypedKey::raw(&good, t).unwrap(), b"1234", b"4012345678909")
-            .is_ok());
+        assert!(
+            data::tdes_cbc_encrypt(&TypedKey::raw(&good, t).unwrap(), &[0; 8], &mut buf).is_ok()
+        );
+        assert!(
+            pin::format0_encrypt(&TypedKey::raw(&good, t).unwrap(), b"1234", b"4012345678909")
+                .is_ok()
+        );
     }
 }

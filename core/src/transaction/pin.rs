@@ -276,7 +276,10 @@ mod tests {
         );
         assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
         let k: [u8; 16] = *b"pin-format0-key!";
-        let (t2, a1) = (crate::policy::Algorithm::Tdes2, crate::policy::Algorithm::Aes128);
+        let (t2, a1) = (
+            crate::policy::Algorithm::Tdes2,
+            crate::policy::Algorithm::Aes128,
+        );
         let enc = |a| TypedKey::<PinEncrypt>::raw(&k, a).unwrap();
         let dec = |a| TypedKey::<PinDecrypt>::raw(&k, a).unwrap();
         let blk = format0_encrypt(&enc(t2), b"1234", b"4012345678909").unwrap();

@@ -10,8 +10,9 @@
 #![no_std]
 #![no_main]
 
+use keyfort::key::{Cmac, MacGenerate};
 use keyfort::transaction::mac::aes_cmac;
-use keyfort::attributes::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};
@@ -54,16 +55,18 @@ fn run(store: &mut Store<'_>) -> Result<(), keyfort::store::Error> {
     if store.inventory().any(|k| k.id == MAC_KEY) {
         defmt::println!("store opened: key {=u16} is there", MAC_KEY);
     } else {
-        let usage = Usage::MAC_GENERATE | Usage::MAC_VERIFY;
+        // A MAC key bound to one algorithm (CMAC), both modes.
+        let usage = Usage::mac_generate(MacAlgorithm::Cmac) | Usage::mac_verify(MacAlgorithm::Cmac);
         store.generate(MAC_KEY, b"app-mac", Algorithm::Aes128, usage, None)?;
         defmt::println!("first boot: generated key {=u16}", MAC_KEY);
     }
-    // The key exists in plain only inside this closure, in a buffer wiped afterwards.
+    // The key exists in plain only inside this closure, in a buffer wiped afterwards,
+    // admitted as a CMAC generation key (its stored usage and algorithm checked).
     let handle = KeyHandle::newest(MAC_KEY);
-    let mac = store.with_key(handle, Usage::MAC_GENERATE, |key| {
+    let mac = store.with_typed_key::<MacGenerate<Cmac>, _>(handle, |key| {
         aes_cmac(key, b"keyfort firmware template")
     })?;
-    // aes_cmac fails only on a key length other than 16, 24 or 32 bytes.
+    // aes_cmac fails only on a key that is not AES.
     let Ok(tag) = mac else { fail("MAC") };
     let head = u32::from_be_bytes([tag[0], tag[1], tag[2], tag[3]]);
     defmt::println!("MAC of the test message: {=u32:08x}...", head);

@@ -30,24 +30,45 @@ fn tdes_ops() -> Result<(), &'static str> {
     let ksn = TdesKsn::from_bytes(&unhex::<10>("FFFF9876543210E00001")).map_err(|_| "ksn")?;
     let ck = bdk.current_key(&ksn).map_err(|_| "current key")?;
     let pk = ck.variant(TdesVariant::Pin);
-    let blk = pin::format0_encrypt(&TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?, b"1234", b"4012345678909").map_err(|_| "pin")?;
+    let blk = pin::format0_encrypt(
+        &TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?,
+        b"1234",
+        b"4012345678909",
+    )
+    .map_err(|_| "pin")?;
     check(
         blk == unhex::<8>("1B9C1845EB993A7A"),
         "format 0 block differs",
     )?;
-    let p = pin::format0_decrypt(&TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?, &blk, b"4012345678909").map_err(|_| "decrypt")?;
+    let p = pin::format0_decrypt(
+        &TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?,
+        &blk,
+        b"4012345678909",
+    )
+    .map_err(|_| "decrypt")?;
     check(p.expose() == b"1234", "format 0 round trip")?;
     let mk = ck.variant(TdesVariant::MacRequest);
-    let m = mac::retail_mac(&TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?, DATA).map_err(|_| "mac")?;
+    let m = mac::retail_mac(&TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?, DATA)
+        .map_err(|_| "mac")?;
     check(m == unhex::<8>("9CCC78173FC4FB64"), "retail MAC differs")?;
     check(
-        mac::verify_retail_mac(&TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?, DATA, &m[..4]).is_ok(),
+        mac::verify_retail_mac(
+            &TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?,
+            DATA,
+            &m[..4],
+        )
+        .is_ok(),
         "retail MAC verify",
     )?;
     let dk = ck.variant(TdesVariant::DataRequest);
     let mut buf = [0u8; 24];
     buf[..DATA.len()].copy_from_slice(DATA);
-    data::tdes_cbc_encrypt(&TypedKey::raw(dk.expose(), Tdes2).map_err(|_| "key")?, &[0; 8], &mut buf).map_err(|_| "cbc")?;
+    data::tdes_cbc_encrypt(
+        &TypedKey::raw(dk.expose(), Tdes2).map_err(|_| "key")?,
+        &[0; 8],
+        &mut buf,
+    )
+    .map_err(|_| "cbc")?;
     check(
         buf == unhex::<24>("FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F"),
         "TDES-CBC differs",
@@ -64,13 +85,19 @@ fn aes_ops() -> Result<(), &'static str> {
         .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
         .map_err(|_| "pin key")?;
     let fill = unhex::<8>("2F69ADDE2E9E7ACE");
-    let blk = pin::format4_encrypt_with_fill(&pk.typed().map_err(|_| "key")?, b"1234", b"4111111111111111", &fill)
-        .map_err(|_| "pin")?;
+    let blk = pin::format4_encrypt_with_fill(
+        &pk.typed().map_err(|_| "key")?,
+        b"1234",
+        b"4111111111111111",
+        &fill,
+    )
+    .map_err(|_| "pin")?;
     check(
         blk == unhex::<16>("A5A27E82B43A9A866A93D7ABE89CEF93"),
         "format 4 block differs",
     )?;
-    let p = pin::format4_decrypt(&pk.typed().map_err(|_| "key")?, &blk, b"4111111111111111").map_err(|_| "decrypt")?;
+    let p = pin::format4_decrypt(&pk.typed().map_err(|_| "key")?, &blk, b"4111111111111111")
+        .map_err(|_| "decrypt")?;
     check(p.expose() == b"1234", "format 4 round trip")?;
     let mk = bdk
         .working_key(

@@ -65,15 +65,8 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
         keyfort::policy::Algorithm::Aes256,
     )
     .map_err(|e| format!("KBPK: {e}"))?;
-    let n = tr31::wrap(
-        &host_kbpk,
-        &spec,
-        &opt,
-        ik.expose(),
-        &mut rng,
-        &mut block,
-    )
-    .map_err(|e| format!("TR-31 wrap: {e}"))?;
+    let n = tr31::wrap(&host_kbpk, &spec, &opt, ik.expose(), &mut rng, &mut block)
+        .map_err(|e| format!("TR-31 wrap: {e}"))?;
     let block = &block[..n];
 
     // Factory: the device's flash image, sealed under its device secret.

@@ -48,12 +48,21 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
             .map_err(|e| format!("derivation: {e}"))
     };
     let mac_key = key(KeyUsage::MacGeneration)?;
-    mac::verify_aes_cmac(&mac_key.typed().map_err(|e| format!("MAC key: {e}"))?, r.maced(), r.mac())
-        .map_err(|_| "MAC does not verify")?;
+    mac::verify_aes_cmac(
+        &mac_key.typed().map_err(|e| format!("MAC key: {e}"))?,
+        r.maced(),
+        r.mac(),
+    )
+    .map_err(|_| "MAC does not verify")?;
     let (want_pan, want_pin) = CARDS[r.card()];
     let mut cd = Zeroizing::new(r.card_data());
     let data_key = key(KeyUsage::DataEncrypt)?;
-    data::aes_cbc_decrypt(&data_key.typed().map_err(|e| format!("data key: {e}"))?, &[0u8; 16], cd.as_mut()).map_err(|_| "card data")?;
+    data::aes_cbc_decrypt(
+        &data_key.typed().map_err(|e| format!("data key: {e}"))?,
+        &[0u8; 16],
+        cd.as_mut(),
+    )
+    .map_err(|_| "card data")?;
     let mut want = want_pan.as_bytes().to_vec();
     want.extend_from_slice(b"=2812101");
     want.resize(32, 0);
@@ -61,8 +70,12 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
         return Err("card data does not decrypt to the card".into());
     }
     let pin_key = key(KeyUsage::PinEncryption)?;
-    let p = pin::format4_decrypt(&pin_key.typed().map_err(|e| format!("PIN key: {e}"))?, &r.pin_block(), want_pan.as_bytes())
-        .map_err(|_| "PIN block does not decrypt")?;
+    let p = pin::format4_decrypt(
+        &pin_key.typed().map_err(|e| format!("PIN key: {e}"))?,
+        &r.pin_block(),
+        want_pan.as_bytes(),
+    )
+    .map_err(|_| "PIN block does not decrypt")?;
     if p.expose() != want_pin.as_bytes() {
         return Err("wrong PIN in the PIN block".into());
     }

@@ -197,7 +197,9 @@ impl KeyUsage {
         } else {
             MacAlgorithm::Cmac
         };
-        let both_mac = U::MAC_GENERATE.union(U::MAC_VERIFY).bound(Purpose::Mac(mac));
+        let both_mac = U::MAC_GENERATE
+            .union(U::MAC_VERIFY)
+            .bound(Purpose::Mac(mac));
         let usage = match self {
             Self::KeyEncryption => U::WRAP.union(U::UNWRAP),
             Self::PinEncryption => U::PIN_ENCRYPT.union(U::PIN_DECRYPT),

@@ -441,12 +441,21 @@ fn tr31() {
     ];
     const B_BLOCK: &[u8] =
         b"B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C5F5341176EED7B727B8A248E";
+    use keyfort::key::{KbpkUnwrap, TypedKey};
+    use keyfort::policy::Algorithm;
+    let (Ok(d_kbpk), Ok(b_kbpk)) = (
+        TypedKey::<KbpkUnwrap>::raw(&D_KBPK, Algorithm::Aes256),
+        TypedKey::<KbpkUnwrap>::raw(&B_KBPK, Algorithm::Tdes2),
+    ) else {
+        defmt::println!("tr31 bench: KBPK refused");
+        return;
+    };
     measure("tr31-unwrap-d-aes256", 1, || {
-        let r = keyfort::tr31::unwrap(black_box(&D_KBPK), black_box(D_BLOCK));
+        let r = keyfort::tr31::unwrap(black_box(&d_kbpk), black_box(D_BLOCK));
         black_box(r.map(|(_, k)| k.expose().len()).ok());
     });
     measure("tr31-unwrap-b-tdes", 1, || {
-        let r = keyfort::tr31::unwrap(black_box(&B_KBPK), black_box(B_BLOCK));
+        let r = keyfort::tr31::unwrap(black_box(&b_kbpk), black_box(B_BLOCK));
         black_box(r.map(|(_, k)| k.expose().len()).ok());
     });
 }

@@ -10,6 +10,8 @@ use keyfort_firmware::board;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
+use keyfort::attributes::Algorithm;
+use keyfort::key::TypedKey;
 use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 
@@ -55,18 +57,34 @@ fn main() -> ! {
         }
     }
     let block = black_box([b'0'; 112]);
-    n += u32::from(keyfort::tr31::unwrap(key, &block).is_ok());
-    n += u32::from(pin::format0_encrypt(&key[..16], b"1234", b"4111111111111111").is_ok());
-    n += u32::from(
-        pin::format4_encrypt_with_fill(&key[..16], b"1234", b"4111111111111111", &[0x5A; 8])
-            .is_ok(),
-    );
-    n += u32::from(mac::aes_cmac(&key[..16], &block).is_ok());
-    n += u32::from(mac::retail_mac(&key[..16], &block).is_ok());
-    n += u32::from(mac::hmac_sha256(key, &block).is_ok());
+    if let Ok(k) = keyfort::tr31::raw_kbpk(key, &block) {
+        n += u32::from(keyfort::tr31::unwrap(&k, &block).is_ok());
+    }
+    let k16 = &key[..16];
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Tdes2) {
+        n += u32::from(pin::format0_encrypt(&k, b"1234", b"4111111111111111").is_ok());
+    }
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Aes128) {
+        n += u32::from(
+            pin::format4_encrypt_with_fill(&k, b"1234", b"4111111111111111", &[0x5A; 8]).is_ok(),
+        );
+    }
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Aes128) {
+        n += u32::from(mac::aes_cmac(&k, &block).is_ok());
+    }
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Tdes2) {
+        n += u32::from(mac::retail_mac(&k, &block).is_ok());
+    }
+    if let Ok(k) = TypedKey::raw(key, Algorithm::HmacSha256) {
+        n += u32::from(mac::hmac_sha256(&k, &block).is_ok());
+    }
     let mut buf = black_box([0u8; 32]);
-    n += u32::from(data::aes_cbc_encrypt(&key[..16], &[0; 16], &mut buf).is_ok());
-    n += u32::from(data::tdes_cbc_decrypt(&key[..16], &[0; 8], &mut buf).is_ok());
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Aes128) {
+        n += u32::from(data::aes_cbc_encrypt(&k, &[0; 16], &mut buf).is_ok());
+    }
+    if let Ok(k) = TypedKey::raw(k16, Algorithm::Tdes2) {
+        n += u32::from(data::tdes_cbc_decrypt(&k, &[0; 8], &mut buf).is_ok());
+    }
     defmt::println!("size probe {=u32}", black_box(n));
     board::exit(0)
 }

@@ -12,7 +12,8 @@ fn main() -> ! {
     let kbpk = black_box([0x11u8; 32]);
     let len = black_box(32usize);
     let block = black_box([b'0'; 112]);
-    let ok = keyfort::tr31::unwrap(&kbpk[..len], &block)
+    let ok = keyfort::tr31::raw_kbpk(&kbpk[..len], &block)
+        .and_then(|k| keyfort::tr31::unwrap(&k, &block))
         .is_ok_and(|(_, k)| black_box(k.expose().len()) == 16);
     defmt::println!("size probe {=bool}", black_box(ok));
     board::exit(0)

@@ -26,11 +26,34 @@ use core::hint::black_box;
 use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+use keyfort::key::{Role, TypedKey};
 use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
+use keyfort::attributes::Algorithm;
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
 use keyfort_firmware::board;
 use keyfort_testkit::wrap_trace::trace_input;
+
+/// An AES key (its length names the size) admitted for the role `R`, as a raw key.
+fn aes_key<R: Role>(k: &[u8]) -> Option<TypedKey<'_, R>> {
+    let a = match k.len() {
+        16 => Algorithm::Aes128,
+        24 => Algorithm::Aes192,
+        32 => Algorithm::Aes256,
+        _ => return None,
+    };
+    TypedKey::raw(k, a).ok()
+}
+
+/// A TDES key (16 or 24 bytes) admitted for the role `R`, as a raw key.
+fn tdes_key<R: Role>(k: &[u8]) -> Option<TypedKey<'_, R>> {
+    let a = if k.len() == 24 {
+        Algorithm::Tdes3
+    } else {
+        Algorithm::Tdes2
+    };
+    TypedKey::raw(k, a).ok()
+}
 
 /// Bytes of input an entry reads.
 pub const IN_LEN: usize = 512;
@@ -112,7 +135,9 @@ entry! {
     /// TR-31 unwrap (versions B, D, E; the public `tr31::unwrap`): args KBPK, key block.
     /// Returns 1 and the key in `out`, or 0.
     fn kf_ct_tr31_unwrap(a, out) {
-        match keyfort::tr31::unwrap(a.get(0), a.get(1)) {
+        let unwrapped = keyfort::tr31::raw_kbpk(a.get(0), a.get(1))
+            .and_then(|k| keyfort::tr31::unwrap(&k, a.get(1)));
+        match unwrapped {
             Ok((_, key)) => {
                 let k = key.expose();
                 if let Some(o) = out.get_mut(..k.len()) {
@@ -128,14 +153,16 @@ entry! {
 entry! {
     /// AES-CMAC verification (`transaction::mac::verify_aes_cmac`): args key, data, tag.
     fn kf_ct_aes_cmac_verify(a, _out) {
-        u32::from(verify_aes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
+        let Some(k) = aes_key(a.get(0)) else { return 0 };
+        u32::from(verify_aes_cmac(&k, a.get(1), a.get(2)).is_ok())
     }
 }
 
 entry! {
     /// TDES-CMAC verification (`transaction::mac::verify_tdes_cmac`): args key, data, tag.
     fn kf_ct_tdes_cmac_verify(a, _out) {
-        u32::from(verify_tdes_cmac(a.get(0), a.get(1), a.get(2)).is_ok())
+        let Some(k) = tdes_key(a.get(0)) else { return 0 };
+        u32::from(verify_tdes_cmac(&k, a.get(1), a.get(2)).is_ok())
     }
 }
 
@@ -237,7 +264,8 @@ entry! {
     /// CONTROL (must be caught): AES-CMAC verification whose tag compare returns at the
     /// first differing byte (`keyfort_ctgrind::leaky::early_exit_eq`). Args key, data, tag.
     fn kf_ct_control_early_exit_cmac(a, _out) {
-        let Ok(t) = aes_cmac(a.get(0), a.get(1)) else { return 2 };
+        let Some(k) = aes_key(a.get(0)) else { return 2 };
+        let Ok(t) = aes_cmac(&k, a.get(1)) else { return 2 };
         u32::from(leaky::early_exit_eq(&t, a.get(2)))
     }
 }
@@ -245,7 +273,8 @@ entry! {
 entry! {
     /// Not traced: the AES-CMAC of args key, data into `out` (16 bytes).
     fn kf_ct_prep_aes_cmac(a, out) {
-        let Ok(t) = aes_cmac(a.get(0), a.get(1)) else { return 0 };
+        let Some(k) = aes_key(a.get(0)) else { return 0 };
+        let Ok(t) = aes_cmac(&k, a.get(1)) else { return 0 };
         out[..16].copy_from_slice(&t);
         16
     }
@@ -254,7 +283,8 @@ entry! {
 entry! {
     /// Not traced: the TDES-CMAC of args key, data into `out` (8 bytes).
     fn kf_ct_prep_tdes_cmac(a, out) {
-        let Ok(t) = tdes_cmac(a.get(0), a.get(1)) else { return 0 };
+        let Some(k) = tdes_key(a.get(0)) else { return 0 };
+        let Ok(t) = tdes_cmac(&k, a.get(1)) else { return 0 };
         out[..8].copy_from_slice(&t);
         8
     }
@@ -315,7 +345,8 @@ entry! {
             exportability: b'E',
         };
         let mut pad = PadBytes(a.get(2));
-        keyfort::tr31::wrap(a.get(0), &spec, &[], a.get(1), &mut pad, out).map_or(0, |n| n as u32)
+        let Some(kbpk) = aes_key(a.get(0)) else { return 0 };
+        keyfort::tr31::wrap(&kbpk, &spec, &[], a.get(1), &mut pad, out).map_or(0, |n| n as u32)
     }
 }
 

@@ -38,6 +38,7 @@ use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
 use keyfort::transaction::{data, mac, pin};
 use keyfort::attributes::{Algorithm, Usage};
+use keyfort::key::TypedKey;
 use keyfort::rng::HmacDrbg;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};
@@ -311,7 +312,7 @@ fn live_terminal(keys: &Keys) -> Result<(), &'static str> {
         let k = tx
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
-        pin::format4_encrypt_with_fill(k.expose(), PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+        pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
     }
     defmt::println!(
         "memscan: live terminal, next counter {=u32}",
@@ -347,18 +348,18 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
         let block =
-            pin::format4_encrypt_with_fill(k.expose(), PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+            pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
         drop(k);
         let k = tx
             .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
             .map_err(e)?;
-        let tag = mac::aes_cmac(k.expose(), b"amount=12.34").map_err(|_| "MAC")?;
+        let tag = mac::aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34").map_err(|_| "MAC")?;
         drop(k);
         let k = tx
             .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
             .map_err(e)?;
         let mut msg = *b"track2 data, 32 bytes of it.....";
-        data::aes_cbc_encrypt(k.expose(), &[0; 16], &mut msg).map_err(|_| "data")?;
+        data::aes_cbc_encrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg).map_err(|_| "data")?;
         drop(k);
         let ksn: AesKsn = *tx.ksn();
         drop(tx);
@@ -367,12 +368,12 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
         let k = dk
             .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
             .map_err(e)?;
-        mac::verify_aes_cmac(k.expose(), b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        mac::verify_aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
         drop(k);
         let k = dk
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
-        let p = pin::format4_decrypt(k.expose(), &block, PAN).map_err(|_| "PIN decrypt")?;
+        let p = pin::format4_decrypt(&k.typed().map_err(|_| "key")?, &block, PAN).map_err(|_| "PIN decrypt")?;
         if p.expose() != PIN {
             return Err("PIN round trip");
         }
@@ -380,13 +381,18 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
         let k = dk
             .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
             .map_err(e)?;
-        data::aes_cbc_decrypt(k.expose(), &[0; 16], &mut msg).map_err(|_| "data")?;
+        data::aes_cbc_decrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg).map_err(|_| "data")?;
         if &msg != b"track2 data, 32 bytes of it....." {
             return Err("data round trip");
         }
     }
     defmt::println!("memscan: AES DUKPT, {=usize} transactions", TRANSACTIONS);
     Ok(())
+}
+
+/// A TDES DUKPT variant key (its variant fixed its use) admitted for the role `R`.
+fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<TypedKey<'_, R>, &'static str> {
+    TypedKey::raw(k, Algorithm::Tdes2).map_err(|_| "TDES key")
 }
 
 /// TDES DUKPT: the same with the 2009 variants; the terminal state (its future keys) is
@@ -403,29 +409,29 @@ fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
     for _ in 0..TRANSACTIONS {
         let tx = term.next_transaction(&mut persist).map_err(e)?;
         let k = tx.key(TdesVariant::Pin);
-        let block = pin::format0_encrypt(k.expose(), PIN, PAN).map_err(|_| "PIN")?;
+        let block = pin::format0_encrypt(&tdes(k.expose())?, PIN, PAN).map_err(|_| "PIN")?;
         drop(k);
         let k = tx.key(TdesVariant::MacRequest);
-        let tag = mac::retail_mac(k.expose(), b"amount=12.34").map_err(|_| "MAC")?;
+        let tag = mac::retail_mac(&tdes(k.expose())?, b"amount=12.34").map_err(|_| "MAC")?;
         drop(k);
         let k = tx.key(TdesVariant::DataRequest);
         let mut msg = *b"track2 data, 24 bytes...";
-        data::tdes_cbc_encrypt(k.expose(), &[0; 8], &mut msg).map_err(|_| "data")?;
+        data::tdes_cbc_encrypt(&tdes(k.expose())?, &[0; 8], &mut msg).map_err(|_| "data")?;
         drop(k);
         let ksn = TdesKsn::from_array(*tx.ksn().as_bytes());
         drop(tx);
         // Host side.
         let k = bdk.key(&ksn, TdesVariant::MacRequest).map_err(e)?;
-        mac::verify_retail_mac(k.expose(), b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        mac::verify_retail_mac(&tdes(k.expose())?, b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
         drop(k);
         let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
-        let p = pin::format0_decrypt(k.expose(), &block, PAN).map_err(|_| "PIN decrypt")?;
+        let p = pin::format0_decrypt(&tdes(k.expose())?, &block, PAN).map_err(|_| "PIN decrypt")?;
         if p.expose() != PIN {
             return Err("PIN round trip");
         }
         drop((p, k));
         let k = bdk.key(&ksn, TdesVariant::DataRequest).map_err(e)?;
-        data::tdes_cbc_decrypt(k.expose(), &[0; 8], &mut msg).map_err(|_| "data")?;
+        data::tdes_cbc_decrypt(&tdes(k.expose())?, &[0; 8], &mut msg).map_err(|_| "data")?;
         if &msg != b"track2 data, 24 bytes..." {
             return Err("data round trip");
         }
@@ -478,7 +484,8 @@ fn drbg(keys: &Keys) -> Result<(), &'static str> {
 /// use the key.
 #[inline(never)]
 fn tr31(keys: &Keys) -> Result<(), &'static str> {
-    let imported = keyfort::tr31::import(keys.kbpk(), TR31_BLOCK).map_err(|_| "TR-31 import")?;
+    let kbpk = TypedKey::raw(keys.kbpk(), Algorithm::Aes256).map_err(|_| "TR-31 KBPK")?;
+    let imported = keyfort::tr31::import(&kbpk, TR31_BLOCK).map_err(|_| "TR-31 import")?;
     let a = Aes::new(imported.key.expose()).map_err(|_| "AES")?;
     let mut b = [0u8; 16];
     a.encrypt(&mut b);

@@ -311,7 +311,8 @@ fn inject(store: &mut Store) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The usage policy for people (the demo's keys have one usage each).
+/// The usage policy for people (the demo's keys have one mode each; the purpose is in
+/// the key usage printed next to it).
 fn usage_name(u: Usage) -> &'static str {
     const NAMES: [(Usage, &str); 8] = [
         (Usage::DERIVE, "derive"),
@@ -325,7 +326,7 @@ fn usage_name(u: Usage) -> &'static str {
     ];
     NAMES
         .iter()
-        .find(|(b, _)| u.contains(*b))
+        .find(|(b, _)| u.bits() & b.bits() == b.bits())
         .map_or("none", |(_, n)| *n)
 }
 
@@ -402,7 +403,7 @@ fn transaction(
     };
     let pin_key = k(KeyUsage::PinEncryption)?;
     let block =
-        pin::format4_encrypt(pin_key.expose(), pin_digits, pan, rng).map_err(|_| "PIN block")?;
+        pin::format4_encrypt(&pin_key.typed().map_err(|_| "PIN key")?, pin_digits, pan, rng).map_err(|_| "PIN block")?;
     drop(pin_key);
     r[20..36].copy_from_slice(&block);
 
@@ -420,12 +421,12 @@ fn transaction(
     card[..pan.len()].copy_from_slice(pan);
     card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
     let data_key = k(KeyUsage::DataEncrypt)?;
-    data::aes_cbc_encrypt(data_key.expose(), &[0u8; 16], &mut card).map_err(|_| "card data")?;
+    data::aes_cbc_encrypt(&data_key.typed().map_err(|_| "data key")?, &[0u8; 16], &mut card).map_err(|_| "card data")?;
     drop(data_key);
     r[68..100].copy_from_slice(&card);
 
     let mac_key = k(KeyUsage::MacGeneration)?;
-    let tag = mac::aes_cmac(mac_key.expose(), &r[..112]).map_err(|_| "MAC")?;
+    let tag = mac::aes_cmac(&mac_key.typed().map_err(|_| "MAC key")?, &r[..112]).map_err(|_| "MAC")?;
     drop(mac_key);
     drop(tx);
     r[112..128].copy_from_slice(&tag);
