@@ -100,6 +100,11 @@
 #define KF_PIN_BLOCK_SIZE 16
 
 /**
+ * The largest backup blob (`kf_export_backup`'s output needs this many bytes).
+ */
+#define KF_BACKUP_MAX_SIZE 112
+
+/**
  * PSA_KEY_TYPE_AES.
  */
 #define KF_KEY_TYPE_AES 9216
@@ -344,7 +349,8 @@ enum kf_status_t
   KF_ERROR_NOT_FORMATTED = -200,
   /**
    * The flash image is older (or newer) than the monotonic counter says: a
-   * rolled-back image (keyfort).
+   * rolled-back image; or a backup blob of this store older than what the store
+   * knows of the key (keyfort).
    */
   KF_ERROR_ROLLED_BACK = -201,
   /**
@@ -693,7 +699,8 @@ kf_status_t kf_audit(kf_store_t *store, kf_audit_event_t *events, size_t count, 
  * Unwraps `data` (`KF_ALG_AES_KW` or `KF_ALG_AES_KWP`) under the stored key
  * `wrapping_key` (usage UNWRAP, at least as strong) and stores it as a new key with
  * `attributes`; writes its key id to `key`. A wrong key or altered data is
- * `KF_ERROR_INVALID_SIGNATURE` and stores nothing.
+ * `KF_ERROR_INVALID_SIGNATURE` and stores nothing. The import is in the audit log
+ * (code 4, imported wrapped).
  *
  * # Safety
  * Pointers must be valid for their stated sizes for the duration of the call.
@@ -709,7 +716,8 @@ kf_status_t kf_unwrap_key(kf_store_t *store,
 /**
  * Wraps the stored key `key` (usage EXPORT) under the stored key `wrapping_key` (usage
  * WRAP, at least as strong) with `KF_ALG_AES_KW` or `KF_ALG_AES_KWP` into `data`
- * (`data_size` bytes); writes the wrapped length to `data_length`.
+ * (`data_size` bytes); writes the wrapped length to `data_length`. The export is in the
+ * audit log (code 9, exported), recorded before the key is read.
  *
  * # Safety
  * Pointers must be valid for their stated sizes for the duration of the call.
@@ -721,6 +729,39 @@ kf_status_t kf_wrap_key(kf_store_t *store,
                         uint8_t *data,
                         size_t data_size,
                         size_t *data_length);
+
+/**
+ * Exports the stored key `key` (active, usage EXPORT) as a backup blob under the stored
+ * backup KEK `backup_kek` (AES, usage WRAP, at least as strong) into `blob`
+ * (`blob_size` bytes, at least `KF_BACKUP_MAX_SIZE`); writes the blob length to
+ * `blob_length`. The blob (AES-KWP) carries the key's id, policy, use count and label,
+ * authenticated with it. The export is in the audit log.
+ *
+ * # Safety
+ * Pointers must be valid for their stated sizes for the duration of the call.
+ */
+kf_status_t kf_export_backup(kf_store_t *store,
+                             kf_key_id_t backup_kek,
+                             kf_key_id_t key,
+                             uint8_t *blob,
+                             size_t blob_size,
+                             size_t *blob_length);
+
+/**
+ * Imports a backup blob made by `kf_export_backup` (on this or another device) under
+ * the stored backup KEK `backup_kek` (AES, usage UNWRAP); writes the key's id to `key`.
+ * An altered blob or a wrong KEK is `KF_ERROR_INVALID_SIGNATURE`, an outdated blob of
+ * this store `KF_ERROR_ROLLED_BACK`, a key id in use `KF_ERROR_ALREADY_EXISTS`; nothing
+ * is stored then.
+ *
+ * # Safety
+ * Pointers must be valid for their stated sizes for the duration of the call.
+ */
+kf_status_t kf_import_backup(kf_store_t *store,
+                             kf_key_id_t backup_kek,
+                             const uint8_t *blob,
+                             size_t blob_length,
+                             kf_key_id_t *key);
 
 /**
  * A key check value of the stored key `key` (`KF_KCV_CMAC`: 5 bytes; `KF_KCV_LEGACY`:

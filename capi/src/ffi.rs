@@ -611,7 +611,8 @@ pub unsafe extern "C" fn kf_audit(
 /// Unwraps `data` (`KF_ALG_AES_KW` or `KF_ALG_AES_KWP`) under the stored key
 /// `wrapping_key` (usage UNWRAP, at least as strong) and stores it as a new key with
 /// `attributes`; writes its key id to `key`. A wrong key or altered data is
-/// `KF_ERROR_INVALID_SIGNATURE` and stores nothing.
+/// `KF_ERROR_INVALID_SIGNATURE` and stores nothing. The import is in the audit log
+/// (code 4, imported wrapped).
 ///
 /// # Safety
 /// Pointers must be valid for their stated sizes for the duration of the call.
@@ -641,7 +642,8 @@ pub unsafe extern "C" fn kf_unwrap_key(
 
 /// Wraps the stored key `key` (usage EXPORT) under the stored key `wrapping_key` (usage
 /// WRAP, at least as strong) with `KF_ALG_AES_KW` or `KF_ALG_AES_KWP` into `data`
-/// (`data_size` bytes); writes the wrapped length to `data_length`.
+/// (`data_size` bytes); writes the wrapped length to `data_length`. The export is in the
+/// audit log (code 9, exported), recorded before the key is read.
 ///
 /// # Safety
 /// Pointers must be valid for their stated sizes for the duration of the call.
@@ -659,6 +661,55 @@ pub unsafe extern "C" fn kf_wrap_key(
         // SAFETY: the caller's promise on each pointer; `Args` checks the rest.
         let (out, len) = unsafe { (a.output(data, data_size, KF_MAX_DATA)?, a.out(data_length)?) };
         *len = s.wrap_key(wrapping_key, alg, key, out)?;
+        Ok(())
+    })
+}
+
+/// Exports the stored key `key` (active, usage EXPORT) as a backup blob under the stored
+/// backup KEK `backup_kek` (AES, usage WRAP, at least as strong) into `blob`
+/// (`blob_size` bytes, at least `KF_BACKUP_MAX_SIZE`); writes the blob length to
+/// `blob_length`. The blob (AES-KWP) carries the key's id, policy, use count and label,
+/// authenticated with it. The export is in the audit log.
+///
+/// # Safety
+/// Pointers must be valid for their stated sizes for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn kf_export_backup(
+    store: *mut kf_store_t,
+    backup_kek: kf_key_id_t,
+    key: kf_key_id_t,
+    blob: *mut u8,
+    blob_size: usize,
+    blob_length: *mut usize,
+) -> kf_status_t {
+    call(store, |a, s| {
+        // SAFETY: the caller's promise on each pointer; `Args` checks the rest.
+        let (out, len) = unsafe { (a.output(blob, blob_size, KF_MAX_DATA)?, a.out(blob_length)?) };
+        *len = s.export_backup(backup_kek, key, out)?;
+        Ok(())
+    })
+}
+
+/// Imports a backup blob made by `kf_export_backup` (on this or another device) under
+/// the stored backup KEK `backup_kek` (AES, usage UNWRAP); writes the key's id to `key`.
+/// An altered blob or a wrong KEK is `KF_ERROR_INVALID_SIGNATURE`, an outdated blob of
+/// this store `KF_ERROR_ROLLED_BACK`, a key id in use `KF_ERROR_ALREADY_EXISTS`; nothing
+/// is stored then.
+///
+/// # Safety
+/// Pointers must be valid for their stated sizes for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn kf_import_backup(
+    store: *mut kf_store_t,
+    backup_kek: kf_key_id_t,
+    blob: *const u8,
+    blob_length: usize,
+    key: *mut kf_key_id_t,
+) -> kf_status_t {
+    call(store, |a, s| {
+        // SAFETY: the caller's promise on each pointer; `Args` checks the rest.
+        let (blob, key) = unsafe { (a.input(blob, blob_length, KF_BACKUP_MAX_SIZE)?, a.out(key)?) };
+        *key = s.import_backup(backup_kek, blob)?;
         Ok(())
     })
 }

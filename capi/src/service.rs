@@ -18,10 +18,11 @@ use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::StatePersist;
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
 use keyfort::secret::SecretBuf;
-use keyfort::store::{KeyInfo, KeyStore};
+use keyfort::store::backup::WrapScheme;
+use keyfort::store::{Error as StoreError, KeyInfo, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
 use keyfort::transaction::{data, mac, pin};
-use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
+use keyfort::wrap::Kek;
 
 use embedded_storage::nor_flash::MultiwriteNorFlash;
 use rand_core::CryptoRng;
@@ -42,6 +43,9 @@ pub const KF_MAX_DATA: usize = 65536;
 pub const KF_KSN_SIZE: usize = 12;
 /// An ISO 9564 format 4 PIN block.
 pub const KF_PIN_BLOCK_SIZE: usize = 16;
+/// The largest backup blob (`kf_export_backup`'s output needs this many bytes).
+pub const KF_BACKUP_MAX_SIZE: usize = 112;
+const _: () = assert!(KF_BACKUP_MAX_SIZE == keyfort::store::backup::MAX_BACKUP_LEN);
 
 /// The by-handle service over one store. See the [module docs](self).
 pub struct Service<F, D, R, C>
@@ -73,6 +77,15 @@ where
 {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The key-wrap scheme of `alg` (`KF_ALG_AES_KW` or `KF_ALG_AES_KWP`).
+fn scheme(alg: u32) -> Status<WrapScheme> {
+    match alg {
+        KF_ALG_AES_KW => Ok(WrapScheme::Kw),
+        KF_ALG_AES_KWP => Ok(WrapScheme::Kwp),
+        _ => Err(KF_ERROR_NOT_SUPPORTED),
     }
 }
 
@@ -253,28 +266,25 @@ where
         if wrapped.len() > KF_MAX_WRAPPED {
             return Err(KF_ERROR_INVALID_ARGUMENT);
         }
-        let mut key = SecretBuf::<KF_MAX_WRAPPED>::new();
-        let store = self.store()?;
-        store.with_key(handle(wrapping_key)?, Usage::UNWRAP, |k| -> Status {
-            let kek = Kek::new(k).map_err(kf_status_t::from)?;
-            let len = match alg {
-                KF_ALG_AES_KW => kw_unwrap(&kek, wrapped, key.backing_mut()),
-                KF_ALG_AES_KWP => kwp_unwrap(&kek, wrapped, key.backing_mut()),
-                _ => return Err(KF_ERROR_NOT_SUPPORTED),
-            }?;
-            key.set_len(len).ok_or(KF_ERROR_CORRUPTION_DETECTED)
-        })??;
-        if key.len() != n.algorithm.key_len() {
-            return Err(KF_ERROR_DATA_INVALID);
-        }
-        let h = store.import(
-            n.id,
-            n.label,
-            n.algorithm,
-            n.usage,
-            key.expose(),
-            n.use_limit,
-        )?;
+        // The store's audited import (`ImportedWrapped` in the audit log).
+        let h = self
+            .store()?
+            .import_wrapped_under(
+                handle(wrapping_key)?,
+                n.id,
+                n.label,
+                n.algorithm,
+                n.usage,
+                scheme(alg)?,
+                wrapped,
+                n.use_limit,
+            )
+            .map_err(|e| match e {
+                // The input length was checked above: this is the unwrapped key's length
+                // not matching the attributes.
+                StoreError::BadLength => KF_ERROR_DATA_INVALID,
+                e => e.into(),
+            })?;
         Ok(key_id(h.id, h.version.unwrap_or(1)))
     }
 
@@ -299,28 +309,19 @@ where
         key: kf_key_id_t,
         out: &mut [u8],
     ) -> Status<usize> {
-        if alg != KF_ALG_AES_KW && alg != KF_ALG_AES_KWP {
-            return Err(KF_ERROR_NOT_SUPPORTED);
-        }
+        scheme(alg)?;
         let kek = self.info(wrapping_key)?;
         let k = self.info(key)?;
         if kek.algorithm.strength_bits() < k.algorithm.strength_bits() {
             return Err(KF_ERROR_NOT_PERMITTED);
         }
-        let store = self.store()?;
-        let mut plain = SecretBuf::<32>::new();
-        store.with_key(handle(key)?, Usage::EXPORT, |k| -> Status {
-            plain.set_len(k.len()).ok_or(KF_ERROR_CORRUPTION_DETECTED)?;
-            plain.expose_mut().copy_from_slice(k);
-            Ok(())
-        })??;
-        store.with_key(handle(wrapping_key)?, Usage::WRAP, |k| -> Status<usize> {
-            let kek = Kek::new(k)?;
-            Ok(match alg {
-                KF_ALG_AES_KW => kw_wrap(&kek, plain.expose(), out),
-                _ => kwp_wrap(&kek, plain.expose(), out),
-            }?)
-        })?
+        // The store's audited export (`Exported` in the audit log, before the key is read).
+        Ok(self.store()?.export_wrapped_under(
+            handle(wrapping_key)?,
+            handle(key)?,
+            scheme(alg)?,
+            out,
+        )?)
     }
 
     /// A key check value of the stored key `key` into `out`: `KF_KCV_CMAC` (5 bytes, AES
@@ -582,6 +583,46 @@ where
     /// Ends the current transaction: its keys are wiped.
     pub fn dukpt_end(&mut self) {
         self.tx = None;
+    }
+
+    /// Copies the stored key `kek` (an AES key whose policy allows `need`) into a [`Kek`]
+    /// (its plaintext only in the store's closure and a wiped holder).
+    fn kek_of(&mut self, kek: kf_key_id_t, need: Usage) -> Status<Kek> {
+        let h = handle(kek)?;
+        self.store()?
+            .with_key(h, need, |k| Kek::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED))?
+    }
+
+    /// Exports the stored key `key` (active, usage EXPORT) as a backup blob (AES-KWP of
+    /// its metadata and key, see `keyfort::store::backup`) under the stored backup KEK
+    /// `backup_kek` (AES, usage WRAP, at least as strong) into `out` (at least
+    /// [`KF_BACKUP_MAX_SIZE`] bytes); returns the blob length. The export is in the audit
+    /// log. `out` is zeroed on failure.
+    pub fn export_backup(
+        &mut self,
+        backup_kek: kf_key_id_t,
+        key: kf_key_id_t,
+        out: &mut [u8],
+    ) -> Status<usize> {
+        let r = (|| {
+            let kek = self.kek_of(backup_kek, Usage::WRAP)?;
+            Ok(self.store()?.export_backup(handle(key)?, &kek, out)?)
+        })();
+        wipe_on_err(r, out)
+    }
+
+    /// Imports a backup blob made by [`Service::export_backup`] (on this or another
+    /// device) under the stored backup KEK `backup_kek` (AES, usage UNWRAP); the key keeps
+    /// its id and policy. An altered blob or a wrong KEK is `KF_ERROR_INVALID_SIGNATURE`;
+    /// an old blob of this store (exported before a later change of the key, or before a
+    /// destroy) is `KF_ERROR_ROLLED_BACK`. Returns the key id (version 1).
+    pub fn import_backup(&mut self, backup_kek: kf_key_id_t, blob: &[u8]) -> Status<kf_key_id_t> {
+        if blob.len() > KF_BACKUP_MAX_SIZE {
+            return Err(KF_ERROR_INVALID_ARGUMENT);
+        }
+        let kek = self.kek_of(backup_kek, Usage::UNWRAP)?;
+        let h = self.store()?.import_backup(&kek, blob)?;
+        Ok(key_id(h.id, h.version.unwrap_or(1)))
     }
 
     /// Crypto-erases the store (tamper response); the terminal and transaction go too.

@@ -69,7 +69,8 @@ pub enum kf_status_t {
     /// The flash holds no keyfort store: call `kf_store_format` (keyfort).
     KF_ERROR_NOT_FORMATTED = -200,
     /// The flash image is older (or newer) than the monotonic counter says: a
-    /// rolled-back image (keyfort).
+    /// rolled-back image; or a backup blob of this store older than what the store
+    /// knows of the key (keyfort).
     KF_ERROR_ROLLED_BACK = -201,
     /// The root sector does not authenticate under this device's secret: an image from
     /// another device (keyfort).
@@ -109,9 +110,13 @@ impl From<StoreError> for kf_status_t {
             StoreError::Full | StoreError::Exhausted => KF_ERROR_INSUFFICIENT_STORAGE,
             StoreError::Capacity => KF_ERROR_INSUFFICIENT_MEMORY,
             StoreError::BadLength | StoreError::BackupFormat => KF_ERROR_INVALID_ARGUMENT,
-            StoreError::UsageDenied | StoreError::NotExportable => KF_ERROR_NOT_PERMITTED,
+            StoreError::UsageDenied | StoreError::NotExportable | StoreError::KekTooWeak => {
+                KF_ERROR_NOT_PERMITTED
+            }
             StoreError::KeyAlgorithm => KF_ERROR_NOT_PERMITTED,
             StoreError::DegenerateKey | StoreError::InvalidUsage => KF_ERROR_INVALID_ARGUMENT,
+            StoreError::KekAlgorithm => KF_ERROR_NOT_SUPPORTED,
+            StoreError::BackupReplayed => KF_ERROR_ROLLED_BACK,
             StoreError::NotNewestVersion => KF_ERROR_NOT_NEWEST_VERSION,
             StoreError::Revoked => KF_ERROR_KEY_REVOKED,
             StoreError::UseLimitReached => KF_ERROR_USE_LIMIT_REACHED,

@@ -418,6 +418,116 @@ static void test_bad_inputs(void) {
     free(b);
 }
 
+/* ---- wrap/unwrap audit, backup export/import ---- */
+
+/* How many events of `code` for key id `id` the audit log holds. */
+static size_t audit_count(kf_store_t *s, uint32_t code, uint16_t id) {
+    kf_audit_event_t ev[KF_MAX_LIST];
+    size_t n = 0, c = 0;
+    if (kf_audit(s, ev, KF_MAX_LIST, &n) != KF_SUCCESS) return (size_t)-1;
+    for (size_t i = 0; i < n; i++) c += ev[i].code == code && ev[i].id == id;
+    return c;
+}
+
+static void test_wrap_audit_and_backup(void) {
+    board_ctx *b = new_ctx(), *b2 = new_ctx();
+    kf_board_t kb = board_of(b), kb2 = board_of(b2);
+    kf_store_t *s = new_store(), *s2 = new_store();
+    CHECK_ST(kf_store_format(s, &kb), KF_SUCCESS);
+    CHECK_ST(kf_store_format(s2, &kb2), KF_SUCCESS);
+
+    /* RFC 3394 4.1: the stored key wrapped under the stored KEK is the published
+     * ciphertext, and the export is audited (code 9); a refused wrap is not. */
+    uint8_t kek[16], key[16], ct[24], out[KF_BACKUP_MAX_SIZE + 8];
+    unhex("000102030405060708090A0B0C0D0E0F", kek, sizeof kek);
+    unhex("00112233445566778899AABBCCDDEEFF", key, sizeof key);
+    unhex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5", ct, sizeof ct);
+    kf_key_attributes_t ka = attrs(1, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_WRAP | KF_KEY_USAGE_UNWRAP);
+    kf_key_attributes_t kk = attrs(2, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_EXPORT | KF_KEY_USAGE_ENCRYPT);
+    kf_key_attributes_t kn = attrs(3, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_ENCRYPT);
+    kf_key_id_t kek_id, key_id, no_id, uid;
+    size_t n = 0;
+    CHECK_ST(kf_import_key(s, &ka, kek, 16, &kek_id), KF_SUCCESS);
+    CHECK_ST(kf_import_key(s, &kk, key, 16, &key_id), KF_SUCCESS);
+    CHECK_ST(kf_import_key(s, &kn, key, 16, &no_id), KF_SUCCESS);
+    CHECK(audit_count(s, 9, 2) == 0 && audit_count(s, 4, 4) == 0, "no export or wrapped import yet");
+    CHECK_ST(kf_wrap_key(s, kek_id, KF_ALG_AES_KW, key_id, out, sizeof out, &n), KF_SUCCESS);
+    CHECK(n == 24 && memcmp(out, ct, 24) == 0, "RFC 3394 4.1 ciphertext");
+    CHECK(audit_count(s, 9, 2) == 1, "wrap of a stored key is audited as an export");
+    CHECK_ST(kf_wrap_key(s, kek_id, KF_ALG_AES_KW, no_id, out, sizeof out, &n), KF_ERROR_NOT_PERMITTED);
+    CHECK(audit_count(s, 9, 3) == 0 && all_zero(out, sizeof out) && n == 0, "refused wrap: zeroed, not audited");
+    /* Unwrap of the published ciphertext: stored, audited as a wrapped import (code 4). */
+    kf_key_attributes_t ku = attrs(4, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_ENCRYPT);
+    CHECK_ST(kf_unwrap_key(s, &ku, kek_id, KF_ALG_AES_KW, ct, 24, &uid), KF_SUCCESS);
+    CHECK(audit_count(s, 4, 4) == 1 && audit_count(s, 3, 4) == 0, "unwrap audited as imported wrapped");
+    ct[0] ^= 1;
+    kf_key_attributes_t kx = attrs(5, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_ENCRYPT);
+    CHECK_ST(kf_unwrap_key(s, &kx, kek_id, KF_ALG_AES_KW, ct, 24, &uid), KF_ERROR_INVALID_SIGNATURE);
+    CHECK(uid == 0 && audit_count(s, 4, 5) == 0 && !exists(s, KF_KEY_ID(5, 0)), "forged unwrap: nothing");
+
+    /* Backup export: bad inputs first (outputs zeroed, nothing exported). */
+    uint8_t bkek[32];
+    memset(bkek, 0x5C, sizeof bkek);
+    kf_key_attributes_t kb_attr = attrs(9, KF_KEY_TYPE_AES, 256, KF_KEY_USAGE_WRAP | KF_KEY_USAGE_UNWRAP);
+    kf_key_attributes_t kb_wrap_only = attrs(10, KF_KEY_TYPE_AES, 256, KF_KEY_USAGE_WRAP);
+    kf_key_id_t bk, bk_wrap_only, bk2;
+    CHECK_ST(kf_import_key(s, &kb_attr, bkek, 32, &bk), KF_SUCCESS);
+    CHECK_ST(kf_import_key(s, &kb_wrap_only, bkek, 32, &bk_wrap_only), KF_SUCCESS);
+    CHECK_ST(kf_import_key(s2, &kb_attr, bkek, 32, &bk2), KF_SUCCESS);
+    size_t before = audit_count(s, 9, 2);
+    CHECK_ST(kf_export_backup(s, bk, key_id, NULL, 16, &n), KF_ERROR_INVALID_ARGUMENT);
+    CHECK_ST(kf_export_backup(s, bk, key_id, out, SIZE_MAX, &n), KF_ERROR_INVALID_ARGUMENT);
+    CHECK_ST(kf_export_backup(s, bk, key_id, out, sizeof out, NULL), KF_ERROR_INVALID_ARGUMENT);
+    CHECK_ST(kf_export_backup(s, bk, key_id, out, sizeof out, (size_t *)(void *)(out + 8)),
+             KF_ERROR_INVALID_ARGUMENT);
+    memset(out, 0xAA, sizeof out);
+    n = 77;
+    CHECK_ST(kf_export_backup(s, bk, key_id, out, KF_BACKUP_MAX_SIZE - 1, &n), KF_ERROR_BUFFER_TOO_SMALL);
+    CHECK(all_zero(out, KF_BACKUP_MAX_SIZE - 1) && n == 0, "too-small backup buffer zeroed");
+    CHECK_ST(kf_export_backup(s, bk, no_id, out, sizeof out, &n), KF_ERROR_NOT_PERMITTED);
+    CHECK_ST(kf_export_backup(s, kek_id, key_id, out, sizeof out, &n), KF_SUCCESS); /* 128-bit KEK, 128-bit key: allowed */
+    CHECK_ST(kf_export_backup(s, KF_KEY_ID(99, 0), key_id, out, sizeof out, &n), KF_ERROR_DOES_NOT_EXIST);
+    CHECK(all_zero(out, sizeof out) && n == 0, "refused export: zeroed");
+    CHECK(audit_count(s, 9, 2) == before + 1, "only the allowed export is audited");
+
+    /* Export, then import into another store (a migration): the same key comes back. */
+    uint8_t blob[KF_BACKUP_MAX_SIZE];
+    size_t blob_n = 0;
+    CHECK_ST(kf_export_backup(s, bk, key_id, blob, sizeof blob, &blob_n), KF_SUCCESS);
+    CHECK(blob_n == 96, "backup of a 16-byte key: KWP of 84 bytes is 96 (got %zu)", blob_n);
+    CHECK(audit_count(s, 9, 2) == before + 2, "backup export audited");
+    kf_key_id_t got_id = 0xFFFF;
+    CHECK_ST(kf_import_backup(s2, bk2, NULL, blob_n, &got_id), KF_ERROR_INVALID_ARGUMENT);
+    CHECK_ST(kf_import_backup(s2, bk2, blob, KF_BACKUP_MAX_SIZE + 1, &got_id), KF_ERROR_INVALID_ARGUMENT);
+    CHECK_ST(kf_import_backup(s2, bk2, blob, blob_n, (kf_key_id_t *)(void *)(blob + 4)), KF_ERROR_INVALID_ARGUMENT);
+    blob[20] ^= 1;
+    got_id = 0xFFFF;
+    CHECK_ST(kf_import_backup(s2, bk2, blob, blob_n, &got_id), KF_ERROR_INVALID_SIGNATURE);
+    CHECK(got_id == 0 && !exists(s2, KF_KEY_ID(2, 0)), "altered blob: nothing stored, id zeroed");
+    blob[20] ^= 1;
+    CHECK_ST(kf_import_backup(s2, bk2, blob, blob_n, &got_id), KF_SUCCESS);
+    CHECK(got_id == KF_KEY_ID(2, 1), "backup keeps the key id");
+    uint8_t kcv1[8], kcv2[8];
+    CHECK_ST(kf_key_check_value(s, key_id, KF_KCV_CMAC, kcv1, 5, &n), KF_SUCCESS);
+    CHECK_ST(kf_key_check_value(s2, got_id, KF_KCV_CMAC, kcv2, 5, &n), KF_SUCCESS);
+    CHECK(memcmp(kcv1, kcv2, 5) == 0, "the imported key is the exported one (check values)");
+    CHECK(audit_count(s2, 10, 2) == 1, "backup import audited");
+    CHECK_ST(kf_import_backup(s2, bk2, blob, blob_n, &got_id), KF_ERROR_ALREADY_EXISTS);
+    /* Into the exporting store after the key was destroyed: an old blob, refused. */
+    CHECK_ST(kf_destroy_key(s, key_id), KF_SUCCESS);
+    CHECK_ST(kf_import_backup(s, bk, blob, blob_n, &got_id), KF_ERROR_ROLLED_BACK);
+    CHECK(!exists(s, KF_KEY_ID(2, 0)), "replayed backup: nothing stored");
+    /* A KEK without UNWRAP cannot import. */
+    CHECK_ST(kf_import_backup(s, bk_wrap_only, blob, blob_n, &got_id), KF_ERROR_NOT_PERMITTED);
+
+    CHECK_ST(kf_store_close(s), KF_SUCCESS);
+    CHECK_ST(kf_store_close(s2), KF_SUCCESS);
+    free(s);
+    free(s2);
+    free(b);
+    free(b2);
+}
+
 /* ---- vectors ---- */
 
 static kf_store_t *vstore;
@@ -653,6 +763,7 @@ int main(int argc, char **argv) {
     test_lifecycle();
     test_board_checks();
     test_bad_inputs();
+    test_wrap_audit_and_backup();
     test_vectors(argv[1]);
     printf("capi_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
