@@ -191,7 +191,7 @@ pub fn campaign_cmd(ctx: &Ctx, args: &[String]) -> Result<bool, String> {
 fn seed_from_time() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64)
+        .map_or(1, |d| d.as_secs() ^ u64::from(d.subsec_nanos()) << 32)
 }
 
 fn run_boards(ctx: &Ctx, machines: &[&str], cuts: u32, seed: u64) -> Result<String, String> {
@@ -268,6 +268,10 @@ fn number_after(line: &str, key: &str) -> Option<u64> {
         .ok()
 }
 
+fn number32_after(line: &str, key: &str) -> Option<u32> {
+    number_after(line, key).and_then(|v| u32::try_from(v).ok())
+}
+
 fn parse(lines: &[String]) -> Boot {
     let mut b = Boot::default();
     for l in lines {
@@ -282,16 +286,16 @@ fn parse(lines: &[String]) -> Boot {
             b.verified += number_after(l, "operations,").unwrap_or(0);
             b.done = Some(l.ends_with(") done"));
         } else if l.starts_with("check FAILED") {
-            b.lost += number_after(l, "lost").unwrap_or(0) as u32;
-            b.wrong += number_after(l, "wrong").unwrap_or(0) as u32;
+            b.lost += number32_after(l, "lost").unwrap_or(0);
+            b.wrong += number32_after(l, "wrong").unwrap_or(0);
         } else if l.starts_with("open: TamperWiped") {
             b.wipe_reported = true;
         } else if l.starts_with("first: ") {
-            b.first_ops = number_after(l, "first:").map(|v| v as u32);
+            b.first_ops = number32_after(l, "first:");
         } else if l.starts_with("done: ") {
             b.committed = number_after(l, "done:");
-            b.flash_ops = number_after(l, "total;").map(|v| v as u32);
-            b.erases = number_after(l, "operation,").map(|v| v as u32);
+            b.flash_ops = number32_after(l, "total;");
+            b.erases = number32_after(l, "operation,");
         }
     }
     b
@@ -393,6 +397,9 @@ fn run_campaign(
             Ending::Exited(EXIT_CUT) => {
                 let (program, phase) = b.cut.clone().unwrap_or_default();
                 f.cuts += 1;
+                if cuts >= 500 && f.cuts % 250 == 0 {
+                    println!("  {}: {} cuts so far: {}", board.machine, f.cuts, f.line());
+                }
                 if program {
                     f.torn_programs += 1;
                 } else {
