@@ -437,51 +437,58 @@ pub fn bench(ctx: &Ctx) -> Result<bool, String> {
     cmd.args(["-icount", "shift=7"])
         .current_dir(&d.device)
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null());
+        .stderr(std::process::Stdio::null());
     println!("  $ {}", sh::show(&cmd));
-    let mut child = cmd.spawn().map_err(|e| format!("qemu: {e}"))?;
-    let t = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-            break s;
-        }
-        if t.elapsed() > std::time::Duration::from_secs(300) {
-            let _ = child.kill();
-            return Err("tz bench timed out".into());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let out = cmd.output().map_err(|e| format!("qemu: {e}"))?;
+    let table = crate::defmt_log::load_table(&d.elf)?;
+    let mut dec = table.new_stream_decoder();
+    let secure = crate::defmt_log::decode_lines(dec.as_mut(), &out.stdout).join("\n");
     let log = std::fs::read_to_string(d.device.join("ns.log")).unwrap_or_default();
-    if !status.success() || !log.contains("bench-done") {
-        return Err(format!("tz bench failed ({status}): {log}"));
+    if !out.status.success() || !log.contains("bench-done") {
+        return Err(format!("tz bench failed ({}): {log}", out.status));
     }
-    let nums = |prefix: &str| -> Vec<f64> {
-        log.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .map(|r| {
-                r.split_whitespace()
-                    .filter_map(|x| x.parse().ok())
-                    .collect()
+    // One side's figures: calibration, then (name, instructions per run).
+    let figures = |text: &str| -> Result<Vec<(String, f64)>, String> {
+        let nums = |l: &str| -> Vec<f64> {
+            l.split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect()
+        };
+        let calib = text
+            .lines()
+            .find_map(|l| l.strip_prefix("bench-calib "))
+            .map(nums)
+            .unwrap_or_default();
+        let [n1, t1, n2, t2] = calib[..] else {
+            return Err("no calibration line".into());
+        };
+        let tpi = (t2 - t1) / (2.0 * (n2 - n1));
+        Ok(text
+            .lines()
+            .filter_map(|l| l.strip_prefix("bench-op "))
+            .filter_map(|r| {
+                let mut w = r.split_whitespace();
+                let name = w.next()?.to_string();
+                let reps: f64 = w.next()?.parse().ok()?;
+                let ticks: f64 = w.next()?.parse().ok()?;
+                Some((name, ticks / tpi / reps))
             })
-            .unwrap_or_default()
+            .collect())
     };
-    let [n1, t1, n2, t2] = nums("bench-calib ")[..] else {
-        return Err("no calibration line".into());
-    };
-    let tpi = (t2 - t1) / (2.0 * (n2 - n1));
-    let op = |name: &str| -> Option<(f64, f64)> {
-        let v = nums(&format!("bench-op {name} "));
-        Some((*v.first()?, *v.get(1)?))
-    };
-    let (er, et) = op("empty").ok_or("no empty loop")?;
-    println!("  SysTick ticks per instruction: {tpi:.3}");
-    for name in [
-        "entry-round-trip-dukpt-status",
-        "dukpt-transaction-through-boundary",
-    ] {
-        let (reps, ticks) = op(name).ok_or_else(|| format!("no {name}"))?;
-        let instrs = (ticks - et * reps / er) / tpi / reps;
-        println!("  {name}: {instrs:.0} instructions (mean of {reps})");
+    let ns = figures(&log)?;
+    let s = figures(&secure)?;
+    let get = |v: &[(String, f64)], n: &str| v.iter().find(|(k, _)| k == n).map(|x| x.1);
+    let empty = get(&ns, "empty").unwrap_or(0.0);
+    let rows = [
+        ("entry round trip (`kfs_dukpt_status`: checked output word, terminal status)", "entry-round-trip-dukpt-status", "in-process-dukpt-status"),
+        ("DUKPT transaction (begin + PIN block + 32-byte CBC + 112-byte CMAC + end; state sealed to flash)", "dukpt-transaction-through-boundary", "in-process-dukpt-transaction"),
+    ];
+    println!("  | operation (Cortex-M33, mps2-an505) | through the boundary | in-process (same service calls, Secure) |");
+    println!("  |---|---|---|");
+    for (what, b, i) in rows {
+        let through = get(&ns, b).ok_or_else(|| format!("no {b}"))? - empty;
+        let inproc = get(&s, i).ok_or_else(|| format!("no {i}"))?;
+        println!("  | {what} | {through:.0} | {inproc:.0} |");
     }
     Ok(true)
 }

@@ -91,37 +91,73 @@ fn rng(personalization: &[u8]) -> Status<Rng> {
 }
 
 extern "C" fn open(flags: u32, _: u32, _: u32, _: u32) -> i32 {
-    with(|s| -> Result<usize, Fail> {
-        if flags & !OPEN_FORMAT != 0 {
-            return Err(KF_ERROR_INVALID_ARGUMENT.into());
+    with(|s| open_service(s, flags))
+}
+
+/// Opens (or formats) the store on the board; what `kfs_open` does.
+fn open_service(s: &mut Svc, flags: u32) -> Result<usize, Fail> {
+    if flags & !OPEN_FORMAT != 0 {
+        return Err(KF_ERROR_INVALID_ARGUMENT.into());
+    }
+    tamper_check(s)?;
+    let b = board::Board::take().map_err(|_| KF_ERROR_STORAGE_FAILURE)?;
+    let (r1, r2) = (rng(b"kfs-store")?, rng(b"kfs-ops")?);
+    if flags & OPEN_FORMAT == 0 {
+        s.open(b.flash, b.device_secret, r1, r2, b.counter)?;
+        return Ok(0);
+    }
+    s.format(b.flash, b.device_secret, r1, r2, b.counter)?;
+    let mut kbpk = [0u8; 32];
+    let r = match board::read_host_file(FACTORY_KBPK_FILE, &mut kbpk) {
+        Ok(32) => {
+            let a = kf_key_attributes_t {
+                id: FACTORY_KBPK,
+                key_type: KF_KEY_TYPE_AES,
+                bits: 256,
+                usage: KF_KEY_USAGE_UNWRAP,
+                lifetime: KF_KEY_LIFETIME_PERSISTENT,
+                ..Default::default()
+            };
+            s.import_key(&a, &kbpk).map(|_| 0).map_err(Fail::from)
         }
-        tamper_check(s)?;
-        let b = board::Board::take().map_err(|_| KF_ERROR_STORAGE_FAILURE)?;
-        let (r1, r2) = (rng(b"kfs-store")?, rng(b"kfs-ops")?);
-        if flags & OPEN_FORMAT == 0 {
-            s.open(b.flash, b.device_secret, r1, r2, b.counter)?;
-            return Ok(0);
-        }
-        s.format(b.flash, b.device_secret, r1, r2, b.counter)?;
-        let mut kbpk = [0u8; 32];
-        let r = match board::read_host_file(FACTORY_KBPK_FILE, &mut kbpk) {
-            Ok(32) => {
-                let a = kf_key_attributes_t {
-                    id: FACTORY_KBPK,
-                    key_type: KF_KEY_TYPE_AES,
-                    bits: 256,
-                    usage: KF_KEY_USAGE_UNWRAP,
-                    lifetime: KF_KEY_LIFETIME_PERSISTENT,
-                    ..Default::default()
-                };
-                s.import_key(&a, &kbpk).map(|_| 0).map_err(Fail::from)
-            }
-            // No factory key: an empty store (keys come by generate or unwrap).
-            _ => Ok(0),
+        // No factory key: an empty store (keys come by generate or unwrap).
+        _ => Ok(0),
+    };
+    kbpk.zeroize();
+    r
+}
+
+/// A timer: runs the operation (third argument) the given number of times and reports.
+pub type Measure<'a> = &'a mut dyn FnMut(&str, u32, &mut dyn FnMut());
+
+/// `./x tz-bench`'s in-process side: the same service operations as the Non-secure
+/// bench's, called here without the boundary (see [`crate::bench`]).
+pub fn bench_in_process(measure: Measure<'_>) {
+    cortex_m::interrupt::free(|cs| {
+        let Ok(mut s) = SERVICE.borrow(cs).try_borrow_mut() else {
+            return;
         };
-        kbpk.zeroize();
-        r
-    })
+        let s: &mut Svc = &mut s;
+        if open_service(s, 0).is_err() || s.dukpt_factory_inject().is_err() {
+            defmt::println!("bench: the store or the terminal is missing");
+            return;
+        }
+        measure("in-process-dukpt-status", 100, &mut || {
+            let _ = core::hint::black_box(s.dukpt_status());
+        });
+        let msg = [0x41u8; 112];
+        measure("in-process-dukpt-transaction", 10, &mut || {
+            if s.dukpt_begin().is_err() {
+                return;
+            }
+            let (mut blk, mut enc, mut tag) = ([0u8; 16], [0u8; 32], [0u8; 16]);
+            let _ = s.dukpt_encrypt_pin(b"1234", b"4111111111111111", &mut blk);
+            let _ = s.dukpt_encrypt_data(&[0; 16], &msg[..32], &mut enc);
+            let _ = s.dukpt_mac(KF_ALG_CMAC, &msg, &mut tag);
+            s.dukpt_end();
+        });
+        s.close();
+    });
 }
 nsc_entry!(kfs_open => open);
 

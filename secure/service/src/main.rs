@@ -10,11 +10,13 @@
 //! - [`entry`]: the entry macro (the Armv8-M rules it follows) and the `TT` checks;
 //! - [`api`]: the Secure API, one entry per operation of `keyfort_capi::service`;
 //! - [`fault`]: every fault reported (what, where) and the run ended;
-//! - [`dump`]: the Secure RAM written out after a tamper wipe, for the host's scan.
+//! - [`dump`]: the Secure RAM written out after a tamper wipe, for the host's scan;
+//! - [`bench`]: `./x tz-bench`'s in-process measurements (only when the host asks).
 #![no_std]
 #![no_main]
 
 pub mod api;
+pub mod bench;
 pub mod boot;
 pub mod dump;
 pub mod entry;
@@ -27,5 +29,6 @@ fn main() -> ! {
         keyfort_board_qemu::MACHINE.name,
         boot::NS_CODE
     );
+    bench::in_process_if_asked();
     boot::start_nonsecure()
 }
