@@ -10,6 +10,7 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::audit::AuditCode;
+use super::state::KeyOptions;
 use super::backup::WrapScheme;
 use super::error::Error;
 use super::{KeyHandle, KeyStore};
@@ -52,7 +53,7 @@ where
         use_limit: Option<u32>,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
-        if self.inventory().any(|i| i.id == id) {
+        if self.inventory().any(|i| i.id == id && !i.state.is_destroyed()) {
             return Err(Error::AlreadyExists);
         }
         // Every version of a key id has the same algorithm (rotation keeps it).
@@ -90,7 +91,10 @@ where
             algorithm,
             usage,
             key.expose(),
-            use_limit,
+            &KeyOptions {
+                use_limit,
+                ..KeyOptions::default()
+            },
             AuditCode::ImportedWrapped,
         )
     }

@@ -216,6 +216,9 @@ pub mod mock_flash;
 mod policy;
 mod root;
 pub(crate) mod seal;
+pub mod state;
+mod transition;
+pub mod epoch;
 mod tamper;
 
 #[cfg(feature = "_selftest")]
@@ -223,7 +226,8 @@ pub(crate) mod selftest;
 
 pub use audit::{AuditCode, AuditEvent};
 pub use error::Error;
-pub use inventory::{KeyInfo, KeyState};
+pub use inventory::KeyInfo;
+pub use state::{Cryptoperiod, KeyOptions, KeyState, PeriodLeft, PeriodUnit, RevocationReason};
 
 use embedded_storage::nor_flash::NorFlash;
 use format::*;
@@ -496,6 +500,8 @@ where
             version: 0,
             seq: 0,
             gen: self.hw,
+            before: None,
+            after: None,
         });
         self.cur = 0;
         self.max_gen = self.hw;
