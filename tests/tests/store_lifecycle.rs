@@ -98,15 +98,20 @@ fn rotation_encrypts_with_newest_decrypts_with_any_active() {
         get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT).unwrap(),
         v1
     );
+    // Revoked (not for compromise): deactivated, decrypt only (SP 800-57 / KMIP).
     s.revoke(7, 1).unwrap();
     assert_eq!(
-        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
-        Err(Error::Revoked)
+        get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT),
+        Err(Error::Deactivated)
     );
     let mut s = reopen(s);
     assert_eq!(
-        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
-        Err(Error::Revoked)
+        get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT),
+        Err(Error::Deactivated)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT).unwrap(),
+        v1
     );
     assert_eq!(
         get(&mut s, KeyHandle::newest(7), Usage::DECRYPT).unwrap(),
@@ -116,7 +121,7 @@ fn rotation_encrypts_with_newest_decrypts_with_any_active() {
     assert_eq!(inv.len(), 2);
     assert!(inv
         .iter()
-        .any(|i| i.version == 1 && i.state == KeyState::Revoked));
+        .any(|i| i.version == 1 && i.state == KeyState::Deactivated));
     assert!(inv
         .iter()
         .all(|i| i.label() == b"data" && i.algorithm == Algorithm::Aes256));

@@ -154,7 +154,7 @@ fn revoke_never_reseals_a_key_changed_after_open() {
     // Not revoked, and the original key.
     assert_eq!(key(&mut s, 1, Usage::ENCRYPT).unwrap(), K1);
     s.revoke(1, 1).unwrap();
-    assert_eq!(key(&mut s, 1, Usage::DECRYPT), Err(Error::Revoked));
+    assert_eq!(key(&mut s, 1, Usage::ENCRYPT), Err(Error::Deactivated));
 }
 
 #[test]

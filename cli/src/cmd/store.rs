@@ -342,11 +342,7 @@ fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
 }
 
 fn state_name(s: KeyState) -> &'static str {
-    if s == KeyState::Active {
-        "active"
-    } else {
-        "revoked"
-    }
+    s.name()
 }
 
 fn verify<const S: usize>(c: &Common) -> Result<(), Failure> {
