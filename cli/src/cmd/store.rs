@@ -16,7 +16,7 @@ use clap::{Args, Subcommand};
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::WrapScheme;
-use keyfort::store::{KeyHandle, KeyState, KeyStore};
+use keyfort::store::{KeyHandle, KeyState, KeyStore, PeriodUnit};
 use serde_json::json;
 
 /// The `store` subcommands.
@@ -321,12 +321,17 @@ fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
                 "created": i.created,
                 "uses": i.uses,
                 "use_limit": i.use_limit,
+                "period_left": i.period_left.map(|p| json!({
+                    "unit": unit_name(p.unit),
+                    "protect": p.protect,
+                    "process": p.process,
+                })),
             })).collect::<Vec<_>>(),
         }));
     }
     for i in keys {
         println!(
-            "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={}",
+            "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={} period_left={}",
             i.id,
             i.version,
             String::from_utf8_lossy(i.label()),
@@ -336,6 +341,12 @@ fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
             i.created,
             i.uses,
             i.use_limit.map_or("none".to_string(), |l| l.to_string()),
+            i.period_left.map_or("none".to_string(), |p| format!(
+                "{}:protect={},process={}",
+                unit_name(p.unit),
+                p.protect,
+                p.process
+            )),
         );
     }
     Ok(())
@@ -345,13 +356,24 @@ fn state_name(s: KeyState) -> &'static str {
     s.name()
 }
 
+fn unit_name(u: PeriodUnit) -> &'static str {
+    match u {
+        PeriodUnit::Uses => "uses",
+        PeriodUnit::Derivations => "derivations",
+        PeriodUnit::Epochs => "epochs",
+        _ => "unknown",
+    }
+}
+
 fn verify<const S: usize>(c: &Common) -> Result<(), Failure> {
     // Opening checks every record's MAC and the whole log's chain.
     let mut s = open::<S>(read_image(&c.image)?, secret(&c.device_secret)?)?;
     let keys: Vec<_> = s.inventory().collect();
     let mut checked = 0;
     for i in &keys {
-        let counted = i.use_limit.is_some();
+        // Reading would count a use (a limit, or a cryptoperiod counted in uses).
+        let counted = i.use_limit.is_some()
+            || i.cryptoperiod.is_some_and(|p| p.unit != PeriodUnit::Epochs);
         if i.state != KeyState::Active || counted {
             continue; // not readable, or reading would count a use
         }
