@@ -125,7 +125,7 @@ fn every_operation_in_every_state() {
                 };
                 let want = expected_use(state, u, opt_in);
                 assert_eq!(
-                    r.as_ref().map(|_| ()),
+                    r.as_ref().map(|_| ()).map_err(|e| *e),
                     want,
                     "{state:?} {u:?} opt-in {opt_in}"
                 );
