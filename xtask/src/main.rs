@@ -26,6 +26,7 @@ mod demo_persistence;
 mod demo_scan;
 mod elf_check;
 mod fuzz;
+mod lifecycle;
 mod memscan;
 mod ontarget;
 mod published;

@@ -225,13 +225,14 @@ fn holds(s: &mut Store, id: u16, n: u32) -> Result<bool, &'static str> {
     let want = key(n);
     match s.with_key(KeyHandle::newest(id), Usage::ENCRYPT, |k| k == want) {
         Ok(same) => Ok(same),
-        Err(store::Error::NotFound) => Ok(false),
+        // A destroyed key keeps its metadata (state destroyed), not its material.
+        Err(store::Error::NotFound | store::Error::Destroyed) => Ok(false),
         Err(_) => Err("key unreadable"),
     }
 }
 
 fn present(s: &Store, id: u16) -> bool {
-    s.inventory().any(|k| k.id == id)
+    s.inventory().any(|k| k.id == id && !k.state.is_destroyed())
 }
 
 fn state(s: &mut Store) -> Result<Option<u32>, &'static str> {
