@@ -20,8 +20,8 @@
 mod store_common;
 
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::epoch::epoch_message;
+use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{
     Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodUnit, RevocationReason,
 };
@@ -402,14 +402,10 @@ fn apply(
             for (id, v) in due {
                 let old = m.keys.get(&(id, v)).unwrap().clone();
                 let mut b = Vec::new();
-                s.with_key(KeyHandle::version(id, v + 1), Usage::DECRYPT, |k| b = k.to_vec())?;
-                m.keys.insert(
-                    (id, v + 1),
-                    Km {
-                        bytes: b,
-                        ..old
-                    },
-                );
+                s.with_key(KeyHandle::version(id, v + 1), Usage::DECRYPT, |k| {
+                    b = k.to_vec()
+                })?;
+                m.keys.insert((id, v + 1), Km { bytes: b, ..old });
                 mids.push(m.clone());
                 set_state(m, id, v, KeyState::Deactivated);
             }

@@ -117,7 +117,10 @@ fn every_operation_in_every_state() {
         for u in USAGES {
             for opt_in in [false, true] {
                 let mut s = key_in(state);
-                let audit_before = s.audit().filter(|e| e.code == AuditCode::CompromisedUse).count();
+                let audit_before = s
+                    .audit()
+                    .filter(|e| e.code == AuditCode::CompromisedUse)
+                    .count();
                 let r = if opt_in {
                     s.with_compromised_key(KeyHandle::version(ID, 1), u, |k| k.to_vec())
                 } else {
@@ -133,7 +136,10 @@ fn every_operation_in_every_state() {
                     assert_eq!(k, KEY);
                 }
                 // Every opted-in use of a compromised key is in the audit log.
-                let audited = s.audit().filter(|e| e.code == AuditCode::CompromisedUse).count();
+                let audited = s
+                    .audit()
+                    .filter(|e| e.code == AuditCode::CompromisedUse)
+                    .count();
                 let expect_audit = usize::from(state == Compromised && want.is_ok());
                 assert_eq!(audited - audit_before, expect_audit, "{state:?} {u:?}");
                 // The refusal changed nothing.
@@ -146,7 +152,11 @@ fn every_operation_in_every_state() {
         let mut s = key_in(state);
         let mut out = [0u8; keyfort::store::backup::MAX_BACKUP_LEN];
         let r = s
-            .export_backup(KeyHandle::version(ID, 1), &Kek::new(&[9; 32]).unwrap(), &mut out)
+            .export_backup(
+                KeyHandle::version(ID, 1),
+                &Kek::new(&[9; 32]).unwrap(),
+                &mut out,
+            )
             .map(|_| ());
         let want = match state {
             PreActive | Active | Deactivated => Ok(()),
@@ -271,8 +281,15 @@ const EK: u16 = 50;
 
 fn epoch_store() -> Store {
     let mut s = store();
-    s.import(EK, b"epoch", Algorithm::HmacSha256, Usage::MAC_VERIFY, &EPOCH_KEY, None)
-        .unwrap();
+    s.import(
+        EK,
+        b"epoch",
+        Algorithm::HmacSha256,
+        Usage::MAC_VERIFY,
+        &EPOCH_KEY,
+        None,
+    )
+    .unwrap();
     s
 }
 
@@ -292,12 +309,33 @@ fn periodic(unit: PeriodUnit, protect: u32, process: u32, auto_rotate: bool) -> 
 fn epoch_messages_forged_replayed_old_refused() {
     let mut s = epoch_store();
     let ed = Usage::ENCRYPT | Usage::DECRYPT;
-    s.import_with(51, b"p", Algorithm::Aes128, ed, &[1; 16], &periodic(PeriodUnit::Epochs, 2, 4, false))
-        .unwrap();
-    s.import_with(52, b"r", Algorithm::Aes128, ed, &[2; 16], &periodic(PeriodUnit::Epochs, 1, 2, true))
-        .unwrap();
-    s.import(53, b"aes", Algorithm::Aes256, Usage::MAC_VERIFY, &[3; 32], None)
-        .unwrap();
+    s.import_with(
+        51,
+        b"p",
+        Algorithm::Aes128,
+        ed,
+        &[1; 16],
+        &periodic(PeriodUnit::Epochs, 2, 4, false),
+    )
+    .unwrap();
+    s.import_with(
+        52,
+        b"r",
+        Algorithm::Aes128,
+        ed,
+        &[2; 16],
+        &periodic(PeriodUnit::Epochs, 1, 2, true),
+    )
+    .unwrap();
+    s.import(
+        53,
+        b"aes",
+        Algorithm::Aes256,
+        Usage::MAC_VERIFY,
+        &[3; 32],
+        None,
+    )
+    .unwrap();
     let id = s.store_id().unwrap();
     let ek = KeyHandle::newest(EK);
     let good = epoch_message(&EPOCH_KEY, id, 1).unwrap();
@@ -312,7 +350,10 @@ fn epoch_messages_forged_replayed_old_refused() {
     assert_eq!(s.advance_epoch(ek, &other_key), Err(Error::EpochAuth));
     // Authentic but for another store.
     let other_store = epoch_message(&EPOCH_KEY, [0; 8], 1).unwrap();
-    assert_eq!(s.advance_epoch(ek, &other_store), Err(Error::EpochWrongStore));
+    assert_eq!(
+        s.advance_epoch(ek, &other_store),
+        Err(Error::EpochWrongStore)
+    );
     // Malformed.
     assert_eq!(s.advance_epoch(ek, &good[..39]), Err(Error::EpochFormat));
     let mut bad_magic = good;
@@ -328,14 +369,22 @@ fn epoch_messages_forged_replayed_old_refused() {
     assert_eq!(s.advance_epoch(ek, &good), Ok(1));
     assert_eq!(s.epoch(), 1);
     assert_eq!(s.advance_epoch(ek, &good), Err(Error::EpochReplayed));
-    let ev = s.audit().filter(|e| e.code == AuditCode::EpochAdvanced).count();
+    let ev = s
+        .audit()
+        .filter(|e| e.code == AuditCode::EpochAdvanced)
+        .count();
     assert_eq!(ev, 1);
     // Key 52 (protect 1, rotating): a new version active, the old one deactivated.
     let inv: Vec<_> = s.inventory().filter(|i| i.id == 52).collect();
     assert_eq!(inv.len(), 2);
-    assert_eq!(inv.iter().find(|i| i.version == 1).unwrap().state, Deactivated);
+    assert_eq!(
+        inv.iter().find(|i| i.version == 1).unwrap().state,
+        Deactivated
+    );
     assert_eq!(inv.iter().find(|i| i.version == 2).unwrap().state, Active);
-    let k2 = s.with_key(KeyHandle::newest(52), Usage::ENCRYPT, |k| k.to_vec()).unwrap();
+    let k2 = s
+        .with_key(KeyHandle::newest(52), Usage::ENCRYPT, |k| k.to_vec())
+        .unwrap();
     assert_ne!(k2, [2; 16]);
     assert_eq!(
         s.with_key(KeyHandle::version(52, 1), Usage::DECRYPT, |k| k.to_vec()),
@@ -361,12 +410,17 @@ fn epoch_messages_forged_replayed_old_refused() {
     let e2 = epoch_message(&EPOCH_KEY, id, 2).unwrap();
     assert_eq!(s.advance_epoch(ek, &e2), Err(Error::EpochReplayed));
     // Key 51 past its protect period: deactivated, decrypt only.
-    assert_eq!(s.inventory().find(|i| i.id == 51).unwrap().state, Deactivated);
+    assert_eq!(
+        s.inventory().find(|i| i.id == 51).unwrap().state,
+        Deactivated
+    );
     assert_eq!(
         s.with_key(KeyHandle::newest(51), Usage::ENCRYPT, |_| ()),
         Err(Error::Deactivated)
     );
-    assert!(s.with_key(KeyHandle::newest(51), Usage::DECRYPT, |_| ()).is_ok());
+    assert!(s
+        .with_key(KeyHandle::newest(51), Usage::DECRYPT, |_| ())
+        .is_ok());
     // Past its process period: nothing.
     let e4 = epoch_message(&EPOCH_KEY, id, 4).unwrap();
     assert_eq!(s.advance_epoch(ek, &e4), Ok(4));
@@ -380,11 +434,21 @@ fn epoch_messages_forged_replayed_old_refused() {
 fn cryptoperiods_in_uses_and_derivations() {
     let mut s = store();
     let ed = Usage::ENCRYPT | Usage::DECRYPT;
-    s.import_with(1, b"u", Algorithm::Aes128, ed, &[1; 16], &periodic(PeriodUnit::Uses, 2, 3, true))
-        .unwrap();
+    s.import_with(
+        1,
+        b"u",
+        Algorithm::Aes128,
+        ed,
+        &[1; 16],
+        &periodic(PeriodUnit::Uses, 2, 3, true),
+    )
+    .unwrap();
     let h = KeyHandle::newest(1);
     for _ in 0..2 {
-        assert_eq!(s.with_key(h, Usage::ENCRYPT, |k| k.to_vec()), Ok(vec![1; 16]));
+        assert_eq!(
+            s.with_key(h, Usage::ENCRYPT, |k| k.to_vec()),
+            Ok(vec![1; 16])
+        );
     }
     let left = s.inventory().next().unwrap().period_left.unwrap();
     assert_eq!((left.protect, left.process), (0, 1));
@@ -392,25 +456,48 @@ fn cryptoperiods_in_uses_and_derivations() {
     let k2 = s.with_key(h, Usage::ENCRYPT, |k| k.to_vec()).unwrap();
     assert_ne!(k2, vec![1; 16]);
     let v1 = KeyHandle::version(1, 1);
-    assert_eq!(s.with_key(v1, Usage::ENCRYPT, |_| ()), Err(Error::Deactivated));
-    assert_eq!(s.with_key(v1, Usage::DECRYPT, |k| k.to_vec()), Ok(vec![1; 16]));
+    assert_eq!(
+        s.with_key(v1, Usage::ENCRYPT, |_| ()),
+        Err(Error::Deactivated)
+    );
+    assert_eq!(
+        s.with_key(v1, Usage::DECRYPT, |k| k.to_vec()),
+        Ok(vec![1; 16])
+    );
     assert_eq!(
         s.with_key(v1, Usage::DECRYPT, |_| ()),
         Err(Error::ProcessPeriodEnded)
     );
     // Derivations: only derive uses count.
     let dk = Usage::DERIVE | Usage::ENCRYPT;
-    s.import_with(2, b"d", Algorithm::Aes128, dk, &[2; 16], &periodic(PeriodUnit::Derivations, 1, 1, false))
-        .unwrap();
+    s.import_with(
+        2,
+        b"d",
+        Algorithm::Aes128,
+        dk,
+        &[2; 16],
+        &periodic(PeriodUnit::Derivations, 1, 1, false),
+    )
+    .unwrap();
     let h = KeyHandle::newest(2);
     for _ in 0..3 {
         assert!(s.with_key(h, Usage::ENCRYPT, |_| ()).is_ok());
     }
     assert!(s.with_key(h, Usage::DERIVE, |_| ()).is_ok());
-    assert_eq!(s.with_key(h, Usage::DERIVE, |_| ()), Err(Error::Deactivated));
+    assert_eq!(
+        s.with_key(h, Usage::DERIVE, |_| ()),
+        Err(Error::Deactivated)
+    );
     // A period whose protect part is longer than its process part is refused.
     assert_eq!(
-        s.import_with(3, b"x", Algorithm::Aes128, ed, &[3; 16], &periodic(PeriodUnit::Uses, 3, 2, false)),
+        s.import_with(
+            3,
+            b"x",
+            Algorithm::Aes128,
+            ed,
+            &[3; 16],
+            &periodic(PeriodUnit::Uses, 3, 2, false)
+        ),
         Err(Error::BadCryptoperiod)
     );
 }
@@ -421,7 +508,9 @@ fn kek() -> Kek {
 
 fn export(s: &mut Store, id: u16) -> Vec<u8> {
     let mut out = [0u8; keyfort::store::backup::MAX_BACKUP_LEN];
-    let n = s.export_backup(KeyHandle::newest(id), &kek(), &mut out).unwrap();
+    let n = s
+        .export_backup(KeyHandle::newest(id), &kek(), &mut out)
+        .unwrap();
     out[..n].to_vec()
 }
 
@@ -437,7 +526,8 @@ fn backups_carry_state_and_cannot_move_a_key_back() {
         .unwrap();
     let pre_blob = export(&mut a, 1);
     a.activate(1, 1).unwrap();
-    a.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |_| ()).unwrap();
+    a.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |_| ())
+        .unwrap();
     a.revoke(1, 1).unwrap();
     let deact_blob = export(&mut a, 1);
     // Another store takes each blob with its state and period.
@@ -459,14 +549,26 @@ fn backups_carry_state_and_cannot_move_a_key_back() {
     assert_eq!(c.inventory().next().unwrap().state, PreActive);
     // This store: an older blob cannot move the key back to an earlier state, nor bring
     // back a compromised or destroyed key, nor after its metadata is purged.
-    assert_eq!(a.import_backup(&kek(), &pre_blob), Err(Error::BackupReplayed));
+    assert_eq!(
+        a.import_backup(&kek(), &pre_blob),
+        Err(Error::BackupReplayed)
+    );
     a.revoke_with(1, 1, RevocationReason::Compromise).unwrap();
-    assert_eq!(a.import_backup(&kek(), &deact_blob), Err(Error::BackupReplayed));
+    assert_eq!(
+        a.import_backup(&kek(), &deact_blob),
+        Err(Error::BackupReplayed)
+    );
     a.destroy(1, None).unwrap();
-    assert_eq!(a.import_backup(&kek(), &deact_blob), Err(Error::BackupReplayed));
+    assert_eq!(
+        a.import_backup(&kek(), &deact_blob),
+        Err(Error::BackupReplayed)
+    );
     a.purge(1, None).unwrap();
     let mut a = reopen(a);
-    assert_eq!(a.import_backup(&kek(), &deact_blob), Err(Error::BackupReplayed));
+    assert_eq!(
+        a.import_backup(&kek(), &deact_blob),
+        Err(Error::BackupReplayed)
+    );
     assert!(a.inventory().next().is_none());
 }
 
@@ -481,8 +583,15 @@ fn destroyed_metadata_kept_then_purged_or_reused() {
         .unwrap();
     assert_eq!(s.purge(2, None), Err(Error::TransitionRefused));
     // A new key under a destroyed key's id replaces the metadata.
-    s.import(ID, b"new", Algorithm::Aes128, Usage::ENCRYPT, &[3; 16], None)
-        .unwrap();
+    s.import(
+        ID,
+        b"new",
+        Algorithm::Aes128,
+        Usage::ENCRYPT,
+        &[3; 16],
+        None,
+    )
+    .unwrap();
     let i = s.inventory().find(|i| i.id == ID).unwrap();
     assert_eq!((i.state, i.label()), (Active, &b"new"[..]));
     // The audit log kept the destroy with its states.

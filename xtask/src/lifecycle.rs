@@ -40,7 +40,10 @@ fn run(ctx: &Ctx) -> Result<String, String> {
         (Ending::Exited(0), Some(line)) => Ok(format!("{MACHINE}: {}", line.trim())),
         _ => {
             let last: Vec<&str> = out.lines.iter().rev().take(3).map(String::as_str).collect();
-            Err(format!("{MACHINE}: {} (last lines: {last:?})", out.describe()))
+            Err(format!(
+                "{MACHINE}: {} (last lines: {last:?})",
+                out.describe()
+            ))
         }
     }
 }

@@ -372,8 +372,8 @@ fn verify<const S: usize>(c: &Common) -> Result<(), Failure> {
     let mut checked = 0;
     for i in &keys {
         // Reading would count a use (a limit, or a cryptoperiod counted in uses).
-        let counted = i.use_limit.is_some()
-            || i.cryptoperiod.is_some_and(|p| p.unit != PeriodUnit::Epochs);
+        let counted =
+            i.use_limit.is_some() || i.cryptoperiod.is_some_and(|p| p.unit != PeriodUnit::Epochs);
         if i.state != KeyState::Active || counted {
             continue; // not readable, or reading would count a use
         }

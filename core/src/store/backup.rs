@@ -80,9 +80,7 @@ where
             KeyState::PreActive | KeyState::Active | KeyState::Deactivated => {}
             KeyState::Suspended => return Err(Error::Suspended),
             KeyState::Compromised => return Err(Error::Compromised),
-            KeyState::Destroyed | KeyState::DestroyedCompromised => {
-                return Err(Error::Destroyed)
-            }
+            KeyState::Destroyed | KeyState::DestroyedCompromised => return Err(Error::Destroyed),
         }
         let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
         if !usage.exportable() {

@@ -74,7 +74,6 @@ impl Kind {
     }
 }
 
-
 /// A record header, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RecHeader {

@@ -12,10 +12,10 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::audit::{AuditCode, AuditEvent, EVENT_LEN};
-use super::state::KeyState;
 use super::error::Error;
 use super::format::*;
 use super::seal::{ctr_xor_body, tag_eq, HmacSha256};
+use super::state::KeyState;
 use super::{Entry, KeyStore};
 use crate::platform::{DeviceSecret, MonotonicCounter};
 use hmac::Mac;
@@ -415,7 +415,10 @@ where
                 }
             }
         }
-        if appended && kind == Kind::Key && KeyState::from_code(h.state).is_some_and(KeyState::is_destroyed) {
+        if appended
+            && kind == Kind::Key
+            && KeyState::from_code(h.state).is_some_and(KeyState::is_destroyed)
+        {
             // Backups exported before this destroy can no longer be restored.
             self.floor = self.floor.max(h.seq);
         }

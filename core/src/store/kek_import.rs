@@ -10,9 +10,9 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::audit::AuditCode;
-use super::state::KeyOptions;
 use super::backup::WrapScheme;
 use super::error::Error;
+use super::state::KeyOptions;
 use super::{KeyHandle, KeyStore};
 use crate::platform::{DeviceSecret, MonotonicCounter};
 use crate::policy::{Algorithm, Usage};
@@ -53,7 +53,10 @@ where
         use_limit: Option<u32>,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
-        if self.inventory().any(|i| i.id == id && !i.state.is_destroyed()) {
+        if self
+            .inventory()
+            .any(|i| i.id == id && !i.state.is_destroyed())
+        {
             return Err(Error::AlreadyExists);
         }
         // Every version of a key id has the same algorithm (rotation keeps it).

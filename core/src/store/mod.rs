@@ -226,6 +226,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod epoch;
 mod error;
 mod first_boot;
 pub mod format;
@@ -240,9 +241,8 @@ mod policy;
 mod root;
 pub(crate) mod seal;
 pub mod state;
-mod transition;
-pub mod epoch;
 mod tamper;
+mod transition;
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;

@@ -124,21 +124,53 @@ const fn t(from: KeyState, to: KeyState, source: &'static str) -> Transition {
 pub const TRANSITIONS: [Transition; 15] = {
     use KeyState::*;
     [
-        t(PreActive, Active, "SP 800-57 §7.1 transition 4; KMIP Activate"),
-        t(PreActive, Destroyed, "SP 800-57 §7.1 transition 2; KMIP Destroy"),
-        t(PreActive, Compromised, "SP 800-57 §7.1 transition 3; KMIP Revoke (compromise)"),
+        t(
+            PreActive,
+            Active,
+            "SP 800-57 §7.1 transition 4; KMIP Activate",
+        ),
+        t(
+            PreActive,
+            Destroyed,
+            "SP 800-57 §7.1 transition 2; KMIP Destroy",
+        ),
+        t(
+            PreActive,
+            Compromised,
+            "SP 800-57 §7.1 transition 3; KMIP Revoke (compromise)",
+        ),
         t(Active, Destroyed, "SP 800-57 §7.2 transition 5"),
-        t(Active, Compromised, "SP 800-57 §7.2; KMIP Revoke (compromise)"),
+        t(
+            Active,
+            Compromised,
+            "SP 800-57 §7.2; KMIP Revoke (compromise)",
+        ),
         t(Active, Suspended, "SP 800-57 §7.2 (to §7.3 suspended)"),
-        t(Active, Deactivated, "SP 800-57 §7.2; KMIP Revoke / deactivation date"),
+        t(
+            Active,
+            Deactivated,
+            "SP 800-57 §7.2; KMIP Revoke / deactivation date",
+        ),
         t(Suspended, Destroyed, "SP 800-57 §7.3 transition 9"),
         t(Suspended, Compromised, "SP 800-57 §7.3"),
         t(Suspended, Active, "SP 800-57 §7.3 (restored to active)"),
         t(Suspended, Deactivated, "SP 800-57 §7.3"),
         t(Deactivated, Destroyed, "SP 800-57 §7.4; KMIP Destroy"),
-        t(Deactivated, Compromised, "SP 800-57 §7.4; KMIP Revoke (compromise)"),
-        t(Compromised, DestroyedCompromised, "SP 800-57 §7.5; KMIP Destroy"),
-        t(Destroyed, DestroyedCompromised, "KMIP Revoke (compromise) of a destroyed object"),
+        t(
+            Deactivated,
+            Compromised,
+            "SP 800-57 §7.4; KMIP Revoke (compromise)",
+        ),
+        t(
+            Compromised,
+            DestroyedCompromised,
+            "SP 800-57 §7.5; KMIP Destroy",
+        ),
+        t(
+            Destroyed,
+            DestroyedCompromised,
+            "KMIP Revoke (compromise) of a destroyed object",
+        ),
     ]
 };
 

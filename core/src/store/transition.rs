@@ -204,8 +204,7 @@ where
     /// Before a new record of key `id`: if the key's versions or the index are full,
     /// purges destroyed metadata (of this key, then of any key).
     pub(crate) fn make_room(&mut self, id: u16) -> Result<(), Error> {
-        let destroyed =
-            |s: &Self, e: &super::Entry| s.is_destroyed_key(e) && (e.hdr.slot == id);
+        let destroyed = |s: &Self, e: &super::Entry| s.is_destroyed_key(e) && (e.hdr.slot == id);
         while self.versions(id).count() >= MAX_VERSIONS {
             let Some(v) = self
                 .index

@@ -87,8 +87,7 @@ fn audited(s: &Store, before: KeyState, after: KeyState) -> bool {
 
 fn run(checks: &mut u32) -> Result<(), &'static str> {
     let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
-    let mut s = Store::format(b.flash, b.device_secret, rng()?, b.counter)
-        .map_err(|_| "format")?;
+    let mut s = Store::format(b.flash, b.device_secret, rng()?, b.counter).map_err(|_| "format")?;
     let c = checks;
     s.import(
         EPOCH_ID,
@@ -114,51 +113,139 @@ fn run(checks: &mut u32) -> Result<(), &'static str> {
         .map_err(|_| "import pre-active")?;
 
     // Pre-active: nothing.
-    check(c, state(&s) == Some(KeyState::PreActive), "state pre-active")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, false) == Err(Error::NotYetActive), "pre-active use")?;
+    check(
+        c,
+        state(&s) == Some(KeyState::PreActive),
+        "state pre-active",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, false) == Err(Error::NotYetActive),
+        "pre-active use",
+    )?;
     // Active.
     s.activate(ID, 1).map_err(|_| "activate")?;
-    check(c, audited(&s, KeyState::PreActive, KeyState::Active), "activation audited")?;
-    check(c, use_key(&mut s, Usage::ENCRYPT, false) == Ok(true), "active encrypt")?;
+    check(
+        c,
+        audited(&s, KeyState::PreActive, KeyState::Active),
+        "activation audited",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::ENCRYPT, false) == Ok(true),
+        "active encrypt",
+    )?;
     // Suspended, then active again.
-    s.set_state(ID, 1, KeyState::Suspended).map_err(|_| "suspend")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, false) == Err(Error::Suspended), "suspended use")?;
-    check(c, s.set_state(ID, 1, KeyState::PreActive) == Err(Error::TransitionRefused), "no way back to pre-active")?;
-    s.set_state(ID, 1, KeyState::Active).map_err(|_| "reactivate")?;
-    check(c, audited(&s, KeyState::Suspended, KeyState::Active), "reactivation audited")?;
+    s.set_state(ID, 1, KeyState::Suspended)
+        .map_err(|_| "suspend")?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, false) == Err(Error::Suspended),
+        "suspended use",
+    )?;
+    check(
+        c,
+        s.set_state(ID, 1, KeyState::PreActive) == Err(Error::TransitionRefused),
+        "no way back to pre-active",
+    )?;
+    s.set_state(ID, 1, KeyState::Active)
+        .map_err(|_| "reactivate")?;
+    check(
+        c,
+        audited(&s, KeyState::Suspended, KeyState::Active),
+        "reactivation audited",
+    )?;
     // The host's epoch message ends the protect period: deactivated, decrypt only.
     let id = s.store_id().map_err(|_| "store id")?;
     let msg = epoch_message(&EPOCH_KEY, id, 1).map_err(|_| "epoch message")?;
     let mut forged = msg;
     forged[30] ^= 0x10;
-    check(c, s.advance_epoch(KeyHandle::newest(EPOCH_ID), &forged) == Err(Error::EpochAuth), "forged epoch refused")?;
-    check(c, s.advance_epoch(KeyHandle::newest(EPOCH_ID), &msg) == Ok(1), "epoch accepted")?;
-    check(c, s.advance_epoch(KeyHandle::newest(EPOCH_ID), &msg) == Err(Error::EpochReplayed), "epoch replay refused")?;
-    check(c, state(&s) == Some(KeyState::Deactivated), "deactivated at the end of the protect period")?;
-    check(c, use_key(&mut s, Usage::ENCRYPT, false) == Err(Error::Deactivated), "deactivated encrypt")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, false) == Ok(true), "deactivated decrypt")?;
+    check(
+        c,
+        s.advance_epoch(KeyHandle::newest(EPOCH_ID), &forged) == Err(Error::EpochAuth),
+        "forged epoch refused",
+    )?;
+    check(
+        c,
+        s.advance_epoch(KeyHandle::newest(EPOCH_ID), &msg) == Ok(1),
+        "epoch accepted",
+    )?;
+    check(
+        c,
+        s.advance_epoch(KeyHandle::newest(EPOCH_ID), &msg) == Err(Error::EpochReplayed),
+        "epoch replay refused",
+    )?;
+    check(
+        c,
+        state(&s) == Some(KeyState::Deactivated),
+        "deactivated at the end of the protect period",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::ENCRYPT, false) == Err(Error::Deactivated),
+        "deactivated encrypt",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, false) == Ok(true),
+        "deactivated decrypt",
+    )?;
     // Compromised: only with the opt-in, only decrypt, audited.
     s.revoke_with(ID, 1, RevocationReason::Compromise)
         .map_err(|_| "revoke for compromise")?;
-    check(c, audited(&s, KeyState::Deactivated, KeyState::Compromised), "compromise audited")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, false) == Err(Error::Compromised), "compromised without opt-in")?;
-    check(c, use_key(&mut s, Usage::ENCRYPT, true) == Err(Error::CompromisedUse), "compromised encrypt")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, true) == Ok(true), "compromised decrypt with opt-in")?;
     check(
         c,
-        s.audit().last().is_some_and(|e| e.code == AuditCode::CompromisedUse),
+        audited(&s, KeyState::Deactivated, KeyState::Compromised),
+        "compromise audited",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, false) == Err(Error::Compromised),
+        "compromised without opt-in",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::ENCRYPT, true) == Err(Error::CompromisedUse),
+        "compromised encrypt",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, true) == Ok(true),
+        "compromised decrypt with opt-in",
+    )?;
+    check(
+        c,
+        s.audit()
+            .last()
+            .is_some_and(|e| e.code == AuditCode::CompromisedUse),
         "compromised use audited",
     )?;
     // Destroyed: the material gone, the metadata kept.
     s.destroy(ID, None).map_err(|_| "destroy")?;
-    check(c, audited(&s, KeyState::Compromised, KeyState::DestroyedCompromised), "destroy audited")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, true) == Err(Error::Destroyed), "destroyed use")?;
+    check(
+        c,
+        audited(&s, KeyState::Compromised, KeyState::DestroyedCompromised),
+        "destroy audited",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, true) == Err(Error::Destroyed),
+        "destroyed use",
+    )?;
     // After a power cycle, from flash.
     drop(s);
     let b = Board::take().map_err(|_| "board setup")?;
     let mut s = Store::open(b.flash, b.device_secret, rng()?, b.counter).map_err(|_| "re-open")?;
-    check(c, state(&s) == Some(KeyState::DestroyedCompromised), "destroyed after re-open")?;
-    check(c, use_key(&mut s, Usage::DECRYPT, true) == Err(Error::Destroyed), "destroyed use after re-open")?;
+    check(
+        c,
+        state(&s) == Some(KeyState::DestroyedCompromised),
+        "destroyed after re-open",
+    )?;
+    check(
+        c,
+        use_key(&mut s, Usage::DECRYPT, true) == Err(Error::Destroyed),
+        "destroyed use after re-open",
+    )?;
     check(c, s.epoch() == 1, "epoch after re-open")?;
     Ok(())
 }
