@@ -191,12 +191,15 @@
 //!
 //! ## How it is shown
 //!
-//! * `tests/tests/store_campaign.rs`: a 43-operation workload (generate, import, use,
+//! * `tests/tests/store_campaign.rs`: a 75-operation workload (generate, import, use,
 //!   use-counted use, rotate, revoke, destroy, backup export and restore, state records,
-//!   compaction of a full sector, tamper wipe) with power cut at each of its 12,892
-//!   programmed bytes and erases, with and without a monotonic counter; after each cut
-//!   the store is re-opened and compared with the state before and after the operation
-//!   (committed keys lost and corrupted reads must be 0).
+//!   compaction of a full sector, tamper wipe, every key state transition of
+//!   [`state::TRANSITIONS`], a compromised use, an epoch advance that rotates and
+//!   deactivates) with power cut at each of its 32,180 programmed bytes and erases, with
+//!   and without a monotonic counter; after each cut the store is re-opened and compared
+//!   with the state before and after the operation, or between the records of an
+//!   operation that writes several (384 cuts land there); committed keys lost and
+//!   corrupted reads must be 0 (and are).
 //! * `tests/tests/store_security.rs`: raw dump scan, moved / re-labelled / re-policied /
 //!   copied / foreign records, rollback, every single-bit flip of an image, truncation.
 //! * `tests/tests/store_states.rs`: every operation in every key state, every state
