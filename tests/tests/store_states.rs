@@ -626,3 +626,26 @@ fn version_1_images_are_refused() {
         Some(Error::FormatVersion)
     );
 }
+
+/// `KeyHandle::newest` with no active version: the newest version not destroyed decides.
+#[test]
+fn newest_handle_skips_destroyed_versions() {
+    let mut s = key_in(Active);
+    s.rotate(ID).unwrap();
+    s.revoke(ID, 1).unwrap();
+    s.destroy(ID, Some(2)).unwrap();
+    let newest = KeyHandle::newest(ID);
+    assert_eq!(
+        s.with_key(newest, Usage::DECRYPT, |k| k.to_vec()),
+        Ok(KEY.to_vec())
+    );
+    assert_eq!(
+        s.with_key(newest, Usage::ENCRYPT, |_| ()),
+        Err(Error::Deactivated)
+    );
+    s.destroy(ID, None).unwrap();
+    assert_eq!(
+        s.with_key(newest, Usage::DECRYPT, |_| ()),
+        Err(Error::Destroyed)
+    );
+}

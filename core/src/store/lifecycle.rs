@@ -61,12 +61,21 @@ where
     }
 
     /// The version a handle names: its version, or the newest active one (if none is
-    /// active, the newest version, so that its state gives the typed refusal).
+    /// active, the newest version not destroyed, else the newest version: its state
+    /// gives the typed refusal or allows what it still allows).
     pub(crate) fn resolve(&self, h: KeyHandle) -> Result<Entry, Error> {
+        let destroyed =
+            |e: &&Entry| KeyState::from_code(e.hdr.state).is_none_or(KeyState::is_destroyed);
         let v = match h.version {
             Some(v) => v,
             None => self
                 .newest_active(h.id)
+                .or_else(|| {
+                    self.versions(h.id)
+                        .filter(|e| !destroyed(e))
+                        .map(|e| e.hdr.kver)
+                        .max()
+                })
                 .or_else(|| self.versions(h.id).map(|e| e.hdr.kver).max())
                 .ok_or(Error::NotFound)?,
         };

@@ -273,7 +273,8 @@ pub const MAX_VERSIONS: usize = 4;
 pub struct KeyHandle {
     /// The key id.
     pub id: u16,
-    /// A version, or `None` for the newest active version.
+    /// A version, or `None` for the newest active version (if none is active: the
+    /// newest version not destroyed, else the newest; its state then decides).
     pub version: Option<u16>,
 }
 
