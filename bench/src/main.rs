@@ -438,7 +438,7 @@ fn store_line(op: &str, n: u16, ns: f64, before: (u64, u64), after: (u64, u64), 
 fn store() {
     for n in [8u16, 16] {
         let t = Instant::now();
-        let Ok(mut s) = KeyStore::format(Flash::new(), Dev, BenchRng(1), NoCounter) else {
+        let Ok(mut s) = KeyStore::format((Flash::new(), Dev, BenchRng(1), NoCounter)) else {
             println!("store-skip format failed");
             return;
         };
@@ -486,7 +486,7 @@ fn store() {
             f.as_bytes_mut().copy_from_slice(&image);
             let before = counters(&f);
             let t = Instant::now();
-            let r = KeyStore::open(f, Dev, BenchRng(2), NoCounter);
+            let r = KeyStore::open((f, Dev, BenchRng(2), NoCounter));
             total += t.elapsed().as_nanos();
             if let Ok(st) = r {
                 let after = counters(st.flash());

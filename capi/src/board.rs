@@ -5,7 +5,7 @@ use core::ffi::c_void;
 use core::mem::MaybeUninit;
 
 use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use keyfort::platform::{CounterError, DeviceSecret, MonotonicCounter};
 use keyfort::secret::Secret;
@@ -258,6 +258,10 @@ impl NorFlash for CFlash {
         }
     }
 }
+
+/// The `kf_flash_program_fn` contract (`keyfort.h`) allows programming a unit again to
+/// clear more bits, which is what the store does when it kills a salt slot.
+impl MultiwriteNorFlash for CFlash {}
 
 /// The device secret callback as keyfort's [`DeviceSecret`].
 #[derive(Debug)]

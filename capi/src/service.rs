@@ -16,14 +16,14 @@ use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
 use keyfort::ops::{data, mac, pin};
-use keyfort::platform::{DeviceSecret, MonotonicCounter};
+use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::secret::SecretBuf;
 use keyfort::store::{KeyInfo, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 
-use embedded_storage::nor_flash::NorFlash;
+use embedded_storage::nor_flash::MultiwriteNorFlash;
 use rand_core::CryptoRng;
 use zeroize::Zeroize;
 
@@ -44,14 +44,20 @@ pub const KF_KSN_SIZE: usize = 12;
 pub const KF_PIN_BLOCK_SIZE: usize = 16;
 
 /// The by-handle service over one store. See the [module docs](self).
-pub struct Service<F, D, R, C> {
-    store: Option<KeyStore<F, D, R, C>>,
+pub struct Service<F, D, R, C>
+where
+    (F, D, R, C): Platform,
+{
+    store: Option<KeyStore<(F, D, R, C)>>,
     rng: Option<R>,
     terminal: Option<AesTerminal>,
     tx: Option<AesTransaction>,
 }
 
-impl<F, D, R, C> core::fmt::Debug for Service<F, D, R, C> {
+impl<F, D, R, C> core::fmt::Debug for Service<F, D, R, C>
+where
+    (F, D, R, C): Platform,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Service")
             .field("open", &self.store.is_some())
@@ -61,7 +67,10 @@ impl<F, D, R, C> core::fmt::Debug for Service<F, D, R, C> {
     }
 }
 
-impl<F, D, R, C> Default for Service<F, D, R, C> {
+impl<F, D, R, C> Default for Service<F, D, R, C>
+where
+    (F, D, R, C): Platform,
+{
     fn default() -> Self {
         Self::new()
     }
@@ -75,7 +84,10 @@ fn wipe_on_err<T>(r: Status<T>, out: &mut [u8]) -> Status<T> {
     r
 }
 
-impl<F, D, R, C> Service<F, D, R, C> {
+impl<F, D, R, C> Service<F, D, R, C>
+where
+    (F, D, R, C): Platform,
+{
     /// A closed service.
     pub const fn new() -> Self {
         Self {
@@ -102,7 +114,7 @@ impl<F, D, R, C> Service<F, D, R, C> {
 
 impl<F, D, R, C> Service<F, D, R, C>
 where
-    F: NorFlash,
+    F: MultiwriteNorFlash,
     D: DeviceSecret,
     R: CryptoRng,
     C: MonotonicCounter,
@@ -111,7 +123,7 @@ where
     /// `rng` is the store's, `op_rng` the operations' (PIN block fill).
     pub fn open(&mut self, flash: F, dev: D, rng: R, op_rng: R, counter: C) -> Status {
         self.close();
-        KeyStore::open_in(&mut self.store, flash, dev, rng, counter)?;
+        KeyStore::open_in(&mut self.store, (flash, dev, rng, counter))?;
         self.rng = Some(op_rng);
         let r = self.resume();
         if r.is_err() {
@@ -123,7 +135,7 @@ where
     /// Formats `flash` as an empty store (factory provisioning: erases everything).
     pub fn format(&mut self, flash: F, dev: D, rng: R, op_rng: R, counter: C) -> Status {
         self.close();
-        self.store = Some(KeyStore::format(flash, dev, rng, counter)?);
+        self.store = Some(KeyStore::format((flash, dev, rng, counter))?);
         self.rng = Some(op_rng);
         Ok(())
     }
@@ -134,7 +146,7 @@ where
         Ok(())
     }
 
-    fn store(&mut self) -> Status<&mut KeyStore<F, D, R, C>> {
+    fn store(&mut self) -> Status<&mut KeyStore<(F, D, R, C)>> {
         self.store.as_mut().ok_or(KF_ERROR_INVALID_HANDLE)
     }
 

@@ -94,7 +94,7 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
     let secret: [u8; 32] = std::fs::read(device.join("device-secret.bin")).unwrap()[..32]
         .try_into()
         .unwrap();
-    let mut s = KeyStore::open(flash, Dev(secret), Rng(3), Counter(0)).unwrap();
+    let mut s = KeyStore::open((flash, Dev(secret), Rng(3), Counter(0))).unwrap();
     let mut block = [0u8; 256];
     let len = s.get_state(factory::INJECTION_SLOT, &mut block).unwrap();
     let kbpk = KeyHandle::newest(factory::KBPK_ID);

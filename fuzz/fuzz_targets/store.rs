@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::{BTreeMap, BTreeSet};
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
-type Store = KeyStore<Flash, Dev, Rng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, Rng, NoCounter)>;
 
 struct Dev;
 impl DeviceSecret for Dev {
@@ -54,7 +54,7 @@ const ALGS: [Algorithm; 6] = [
 fuzz_target!(|data: &[u8]| {
     let mut it = data.iter().copied();
     let mut next = move || it.next();
-    let Ok(mut s) = Store::format(Flash::new(), Dev, Rng(1), NoCounter) else {
+    let Ok(mut s) = Store::format((Flash::new(), Dev, Rng(1), NoCounter)) else {
         panic!("format failed");
     };
     // Every byte string ever stored (or attempted) per (id, version).
@@ -152,11 +152,11 @@ fuzz_target!(|data: &[u8]| {
                 let mut f = s.into_flash();
                 f.power_on();
                 boots += 1;
-                s = match Store::open(f, Dev, Rng(boots + 7), NoCounter) {
+                s = match Store::open((f, Dev, Rng(boots + 7), NoCounter)) {
                     Ok(s) => s,
                     Err(e) => {
                         assert!(corrupted, "re-open after power cuts alone failed: {e:?}");
-                        Store::format(Flash::new(), Dev, Rng(boots), NoCounter).expect("format")
+                        Store::format((Flash::new(), Dev, Rng(boots), NoCounter)).expect("format")
                     }
                 };
             }
@@ -167,12 +167,12 @@ fuzz_target!(|data: &[u8]| {
                 corrupted = true;
                 let f = s.into_flash();
                 boots += 1;
-                s = match Store::open(f, Dev, Rng(boots + 7), NoCounter) {
+                s = match Store::open((f, Dev, Rng(boots + 7), NoCounter)) {
                     Ok(s) => s,
                     Err(_) => {
                         corrupted = false;
                         known.clear();
-                        Store::format(Flash::new(), Dev, Rng(boots), NoCounter).expect("format")
+                        Store::format((Flash::new(), Dev, Rng(boots), NoCounter)).expect("format")
                     }
                 };
             }

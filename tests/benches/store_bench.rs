@@ -17,7 +17,7 @@ use std::time::Instant;
 use store_common::*;
 
 type Flash = MockFlash<{ 8 * 4096 }, 4096>;
-type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, NoCounter)>;
 
 fn measure(name: &str, n: u32, s: &mut Store, mut op: impl FnMut(&mut Store, u32)) {
     let (b0, e0) = (s.flash().bytes_written(), s.flash().sectors_erased());
@@ -39,7 +39,7 @@ fn measure(name: &str, n: u32, s: &mut Store, mut op: impl FnMut(&mut Store, u32
 }
 
 fn main() {
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(1), NoCounter).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(1), NoCounter)).unwrap();
     for id in 0..8u16 {
         s.import(
             id,
@@ -84,7 +84,7 @@ fn main() {
     let mut i = 0;
     let t = Instant::now();
     while i < 2_000 {
-        let st = Store::open(f.take().unwrap(), Dev(DEV_A), TestRng(i), NoCounter).unwrap();
+        let st = Store::open((f.take().unwrap(), Dev(DEV_A), TestRng(i), NoCounter)).unwrap();
         f = Some(st.into_flash());
         i += 1;
     }
@@ -93,7 +93,7 @@ fn main() {
         "open (full MAC scan)",
         f64::from(2_000u32) / t.elapsed().as_secs_f64()
     );
-    let mut s = Store::open(f.take().unwrap(), Dev(DEV_A), TestRng(9), NoCounter).unwrap();
+    let mut s = Store::open((f.take().unwrap(), Dev(DEV_A), TestRng(9), NoCounter)).unwrap();
     measure("tamper_wipe (8 sectors)", 200, &mut s, |s, _| {
         s.tamper_wipe().unwrap()
     });

@@ -13,7 +13,7 @@ use keyfort::wrap::Kek;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
-type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, SharedCounter)>;
 
 const KEY: [u8; 16] = [0x6B; 16];
 const USAGE: Usage = Usage::DECRYPT.union(Usage::EXPORT);
@@ -23,7 +23,7 @@ fn kek() -> Kek {
 }
 
 fn store(dev: [u8; 32], c: &SharedCounter) -> Store {
-    Store::format(Flash::new(), Dev(dev), TestRng(4), c.clone()).unwrap()
+    Store::format((Flash::new(), Dev(dev), TestRng(4), c.clone())).unwrap()
 }
 
 fn export(s: &mut Store, id: u16) -> Vec<u8> {
@@ -61,11 +61,11 @@ fn export_use_up_revoke_destroy_then_the_old_blob_is_refused() {
     assert_eq!(s.import_backup(&kek(), &blob), Err(Error::BackupReplayed));
     // The refusal survives a reboot and further compactions (the floor is in every
     // sector header).
-    let mut s = Store::open(s.into_flash(), Dev(DEV_A), TestRng(8), c.clone()).unwrap();
+    let mut s = Store::open((s.into_flash(), Dev(DEV_A), TestRng(8), c.clone())).unwrap();
     for i in 0..40u8 {
         s.put_state(5, &[i; 200]).unwrap();
     }
-    let mut s = Store::open(s.into_flash(), Dev(DEV_A), TestRng(9), c.clone()).unwrap();
+    let mut s = Store::open((s.into_flash(), Dev(DEV_A), TestRng(9), c.clone())).unwrap();
     assert_eq!(s.import_backup(&kek(), &blob), Err(Error::BackupReplayed));
     assert_eq!(use_key(&mut s, 1), Err(Error::Destroyed));
     // Another key, exported, then destroyed: its blob is refused as well.

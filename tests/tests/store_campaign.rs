@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use store_common::*;
 
 type Flash = MockFlash<{ 5 * 3072 }, 3072>;
-type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, SharedCounter)>;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -173,12 +173,12 @@ const BACKUP_KEK: [u8; 32] = [0x4B; 32];
 /// device's store: restoring it is a migration. (Restoring this store's own blob after
 /// key 2 was destroyed is refused as a replay: `store_backup_replay.rs`.)
 fn foreign_blob() -> Vec<u8> {
-    let mut other = KeyStore::format(
+    let mut other = KeyStore::format((
         Flash::new(),
         Dev(DEV_B),
         TestRng(77),
         SharedCounter::frozen(),
-    )
+    ))
     .unwrap();
     let usage = Usage::ENCRYPT | Usage::DECRYPT | Usage::EXPORT;
     let h = other
@@ -634,7 +634,7 @@ fn campaign(name: &str, kind: SharedCounter) {
     let ops = script();
     // Reference run without cuts: models before/after each op, and the cut-point count.
     let counter = kind.same_kind();
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(7), counter.clone()).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(7), counter.clone())).unwrap();
     let start = s.flash().steps();
     let mut models = vec![Model::default()];
     let mut blob = Vec::new();
@@ -666,7 +666,7 @@ fn campaign(name: &str, kind: SharedCounter) {
     };
     for k in 0..total {
         let counter = kind.same_kind();
-        let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(7), counter.clone()).unwrap();
+        let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(7), counter.clone())).unwrap();
         s.flash_mut()
             .set_mix_seed((k as u32).wrapping_mul(2_654_435_761) ^ 0x5555);
         s.flash_mut().cut_after(k);
@@ -691,7 +691,7 @@ fn campaign(name: &str, kind: SharedCounter) {
         flash.power_on();
         if matches!(ops[i], Op::Wipe) {
             // A wipe cut after its kill marker is finished by open, which reports it.
-            match KeyStore::open(&mut flash, Dev(DEV_A), TestRng(500 + k), counter.clone()) {
+            match KeyStore::open((&mut flash, Dev(DEV_A), TestRng(500 + k), counter.clone())) {
                 Ok(_) => {}
                 Err(Error::TamperWiped) => t.wipes_reported += 1,
                 Err(e) => {
@@ -701,7 +701,7 @@ fn campaign(name: &str, kind: SharedCounter) {
                 }
             }
         }
-        let mut s = match Store::open(flash, Dev(DEV_A), TestRng(1000 + k), counter.clone()) {
+        let mut s = match Store::open((flash, Dev(DEV_A), TestRng(1000 + k), counter.clone())) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("cut {k} (op {i} {:?}): open failed: {e:?}", ops[i]);
@@ -718,7 +718,7 @@ fn campaign(name: &str, kind: SharedCounter) {
             continue;
         }
         let flash = s.into_flash();
-        match Store::open(flash, Dev(DEV_A), TestRng(2000 + k), counter.clone()) {
+        match Store::open((flash, Dev(DEV_A), TestRng(2000 + k), counter.clone())) {
             Ok(mut s) => {
                 let mut b = [0u8; 32];
                 if s.get_state(999, &mut b).ok() != Some(14) || &b[..14] != b"after-recovery" {

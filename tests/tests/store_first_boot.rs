@@ -23,7 +23,8 @@ fn first_boot(
     counter: &mut SharedCounter,
 ) -> (Result<(), Error>, bool) {
     let before = flash.as_bytes().to_vec();
-    let r = KeyStore::open_or_format(&mut *flash, &Dev(dev), TestRng(7), &mut *counter).map(|_| ());
+    let r =
+        KeyStore::open_or_format((&mut *flash, &Dev(dev), TestRng(7), &mut *counter)).map(|_| ());
     (r, flash.as_bytes()[..] == before[..])
 }
 
@@ -31,7 +32,7 @@ fn first_boot(
 fn used_store(counter: &mut SharedCounter) -> Flash {
     let mut flash = Flash::new();
     let mut s =
-        KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(1), &mut *counter).unwrap();
+        KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(1), &mut *counter)).unwrap();
     s.import(1, b"k1", Algorithm::Aes128, Usage::ENCRYPT, &K1, None)
         .unwrap();
     drop(s);
@@ -39,7 +40,7 @@ fn used_store(counter: &mut SharedCounter) -> Flash {
 }
 
 fn key1(flash: &mut Flash, counter: &mut SharedCounter) -> Result<Vec<u8>, Error> {
-    let mut s = KeyStore::open(&mut *flash, &Dev(DEV_A), TestRng(2), &mut *counter)?;
+    let mut s = KeyStore::open((&mut *flash, &Dev(DEV_A), TestRng(2), &mut *counter))?;
     s.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| k.to_vec())
 }
 
@@ -49,15 +50,15 @@ fn blank_flash_is_formatted() {
     let mut counter = SharedCounter::default();
     // It is blank: a plain open refuses it.
     assert_eq!(
-        KeyStore::open(&mut flash, &Dev(DEV_A), TestRng(1), &mut counter).err(),
+        KeyStore::open((&mut flash, &Dev(DEV_A), TestRng(1), &mut counter)).err(),
         Some(Error::NotFormatted)
     );
-    let s = KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(1), &mut counter).unwrap();
+    let s = KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(1), &mut counter)).unwrap();
     let events: Vec<_> = s.audit().map(|e| e.code).collect();
     assert_eq!(events, [AuditCode::Formatted]);
     drop(s);
     // Now a store that a plain open accepts.
-    KeyStore::open(&mut flash, &Dev(DEV_A), TestRng(2), &mut counter).unwrap();
+    KeyStore::open((&mut flash, &Dev(DEV_A), TestRng(2), &mut counter)).unwrap();
 }
 
 #[test]
@@ -66,7 +67,7 @@ fn formatted_flash_opens_with_keys_intact() {
     let mut flash = used_store(&mut counter);
     for boot in 0..3 {
         let mut s =
-            KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(10 + boot), &mut counter)
+            KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(10 + boot), &mut counter))
                 .unwrap();
         let k = s
             .with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| k.to_vec())
@@ -79,7 +80,7 @@ fn formatted_flash_opens_with_keys_intact() {
     }
     // Negative control: formatting the same flash loses the key, which the check above
     // would have caught.
-    drop(KeyStore::format(&mut flash, &Dev(DEV_A), TestRng(3), &mut counter).unwrap());
+    drop(KeyStore::format((&mut flash, &Dev(DEV_A), TestRng(3), &mut counter)).unwrap());
     assert_eq!(key1(&mut flash, &mut counter).err(), Some(Error::NotFound));
 }
 
@@ -140,12 +141,12 @@ fn foreign_image_is_not_reformatted() {
 fn without_a_counter_an_erased_store_cannot_be_told_from_a_new_one() {
     // The documented limit of NoCounter: the erase is not detected, the flash is formatted.
     let mut flash = Flash::new();
-    let mut s = KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(1), NoCounter).unwrap();
+    let mut s = KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(1), NoCounter)).unwrap();
     s.import(1, b"k1", Algorithm::Aes128, Usage::ENCRYPT, &K1, None)
         .unwrap();
     drop(s);
     flash.as_bytes_mut().fill(0xFF);
-    let s = KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(2), NoCounter).unwrap();
+    let s = KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(2), NoCounter)).unwrap();
     assert_eq!(s.inventory().count(), 0);
 }
 
@@ -155,7 +156,7 @@ fn without_a_counter_an_erased_store_cannot_be_told_from_a_new_one() {
 fn first_format_cut_at_every_step_recovers() {
     let steps = {
         let mut f = Flash::new();
-        drop(KeyStore::open_or_format(&mut f, &Dev(DEV_A), TestRng(1), NoCounter).unwrap());
+        drop(KeyStore::open_or_format((&mut f, &Dev(DEV_A), TestRng(1), NoCounter)).unwrap());
         f.steps()
     };
     let (mut root_auth, mut not_formatted) = (0, 0);
@@ -164,17 +165,17 @@ fn first_format_cut_at_every_step_recovers() {
         let mut flash = Flash::new();
         flash.cut_after(k);
         assert!(
-            KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(1), &mut counter).is_err(),
+            KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(1), &mut counter)).is_err(),
             "cut {k}"
         );
         flash.power_on();
         // What a plain open would say: the cases open_or_format must recover from.
-        match KeyStore::open(&mut flash, &Dev(DEV_A), TestRng(2), &mut counter) {
+        match KeyStore::open((&mut flash, &Dev(DEV_A), TestRng(2), &mut counter)) {
             Err(Error::RootAuth) => root_auth += 1,
             Err(Error::NotFormatted) => not_formatted += 1,
             _ => {}
         }
-        let mut s = KeyStore::open_or_format(&mut flash, &Dev(DEV_A), TestRng(3), &mut counter)
+        let mut s = KeyStore::open_or_format((&mut flash, &Dev(DEV_A), TestRng(3), &mut counter))
             .unwrap_or_else(|e| panic!("cut {k}: {e:?}"));
         s.import(1, b"k1", Algorithm::Aes128, Usage::ENCRYPT, &K1, None)
             .unwrap();
@@ -191,16 +192,21 @@ fn open_or_format_in_fills_the_slot_only_on_success() {
     let mut counter = SharedCounter::default();
     let mut flash = Flash::new();
     let mut slot = None;
-    KeyStore::open_or_format_in(&mut slot, &mut flash, &Dev(DEV_A), TestRng(1), &mut counter)
-        .unwrap();
+    KeyStore::open_or_format_in(
+        &mut slot,
+        (&mut flash, &Dev(DEV_A), TestRng(1), &mut counter),
+    )
+    .unwrap();
     let s = slot.as_mut().unwrap();
     s.import(1, b"k1", Algorithm::Aes128, Usage::ENCRYPT, &K1, None)
         .unwrap();
     drop(slot);
     flash.as_bytes_mut()[20] ^= 0x10;
     let mut slot = None;
-    let r =
-        KeyStore::open_or_format_in(&mut slot, &mut flash, &Dev(DEV_A), TestRng(2), &mut counter);
+    let r = KeyStore::open_or_format_in(
+        &mut slot,
+        (&mut flash, &Dev(DEV_A), TestRng(2), &mut counter),
+    );
     assert_eq!(r, Err(Error::RootAuth));
     assert!(slot.is_none());
 }

@@ -14,7 +14,7 @@ use keyfort::wrap::{kwp_wrap, Kek};
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
-type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, NoCounter)>;
 
 fn unhex(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()
@@ -28,7 +28,7 @@ const CT_4_1: &str = "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5";
 const KEK: u16 = 1;
 
 fn store_with_kek(kek: &[u8], alg: Algorithm, usage: Usage) -> Store {
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(9), NoCounter).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(9), NoCounter)).unwrap();
     s.import(KEK, b"kek", alg, usage, kek, None).unwrap();
     s
 }

@@ -18,14 +18,14 @@ use keyfort::wrap::{kw_wrap, kwp_wrap, Kek};
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 2048 }, 2048>;
-type Store<C> = KeyStore<Flash, Dev, TestRng, C>;
+type Store<C> = KeyStore<(Flash, Dev, TestRng, C)>;
 
 fn store() -> Store<NoCounter> {
-    Store::format(Flash::new(), Dev(DEV_A), TestRng(5), NoCounter).unwrap()
+    Store::format((Flash::new(), Dev(DEV_A), TestRng(5), NoCounter)).unwrap()
 }
 
 fn reopen(s: Store<NoCounter>) -> Store<NoCounter> {
-    Store::open(s.into_flash(), Dev(DEV_A), TestRng(6), NoCounter).unwrap()
+    Store::open((s.into_flash(), Dev(DEV_A), TestRng(6), NoCounter)).unwrap()
 }
 
 fn get(s: &mut Store<NoCounter>, h: KeyHandle, need: Usage) -> Result<Vec<u8>, Error> {
@@ -226,7 +226,7 @@ fn backup_round_trip_between_devices() {
     assert!(a
         .audit()
         .any(|e| e.code == AuditCode::Exported && e.id == 5));
-    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(8), NoCounter).unwrap();
+    let mut b = Store::format((Flash::new(), Dev(DEV_B), TestRng(8), NoCounter)).unwrap();
     // Wrong KEK and tampered blob fail; nothing is imported.
     let wrong = Kek::new(&[0xBF; 32]).unwrap();
     assert_eq!(b.import_backup(&wrong, &blob[..n]), Err(Error::Wrap));
@@ -377,7 +377,7 @@ fn audit_ring_is_bounded_and_ordered() {
 fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
     let keys: [[u8; 16]; 3] = [[0x31; 16], [0x32; 16], [0x33; 16]];
     let setup = |c: SharedCounter| {
-        let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(5), c).unwrap();
+        let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(5), c)).unwrap();
         for (i, k) in keys.iter().enumerate() {
             s.import(
                 i as u16 + 1,
@@ -414,7 +414,7 @@ fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
     let mut f = s2.into_flash();
     f.as_bytes_mut().copy_from_slice(&pre);
     assert_eq!(
-        Store::open(f, Dev(DEV_A), TestRng(1), c).err(),
+        Store::open((f, Dev(DEV_A), TestRng(1), c)).err(),
         Some(Error::RolledBack)
     );
     let (mut resumed, mut committed) = (0, 0);
@@ -428,12 +428,12 @@ fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
         f.power_on();
         // A wipe the cut interrupted is finished by open and reported as such; the
         // second open then gives the (empty) store.
-        let reported = match KeyStore::open(&mut f, Dev(DEV_A), TestRng(k + 1), c.clone()) {
+        let reported = match KeyStore::open((&mut f, Dev(DEV_A), TestRng(k + 1), c.clone())) {
             Ok(_) => false,
             Err(Error::TamperWiped) => true,
             Err(e) => panic!("cut {k}: {e:?}"),
         };
-        let mut s = Store::open(f, Dev(DEV_A), TestRng(k + 2), c.clone())
+        let mut s = Store::open((f, Dev(DEV_A), TestRng(k + 2), c.clone()))
             .unwrap_or_else(|e| panic!("cut {k}: second open {e:?}"));
         let n = s.inventory().count();
         if n == 0 {
@@ -489,7 +489,7 @@ fn export_is_right_whenever_it_triggers_a_compaction() {
         )
         .unwrap();
     let kek = Kek::new(&[0x0E; 16]).unwrap();
-    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(8), NoCounter).unwrap();
+    let mut b = Store::format((Flash::new(), Dev(DEV_B), TestRng(8), NoCounter)).unwrap();
     for i in 0..40u8 {
         let mut blob = [0u8; MAX_BACKUP_LEN];
         let n = s
@@ -512,7 +512,7 @@ fn keys_generated_through_the_hmac_drbg() {
     // The raw source is the test generator standing in for a board's TRNG; the store
     // draws from keyfort's health-tested HMAC-DRBG on top of it.
     let drbg = Csprng::new(TestRng(0xE17), MinEntropy::Bits8, b"store-test").unwrap();
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), drbg, NoCounter).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), drbg, NoCounter)).unwrap();
     let a = s
         .generate(1, b"a", Algorithm::Aes256, Usage::ENCRYPT, None)
         .unwrap();
@@ -524,6 +524,6 @@ fn keys_generated_through_the_hmac_drbg() {
     assert_ne!(ka, kb);
     assert_ne!(ka, [0u8; 32]);
     let drbg2 = Csprng::new(TestRng(0xE18), MinEntropy::Bits8, b"store-test").unwrap();
-    let mut s = KeyStore::open(s.into_flash(), Dev(DEV_A), drbg2, NoCounter).unwrap();
+    let mut s = KeyStore::open((s.into_flash(), Dev(DEV_A), drbg2, NoCounter)).unwrap();
     assert_eq!(s.with_key(a, Usage::ENCRYPT, |k| k.to_vec()).unwrap(), ka);
 }

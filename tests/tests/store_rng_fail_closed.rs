@@ -65,15 +65,15 @@ fn drbg(stuck: &Rc<Cell<bool>>, seed: u64) -> Csprng<Source> {
     rng
 }
 
-type Store = KeyStore<Flash, Dev, FailClosed<Source>, NoCounter>;
+type Store = KeyStore<(Flash, Dev, FailClosed<Source>, NoCounter)>;
 
 fn populated(stuck: &Rc<Cell<bool>>) -> Store {
-    let mut s = Store::format(
+    let mut s = Store::format((
         Flash::new(),
         Dev(DEV_A),
         drbg(stuck, 1).fail_closed(),
         NoCounter,
-    )
+    ))
     .unwrap();
     s.import(
         1,
@@ -115,12 +115,12 @@ fn generate_rotate_and_remask_refuse_once_the_entropy_source_fails() {
     assert_eq!(ids, [(1, 1), (2, 1)], "no key created");
     // Nothing was created on flash, nothing stored was lost.
     let ok = Rc::new(Cell::new(false));
-    let mut s = Store::open(
+    let mut s = Store::open((
         s.into_flash(),
         Dev(DEV_A),
         drbg(&ok, 9).fail_closed(),
         NoCounter,
-    )
+    ))
     .unwrap();
     let ids: Vec<_> = s.inventory().map(|k| (k.id, k.version)).collect();
     assert_eq!(ids, [(1, 1), (2, 1)], "no key created on flash");
@@ -147,7 +147,7 @@ fn a_store_cannot_be_formatted_or_opened_on_a_failed_generator() {
     let rng = drbg(&stuck, 3).fail_closed();
     stuck.set(true);
     assert_eq!(
-        Store::open(f, Dev(DEV_A), rng, NoCounter).err(),
+        Store::open((f, Dev(DEV_A), rng, NoCounter)).err(),
         Some(Error::Rng)
     );
 }
@@ -177,7 +177,7 @@ fn control_stuck_source_trips_the_health_test_and_the_infallible_path_keeps_goin
     assert!(rng.try_fill_bytes(&mut b).is_err(), "stays refused");
 
     let stuck = Rc::new(Cell::new(false));
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), drbg(&stuck, 6), NoCounter).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), drbg(&stuck, 6), NoCounter)).unwrap();
     stuck.set(true);
     assert!(s
         .generate(3, b"k3", Algorithm::Aes256, Usage::ENCRYPT, None)

@@ -25,7 +25,7 @@ const SLOTS_CHECKED: usize = 3;
 
 const KEYS: [(u16, [u8; 16]); 3] = [(1, [0x11; 16]), (2, [0x22; 16]), (3, [0x33; 16])];
 
-fn populate(s: &mut KeyStore<Flash, Dev, TestRng, SharedCounter>) {
+fn populate(s: &mut KeyStore<(Flash, Dev, TestRng, SharedCounter)>) {
     for (id, k) in KEYS {
         s.import(
             id,
@@ -42,7 +42,7 @@ fn populate(s: &mut KeyStore<Flash, Dev, TestRng, SharedCounter>) {
 /// A populated store; `wiped_once`: after a tamper wipe (slot 0 killed, slot 1 live).
 fn image(wiped_once: bool) -> (Flash, SharedCounter) {
     let c = SharedCounter::default();
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(5), c.clone()).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(5), c.clone())).unwrap();
     if wiped_once {
         populate(&mut s);
         s.tamper_wipe().unwrap();
@@ -58,7 +58,7 @@ fn counter_at(c: &SharedCounter) -> SharedCounter {
 
 /// Whether the store on `f` opens and holds every key with the right bytes.
 fn all_keys(f: &mut Flash, c: &SharedCounter) -> Result<(), Error> {
-    let mut s = KeyStore::open(f, Dev(DEV_A), TestRng(9), c.clone())?;
+    let mut s = KeyStore::open((f, Dev(DEV_A), TestRng(9), c.clone()))?;
     for (id, k) in KEYS {
         let got = s.with_key(KeyHandle::newest(id), Usage::DECRYPT, |b| b.to_vec())?;
         assert_eq!(got, k, "key {id} wrong");
@@ -115,9 +115,9 @@ fn a_programmed_kill_marker_is_a_reported_tamper_wipe() {
         let (mut f, c) = image(false);
         let live = ROOT_HDR + 64;
         f.as_bytes_mut()[live..live + zeroed].fill(0);
-        let r = KeyStore::open(&mut f, Dev(DEV_A), TestRng(9), c.clone()).map(|_| ());
+        let r = KeyStore::open((&mut f, Dev(DEV_A), TestRng(9), c.clone())).map(|_| ());
         assert_eq!(r, Err(Error::TamperWiped), "{zeroed} bytes of the kill");
-        let s = KeyStore::open(&mut f, Dev(DEV_A), TestRng(10), c.clone()).unwrap();
+        let s = KeyStore::open((&mut f, Dev(DEV_A), TestRng(10), c.clone())).unwrap();
         assert_eq!(s.inventory().count(), 0);
         assert_eq!(
             s.audit().last().map(|e| e.code),
@@ -137,7 +137,7 @@ fn a_cut_tamper_wipe_is_finished_and_reported_by_open() {
     // Uncut: how many cut points the wipe has.
     let mut f = Flash::new();
     f.as_bytes_mut().copy_from_slice(f0.as_bytes());
-    let mut s = KeyStore::open(f, Dev(DEV_A), TestRng(9), counter_at(&c0)).unwrap();
+    let mut s = KeyStore::open((f, Dev(DEV_A), TestRng(9), counter_at(&c0))).unwrap();
     let st = s.flash().steps();
     s.tamper_wipe().unwrap();
     let steps = s.flash().steps() - st;
@@ -146,16 +146,16 @@ fn a_cut_tamper_wipe_is_finished_and_reported_by_open() {
         let c = counter_at(&c0);
         let mut f = Flash::new();
         f.as_bytes_mut().copy_from_slice(f0.as_bytes());
-        let mut s = KeyStore::open(f, Dev(DEV_A), TestRng(9), c.clone()).unwrap();
+        let mut s = KeyStore::open((f, Dev(DEV_A), TestRng(9), c.clone())).unwrap();
         s.flash_mut().cut_after(k);
         s.flash_mut().set_mix_seed(k as u32 * 7 + 1);
         assert_eq!(s.tamper_wipe(), Err(Error::Flash), "cut {k}");
         let mut f = s.into_flash();
         f.power_on();
-        let r = KeyStore::open(&mut f, Dev(DEV_A), TestRng(k + 11), c.clone()).map(|_| ());
+        let r = KeyStore::open((&mut f, Dev(DEV_A), TestRng(k + 11), c.clone())).map(|_| ());
         match r {
             Ok(()) => {
-                let s = KeyStore::open(&mut f, Dev(DEV_A), TestRng(k + 12), c.clone()).unwrap();
+                let s = KeyStore::open((&mut f, Dev(DEV_A), TestRng(k + 12), c.clone())).unwrap();
                 if s.inventory().count() == 0 {
                     // The cut hit the commit block of the wipe's very last record: the
                     // wipe had committed (its caller got the error), the log says so.
@@ -173,7 +173,7 @@ fn a_cut_tamper_wipe_is_finished_and_reported_by_open() {
                 intact += 1;
             }
             Err(Error::TamperWiped) => {
-                let s = KeyStore::open(&mut f, Dev(DEV_A), TestRng(k + 12), c.clone())
+                let s = KeyStore::open((&mut f, Dev(DEV_A), TestRng(k + 12), c.clone()))
                     .unwrap_or_else(|e| panic!("cut {k}: second open {e:?}"));
                 assert_eq!(s.inventory().count(), 0, "cut {k}");
                 assert_eq!(

@@ -17,7 +17,7 @@ use store_common::*;
 
 const SECTOR: usize = 2048;
 type Flash = MockFlash<{ 4 * SECTOR }, SECTOR>;
-type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, NoCounter)>;
 
 const K1: [u8; 16] = *b"sixteen-byte-k1!";
 const K2: [u8; 32] = [0x5C; 32];
@@ -32,7 +32,7 @@ const KIND_STATE: u8 = 2;
 /// A store with key 1 (plain), key 2 (use limit 5), key 3 (to destroy) and state 9,
 /// opened again (the attacker strikes after open).
 fn opened() -> Store {
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(3), NoCounter).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), NoCounter)).unwrap();
     let ed = Usage::ENCRYPT | Usage::DECRYPT;
     s.import(1, b"k1", Algorithm::Aes128, ed, &K1, None)
         .unwrap();
@@ -45,7 +45,7 @@ fn opened() -> Store {
 }
 
 fn reopen(f: Flash) -> Store {
-    Store::open(f, Dev(DEV_A), TestRng(77), NoCounter).unwrap()
+    Store::open((f, Dev(DEV_A), TestRng(77), NoCounter)).unwrap()
 }
 
 /// The flash offset of the body of the newest committed record `(kind, slot)`: walks the

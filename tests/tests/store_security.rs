@@ -15,7 +15,7 @@ use store_common::*;
 
 const SECTOR: usize = 2048;
 type Flash = MockFlash<{ 4 * SECTOR }, SECTOR>;
-type Store<C> = KeyStore<Flash, Dev, TestRng, C>;
+type Store<C> = KeyStore<(Flash, Dev, TestRng, C)>;
 
 const K1: [u8; 16] = [
     0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xF0, 0x01,
@@ -42,7 +42,7 @@ fn populate<C: keyfort::platform::MonotonicCounter>(s: &mut Store<C>) {
 }
 
 fn fresh(dev: [u8; 32]) -> Store<NoCounter> {
-    let mut s = Store::format(Flash::new(), Dev(dev), TestRng(3), NoCounter).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(dev), TestRng(3), NoCounter)).unwrap();
     populate(&mut s);
     s
 }
@@ -52,7 +52,7 @@ fn reopen<C: keyfort::platform::MonotonicCounter>(
     dev: [u8; 32],
     c: C,
 ) -> Result<Store<C>, Error> {
-    Store::open(f, Dev(dev), TestRng(99), c)
+    Store::open((f, Dev(dev), TestRng(99), c))
 }
 
 /// Offset of the record header whose label is `label` (labels are plaintext metadata).
@@ -169,7 +169,7 @@ fn other_devices_image_and_records_are_rejected() {
 #[test]
 fn rolled_back_image_detected_with_counter() {
     let c = SharedCounter::default();
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(3), c.clone()).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), c.clone())).unwrap();
     populate(&mut s);
     let old = s.flash().as_bytes().to_vec();
     s.revoke(1, 1).unwrap();
@@ -221,7 +221,7 @@ fn every_single_bit_flip_is_caught_or_harmless() {
 fn truncated_records_give_typed_errors() {
     // Truncating the newest record (erasing its tail) with a counter: rollback detected.
     let c = SharedCounter::default();
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(3), c.clone()).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), c.clone())).unwrap();
     populate(&mut s);
     let mut f = s.into_flash();
     let img = f.as_bytes().to_vec();
@@ -263,7 +263,7 @@ impl keyfort::platform::MonotonicCounter for FailingCounter {
 fn counter_failures_and_counter_ahead() {
     use keyfort::platform::MonotonicCounter;
     let c = SharedCounter::default();
-    let mut s = Store::format(Flash::new(), Dev(DEV_A), TestRng(3), c.clone()).unwrap();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), c.clone())).unwrap();
     populate(&mut s);
     let f = s.into_flash();
     // The increment after a committed record fails: the op reports it, the store wants a

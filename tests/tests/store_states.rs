@@ -22,16 +22,16 @@ use keyfort::wrap::Kek;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 4096 }, 4096>;
-type Store = KeyStore<Flash, Dev, TestRng, NoCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, NoCounter)>;
 
 use KeyState::*;
 
 fn store() -> Store {
-    Store::format(Flash::new(), Dev(DEV_A), TestRng(5), NoCounter).unwrap()
+    Store::format((Flash::new(), Dev(DEV_A), TestRng(5), NoCounter)).unwrap()
 }
 
 fn reopen(s: Store) -> Store {
-    Store::open(s.into_flash(), Dev(DEV_A), TestRng(6), NoCounter).unwrap()
+    Store::open((s.into_flash(), Dev(DEV_A), TestRng(6), NoCounter)).unwrap()
 }
 
 const KEY: [u8; 32] = [0x42; 32];
@@ -531,7 +531,7 @@ fn backups_carry_state_and_cannot_move_a_key_back() {
     a.revoke(1, 1).unwrap();
     let deact_blob = export(&mut a, 1);
     // Another store takes each blob with its state and period.
-    let mut b = Store::format(Flash::new(), Dev(DEV_B), TestRng(9), NoCounter).unwrap();
+    let mut b = Store::format((Flash::new(), Dev(DEV_B), TestRng(9), NoCounter)).unwrap();
     b.import_backup(&kek(), &deact_blob).unwrap();
     let i = b.inventory().next().unwrap();
     assert_eq!(i.state, Deactivated);
@@ -544,7 +544,7 @@ fn backups_carry_state_and_cannot_move_a_key_back() {
         b.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |_| ()),
         Err(Error::Deactivated)
     );
-    let mut c = Store::format(Flash::new(), Dev(DEV_B), TestRng(10), NoCounter).unwrap();
+    let mut c = Store::format((Flash::new(), Dev(DEV_B), TestRng(10), NoCounter)).unwrap();
     c.import_backup(&kek(), &pre_blob).unwrap();
     assert_eq!(c.inventory().next().unwrap().state, PreActive);
     // This store: an older blob cannot move the key back to an earlier state, nor bring
@@ -618,11 +618,11 @@ fn version_1_images_are_refused() {
     };
     retag(flash.as_bytes_mut(), 2);
     // Control: re-tagging with the current version opens.
-    let s = Store::open(flash, Dev(DEV_A), TestRng(1), NoCounter).unwrap();
+    let s = Store::open((flash, Dev(DEV_A), TestRng(1), NoCounter)).unwrap();
     let mut flash = s.into_flash();
     retag(flash.as_bytes_mut(), 1);
     assert_eq!(
-        Store::open(flash, Dev(DEV_A), TestRng(1), NoCounter).err(),
+        Store::open((flash, Dev(DEV_A), TestRng(1), NoCounter)).err(),
         Some(Error::FormatVersion)
     );
 }

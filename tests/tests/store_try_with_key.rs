@@ -26,7 +26,7 @@ impl From<Error> for AppError {
 
 /// The first key byte if it is even, else the closure's own error.
 fn first_even_byte(
-    s: &mut KeyStore<Flash, Dev, TestRng, NoCounter>,
+    s: &mut KeyStore<(Flash, Dev, TestRng, NoCounter)>,
     h: KeyHandle,
     need: Usage,
 ) -> Result<u8, AppError> {
@@ -38,7 +38,7 @@ fn first_even_byte(
 
 #[test]
 fn store_and_closure_errors_arrive_as_one_type() {
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(5), NoCounter).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(5), NoCounter)).unwrap();
     let even = s
         .import(
             1,

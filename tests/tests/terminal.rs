@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use store_common::*;
 
 type Flash = MockFlash<{ 8 * 4096 }, 4096>;
-type Store = KeyStore<Flash, Dev, TestRng, SharedCounter>;
+type Store = KeyStore<(Flash, Dev, TestRng, SharedCounter)>;
 
 const KBPK: [u8; 32] = [0x42; 32];
 const IKID: [u8; 8] = [0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0];
@@ -50,7 +50,7 @@ fn ik_block(bdk: &AesBdk) -> Vec<u8> {
 
 fn store_with_kbpk(kbpk_usage: Usage) -> (Store, SharedCounter) {
     let c = SharedCounter::default();
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(1), c.clone()).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(1), c.clone())).unwrap();
     s.import(
         factory::KBPK_ID,
         b"kbpk",
@@ -178,7 +178,7 @@ fn refused_blocks_store_nothing() {
 
     // A KBPK weaker than the key it carries (AES-128 KBPK, AES-256 key).
     let c = SharedCounter::default();
-    let mut s = KeyStore::format(Flash::new(), Dev(DEV_A), TestRng(1), c).unwrap();
+    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(1), c)).unwrap();
     s.import(
         1,
         b"kbpk",
@@ -231,7 +231,7 @@ fn dukpt_through_the_store(bdk_len: usize) {
         }
         // Power cycle: a new store over the same flash, the state from the record.
         let f = s.into_flash();
-        s = KeyStore::open(f, Dev(DEV_A), TestRng(100 + u64::from(round)), c.clone()).unwrap();
+        s = KeyStore::open((f, Dev(DEV_A), TestRng(100 + u64::from(round)), c.clone())).unwrap();
         t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap()
             .unwrap();
@@ -253,10 +253,12 @@ fn in_place_open_load_and_resume() {
     let mut slot = None;
     let r = KeyStore::open_in(
         &mut slot,
-        Flash::new(),
-        Dev(DEV_A),
-        TestRng(7),
-        SharedCounter::default(),
+        (
+            Flash::new(),
+            Dev(DEV_A),
+            TestRng(7),
+            SharedCounter::default(),
+        ),
     );
     assert_eq!(r, Err(StoreError::NotFormatted));
     assert!(slot.is_none());
@@ -291,7 +293,7 @@ fn in_place_open_load_and_resume() {
     // Power cycle into a slot: the store and the terminal come back in place.
     let f = s.into_flash();
     let mut slot = None;
-    KeyStore::open_in(&mut slot, f, Dev(DEV_A), TestRng(8), c).unwrap();
+    KeyStore::open_in(&mut slot, (f, Dev(DEV_A), TestRng(8), c)).unwrap();
     let s = slot.as_mut().expect("store opened in place");
     let mut resumed = None;
     terminal::resume_into(s, factory::DUKPT_SLOT, &mut resumed).unwrap();
@@ -320,7 +322,7 @@ fn power_cut_at_every_step_never_reuses_a_counter() {
     {
         let c = SharedCounter::default();
         c.0.set(counter0);
-        let mut s = KeyStore::open(probe, Dev(DEV_A), TestRng(5), c).unwrap();
+        let mut s = KeyStore::open((probe, Dev(DEV_A), TestRng(5), c)).unwrap();
         let mut t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap()
             .unwrap();
@@ -336,7 +338,7 @@ fn power_cut_at_every_step_never_reuses_a_counter() {
         let c = SharedCounter::default();
         c.0.set(counter0);
         let mut released = BTreeSet::new();
-        let mut s = KeyStore::open(copy(&image), Dev(DEV_A), TestRng(cut), c.clone()).unwrap();
+        let mut s = KeyStore::open((copy(&image), Dev(DEV_A), TestRng(cut), c.clone())).unwrap();
         s.flash_mut().cut_after(cut);
         let mut t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap()
@@ -356,7 +358,7 @@ fn power_cut_at_every_step_never_reuses_a_counter() {
         cuts += 1;
         let mut f = s.into_flash();
         f.power_on();
-        let mut s = KeyStore::open(f, Dev(DEV_A), TestRng(cut + 1), c.clone())
+        let mut s = KeyStore::open((f, Dev(DEV_A), TestRng(cut + 1), c.clone()))
             .unwrap_or_else(|e| panic!("cut {cut}: store does not reopen: {e:?}"));
         let mut t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap_or_else(|e| panic!("cut {cut}: state unreadable: {e:?}"))

@@ -93,15 +93,14 @@ pub struct Board {
 
 /// The sealed key store on this board's peripherals, borrowed from a [`Board`] (which
 /// keeps them): the type a helper function names, `fn provision(store: &mut Store<'_>)`.
-/// Open it with `keyfort::store::KeyStore::open_or_format(&mut board.flash,
-/// &board.device_secret, rng, &mut board.counter)`; see the firmware template
+/// Open it with `keyfort::store::KeyStore::open_or_format((&mut board.flash, /// &board.device_secret, rng, &mut board.counter))`; see the firmware template
 /// (`templates/firmware/src/main.rs`).
-pub type Store<'a> = keyfort::store::KeyStore<
+pub type Store<'a> = keyfort::store::KeyStore<(
     &'a mut flash::SemihostFlash,
     &'a secret::TestDeviceSecret,
     StoreRng<'a>,
     &'a mut counter::FileCounter,
->;
+)>;
 
 /// The store's random generator: keyfort's health-tested CSPRNG over the board's raw
 /// entropy, `keyfort::rng::Csprng::new(&mut board.entropy, ..)`.

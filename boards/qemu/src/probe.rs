@@ -4,7 +4,7 @@
 //! the host can cut the power (kill QEMU, `./x run --cut-at TEXT`) at an exact point of a
 //! multi-step operation such as a tamper wipe. Test tooling; it adds nothing to security.
 
-use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
+use embedded_storage::nor_flash::{ErrorType, MultiwriteNorFlash, NorFlash, ReadNorFlash};
 
 /// The line printed when the park point is reached (followed by the operation number).
 pub const PARK_MARKER: &str = "flash probe: parked after mutating operation";
@@ -108,3 +108,6 @@ impl<F: NorFlash> NorFlash for ProbedFlash<F> {
         r
     }
 }
+
+/// Counting changes nothing about re-programming: as the wrapped flash.
+impl<F: MultiwriteNorFlash> MultiwriteNorFlash for ProbedFlash<F> {}

@@ -1,7 +1,7 @@
 //! Host-side stand-ins for the store's seams, shared by the `store` and `demo` commands:
 //! a flash image file as NOR flash, a test device's secret, and `/dev/urandom`.
 use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use keyfort::platform::DeviceSecret;
 use std::io::Read;
@@ -63,6 +63,9 @@ impl<const S: usize> NorFlash for ImageFlash<S> {
         Ok(())
     }
 }
+
+/// Programming ANDs into the image: a word written again only loses more bits.
+impl<const S: usize> MultiwriteNorFlash for ImageFlash<S> {}
 
 /// A test device's secret, wiped on drop.
 pub struct HostSecret([u8; 32]);

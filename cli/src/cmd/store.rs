@@ -202,30 +202,30 @@ macro_rules! with_sector {
     };
 }
 
-type HostStore<const S: usize> = KeyStore<ImageFlash<S>, HostSecret, OsRng, NoCounter>;
+type HostStore<const S: usize> = KeyStore<(ImageFlash<S>, HostSecret, OsRng, NoCounter)>;
 
 fn err(e: keyfort::store::Error) -> Failure {
     failure::store(e)
 }
 
 fn open<const S: usize>(mem: Vec<u8>, dev: HostSecret) -> Result<HostStore<S>, Failure> {
-    KeyStore::open(
+    KeyStore::open((
         ImageFlash::<S>(mem),
         dev,
         os_rng().map_err(Failure::refused)?,
         NoCounter,
-    )
+    ))
     .map_err(err)
 }
 
 #[allow(clippy::integer_division_remainder_used)] // public sizes only
 fn create<const S: usize>(c: &Common, size: usize) -> Result<(), Failure> {
-    let s = KeyStore::format(
+    let s = KeyStore::format((
         ImageFlash::<S>(vec![0xFF; size]),
         secret(&c.device_secret)?,
         os_rng().map_err(Failure::refused)?,
         NoCounter,
-    )
+    ))
     .map_err(err)?;
     write_image(&c.image, &s.into_flash().0)?;
     if output::json() {

@@ -25,8 +25,6 @@
 //! from another store (another device, or before a tamper wipe: a new salt is a new
 //! store) is a migration and is accepted. Without a monotonic counter a rolled-back
 //! image also rolls the floor back (see "Rollback").
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
 
 use super::audit::AuditCode;
 use super::error::Error;
@@ -35,7 +33,7 @@ use super::journal::Body;
 use super::lifecycle::NewMeta;
 use super::state::{Cryptoperiod, KeyOptions, KeyState};
 use super::{policy, KeyHandle, KeyStore};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
@@ -58,13 +56,7 @@ pub enum WrapScheme {
     Kwp,
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Exports key `handle` wrapped under `kek` into `out` (at least
     /// [`MAX_BACKUP_LEN`] bytes); returns the blob length.
     pub fn export_backup(
@@ -102,7 +94,7 @@ where
         h.kver = e.hdr.kver;
         self.append(h, Body::None)?;
         // The stamp: this export's record sequence (the append allocated it last).
-        let stamp = self.next_nonce.wrapping_sub(1);
+        let stamp = self.journal.next_nonce().wrapping_sub(1);
         let store_id = self.store_id()?;
         // The append may have compacted: look the record up again.
         let e = *self
@@ -131,7 +123,7 @@ where
             p[20] = e.hdr.state;
             p[21] = e.hdr.period;
             p[24..28].copy_from_slice(&stamp.to_le_bytes());
-            p[28..32].copy_from_slice(&self.hw.to_le_bytes());
+            p[28..32].copy_from_slice(&self.rollback.hw().to_le_bytes());
             p[32..40].copy_from_slice(&store_id);
             p[40..44].copy_from_slice(&e.hdr.protect.to_le_bytes());
             p[44..48].copy_from_slice(&e.hdr.process.to_le_bytes());
@@ -196,7 +188,7 @@ where
             let newer_record = self
                 .versions(id)
                 .any(|e| e.hdr.seq > stamp || e.hdr.created > stamp);
-            if stamp < self.floor || newer_record {
+            if stamp < self.journal.floor() || newer_record {
                 return Err(Error::BackupReplayed);
             }
         }
@@ -219,7 +211,7 @@ where
     /// from other stores' and to address epoch messages. Not secret; derived under the
     /// record MAC key.
     pub fn store_id(&mut self) -> Result<[u8; 8], Error> {
-        let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
+        let keys = self.seal.as_mut().ok_or(Error::LogicBug)?;
         let mut m = keys.mac(&mut self.rng)?;
         m.update(b"keyfort/store/v1/backup-store-id");
         let full = m.finalize().into_bytes();

@@ -24,16 +24,13 @@
 //! [`super::AuditCode::EpochAdvanced`]), and under a monotonic counter it cannot be
 //! rolled back with the image. Shown by `tests/tests/store_states.rs`
 //! (`epoch_messages_forged_replayed_old_refused`).
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
-
 use super::audit::AuditCode;
 use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
 use super::{KeyHandle, KeyStore};
 use crate::ops::mac::{hmac_sha256, verify_hmac_sha256};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 
 /// Length of an epoch message.
@@ -59,13 +56,7 @@ pub fn epoch_message(
     Ok(m)
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Advances the store's epoch to the one in `msg` if it is authentic under the
     /// epoch key `key` (see the [module docs](self)), then applies ended protect periods
     /// (deactivation, and rotation where asked). Returns the new epoch.

@@ -1,21 +1,13 @@
 //! First boot: open the store, or create it when the flash has never held one
 //! ([`KeyStore::open_or_format`]).
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
 
 use super::error::Error;
 use super::format::{u32f, ORIGIN_FORMAT, ROOT_HDR_LEN};
-use super::root::RootState;
+use super::root::{Root, RootState};
 use super::KeyStore;
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Every boot's one call: [`KeyStore::open`], or, on a flash that has never held a
     /// store, [`KeyStore::format`], with the same peripherals (nothing has to be taken
     /// twice).
@@ -54,32 +46,26 @@ where
     /// // The board's peripherals, borrowed: they stay with the board after a reboot.
     /// let (mut flash, dev, mut counter) = (MockFlash::<{ 4 * 1024 }, 1024>::new(), Dev, NoCounter);
     /// // First boot: a blank flash is formatted.
-    /// let mut store = KeyStore::open_or_format(&mut flash, &dev, Rng(1), &mut counter)?;
+    /// let mut store = KeyStore::open_or_format((&mut flash, &dev, Rng(1), &mut counter))?;
     /// store.generate(1, b"pin-key", Algorithm::Aes128, Usage::ENCRYPT, None)?;
     /// drop(store);
     /// // Next boot: the same call opens it.
-    /// let mut store = KeyStore::open_or_format(&mut flash, &dev, Rng(2), &mut counter)?;
+    /// let mut store = KeyStore::open_or_format((&mut flash, &dev, Rng(2), &mut counter))?;
     /// assert_eq!(store.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |k| k.len())?, 16);
     /// # }
     /// # Ok::<(), keyfort::store::Error>(())
     /// ```
-    pub fn open_or_format(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {
-        let mut s = Self::new(flash, dev, rng, counter)?;
+    pub fn open_or_format(platform: P) -> Result<Self, Error> {
+        let mut s = Self::new(platform)?;
         s.open_or_format_existing()?;
         Ok(s)
     }
 
     /// [`KeyStore::open_or_format`], building the store in `slot` (set on success, `None`
     /// on any error), for small stacks as [`KeyStore::open_in`].
-    pub fn open_or_format_in(
-        slot: &mut Option<Self>,
-        flash: F,
-        dev: D,
-        rng: R,
-        counter: C,
-    ) -> Result<(), Error> {
+    pub fn open_or_format_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
         *slot = None;
-        let s = slot.insert(Self::new(flash, dev, rng, counter)?);
+        let s = slot.insert(Self::new(platform)?);
         let r = s.open_or_format_existing();
         if r.is_err() {
             *slot = None;
@@ -89,21 +75,27 @@ where
 
     /// Writes an empty store over the whole flash (the body of [`KeyStore::format`]).
     pub(super) fn format_in_place(&mut self) -> Result<(), Error> {
-        for i in 1..self.sectors {
-            self.ferase(i)?;
+        let io = &mut self.journal.io;
+        for i in 1..io.count() {
+            io.erase(i)?;
         }
-        self.write_root_header()?;
-        self.create_slot(0, ORIGIN_FORMAT)?;
+        Root::write_header(io, &self.dev)?;
+        let hw = self.rollback.hw();
+        let seal = self
+            .root
+            .create_slot(io, &self.dev, &mut self.rng, 0, ORIGIN_FORMAT, hw)?;
+        self.seal = Some(seal);
         self.init_empty(ORIGIN_FORMAT)
     }
 
     fn open_or_format_existing(&mut self) -> Result<(), Error> {
-        let no_live_slot = match self.read_root() {
+        let no_live_slot = match Root::read(&mut self.journal.io, &self.dev) {
             Ok(RootState::Unformatted) => true,
             // A root header that does not authenticate, with nothing after it in the
             // root sector: a first format cut while programming the header.
             Err(Error::RootAuth) => {
-                if !self.region_blank(u32f(ROOT_HDR_LEN), self.sector_size)? {
+                let io = &mut self.journal.io;
+                if !io.is_blank(u32f(ROOT_HDR_LEN), io.size())? {
                     return Err(Error::RootAuth);
                 }
                 true
@@ -115,14 +107,14 @@ where
             return self.open_existing();
         }
         // Data sectors are written only under a live salt slot.
-        for i in 1..self.sectors {
-            if !self.region_blank(self.base(i), self.base(i) + self.sector_size)? {
+        for i in 1..self.journal.io.count() {
+            if !self.journal.io.sector_blank(i)? {
                 return Err(Error::Corrupt);
             }
         }
         // Every lifecycle operation moves the counter: a blank flash on a counter above
         // 0 is a used store that was erased.
-        if self.hw != 0 {
+        if self.rollback.hw() != 0 {
             return Err(Error::MissingData);
         }
         self.format_in_place()

@@ -6,15 +6,13 @@
 //! stored KEK; a wrong KEK ([`Error::Wrap`]), a KEK without `UNWRAP`
 //! ([`Error::UsageDenied`]), a TDES KEK, a weaker KEK, a revoked KEK and a taken id are
 //! each refused with their own error, and nothing is stored when they are.
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
 
 use super::audit::AuditCode;
 use super::backup::WrapScheme;
 use super::error::Error;
 use super::state::KeyOptions;
 use super::{KeyHandle, KeyStore};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
@@ -23,13 +21,7 @@ use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
 /// little slack for KWP padding.
 const MAX_WRAPPED_LEN: usize = 48;
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Imports `wrapped` (AES-KW or AES-KWP, by `scheme`) as key `id` (version 1), unwrapped
     /// under the stored key `kek`.
     ///

@@ -1,7 +1,6 @@
 //! The key lifecycle: generate, import, use by handle, rotate, revoke, destroy, state
 //! records, inventory and audit listing.
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
+use rand_core::TryRng;
 
 use super::audit::{AuditCode, AuditEvent};
 use super::error::Error;
@@ -9,8 +8,8 @@ use super::format::*;
 use super::inventory::KeyInfo;
 use super::journal::{Body, Sink};
 use super::state::{Cryptoperiod, KeyOptions, KeyState};
-use super::{policy, Entry, KeyHandle, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use super::{policy, Entry, KeyHandle, KeyStore, MAX_VERSIONS};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;
@@ -26,15 +25,9 @@ pub(crate) struct NewMeta {
     pub epoch: u32,
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     pub(crate) fn check_ok(&self) -> Result<(), Error> {
-        if self.broken {
+        if self.journal.io.broken {
             Err(Error::NeedsReopen)
         } else {
             Ok(())
@@ -42,22 +35,15 @@ where
     }
 
     pub(crate) fn key_entry(&self, id: u16, version: u16) -> Option<&Entry> {
-        self.index
-            .iter()
-            .find(|e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id && e.hdr.kver == version)
+        self.index.key(id, version)
     }
 
     pub(crate) fn versions(&self, id: u16) -> impl Iterator<Item = &Entry> {
-        self.index
-            .iter()
-            .filter(move |e| e.hdr.kind == Kind::Key as u8 && e.hdr.slot == id)
+        self.index.versions(id)
     }
 
     pub(crate) fn newest_active(&self, id: u16) -> Option<u16> {
-        self.versions(id)
-            .filter(|e| e.hdr.state == KeyState::Active.code())
-            .map(|e| e.hdr.kver)
-            .max()
+        self.index.newest_active(id)
     }
 
     /// The version a handle names: its version, or the newest active one (if none is
@@ -83,7 +69,7 @@ where
     }
 
     pub(crate) fn free_entries(&self) -> usize {
-        MAX_ENTRIES - self.index.len()
+        self.index.free()
     }
 
     /// The store's cryptoperiod epoch (0 until the first epoch message).
@@ -138,7 +124,7 @@ where
         }
         h.period_count = meta.period_count;
         h.epoch = meta.epoch;
-        h.created = self.next_nonce;
+        h.created = self.journal.next_nonce();
         self.append(h, Body::Plain(key))?;
         Ok(KeyHandle::version(id, kver))
     }
@@ -324,19 +310,18 @@ where
     /// Checks that no data sector but the current one holds anything and that the current
     /// one holds no authentic record of key `id` (`version`) with key material.
     pub(crate) fn verify_destroyed(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
-        for s in 1..self.sectors {
-            if s == self.cur {
+        let cur = self.journal.cur();
+        for s in 1..self.journal.io.count() {
+            if s == cur {
                 continue;
             }
-            let b = self.base(s);
-            if !self.region_blank(b, b + self.sector_size)? {
+            if !self.journal.io.sector_blank(s)? {
                 return Err(Error::DestroyVerify);
             }
         }
-        let base = self.base(self.cur);
-        let mut off = base + u32f(SECTOR_HDR_LEN);
-        while off < self.write_pos {
-            let Some(v) = self.read_record(off, self.cur_seq, None, Sink::Discard)? else {
+        let mut off = self.journal.io.base(cur) + u32f(SECTOR_HDR_LEN);
+        while off < self.journal.write_pos() {
+            let Some(v) = self.read_record(off, None, Sink::Discard)? else {
                 break;
             };
             let h = v.hdr;
@@ -462,18 +447,12 @@ where
     ///     }
     /// }
     ///
-    /// fn wrap_under<F, D, R, C>(
-    ///     store: &mut KeyStore<F, D, R, C>,
+    /// fn wrap_under<P: keyfort::platform::Platform>(
+    ///     store: &mut KeyStore<P>,
     ///     kek: KeyHandle,
     ///     key: &[u8; 16],
     ///     out: &mut [u8; 24],
-    /// ) -> Result<usize, AppError>
-    /// where
-    ///     F: embedded_storage::nor_flash::NorFlash,
-    ///     D: keyfort::platform::DeviceSecret,
-    ///     R: rand_core::TryCryptoRng,
-    ///     C: keyfort::platform::MonotonicCounter,
-    /// {
+    /// ) -> Result<usize, AppError> {
     ///     store.try_with_key(kek, Usage::WRAP, |kek| {
     ///         let kek = Kek::new(kek).map_err(AppError::Wrap)?;
     ///         kw_wrap(&kek, key, out).map_err(AppError::Wrap)
@@ -503,12 +482,7 @@ where
         }
         k.set_len(alg.key_len()).ok_or(Error::Corrupt)?;
         let v = self
-            .read_record(
-                e.offset,
-                self.cur_seq,
-                Some(&e.hdr),
-                Sink::Ram(k.expose_mut()),
-            )?
+            .read_record(e.offset, Some(&e.hdr), Sink::Ram(k.expose_mut()))?
             .ok_or(Error::Corrupt)?;
         self.decrypt_in_place(&v.hdr, k.expose_mut())
     }
@@ -520,10 +494,7 @@ where
         if data.is_empty() || data.len() > MAX_STATE_LEN {
             return Err(Error::BadLength);
         }
-        let exists = self
-            .index
-            .iter()
-            .any(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot);
+        let exists = self.index.state(slot).is_some();
         if !exists && self.free_entries() == 0 {
             return Err(Error::Capacity);
         }
@@ -538,18 +509,14 @@ where
     /// nothing of the state.
     pub fn get_state(&mut self, slot: u16, out: &mut [u8]) -> Result<usize, Error> {
         self.check_ok()?;
-        let e = *self
-            .index
-            .iter()
-            .find(|e| e.hdr.kind == Kind::State as u8 && e.hdr.slot == slot)
-            .ok_or(Error::NotFound)?;
+        let e = *self.index.state(slot).ok_or(Error::NotFound)?;
         let n = usize::from(e.hdr.body_len);
         if out.len() < n {
             return Err(Error::BufferTooSmall);
         }
         let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
         // One read into `out`, verified there, decrypted in place.
-        let r = match self.read_record(e.offset, self.cur_seq, Some(&e.hdr), Sink::Ram(dst)) {
+        let r = match self.read_record(e.offset, Some(&e.hdr), Sink::Ram(dst)) {
             Ok(Some(v)) => match out.get_mut(..n) {
                 Some(d) => self.decrypt_in_place(&v.hdr, d),
                 None => Err(Error::LogicBug),
@@ -588,6 +555,6 @@ where
 
     /// Sectors of the flash (root included).
     pub fn sector_count(&self) -> u32 {
-        self.sectors
+        self.journal.io.count()
     }
 }

@@ -20,7 +20,7 @@
     clippy::cast_possible_truncation
 )]
 use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 
 /// Why the mock refused an operation.
@@ -292,6 +292,10 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
         Ok(())
     }
 }
+
+/// Programming a word again only clears more bits (an attempt to set one is
+/// [`MockFlashError::NotErased`]), as on NOR flash that allows it.
+impl<const SIZE: usize, const SECTOR: usize> MultiwriteNorFlash for MockFlash<SIZE, SECTOR> {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -43,7 +43,7 @@
 //! // A RAM NOR flash of 4 sectors of 1 KiB (the test double of feature `_mock-flash`);
 //! // on a board, its `NorFlash` driver.
 //! let flash = MockFlash::<{ 4 * 1024 }, 1024>::new();
-//! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
+//! let mut store = KeyStore::format((flash, TestDeviceSecret, TestRng(1), NoCounter))?;
 //! let h = store.generate(1, b"pin-key", Algorithm::Aes128, Usage::ENCRYPT, None)?;
 //! let len = store.with_key(h, Usage::ENCRYPT, |key| key.len())?;
 //! assert_eq!(len, 16);
@@ -233,6 +233,7 @@ pub mod epoch;
 mod error;
 mod first_boot;
 pub mod format;
+mod index;
 pub mod inventory;
 mod journal;
 mod kek_import;
@@ -241,8 +242,11 @@ mod lifecycle;
 #[cfg_attr(docsrs, doc(cfg(feature = "_mock-flash")))]
 pub mod mock_flash;
 mod policy;
+mod records;
+mod rollback;
 mod root;
 pub(crate) mod seal;
+mod sectors;
 pub mod state;
 mod tamper;
 mod transition;
@@ -255,12 +259,12 @@ pub use error::Error;
 pub use inventory::KeyInfo;
 pub use state::{Cryptoperiod, KeyOptions, KeyState, PeriodLeft, PeriodUnit, RevocationReason};
 
-use embedded_storage::nor_flash::NorFlash;
+pub(crate) use index::Entry;
+
 use format::*;
-use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 
 /// Key versions plus state records the store holds.
 pub const MAX_ENTRIES: usize = 32;
@@ -292,44 +296,31 @@ impl KeyHandle {
     }
 }
 
-/// One live record in the RAM index (metadata only).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
-    pub hdr: RecHeader,
-    pub offset: u32,
-}
-
-/// The sealed key store. See the [module docs](self) for the design and claims.
-pub struct KeyStore<F, D, R, C> {
-    flash: F,
-    dev: D,
-    rng: R,
-    counter: C,
-    keys: Option<seal::SealKeys>,
-    sector_size: u32,
-    sectors: u32,
-    salt_slot: u32,
-    cur: u32,
-    cur_seq: u32,
-    max_seq: u32,
-    write_pos: u32,
-    closed: bool,
-    last_tag: [u8; TAG_LEN],
-    next_nonce: u32,
-    hw: u32,
-    max_gen: u32,
-    index: heapless::Vec<Entry, MAX_ENTRIES>,
+/// The sealed key store on a [`Platform`] (`(flash, device secret, rng, counter)`). See
+/// the [module docs](self) for the design and claims.
+///
+/// Layers: [`journal::Journal`] (sectors, records, append, scan, compaction) over the
+/// flash, [`root::Root`] (salt slots), [`seal::Seal`] (the sealing keys),
+/// [`index::Index`] (where each live record is) and the counter
+/// ([`rollback::Rollback`]); the store on top keeps the lifecycle, policy, backup and
+/// tamper response.
+pub struct KeyStore<P: Platform> {
+    journal: journal::Journal<P::Flash>,
+    root: root::Root,
+    seal: Option<seal::Seal>,
+    index: index::Index,
     audit: audit::AuditRing,
+    rollback: rollback::Rollback<P::Counter>,
+    dev: P::Secret,
+    rng: P::Rng,
+    /// A tombstone whose compaction has not run yet (finished on open).
     pending_destroy: bool,
-    broken: bool,
-    /// Backup restore floor (see [`format::SectorHeader::floor`]).
-    floor: u32,
 }
 
-impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
+impl<P: Platform> core::fmt::Debug for KeyStore<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("KeyStore")
-            .field("sectors", &self.sectors)
+            .field("sectors", &self.journal.io.count())
             .field("entries", &self.index.len())
             .finish_non_exhaustive()
     }
@@ -337,70 +328,40 @@ impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
 
 const _: () = assert!(SLOT_LEN % UNIT == 0 && ROOT_HDR_LEN % UNIT == 0);
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
-    fn new(flash: F, dev: D, rng: R, mut counter: C) -> Result<Self, Error> {
-        let sector = F::ERASE_SIZE;
-        if sector == 0
-            || sector > 65536
-            || sector % UNIT != 0
-            || F::WRITE_SIZE == 0
-            || UNIT % F::WRITE_SIZE != 0
-            || F::READ_SIZE == 0
-            || UNIT % F::READ_SIZE != 0
-            || sector < ROOT_HDR_LEN + 2 * SLOT_LEN
-        {
-            return Err(Error::Geometry);
-        }
-        let sectors = flash.capacity() / sector;
-        if !(3..=65).contains(&sectors) {
-            return Err(Error::Geometry);
-        }
-        let hw = counter.read().map_err(|_| Error::Counter)?;
+impl<P: Platform> KeyStore<P> {
+    fn new(platform: P) -> Result<Self, Error> {
+        let (flash, dev, rng, counter) = platform.into_parts();
+        let io = sectors::Sectors::new(flash)?;
+        let rollback = rollback::Rollback::new(counter)?;
+        let mut journal = journal::Journal::new(io);
+        journal.reset(rollback.hw());
         Ok(Self {
-            flash,
+            journal,
+            root: root::Root::default(),
+            seal: None,
+            index: index::Index::default(),
+            audit: audit::AuditRing::default(),
+            rollback,
             dev,
             rng,
-            counter,
-            keys: None,
-            sector_size: u32f(sector),
-            sectors: u32::try_from(sectors).map_err(|_| Error::Geometry)?,
-            salt_slot: 0,
-            cur: 0,
-            cur_seq: 0,
-            max_seq: 0,
-            write_pos: 0,
-            closed: true,
-            last_tag: [0; TAG_LEN],
-            next_nonce: 0,
-            hw,
-            max_gen: hw,
-            index: heapless::Vec::new(),
-            audit: audit::AuditRing::default(),
             pending_destroy: false,
-            broken: false,
-            floor: 0,
         })
     }
 
     /// Factory provisioning: erases the whole flash and creates an empty store with a
     /// fresh salt. Not power-fail safe (a cut leaves the flash unformatted). A firmware
     /// that creates its store on first boot calls [`KeyStore::open_or_format`] instead.
-    pub fn format(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {
-        let mut s = Self::new(flash, dev, rng, counter)?;
+    pub fn format(platform: P) -> Result<Self, Error> {
+        let mut s = Self::new(platform)?;
         s.format_in_place()?;
         Ok(s)
     }
 
-    /// Opens the store on `flash`, finishing whatever a power cut interrupted (a torn
-    /// record, a compaction, a destroy, a counter increment, a tamper wipe).
-    pub fn open(flash: F, dev: D, rng: R, counter: C) -> Result<Self, Error> {
-        let mut s = Self::new(flash, dev, rng, counter)?;
+    /// Opens the store on the platform's flash, finishing whatever a power cut
+    /// interrupted (a torn record, a compaction, a destroy, a counter increment, a
+    /// tamper wipe).
+    pub fn open(platform: P) -> Result<Self, Error> {
+        let mut s = Self::new(platform)?;
         s.open_existing()?;
         Ok(s)
     }
@@ -408,15 +369,9 @@ where
     /// [`KeyStore::open`], opening the store in `slot` (set on success, `None` on any
     /// error). For small stacks: the store (a few KiB) is built in place, not returned
     /// by value through results (each a copy on the caller's stack).
-    pub fn open_in(
-        slot: &mut Option<Self>,
-        flash: F,
-        dev: D,
-        rng: R,
-        counter: C,
-    ) -> Result<(), Error> {
+    pub fn open_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
         *slot = None;
-        let s = slot.insert(Self::new(flash, dev, rng, counter)?);
+        let s = slot.insert(Self::new(platform)?);
         let r = s.open_existing();
         if r.is_err() {
             *slot = None;
@@ -427,7 +382,7 @@ where
     /// The second half of [`KeyStore::open`]: reads the root sector and loads (or
     /// finishes wiping) the store.
     fn open_existing(&mut self) -> Result<(), Error> {
-        match self.read_root()? {
+        match root::Root::read(&mut self.journal.io, &self.dev)? {
             root::RootState::Unformatted => Err(Error::NotFormatted),
             root::RootState::Wiping { killed, next } => {
                 self.finish_wipe(killed, next)?;
@@ -439,117 +394,28 @@ where
                 gen,
                 origin,
             } => {
-                let keys = seal::SealKeys::derive(&self.dev, &salt, &mut self.rng);
+                let keys = seal::Seal::derive(&self.dev, &salt, &mut self.rng);
                 salt.zeroize();
-                self.keys = Some(keys?);
-                self.salt_slot = slot;
+                self.seal = Some(keys?);
+                self.root.slot = slot;
                 self.load(gen, origin)
             }
         }
     }
 
-    /// Finds the current data sector and loads it.
-    fn load(&mut self, slot_gen: u32, origin: u8) -> Result<(), Error> {
-        // Authentic sector headers, highest sequence first.
-        let mut hdrs: heapless::Vec<(u32, SectorHeader, [u8; TAG_LEN]), 64> = heapless::Vec::new();
-        for i in 1..self.sectors {
-            if let Some((h, t)) = self.read_sector_header(i)? {
-                if h.version != FORMAT_VERSION {
-                    return Err(Error::FormatVersion);
-                }
-                if h.salt_slot != self.salt_slot {
-                    continue;
-                }
-                self.max_seq = self.max_seq.max(h.seq);
-                hdrs.push((i, h, t)).map_err(|_| Error::Geometry)?;
-            }
-        }
-        hdrs.sort_unstable_by_key(|h| core::cmp::Reverse(h.1.seq));
-        let mut found = false;
-        for (i, h, t) in hdrs.iter() {
-            self.index.clear();
-            self.audit.clear();
-            let sc = self.scan_sector(*i, h, *t)?;
-            if !sc.complete {
-                continue;
-            }
-            self.cur = *i;
-            self.cur_seq = h.seq;
-            self.write_pos = sc.end;
-            self.closed = sc.closed;
-            self.last_tag = sc.last_tag;
-            self.next_nonce = sc.max_nonce;
-            self.max_gen = sc.max_gen;
-            self.pending_destroy = sc.pending_destroy;
-            found = true;
-            break;
-        }
-        if !found {
-            self.index.clear();
-            self.audit.clear();
-            if slot_gen != self.hw {
-                return Err(Error::MissingData);
-            }
-            self.init_empty(origin)?;
-            // A slot made by a wipe with no data yet: this open did the wipe's last step.
-            return if origin == ORIGIN_TAMPER {
-                Err(Error::TamperWiped)
-            } else {
-                Ok(())
-            };
-        }
-        if self.max_gen < self.hw {
-            return Err(Error::RolledBack);
-        }
-        if self.max_gen > self.hw.saturating_add(1) {
-            return Err(Error::CounterAhead);
-        }
-        if self.max_gen == self.hw.saturating_add(1) {
-            self.hw = self.counter.increment().map_err(|_| Error::Counter)?;
-        }
-        if self.pending_destroy {
-            self.compact(0)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the first snapshot of an empty store (after format or wipe).
-    pub(crate) fn init_empty(&mut self, origin: u8) -> Result<(), Error> {
-        self.index.clear();
-        self.audit.clear();
-        self.audit.push(AuditEvent {
-            code: if origin == ORIGIN_TAMPER {
-                AuditCode::TamperWipe
-            } else {
-                AuditCode::Formatted
-            },
-            id: 0,
-            version: 0,
-            seq: 0,
-            gen: self.hw,
-            before: None,
-            after: None,
-        });
-        self.cur = 0;
-        self.max_gen = self.hw;
-        self.next_nonce = 1;
-        self.floor = 0;
-        self.compact(0)
-    }
-
     /// Gives the flash back (e.g. to power-cycle it in tests).
-    pub fn into_flash(self) -> F {
-        self.flash
+    pub fn into_flash(self) -> P::Flash {
+        self.journal.io.into_flash()
     }
 
     /// The flash, read-only.
-    pub fn flash(&self) -> &F {
-        &self.flash
+    pub fn flash(&self) -> &P::Flash {
+        self.journal.io.flash()
     }
 
     /// The flash, writable behind the store's back: for test doubles (planning a power
     /// cut) and diagnostics. Writing through it voids every guarantee until re-open.
-    pub fn flash_mut(&mut self) -> &mut F {
-        &mut self.flash
+    pub fn flash_mut(&mut self) -> &mut P::Flash {
+        self.journal.io.flash_mut()
     }
 }

@@ -2,15 +2,15 @@
 //! per-store salt from which (with the device secret) the sealing keys are derived.
 //! Killing the slot (programming its live block to zero) marks a wipe in progress;
 //! zeroing its salt is the crypto-erase. A new slot is used for the next store.
-use embedded_storage::nor_flash::NorFlash;
+use embedded_storage::nor_flash::MultiwriteNorFlash;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::error::Error;
 use super::format::*;
-use super::seal::{root_tag, tag_eq, SealKeys};
-use super::KeyStore;
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use super::seal::{root_tag, tag_eq, Seal};
+use super::sectors::Sectors;
+use crate::platform::DeviceSecret;
 
 /// What the root sector says.
 pub(crate) enum RootState {
@@ -62,43 +62,48 @@ pub(crate) fn decode_live(b: &[u8; UNIT]) -> Mark {
     }
 }
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
-    pub(crate) fn slots(&self) -> u32 {
-        u32f((self.sector_size as usize - ROOT_HDR_LEN) / SLOT_LEN)
+/// The root sector as the store uses it: which salt slot holds the live store.
+#[derive(Default)]
+pub(crate) struct Root {
+    /// The live salt slot (valid once the store is open).
+    pub(crate) slot: u32,
+}
+
+impl Root {
+    /// Salt slots in the root sector.
+    pub(crate) fn slots<F: MultiwriteNorFlash>(io: &Sectors<F>) -> u32 {
+        u32f((io.size() as usize - ROOT_HDR_LEN) / SLOT_LEN)
     }
 
-    fn slot_tag(&self, i: u32, body: &[u8]) -> [u8; TAG_LEN] {
-        root_tag(&self.dev, &[b"slot", &i.to_le_bytes(), body])
+    fn slot_tag<D: DeviceSecret>(dev: &D, i: u32, body: &[u8]) -> [u8; TAG_LEN] {
+        root_tag(dev, &[b"slot", &i.to_le_bytes(), body])
     }
 
-    pub(crate) fn read_root(&mut self) -> Result<RootState, Error> {
+    pub(crate) fn read<F: MultiwriteNorFlash, D: DeviceSecret>(
+        io: &mut Sectors<F>,
+        dev: &D,
+    ) -> Result<RootState, Error> {
         let mut h = [0u8; ROOT_HDR_LEN];
-        self.fread(0, &mut h)?;
+        io.read(0, &mut h)?;
         if blank(&h) {
             return Ok(RootState::Unformatted);
         }
-        let t = root_tag(&self.dev, &[b"root", &h[..16]]);
+        let t = root_tag(dev, &[b"root", &h[..16]]);
         if !tag_eq(&t, &h[16..32]) {
             return Err(Error::RootAuth);
         }
         if h[4] != FORMAT_VERSION {
             return Err(Error::FormatVersion);
         }
-        if h[..16] != root_header(self.sector_size, self.sectors) {
+        if h[..16] != root_header(io.size(), io.count()) {
             return Err(Error::Geometry);
         }
         // The newest slot that decodes as live or killed decides (see `decode_live`).
         let mut last: Option<(u32, Mark)> = None;
         let mut next = 0;
-        for i in 0..self.slots() {
+        for i in 0..Self::slots(io) {
             let mut s = [0u8; SLOT_LEN];
-            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+            io.read(u32f(slot_offset(i as usize)), &mut s)?;
             if blank(&s) {
                 break;
             }
@@ -117,8 +122,8 @@ where
             None => Ok(RootState::Unformatted),
             Some((i, Mark::Live)) => {
                 let mut s = [0u8; SLOT_LEN];
-                self.fread(u32f(slot_offset(i as usize)), &mut s)?;
-                let t = self.slot_tag(i, &s[..48]);
+                io.read(u32f(slot_offset(i as usize)), &mut s)?;
+                let t = Self::slot_tag(dev, i, &s[..48]);
                 if !tag_eq(&t, &s[48..64]) {
                     s.zeroize();
                     return Err(Error::RootAuth);
@@ -140,11 +145,14 @@ where
     }
 
     /// The first salt slot after `after` that is still erased (`slots()` if none).
-    pub(crate) fn free_slot_after(&mut self, after: u32) -> Result<u32, Error> {
+    pub(crate) fn free_slot_after<F: MultiwriteNorFlash>(
+        io: &mut Sectors<F>,
+        after: u32,
+    ) -> Result<u32, Error> {
         let mut i = after + 1;
-        while i < self.slots() {
+        while i < Self::slots(io) {
             let mut s = [0u8; SLOT_LEN];
-            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+            io.read(u32f(slot_offset(i as usize)), &mut s)?;
             let free = blank(&s);
             s.zeroize();
             if free {
@@ -156,30 +164,42 @@ where
     }
 
     /// Erases the root sector and writes its header.
-    pub(crate) fn write_root_header(&mut self) -> Result<(), Error> {
-        self.ferase(0)?;
-        let f = root_header(self.sector_size, self.sectors);
-        let t = root_tag(&self.dev, &[b"root", &f]);
+    pub(crate) fn write_header<F: MultiwriteNorFlash, D: DeviceSecret>(
+        io: &mut Sectors<F>,
+        dev: &D,
+    ) -> Result<(), Error> {
+        io.erase(0)?;
+        let f = root_header(io.size(), io.count());
+        let t = root_tag(dev, &[b"root", &f]);
         let mut h = [0u8; ROOT_HDR_LEN];
         h[..16].copy_from_slice(&f);
         h[16..].copy_from_slice(&t);
-        self.fwrite(0, &h)
+        io.program(0, &h)
     }
 
-    /// Writes salt slot `i` with a fresh salt (body, then live block) and derives keys.
-    pub(crate) fn create_slot(&mut self, i: u32, origin: u8) -> Result<(), Error> {
+    /// Writes salt slot `i` with a fresh salt (body, then live block) stamped with
+    /// counter value `gen`, makes it the live slot and returns its sealing keys.
+    pub(crate) fn create_slot<F: MultiwriteNorFlash, D: DeviceSecret, R: TryCryptoRng>(
+        &mut self,
+        io: &mut Sectors<F>,
+        dev: &D,
+        rng: &mut R,
+        i: u32,
+        origin: u8,
+        gen: u32,
+    ) -> Result<Seal, Error> {
         let mut s = [0u8; SLOT_BODY_LEN];
         // Fail closed: no salt from an RNG that refuses (health test or reseed failed).
-        if self.rng.try_fill_bytes(&mut s[..32]).is_err() {
+        if rng.try_fill_bytes(&mut s[..32]).is_err() {
             s.zeroize();
             return Err(Error::Rng);
         }
-        s[32..36].copy_from_slice(&self.hw.to_le_bytes());
+        s[32..36].copy_from_slice(&gen.to_le_bytes());
         s[36] = origin;
-        let t = self.slot_tag(i, &s[..48]);
+        let t = Self::slot_tag(dev, i, &s[..48]);
         s[48..64].copy_from_slice(&t);
         let off = u32f(slot_offset(i as usize));
-        let r = self.fwrite(off, &s);
+        let r = io.program(off, &s);
         let mut salt = [0u8; 32];
         salt.copy_from_slice(&s[..32]);
         s.zeroize();
@@ -187,26 +207,137 @@ where
             salt.zeroize();
             return Err(e);
         }
-        if let Err(e) = self.fwrite(off + u32f(SLOT_BODY_LEN), &LIVE_PATTERN) {
+        if let Err(e) = io.program(off + u32f(SLOT_BODY_LEN), &LIVE_PATTERN) {
             salt.zeroize();
             return Err(e);
         }
-        let keys = SealKeys::derive(&self.dev, &salt, &mut self.rng);
+        let keys = Seal::derive(dev, &salt, rng);
         salt.zeroize();
-        self.keys = Some(keys?);
-        self.salt_slot = i;
-        Ok(())
+        let keys = keys?;
+        self.slot = i;
+        Ok(keys)
     }
 
-    /// Marks slot `i` killed (wipe in progress).
-    pub(crate) fn kill_slot(&mut self, i: u32) -> Result<(), Error> {
+    /// Marks slot `i` killed (wipe in progress): its live block, programmed once with
+    /// [`LIVE_PATTERN`], is programmed to zero (a second program of those words).
+    pub(crate) fn kill_slot<F: MultiwriteNorFlash>(
+        io: &mut Sectors<F>,
+        i: u32,
+    ) -> Result<(), Error> {
         let off = u32f(slot_offset(i as usize)) + u32f(SLOT_BODY_LEN);
-        self.fwrite(off, &[0u8; UNIT])
+        io.program(off, &[0u8; UNIT])
     }
 
-    /// Destroys slot `i`'s salt by programming it to zero.
-    pub(crate) fn zero_salt(&mut self, i: u32) -> Result<(), Error> {
+    /// Destroys slot `i`'s salt by programming it to zero (a second program of those
+    /// words; skipped when a resumed wipe finds it zero already, so no word is
+    /// programmed a third time).
+    pub(crate) fn zero_salt<F: MultiwriteNorFlash>(
+        io: &mut Sectors<F>,
+        i: u32,
+    ) -> Result<(), Error> {
         let off = u32f(slot_offset(i as usize));
-        self.fwrite(off, &[0u8; 32])
+        let mut salt = [0u8; 32];
+        io.read(off, &mut salt)?;
+        let done = salt.iter().all(|&b| b == 0);
+        salt.zeroize();
+        if done {
+            return Ok(());
+        }
+        io.program(off, &[0u8; 32])
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::store::mock_flash::MockFlash;
+
+    struct Dev(u8);
+    impl DeviceSecret for Dev {
+        fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R {
+            f(&[self.0; 32])
+        }
+    }
+    struct Rng(u8);
+    impl rand_core::TryRng for Rng {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            Ok(0)
+        }
+        fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> {
+            for b in d {
+                self.0 = self.0.wrapping_mul(5).wrapping_add(3);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    impl TryCryptoRng for Rng {}
+
+    type Io = Sectors<MockFlash<{ 3 * 512 }, 512>>;
+
+    fn formatted() -> (Io, Root) {
+        let mut io = Sectors::new(MockFlash::new()).unwrap();
+        Root::write_header(&mut io, &Dev(1)).unwrap();
+        let mut root = Root::default();
+        root.create_slot(&mut io, &Dev(1), &mut Rng(0), 0, ORIGIN_FORMAT, 7)
+            .unwrap();
+        (io, root)
+    }
+
+    #[test]
+    fn blank_is_unformatted_and_a_slot_goes_live() {
+        let mut io: Io = Sectors::new(MockFlash::new()).unwrap();
+        assert!(matches!(
+            Root::read(&mut io, &Dev(1)),
+            Ok(RootState::Unformatted)
+        ));
+        let (mut io, root) = formatted();
+        assert_eq!(root.slot, 0);
+        let live = match Root::read(&mut io, &Dev(1)).unwrap() {
+            RootState::Live {
+                slot, gen, origin, ..
+            } => Some((slot, gen, origin)),
+            _ => None,
+        };
+        assert_eq!(live, Some((0, 7, ORIGIN_FORMAT)));
+        // Another device's root does not authenticate.
+        assert_eq!(Root::read(&mut io, &Dev(2)).err(), Some(Error::RootAuth));
+    }
+
+    #[test]
+    fn killed_slot_means_wiping_and_the_next_free_slot_is_after_it() {
+        let (mut io, _) = formatted();
+        assert_eq!(Root::free_slot_after(&mut io, 0).unwrap(), 1);
+        Root::kill_slot(&mut io, 0).unwrap();
+        assert!(matches!(
+            Root::read(&mut io, &Dev(1)),
+            Ok(RootState::Wiping { killed: 0, next: 1 })
+        ));
+        Root::zero_salt(&mut io, 0).unwrap();
+        let programmed = io.flash().bytes_written();
+        // Resumed: the salt is zero already and is not programmed again.
+        Root::zero_salt(&mut io, 0).unwrap();
+        assert_eq!(io.flash().bytes_written(), programmed);
+        let off = slot_offset(0);
+        assert!(io.flash().as_bytes()[off..off + 32].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn live_block_decoding_is_nearest_pattern() {
+        assert_eq!(decode_live(&[0xFF; UNIT]), Mark::Unset);
+        assert_eq!(decode_live(&LIVE_PATTERN), Mark::Live);
+        assert_eq!(decode_live(&[0; UNIT]), Mark::Killed);
+        let mut flipped = LIVE_PATTERN;
+        flipped[0] ^= 0x81;
+        flipped[9] ^= 0x10;
+        assert_eq!(decode_live(&flipped), Mark::Live);
+        let mut torn_kill = [0u8; UNIT];
+        torn_kill[..4].copy_from_slice(&LIVE_PATTERN[..4]);
+        assert_eq!(decode_live(&torn_kill), Mark::Killed);
     }
 }

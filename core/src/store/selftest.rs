@@ -66,7 +66,7 @@ fn seal_reopen_use() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     let h = {
         let mut s =
-            KeyStore::format(&mut flash, Dev, TestRng(1), NoCounter).map_err(|_| "format")?;
+            KeyStore::format((&mut flash, Dev, TestRng(1), NoCounter)).map_err(|_| "format")?;
         s.import(1, b"st", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?
     };
@@ -74,7 +74,7 @@ fn seal_reopen_use() -> Result<(), &'static str> {
         !flash.as_bytes().windows(8).any(|w| w == &KEY[..8]),
         "key bytes on flash",
     )?;
-    let mut s = KeyStore::open(&mut flash, Dev, TestRng(2), NoCounter).map_err(|_| "open")?;
+    let mut s = KeyStore::open((&mut flash, Dev, TestRng(2), NoCounter)).map_err(|_| "open")?;
     let ok = s
         .with_key(h, Usage::DECRYPT, |k| k == KEY)
         .map_err(|_| "with_key")?;
@@ -83,7 +83,7 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 
 fn policy_and_rotation() -> Result<(), &'static str> {
     let mut flash = Flash::new();
-    let mut s = KeyStore::format(&mut flash, Dev, TestRng(3), NoCounter).map_err(|_| "format")?;
+    let mut s = KeyStore::format((&mut flash, Dev, TestRng(3), NoCounter)).map_err(|_| "format")?;
     s.import(
         2,
         b"r",
@@ -113,7 +113,7 @@ fn tamper_wipe_resumes() -> Result<(), &'static str> {
     let mut flash = Flash::new();
     {
         let mut s =
-            KeyStore::format(&mut flash, Dev, TestRng(4), NoCounter).map_err(|_| "format")?;
+            KeyStore::format((&mut flash, Dev, TestRng(4), NoCounter)).map_err(|_| "format")?;
         s.import(3, b"t", Algorithm::Aes128, Usage::DECRYPT, &KEY, None)
             .map_err(|_| "import")?;
         s.flash_mut().cut_after(60);
@@ -122,10 +122,10 @@ fn tamper_wipe_resumes() -> Result<(), &'static str> {
     flash.power_on();
     // The open after the cut finishes the wipe and reports it; the next one opens the
     // empty store.
-    let r = KeyStore::open(&mut flash, Dev, TestRng(5), NoCounter).map(|_| ());
+    let r = KeyStore::open((&mut flash, Dev, TestRng(5), NoCounter)).map(|_| ());
     check(r == Err(Error::TamperWiped), "finished wipe not reported")?;
     let mut s =
-        KeyStore::open(&mut flash, Dev, TestRng(6), NoCounter).map_err(|_| "open after cut")?;
+        KeyStore::open((&mut flash, Dev, TestRng(6), NoCounter)).map_err(|_| "open after cut")?;
     check(s.inventory().count() == 0, "keys survived the wipe")?;
     check(
         s.with_key(KeyHandle::newest(3), Usage::DECRYPT, |_| ()) == Err(Error::NotFound),

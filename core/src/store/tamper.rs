@@ -1,53 +1,54 @@
 //! Tamper response: crypto-erase, resumable after a power cut (see the module manual).
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
 
 use super::error::Error;
 use super::format::ORIGIN_TAMPER;
+use super::root::Root;
 use super::KeyStore;
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Crypto-erases the store: marks the wipe durably, destroys the salt (nothing on
     /// flash decrypts from then on), wipes the RAM sealing keys and index, erases every
     /// data sector, increments the counter and starts an empty store whose audit log
     /// holds a `TamperWipe` event. If power is cut on the way, [`KeyStore::open`]
     /// finishes it. Also works on a store whose RAM view is stale after a flash error.
     pub fn tamper_wipe(&mut self) -> Result<(), Error> {
-        self.broken = false;
-        let slot = self.salt_slot;
-        let next = self.free_slot_after(slot)?;
-        self.kill_slot(slot)?;
+        self.journal.io.broken = false;
+        let slot = self.root.slot;
+        let next = Root::free_slot_after(&mut self.journal.io, slot)?;
+        Root::kill_slot(&mut self.journal.io, slot)?;
         self.finish_wipe(slot, next)
     }
 
     /// Steps 2.. of the wipe, idempotent.
     pub(crate) fn finish_wipe(&mut self, killed: u32, next: u32) -> Result<(), Error> {
-        self.zero_salt(killed)?;
-        self.keys = None; // masked shares wiped on drop
+        Root::zero_salt(&mut self.journal.io, killed)?;
+        self.seal = None; // masked shares wiped on drop
         self.index.clear();
         self.audit.clear();
-        self.last_tag = [0; super::format::TAG_LEN];
-        for s in 1..self.sectors {
-            self.ferase(s)?;
+        self.journal.reset(self.rollback.hw());
+        for s in 1..self.journal.io.count() {
+            self.journal.io.erase(s)?;
         }
-        self.hw = self.counter.increment().map_err(|_| Error::Counter)?;
-        let slot = if next < self.slots() {
+        self.rollback.step()?;
+        let slot = if next < Root::slots(&self.journal.io) {
             next
         } else {
             // Every salt slot used: start a new root (not resumable: a cut here leaves
             // the flash unformatted, with every key already crypto-erased).
-            self.write_root_header()?;
+            Root::write_header(&mut self.journal.io, &self.dev)?;
             0
         };
-        self.create_slot(slot, ORIGIN_TAMPER)?;
-        self.max_seq = 0;
+        let hw = self.rollback.hw();
+        let seal = self.root.create_slot(
+            &mut self.journal.io,
+            &self.dev,
+            &mut self.rng,
+            slot,
+            ORIGIN_TAMPER,
+            hw,
+        )?;
+        self.seal = Some(seal);
         self.init_empty(ORIGIN_TAMPER)
     }
 }

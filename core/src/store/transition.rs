@@ -3,24 +3,15 @@
 //! power cut leaves the version in its old or its new state and nothing else. Destroying
 //! also compacts the sealed key away and verifies it is gone; ending protect periods
 //! deactivates (and rotates) versions.
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::TryCryptoRng;
-
 use super::audit::AuditCode;
 use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
 use super::state::{KeyState, RevocationReason};
 use super::{policy, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 
-impl<F, D, R, C> KeyStore<F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: TryCryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> KeyStore<P> {
     /// Moves version `version` of key `id` to state `to`, if
     /// [`super::state::TRANSITIONS`] allows it from its current state
     /// ([`Error::TransitionRefused`] otherwise, also for `to` equal to the current

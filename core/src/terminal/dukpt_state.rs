@@ -10,13 +10,11 @@
 //! ([`MAX_STATE_LEN`]); [`PACKED_STATE_MAX`] says what fits, and a larger state (a store
 //! built with a smaller record) is refused with [`TerminalError::StateTooLarge`] (no key
 //! released).
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
 
 use super::TerminalError;
 use crate::dukpt::aes::{AesInitialKey, AesTerminal, AES_STATE_LEN};
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
@@ -102,15 +100,15 @@ fn unpack_into(packed: &[u8], out: &mut Option<AesTerminal>) -> Result<(), Termi
 /// record `slot` with [`KeyStore::put_state`], which replaces the previous record
 /// atomically and returns when the new one is durable. A packing or store failure is
 /// [`PersistError::Io`] (or [`PersistError::Full`]); the terminal then releases no key.
-pub struct StoreStatePersist<'a, F, D, R, C> {
-    store: &'a mut KeyStore<F, D, R, C>,
+pub struct StoreStatePersist<'a, P: Platform> {
+    store: &'a mut KeyStore<P>,
     slot: u16,
     last_error: Option<TerminalError>,
 }
 
-impl<'a, F, D, R, C> StoreStatePersist<'a, F, D, R, C> {
+impl<'a, P: Platform> StoreStatePersist<'a, P> {
     /// Persists into state record `slot` of `store`.
-    pub fn new(store: &'a mut KeyStore<F, D, R, C>, slot: u16) -> Self {
+    pub fn new(store: &'a mut KeyStore<P>, slot: u16) -> Self {
         Self {
             store,
             slot,
@@ -124,19 +122,13 @@ impl<'a, F, D, R, C> StoreStatePersist<'a, F, D, R, C> {
     }
 }
 
-impl<F, D, R, C> core::fmt::Debug for StoreStatePersist<'_, F, D, R, C> {
+impl<P: Platform> core::fmt::Debug for StoreStatePersist<'_, P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "StoreStatePersist(slot {})", self.slot)
     }
 }
 
-impl<F, D, R, C> StatePersist for StoreStatePersist<'_, F, D, R, C>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+impl<P: Platform> StatePersist for StoreStatePersist<'_, P> {
     fn persist(&mut self, state: &[u8]) -> Result<(), PersistError> {
         let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
         let r = pack(state, &mut packed)
@@ -160,17 +152,11 @@ where
 /// stores it) into a new terminal, and persists the terminal's state as state record
 /// `slot` before returning it. The initial key is used only inside the store's closure;
 /// destroy it from the store afterwards (the terminal never needs it again).
-pub fn load_initial_key<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+pub fn load_initial_key<P: Platform>(
+    store: &mut KeyStore<P>,
     ik: KeyHandle,
     slot: u16,
-) -> Result<AesTerminal, TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<AesTerminal, TerminalError> {
     let mut out = None;
     load_initial_key_into(store, ik, slot, &mut out)?;
     out.ok_or(TerminalError::Dukpt(
@@ -181,18 +167,12 @@ where
 /// [`load_initial_key`], building the terminal in `out` (set only on success, left
 /// `None` on any error). For small stacks: the terminal (about 1 KiB) is not returned
 /// by value through nested results, each a copy on the caller's stack.
-pub fn load_initial_key_into<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+pub fn load_initial_key_into<P: Platform>(
+    store: &mut KeyStore<P>,
     ik: KeyHandle,
     slot: u16,
     out: &mut Option<AesTerminal>,
-) -> Result<(), TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<(), TerminalError> {
     *out = None;
     let info = store
         .inventory()
@@ -223,18 +203,12 @@ where
 /// never copied through the nested results, which keeps the peak stack small enough for
 /// a Cortex-M0 with 16 KiB of RAM.
 #[inline(never)]
-fn derive_terminal<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+fn derive_terminal<P: Platform>(
+    store: &mut KeyStore<P>,
     ik: KeyHandle,
     ikid: &[u8; 8],
     out: &mut Option<AesTerminal>,
-) -> Result<(), TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<(), TerminalError> {
     store.with_key(ik, Usage::DERIVE, |key| -> Result<(), TerminalError> {
         let ik = AesInitialKey::new(key, ikid)?;
         // Persisted by the caller, through the store (the closure cannot reach it).
@@ -245,17 +219,11 @@ where
 
 /// Seals `terminal`'s state as state record `slot` (its own frame, as above).
 #[inline(never)]
-fn persist_now<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+fn persist_now<P: Platform>(
+    store: &mut KeyStore<P>,
     slot: u16,
     terminal: &mut AesTerminal,
-) -> Result<(), TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<(), TerminalError> {
     let mut p = StoreStatePersist::new(store, slot);
     match terminal.with_state(|s| p.persist(s)) {
         Ok(()) => Ok(()),
@@ -266,16 +234,10 @@ where
 }
 
 /// Restores the terminal from state record `slot`; `Ok(None)` if there is none yet.
-pub fn resume<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+pub fn resume<P: Platform>(
+    store: &mut KeyStore<P>,
     slot: u16,
-) -> Result<Option<AesTerminal>, TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<Option<AesTerminal>, TerminalError> {
     let mut out = None;
     resume_into(store, slot, &mut out)?;
     Ok(out)
@@ -284,17 +246,11 @@ where
 /// [`resume`], restoring the terminal in `out` (`None` if there is no state record yet
 /// or on any error). For small stacks: the terminal (about 1 KiB) is not returned by
 /// value through nested results.
-pub fn resume_into<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+pub fn resume_into<P: Platform>(
+    store: &mut KeyStore<P>,
     slot: u16,
     out: &mut Option<AesTerminal>,
-) -> Result<(), TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<(), TerminalError> {
     *out = None;
     let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
     if !read_state(store, slot, &mut packed)? {
@@ -305,17 +261,11 @@ where
 
 /// Reads state record `slot` into `packed`; `false` if there is none.
 #[inline(never)]
-fn read_state<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+fn read_state<P: Platform>(
+    store: &mut KeyStore<P>,
     slot: u16,
     packed: &mut SecretBuf<PACKED_STATE_MAX>,
-) -> Result<bool, TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<bool, TerminalError> {
     packed
         .set_len(PACKED_STATE_MAX)
         .ok_or(TerminalError::StateTooLarge)?;

@@ -1,10 +1,8 @@
 //! Key injection: a TR-31 key block, unwrapped under a KBPK that lives in the sealed
 //! store, imported into the store with the policy its header grants.
-use embedded_storage::nor_flash::NorFlash;
-use rand_core::CryptoRng;
 
 use super::TerminalError;
-use crate::platform::{DeviceSecret, MonotonicCounter};
+use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::store::{format::MAX_LABEL_LEN, KeyHandle, KeyStore};
@@ -58,18 +56,12 @@ fn label_for(header: &Header<'_>, ikid: Option<[u8; 8]>, out: &mut [u8; MAX_LABE
 /// [`tr31::import`]), and for an initial key (`B1`) an `IK` optional block with its
 /// initial key ID (kept as the key's label). The plaintext key exists only in wiped
 /// buffers between the unwrap and the store's sealing.
-pub fn import_tr31<F, D, R, C>(
-    store: &mut KeyStore<F, D, R, C>,
+pub fn import_tr31<P: Platform>(
+    store: &mut KeyStore<P>,
     kbpk: KeyHandle,
     block: &[u8],
     id: u16,
-) -> Result<Injected, TerminalError>
-where
-    F: NorFlash,
-    D: DeviceSecret,
-    R: CryptoRng,
-    C: MonotonicCounter,
-{
+) -> Result<Injected, TerminalError> {
     let mut label = [0u8; MAX_LABEL_LEN];
     let unwrapped = store.with_key(kbpk, Usage::UNWRAP, |kbpk_bytes| {
         let imp = tr31::import(kbpk_bytes, block)?;

@@ -63,7 +63,7 @@
 //! // Terminal: the KBPK is in the sealed store; import the block, load DUKPT.
 //! // (A RAM NOR flash of 8 sectors of 4 KiB, the test double of feature `_mock-flash`.)
 //! let flash = MockFlash::<{ 8 * 4096 }, 4096>::new();
-//! let mut store = KeyStore::format(flash, TestDeviceSecret, TestRng(1), NoCounter)?;
+//! let mut store = KeyStore::format((flash, TestDeviceSecret, TestRng(1), NoCounter))?;
 //! let kbpk_h = store.import(1, b"kbpk", Algorithm::Aes256, Usage::UNWRAP, &kbpk, None)?;
 //! let ik_h = terminal::import_tr31(&mut store, kbpk_h, &block[..n], 2)?;
 //! assert_eq!(ik_h.usage, Usage::DERIVE);

@@ -32,7 +32,7 @@ fn main() -> ! {
     };
     let flash = &mut board.flash;
     let mut store =
-        match KeyStore::open_or_format(flash, &board.device_secret, rng, &mut board.counter) {
+        match KeyStore::open_or_format((flash, &board.device_secret, rng, &mut board.counter)) {
             Ok(store) => store,
             Err(e) => {
                 // A damaged or tampered store is never formatted behind your back.

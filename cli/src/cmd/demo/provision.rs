@@ -75,7 +75,7 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     let err = |e: keyfort::store::Error| format!("store: {e}");
     let flash = ImageFlash::new(vec![0xFF; FLASH_SIZE]);
     let mut store =
-        KeyStore::format(flash, device_secret(&d.device)?, os_rng()?, NoCounter).map_err(err)?;
+        KeyStore::format((flash, device_secret(&d.device)?, os_rng()?, NoCounter)).map_err(err)?;
     store
         .import(
             factory::KBPK_ID,

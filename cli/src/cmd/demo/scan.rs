@@ -165,12 +165,12 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
     // Open the store as someone holding the device secret would.
     let image = std::fs::read(d.device.join("flash.bin")).map_err(|e| format!("flash.bin: {e}"))?;
     let counter = DeviceCounter::load(&d.device);
-    let mut store = KeyStore::open(
+    let mut store = KeyStore::open((
         ImageFlash::new(image),
         device_secret(&d.device)?,
         os_rng()?,
         counter,
-    )
+    ))
     .map_err(failure::store)?;
     let keys = store.inventory().count();
     let state = store

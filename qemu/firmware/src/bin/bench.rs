@@ -488,7 +488,7 @@ fn store() {
         defmt::println!("bench-skip store: RAM-backed store does not fit the microbit's 16 KiB");
         return;
     }
-    let Ok(mut s) = KeyStore::format(StoreFlash::new(), Dev, BenchRng(1), NoCounter) else {
+    let Ok(mut s) = KeyStore::format((StoreFlash::new(), Dev, BenchRng(1), NoCounter)) else {
         defmt::println!("bench: store format failed");
         return;
     };
@@ -516,7 +516,7 @@ fn store() {
     let mut reopened = None;
     measure("store-open-n4", 1, || {
         if let Some(f) = slot.take() {
-            reopened = KeyStore::open(f, Dev, BenchRng(2), NoCounter).ok();
+            reopened = KeyStore::open((f, Dev, BenchRng(2), NoCounter)).ok();
         }
     });
     let Some(mut s) = reopened else {

@@ -18,12 +18,12 @@ use keyfort::store::{
 };
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
 
-type Store = KeyStore<
+type Store = KeyStore<(
     board::flash::SemihostFlash,
     board::secret::TestDeviceSecret,
     FailClosed<HostEntropy>,
     board::counter::FileCounter,
->;
+)>;
 
 /// TEST keys (never real keys).
 const KEY: [u8; 16] = [0x3C; 16];
@@ -87,7 +87,8 @@ fn audited(s: &Store, before: KeyState, after: KeyState) -> bool {
 
 fn run(checks: &mut u32) -> Result<(), &'static str> {
     let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
-    let mut s = Store::format(b.flash, b.device_secret, rng()?, b.counter).map_err(|_| "format")?;
+    let mut s =
+        Store::format((b.flash, b.device_secret, rng()?, b.counter)).map_err(|_| "format")?;
     let c = checks;
     s.import(
         EPOCH_ID,
@@ -235,7 +236,8 @@ fn run(checks: &mut u32) -> Result<(), &'static str> {
     // After a power cycle, from flash.
     drop(s);
     let b = Board::take().map_err(|_| "board setup")?;
-    let mut s = Store::open(b.flash, b.device_secret, rng()?, b.counter).map_err(|_| "re-open")?;
+    let mut s =
+        Store::open((b.flash, b.device_secret, rng()?, b.counter)).map_err(|_| "re-open")?;
     check(
         c,
         state(&s) == Some(KeyState::DestroyedCompromised),

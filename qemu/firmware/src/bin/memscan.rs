@@ -142,8 +142,12 @@ fn main() -> ! {
     }
 }
 
-type Store =
-    KeyStore<ProbedFlash<SemihostFlash>, TestDeviceSecret, Csprng<HostEntropy>, FileCounter>;
+type Store = KeyStore<(
+    ProbedFlash<SemihostFlash>,
+    TestDeviceSecret,
+    Csprng<HostEntropy>,
+    FileCounter,
+)>;
 
 fn run() -> Result<(), &'static str> {
     let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;
@@ -154,9 +158,9 @@ fn run() -> Result<(), &'static str> {
     let rng = Csprng::new(b.entropy, MinEntropy::Bits8, b"keyfort memscan")
         .map_err(|_| "entropy source failed its health tests")?;
     let mut store = if root.iter().all(|&x| x == 0xFF) {
-        Store::format(flash, b.device_secret, rng, b.counter)
+        Store::format((flash, b.device_secret, rng, b.counter))
     } else {
-        Store::open(flash, b.device_secret, rng, b.counter)
+        Store::open((flash, b.device_secret, rng, b.counter))
     }
     .map_err(|_| "key store: format/open failed")?;
 

@@ -37,13 +37,12 @@ const LIVE: usize = 5;
 /// The state record slot.
 const STATE_SLOT: u16 = 1;
 
-type Store = KeyStore<
+type Store = KeyStore<(
     board::flash::SemihostFlash,
-    board::secret::TestDeviceSecret,
-    // Fails closed: a failed reseed or health test is a typed store error.
+    board::secret::TestDeviceSecret, // Fails closed: a failed reseed or health test is a typed store error.
     FailClosed<HostEntropy>,
     board::counter::FileCounter,
->;
+)>;
 
 /// What the ledger says is committed.
 #[derive(Default)]
@@ -193,7 +192,7 @@ fn open(m: &mut Model, slot: &mut Option<Store>) -> Result<(), &'static str> {
     let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
         .map_err(|_| "entropy")?
         .fail_closed();
-    match KeyStore::open(flash, device_secret, rng, counter) {
+    match KeyStore::open((flash, device_secret, rng, counter)) {
         Ok(s) => {
             *slot = Some(s);
             Ok(())
@@ -205,8 +204,8 @@ fn open(m: &mut Model, slot: &mut Option<Store>) -> Result<(), &'static str> {
             let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
                 .map_err(|_| "entropy")?
                 .fail_closed();
-            let s =
-                KeyStore::format(b.flash, b.device_secret, rng, b.counter).map_err(|_| "format")?;
+            let s = KeyStore::format((b.flash, b.device_secret, rng, b.counter))
+                .map_err(|_| "format")?;
             log(b'F', 0)?;
             m.formatted = true;
             defmt::println!("persist: formatted a new store");

@@ -27,8 +27,12 @@ use keyfort_firmware::board::{
     secret::TestDeviceSecret, Board,
 };
 
-type Store =
-    KeyStore<ProbedFlash<SemihostFlash>, TestDeviceSecret, Csprng<HostEntropy>, FileCounter>;
+type Store = KeyStore<(
+    ProbedFlash<SemihostFlash>,
+    TestDeviceSecret,
+    Csprng<HostEntropy>,
+    FileCounter,
+)>;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
@@ -51,9 +55,9 @@ fn run() -> Result<(), &'static str> {
         .map_err(|_| "entropy source failed its health tests")?;
     let blank = root.iter().all(|&x| x == 0xFF);
     let opened = if blank {
-        Store::format(flash, b.device_secret, rng, b.counter)
+        Store::format((flash, b.device_secret, rng, b.counter))
     } else {
-        Store::open(flash, b.device_secret, rng, b.counter)
+        Store::open((flash, b.device_secret, rng, b.counter))
     };
     let mut store = match opened {
         Ok(s) => s,
@@ -64,7 +68,7 @@ fn run() -> Result<(), &'static str> {
             let b = Board::take().map_err(|_| "board setup")?;
             let rng = Csprng::new(b.entropy, MinEntropy::Bits8, b"keyfort tamper")
                 .map_err(|_| "entropy source failed its health tests")?;
-            Store::open(ProbedFlash::new(b.flash), b.device_secret, rng, b.counter)
+            Store::open((ProbedFlash::new(b.flash), b.device_secret, rng, b.counter))
                 .map_err(|_| "key store: open after the wipe failed")?
         }
         Err(_) => return Err("key store: format/open failed"),

@@ -60,12 +60,12 @@ const EXIT_NO_KEYS: i32 = 3;
 const DEFAULT_PLAN: u32 = 10;
 
 type Rng = Csprng<HostEntropy>;
-type Store = KeyStore<
+type Store = KeyStore<(
     board::flash::SemihostFlash,
     board::secret::TestDeviceSecret,
     Rng,
     board::counter::FileCounter,
->;
+)>;
 
 enum End {
     Done(u32),
@@ -191,7 +191,7 @@ fn open_store(
     counter: board::counter::FileCounter,
 ) -> Result<(), &'static str> {
     // Opened in place: the store is not copied through results.
-    match KeyStore::open_in(slot, flash, secret, rng(b"kf-store")?, counter) {
+    match KeyStore::open_in(slot, (flash, secret, rng(b"kf-store")?, counter)) {
         Ok(()) => Ok(()),
         Err(store::Error::NotFormatted) => {
             Err("no factory image in flash.bin (run `keyfort demo provision`)")
