@@ -206,9 +206,35 @@
 #define KF_KEY_STATE_ACTIVE 1
 
 /**
- * Key state in attributes read back: revoked, kept (metadata only) until destroyed.
+ * Key state in attributes read back: deactivated (revoked): decrypt, unwrap and MAC
+ * verification only.
  */
 #define KF_KEY_STATE_REVOKED 2
+
+/**
+ * Key state in attributes read back: pre-active, not usable until activated.
+ */
+#define KF_KEY_STATE_PRE_ACTIVE 3
+
+/**
+ * Key state in attributes read back: suspended, not usable until reactivated.
+ */
+#define KF_KEY_STATE_SUSPENDED 4
+
+/**
+ * Key state in attributes read back: compromised.
+ */
+#define KF_KEY_STATE_COMPROMISED 5
+
+/**
+ * Key state in attributes read back: destroyed (metadata only).
+ */
+#define KF_KEY_STATE_DESTROYED 6
+
+/**
+ * Key state in attributes read back: destroyed and compromised (metadata only).
+ */
+#define KF_KEY_STATE_DESTROYED_COMPROMISED 7
 
 /**
  * AES-KW (RFC 3394 / SP 800-38F) key wrapping (keyfort's identifier).
@@ -359,7 +385,8 @@ enum kf_status_t
    */
   KF_ERROR_FOREIGN_DEVICE = -202,
   /**
-   * The key version is revoked (keyfort).
+   * The key version's state does not allow this use: pre-active, suspended,
+   * deactivated (revoked), compromised, destroyed, or past its cryptoperiod (keyfort).
    */
   KF_ERROR_KEY_REVOKED = -203,
   /**

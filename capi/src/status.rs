@@ -75,7 +75,8 @@ pub enum kf_status_t {
     /// The root sector does not authenticate under this device's secret: an image from
     /// another device (keyfort).
     KF_ERROR_FOREIGN_DEVICE = -202,
-    /// The key version is revoked (keyfort).
+    /// The key version's state does not allow this use: pre-active, suspended,
+    /// deactivated (revoked), compromised, destroyed, or past its cryptoperiod (keyfort).
     KF_ERROR_KEY_REVOKED = -203,
     /// The key's use-count limit is reached (keyfort).
     KF_ERROR_USE_LIMIT_REACHED = -204,
@@ -118,7 +119,15 @@ impl From<StoreError> for kf_status_t {
             StoreError::KekAlgorithm => KF_ERROR_NOT_SUPPORTED,
             StoreError::BackupReplayed => KF_ERROR_ROLLED_BACK,
             StoreError::NotNewestVersion => KF_ERROR_NOT_NEWEST_VERSION,
-            StoreError::Revoked => KF_ERROR_KEY_REVOKED,
+            StoreError::NotYetActive
+            | StoreError::Suspended
+            | StoreError::Deactivated
+            | StoreError::Compromised
+            | StoreError::CompromisedUse
+            | StoreError::Destroyed
+            | StoreError::ProtectPeriodEnded
+            | StoreError::ProcessPeriodEnded => KF_ERROR_KEY_REVOKED,
+            StoreError::TransitionRefused => KF_ERROR_NOT_PERMITTED,
             StoreError::UseLimitReached => KF_ERROR_USE_LIMIT_REACHED,
             StoreError::Wrap => KF_ERROR_INVALID_SIGNATURE,
             StoreError::BufferTooSmall => KF_ERROR_BUFFER_TOO_SMALL,

@@ -58,8 +58,19 @@ pub const KF_KEY_LIFETIME_PERSISTENT: u32 = 0x0000_0001;
 
 /// Key state in attributes read back: usable within its policy.
 pub const KF_KEY_STATE_ACTIVE: u32 = 1;
-/// Key state in attributes read back: revoked, kept (metadata only) until destroyed.
+/// Key state in attributes read back: deactivated (revoked): decrypt, unwrap and MAC
+/// verification only.
 pub const KF_KEY_STATE_REVOKED: u32 = 2;
+/// Key state in attributes read back: pre-active, not usable until activated.
+pub const KF_KEY_STATE_PRE_ACTIVE: u32 = 3;
+/// Key state in attributes read back: suspended, not usable until reactivated.
+pub const KF_KEY_STATE_SUSPENDED: u32 = 4;
+/// Key state in attributes read back: compromised.
+pub const KF_KEY_STATE_COMPROMISED: u32 = 5;
+/// Key state in attributes read back: destroyed (metadata only).
+pub const KF_KEY_STATE_DESTROYED: u32 = 6;
+/// Key state in attributes read back: destroyed and compromised (metadata only).
+pub const KF_KEY_STATE_DESTROYED_COMPROMISED: u32 = 7;
 
 /// AES-KW (RFC 3394 / SP 800-38F) key wrapping (keyfort's identifier).
 pub const KF_ALG_AES_KW: u32 = 0x8B40_0100;
@@ -265,10 +276,8 @@ impl kf_key_attributes_t {
             lifetime: KF_KEY_LIFETIME_PERSISTENT,
             use_limit: k.use_limit.unwrap_or(0),
             uses: k.uses,
-            state: match k.state {
-                KeyState::Active => KF_KEY_STATE_ACTIVE,
-                KeyState::Revoked => KF_KEY_STATE_REVOKED,
-            },
+            // The `KF_KEY_STATE_*` values are the store's state codes.
+            state: u32::from(k.state.code()),
             label_len: n,
             label,
         }

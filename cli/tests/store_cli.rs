@@ -78,7 +78,7 @@ fn create_import_list_verify() {
     assert!(
         out.contains(
             "id=2 version=1 label=\"mac\" algorithm=hmac-sha256 usage=mac-generate state=active"
-        ) && out.contains("limit=5"),
+        ) && out.contains("limit=5 period_left=none"),
         "{out}"
     );
     assert!(!out.to_lowercase().contains(KEY));

@@ -67,7 +67,7 @@ fn export_use_up_revoke_destroy_then_the_old_blob_is_refused() {
     }
     let mut s = Store::open((s.into_flash(), Dev(DEV_A), TestRng(9), c.clone())).unwrap();
     assert_eq!(s.import_backup(&kek(), &blob), Err(Error::BackupReplayed));
-    assert_eq!(use_key(&mut s, 1), Err(Error::NotFound));
+    assert_eq!(use_key(&mut s, 1), Err(Error::Destroyed));
     // Another key, exported, then destroyed: its blob is refused as well.
     s.import(2, b"two", Algorithm::Aes128, USAGE, &KEY, None)
         .unwrap();

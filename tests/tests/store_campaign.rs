@@ -4,6 +4,12 @@
 //! operation: every committed key present, with the right metadata and the right bytes.
 //! Then one more write and re-open check that the recovered store works.
 //!
+//! Operations that write several records (destroying a rotated key, restoring over a
+//! destroyed key's metadata, an epoch advance that rotates and deactivates) also accept
+//! the intermediate states between them, each a state the key was put in by the
+//! operation; every key state transition of the standards' table is in the script, so
+//! after any cut no key is in a state it was never put in.
+//!
 //! Prints: cut points tried, committed keys lost, corrupted reads (both asserted 0).
 //! Run: `cargo test -p keyfort-tests --test store_campaign -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,7 +20,10 @@
 mod store_common;
 
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::{Error, KeyHandle, KeyState, KeyStore};
+use keyfort::store::epoch::epoch_message;
+use keyfort::store::{
+    Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodUnit, RevocationReason,
+};
 use keyfort::wrap::Kek;
 use keyfort_testkit::MockFlash;
 use std::collections::BTreeMap;
@@ -30,6 +39,14 @@ enum Op {
     Use(KeyHandle, Usage),
     Rotate(u16),
     Revoke(u16, u16),
+    /// Revoke for compromise.
+    Compromise(u16, u16),
+    /// An AES-128 encrypt/decrypt key imported with options.
+    ImportWith(u16, Vec<u8>, KeyOptions),
+    SetState(u16, u16, KeyState),
+    UseCompromised(u16, u16),
+    /// Advance the epoch by one, authenticated by key `.0`.
+    Epoch(u16),
     Destroy(u16, Option<u16>),
     Export(u16),
     Restore,
@@ -42,7 +59,7 @@ struct Km {
     bytes: Vec<u8>,
     alg: Algorithm,
     usage: Usage,
-    revoked: bool,
+    state: KeyState,
     uses: u32,
     limit: Option<u32>,
     label: Vec<u8>,
@@ -87,6 +104,7 @@ fn script() -> Vec<Op> {
         Op::Destroy(1, Some(1)),
         Op::Put(101, pattern(7, 20)),
         Op::Import(5, Aes192, Usage::ENCRYPT, pattern(5, 24), None),
+        Op::Compromise(1, 1),
         // Replacements that fill the sector: compactions because it is full.
         Op::Put(100, pattern(11, 180)),
         Op::Put(100, pattern(12, 170)),
@@ -112,6 +130,39 @@ fn script() -> Vec<Op> {
         Op::Rotate(6),
         Op::Use(KeyHandle::newest(7), Usage::DECRYPT),
         Op::Destroy(6, None),
+        // Every transition of the state table (SP 800-57 / KMIP), numbered as in
+        // `store_states.rs`'s expected table.
+        Op::ImportWith(8, pattern(8, 16), pre()),
+        Op::SetState(8, 1, KeyState::Active),
+        Op::SetState(8, 1, KeyState::Suspended),
+        Op::SetState(8, 1, KeyState::Active),
+        Op::SetState(8, 1, KeyState::Deactivated),
+        Op::Compromise(8, 1),
+        Op::UseCompromised(8, 1),
+        Op::Destroy(8, None),
+        Op::ImportWith(11, pattern(11, 16), pre()),
+        Op::Compromise(11, 1),
+        Op::ImportWith(12, pattern(12, 16), pre()),
+        Op::Destroy(12, None),
+        Op::Compromise(12, 1),
+        Op::Import(9, HmacSha256, Usage::MAC_VERIFY, pattern(9, 32), None),
+        Op::ImportWith(10, pattern(10, 16), periodic()),
+        Op::Epoch(9),
+        Op::SetState(10, 2, KeyState::Suspended),
+        Op::SetState(10, 2, KeyState::Deactivated),
+        Op::Destroy(10, Some(1)),
+        Op::SetState(10, 2, KeyState::Compromised),
+        Op::Destroy(10, Some(2)),
+        Op::ImportWith(13, pattern(13, 16), KeyOptions::default()),
+        Op::SetState(13, 1, KeyState::Suspended),
+        Op::SetState(13, 1, KeyState::Compromised),
+        Op::ImportWith(14, pattern(14, 16), KeyOptions::default()),
+        Op::SetState(14, 1, KeyState::Destroyed),
+        Op::ImportWith(15, pattern(15, 16), KeyOptions::default()),
+        Op::Compromise(15, 1),
+        Op::ImportWith(16, pattern(16, 16), KeyOptions::default()),
+        Op::SetState(16, 1, KeyState::Suspended),
+        Op::Destroy(16, None),
     ]
 }
 
@@ -158,7 +209,12 @@ fn read_bytes(
     km: &Km,
     newest: bool,
 ) -> Option<Result<Vec<u8>, Error>> {
-    if km.revoked || km.limit.is_some_and(|l| km.uses >= l) {
+    let newest = match km.state {
+        KeyState::Active => newest,
+        KeyState::Deactivated => false,
+        _ => return None,
+    };
+    if km.limit.is_some_and(|l| km.uses >= l) {
         return None;
     }
     let consuming = [
@@ -180,8 +236,41 @@ fn read_bytes(
     Some(s.with_key(KeyHandle::version(id, ver), *need, |k| k.to_vec()))
 }
 
-/// Applies `op` to the store and the model. Errors are returned (a cut).
-fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<(), Error> {
+fn set_state(m: &mut Model, id: u16, v: u16, state: KeyState) {
+    m.keys.get_mut(&(id, v)).unwrap().state = state;
+}
+
+/// Imported pre-active.
+fn pre() -> KeyOptions {
+    KeyOptions {
+        pre_active: true,
+        ..KeyOptions::default()
+    }
+}
+
+/// Active, with a cryptoperiod of one epoch's protection that rotates.
+fn periodic() -> KeyOptions {
+    KeyOptions {
+        cryptoperiod: Some(Cryptoperiod {
+            unit: PeriodUnit::Epochs,
+            protect: 1,
+            process: 3,
+            auto_rotate: true,
+        }),
+        ..KeyOptions::default()
+    }
+}
+
+/// Applies `op` to the store and the model. Errors are returned (a cut). `mids`: the
+/// models of the states between the records of an operation that writes several.
+fn apply(
+    s: &mut Store,
+    m: &mut Model,
+    op: &Op,
+    blob: &mut Vec<u8>,
+    mids: &mut Vec<Model>,
+) -> Result<(), Error> {
+    let ed = Usage::ENCRYPT | Usage::DECRYPT;
     match op {
         Op::Gen(id, alg, usage) => {
             s.generate(*id, &label(*id), *alg, *usage, None)?;
@@ -199,7 +288,7 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
                     bytes: b,
                     alg: *alg,
                     usage: *usage,
-                    revoked: false,
+                    state: KeyState::Active,
                     uses: 0,
                     limit: None,
                     label: label(*id),
@@ -214,7 +303,7 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
                     bytes: key.clone(),
                     alg: *alg,
                     usage: *usage,
-                    revoked: false,
+                    state: KeyState::Active,
                     uses: 0,
                     limit: *limit,
                     label: label(*id),
@@ -226,7 +315,7 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
             let v = h.version.unwrap_or_else(|| {
                 m.keys
                     .iter()
-                    .filter(|((i, _), k)| *i == h.id && !k.revoked)
+                    .filter(|((i, _), k)| *i == h.id && k.state == KeyState::Active)
                     .map(|((_, v), _)| *v)
                     .max()
                     .unwrap()
@@ -251,7 +340,7 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
                 (*id, v),
                 Km {
                     bytes: b,
-                    revoked: false,
+                    state: KeyState::Active,
                     uses: 0,
                     ..old
                 },
@@ -259,12 +348,89 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
         }
         Op::Revoke(id, v) => {
             s.revoke(*id, *v)?;
-            m.keys.get_mut(&(*id, *v)).unwrap().revoked = true;
+            set_state(m, *id, *v, KeyState::Deactivated);
+        }
+        Op::Compromise(id, v) => {
+            s.revoke_with(*id, *v, RevocationReason::Compromise)?;
+            let k = m.keys.get_mut(&(*id, *v)).unwrap();
+            k.state = if k.state.is_destroyed() {
+                KeyState::DestroyedCompromised
+            } else {
+                KeyState::Compromised
+            };
+        }
+        Op::ImportWith(id, key, opts) => {
+            s.import_with(*id, &label(*id), Algorithm::Aes128, ed, key, opts)?;
+            m.keys.insert(
+                (*id, 1),
+                Km {
+                    bytes: key.clone(),
+                    alg: Algorithm::Aes128,
+                    usage: ed,
+                    state: if opts.pre_active {
+                        KeyState::PreActive
+                    } else {
+                        KeyState::Active
+                    },
+                    uses: 0,
+                    limit: None,
+                    label: label(*id),
+                },
+            );
+        }
+        Op::SetState(id, v, to) => {
+            s.set_state(*id, *v, *to)?;
+            set_state(m, *id, *v, *to);
+        }
+        Op::UseCompromised(id, v) => {
+            s.with_compromised_key(KeyHandle::version(*id, *v), Usage::DECRYPT, |_| ())?;
+        }
+        Op::Epoch(key) => {
+            let next = s.epoch() + 1;
+            let msg = epoch_message(&pattern(*key as u8, 32), s.store_id()?, next).unwrap();
+            s.advance_epoch(KeyHandle::newest(*key), &msg)?;
+            // Every active epoch-counted key (protect period 1) rotates, then its old
+            // version is deactivated: two records per key after the epoch's.
+            let due: Vec<(u16, u16)> = m
+                .keys
+                .iter()
+                // Key 10 is the script's only key with a cryptoperiod.
+                .filter(|((i, _), k)| k.state == KeyState::Active && *i == 10)
+                .map(|(k, _)| *k)
+                .collect();
+            mids.push(m.clone());
+            for (id, v) in due {
+                let old = m.keys.get(&(id, v)).unwrap().clone();
+                let mut b = Vec::new();
+                s.with_key(KeyHandle::version(id, v + 1), Usage::DECRYPT, |k| {
+                    b = k.to_vec()
+                })?;
+                m.keys.insert((id, v + 1), Km { bytes: b, ..old });
+                mids.push(m.clone());
+                set_state(m, id, v, KeyState::Deactivated);
+            }
         }
         Op::Destroy(id, v) => {
             s.destroy(*id, *v)?;
-            m.keys
-                .retain(|(i, kv), _| !(*i == *id && v.is_none_or(|v| v == *kv)));
+            // One record per version, in version order.
+            let targets: Vec<u16> = m
+                .keys
+                .iter()
+                .filter(|((i, kv), k)| {
+                    *i == *id && v.is_none_or(|v| v == *kv) && !k.state.is_destroyed()
+                })
+                .map(|((_, kv), _)| *kv)
+                .collect();
+            for kv in targets {
+                let k = m.keys.get_mut(&(*id, kv)).unwrap();
+                k.state = if k.state == KeyState::Compromised {
+                    KeyState::DestroyedCompromised
+                } else {
+                    KeyState::Destroyed
+                };
+                mids.push(m.clone());
+            }
+            mids.pop();
         }
         Op::Export(id) => {
             let kek = Kek::new(&BACKUP_KEK).unwrap();
@@ -275,6 +441,11 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
         Op::Restore => {
             let kek = Kek::new(&BACKUP_KEK).unwrap();
             let h = s.import_backup(&kek, &foreign_blob())?;
+            // First the destroyed metadata of the id goes (a purge), then the key comes.
+            if m.keys.keys().any(|(i, _)| *i == h.id) {
+                m.keys.retain(|(i, _), _| *i != h.id);
+                mids.push(m.clone());
+            }
             // The backup carries id 2's original metadata and bytes.
             m.keys.insert(
                 (h.id, 1),
@@ -282,7 +453,7 @@ fn apply(s: &mut Store, m: &mut Model, op: &Op, blob: &mut Vec<u8>) -> Result<()
                     bytes: pattern(2, 32),
                     alg: Algorithm::Aes256,
                     usage: Usage::ENCRYPT | Usage::DECRYPT | Usage::EXPORT,
-                    revoked: false,
+                    state: KeyState::Active,
                     uses: 0,
                     limit: None,
                     label: label(2),
@@ -311,7 +482,7 @@ fn meta(s: &mut Store, probe_states: &[u16]) -> Result<Model, Error> {
                 bytes: Vec::new(),
                 alg: i.algorithm,
                 usage: i.usage,
-                revoked: i.state == KeyState::Revoked,
+                state: i.state,
                 uses: i.uses,
                 limit: i.use_limit,
                 label: i.label().to_vec(),
@@ -346,19 +517,21 @@ struct Tally {
     open_failures: u64,
     matched_before: u64,
     matched_after: u64,
+    matched_mid: u64,
     wipes_reported: u64,
 }
 
 fn newest_of(m: &Model, id: u16) -> Option<u16> {
     m.keys
         .iter()
-        .filter(|((i, _), k)| *i == id && !k.revoked)
+        .filter(|((i, _), k)| *i == id && k.state == KeyState::Active)
         .map(|((_, v), _)| *v)
         .max()
 }
 
-/// Checks the re-opened store against the models before/after the interrupted op.
-fn check(s: &mut Store, before: &Model, after: &Model, t: &mut Tally, k: u64) {
+/// Checks the re-opened store against the models before/after the interrupted op (or
+/// between its records, `mids`).
+fn check(s: &mut Store, before: &Model, mids: &[Model], after: &Model, t: &mut Tally, k: u64) {
     let slots: Vec<u16> = before
         .states
         .keys()
@@ -379,6 +552,9 @@ fn check(s: &mut Store, before: &Model, after: &Model, t: &mut Tally, k: u64) {
     } else if seen == strip(after) {
         t.matched_after += 1;
         after
+    } else if let Some(mid) = mids.iter().find(|m| seen == strip(m)) {
+        t.matched_mid += 1;
+        mid
     } else {
         for (key, km) in before
             .keys
@@ -464,9 +640,13 @@ fn campaign(name: &str, kind: SharedCounter) {
     let mut blob = Vec::new();
     let mut m = Model::default();
     let mut op_steps = Vec::new();
+    let mut op_mids = Vec::new();
     for op in &ops {
         let st = s.flash().steps();
-        apply(&mut s, &mut m, op, &mut blob).unwrap_or_else(|e| panic!("reference {op:?}: {e:?}"));
+        let mut mids = Vec::new();
+        apply(&mut s, &mut m, op, &mut blob, &mut mids)
+            .unwrap_or_else(|e| panic!("reference {op:?}: {e:?}"));
+        op_mids.push(mids);
         op_steps.push(s.flash().steps() - st);
         models.push(m.clone());
     }
@@ -481,6 +661,7 @@ fn campaign(name: &str, kind: SharedCounter) {
         open_failures: 0,
         matched_before: 0,
         matched_after: 0,
+        matched_mid: 0,
         wipes_reported: 0,
     };
     for k in 0..total {
@@ -493,7 +674,7 @@ fn campaign(name: &str, kind: SharedCounter) {
         let mut blob = Vec::new();
         let mut cut_at = None;
         for (i, op) in ops.iter().enumerate() {
-            if let Err(e) = apply(&mut s, &mut m, op, &mut blob) {
+            if let Err(e) = apply(&mut s, &mut m, op, &mut blob, &mut Vec::new()) {
                 assert!(
                     s.flash().is_cut(),
                     "cut {k}: op {i} {op:?} failed without a cut: {e:?}"
@@ -529,7 +710,7 @@ fn campaign(name: &str, kind: SharedCounter) {
                 continue;
             }
         };
-        check(&mut s, &models[i], &models[i + 1], &mut t, k);
+        check(&mut s, &models[i], &op_mids[i], &models[i + 1], &mut t, k);
         // The recovered store must take a write and keep it over another re-open.
         if let Err(e) = s.put_state(999, b"after-recovery") {
             eprintln!("cut {k}: write after recovery failed: {e:?}");
@@ -552,8 +733,8 @@ fn campaign(name: &str, kind: SharedCounter) {
         }
     }
     println!(
-        "store campaign ({name}): cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {}; interrupted wipes finished and reported by open: {})",
-        t.cuts, t.lost, t.corrupted, t.open_failures, t.matched_before, t.matched_after, t.wipes_reported
+        "store campaign ({name}): cut points tried {}, committed keys lost {}, corrupted reads {}, open failures {} (state before op: {}, after op: {}, between its records: {}; interrupted wipes finished and reported by open: {})",
+        t.cuts, t.lost, t.corrupted, t.open_failures, t.matched_before, t.matched_after, t.matched_mid, t.wipes_reported
     );
     println!("store campaign ({name}): programmed bytes + erases per op: {op_steps:?}");
     assert_eq!(t.cuts, total);

@@ -173,10 +173,12 @@ fn non_aes_weak_missing_or_revoked_keks_and_taken_ids_are_refused() {
         args(&mut s, KeyHandle::newest(KEK), KEK, Algorithm::Aes128),
         Err(Error::AlreadyExists)
     );
-    s.revoke(KEK, 1).unwrap();
+    // A deactivated KEK still unwraps (SP 800-57 §7.4); a compromised one does not.
+    s.revoke_with(KEK, 1, keyfort::store::RevocationReason::Compromise)
+        .unwrap();
     assert_eq!(
         args(&mut s, KeyHandle::version(KEK, 1), 2, Algorithm::Aes128),
-        Err(Error::Revoked)
+        Err(Error::Compromised)
     );
     // Control: none of the refusals stored anything.
     assert_eq!(s.inventory().count(), 1);

@@ -98,15 +98,20 @@ fn rotation_encrypts_with_newest_decrypts_with_any_active() {
         get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT).unwrap(),
         v1
     );
+    // Revoked (not for compromise): deactivated, decrypt only (SP 800-57 / KMIP).
     s.revoke(7, 1).unwrap();
     assert_eq!(
-        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
-        Err(Error::Revoked)
+        get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT),
+        Err(Error::Deactivated)
     );
     let mut s = reopen(s);
     assert_eq!(
-        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT),
-        Err(Error::Revoked)
+        get(&mut s, KeyHandle::version(7, 1), Usage::ENCRYPT),
+        Err(Error::Deactivated)
+    );
+    assert_eq!(
+        get(&mut s, KeyHandle::version(7, 1), Usage::DECRYPT).unwrap(),
+        v1
     );
     assert_eq!(
         get(&mut s, KeyHandle::newest(7), Usage::DECRYPT).unwrap(),
@@ -116,7 +121,7 @@ fn rotation_encrypts_with_newest_decrypts_with_any_active() {
     assert_eq!(inv.len(), 2);
     assert!(inv
         .iter()
-        .any(|i| i.version == 1 && i.state == KeyState::Revoked));
+        .any(|i| i.version == 1 && i.state == KeyState::Deactivated));
     assert!(inv
         .iter()
         .all(|i| i.label() == b"data" && i.algorithm == Algorithm::Aes256));
@@ -175,21 +180,30 @@ fn destroy_leaves_nothing_decryptable() {
     // The sealed record of key 1 (header + ciphertext) as it sits on flash now.
     let img = s.flash().as_bytes().to_vec();
     let pos = img.windows(6).position(|w| w == b"victim").unwrap() - 44;
-    let sealed = img[pos + 64..pos + 96].to_vec();
+    let sealed = img[pos + 80..pos + 112].to_vec();
     s.destroy(1, None).unwrap();
     let img = s.flash().as_bytes().to_vec();
     assert!(!contains(&img, &sealed), "old ciphertext still on flash");
-    assert!(!contains(&img, b"victim"), "old record still on flash");
+    // The label stays: the destroyed version's metadata is kept for the audit.
+    assert!(contains(&img, b"victim"), "destroyed metadata kept");
     let mut s = reopen(s);
+    // The metadata stays (state destroyed), the key does not.
     assert_eq!(
         get(&mut s, KeyHandle::newest(1), Usage::DECRYPT),
-        Err(Error::NotFound)
+        Err(Error::Destroyed)
     );
+    assert!(s
+        .inventory()
+        .any(|i| i.id == 1 && i.state == KeyState::Destroyed));
     assert_eq!(
         get(&mut s, KeyHandle::newest(2), Usage::DECRYPT).unwrap(),
         [0x55; 16]
     );
+    // Destroying again changes nothing; purging removes the metadata.
+    assert_eq!(s.destroy(1, None), Ok(()));
+    s.purge(1, None).unwrap();
     assert_eq!(s.destroy(1, None), Err(Error::NotFound));
+    assert!(!s.inventory().any(|i| i.id == 1));
 }
 
 #[test]
@@ -305,10 +319,10 @@ fn wrapped_import_kw_and_kwp() {
 #[test]
 fn state_records() {
     let mut s = store();
-    // 1 KiB: with this file's 2 KiB sectors, a full-size (MAX_STATE_LEN) record plus the
-    // audit ring would not leave room for the churn below; tests/terminal.rs stores
+    // 896 bytes: with this file's 2 KiB sectors, a full-size (MAX_STATE_LEN) record plus
+    // the audit ring would not leave room for the churn below; tests/terminal.rs stores
     // full-size AES-256 DUKPT states on 4 KiB sectors.
-    let big = [0x5A; 1024];
+    let big = [0x5A; 896];
     s.put_state(1, &big).unwrap();
     s.put_state(2, b"small").unwrap();
     assert_eq!(
@@ -318,8 +332,8 @@ fn state_records() {
     assert_eq!(s.put_state(3, &[]), Err(Error::BadLength));
     let mut s = reopen(s);
     let mut out = [0u8; MAX_STATE_LEN];
-    assert_eq!(s.get_state(1, &mut out), Ok(1024));
-    assert_eq!(out[..1024], big);
+    assert_eq!(s.get_state(1, &mut out), Ok(896));
+    assert_eq!(out[..896], big);
     let mut small = [0u8; 4];
     assert_eq!(s.get_state(2, &mut small), Err(Error::BufferTooSmall));
     // Many replacements force compactions; the newest value always wins.

@@ -54,10 +54,10 @@ fn body_of(img: &[u8], kind: u8, slot: u16) -> usize {
     let mut best: Option<(u32, usize)> = None;
     for base in (SECTOR..img.len()).step_by(SECTOR) {
         let mut off = base + 64;
-        while off + 96 <= base + SECTOR {
+        while off + 112 <= base + SECTOR {
             let len = u16::from_le_bytes([img[off], img[off + 1]]);
             let inv = u16::from_le_bytes([img[off + 2], img[off + 3]]);
-            if len != !inv || len < 96 {
+            if len != !inv || len < 112 {
                 break;
             }
             let len = usize::from(len);
@@ -68,7 +68,7 @@ fn body_of(img: &[u8], kind: u8, slot: u16) -> usize {
                 && u16::from_le_bytes([img[off + 8], img[off + 9]]) == slot
                 && best.is_none_or(|(s, _)| seq > s)
             {
-                best = Some((seq, off + 64));
+                best = Some((seq, off + 80));
             }
             off += len;
         }
@@ -130,10 +130,10 @@ fn compaction_never_reseals_a_body_changed_after_open() {
         let mut s = reboot_restored(s, hit);
         assert_eq!(key(&mut s, 1, Usage::DECRYPT).unwrap(), K1, "{what}");
         assert_eq!(state(&mut s).unwrap(), STATE, "{what}");
-        // The destroy had committed its tombstone: the re-open finished it.
+        // The destroy had committed its record: the re-open finished it.
         assert_eq!(
             key(&mut s, 3, Usage::DECRYPT),
-            Err(Error::NotFound),
+            Err(Error::Destroyed),
             "{what}"
         );
         // The store works on: another compaction, another reboot.
@@ -154,7 +154,7 @@ fn revoke_never_reseals_a_key_changed_after_open() {
     // Not revoked, and the original key.
     assert_eq!(key(&mut s, 1, Usage::ENCRYPT).unwrap(), K1);
     s.revoke(1, 1).unwrap();
-    assert_eq!(key(&mut s, 1, Usage::DECRYPT), Err(Error::Revoked));
+    assert_eq!(key(&mut s, 1, Usage::ENCRYPT), Err(Error::Deactivated));
 }
 
 #[test]

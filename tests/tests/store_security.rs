@@ -187,7 +187,7 @@ fn rolled_back_image_detected_with_counter() {
     f.as_bytes_mut().copy_from_slice(&old);
     let mut s = reopen(f, DEV_A, NoCounter).unwrap();
     assert!(s
-        .with_key(KeyHandle::newest(1), Usage::DECRYPT, |_| ())
+        .with_key(KeyHandle::newest(1), Usage::ENCRYPT, |_| ())
         .is_ok());
 }
 
@@ -275,8 +275,8 @@ fn counter_failures_and_counter_ahead() {
     let mut s = reopen(s.into_flash(), DEV_A, c.clone()).unwrap();
     assert_eq!(c.0.get(), before + 1);
     assert_eq!(
-        s.with_key(KeyHandle::newest(1), Usage::DECRYPT, |_| ()),
-        Err(Error::Revoked)
+        s.with_key(KeyHandle::newest(1), Usage::ENCRYPT, |_| ()),
+        Err(Error::Deactivated)
     );
     // An image bound to a counter ahead of the hardware's.
     let f = s.into_flash();

@@ -39,6 +39,7 @@ mod demo_scan;
 mod elf_check;
 mod fuzz;
 mod gen;
+mod lifecycle;
 mod memscan;
 mod ontarget;
 mod published;

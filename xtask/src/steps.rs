@@ -108,6 +108,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: demo_persistence::step,
     },
     Step {
+        name: "lifecycle (a key pre-active to destroyed on QEMU)",
+        run: crate::lifecycle::step,
+    },
+    Step {
         name: "demo-verify (terminal on microbit)",
         run: demo::verify_step,
     },

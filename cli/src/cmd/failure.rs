@@ -73,7 +73,15 @@ pub fn store(e: keyfort::store::Error) -> Failure {
         E::RootAuth | E::Corrupt | E::RolledBack | E::Wrap => Failure::integrity(msg),
         E::UsageDenied
         | E::NotExportable
-        | E::Revoked
+        | E::NotYetActive
+        | E::Suspended
+        | E::Deactivated
+        | E::Compromised
+        | E::CompromisedUse
+        | E::Destroyed
+        | E::ProtectPeriodEnded
+        | E::ProcessPeriodEnded
+        | E::TransitionRefused
         | E::UseLimitReached
         | E::NotNewestVersion
         | E::KekAlgorithm

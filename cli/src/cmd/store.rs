@@ -17,7 +17,7 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::attributes::{Algorithm, MacAlgorithm, Purpose, Usage};
 use keyfort::store::backup::WrapScheme;
-use keyfort::store::{KeyHandle, KeyState, KeyStore};
+use keyfort::store::{KeyHandle, KeyState, KeyStore, PeriodUnit};
 use serde_json::json;
 
 /// The `store` subcommands.
@@ -356,12 +356,17 @@ fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
                 "created": i.created,
                 "uses": i.uses,
                 "use_limit": i.use_limit,
+                "period_left": i.period_left.map(|p| json!({
+                    "unit": unit_name(p.unit),
+                    "protect": p.protect,
+                    "process": p.process,
+                })),
             })).collect::<Vec<_>>(),
         }));
     }
     for i in keys {
         println!(
-            "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={}",
+            "id={} version={} label={:?} algorithm={} usage={} state={} created={} uses={} limit={} period_left={}",
             i.id,
             i.version,
             String::from_utf8_lossy(i.label()),
@@ -371,16 +376,27 @@ fn list<const S: usize>(c: &Common) -> Result<(), Failure> {
             i.created,
             i.uses,
             i.use_limit.map_or("none".to_string(), |l| l.to_string()),
+            i.period_left.map_or("none".to_string(), |p| format!(
+                "{}:protect={},process={}",
+                unit_name(p.unit),
+                p.protect,
+                p.process
+            )),
         );
     }
     Ok(())
 }
 
 fn state_name(s: KeyState) -> &'static str {
-    if s == KeyState::Active {
-        "active"
-    } else {
-        "revoked"
+    s.name()
+}
+
+fn unit_name(u: PeriodUnit) -> &'static str {
+    match u {
+        PeriodUnit::Uses => "uses",
+        PeriodUnit::Derivations => "derivations",
+        PeriodUnit::Epochs => "epochs",
+        _ => "unknown",
     }
 }
 
@@ -390,7 +406,9 @@ fn verify<const S: usize>(c: &Common) -> Result<(), Failure> {
     let keys: Vec<_> = s.inventory().collect();
     let mut checked = 0;
     for i in &keys {
-        let counted = i.use_limit.is_some();
+        // Reading would count a use (a limit, or a cryptoperiod counted in uses).
+        let counted =
+            i.use_limit.is_some() || i.cryptoperiod.is_some_and(|p| p.unit != PeriodUnit::Epochs);
         if i.state != KeyState::Active || counted {
             continue; // not readable, or reading would count a use
         }

@@ -1,10 +1,12 @@
 //! The audit log: a bounded ring of lifecycle events, kept in flash. An event names the
-//! key (id, version), what happened and when (record sequence, counter value); it never
-//! carries key material or labels.
+//! key (id, version), what happened, the key's state before and after, and when (record
+//! sequence, counter value); it never carries key material or labels.
 //!
 //! Each lifecycle record carries its event code, so the operation and its audit entry
 //! commit together. Compaction keeps the newest [`AUDIT_CAP`] events in one sealed
 //! ring record; older events are dropped (the ring is bounded).
+
+use super::state::KeyState;
 
 /// Events kept in the ring.
 pub const AUDIT_CAP: usize = 16;
@@ -25,9 +27,10 @@ pub enum AuditCode {
     ImportedWrapped,
     /// A new key version was created by rotation.
     Rotated,
-    /// A key version was revoked.
+    /// A key version was revoked: deactivated, or compromised (see `after`).
     Revoked,
-    /// A key (all versions) or one version was destroyed.
+    /// A key version was destroyed (its metadata kept; `after` is destroyed or
+    /// destroyed-compromised).
     Destroyed,
     /// A use of a key with a use-count limit was counted.
     UseCounted,
@@ -40,6 +43,15 @@ pub enum AuditCode {
     StatePut,
     /// The store was crypto-erased after a tamper event (or `tamper_wipe`).
     TamperWipe,
+    /// A key version changed state (activated, suspended, reactivated, deactivated,
+    /// compromised; see the event's `before` and `after`).
+    StateChanged,
+    /// A compromised key version was used through the explicit opt-in.
+    CompromisedUse,
+    /// The store's cryptoperiod epoch was advanced by an authentic epoch message.
+    EpochAdvanced,
+    /// The metadata of a destroyed key version was removed.
+    Purged,
     /// A code this build does not know (written by a newer build).
     Unknown,
 }
@@ -59,6 +71,10 @@ impl AuditCode {
             Self::BackupImported => 10,
             Self::StatePut => 11,
             Self::TamperWipe => 12,
+            Self::StateChanged => 13,
+            Self::CompromisedUse => 14,
+            Self::EpochAdvanced => 15,
+            Self::Purged => 16,
             Self::Unknown => 255,
         }
     }
@@ -77,6 +93,10 @@ impl AuditCode {
             10 => Self::BackupImported,
             11 => Self::StatePut,
             12 => Self::TamperWipe,
+            13 => Self::StateChanged,
+            14 => Self::CompromisedUse,
+            15 => Self::EpochAdvanced,
+            16 => Self::Purged,
             _ => Self::Unknown,
         }
     }
@@ -96,12 +116,20 @@ pub struct AuditEvent {
     pub seq: u32,
     /// The monotonic counter value the event was recorded under (0 without a counter).
     pub gen: u32,
+    /// The key version's state before the event (`None`: it did not exist, or the event
+    /// is not about a key version).
+    pub before: Option<KeyState>,
+    /// The key version's state after the event (`None`: it no longer exists, or the
+    /// event is not about a key version).
+    pub after: Option<KeyState>,
 }
 
 impl AuditEvent {
     pub(crate) fn encode(&self) -> [u8; EVENT_LEN] {
         let mut b = [0u8; EVENT_LEN];
         b[0] = self.code.code();
+        b[1] = self.before.map_or(0, KeyState::code);
+        b[6] = self.after.map_or(0, KeyState::code);
         b[2..4].copy_from_slice(&self.id.to_le_bytes());
         b[4..6].copy_from_slice(&self.version.to_le_bytes());
         b[8..12].copy_from_slice(&self.seq.to_le_bytes());
@@ -116,6 +144,8 @@ impl AuditEvent {
             version: u16::from_le_bytes([b[4], b[5]]),
             seq: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
             gen: u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+            before: KeyState::from_code(b[1]),
+            after: KeyState::from_code(b[6]),
         }
     }
 }

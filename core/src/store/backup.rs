@@ -1,17 +1,22 @@
 //! Backup export and import under a backup KEK (AES-KWP, RFC 5649), and import of
 //! KW/KWP-wrapped keys.
 //!
-//! A backup blob is `KWP(backup KEK, metadata || key)`: the metadata (magic `KFB2`,
-//! algorithm, usage, id, version, use limit, use count, state, the export's record
-//! sequence and counter value, the exporting store's id, label) is inside the wrap, so
-//! it is authenticated with the key and cannot be re-policied, given back its uses or
-//! re-dated. Only active keys whose policy contains [`Usage::EXPORT`] leave the device,
-//! and only under a KEK at least as strong as the key ([`Error::KekTooWeak`]). Each export
-//! is recorded in the audit log.
+//! A backup blob is `KWP(backup KEK, metadata || key)`: the metadata (magic `KFB3`,
+//! algorithm, usage, id, version, use limit, use count, state, cryptoperiod and how much
+//! of it is used, the export's record sequence and counter value, the exporting store's
+//! id, label) is inside the wrap, so it is authenticated with the key and cannot be
+//! re-policied, re-stated, given back its uses or period, or re-dated. Only pre-active,
+//! active and deactivated keys whose policy contains [`Usage::EXPORT`] leave the device
+//! (the state is checked first: suspended, compromised and destroyed versions are
+//! refused with their state's error), and only under a KEK at least as strong as the
+//! key ([`Error::KekTooWeak`]). Each export is recorded in the audit log. An import
+//! restores the exported state; an epoch-counted cryptoperiod keeps the epochs it had
+//! used, counted on from the importing store's epoch.
 //!
 //! Anti-replay on import into the store that exported the blob (same store id): a blob
 //! older than the newest destroy (the store's restore floor, kept in every sector header)
-//! or older than the key's current record (used, revoked since) is refused with
+//! or older than the key's current record (used, changed state, destroyed since: a destroyed
+//! version's metadata stays, see [`KeyStore::destroy`]) is refused with
 //! [`Error::BackupReplayed`]; a key still present and unchanged is
 //! [`Error::AlreadyExists`]. The floor is store-wide (one value, no per-key history
 //! that could overflow): a blob exported before *any* destroy in this store is refused,
@@ -23,9 +28,11 @@
 
 use super::audit::AuditCode;
 use super::error::Error;
-use super::format::{Kind, RecHeader, MAX_KEY_LEN, MAX_LABEL_LEN, STATE_ACTIVE};
+use super::format::{Kind, RecHeader, MAX_KEY_LEN, MAX_LABEL_LEN};
 use super::journal::Body;
-use super::{KeyHandle, KeyStore};
+use super::lifecycle::NewMeta;
+use super::state::{Cryptoperiod, KeyOptions, KeyState};
+use super::{usage_check, KeyHandle, KeyStore};
 use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
@@ -33,9 +40,10 @@ use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
 use hmac::Mac;
 
 /// Metadata inside the wrap: magic, algorithm, label length, usage, id, version, use
-/// limit, uses, state, export stamp (record sequence and counter value), store id, label.
-const META_LEN: usize = 48 + MAX_LABEL_LEN;
-const MAGIC: [u8; 4] = *b"KFB2";
+/// limit, uses, state, cryptoperiod byte, export stamp (record sequence and counter
+/// value), store id, protect and process periods, period count, epochs used, label.
+const META_LEN: usize = 64 + MAX_LABEL_LEN;
+const MAGIC: [u8; 4] = *b"KFB3";
 /// The largest backup blob: KWP of metadata and a 32-byte key.
 pub const MAX_BACKUP_LEN: usize = (META_LEN + MAX_KEY_LEN).div_ceil(8) * 8 + 8;
 
@@ -59,12 +67,16 @@ impl<P: Platform> KeyStore<P> {
     ) -> Result<usize, Error> {
         self.check_ok()?;
         let e = self.resolve(handle)?;
+        // The state first, then the policy.
+        match usage_check::state_of(&e.hdr)? {
+            KeyState::PreActive | KeyState::Active | KeyState::Deactivated => {}
+            KeyState::Suspended => return Err(Error::Suspended),
+            KeyState::Compromised => return Err(Error::Compromised),
+            KeyState::Destroyed | KeyState::DestroyedCompromised => return Err(Error::Destroyed),
+        }
         let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
         if !usage.exportable() {
             return Err(Error::NotExportable);
-        }
-        if e.hdr.state != STATE_ACTIVE {
-            return Err(Error::Revoked);
         }
         // The KEK must be at least as strong as the key it protects (SP 800-57).
         let alg = Algorithm::from_code(e.hdr.alg).ok_or(Error::Corrupt)?;
@@ -88,6 +100,11 @@ impl<P: Platform> KeyStore<P> {
         let e = *self
             .key_entry(e.hdr.slot, e.hdr.kver)
             .ok_or(Error::LogicBug)?;
+        let epochs_used = if e.hdr.state == KeyState::PreActive.code() {
+            0
+        } else {
+            self.epoch().saturating_sub(e.hdr.epoch)
+        };
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;
         let mut pt = SecretBuf::<{ META_LEN + MAX_KEY_LEN }>::new();
@@ -104,10 +121,15 @@ impl<P: Platform> KeyStore<P> {
             p[12..16].copy_from_slice(&e.hdr.limit.to_le_bytes());
             p[16..20].copy_from_slice(&e.hdr.uses.to_le_bytes());
             p[20] = e.hdr.state;
+            p[21] = e.hdr.period;
             p[24..28].copy_from_slice(&stamp.to_le_bytes());
             p[28..32].copy_from_slice(&self.rollback.hw().to_le_bytes());
             p[32..40].copy_from_slice(&store_id);
-            p[48..META_LEN].copy_from_slice(&e.hdr.label);
+            p[40..44].copy_from_slice(&e.hdr.protect.to_le_bytes());
+            p[44..48].copy_from_slice(&e.hdr.process.to_le_bytes());
+            p[48..52].copy_from_slice(&e.hdr.period_count.to_le_bytes());
+            p[52..56].copy_from_slice(&epochs_used.to_le_bytes());
+            p[64..META_LEN].copy_from_slice(&e.hdr.label);
             p[META_LEN..n].copy_from_slice(k.expose());
         }
         kwp_wrap(kek, pt.expose(), out).map_err(|_| Error::Wrap)
@@ -135,13 +157,32 @@ impl<P: Platform> KeyStore<P> {
         let id = u16::from_le_bytes([p[8], p[9]]);
         let u32at = |i: usize| u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
         let (limit, uses, stamp) = (u32at(12), u32at(16), u32at(24));
+        let state = KeyState::from_code(p[20]).ok_or(Error::BackupFormat)?;
+        let period = Cryptoperiod::decode(p[21], u32at(40), u32at(44));
         if ll > MAX_LABEL_LEN
             || p.len() != META_LEN + alg.key_len()
             || !usage.exportable()
-            || p[20] != STATE_ACTIVE
+            || !matches!(
+                state,
+                KeyState::PreActive | KeyState::Active | KeyState::Deactivated
+            )
+            || (p[21] != 0 && !period.is_some_and(|p| p.valid()))
         {
             return Err(Error::BackupFormat);
         }
+        let epoch = if state == KeyState::PreActive {
+            0
+        } else {
+            self.epoch().saturating_sub(u32at(52))
+        };
+        let meta = NewMeta {
+            state,
+            limit: if limit == 0 { None } else { Some(limit) },
+            uses,
+            period,
+            period_count: u32at(48),
+            epoch,
+        };
         if p[32..40] == self.store_id()? {
             // Exported by this store: never older than what the store knows.
             let newer_record = self
@@ -151,12 +192,9 @@ impl<P: Platform> KeyStore<P> {
                 return Err(Error::BackupReplayed);
             }
         }
-        let label = p.get(48..48 + ll).ok_or(Error::BackupFormat)?;
+        let label = p.get(64..64 + ll).ok_or(Error::BackupFormat)?;
         let key = p.get(META_LEN..).ok_or(Error::BackupFormat)?;
-        let limit = if limit == 0 { None } else { Some(limit) };
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
+        self.claim_id(id)?;
         self.store_new(
             id,
             1,
@@ -164,15 +202,15 @@ impl<P: Platform> KeyStore<P> {
             alg,
             usage,
             key,
-            limit,
+            &meta,
             AuditCode::BackupImported,
-            uses,
         )
     }
 
     /// An 8-byte id of this store (device secret and salt), to tell its own backups
-    /// from other stores'. Not secret; derived under the record MAC key.
-    fn store_id(&mut self) -> Result<[u8; 8], Error> {
+    /// from other stores' and to address epoch messages. Not secret; derived under the
+    /// record MAC key.
+    pub fn store_id(&mut self) -> Result<[u8; 8], Error> {
         let keys = self.seal.as_mut().ok_or(Error::LogicBug)?;
         let mut m = keys.mac(&mut self.rng)?;
         m.update(b"keyfort/store/v1/backup-store-id");
@@ -205,13 +243,17 @@ impl<P: Platform> KeyStore<P> {
         }
         .map_err(|_| Error::Wrap)?;
         k.set_len(n).ok_or(Error::BadLength)?;
+        let opts = KeyOptions {
+            use_limit,
+            ..KeyOptions::default()
+        };
         self.import_event(
             id,
             label,
             algorithm,
             usage,
             k.expose(),
-            use_limit,
+            &opts,
             AuditCode::ImportedWrapped,
         )
     }

@@ -50,8 +50,41 @@ pub enum Error {
     UsageDenied,
     /// Encrypt, wrap, MAC generation and derivation need the newest active version.
     NotNewestVersion,
-    /// The key version is revoked.
-    Revoked,
+    /// The key version is pre-active: not usable until activated.
+    NotYetActive,
+    /// The key version is suspended: not usable until reactivated.
+    Suspended,
+    /// The key version is deactivated (revoked, or past its protect period): decrypt,
+    /// unwrap and MAC verification only.
+    Deactivated,
+    /// The key version is compromised: usable (decrypt, MAC verification) only through
+    /// the explicit opt-in of `with_compromised_key`.
+    Compromised,
+    /// The key version is compromised and this use (anything but decrypt and MAC
+    /// verification) is refused even with the opt-in.
+    CompromisedUse,
+    /// The key version is destroyed: its material is gone (metadata only).
+    Destroyed,
+    /// The key version's protect period has ended: no encrypt, wrap, MAC generation or
+    /// derivation.
+    ProtectPeriodEnded,
+    /// The key version's process period has ended: no use at all.
+    ProcessPeriodEnded,
+    /// The standards (SP 800-57 Pt1 Rev5 §7, KMIP 2.1 §3.29) do not allow this state
+    /// transition (see `store::state::TRANSITIONS`).
+    TransitionRefused,
+    /// A cryptoperiod whose protect period exceeds its process period, or is zero.
+    BadCryptoperiod,
+    /// An epoch message of the wrong length, magic, version or reserved bytes.
+    EpochFormat,
+    /// An epoch message whose MAC does not verify (forged or altered).
+    EpochAuth,
+    /// An authentic epoch message for another store.
+    EpochWrongStore,
+    /// An authentic epoch message not newer than the store's epoch (replayed or old).
+    EpochReplayed,
+    /// The key named to authenticate epoch messages is not an HMAC-SHA256 key.
+    EpochKey,
     /// The key's use-count limit is reached.
     UseLimitReached,
     /// The key is not exportable (no `Usage::EXPORT`).
@@ -74,7 +107,7 @@ pub enum Error {
     /// strength, as for TR-31 import).
     KekTooWeak,
     /// The backup is older than what this store knows of the key: exported before the
-    /// key was destroyed, used, revoked or re-imported (anti-replay).
+    /// key was destroyed, used, changed state or was re-imported (anti-replay).
     BackupReplayed,
     /// The random number generator refused (its entropy source failed a health test or a
     /// due reseed could not be made): no key, salt or mask was made from it. With
@@ -130,7 +163,21 @@ impl core::fmt::Display for Error {
             Self::BadLength => "bad length",
             Self::UsageDenied => "usage not allowed by the key's policy",
             Self::NotNewestVersion => "operation needs the newest key version",
-            Self::Revoked => "key version revoked",
+            Self::NotYetActive => "key version is pre-active",
+            Self::Suspended => "key version is suspended",
+            Self::Deactivated => "key version is deactivated (decrypt, unwrap, verify only)",
+            Self::Compromised => "key version is compromised (opt-in needed)",
+            Self::CompromisedUse => "use not allowed for a compromised key version",
+            Self::Destroyed => "key version is destroyed",
+            Self::ProtectPeriodEnded => "key version's protect period has ended",
+            Self::ProcessPeriodEnded => "key version's process period has ended",
+            Self::TransitionRefused => "key state transition not allowed",
+            Self::BadCryptoperiod => "bad cryptoperiod",
+            Self::EpochFormat => "malformed epoch message",
+            Self::EpochAuth => "epoch message not authentic",
+            Self::EpochWrongStore => "epoch message for another store",
+            Self::EpochReplayed => "epoch message not newer than the store's epoch",
+            Self::EpochKey => "epoch key is not an HMAC-SHA256 key",
             Self::UseLimitReached => "key use limit reached",
             Self::NotExportable => "key is not exportable",
             Self::Wrap => "key wrap failed",

@@ -1,10 +1,12 @@
-//! The on-flash layout (format version 1): the root sector, data-sector headers and
+//! The on-flash layout (format version 2): the root sector, data-sector headers and
 //! records. Every field is little-endian; every separately programmed unit is a
 //! multiple of [`UNIT`] bytes at a [`UNIT`]-aligned offset. See the store's manual
 //! section for the picture and the compatibility policy.
 
-/// The on-flash format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+/// The on-flash format version this build writes and reads. Version 2 (key states and
+/// cryptoperiods) grew the record header from 64 to 80 bytes; a version 1 image is
+/// refused with [`super::Error::FormatVersion`] (no migration).
+pub const FORMAT_VERSION: u8 = 2;
 /// Programming unit: every field group written on its own is a multiple of it.
 pub const UNIT: usize = 16;
 /// Longest key (every [`crate::attributes::Algorithm`] fits).
@@ -26,7 +28,7 @@ pub(crate) const SLOT_BODY_LEN: usize = 64;
 pub(crate) const LIVE_PATTERN: [u8; UNIT] = *b"KFLIVE-SALT-SLOT";
 /// Data-sector header: fields (32) + tag (16) + reserved (16).
 pub(crate) const SECTOR_HDR_LEN: usize = 64;
-pub(crate) const REC_HDR_LEN: usize = 64;
+pub(crate) const REC_HDR_LEN: usize = 80;
 pub(crate) const TAG_LEN: usize = 16;
 pub(crate) const COMMIT_PATTERN: [u8; UNIT] = *b"KFCOMMIT-RECORD.";
 /// Record overhead: header + tag + commit block.
@@ -53,6 +55,8 @@ pub(crate) enum Kind {
     Event = 4,
     AuditRing = 5,
     SnapEnd = 6,
+    /// The store's cryptoperiod epoch (see [`super::epoch`]).
+    Epoch = 7,
 }
 
 impl Kind {
@@ -64,14 +68,11 @@ impl Kind {
             4 => Self::Event,
             5 => Self::AuditRing,
             6 => Self::SnapEnd,
+            7 => Self::Epoch,
             _ => return None,
         })
     }
 }
-
-/// Key version states on flash.
-pub(crate) const STATE_ACTIVE: u8 = 1;
-pub(crate) const STATE_REVOKED: u8 = 2;
 
 /// A record header, decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +95,18 @@ pub(crate) struct RecHeader {
     pub body_len: u16,
     pub seq: u32,
     pub label: [u8; MAX_LABEL_LEN],
+    /// The key state before this record (for the audit event of a transition).
+    pub prev_state: u8,
+    /// Cryptoperiod unit (low 4 bits) and flags (see [`super::state::Cryptoperiod`]).
+    pub period: u8,
+    /// End of the protect (originator-usage) period, in the period unit.
+    pub protect: u32,
+    /// End of the process (recipient-usage) period, in the period unit.
+    pub process: u32,
+    /// Uses counted towards the cryptoperiod (uses or derivations).
+    pub period_count: u32,
+    /// The store epoch at activation; in an epoch record, the store's epoch.
+    pub epoch: u32,
 }
 
 impl RecHeader {
@@ -117,6 +130,12 @@ impl RecHeader {
             body_len: 0,
             seq: 0,
             label: [0; MAX_LABEL_LEN],
+            prev_state: 0,
+            period: 0,
+            protect: 0,
+            process: 0,
+            period_count: 0,
+            epoch: 0,
         }
     }
 
@@ -147,8 +166,14 @@ impl RecHeader {
         b[28..32].copy_from_slice(&self.uses.to_le_bytes());
         b[32..36].copy_from_slice(&self.limit.to_le_bytes());
         b[36..38].copy_from_slice(&self.body_len.to_le_bytes());
+        b[38] = self.prev_state;
+        b[39] = self.period;
         b[40..44].copy_from_slice(&self.seq.to_le_bytes());
         b[44..64].copy_from_slice(&self.label);
+        b[64..68].copy_from_slice(&self.protect.to_le_bytes());
+        b[68..72].copy_from_slice(&self.process.to_le_bytes());
+        b[72..76].copy_from_slice(&self.period_count.to_le_bytes());
+        b[76..80].copy_from_slice(&self.epoch.to_le_bytes());
         b
     }
 
@@ -177,6 +202,12 @@ impl RecHeader {
             body_len: u16at(36),
             seq: u32at(40),
             label,
+            prev_state: b[38],
+            period: b[39],
+            protect: u32at(64),
+            process: u32at(68),
+            period_count: u32at(72),
+            epoch: u32at(76),
         }
     }
 

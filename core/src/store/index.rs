@@ -1,7 +1,8 @@
 //! The RAM index: where each live record (key version or state record) is in the current
 //! sector, with the header that verified when it was read. Metadata only, never key bytes.
 use super::error::Error;
-use super::format::{Kind, RecHeader, STATE_ACTIVE};
+use super::format::{Kind, RecHeader};
+use super::state::KeyState;
 use super::MAX_ENTRIES;
 
 /// One live record in the RAM index (metadata only).
@@ -65,7 +66,7 @@ impl Index {
     /// The newest version of key `id` that is active.
     pub(crate) fn newest_active(&self, id: u16) -> Option<u16> {
         self.versions(id)
-            .filter(|e| e.hdr.state == STATE_ACTIVE)
+            .filter(|e| e.hdr.state == KeyState::Active.code())
             .map(|e| e.hdr.kver)
             .max()
     }
@@ -113,7 +114,9 @@ impl Index {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::format::STATE_REVOKED;
+
+    const STATE_ACTIVE: u8 = KeyState::Active.code();
+    const STATE_REVOKED: u8 = KeyState::Deactivated.code();
 
     fn entry(kind: Kind, slot: u16, kver: u16, state: u8, offset: u32) -> Entry {
         let mut hdr = RecHeader::new(kind);
@@ -139,7 +142,7 @@ mod tests {
         assert_eq!(ix.len(), 3);
         assert_eq!(ix.key(1, 1).unwrap().offset, 400);
         assert_eq!(ix.state(1).unwrap().offset, 300);
-        assert_eq!(ix.record_bytes(), 3 * 112);
+        assert_eq!(ix.record_bytes(), 3 * 128);
     }
 
     #[test]

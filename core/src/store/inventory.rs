@@ -1,16 +1,9 @@
-//! Inventory: every key version by metadata only (never key bytes), for audits.
-use super::format::{RecHeader, MAX_LABEL_LEN, STATE_ACTIVE};
+//! Inventory: every key version by metadata only (never key bytes), for audits: its
+//! state, policy and what is left of its cryptoperiod.
+use super::format::{RecHeader, MAX_LABEL_LEN};
+use super::usage_check::period_left;
+use super::state::{Cryptoperiod, KeyState, PeriodLeft};
 use crate::attributes::{Algorithm, Usage};
-
-/// A key version's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum KeyState {
-    /// Usable within its policy.
-    Active,
-    /// Revoked: kept (metadata) until destroyed, never usable.
-    Revoked,
-}
 
 /// One key version, by metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +19,7 @@ pub struct KeyInfo {
     pub algorithm: Algorithm,
     /// The usage policy.
     pub usage: Usage,
-    /// Active or revoked.
+    /// The state (SP 800-57 / KMIP).
     pub state: KeyState,
     /// The record sequence number at which this version was created.
     pub created: u32,
@@ -34,6 +27,11 @@ pub struct KeyInfo {
     pub uses: u32,
     /// The use-count limit, if any.
     pub use_limit: Option<u32>,
+    /// The cryptoperiod, if any.
+    pub cryptoperiod: Option<Cryptoperiod>,
+    /// What is left of the cryptoperiod now (`None` without one; for a pre-active
+    /// version, the whole period).
+    pub period_left: Option<PeriodLeft>,
 }
 
 impl KeyInfo {
@@ -42,7 +40,15 @@ impl KeyInfo {
         self.label.get(..usize::from(self.label_len)).unwrap_or(&[])
     }
 
-    pub(crate) fn from_header(h: &RecHeader) -> Option<Self> {
+    /// `epoch`: the store's current cryptoperiod epoch.
+    pub(crate) fn from_header(h: &RecHeader, epoch: u32) -> Option<Self> {
+        let state = KeyState::from_code(h.state)?;
+        // A pre-active version's epoch count starts at activation.
+        let now = if state == KeyState::PreActive {
+            h.epoch
+        } else {
+            epoch
+        };
         Some(Self {
             id: h.slot,
             version: h.kver,
@@ -50,14 +56,12 @@ impl KeyInfo {
             label_len: h.label_len,
             algorithm: Algorithm::from_code(h.alg)?,
             usage: Usage::from_bits(h.usage)?,
-            state: if h.state == STATE_ACTIVE {
-                KeyState::Active
-            } else {
-                KeyState::Revoked
-            },
+            state,
             created: h.created,
             uses: h.uses,
             use_limit: if h.limit == 0 { None } else { Some(h.limit) },
+            cryptoperiod: Cryptoperiod::decode(h.period, h.protect, h.process),
+            period_left: period_left(h, now),
         })
     }
 }

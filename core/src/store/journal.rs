@@ -21,6 +21,7 @@ use super::format::*;
 use super::index::{Entry, Index};
 use super::seal::{tag_eq, HmacSha256, Seal};
 use super::sectors::Sectors;
+use super::state::KeyState;
 use hmac::Mac;
 
 /// Where a record body comes from.
@@ -427,7 +428,11 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                     sc.max_gen = sc.max_gen.max(h.gen);
                     sc.max_nonce = sc.max_nonce.max(h.nonce.saturating_add(1));
                     sc.max_nonce = sc.max_nonce.max(h.seq.saturating_add(1));
-                    if h.kind == Kind::Tombstone as u8 {
+                    let destroyed_key = h.kind == Kind::Key as u8
+                        && KeyState::from_code(h.state).is_some_and(KeyState::is_destroyed);
+                    if h.kind == Kind::Tombstone as u8 || (sc.complete && destroyed_key) {
+                        // A destroy after the snapshot: its old sealed record may still
+                        // be in this sector; the open compacts it away.
                         sc.pending_destroy = true;
                     }
                     self.apply(&h, off, sc.complete, &mut ring, k.reborrow(), index, audit)?;
@@ -458,7 +463,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
     ) -> Result<(), Error> {
         let kind = Kind::from_u8(h.kind).ok_or(Error::Corrupt)?;
         match kind {
-            Kind::Key | Kind::State => {
+            Kind::Key | Kind::State | Kind::Epoch => {
                 if kind == Kind::Key && h.kver == 0 {
                     return Err(Error::Corrupt);
                 }
@@ -491,13 +496,23 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                 }
             }
         }
+        if appended
+            && kind == Kind::Key
+            && KeyState::from_code(h.state).is_some_and(KeyState::is_destroyed)
+        {
+            // Backups exported before this destroy can no longer be restored.
+            self.floor = self.floor.max(h.seq);
+        }
         if appended && h.event != 0 {
+            let key_event = matches!(kind, Kind::Key | Kind::Event);
             audit.push(AuditEvent {
                 code: AuditCode::from_code(h.event),
                 id: h.slot,
                 version: h.kver,
                 seq: h.seq,
                 gen: h.gen,
+                before: KeyState::from_code(h.prev_state).filter(|_| key_event),
+                after: KeyState::from_code(h.state).filter(|_| key_event),
             });
         }
         Ok(())

@@ -10,6 +10,7 @@
 use super::audit::AuditCode;
 use super::backup::WrapScheme;
 use super::error::Error;
+use super::state::KeyOptions;
 use super::{KeyHandle, KeyStore};
 use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
@@ -44,7 +45,10 @@ impl<P: Platform> KeyStore<P> {
         use_limit: Option<u32>,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
-        if self.inventory().any(|i| i.id == id) {
+        if self
+            .inventory()
+            .any(|i| i.id == id && !i.state.is_destroyed())
+        {
             return Err(Error::AlreadyExists);
         }
         // Every version of a key id has the same algorithm (rotation keeps it).
@@ -82,7 +86,10 @@ impl<P: Platform> KeyStore<P> {
             algorithm,
             usage,
             key.expose(),
-            use_limit,
+            &KeyOptions {
+                use_limit,
+                ..KeyOptions::default()
+            },
             AuditCode::ImportedWrapped,
         )
     }

@@ -7,11 +7,23 @@ use super::error::Error;
 use super::format::*;
 use super::inventory::KeyInfo;
 use super::journal::{Body, Sink};
+use super::state::{Cryptoperiod, KeyOptions, KeyState};
 use super::{usage_check, Entry, KeyHandle, KeyStore, MAX_VERSIONS};
 use crate::platform::Platform;
 use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;
+
+/// The lifecycle metadata of a new key record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewMeta {
+    pub state: KeyState,
+    pub limit: Option<u32>,
+    pub uses: u32,
+    pub period: Option<Cryptoperiod>,
+    pub period_count: u32,
+    pub epoch: u32,
+}
 
 impl<P: Platform> KeyStore<P> {
     pub(crate) fn check_ok(&self) -> Result<(), Error> {
@@ -34,22 +46,38 @@ impl<P: Platform> KeyStore<P> {
         self.index.newest_active(id)
     }
 
+    /// The version a handle names: its version, or the newest active one (if none is
+    /// active, the newest version not destroyed, else the newest version: its state
+    /// gives the typed refusal or allows what it still allows).
     pub(crate) fn resolve(&self, h: KeyHandle) -> Result<Entry, Error> {
+        let destroyed =
+            |e: &&Entry| KeyState::from_code(e.hdr.state).is_none_or(KeyState::is_destroyed);
         let v = match h.version {
             Some(v) => v,
-            None => self.newest_active(h.id).ok_or_else(|| {
-                if self.versions(h.id).next().is_some() {
-                    Error::Revoked
-                } else {
-                    Error::NotFound
-                }
-            })?,
+            None => self
+                .newest_active(h.id)
+                .or_else(|| {
+                    self.versions(h.id)
+                        .filter(|e| !destroyed(e))
+                        .map(|e| e.hdr.kver)
+                        .max()
+                })
+                .or_else(|| self.versions(h.id).map(|e| e.hdr.kver).max())
+                .ok_or(Error::NotFound)?,
         };
         self.key_entry(h.id, v).copied().ok_or(Error::NotFound)
     }
 
     pub(crate) fn free_entries(&self) -> usize {
         self.index.free()
+    }
+
+    /// The store's cryptoperiod epoch (0 until the first epoch message).
+    pub fn epoch(&self) -> u32 {
+        self.index
+            .iter()
+            .find(|e| e.hdr.kind == Kind::Epoch as u8)
+            .map_or(0, |e| e.hdr.epoch)
     }
 
     /// Stores a new key record (version `kver`) from plaintext `key`.
@@ -62,12 +90,11 @@ impl<P: Platform> KeyStore<P> {
         alg: Algorithm,
         usage: Usage,
         key: &[u8],
-        limit: Option<u32>,
+        meta: &NewMeta,
         event: AuditCode,
-        uses: u32,
     ) -> Result<KeyHandle, Error> {
         self.check_ok()?;
-        if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || limit == Some(0) {
+        if key.len() != alg.key_len() || label.len() > MAX_LABEL_LEN || meta.limit == Some(0) {
             return Err(Error::BadLength);
         }
         if usage.purpose().is_none() {
@@ -81,6 +108,10 @@ impl<P: Platform> KeyStore<P> {
                 return Err(Error::DegenerateKey);
             }
         }
+        if meta.period.is_some_and(|p| !p.valid()) {
+            return Err(Error::BadCryptoperiod);
+        }
+        self.make_room(id)?;
         if self.free_entries() == 0 || self.versions(id).count() >= MAX_VERSIONS {
             return Err(Error::Capacity);
         }
@@ -90,19 +121,42 @@ impl<P: Platform> KeyStore<P> {
         h.slot = id;
         h.kver = kver;
         h.usage = usage.bits();
-        h.state = STATE_ACTIVE;
+        h.state = meta.state.code();
         h.label_len = u8::try_from(label.len()).map_err(|_| Error::BadLength)?;
         if let Some(d) = h.label.get_mut(..label.len()) {
             d.copy_from_slice(label);
         }
-        h.limit = limit.unwrap_or(0);
-        h.uses = uses;
+        h.limit = meta.limit.unwrap_or(0);
+        h.uses = meta.uses;
+        if let Some(p) = meta.period {
+            h.period = p.encode();
+            h.protect = p.protect;
+            h.process = p.process;
+        }
+        h.period_count = meta.period_count;
+        h.epoch = meta.epoch;
         h.created = self.journal.next_nonce();
         self.append(h, Body::Plain(key))?;
         Ok(KeyHandle::version(id, kver))
     }
 
-    /// Generates a new key `id` (version 1) from the RNG.
+    /// The metadata of a new key from `opts` (active now, or pre-active).
+    fn new_meta(&self, opts: &KeyOptions) -> NewMeta {
+        NewMeta {
+            state: if opts.pre_active {
+                KeyState::PreActive
+            } else {
+                KeyState::Active
+            },
+            limit: opts.use_limit,
+            uses: 0,
+            period: opts.cryptoperiod,
+            period_count: 0,
+            epoch: if opts.pre_active { 0 } else { self.epoch() },
+        }
+    }
+
+    /// Generates a new active key `id` (version 1) from the RNG.
     pub fn generate(
         &mut self,
         id: u16,
@@ -111,15 +165,32 @@ impl<P: Platform> KeyStore<P> {
         usage: Usage,
         use_limit: Option<u32>,
     ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
+        let opts = KeyOptions {
+            use_limit,
+            ..KeyOptions::default()
+        };
+        self.generate_with(id, label, algorithm, usage, &opts)
+    }
+
+    /// Generates a new key `id` (version 1) from the RNG, with a cryptoperiod and/or
+    /// pre-active (see [`KeyOptions`]).
+    pub fn generate_with(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        opts: &KeyOptions,
+    ) -> Result<KeyHandle, Error> {
+        self.check_ok()?;
+        self.claim_id(id)?;
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         k.set_len(algorithm.key_len()).ok_or(Error::BadLength)?;
         // Fail closed: no key from an RNG that refuses (health test or reseed failed).
         self.rng
             .try_fill_bytes(k.expose_mut())
             .map_err(|_| Error::Rng)?;
+        let meta = self.new_meta(opts);
         self.store_new(
             id,
             1,
@@ -127,14 +198,13 @@ impl<P: Platform> KeyStore<P> {
             algorithm,
             usage,
             k.expose(),
-            use_limit,
+            &meta,
             AuditCode::Generated,
-            0,
         )
     }
 
-    /// Imports a plain key as key `id` (version 1). Also the entry point for TR-31
-    /// import: map the key block's header onto `algorithm` and `usage` first.
+    /// Imports a plain key as active key `id` (version 1). Also the entry point for
+    /// TR-31 import: map the key block's header onto `algorithm` and `usage` first.
     pub fn import(
         &mut self,
         id: u16,
@@ -144,20 +214,25 @@ impl<P: Platform> KeyStore<P> {
         key: &[u8],
         use_limit: Option<u32>,
     ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
-        self.store_new(
-            id,
-            1,
-            label,
-            algorithm,
-            usage,
-            key,
+        let opts = KeyOptions {
             use_limit,
-            AuditCode::Imported,
-            0,
-        )
+            ..KeyOptions::default()
+        };
+        self.import_event(id, label, algorithm, usage, key, &opts, AuditCode::Imported)
+    }
+
+    /// Imports a plain key as key `id` (version 1), with a cryptoperiod and/or
+    /// pre-active (see [`KeyOptions`]).
+    pub fn import_with(
+        &mut self,
+        id: u16,
+        label: &[u8],
+        algorithm: Algorithm,
+        usage: Usage,
+        key: &[u8],
+        opts: &KeyOptions,
+    ) -> Result<KeyHandle, Error> {
+        self.import_event(id, label, algorithm, usage, key, opts, AuditCode::Imported)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -168,24 +243,32 @@ impl<P: Platform> KeyStore<P> {
         algorithm: Algorithm,
         usage: Usage,
         key: &[u8],
-        use_limit: Option<u32>,
+        opts: &KeyOptions,
         event: AuditCode,
     ) -> Result<KeyHandle, Error> {
-        if self.versions(id).next().is_some() {
-            return Err(Error::AlreadyExists);
-        }
-        self.store_new(id, 1, label, algorithm, usage, key, use_limit, event, 0)
+        self.check_ok()?;
+        self.claim_id(id)?;
+        let meta = self.new_meta(opts);
+        self.store_new(id, 1, label, algorithm, usage, key, &meta, event)
     }
 
-    /// Rotates key `id`: a new version with a fresh random key and the newest version's
-    /// algorithm, label, policy and use limit. Older versions stay usable for decrypt,
-    /// unwrap and MAC verification until revoked or destroyed.
+    /// Rotates key `id`: a new active version with a fresh random key and the newest
+    /// version's algorithm, label, policy, use limit and cryptoperiod (counted afresh
+    /// from now). Older versions keep their states: an active older version is usable
+    /// for decrypt, unwrap and MAC verification only (not the newest).
     pub fn rotate(&mut self, id: u16) -> Result<KeyHandle, Error> {
+        self.check_ok()?;
         let newest = self
             .versions(id)
             .max_by_key(|e| e.hdr.kver)
             .map(|e| e.hdr)
             .ok_or(Error::NotFound)?;
+        if self
+            .versions(id)
+            .all(|e| KeyState::from_code(e.hdr.state).is_some_and(KeyState::is_destroyed))
+        {
+            return Err(Error::Destroyed);
+        }
         let alg = Algorithm::from_code(newest.alg).ok_or(Error::Corrupt)?;
         let usage = Usage::from_bits(newest.usage).ok_or(Error::Corrupt)?;
         let kver = newest.kver.checked_add(1).ok_or(Error::Exhausted)?;
@@ -195,10 +278,17 @@ impl<P: Platform> KeyStore<P> {
         self.rng
             .try_fill_bytes(k.expose_mut())
             .map_err(|_| Error::Rng)?;
-        let limit = if newest.limit == 0 {
-            None
-        } else {
-            Some(newest.limit)
+        let meta = NewMeta {
+            state: KeyState::Active,
+            limit: if newest.limit == 0 {
+                None
+            } else {
+                Some(newest.limit)
+            },
+            uses: 0,
+            period: Cryptoperiod::decode(newest.period, newest.protect, newest.process),
+            period_count: 0,
+            epoch: self.epoch(),
         };
         let label = newest.label;
         let ll = usize::from(newest.label_len);
@@ -209,9 +299,8 @@ impl<P: Platform> KeyStore<P> {
             alg,
             usage,
             k.expose(),
-            limit,
+            &meta,
             AuditCode::Rotated,
-            0,
         )
     }
 
@@ -223,48 +312,14 @@ impl<P: Platform> KeyStore<P> {
         f: impl FnOnce(&mut RecHeader),
     ) -> Result<u32, Error> {
         let mut h = e.hdr;
+        h.prev_state = e.hdr.state;
         f(&mut h);
         let src = self.source(e.hdr.kind, e.hdr.slot, e.hdr.kver)?;
         self.append(h, Body::Copy(src))
     }
 
-    /// Revokes one version of key `id`: it can no longer be used for anything (its
-    /// metadata stays for the inventory until destroyed).
-    pub fn revoke(&mut self, id: u16, version: u16) -> Result<(), Error> {
-        self.check_ok()?;
-        let e = *self.key_entry(id, version).ok_or(Error::NotFound)?;
-        if e.hdr.state == STATE_REVOKED {
-            return Ok(());
-        }
-        self.rewrite(&e, |h| {
-            h.state = STATE_REVOKED;
-            h.event = AuditCode::Revoked.code();
-        })?;
-        Ok(())
-    }
-
-    /// Destroys key `id` (every version, or one): writes a tombstone, compacts so the
-    /// sealed key leaves the flash, then verifies that no record of it remains anywhere on
-    /// the flash ([`Error::DestroyVerify`] otherwise).
-    pub fn destroy(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
-        self.check_ok()?;
-        let exists = self
-            .versions(id)
-            .any(|e| version.is_none_or(|v| e.hdr.kver == v));
-        if !exists {
-            return Err(Error::NotFound);
-        }
-        let mut h = RecHeader::new(Kind::Tombstone);
-        h.event = AuditCode::Destroyed.code();
-        h.slot = id;
-        h.kver = version.unwrap_or(0);
-        self.append(h, Body::None)?;
-        self.compact(0)?;
-        self.verify_destroyed(id, version)
-    }
-
     /// Checks that no data sector but the current one holds anything and that the current
-    /// one holds no authentic record of key `id` (`version`).
+    /// one holds no authentic record of key `id` (`version`) with key material.
     pub(crate) fn verify_destroyed(&mut self, id: u16, version: Option<u16>) -> Result<(), Error> {
         let cur = self.journal.cur();
         for s in 1..self.journal.io.count() {
@@ -281,7 +336,11 @@ impl<P: Platform> KeyStore<P> {
                 break;
             };
             let h = v.hdr;
-            if h.kind == Kind::Key as u8 && h.slot == id && version.is_none_or(|v| h.kver == v) {
+            if h.kind == Kind::Key as u8
+                && h.body_len != 0
+                && h.slot == id
+                && version.is_none_or(|v| h.kver == v)
+            {
                 return Err(Error::DestroyVerify);
             }
             off += u32::from(h.len);
@@ -289,33 +348,89 @@ impl<P: Platform> KeyStore<P> {
         Ok(())
     }
 
-    /// Runs `f` with the plaintext of the key `handle` if its policy allows `need`.
+    /// Runs `f` with the plaintext of the key `handle` if its state, policy and
+    /// cryptoperiod allow `need` (checked in that order, a typed error per refusal).
     ///
     /// Encrypt, wrap, MAC generation and derivation need the newest active version;
-    /// decrypt, unwrap and MAC verification accept any active version. A key with a
-    /// use-count limit has the use counted durably *before* `f` runs (if the use cannot be
-    /// recorded, e.g. [`Error::Full`], the key is not released). The plaintext lives
-    /// only in a buffer that is wiped when `f` returns.
+    /// decrypt, unwrap and MAC verification accept any active or deactivated version
+    /// (see [`KeyState`]). A compromised version is refused ([`Error::Compromised`]:
+    /// use [`KeyStore::with_compromised_key`]). A version whose protect period has ended
+    /// is deactivated first (and its key rotated, if its cryptoperiod asks for it). A
+    /// key with a use-count limit or a use-counted cryptoperiod has the use counted
+    /// durably *before* `f` runs (if the use cannot be recorded, e.g. [`Error::Full`],
+    /// the key is not released). The plaintext lives only in a buffer that is wiped
+    /// when `f` returns.
     pub fn with_key<T>(
         &mut self,
         handle: KeyHandle,
         need: Usage,
         f: impl FnOnce(&[u8]) -> T,
     ) -> Result<T, Error> {
+        self.use_key(handle, need, false, f)
+    }
+
+    /// [`KeyStore::with_key`] with the explicit opt-in to use a compromised version, for
+    /// decrypt and MAC verification only (SP 800-57 Pt1 Rev5 §7.5); every such use is
+    /// recorded in the audit log ([`AuditCode::CompromisedUse`]) before the key is
+    /// released. Other states behave as in [`KeyStore::with_key`].
+    pub fn with_compromised_key<T>(
+        &mut self,
+        handle: KeyHandle,
+        need: Usage,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, Error> {
+        self.use_key(handle, need, true, f)
+    }
+
+    fn use_key<T>(
+        &mut self,
+        handle: KeyHandle,
+        need: Usage,
+        opt_in: bool,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, Error> {
         self.check_ok()?;
+        self.enforce_key_periods(handle.id)?;
         let e = self.resolve(handle)?;
+        // State first, then the usage policy, then the cryptoperiod.
+        usage_check::check_state(&e.hdr, need, opt_in)?;
         let newest = self.newest_active(handle.id) == Some(e.hdr.kver);
         usage_check::check_use(&e.hdr, need, newest)?;
-        let e = if e.hdr.limit != 0 {
+        usage_check::check_period(&e.hdr, need, self.epoch())?;
+        let compromised = usage_check::state_of(&e.hdr)? == KeyState::Compromised;
+        let count_use = e.hdr.limit != 0;
+        let count_period = usage_check::counts_for_period(&e.hdr, need);
+        let e = if count_use || count_period {
             self.rewrite(&e, |h| {
-                h.uses = h.uses.saturating_add(1);
-                h.event = AuditCode::UseCounted.code();
+                if count_use {
+                    h.uses = h.uses.saturating_add(1);
+                }
+                if count_period {
+                    h.period_count = h.period_count.saturating_add(1);
+                }
+                h.event = if compromised {
+                    AuditCode::CompromisedUse.code()
+                } else {
+                    AuditCode::UseCounted.code()
+                };
             })?;
             *self
                 .key_entry(e.hdr.slot, e.hdr.kver)
                 .ok_or(Error::LogicBug)?
         } else {
-            e
+            if compromised {
+                let mut h = RecHeader::new(Kind::Event);
+                h.event = AuditCode::CompromisedUse.code();
+                h.slot = e.hdr.slot;
+                h.kver = e.hdr.kver;
+                h.prev_state = e.hdr.state;
+                h.state = e.hdr.state;
+                self.append(h, Body::None)?;
+            }
+            // The append may have compacted: look the record up again.
+            *self
+                .key_entry(e.hdr.slot, e.hdr.kver)
+                .ok_or(Error::LogicBug)?
         };
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;
@@ -470,7 +585,7 @@ impl<P: Platform> KeyStore<P> {
         self.index
             .iter()
             .filter(|e| e.hdr.kind == Kind::Key as u8)
-            .filter_map(|e| KeyInfo::from_header(&e.hdr))
+            .filter_map(move |e| KeyInfo::from_header(&e.hdr, self.epoch()))
     }
 
     /// The state records: `(slot, length)` of each.

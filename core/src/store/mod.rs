@@ -64,9 +64,10 @@
 //! one is *current*. A data sector starts with a 64-byte header (magic `KFLG`, version,
 //! sector sequence, counter value, next nonce, salt slot; tag) followed by records.
 //!
-//! A **record** is a 64-byte header (length and its complement, kind, format version,
+//! A **record** is an 80-byte header (length and its complement, kind, format version,
 //! audit event, algorithm, key id, key version, usage, state, label length, nonce,
-//! counter value, creation sequence, use count, use limit, body length, sequence, label),
+//! counter value, creation sequence, use count, use limit, body length, state before,
+//! cryptoperiod unit, sequence, label, protect and process period, period count, epoch),
 //! the AES-256-CTR encrypted body padded to 16 bytes, a 16-byte tag
 //! `HMAC-SHA256(mac, previous tag || sector sequence || header || ciphertext)` and a
 //! 16-byte commit block written last.
@@ -130,9 +131,10 @@
 //! keys of at most [`format::MAX_KEY_LEN`] (32) bytes; labels of at most
 //! [`format::MAX_LABEL_LEN`] (20) bytes; state blobs of at most
 //! [`format::MAX_STATE_LEN`] (1056) bytes; [`audit::AUDIT_CAP`] audit events. All live
-//! data (96 + padded body bytes per record, 64-byte sector header, the audit ring)
-//! must fit into one sector: a key record is 128 bytes, so a 4 KiB sector holds about
-//! 25 key versions next to a full audit ring. A full-size state record takes 1152 bytes: with
+//! data (112 + padded body bytes per record, 64-byte sector header, the audit ring)
+//! must fit into one sector: a key record is 144 bytes (a destroyed version's 112), so a
+//! 4 KiB sector holds about 22 key versions next to a full audit ring. A full-size state
+//! record takes 1168 bytes: with
 //! it, use sectors of 4 KiB (2 KiB sectors leave too little room for the rest).
 //!
 //! ## Tamper response
@@ -160,24 +162,48 @@
 //! all salt slots are used: that last step is not resumable and leaves the flash
 //! unformatted).
 //!
+//! ## Key states and cryptoperiods
+//!
+//! Each key version has a [`KeyState`] (NIST SP 800-57 Pt1 Rev5 §7, KMIP 2.1 §3.29),
+//! in its record header; [`state::TRANSITIONS`] is the one table of allowed
+//! transitions (with its sources) and [`KeyStore::set_state`] the one operation that
+//! moves a version along it (one record, audited with the state before and after).
+//! Revocation maps onto the states (see [`state`]). A destroyed version keeps a record
+//! without body (its metadata, for the inventory and the audit) and the sealed key is
+//! compacted away and verified gone; [`KeyStore::purge`] removes the metadata (as does
+//! reusing the id, or a new version that needs the room). Every use checks the state,
+//! then the usage policy, then the cryptoperiod ([`Cryptoperiod`], counted in uses,
+//! derivations or host epochs: [`epoch`]). Shown by `tests/tests/store_states.rs` and
+//! the campaign.
+//!
 //! ## Format compatibility policy
 //!
 //! The format version byte is in the root header, every sector header and every record.
-//! This build reads and writes version 1 only and reports [`Error::FormatVersion`] for
-//! anything else; it never rewrites a store of another version. A future version will
-//! either read version 1 and migrate it by compaction, or say in its release notes that
-//! it does not. The on-flash format is versioned separately from the crate's semver.
+//! This build reads and writes version 2 only and reports [`Error::FormatVersion`] for
+//! anything else; it never rewrites a store of another version. Version 2 (key states
+//! and cryptoperiods: the 80-byte record header) does **not** migrate version 1 images:
+//! they are refused with [`Error::FormatVersion`] at the root header
+//! (`tests/tests/store_states.rs`, `version_1_images_are_refused`); re-provision, or
+//! move keys over with backups exported by the old build's store and imported here
+//! after the old build's blob format is converted (not provided). The on-flash format
+//! is versioned separately from the crate's semver.
 //!
 //! ## How it is shown
 //!
-//! * `tests/tests/store_campaign.rs`: a 43-operation workload (generate, import, use,
+//! * `tests/tests/store_campaign.rs`: a 75-operation workload (generate, import, use,
 //!   use-counted use, rotate, revoke, destroy, backup export and restore, state records,
-//!   compaction of a full sector, tamper wipe) with power cut at each of its 12,892
-//!   programmed bytes and erases, with and without a monotonic counter; after each cut
-//!   the store is re-opened and compared with the state before and after the operation
-//!   (committed keys lost and corrupted reads must be 0).
+//!   compaction of a full sector, tamper wipe, every key state transition of
+//!   [`state::TRANSITIONS`], a compromised use, an epoch advance that rotates and
+//!   deactivates) with power cut at each of its 32,180 programmed bytes and erases, with
+//!   and without a monotonic counter; after each cut the store is re-opened and compared
+//!   with the state before and after the operation, or between the records of an
+//!   operation that writes several (384 cuts land there); committed keys lost and
+//!   corrupted reads must be 0 (and are).
 //! * `tests/tests/store_security.rs`: raw dump scan, moved / re-labelled / re-policied /
 //!   copied / foreign records, rollback, every single-bit flip of an image, truncation.
+//! * `tests/tests/store_states.rs`: every operation in every key state, every state
+//!   transition, epoch messages (forged, replayed, old), cryptoperiods, backups carrying
+//!   states, version 1 images refused.
 //! * `tests/tests/store_lifecycle.rs`: policy, rotation, use limits, destroy, backup,
 //!   wrapped import, state records, audit ring, tamper wipe cut at every step.
 //! * `tests/tests/store_runtime_writes.rs`: flash changed while the store runs (after
@@ -198,6 +224,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod epoch;
 mod error;
 mod first_boot;
 pub mod format;
@@ -212,12 +239,15 @@ mod rollback;
 mod root;
 pub(crate) mod seal;
 mod sectors;
+pub mod state;
 mod tamper;
+mod transition;
 mod usage_check;
 
 pub use audit::{AuditCode, AuditEvent};
 pub use error::Error;
-pub use inventory::{KeyInfo, KeyState};
+pub use inventory::KeyInfo;
+pub use state::{Cryptoperiod, KeyOptions, KeyState, PeriodLeft, PeriodUnit, RevocationReason};
 
 pub(crate) use index::Entry;
 
@@ -237,7 +267,8 @@ pub const MAX_VERSIONS: usize = 4;
 pub struct KeyHandle {
     /// The key id.
     pub id: u16,
-    /// A version, or `None` for the newest active version.
+    /// A version, or `None` for the newest active version (if none is active: the
+    /// newest version not destroyed, else the newest; its state then decides).
     pub version: Option<u16>,
 }
 

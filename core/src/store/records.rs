@@ -49,6 +49,8 @@ impl<P: Platform> KeyStore<P> {
             version: 0,
             seq: 0,
             gen: hw,
+            before: None,
+            after: None,
         });
         self.journal.reset(hw);
         self.compact(0)

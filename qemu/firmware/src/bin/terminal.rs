@@ -347,7 +347,10 @@ fn load(store: &mut Store, slot: &mut Option<AesTerminal>) -> Result<(), &'stati
 /// before (both are idempotent).
 #[inline(never)]
 fn finish_injection(store: &mut Store) -> Result<(), &'static str> {
-    if store.inventory().any(|k| k.id == factory::INITIAL_KEY_ID) {
+    if store
+        .inventory()
+        .any(|k| k.id == factory::INITIAL_KEY_ID && !k.state.is_destroyed())
+    {
         store
             .destroy(factory::INITIAL_KEY_ID, None)
             .map_err(|_| "destroying the initial key")?;
