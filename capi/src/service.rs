@@ -17,7 +17,6 @@ use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
-use keyfort::secret::SecretBuf;
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyInfo, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
@@ -44,7 +43,7 @@ pub const KF_KSN_SIZE: usize = 12;
 /// An ISO 9564 format 4 PIN block.
 pub const KF_PIN_BLOCK_SIZE: usize = 16;
 /// The largest backup blob (`kf_export_backup`'s output needs this many bytes).
-pub const KF_BACKUP_MAX_SIZE: usize = 112;
+pub const KF_BACKUP_MAX_SIZE: usize = 128;
 const _: () = assert!(KF_BACKUP_MAX_SIZE == keyfort::store::backup::MAX_BACKUP_LEN);
 
 /// The by-handle service over one store. See the [module docs](self).

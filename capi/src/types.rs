@@ -3,7 +3,7 @@
 //! [`Usage`]. Values follow the PSA Crypto API where PSA has the same notion.
 use crate::status::*;
 use keyfort::attributes::{Algorithm, Usage};
-use keyfort::store::{AuditCode, AuditEvent, KeyHandle, KeyInfo, KeyState};
+use keyfort::store::{AuditCode, AuditEvent, KeyHandle, KeyInfo};
 
 /// A key reference: the key id in the low 16 bits (1 to 65535), the version in the high
 /// 16 bits (0 = the newest active version). `KF_KEY_ID(id, version)` builds one.

@@ -268,7 +268,7 @@ fn export_wrapped_under_refusals_leave_nothing_and_log_nothing() {
     };
     assert_eq!(probe(&mut s, KEK, 2, 48), Err(Error::NotExportable));
     assert_eq!(probe(&mut s, KEK, 3, 48), Err(Error::KekTooWeak));
-    assert_eq!(probe(&mut s, 4, 5, 48), Err(Error::Revoked));
+    assert_eq!(probe(&mut s, 4, 5, 48), Err(Error::Deactivated));
     s.import(7, b"", Algorithm::Aes128, Usage::EXPORT, &[9; 16], None)
         .unwrap();
     assert_eq!(probe(&mut s, 4, 7, 48), Err(Error::KekAlgorithm));

@@ -6,7 +6,7 @@ use crate::{
     ontarget::fresh_device,
     qemu::{self, Cut, Ending, Run},
     sh,
-    steps::{from, Ctx, Outcome},
+    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::time::Duration;

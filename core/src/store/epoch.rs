@@ -31,7 +31,8 @@ use super::journal::Body;
 use super::{KeyHandle, KeyStore};
 use crate::ops::mac::{hmac_sha256, verify_hmac_sha256};
 use crate::platform::Platform;
-use crate::policy::{Algorithm, Usage};
+use crate::attributes::Algorithm;
+use crate::key::{Hmac, MacVerify, TypedKey};
 
 /// Length of an epoch message.
 pub const EPOCH_MSG_LEN: usize = 40;
@@ -51,7 +52,8 @@ pub fn epoch_message(
     m[4] = VERSION;
     m[8..16].copy_from_slice(&store_id);
     m[16..20].copy_from_slice(&epoch.to_le_bytes());
-    let tag = hmac_sha256(key, &m[..SIGNED]).map_err(|_| Error::EpochKey)?;
+    let key = TypedKey::raw(key, Algorithm::HmacSha256).map_err(|_| Error::EpochKey)?;
+    let tag = hmac_sha256(&key, &m[..SIGNED]).map_err(|_| Error::EpochKey)?;
     m[SIGNED..].copy_from_slice(&tag[..EPOCH_MSG_LEN - SIGNED]);
     Ok(m)
 }
@@ -70,7 +72,7 @@ impl<P: Platform> KeyStore<P> {
         if Algorithm::from_code(e.hdr.alg) != Some(Algorithm::HmacSha256) {
             return Err(Error::EpochKey);
         }
-        let authentic = self.with_key(key, Usage::MAC_VERIFY, |k| {
+        let authentic = self.with_typed_key(key, |k: &TypedKey<'_, MacVerify<Hmac>>| {
             verify_hmac_sha256(k, &m[..SIGNED], &m[SIGNED..]).is_ok()
         })?;
         if !authentic {

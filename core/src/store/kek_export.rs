@@ -14,9 +14,9 @@ use zeroize::Zeroize;
 use super::audit::AuditCode;
 use super::backup::WrapScheme;
 use super::error::Error;
-use super::format::{Kind, RecHeader, MAX_KEY_LEN, STATE_ACTIVE};
+use super::format::{Kind, RecHeader, MAX_KEY_LEN};
 use super::journal::Body;
-use super::{KeyHandle, KeyStore};
+use super::{usage_check, KeyHandle, KeyStore};
 use crate::attributes::{Algorithm, Usage};
 use crate::platform::Platform;
 use crate::secret::SecretBuf;
@@ -35,7 +35,7 @@ impl<P: Platform> KeyStore<P> {
     /// returns the wrapped length.
     ///
     /// Checked before anything is logged or read: `key` exists, is active
-    /// ([`Error::Revoked`]) and exportable ([`Error::NotExportable`]); `kek` exists, is an
+    /// (a version not active: its state's error, e.g. [`Error::Deactivated`]) and exportable ([`Error::NotExportable`]); `kek` exists, is an
     /// AES key ([`Error::KekAlgorithm`]) at least as strong as `key`
     /// ([`Error::KekTooWeak`]) and allows [`Usage::WRAP`] ([`Error::UsageDenied`]); `out`
     /// holds the result ([`Error::BufferTooSmall`]). `out` is zeroed on any failure.
@@ -63,9 +63,9 @@ impl<P: Platform> KeyStore<P> {
         self.check_ok()?;
         let e = self.resolve(key)?;
         let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
-        if e.hdr.state != STATE_ACTIVE {
-            return Err(Error::Revoked);
-        }
+        // Only an active version leaves the device (a deactivated, suspended or
+        // compromised one is refused with its state's error).
+        usage_check::check_state(&e.hdr, Usage::EXPORT, false)?;
         if !usage.exportable() {
             return Err(Error::NotExportable);
         }

@@ -8,7 +8,7 @@ use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
 use super::state::{KeyState, RevocationReason};
-use super::{policy, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
+use super::{usage_check, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
 use crate::platform::Platform;
 
 impl<P: Platform> KeyStore<P> {

@@ -6,7 +6,6 @@
 use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Des, Tdes};
 use crate::block_cipher::BlockCipher;
-use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::cmac::{cmac, cmac8};
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::modes;
