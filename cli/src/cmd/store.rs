@@ -13,7 +13,6 @@ use super::host::{os_rng, HostSecret, ImageFlash, OsRng};
 use super::output;
 use super::secretarg::{DeviceSecretArg, KeyArg};
 use clap::{Args, Subcommand};
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
 use keyfort::attributes::{Algorithm, MacAlgorithm, Purpose, Usage};
 use keyfort::store::backup::WrapScheme;
