@@ -16,7 +16,6 @@ use keyfort::ops::{mac, pin, OpsError};
 use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
 use keyfort_testkit::MockFlash;
 use keyfort::store::backup::WrapScheme;
-use keyfort_testkit::MockFlash;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, Tr31Error};
