@@ -9,10 +9,11 @@
 mod store_common;
 
 use keyfort::ops::mac::hmac_sha256;
+use keyfort::key::TypedKey;
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::epoch::epoch_message;
-use keyfort::store::mock_flash::MockFlash;
+use keyfort_testkit::MockFlash;
 use keyfort::store::state::ALL_STATES;
 use keyfort::store::{
     AuditCode, Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodLeft,
@@ -610,10 +611,11 @@ fn version_1_images_are_refused() {
     // header[..16]) truncated to 16, root key = HMAC(device secret, "keyfort/store/v1/root").
     let retag = |img: &mut [u8], version: u8| {
         img[4] = version;
-        let rk = hmac_sha256(&DEV_A, b"keyfort/store/v1/root").unwrap();
+        let mac = |k: &[u8], m: &[u8]| hmac_sha256(&TypedKey::raw(k, Algorithm::HmacSha256).unwrap(), m).unwrap();
+        let rk = mac(&DEV_A, b"keyfort/store/v1/root");
         let mut msg = b"root".to_vec();
         msg.extend_from_slice(&img[..16]);
-        let t = hmac_sha256(&rk, &msg).unwrap();
+        let t = mac(&rk, &msg);
         img[16..32].copy_from_slice(&t[..16]);
     };
     retag(flash.as_bytes_mut(), 2);
