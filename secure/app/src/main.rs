@@ -22,9 +22,12 @@
 
 use defmt as _;
 
+#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod bench;
 mod boundary;
+#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod faults;
+#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod log;
 mod terminal;
 
@@ -60,6 +63,7 @@ fn main() -> ! {
 
 /// A panic here (the panic handler is keyfort-capi's, linked for its types, which calls
 /// this): logged, the run ends.
+#[allow(unsafe_code)] // the hook keyfort-capi's panic handler calls, by its C name
 #[no_mangle]
 extern "C" fn keyfort_capi_on_panic() -> ! {
     log::line(format_args!("ns: PANIC"));

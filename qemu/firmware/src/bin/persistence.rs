@@ -411,8 +411,9 @@ impl Tally {
 /// Compares the store with `m`, key version by key version.
 fn compare(s: &mut Store<'_>, m: &Model) -> Tally {
     let mut t = Tally::default();
-    // Nothing the model does not hold.
-    for k in s.inventory() {
+    // Nothing the model does not hold (a destroyed version keeps its metadata for the
+    // audit, not its material: it is not held).
+    for k in s.inventory().filter(|k| !k.state.is_destroyed()) {
         let known = usize::from(k.id) >= 1
             && usize::from(k.id) <= IDS
             && usize::from(k.version) >= 1
@@ -426,11 +427,15 @@ fn compare(s: &mut Store<'_>, m: &Model) -> Tally {
         for v in 0..VERS {
             let Some(km) = m.keys[i][v] else { continue };
             let (id, ver) = (i as u16 + 1, v as u16 + 1);
-            let Some(info) = s.inventory().find(|k| k.id == id && k.version == ver) else {
+            let Some(info) = s
+                .inventory()
+                .find(|k| k.id == id && k.version == ver && !k.state.is_destroyed())
+            else {
                 t.lost += 1;
                 continue;
             };
-            let state_ok = (info.state == KeyState::Revoked) == km.revoked;
+            // Revocation (not for compromise) deactivates a version.
+            let state_ok = (info.state == KeyState::Deactivated) == km.revoked;
             if !state_ok
                 || info.algorithm != km.alg
                 || info.usage != km.usage
@@ -549,7 +554,6 @@ fn run() -> Result<(), Fail> {
             defmt::println!("open: TamperWiped (a cut wipe, finished and reported)");
             KeyStore::open((&mut flash, &device_secret, rng()?, &mut counter)).map_err(Fail::Open)?
         }
-<<<<<<< HEAD
         Err(e) => return Err(Fail::Open(e)),
     };
     let open_ops = s.flash().ops();
@@ -559,100 +563,6 @@ fn run() -> Result<(), Fail> {
     let kek = Kek::new(&BACKUP_KEK).map_err(|_| "kek")?;
     let mut first_ops = 0;
     for i in 0..ops {
-=======
-    }
-}
-
-/// Whether the store holds key `id` with the bytes of operation `n`.
-fn holds(s: &mut Store, id: u16, n: u32) -> Result<bool, &'static str> {
-    let want = key(n);
-    match s.with_key(KeyHandle::newest(id), Usage::ENCRYPT, |k| k == want) {
-        Ok(same) => Ok(same),
-        // A destroyed key keeps its metadata (state destroyed), not its material.
-        Err(store::Error::NotFound | store::Error::Destroyed) => Ok(false),
-        Err(_) => Err("key unreadable"),
-    }
-}
-
-fn present(s: &Store, id: u16) -> bool {
-    s.inventory().any(|k| k.id == id && !k.state.is_destroyed())
-}
-
-fn state(s: &mut Store) -> Result<Option<u32>, &'static str> {
-    let mut b = [0u8; 4];
-    match s.get_state(STATE_SLOT, &mut b) {
-        Ok(4) => Ok(Some(u32::from_le_bytes(b))),
-        Ok(_) => Err("state record of the wrong length"),
-        Err(store::Error::NotFound) => Ok(None),
-        Err(_) => Err("state record unreadable"),
-    }
-}
-
-/// Checks the store against the ledger; the in-flight operation may have happened.
-#[inline(never)]
-fn verify(s: &mut Store, m: &mut Model) -> Result<(), &'static str> {
-    let inflight = m.next_op();
-    let mut done = false;
-    for i in 0..IDS {
-        let id = i as u16 + 1;
-        match (m.keys[i], inflight) {
-            (None, Op::Import(x)) if x == id => {
-                if holds(s, id, m.n)? {
-                    done = true;
-                } else if present(s, id) {
-                    return Err("an interrupted import left a wrong key");
-                }
-            }
-            (Some(_), Op::Destroy(x)) if x == id => {
-                if !present(s, id) {
-                    done = true;
-                } else if !holds(s, id, m.keys[i].unwrap_or(0))? {
-                    return Err("a key changed during an interrupted destroy");
-                }
-            }
-            (Some(n), _) => {
-                if !holds(s, id, n)? {
-                    defmt::println!("persist: committed key {=u16} LOST", id);
-                    return Err("a committed key was lost");
-                }
-            }
-            (None, _) => {
-                if present(s, id) {
-                    defmt::println!("persist: destroyed key {=u16} is back", id);
-                    return Err("a destroyed key came back");
-                }
-            }
-        }
-    }
-    let st = state(s)?;
-    if inflight == Op::State && st == Some(m.n) {
-        done = true;
-    } else if st != m.state {
-        return Err("the state record is not the last one committed");
-    }
-    let live = m.keys.iter().filter(|k| k.is_some()).count();
-    defmt::println!(
-        "persist: {=u32} committed operations checked: {=usize} keys and the state record intact{=str}",
-        m.n,
-        live,
-        if done { "; the interrupted operation had committed" } else { "" }
-    );
-    if done {
-        log(b'O', m.n)?;
-        m.apply(inflight);
-    }
-    Ok(())
-}
-
-fn run() -> Result<(), &'static str> {
-    let mut m = Model::default();
-    read_ledger(&mut m)?;
-    let mut slot = None;
-    open(&mut m, &mut slot)?;
-    let s = slot.as_mut().ok_or("store")?;
-    verify(s, &mut m)?;
-    for _ in 0..plan() {
->>>>>>> wt/states
         let op = m.next_op();
         let n = m.n;
         if ack_early {
