@@ -411,7 +411,8 @@ fn store_line(op: &str, n: u16, ns: f64, before: (u64, u64), after: (u64, u64), 
 fn store() {
     for n in [8u16, 16] {
         let t = Instant::now();
-        let Ok(mut s) = KeyStore::format((Flash::new(), TestSecret::A, TestRng(1), NoCounter)) else {
+        let Ok(mut s) = KeyStore::format((Flash::new(), TestSecret::A, TestRng(1), NoCounter))
+        else {
             println!("store-skip format failed");
             return;
         };

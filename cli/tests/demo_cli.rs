@@ -60,7 +60,8 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
         flash,
         TestSecret(secret),
         TestRng(3),
-        SharedCounter::default()))
+        SharedCounter::default(),
+    ))
     .unwrap();
     let mut block = [0u8; 256];
     let len = s.get_state(factory::INJECTION_SLOT, &mut block).unwrap();

@@ -55,7 +55,6 @@ pub mod tr31;
 pub mod transaction;
 pub mod wrap;
 
-
 /// The former names of [`attributes`] and [`transaction`], kept while other branches
 /// merge (pre-1.0: to be removed).
 #[doc(hidden)]

@@ -8,18 +8,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
-use keyfort::ops::mac::hmac_sha256;
 use keyfort::key::TypedKey;
+use keyfort::ops::mac::hmac_sha256;
 use keyfort::platform::NoCounter;
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::epoch::epoch_message;
-use keyfort_testkit::MockFlash;
 use keyfort::store::state::ALL_STATES;
 use keyfort::store::{
     AuditCode, Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodLeft,
     PeriodUnit, RevocationReason,
 };
 use keyfort::wrap::Kek;
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 4 * 4096 }, 4096>;
@@ -611,7 +611,9 @@ fn version_1_images_are_refused() {
     // header[..16]) truncated to 16, root key = HMAC(device secret, "keyfort/store/v1/root").
     let retag = |img: &mut [u8], version: u8| {
         img[4] = version;
-        let mac = |k: &[u8], m: &[u8]| hmac_sha256(&TypedKey::raw(k, Algorithm::HmacSha256).unwrap(), m).unwrap();
+        let mac = |k: &[u8], m: &[u8]| {
+            hmac_sha256(&TypedKey::raw(k, Algorithm::HmacSha256).unwrap(), m).unwrap()
+        };
         let rk = mac(&DEV_A, b"keyfort/store/v1/root");
         let mut msg = b"root".to_vec();
         msg.extend_from_slice(&img[..16]);

@@ -14,12 +14,12 @@ use keyfort::key::{
 };
 use keyfort::ops::{mac, pin, OpsError};
 use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
-use keyfort_testkit::MockFlash;
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, Tr31Error};
 use keyfort::wrap::{kw_wrap, Kek};
+use keyfort_testkit::MockFlash;
 use store_common::*;
 
 type Flash = MockFlash<{ 8 * 4096 }, 4096>;
@@ -33,10 +33,22 @@ const K16: [u8; 16] = *b"usage-binding-16";
 const PAN: &[u8] = b"4111111111111111";
 
 fn store() -> Store {
-    let mut s = KeyStore::format((Flash::new(), Dev(DEV_A), TestRng(1), SharedCounter::default()))
-        .unwrap();
-    s.import(KBPK_ID, b"kbpk", Algorithm::Aes256, Usage::KBPK_UNWRAP, &KBPK, None)
-        .unwrap();
+    let mut s = KeyStore::format((
+        Flash::new(),
+        Dev(DEV_A),
+        TestRng(1),
+        SharedCounter::default(),
+    ))
+    .unwrap();
+    s.import(
+        KBPK_ID,
+        b"kbpk",
+        Algorithm::Aes256,
+        Usage::KBPK_UNWRAP,
+        &KBPK,
+        None,
+    )
+    .unwrap();
     s
 }
 

@@ -11,8 +11,9 @@
 use crate::{
     bench_host, bench_report,
     bench_report::{sources, DemoFit, Measured},
-    bench_target, boards, qemu, sh,
+    bench_target, boards,
     ctx::Ctx,
+    qemu, sh,
     toolchain::{firmware_cargo, firmware_elf},
 };
 

@@ -3,10 +3,10 @@
 //! checking; this step builds it, runs it on a fresh device and wants its summary line).
 use crate::{
     boards,
+    ctx::{from, Ctx, Outcome},
     ontarget::fresh_device,
     qemu::{self, Cut, Ending, Run},
     sh,
-    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_bin_build, firmware_elf},
 };
 use std::time::Duration;

@@ -24,10 +24,10 @@
 //!   the wipe and none in the Non-secure memory ([`scan_nonsecure_memory`]).
 use crate::{
     boards::{self, Board},
+    ctx::{from, Ctx, Outcome},
     demo::Demo,
     memscan::{Form, Image, Needles},
     qemu, sh,
-    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_cargo, firmware_elf},
 };
 use object::{Object, ObjectSymbol};

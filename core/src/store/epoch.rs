@@ -29,10 +29,10 @@ use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
 use super::{KeyHandle, KeyStore};
-use crate::ops::mac::{hmac_sha256, verify_hmac_sha256};
-use crate::platform::Platform;
 use crate::attributes::Algorithm;
 use crate::key::{Hmac, MacVerify, TypedKey};
+use crate::ops::mac::{hmac_sha256, verify_hmac_sha256};
+use crate::platform::Platform;
 
 /// Length of an epoch message.
 pub const EPOCH_MSG_LEN: usize = 40;

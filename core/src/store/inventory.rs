@@ -1,8 +1,8 @@
 //! Inventory: every key version by metadata only (never key bytes), for audits: its
 //! state, policy and what is left of its cryptoperiod.
 use super::format::{RecHeader, MAX_LABEL_LEN};
-use super::usage_check::period_left;
 use super::state::{Cryptoperiod, KeyState, PeriodLeft};
+use super::usage_check::period_left;
 use crate::attributes::{Algorithm, Usage};
 
 /// One key version, by metadata.

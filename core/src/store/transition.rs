@@ -238,7 +238,8 @@ impl<P: Platform> KeyStore<P> {
             let due = self
                 .versions(id)
                 .find(|e| {
-                    e.hdr.state == KeyState::Active.code() && usage_check::protect_ended(&e.hdr, epoch)
+                    e.hdr.state == KeyState::Active.code()
+                        && usage_check::protect_ended(&e.hdr, epoch)
                 })
                 .map(|e| e.hdr);
             let Some(h) = due else { return Ok(()) };

@@ -104,7 +104,6 @@ pub(crate) const fn is_tdes(a: crate::attributes::Algorithm) -> bool {
     matches!(a, A::Tdes2 | A::Tdes3)
 }
 
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -212,7 +212,7 @@ impl<F: NorFlash> NorFlash for CutFlash<F> {
 
 /// Re-programming a written word (clearing more bits) is what the wrapped flash allows; a cut
 /// one leaves it as torn as any other program.
-impl<F: embedded_storage::nor_flash::MultiwriteNorFlash> embedded_storage::nor_flash::MultiwriteNorFlash
-    for CutFlash<F>
+impl<F: embedded_storage::nor_flash::MultiwriteNorFlash>
+    embedded_storage::nor_flash::MultiwriteNorFlash for CutFlash<F>
 {
 }

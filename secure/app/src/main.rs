@@ -22,12 +22,15 @@
 
 use defmt as _;
 
-#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
+#[allow(unsafe_code)]
+// Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod bench;
 mod boundary;
-#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
+#[allow(unsafe_code)]
+// Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod faults;
-#[allow(unsafe_code)] // Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
+#[allow(unsafe_code)]
+// Non-secure side of the boundary tests: raw reads of Secure addresses, semihosting (each block says why it is sound)
 mod log;
 mod terminal;
 

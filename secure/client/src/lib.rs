@@ -26,7 +26,8 @@
 //! There is no type here that holds a key.
 #![no_std]
 
-#[allow(unsafe_code)] // the Non-secure side of the ABI: veneer calls (each block says why it is sound)
+#[allow(unsafe_code)]
+// the Non-secure side of the ABI: veneer calls (each block says why it is sound)
 pub mod abi;
 
 pub use keyfort_capi::status::kf_status_t;

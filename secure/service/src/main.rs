@@ -17,15 +17,20 @@
 
 #[allow(unsafe_code)] // the Non-secure-callable entries (nsc_entry!: SG/BXNS stubs in global_asm!)
 pub mod api;
-#[allow(unsafe_code)] // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
+#[allow(unsafe_code)]
+// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod bench;
-#[allow(unsafe_code)] // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
+#[allow(unsafe_code)]
+// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod boot;
-#[allow(unsafe_code)] // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
+#[allow(unsafe_code)]
+// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod dump;
-#[allow(unsafe_code)] // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
+#[allow(unsafe_code)]
+// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod entry;
-#[allow(unsafe_code)] // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
+#[allow(unsafe_code)]
+// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod fault;
 
 #[cortex_m_rt::entry]

@@ -7,8 +7,8 @@ use super::{check, Test};
 use crate::hex::unhex;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use keyfort::ops::{data, mac, pin, OpsError};
 use keyfort::key::TypedKey;
+use keyfort::ops::{data, mac, pin, OpsError};
 use keyfort::policy::Algorithm::Tdes2;
 
 /// The tests of this module.
@@ -114,7 +114,8 @@ fn aes_ops() -> Result<(), &'static str> {
     let mut bad = m;
     bad[15] ^= 1;
     check(
-        mac::verify_aes_cmac(&mk.typed().map_err(|_| "key")?, DATA, &bad) == Err(OpsError::MacMismatch),
+        mac::verify_aes_cmac(&mk.typed().map_err(|_| "key")?, DATA, &bad)
+            == Err(OpsError::MacMismatch),
         "wrong CMAC verified",
     )?;
     let hk = bdk

@@ -54,8 +54,8 @@ fn seal_reopen_use() -> Result<(), &'static str> {
 
 fn policy_and_rotation() -> Result<(), &'static str> {
     let mut flash = Flash::new();
-    let mut s =
-        KeyStore::format((&mut flash, TestSecret::A, TestRng(3), NoCounter)).map_err(|_| "format")?;
+    let mut s = KeyStore::format((&mut flash, TestSecret::A, TestRng(3), NoCounter))
+        .map_err(|_| "format")?;
     s.import(
         2,
         b"r",

@@ -14,8 +14,8 @@ mod targets;
 use crate::{
     bench_host::{self, HostBench},
     bench_target::{BoardBench, Sizes},
-    sh,
     ctx::Ctx,
+    sh,
 };
 use std::{fmt::Write as _, process::Command};
 

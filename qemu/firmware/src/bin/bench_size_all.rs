@@ -7,10 +7,10 @@
 use core::hint::black_box;
 use keyfort_firmware::board;
 
+use keyfort::attributes::Algorithm;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
-use keyfort::attributes::Algorithm;
 use keyfort::key::TypedKey;
 use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};

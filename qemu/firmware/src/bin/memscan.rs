@@ -32,17 +32,17 @@
 
 use embedded_hal::digital::InputPin;
 use embedded_storage::nor_flash::ReadNorFlash;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
-use keyfort::transaction::{data, mac, pin};
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::key::TypedKey;
 use keyfort::rng::HmacDrbg;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};
 use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};
+use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
 use keyfort_firmware::board::{
@@ -312,7 +312,8 @@ fn live_terminal(keys: &Keys) -> Result<(), &'static str> {
         let k = tx
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
-        pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+        pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8])
+            .map_err(|_| "PIN")?;
     }
     defmt::println!(
         "memscan: live terminal, next counter {=u32}",
@@ -348,18 +349,21 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
         let block =
-            pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8]).map_err(|_| "PIN")?;
+            pin::format4_encrypt_with_fill(&k.typed().map_err(|_| "key")?, PIN, PAN, &[0x5A; 8])
+                .map_err(|_| "PIN")?;
         drop(k);
         let k = tx
             .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
             .map_err(e)?;
-        let tag = mac::aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34").map_err(|_| "MAC")?;
+        let tag =
+            mac::aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34").map_err(|_| "MAC")?;
         drop(k);
         let k = tx
             .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
             .map_err(e)?;
         let mut msg = *b"track2 data, 32 bytes of it.....";
-        data::aes_cbc_encrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg).map_err(|_| "data")?;
+        data::aes_cbc_encrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg)
+            .map_err(|_| "data")?;
         drop(k);
         let ksn: AesKsn = *tx.ksn();
         drop(tx);
@@ -368,12 +372,14 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
         let k = dk
             .working_key(KeyUsage::MacGeneration, WorkingKeyType::Aes128)
             .map_err(e)?;
-        mac::verify_aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        mac::verify_aes_cmac(&k.typed().map_err(|_| "key")?, b"amount=12.34", &tag)
+            .map_err(|_| "MAC verify")?;
         drop(k);
         let k = dk
             .working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128)
             .map_err(e)?;
-        let p = pin::format4_decrypt(&k.typed().map_err(|_| "key")?, &block, PAN).map_err(|_| "PIN decrypt")?;
+        let p = pin::format4_decrypt(&k.typed().map_err(|_| "key")?, &block, PAN)
+            .map_err(|_| "PIN decrypt")?;
         if p.expose() != PIN {
             return Err("PIN round trip");
         }
@@ -381,7 +387,8 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
         let k = dk
             .working_key(KeyUsage::DataEncrypt, WorkingKeyType::Aes128)
             .map_err(e)?;
-        data::aes_cbc_decrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg).map_err(|_| "data")?;
+        data::aes_cbc_decrypt(&k.typed().map_err(|_| "key")?, &[0; 16], &mut msg)
+            .map_err(|_| "data")?;
         if &msg != b"track2 data, 32 bytes of it....." {
             return Err("data round trip");
         }
@@ -422,7 +429,8 @@ fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
         drop(tx);
         // Host side.
         let k = bdk.key(&ksn, TdesVariant::MacRequest).map_err(e)?;
-        mac::verify_retail_mac(&tdes(k.expose())?, b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
+        mac::verify_retail_mac(&tdes(k.expose())?, b"amount=12.34", &tag)
+            .map_err(|_| "MAC verify")?;
         drop(k);
         let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
         let p = pin::format0_decrypt(&tdes(k.expose())?, &block, PAN).map_err(|_| "PIN decrypt")?;

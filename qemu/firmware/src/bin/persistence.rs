@@ -34,9 +34,9 @@
 #![no_main]
 
 use core::ffi::CStr;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::Aes;
 use keyfort::kcv::{aes_cmac, KcvLen};
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, MinEntropy};
 use keyfort::store::{self, backup::MAX_BACKUP_LEN, KeyHandle, KeyState, KeyStore};
 use keyfort::wrap::Kek;
@@ -552,7 +552,8 @@ fn run() -> Result<(), Fail> {
         // says so; open again to use the empty store.
         Err(store::Error::TamperWiped) => {
             defmt::println!("open: TamperWiped (a cut wipe, finished and reported)");
-            KeyStore::open((&mut flash, &device_secret, rng()?, &mut counter)).map_err(Fail::Open)?
+            KeyStore::open((&mut flash, &device_secret, rng()?, &mut counter))
+                .map_err(Fail::Open)?
         }
         Err(e) => return Err(Fail::Open(e)),
     };

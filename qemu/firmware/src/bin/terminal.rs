@@ -28,12 +28,12 @@
 
 use core::ffi::CStr;
 use embedded_hal::digital::InputPin;
-use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::transaction::{data, mac, pin};
 use keyfort::attributes::Usage;
+use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
+use keyfort::transaction::{data, mac, pin};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
 use semihosting::{
     fs::File,
@@ -405,8 +405,13 @@ fn transaction(
             .map_err(|_| "working key")
     };
     let pin_key = k(KeyUsage::PinEncryption)?;
-    let block =
-        pin::format4_encrypt(&pin_key.typed().map_err(|_| "PIN key")?, pin_digits, pan, rng).map_err(|_| "PIN block")?;
+    let block = pin::format4_encrypt(
+        &pin_key.typed().map_err(|_| "PIN key")?,
+        pin_digits,
+        pan,
+        rng,
+    )
+    .map_err(|_| "PIN block")?;
     drop(pin_key);
     r[20..36].copy_from_slice(&block);
 
@@ -424,12 +429,18 @@ fn transaction(
     card[..pan.len()].copy_from_slice(pan);
     card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
     let data_key = k(KeyUsage::DataEncrypt)?;
-    data::aes_cbc_encrypt(&data_key.typed().map_err(|_| "data key")?, &[0u8; 16], &mut card).map_err(|_| "card data")?;
+    data::aes_cbc_encrypt(
+        &data_key.typed().map_err(|_| "data key")?,
+        &[0u8; 16],
+        &mut card,
+    )
+    .map_err(|_| "card data")?;
     drop(data_key);
     r[68..100].copy_from_slice(&card);
 
     let mac_key = k(KeyUsage::MacGeneration)?;
-    let tag = mac::aes_cmac(&mac_key.typed().map_err(|_| "MAC key")?, &r[..112]).map_err(|_| "MAC")?;
+    let tag =
+        mac::aes_cmac(&mac_key.typed().map_err(|_| "MAC key")?, &r[..112]).map_err(|_| "MAC")?;
     drop(mac_key);
     drop(tx);
     r[112..128].copy_from_slice(&tag);
