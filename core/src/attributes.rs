@@ -187,7 +187,7 @@ impl Purpose {
             2 => Self::Kbpk,
             3 => Self::Bdk,
             4 => Self::InitialKey,
-            0x10..=0x18 => match MacAlgorithm::from_tr31_digit((c - 0x10) as u8) {
+            0x10..=0x18 => match MacAlgorithm::from_tr31_digit(c.to_le_bytes()[0] - 0x10) {
                 Some(m) => Self::Mac(m),
                 None => return None,
             },

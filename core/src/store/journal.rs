@@ -451,6 +451,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
     /// Applies an authentic record to the RAM index and audit ring. `ring`: the verified
     /// ciphertext of the record's body (used for the audit ring record only).
     #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::integer_division_remainder_used)] // public record lengths, offsets and the sector count
     pub(crate) fn apply<R: TryCryptoRng>(
         &mut self,
         h: &RecHeader,
@@ -519,6 +520,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
     }
 
     /// Writes a record at the current write position (room already checked).
+    #[allow(clippy::integer_division_remainder_used)] // public record lengths, offsets and the sector count
     fn write_record<R: TryCryptoRng>(
         &mut self,
         h: &mut RecHeader,
@@ -687,6 +689,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
     }
 
     /// The body of [`Journal::compact`]: the new snapshot, then the erases.
+    #[allow(clippy::integer_division_remainder_used)] // public record lengths, offsets and the sector count
     fn write_snapshot<R: TryCryptoRng>(
         &mut self,
         gen: u32,

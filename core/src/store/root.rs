@@ -71,6 +71,7 @@ pub(crate) struct Root {
 
 impl Root {
     /// Salt slots in the root sector.
+    #[allow(clippy::integer_division_remainder_used)] // the public sector size over the slot size
     pub(crate) fn slots<F: MultiwriteNorFlash>(io: &Sectors<F>) -> u32 {
         u32f((io.size() as usize - ROOT_HDR_LEN) / SLOT_LEN)
     }

@@ -17,6 +17,7 @@ pub(crate) struct Sectors<F> {
 
 impl<F: MultiwriteNorFlash> Sectors<F> {
     /// Checks the geometry the format needs (see the manual's "Layout").
+    #[allow(clippy::integer_division_remainder_used)] // the flash geometry and public offsets
     pub(crate) fn new(flash: F) -> Result<Self, Error> {
         let sector = F::ERASE_SIZE;
         if sector == 0
@@ -75,6 +76,7 @@ impl<F: MultiwriteNorFlash> Sectors<F> {
     }
 
     /// The sector holding byte `off`.
+    #[allow(clippy::integer_division_remainder_used)] // the flash geometry and public offsets
     pub(crate) fn of(&self, off: u32) -> u32 {
         off / self.sector_size
     }
