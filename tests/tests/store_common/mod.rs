@@ -2,6 +2,8 @@
 //! (NOT cryptographic: only for reproducible tests) and a shared monotonic counter that
 //! survives a simulated reboot.
 #![allow(dead_code)]
+
+pub mod counter_steps;
 use keyfort::platform::{CounterError, DeviceSecret, MonotonicCounter};
 use std::cell::Cell;
 use std::rc::Rc;
