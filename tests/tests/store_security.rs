@@ -219,7 +219,9 @@ fn every_single_bit_flip_is_caught_or_harmless() {
 
 #[test]
 fn truncated_records_give_typed_errors() {
-    // Truncating the newest record (erasing its tail) with a counter: rollback detected.
+    // Truncating the newest record (erasing its tail) with a counter: a chained record
+    // (a state write) is inside the rollback window and goes back to what it was (the
+    // manual's "Rollback"); a stepping one (a revoke) is detected.
     let c = SharedCounter::default();
     let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), c.clone())).unwrap();
     populate(&mut s);
@@ -231,6 +233,20 @@ fn truncated_records_give_typed_errors() {
     let st = last + len;
     let slen = u16::from_le_bytes([img[st], img[st + 1]]) as usize;
     f.as_bytes_mut()[st + slen - 32..st + slen].fill(0xFF);
+    let s = reopen(f, DEV_A, c.clone()).unwrap();
+    assert_eq!(
+        s.states().count(),
+        0,
+        "the truncated state write is rolled back"
+    );
+    let c = SharedCounter::default();
+    let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(3), c.clone())).unwrap();
+    populate(&mut s);
+    s.revoke(3, 1).unwrap();
+    let mut f = s.into_flash();
+    let r = record_of(f.as_bytes(), b"key-C");
+    let len = u16::from_le_bytes([f.as_bytes()[r], f.as_bytes()[r + 1]]) as usize;
+    f.as_bytes_mut()[r + len - 32..r + len].fill(0xFF);
     assert_eq!(reopen(f, DEV_A, c.clone()).err(), Some(Error::RolledBack));
     // Truncating a record in the middle of the log: corrupt.
     let s = fresh(DEV_A);

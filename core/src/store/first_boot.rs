@@ -111,8 +111,8 @@ impl<P: Platform> KeyStore<P> {
                 return Err(Error::Corrupt);
             }
         }
-        // Every lifecycle operation moves the counter: a blank flash on a counter above
-        // 0 is a used store that was erased.
+        // Formatting steps the counter (its first snapshot is a compaction): a blank
+        // flash on a counter above 0 is a used store that was erased.
         if self.rollback.hw() != 0 {
             return Err(Error::MissingData);
         }

@@ -22,6 +22,7 @@ use super::index::{Entry, Index};
 use super::seal::{tag_eq, HmacSha256, Seal};
 use super::sectors::Sectors;
 use super::state::KeyState;
+use super::MAX_ENTRIES;
 use hmac::Mac;
 
 /// Where a record body comes from.
@@ -186,6 +187,16 @@ impl<F: MultiwriteNorFlash> Journal<F> {
         self.next_nonce = 1;
         self.max_gen = gen;
         self.floor = 0;
+    }
+
+    /// Moves the next sequence past every sequence the records after this point could
+    /// have taken before the flash was rolled back to it: a sector's worth of records
+    /// (at least 96 bytes each) plus a compaction's (a copy of every live record, the
+    /// audit ring, `SnapEnd`).
+    pub(crate) fn skip_nonces(&mut self) -> Result<(), Error> {
+        let gap = self.io.size() / u32f(UNIT) + u32f(MAX_ENTRIES) + 3;
+        self.next_nonce = self.next_nonce.checked_add(gap).ok_or(Error::Exhausted)?;
+        Ok(())
     }
 
     /// Whether a record of `len` bytes needs a compaction first.

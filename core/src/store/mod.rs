@@ -100,12 +100,45 @@
 //!
 //! ## Rollback
 //!
-//! Every committed lifecycle record carries `gen = counter + 1` and the counter is
-//! incremented after the record commits. On open, the largest `gen` on flash must equal
-//! the counter (or counter + 1: the increment was cut off, and is finished). Smaller:
-//! [`Error::RolledBack`]. So every lifecycle operation costs one counter increment;
-//! choose a counter with enough range. With [`crate::platform::NoCounter`] rollback of
-//! the whole image **cannot be detected** (a restored older image is accepted).
+//! Every record carries a counter value `gen`; so does every sector header. The counter
+//! has a budget (`rollback::steps_counter`): a record that **steps** it carries
+//! `counter + 1` and the counter is incremented after the record commits; the others
+//! are **chained** under the current value (each record's tag covers the previous tag,
+//! so they can only be dropped from the end, never from the middle). Steps: every
+//! compaction (format, destroy and a full sector included), the first record written
+//! after each open, and security events: revoke, destroy, rotate, a counted use of a
+//! use-limited key, tamper wipe. Chained: generate, import, backup import and export,
+//! state writes (one per DUKPT transaction). On open the largest `gen` on flash must
+//! equal the counter (or counter + 1: the step was cut off, and is finished); smaller
+//! is [`Error::RolledBack`].
+//!
+//! **The rollback window**: an attacker who restores an older image of the flash can
+//! roll back exactly the records written since the last counter step, and nothing
+//! before it. Those are chained records written in one session (between an open and
+//! the next step), all in one sector: at most a sector's worth. So they can undo state
+//! writes (a DUKPT terminal's state goes back by at most the transactions since the
+//! session's first write or the last compaction: it re-derives keys it already used;
+//! the host sees a KSN again), make a generated or imported key disappear, or hide an
+//! export from the audit ring. They cannot bring back a revoked or destroyed key, give
+//! back counted uses, undo a rotation or a tamper wipe, or restore an image from before
+//! the last compaction or from an earlier session once the current one has written
+//! (`tests/tests/store_counter_budget.rs`: `restoring_an_image_from_before_a_security_event_is_detected`,
+//! `state_writes_since_the_last_step_are_the_window`, `a_compaction_closes_the_window`;
+//! `tests/tests/store_security.rs`: `truncated_records_give_typed_errors`). After an
+//! open, record sequences (the CTR nonces) skip a sector's worth, so a rolled-back store
+//! never encrypts a new record under a nonce one of the lost records used
+//! (`a_rolled_back_store_never_reuses_a_lost_records_nonce`); the exception, as before
+//! the budget, is a stepping record whose step a power cut stopped (the next open
+//! finishes the step unless the image was restored first).
+//!
+//! Counter steps per operation are printed by the store benchmark and checked by
+//! `counter_steps_per_operation_are_as_budgeted` (8 sectors of 4 KiB): 0 for a state
+//! write except through the compactions it causes (0.05 per 64-byte write, 0.34 per
+//! AES-128 DUKPT state at its largest, 536 bytes; about 1 per AES-256 state at its
+//! largest, 1048 bytes: a 4 KiB sector holds one such write besides the snapshot, so
+//! an AES-256 terminal wants larger sectors), 1 per open that writes, 1 per security
+//! event (2 per destroy and tamper wipe: the record and its compaction). With [`crate::platform::NoCounter`] rollback of the whole
+//! image **cannot be detected** (a restored older image is accepted).
 //!
 //! ## Power-fail safety
 //!
@@ -289,10 +322,10 @@ impl KeyHandle {
 /// The sealed key store on a [`Platform`] (`(flash, device secret, rng, counter)`). See
 /// the [module docs](self) for the design and claims.
 ///
-/// Layers: [`journal::Journal`] (sectors, records, append, scan, compaction) over the
-/// flash, [`root::Root`] (salt slots), [`seal::Seal`] (the sealing keys),
-/// [`index::Index`] (where each live record is) and the counter
-/// ([`rollback::Rollback`]); the store on top keeps the lifecycle, policy, backup and
+/// Layers (crate-private): `journal::Journal` (sectors, records, append, scan,
+/// compaction) over the flash, `root::Root` (salt slots), `seal::Seal` (the sealing
+/// keys), `index::Index` (where each live record is) and `rollback::Rollback` (the
+/// counter and its budget); the store on top keeps the lifecycle, policy, backup and
 /// tamper response.
 pub struct KeyStore<P: Platform> {
     journal: journal::Journal<P::Flash>,

@@ -3,6 +3,7 @@
 use super::error::Error;
 use super::format::*;
 use super::journal::{Body, Keys, Sink, Source, Verified};
+use super::rollback::steps_counter;
 use super::{AuditCode, AuditEvent, KeyStore};
 use crate::platform::Platform;
 
@@ -27,6 +28,10 @@ impl<P: Platform> KeyStore<P> {
             };
         };
         self.rollback.check(self.journal.max_gen())?;
+        // Records a rolled-back image lost (at most a sector's worth: every compaction
+        // steps the counter) used sequences just above this image's: the new ones start
+        // past them, so no CTR nonce of a lost record is used again.
+        self.journal.skip_nonces()?;
         self.pending_destroy = scan.pending_destroy;
         if self.pending_destroy {
             self.compact(0)?;
@@ -56,8 +61,9 @@ impl<P: Platform> KeyStore<P> {
         self.compact(0)
     }
 
-    /// Appends a lifecycle record: compacts first if needed, binds it to the next counter
-    /// value, commits it, then increments the counter. Returns its offset.
+    /// Appends a lifecycle record: compacts first if needed, stamps it with the counter
+    /// value its budget gives ([`super::rollback::Rollback::stamp`]), commits it, then
+    /// steps the counter if it is a stepping record. Returns its offset.
     pub(crate) fn append(&mut self, mut h: RecHeader, body: Body<'_>) -> Result<u32, Error> {
         if self.journal.io.broken {
             return Err(Error::NeedsReopen);
@@ -77,12 +83,12 @@ impl<P: Platform> KeyStore<P> {
             Body::Copy(_) => Body::Copy(self.source(h.kind, h.slot, h.kver)?),
             b => b,
         };
-        let gen = self.rollback.next()?;
+        let security = steps_counter(AuditCode::from_code(h.event));
+        let (gen, step) = self.rollback.stamp(security)?;
         let keys = Keys::of(&mut self.seal, &mut self.rng)?;
         let off = self.journal.append(&mut h, &body, gen, keys)?;
-        if let Err(e) = self.rollback.step() {
-            self.journal.io.broken = true;
-            return Err(e);
+        if step {
+            self.step_counter()?;
         }
         let keys = Keys::of(&mut self.seal, &mut self.rng)?;
         self.journal.apply(
@@ -97,9 +103,10 @@ impl<P: Platform> KeyStore<P> {
         Ok(off)
     }
 
-    /// Writes a new snapshot of the live data, leaving room for `reserve` bytes.
+    /// Writes a new snapshot of the live data, leaving room for `reserve` bytes. It
+    /// steps the counter: stamped `hw + 1`, stepped after its `SnapEnd` commits.
     pub(crate) fn compact(&mut self, reserve: u32) -> Result<(), Error> {
-        let gen = self.journal.max_gen().max(self.rollback.hw());
+        let gen = self.rollback.next()?;
         let keys = Keys::of(&mut self.seal, &mut self.rng)?;
         self.journal.compact(
             reserve,
@@ -110,7 +117,17 @@ impl<P: Platform> KeyStore<P> {
             &self.audit,
         )?;
         self.pending_destroy = false;
-        Ok(())
+        self.step_counter()
+    }
+
+    /// Steps the counter after a record stamped with its next value committed. A
+    /// counter that fails leaves the store to re-open (which finishes the step).
+    fn step_counter(&mut self) -> Result<(), Error> {
+        let r = self.rollback.step();
+        if r.is_err() {
+            self.journal.io.broken = true;
+        }
+        r
     }
 
     /// The live record `(kind, slot, kver)` as a copy source.

@@ -1,5 +1,6 @@
-//! The monotonic counter as the store uses it: the value it last read or set (`hw`).
-//! Which records step it is the store's counter budget (see the manual's "Rollback").
+//! The monotonic counter as the store uses it: the value it last read or set (`hw`),
+//! and the counter budget, which records step it (see the manual's "Rollback").
+use super::audit::AuditCode;
 use super::error::Error;
 use crate::platform::MonotonicCounter;
 
@@ -7,13 +8,55 @@ use crate::platform::MonotonicCounter;
 pub(crate) struct Rollback<C> {
     counter: C,
     hw: u32,
+    /// No record has stepped the counter since the store was opened: the next one does.
+    fresh: bool,
+}
+
+/// Whether a record with audit event `event` steps the counter (a security event: what
+/// it records must not come back by restoring an older flash image), or is chained to
+/// the records before it under the current counter value (rolled back with them, within
+/// the window the manual states).
+pub(crate) fn steps_counter(event: AuditCode) -> bool {
+    match event {
+        // Lost by a rollback, they are lost: nothing comes back that was taken away.
+        AuditCode::Generated
+        | AuditCode::Imported
+        | AuditCode::ImportedWrapped
+        | AuditCode::BackupImported
+        | AuditCode::Exported
+        | AuditCode::StatePut => false,
+        // Rolled back, they would give back a revoked or destroyed key, uses counted
+        // against a limit, or make an older key version the newest again.
+        AuditCode::Revoked
+        | AuditCode::Destroyed
+        | AuditCode::UseCounted
+        | AuditCode::Rotated
+        | AuditCode::Formatted
+        | AuditCode::TamperWipe
+        | AuditCode::Unknown => true,
+    }
 }
 
 impl<C: MonotonicCounter> Rollback<C> {
     /// Reads the counter.
     pub(crate) fn new(mut counter: C) -> Result<Self, Error> {
         let hw = counter.read().map_err(|_| Error::Counter)?;
-        Ok(Self { counter, hw })
+        Ok(Self {
+            counter,
+            hw,
+            fresh: true,
+        })
+    }
+
+    /// The counter value to stamp a record with, and whether it steps the counter
+    /// (after it commits): `security` records and the first record after each open step
+    /// (`hw + 1`), the others are chained under `hw`.
+    pub(crate) fn stamp(&self, security: bool) -> Result<(u32, bool), Error> {
+        if security || self.fresh {
+            Ok((self.next()?, true))
+        } else {
+            Ok((self.hw, false))
+        }
     }
 
     /// The counter's value.
@@ -29,6 +72,7 @@ impl<C: MonotonicCounter> Rollback<C> {
     /// Steps the counter (after the record carrying [`Rollback::next`] committed).
     pub(crate) fn step(&mut self) -> Result<(), Error> {
         self.hw = self.counter.increment().map_err(|_| Error::Counter)?;
+        self.fresh = false;
         Ok(())
     }
 
@@ -82,6 +126,21 @@ mod tests {
         assert_eq!(r.check(6), Ok(()));
         assert_eq!(r.hw(), 6);
         assert_eq!(r.check(5), Err(Error::RolledBack));
+    }
+
+    #[test]
+    fn the_first_record_after_open_and_security_records_step_the_rest_chain() {
+        let mut r = Rollback::new(Ram(5, false)).unwrap();
+        assert_eq!(r.stamp(false), Ok((6, true)), "first record after open");
+        r.step().unwrap();
+        assert_eq!(r.stamp(false), Ok((6, false)));
+        assert_eq!(r.stamp(false), Ok((6, false)));
+        assert_eq!(r.stamp(true), Ok((7, true)));
+        // A step cut off (no `step`) leaves the next record stepping again.
+        let r = Rollback::new(Ram(5, false)).unwrap();
+        assert_eq!(r.stamp(false), Ok((6, true)));
+        assert!(!steps_counter(AuditCode::StatePut));
+        assert!(steps_counter(AuditCode::Revoked) && steps_counter(AuditCode::Destroyed));
     }
 
     #[test]

@@ -3,3 +3,5 @@
 #![allow(unused_imports)]
 pub use keyfort_testkit::contains;
 pub use keyfort_testkit::platform::{SharedCounter, TestRng, TestSecret as Dev, DEV_A, DEV_B};
+
+pub mod counter_steps;
