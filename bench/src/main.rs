@@ -13,16 +13,16 @@
 //! the `paysec-dukpt` peer process instead (see [`peer`]).
 //!
 //! Output lines:
-//! - `host <name> <median ns> <calls per batch>` (what older reports read);
+//! - `host <name> <median ns> <calls per batch>` (the medians `bench_host` reports);
 //! - `hoststat <name> <min> <p25> <median> <p75> <max> <rounds>` (ns per call);
 //! - `hostratio <op> <peer op> <median> <p25> <p75> <rounds keyfort faster> <rounds>`.
 //!
 //! Both use the `aes` crate, which picks AES-NI (or VAES) at run time where the CPU has it.
 use aes_kw::{aes, KeyInit};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::platform::{DeviceSecret, NoCounter};
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use std::hint::black_box;

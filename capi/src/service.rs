@@ -12,15 +12,15 @@
 //! closures and in wiped holders; policies are the store's (usage, newest version, use
 //! limits, revocation) plus, for wrapping, "the wrapping key is at least as strong as the
 //! key it wraps".
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
-use keyfort::ops::{data, mac, pin};
 use keyfort::platform::{DeviceSecret, MonotonicCounter};
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::secret::SecretBuf;
 use keyfort::store::{KeyInfo, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 
 use embedded_storage::nor_flash::NorFlash;

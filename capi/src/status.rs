@@ -5,10 +5,10 @@
 //! -135, ...); keyfort's own conditions (rollback, a revoked key, DUKPT exhaustion) have
 //! their own codes from -200 down. No code carries data.
 use keyfort::dukpt::DukptError;
-use keyfort::ops::OpsError;
 use keyfort::store::Error as StoreError;
 use keyfort::terminal::TerminalError;
 use keyfort::tr31::Tr31Error;
+use keyfort::transaction::OpsError;
 use keyfort::wrap::WrapError;
 
 /// A status code (`kf_status_t`, an `int32_t` in C). `KF_SUCCESS` (0) or a negative error.

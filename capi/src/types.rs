@@ -2,7 +2,7 @@
 //! events, algorithm identifiers, and their mapping onto keyfort's [`Algorithm`] and
 //! [`Usage`]. Values follow the PSA Crypto API where PSA has the same notion.
 use crate::status::*;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{AuditCode, AuditEvent, KeyHandle, KeyInfo, KeyState};
 
 /// A key reference: the key id in the low 16 bits (1 to 65535), the version in the high

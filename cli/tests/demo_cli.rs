@@ -7,11 +7,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::cast_possible_truncation)]
 use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::ops::{data, mac, pin};
 use keyfort::platform::{CounterError, DeviceSecret, MonotonicCounter};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort::transaction::{data, mac, pin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,13 +1,13 @@
 //! CMAC (NIST SP 800-38B) over the [`crate::block`] seam, for AES (16-byte blocks) and
 //! TDES (8-byte blocks), streaming, with subkey generation free of secret-dependent
 //! branches. The one CMAC of the crate: TR-31 (key block MAC and key derivation) and
-//! [`crate::ops::mac`] (AES-CMAC, TDES-CMAC) both call it.
+//! [`crate::transaction::mac`] (AES-CMAC, TDES-CMAC) both call it.
 use zeroize::Zeroize;
 
 #[cfg(test)]
 use crate::block::Aes;
 use crate::block::Tdes;
-use crate::block_n::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher};
 
 /// The SP 800-38B constant R_b for the block length `n` (16 or 8).
 const fn rb(n: usize) -> u8 {
@@ -37,7 +37,7 @@ pub(crate) fn dbl(x: &mut Block, n: usize) {
 }
 
 /// A streaming CMAC computation over either block size (one copy of the code for AES
-/// and TDES, see [`crate::block_n`]). Its state (chaining value, pending block, which may
+/// and TDES, see [`crate::block_cipher`]). Its state (chaining value, pending block, which may
 /// hold plaintext, and the subkey seed L) is wiped on drop.
 ///
 /// L = E(K, 0) does not depend on the message: it is computed together with the first
@@ -232,7 +232,7 @@ mod cross {
     #[test]
     fn matches_rustcrypto_cmac() {
         // Differential check against the `cmac` crate for every length 0..=70 and every
-        // key size `ops::mac` accepts.
+        // key size `transaction::mac` accepts.
         let msg: std::vec::Vec<u8> = (0..70u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
         let k: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(11) ^ 0x3c);
         let t2 = Tdes::new(&k[..16]).unwrap();

@@ -36,7 +36,7 @@
 use core::fmt;
 
 use crate::block::{Aes, Tdes};
-use crate::block_n::BlockCipher;
+use crate::block_cipher::BlockCipher;
 use crate::cmac::Cmac;
 
 /// How many bytes of the computed block a KCV keeps.

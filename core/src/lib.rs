@@ -4,15 +4,15 @@
 //!
 //! Start with [`manual`] for the threat model and the claims keyfort makes and does not
 //! make. The modules: [`wrap`], [`dukpt`] (with an end-to-end terminal-and-host
-//! example), [`ops`], [`tr31`], [`kcv`] (key check values), [`components`] (split
+//! example), [`transaction`] (PIN blocks, MACs, data encryption), [`tr31`], [`kcv`] (key check values), [`components`] (split
 //! knowledge), [`rng`], [`store`], and the seams [`secret`], [`block`],
-//! [`policy`], [`platform`].
+//! [`attributes`] (a key's algorithm and usage), [`platform`].
 //!
 //! # Cargo features
 //!
 //! | feature | what it adds |
 //! |---|---|
-//! | `defmt` | `defmt::Format` for the public non-secret types, and keyfort's own log lines through `defmt` (never key bytes) |
+//! | `defmt` | `defmt::Format` for the public non-secret types (keyfort itself logs nothing) |
 //! | `rand_core_0_9` | `rng::RandCore09`: a HAL's `rand_core` 0.9 generator (what `nrf-hal` ships) as an entropy source |
 //! | `_mock-flash` | [`store::mock_flash`]: the RAM NOR flash the store's examples run on, for your own host tests (power cuts, wear counts); exempt from semver |
 //! | `_selftest` | `keyfort::selftest`: the on-target self-tests (run by the QEMU firmware); exempt from semver |
@@ -23,6 +23,9 @@
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+// Division is variable-time on Cortex-M3/M4: none in the crate except where an item
+// allows it by name, for public quantities only (lengths, flash geometry), with a reason.
+#![deny(clippy::integer_division_remainder_used)]
 #![cfg_attr(
     not(test),
     warn(clippy::panic, clippy::unwrap_used, clippy::expect_used)
@@ -33,11 +36,9 @@ extern crate std;
 #[cfg(test)]
 mod testutil;
 
-#[macro_use]
-mod fmt;
-
+pub mod attributes;
 pub mod block;
-mod block_n;
+mod block_cipher;
 mod cmac;
 pub mod components;
 pub mod dukpt;
@@ -46,16 +47,22 @@ pub mod kcv;
 pub mod key;
 pub mod manual;
 mod modes;
-pub mod ops;
 pub mod platform;
-pub mod policy;
 pub mod rng;
 pub mod secret;
 mod shift;
 pub mod store;
 pub mod terminal;
 pub mod tr31;
+pub mod transaction;
 pub mod wrap;
 
 #[cfg(feature = "_selftest")]
 pub mod selftest;
+
+/// The former names of [`attributes`] and [`transaction`], kept while other branches
+/// merge (pre-1.0: to be removed).
+#[doc(hidden)]
+pub use attributes as policy;
+#[doc(hidden)]
+pub use transaction as ops;

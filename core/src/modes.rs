@@ -1,6 +1,6 @@
 //! The block cipher modes of the crate, one copy each over [`BlockCipher`] (AES and TDES
-//! alike, see [`crate::block_n`]): CBC encryption and decryption, CBC-MAC and CTR. CMAC
-//! is [`crate::cmac`]. Every caller (data encryption in [`crate::ops`], TR-31 key block
+//! alike, see [`crate::block_cipher`]): CBC encryption and decryption, CBC-MAC and CTR. CMAC
+//! is [`crate::cmac`]. Every caller (data encryption in [`crate::transaction`], TR-31 key block
 //! import and export, the key store's record sealing, the X9.19 retail MAC) runs these
 //! loops; none has its own.
 //!
@@ -10,7 +10,7 @@
 //! plaintext or keystream are wiped.
 use zeroize::Zeroize;
 
-use crate::block_n::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher};
 
 /// `dst ^= src`, as many bytes as both hold.
 fn xor_into(dst: &mut [u8], src: &[u8]) {

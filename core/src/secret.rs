@@ -22,8 +22,6 @@
 //! script then prints a warning. Only the memory-scan step of `./x test` sets it; the
 //! `no-wipe-not-a-feature` step checks that `--features keyfort/_no-wipe` is refused.
 //! Never set it in a product.)
-// Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
-#![deny(clippy::integer_division_remainder_used)]
 use core::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};

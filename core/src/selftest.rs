@@ -19,7 +19,7 @@ pub fn all() -> impl Iterator<Item = &'static Test> {
         crate::block::selftest::TESTS,
         crate::wrap::selftest::TESTS,
         crate::dukpt::selftest::TESTS,
-        crate::ops::selftest::TESTS,
+        crate::transaction::selftest::TESTS,
         crate::tr31::selftest::TESTS,
         crate::rng::selftest::TESTS,
         crate::store::selftest::TESTS,

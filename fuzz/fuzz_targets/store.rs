@@ -3,7 +3,7 @@
 //! and version, and on a store that cannot be re-opened after power cuts alone.
 #![no_main]
 use keyfort::platform::{DeviceSecret, NoCounter};
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use libfuzzer_sys::fuzz_target;

@@ -9,8 +9,8 @@
 #[path = "../tests/store_common/mod.rs"]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use std::time::Instant;

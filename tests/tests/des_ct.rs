@@ -32,13 +32,13 @@
 )]
 
 use des::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use keyfort::attributes::Algorithm;
 use keyfort::block::{Des, Tdes};
 use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
-use keyfort::ops::mac;
-use keyfort::policy::Algorithm;
 use keyfort::tr31;
+use keyfort::transaction::mac;
 use keyfort_ctgrind::{
     count_errors, declassify, declassify_usize, mark_secret, rerun_under_memcheck,
     running_on_valgrind, suppression_uses,

@@ -14,7 +14,7 @@ use keyfort::dukpt::tdes::{
     LegacyOptions, TdesBdk, TdesKey, TdesKsn, TdesLegacyVariant, TdesTerminal, TdesVariant,
 };
 use keyfort::dukpt::NoPersist;
-use keyfort::ops::{data, mac, pin};
+use keyfort::transaction::{data, mac, pin};
 use keyfort_tests::{load_json, unhex};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -362,7 +362,7 @@ fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<keyfort::key::TypedKey<'_, R>
 
 fn aes_operation(v: &Value) -> Result<(), String> {
     let e = |x: keyfort::dukpt::DukptError| x.to_string();
-    let o = |x: keyfort::ops::OpsError| x.to_string();
+    let o = |x: keyfort::transaction::OpsError| x.to_string();
     let b = bdk(v)?;
     let ksn = ksn(v)?;
     let wk = b
@@ -519,7 +519,7 @@ fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), Str
 
 fn tdes_vector(v: &Value) -> Result<(), String> {
     let e = |x: keyfort::dukpt::DukptError| x.to_string();
-    let o = |x: keyfort::ops::OpsError| x.to_string();
+    let o = |x: keyfort::transaction::OpsError| x.to_string();
     let bdk = TdesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(e)?;
     let ksn = TdesKsn::from_bytes(&unhex(s(v, &["ksn"])?)).map_err(e)?;
     if u64::from(ksn.counter()) != v["transaction_counter"].as_u64().ok_or("counter")? {
@@ -598,7 +598,7 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             } else {
                 mac::verify_retail_mac(&tdes(k.expose())?, data, &bad)
             };
-            if r != Err(keyfort::ops::OpsError::MacMismatch) {
+            if r != Err(keyfort::transaction::OpsError::MacMismatch) {
                 return Err("a wrong MAC verified".into());
             }
             Ok(())

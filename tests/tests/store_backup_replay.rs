@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::backup::MAX_BACKUP_LEN;
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};

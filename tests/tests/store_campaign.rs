@@ -13,7 +13,7 @@
 )]
 mod store_common;
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyState, KeyStore};
 use keyfort::wrap::Kek;

@@ -8,8 +8,8 @@
 )]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::backup::{WrapScheme, MAX_BACKUP_LEN};
 use keyfort::store::format::MAX_STATE_LEN;
 use keyfort::store::mock_flash::MockFlash;

@@ -9,8 +9,8 @@ mod store_common;
 use std::cell::Cell;
 use std::rc::Rc;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, HealthTest, MinEntropy, RngError};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};

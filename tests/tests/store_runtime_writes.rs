@@ -9,8 +9,8 @@
 #![allow(clippy::cast_possible_truncation)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
 use store_common::*;

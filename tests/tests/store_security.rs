@@ -7,8 +7,8 @@
 )]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
 use store_common::*;

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{Error, KeyHandle, KeyStore};
 use store_common::*;

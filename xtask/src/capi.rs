@@ -252,7 +252,7 @@ fn vector_file() -> Result<(String, String), String> {
             let Ok(imp) = keyfort::tr31::import(&kbpk_t, block.as_bytes()) else {
                 continue;
             };
-            use keyfort::policy::Algorithm as A;
+            use keyfort::attributes::Algorithm as A;
             let kind = match imp.algorithm {
                 A::Aes128 | A::Aes192 | A::Aes256 => "aes",
                 A::Tdes2 | A::Tdes3 => "des",
@@ -470,7 +470,7 @@ fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
 /// AES-CBC ciphertext match, and the PIN block decrypts to the PIN.
 fn verify_records(log: &str) -> Result<u32, String> {
     use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
-    use keyfort::ops::{data, mac, pin};
+    use keyfort::transaction::{data, mac, pin};
     let bdk =
         AesBdk::new(&hex::decode(FW_BDK).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let mut n = 0u32;

@@ -10,10 +10,15 @@
 //! | anti-rollback | [`counter::UicrCounter`] | UICR CUSTOMER words as a one-way bit counter |
 //! | tamper line (`InputPin`) | any `nrf52840_hal::gpio::Pin<Input<_>>` | a GPIO |
 #![no_std]
+#![deny(unsafe_code)]
 
 pub use nrf52840_hal as hal;
 
+// Register access (NVMC, UICR): each `unsafe` block carries its SAFETY note.
+#[allow(unsafe_code)]
 pub mod counter;
+// Reads the device-secret page of flash: one `unsafe` block with its SAFETY note.
+#[allow(unsafe_code)]
 pub mod secret;
 
 use hal::pac;
@@ -45,6 +50,7 @@ pub struct Board {
 impl Board {
     /// Binds the peripherals. Call once at start-up: the key store region is handed out as
     /// a `&'static mut` slice, and a second call would alias it.
+    #[allow(unsafe_code)] // the store region as a slice (SAFETY note below)
     pub fn new(nvmc: pac::NVMC, rng: pac::RNG) -> Self {
         // SAFETY: `memory.x` keeps STORE_ADDR..STORE_ADDR+STORE_SIZE out of the program, so
         // nothing else refers to it; `Board::new` takes the NVMC peripheral by value, which

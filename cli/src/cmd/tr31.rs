@@ -142,7 +142,7 @@ fn print_header(h: &Header<'_>) {
     println!("header length:  {}", h.len());
 }
 
-fn usage_names(u: keyfort::policy::Usage) -> String {
+fn usage_names(u: keyfort::attributes::Usage) -> String {
     let v = super::store::usage_names(u);
     if u.exportable() {
         v

@@ -7,14 +7,14 @@
 //! - [`persist`]: how a terminal persists its state before it releases a key, and why a
 //!   counter is never used twice even when power is cut.
 //! - The operations done with the keys (PIN blocks, MACs, data encryption) are in
-//!   [`crate::ops`].
+//!   [`crate::transaction`].
 //!
 //! # A transaction, end to end
 //!
 //! ```
 //! use keyfort::dukpt::aes::{AesBdk, AesTerminal, KeyUsage, WorkingKeyType};
 //! use keyfort::dukpt::{PersistError, StatePersist};
-//! use keyfort::ops::{mac, pin};
+//! use keyfort::transaction::{mac, pin};
 //!
 //! // Stands in for the sealed key store: keeps the last state written.
 //! struct Flash(Vec<u8>);

@@ -42,7 +42,7 @@ where
     /// ```
     /// # #[cfg(feature = "_mock-flash")] {
     /// use keyfort::platform::{DeviceSecret, NoCounter};
-    /// use keyfort::policy::{Algorithm, Usage};
+    /// use keyfort::attributes::{Algorithm, Usage};
     /// use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
     /// # struct Dev; impl DeviceSecret for Dev { fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R { f(&[7; 32]) } }
     /// # struct Rng(u64);

@@ -7,7 +7,7 @@
 pub const FORMAT_VERSION: u8 = 1;
 /// Programming unit: every field group written on its own is a multiple of it.
 pub const UNIT: usize = 16;
-/// Longest key (every [`crate::policy::Algorithm`] fits).
+/// Longest key (every [`crate::attributes::Algorithm`] fits).
 pub const MAX_KEY_LEN: usize = 32;
 /// Longest label, in bytes.
 pub const MAX_LABEL_LEN: usize = 20;

@@ -1,6 +1,6 @@
 //! Inventory: every key version by metadata only (never key bytes), for audits.
 use super::format::{RecHeader, MAX_LABEL_LEN, STATE_ACTIVE};
-use crate::policy::{Algorithm, Usage};
+use crate::attributes::{Algorithm, Usage};
 
 /// A key version's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

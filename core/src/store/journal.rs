@@ -153,6 +153,7 @@ where
     /// uncommitted. `expect`: the header the index holds; anything else on flash is
     /// [`Error::Corrupt`] (checked before any body byte goes anywhere). Errors: `Corrupt`
     /// for a bad tag or structure, `FormatVersion`.
+    #[allow(clippy::integer_division_remainder_used)] // the sector of a public flash offset
     pub(crate) fn read_record(
         &mut self,
         off: u32,
@@ -355,6 +356,7 @@ where
 
     /// Applies an authentic record to the RAM index and audit ring. `ring`: the verified
     /// ciphertext of the record's body (used for the audit ring record only).
+    #[allow(clippy::integer_division_remainder_used)] // public record lengths against the event size
     fn apply(
         &mut self,
         h: &RecHeader,
@@ -423,6 +425,7 @@ where
     }
 
     /// Writes a record at the current write position (room already checked).
+    #[allow(clippy::integer_division_remainder_used)] // the keystream block index of a public body offset
     fn write_record(&mut self, h: &mut RecHeader, body: &Body<'_>) -> Result<u32, Error> {
         let off = self.write_pos;
         let seq_s = self.cur_seq;
@@ -600,6 +603,7 @@ where
     }
 
     /// The body of [`KeyStore::compact`]: the new snapshot, then the erases.
+    #[allow(clippy::integer_division_remainder_used)] // the next sector, from the public sector count
     fn write_snapshot(&mut self) -> Result<(), Error> {
         let data_sectors = self.sectors - 1;
         let target = if self.cur == 0 {

@@ -13,8 +13,8 @@ use super::audit::AuditCode;
 use super::backup::WrapScheme;
 use super::error::Error;
 use super::{KeyHandle, KeyStore};
+use crate::attributes::{Algorithm, Usage};
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
 

@@ -8,9 +8,9 @@ use super::error::Error;
 use super::format::*;
 use super::inventory::KeyInfo;
 use super::journal::{Body, Sink};
-use super::{policy, Entry, KeyHandle, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
+use super::{usage_check, Entry, KeyHandle, KeyStore, MAX_ENTRIES, MAX_VERSIONS};
+use crate::attributes::{Algorithm, Usage};
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;
 
@@ -320,7 +320,7 @@ where
         self.check_ok()?;
         let e = self.resolve(handle)?;
         let newest = self.newest_active(handle.id) == Some(e.hdr.kver);
-        policy::check_use(&e.hdr, need, newest)?;
+        usage_check::check_use(&e.hdr, need, newest)?;
         let e = if e.hdr.limit != 0 {
             self.rewrite(&e, |h| {
                 h.uses = h.uses.saturating_add(1);
@@ -383,7 +383,7 @@ where
     /// ```
     /// # #[cfg(feature = "_mock-flash")] {
     /// use keyfort::store::{Error, KeyHandle, KeyStore};
-    /// use keyfort::policy::Usage;
+    /// use keyfort::attributes::Usage;
     /// use keyfort::wrap::{kw_wrap, Kek, WrapError};
     ///
     /// #[derive(Debug)]

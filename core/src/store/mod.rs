@@ -9,7 +9,7 @@
 //! ```
 //! # #[cfg(feature = "_mock-flash")] {
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{mock_flash::MockFlash, KeyStore};
 //!
 //! // Test stand-ins for what a board provides (never use them in a product): a fixed
@@ -197,10 +197,6 @@
 //! injection; a compromised device secret. Metadata (ids, labels, policies, counts) is
 //! authenticated but not encrypted.
 
-// Divisions and remainders in the store act only on public quantities (flash geometry,
-// offsets, lengths, sequence numbers), never on key material.
-#![allow(clippy::integer_division_remainder_used)]
-
 pub mod audit;
 pub mod backup;
 mod error;
@@ -213,10 +209,10 @@ mod lifecycle;
 #[cfg(any(test, feature = "_mock-flash", feature = "_selftest"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "_mock-flash")))]
 pub mod mock_flash;
-mod policy;
 mod root;
 pub(crate) mod seal;
 mod tamper;
+mod usage_check;
 
 #[cfg(feature = "_selftest")]
 pub(crate) mod selftest;
@@ -304,6 +300,7 @@ impl<F, D, R, C> core::fmt::Debug for KeyStore<F, D, R, C> {
     }
 }
 
+#[allow(clippy::integer_division_remainder_used)] // compile-time layout constants
 const _: () = assert!(SLOT_LEN % UNIT == 0 && ROOT_HDR_LEN % UNIT == 0);
 
 impl<F, D, R, C> KeyStore<F, D, R, C>
@@ -313,6 +310,7 @@ where
     R: TryCryptoRng,
     C: MonotonicCounter,
 {
+    #[allow(clippy::integer_division_remainder_used)] // the flash geometry, public
     fn new(flash: F, dev: D, rng: R, mut counter: C) -> Result<Self, Error> {
         let sector = F::ERASE_SIZE;
         if sector == 0

@@ -69,6 +69,7 @@ where
     R: TryCryptoRng,
     C: MonotonicCounter,
 {
+    #[allow(clippy::integer_division_remainder_used)] // the public sector size over the slot size
     pub(crate) fn slots(&self) -> u32 {
         u32f((self.sector_size as usize - ROOT_HDR_LEN) / SLOT_LEN)
     }

@@ -3,8 +3,8 @@
 //! enough for a Cortex-M0.
 use super::mock_flash::MockFlash;
 use super::{Error, KeyHandle, KeyStore};
+use crate::attributes::{Algorithm, Usage};
 use crate::platform::{DeviceSecret, NoCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::selftest::{check, Test};
 
 /// The tests of this module.

@@ -2,7 +2,8 @@
 //!
 //! The terminal's own encoding ([`AES_STATE_LEN`] bytes: a 24-byte header and 32 register
 //! slots of 32 bytes) is packed before it is sealed: the header, then only the registers
-//! in use, each at its key length. For an AES-128 terminal that is at most 24 + 32 x 16 =
+//! in use, each at its key length (`dukpt::aes`, which owns the layout, packs and
+//! unpacks; this module only moves the packed bytes in and out of the store). For an AES-128 terminal that is at most 24 + 32 x 16 =
 //! 536 bytes (about half the flash written per transaction). Unpacking rebuilds the full
 //! encoding and hands it to [`AesTerminal::from_state`], which checks its consistency;
 //! the store checks its authenticity. The largest packed state, AES-256 right after the
@@ -14,17 +15,15 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::TerminalError;
-use crate::dukpt::aes::{AesInitialKey, AesTerminal, AES_STATE_LEN};
+use crate::attributes::{Algorithm, Usage};
+use crate::dukpt::aes::{
+    pack_state, packed_state_len, unpack_state, AesInitialKey, AesTerminal, AES_STATE_LEN,
+};
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
 
-/// Length of the terminal state header (see `dukpt::aes` terminal docs).
-const HDR: usize = 24;
-/// Bytes per register slot in the full encoding.
-const SLOT: usize = 32;
 /// The largest packed state a store state record holds.
 pub const PACKED_STATE_MAX: usize = if MAX_STATE_LEN < AES_STATE_LEN {
     MAX_STATE_LEN
@@ -32,40 +31,13 @@ pub const PACKED_STATE_MAX: usize = if MAX_STATE_LEN < AES_STATE_LEN {
     AES_STATE_LEN
 };
 
-/// Key length and in-use register map of a (full or packed) state; `None` if the header
-/// is too short or names no AES scheme.
-fn shape(state: &[u8]) -> Option<(usize, u32)> {
-    let key_len = match state.get(3)? {
-        1 => 16,
-        2 => 24,
-        3 => 32,
-        _ => return None,
-    };
-    let m = state.get(20..24)?;
-    Some((key_len, u32::from_be_bytes([m[0], m[1], m[2], m[3]])))
-}
-
-/// Packs a full state encoding (see the module docs).
+/// Packs a full state encoding (the layout is `dukpt::aes`'s: see the module docs).
 #[inline(never)]
 fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateInconsistent);
-    if full.len() != AES_STATE_LEN {
-        return Err(bad);
-    }
-    let (key_len, map) = shape(full).ok_or(bad)?;
-    let len = HDR + map.count_ones() as usize * key_len;
+    let len = packed_state_len(full).ok_or(bad)?;
     out.set_len(len).ok_or(TerminalError::StateTooLarge)?;
-    let o = out.expose_mut();
-    o[..HDR].copy_from_slice(&full[..HDR]);
-    let mut at = HDR;
-    for i in (0..32).filter(|i| map & (1 << i) != 0) {
-        let src = full
-            .get(HDR + i * SLOT..HDR + i * SLOT + key_len)
-            .ok_or(bad)?;
-        o.get_mut(at..at + key_len).ok_or(bad)?.copy_from_slice(src);
-        at += key_len;
-    }
-    Ok(())
+    Ok(pack_state(full, out.expose_mut())?)
 }
 
 /// Unpacks a packed state into the full encoding and restores the terminal from it.
@@ -80,20 +52,8 @@ fn unpack(packed: &[u8]) -> Result<AesTerminal, TerminalError> {
 /// `out` (left as it is on error).
 #[inline(never)]
 fn unpack_into(packed: &[u8], out: &mut Option<AesTerminal>) -> Result<(), TerminalError> {
-    let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateLength);
-    let (key_len, map) = shape(packed).ok_or(bad)?;
-    if packed.len() != HDR + map.count_ones() as usize * key_len {
-        return Err(bad);
-    }
     let mut full = Secret::<AES_STATE_LEN>::zero();
-    let f = full.expose_mut();
-    f[..HDR].copy_from_slice(&packed[..HDR]);
-    let mut at = HDR;
-    for i in (0..32).filter(|i| map & (1 << i) != 0) {
-        let src = packed.get(at..at + key_len).ok_or(bad)?;
-        f[HDR + i * SLOT..HDR + i * SLOT + key_len].copy_from_slice(src);
-        at += key_len;
-    }
+    unpack_state(packed, full.expose_mut())?;
     *out = Some(AesTerminal::from_state(full.expose())?);
     Ok(())
 }
@@ -368,8 +328,9 @@ mod tests {
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        let r = t.with_state(|s| pack(s, &mut p));
-        if HDR + 32 * 32 > PACKED_STATE_MAX {
+        let (r, need) = t.with_state(|s| (pack(s, &mut p), packed_state_len(s).unwrap()));
+        assert_eq!(need, 24 + 32 * 32);
+        if need > PACKED_STATE_MAX {
             assert_eq!(r, Err(TerminalError::StateTooLarge));
         } else {
             assert!(r.is_ok());

@@ -4,9 +4,9 @@ use embedded_storage::nor_flash::NorFlash;
 use rand_core::CryptoRng;
 
 use super::TerminalError;
+use crate::attributes::{Algorithm, Usage};
 use crate::key::KbpkUnwrap;
 use crate::platform::{DeviceSecret, MonotonicCounter};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::store::{format::MAX_LABEL_LEN, KeyHandle, KeyStore};
 use crate::tr31::{self, Header};

@@ -17,7 +17,7 @@
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 //! use keyfort::key::{KbpkWrap, TypedKey};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{mock_flash::MockFlash, KeyHandle, KeyStore};
 //! use keyfort::terminal::{self, StoreStatePersist};
 //! use keyfort::tr31::{self, HeaderSpec, OptBlock};

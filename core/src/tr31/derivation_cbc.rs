@@ -7,7 +7,7 @@ use subtle::{Choice, ConstantTimeEq};
 use super::kdf::DerivedKey;
 use super::payload::{self, aes_pair, tdes_pair, Parts};
 use super::Tr31Error;
-use crate::block_n::BlockCipher;
+use crate::block_cipher::BlockCipher;
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
 

@@ -11,17 +11,17 @@
 //!   [`UnwrapOptions::allow_variant_binding`] is set.
 //! - [`Header::parse`]: the header alone, without the KBPK.
 //! - [`Header::policy`] / [`import_policy`] / [`import`]: key usage, algorithm, mode of
-//!   use and exportability onto [`crate::policy::Algorithm`] and [`crate::policy::Usage`]
-//!   (purpose and modes: `P0` is not `D0`, `K1` not `K0`, each `Mn` its own MAC
-//!   algorithm), and the KBPK strength rule (see [`policy`]).
+//!   use and exportability onto [`crate::attributes::Algorithm`] and
+//!   [`crate::attributes::Usage`] (purpose and modes: `P0` is not `D0`, `K1` not `K0`,
+//!   each `Mn` its own MAC algorithm), and the KBPK strength rule (see [`import_rules`]).
 //! - The KBPK comes as a [`crate::key::TypedKey`] admitted for [`crate::key::KbpkUnwrap`]
 //!   or [`crate::key::KbpkWrap`] (a `K1` key); its algorithm must fit the version (AES
 //!   for D and E, TDES for B): [`Tr31Error::KbpkAlgorithm`].
 //! - [`wrap`]: version D export with key-length obfuscation and random padding.
 //!
 //! ```
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::key::{KbpkUnwrap, TypedKey};
-//! use keyfort::policy::{Algorithm, Usage};
 //! use keyfort::tr31;
 //!
 //! // ASC X9 TR-31:2018 A.7.4: AES-256 KBPK, AES-128 PIN encryption key, version D.
@@ -62,22 +62,24 @@ mod derivation_ctr;
 pub mod error;
 mod export;
 pub mod header;
+pub mod import_rules;
 pub mod kdf;
 mod payload;
-pub mod policy;
 mod unwrap;
 mod variant_binding;
 
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
-pub use policy::{import_policy, kbpk_algorithm, kbpk_algorithm_fits, raw_kbpk};
+#[doc(hidden)]
+pub use import_rules as policy;
+pub use import_rules::{import_policy, kbpk_algorithm, kbpk_algorithm_fits, raw_kbpk};
 #[cfg(feature = "_selftest")]
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};
 
+use crate::attributes::{Algorithm, Usage};
 use crate::key::{KbpkUnwrap, TypedKey};
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 
 /// A key imported from a key block, with the policy its header grants.
@@ -118,7 +120,7 @@ pub fn import<'a>(
     };
     let (algorithm, usage) = import_policy(&header, key.len(), kbpk_rated_len)?;
     let key_bits = match algorithm {
-        crate::policy::Algorithm::Tdes2 | crate::policy::Algorithm::Tdes3 => {
+        crate::attributes::Algorithm::Tdes2 | crate::attributes::Algorithm::Tdes3 => {
             crate::block::tdes_strength_bits(key.expose()).map_err(|_| Tr31Error::DegenerateKey)?
         }
         a => a.strength_bits(),

@@ -9,7 +9,7 @@ use super::header::Header;
 use super::kdf::DerivedKey;
 use super::Tr31Error;
 use crate::block::{Aes, Tdes};
-use crate::block_n::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher};
 use crate::modes;
 use crate::secret::SecretBuf;
 

@@ -45,7 +45,7 @@
 //!   and for an RSA-4096 private key in DER, and it bounds one unwrap to 6 * 513 AES calls.
 //!   It is keyfort's own limit (there is no heap; the caller provides the buffers).
 //! * The KEK's size is not compared with the wrapped key's size: wrapping a 32-byte key
-//!   under a 16-byte KEK is allowed. Key-strength policy belongs to [`crate::policy`].
+//!   under a 16-byte KEK is allowed. Key-strength policy belongs to [`crate::attributes`].
 //!
 //! Applied to Wycheproof's `acceptable` verdicts (the vector test checks exactly this):
 //! KW `ShortKey` (8-byte key) -> rejected; legacy KWP `SmallKey` -> accepted for 1..=15-byte
@@ -92,8 +92,6 @@
 //! Not protected against: power or electromagnetic analysis of the AES (the software AES
 //! is constant-time, not masked), fault injection that skips the verdict, and the length
 //! of a wrapped key (public, reveals the key's length to within 7 bytes for KWP).
-// Secret-dependent division is variable-time on Cortex-M3/M4: none here at all.
-#![deny(clippy::integer_division_remainder_used)]
 
 mod ct;
 mod error;

@@ -2,6 +2,7 @@
 //! Both run on every QEMU machine through `keyfort-board-qemu`; `./x test` and `./x demo`
 //! build and run them.
 #![no_std]
+#![deny(unsafe_code)]
 
 pub use keyfort_board_qemu as board;
 

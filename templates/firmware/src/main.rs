@@ -11,8 +11,8 @@
 #![no_main]
 
 use keyfort::key::{Cmac, MacGenerate};
-use keyfort::ops::mac::aes_cmac;
-use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
+use keyfort::transaction::mac::aes_cmac;
+use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};

@@ -1,9 +1,9 @@
 //! `keyfort demo provision`: the key-injection bench and the factory.
 use super::image::{device_secret, os_rng, ImageFlash, FLASH_SIZE};
 use super::Dirs;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::AesBdk;
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::KeyStore;
 use keyfort::terminal::factory;
 use keyfort::tr31::{self, HeaderSpec, OptBlock};

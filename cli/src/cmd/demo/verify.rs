@@ -4,7 +4,7 @@ use super::Dirs;
 use crate::cmd::failure::Failure;
 use crate::cmd::output;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
-use keyfort::ops::{data, mac, pin};
+use keyfort::transaction::{data, mac, pin};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;

@@ -225,6 +225,7 @@ pub(super) const PC1_SRC: [u8; 56] = {
 /// (word 1), each held in bits 31..4. Round key word 0 holds, in nibble `j`, key bits
 /// `b2 b3 b4 b5` of S-box `j + 1`; word 1 holds `b1` in the nibble's top bit and `b6` in
 /// its bottom bit (the middle bits are 0). See `des_ct::expand`.
+#[allow(clippy::integer_division_remainder_used)] // a compile-time table over the public bit positions
 pub(super) const PC2_SRC: [[u8; 32]; 2] = {
     let mut s = [[ZERO; 32]; 2];
     let mut k = 0;

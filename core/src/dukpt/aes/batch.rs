@@ -340,6 +340,7 @@ impl AesBatch<'_> {
 /// The slots of `ikid`'s cache set among `len` (`None` without a cache). The ID is
 /// public: a multiplicative hash, and a multiply-high instead of a division to pick the
 /// set.
+#[allow(clippy::integer_division_remainder_used)] // the public slot count over the ways
 fn set_of(ikid: &[u8; 8], len: usize) -> Option<core::ops::Range<usize>> {
     let ways = WAYS.min(len);
     if ways == 0 {
@@ -365,7 +366,11 @@ impl core::fmt::Debug for AesBatch<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used // a test's own stream generator
+)]
 mod tests {
     use super::*;
     use std::vec::Vec;

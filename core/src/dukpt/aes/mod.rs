@@ -30,5 +30,6 @@ pub use derive::initial_key_derivation_data;
 pub use host::{AesBdk, AesDerivationKey, AesInitialKey, AesWorkingKey};
 pub use ksn::AesKsn;
 pub use registers::register_counters;
+pub(crate) use terminal::{pack_state, packed_state_len, unpack_state};
 pub use terminal::{AesTerminal, AesTransaction, AES_STATE_LEN};
 pub use types::{BdkType, KeyUsage, WorkingKeyType};

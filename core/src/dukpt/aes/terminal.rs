@@ -374,6 +374,78 @@ impl AesTerminal {
     }
 }
 
+/// The packed form of a state encoding, what a store seals: the header, then only the
+/// registers in use, each at its key length (in a consistent state the rest of every
+/// slot and every erased register is zero, so nothing is lost). An AES-128 terminal
+/// packs into at most 24 + 32 x 16 = 536 bytes, an AES-256 one into 24 + 32 x 32.
+///
+/// Key length and in-use register map of a (full or packed) encoding; `None` if the
+/// header is too short or names no AES scheme.
+fn packed_shape(state: &[u8]) -> Option<(usize, u32)> {
+    let key_len = BdkType::from_code(*state.get(3)?)?.key_len();
+    let m = state.get(20..HDR)?;
+    Some((key_len, u32::from_be_bytes([m[0], m[1], m[2], m[3]])))
+}
+
+/// The length of the packed form of `full` (see [`packed_shape`]); `None` if `full` is
+/// not a whole encoding naming an AES scheme.
+pub(crate) fn packed_state_len(full: &[u8]) -> Option<usize> {
+    if full.len() != AES_STATE_LEN {
+        return None;
+    }
+    let (key_len, map) = packed_shape(full)?;
+    Some(HDR + map.count_ones() as usize * key_len)
+}
+
+/// Packs the whole encoding `full` into `out`, which is [`packed_state_len`] long
+/// ([`DukptError::StateInconsistent`] otherwise).
+pub(crate) fn pack_state(full: &[u8], out: &mut [u8]) -> Result<(), DukptError> {
+    let bad = DukptError::StateInconsistent;
+    if packed_state_len(full) != Some(out.len()) {
+        return Err(bad);
+    }
+    let (key_len, map) = packed_shape(full).ok_or(bad)?;
+    out.get_mut(..HDR)
+        .ok_or(bad)?
+        .copy_from_slice(full.get(..HDR).ok_or(bad)?);
+    let mut at = HDR;
+    for i in (0..NREG).filter(|i| map & (1 << i) != 0) {
+        let src = full
+            .get(HDR + i * SLOT..HDR + i * SLOT + key_len)
+            .ok_or(bad)?;
+        out.get_mut(at..at + key_len)
+            .ok_or(bad)?
+            .copy_from_slice(src);
+        at += key_len;
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole encoding from a packed one into `full` (zeroed first);
+/// [`DukptError::StateLength`] if `packed` is not as long as its header says. The result
+/// is checked by [`AesTerminal::from_state`].
+pub(crate) fn unpack_state(
+    packed: &[u8],
+    full: &mut [u8; AES_STATE_LEN],
+) -> Result<(), DukptError> {
+    let bad = DukptError::StateLength;
+    full.zeroize();
+    let (key_len, map) = packed_shape(packed).ok_or(bad)?;
+    if packed.len() != HDR + map.count_ones() as usize * key_len {
+        return Err(bad);
+    }
+    full[..HDR].copy_from_slice(packed.get(..HDR).ok_or(bad)?);
+    let mut at = HDR;
+    for i in (0..NREG).filter(|i| map & (1 << i) != 0) {
+        let src = packed.get(at..at + key_len).ok_or(bad)?;
+        full.get_mut(HDR + i * SLOT..HDR + i * SLOT + key_len)
+            .ok_or(bad)?
+            .copy_from_slice(src);
+        at += key_len;
+    }
+    Ok(())
+}
+
 impl core::fmt::Debug for AesTerminal {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(

@@ -27,7 +27,7 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::platform::{DeviceSecret, NoCounter};
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{mock_flash::MockFlash, KeyStore};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
@@ -63,6 +63,7 @@ const PAINT: u32 = 0xC0DE_5A17;
 const MARGIN: usize = 96;
 
 /// Paints the free stack from `_stack_end` up to `top`.
+#[allow(unsafe_code)] // raw writes to free stack memory (SAFETY note below)
 #[inline(never)]
 fn paint(top: usize) {
     let mut p = core::ptr::addr_of!(_stack_end) as usize;
@@ -76,6 +77,7 @@ fn paint(top: usize) {
 }
 
 /// The lowest stack address written since [`paint`].
+#[allow(unsafe_code)] // raw reads of the painted stack (SAFETY note below)
 #[inline(never)]
 fn lowest_touched(top: usize) -> usize {
     let mut p = core::ptr::addr_of!(_stack_end) as usize;
@@ -108,6 +110,7 @@ fn measure(name: &str, reps: u32, mut f: impl FnMut()) {
 }
 
 /// `n` iterations of `subs; bne`: exactly 2n instructions (+ the setup).
+#[allow(unsafe_code)] // inline assembly (SAFETY note below)
 #[inline(never)]
 fn spin(n: u32) {
     // SAFETY: a register-only countdown loop; touches no memory and no stack.

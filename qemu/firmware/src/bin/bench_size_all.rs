@@ -11,8 +11,8 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
-use keyfort::ops::{data, mac, pin};
-use keyfort::policy::Algorithm;
+use keyfort::transaction::{data, mac, pin};
+use keyfort::attributes::Algorithm;
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 
 #[cortex_m_rt::entry]

@@ -27,8 +27,8 @@ use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::key::{Role, TypedKey};
-use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
-use keyfort::policy::Algorithm;
+use keyfort::transaction::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
+use keyfort::attributes::Algorithm;
 use keyfort::wrap::selftest::trace_input;
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
@@ -90,6 +90,7 @@ macro_rules! entry {
         /// # Safety
         /// `inp` points to [`IN_LEN`] readable bytes and `out` to [`OUT_LEN`] writable
         /// bytes; the two do not overlap.
+        #[allow(unsafe_code)] // a C-ABI entry point over raw buffers (SAFETY note below)
         #[no_mangle]
         #[inline(never)]
         pub unsafe extern "C" fn $name(inp: *const u8, out: *mut u8) -> u32 {
@@ -150,7 +151,7 @@ entry! {
 }
 
 entry! {
-    /// AES-CMAC verification (`ops::mac::verify_aes_cmac`): args key, data, tag.
+    /// AES-CMAC verification (`transaction::mac::verify_aes_cmac`): args key, data, tag.
     fn kf_ct_aes_cmac_verify(a, _out) {
         let Some(k) = aes_key(a.get(0)) else { return 0 };
         u32::from(verify_aes_cmac(&k, a.get(1), a.get(2)).is_ok())
@@ -158,7 +159,7 @@ entry! {
 }
 
 entry! {
-    /// TDES-CMAC verification (`ops::mac::verify_tdes_cmac`): args key, data, tag.
+    /// TDES-CMAC verification (`transaction::mac::verify_tdes_cmac`): args key, data, tag.
     fn kf_ct_tdes_cmac_verify(a, _out) {
         let Some(k) = tdes_key(a.get(0)) else { return 0 };
         u32::from(verify_tdes_cmac(&k, a.get(1), a.get(2)).is_ok())

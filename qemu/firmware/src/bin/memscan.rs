@@ -37,8 +37,8 @@ use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType}
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
 use keyfort::key::TypedKey;
-use keyfort::ops::{data, mac, pin};
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::transaction::{data, mac, pin};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::HmacDrbg;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};

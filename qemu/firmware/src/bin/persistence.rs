@@ -19,7 +19,7 @@
 #![no_main]
 
 use core::ffi::CStr;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};

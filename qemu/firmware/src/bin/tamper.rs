@@ -18,7 +18,7 @@
 
 use embedded_hal::digital::InputPin;
 use embedded_storage::nor_flash::ReadNorFlash;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::Secret;
 use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};

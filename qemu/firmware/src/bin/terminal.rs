@@ -29,8 +29,8 @@
 use core::ffi::CStr;
 use embedded_hal::digital::InputPin;
 use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::ops::{data, mac, pin};
-use keyfort::policy::Usage;
+use keyfort::transaction::{data, mac, pin};
+use keyfort::attributes::Usage;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
@@ -469,6 +469,7 @@ extern "C" {
 /// Writes all RAM (from the start of `.data` to the top of the stack) to `ram.bin`.
 /// Returns the bytes written (0 if the file could not be written).
 #[inline(never)]
+#[allow(unsafe_code)] // raw reads of RAM for the dump (SAFETY note below)
 fn dump_ram() -> usize {
     // Only the symbols' addresses are taken.
     let start = core::ptr::addr_of!(__sdata) as usize;

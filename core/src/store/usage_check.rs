@@ -2,7 +2,7 @@
 //! are checked by [`Usage::permits`] (the one rule, shared with [`crate::key`]).
 use super::error::Error;
 use super::format::{RecHeader, STATE_ACTIVE, STATE_REVOKED};
-use crate::policy::Usage;
+use crate::attributes::Usage;
 
 /// Uses that produce something under the key (and so need the newest version).
 const PRODUCING: Usage = Usage::ENCRYPT

@@ -5,7 +5,7 @@
 //! bytes, 4 bytes at least.
 use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Des, Tdes};
-use crate::block_n::BlockCipher;
+use crate::block_cipher::BlockCipher;
 use crate::cmac::{cmac, cmac8};
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::modes;

@@ -3,7 +3,7 @@
 //! published vectors do) and the buffer must be a whole number of blocks.
 use super::{is_aes, is_tdes, OpsError};
 use crate::block::{Aes, Tdes};
-use crate::block_n::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher};
 use crate::key::{DataDecrypt, DataEncrypt, Role, TypedKey};
 use crate::modes;
 

@@ -1,4 +1,4 @@
-//! On-target self-tests of `ops` (see [`crate::selftest`]): PIN blocks, MACs and CBC
+//! On-target self-tests of `transaction` (see [`crate::selftest`]): PIN blocks, MACs and CBC
 //! against published DUKPT vectors (ANSI X9.24-1-2009 Annex A.4 via openemv/dukpt and
 //! moov-io/dukpt; X9.24-3 supplement keys with moov-io/dukpt and openemv/dukpt
 //! operations; ids tdes-0003, tdes-0242, tdes-0008, aes-0044, aes-0126, aes-0122 in

@@ -1,5 +1,5 @@
 //! What an imported key may do: the header's key usage, algorithm, mode of use and
-//! exportability mapped onto [`crate::policy`], and the KBPK strength rule.
+//! exportability mapped onto [`crate::attributes`], and the KBPK strength rule.
 //!
 //! The one home of the mapping from a TR-31 key usage and mode of use onto keyfort's
 //! [`Usage`] (a [`Purpose`] and modes; the store and the typed key holders of
@@ -28,7 +28,7 @@
 //! version `c*`) is refused with [`Tr31Error::KeyComponent`].
 use super::header::{Header, Version};
 use super::Tr31Error;
-use crate::policy::{Algorithm, MacAlgorithm, Purpose, Usage};
+use crate::attributes::{Algorithm, MacAlgorithm, Purpose, Usage};
 
 /// Whether a KBPK of `alg` serves blocks of `version`: AES for D and E, TDES for A, B
 /// and C. A stored key's algorithm is checked with it before it is used as a KBPK
