@@ -187,10 +187,15 @@ impl Purpose {
             2 => Self::Kbpk,
             3 => Self::Bdk,
             4 => Self::InitialKey,
-            0x10..=0x18 => match MacAlgorithm::from_tr31_digit(c.to_le_bytes()[0] - 0x10) {
-                Some(m) => Self::Mac(m),
-                None => return None,
-            },
+            0x10 => Self::Mac(MacAlgorithm::Iso16609),
+            0x11 => Self::Mac(MacAlgorithm::Iso9797Alg1),
+            0x12 => Self::Mac(MacAlgorithm::Iso9797Alg2),
+            0x13 => Self::Mac(MacAlgorithm::Iso9797Alg3),
+            0x14 => Self::Mac(MacAlgorithm::Iso9797Alg4),
+            0x15 => Self::Mac(MacAlgorithm::Iso9797Alg5),
+            0x16 => Self::Mac(MacAlgorithm::Cmac),
+            0x17 => Self::Mac(MacAlgorithm::Hmac),
+            0x18 => Self::Mac(MacAlgorithm::Iso9797Alg6),
             _ => return None,
         })
     }
@@ -399,6 +404,44 @@ impl core::ops::BitOr for Usage {
 mod tests {
     use super::Usage;
     use std::format;
+
+    #[test]
+    fn purposes_round_trip_and_never_unite() {
+        use super::{MacAlgorithm, Purpose};
+        let mut all = std::vec![
+            Purpose::General,
+            Purpose::Pin,
+            Purpose::Kbpk,
+            Purpose::Bdk,
+            Purpose::InitialKey,
+        ];
+        all.extend(MacAlgorithm::ALL.iter().map(|m| Purpose::Mac(*m)));
+        for (i, p) in all.iter().enumerate() {
+            let u = Usage::ENCRYPT.bound(*p);
+            // Through the on-flash bits and back: the same purpose, no other.
+            assert_eq!(Usage::from_bits(u.bits()).unwrap().purpose(), Some(*p));
+            for (j, q) in all.iter().enumerate() {
+                let v = Usage::ENCRYPT.bound(*q);
+                assert_eq!(u.permits(v), i == j, "{p:?} for {q:?}");
+            }
+            // EXPORT is asked of a key of any purpose.
+            assert!((u | Usage::EXPORT).permits(Usage::EXPORT));
+        }
+        // Two specific purposes united: no purpose, permits nothing, not storable.
+        let both = Usage::PIN_ENCRYPT | Usage::KBPK_UNWRAP;
+        assert_eq!(both.purpose(), None);
+        assert!(!both.permits(Usage::PIN_ENCRYPT));
+        assert_eq!(Usage::from_bits(both.bits()), None);
+        // A general mode united with a purpose takes the purpose.
+        assert_eq!(
+            (Usage::PIN_ENCRYPT | Usage::EXPORT).purpose(),
+            Some(Purpose::Pin)
+        );
+        assert_eq!(
+            std::format!("{:?}", Usage::PIN_ENCRYPT),
+            "Usage(Pin: ENCRYPT)"
+        );
+    }
 
     #[test]
     fn usage_debug_names_its_permissions() {

@@ -32,11 +32,11 @@
 )]
 
 use des::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use keyfort::attributes::Algorithm;
 use keyfort::block::{Des, Tdes};
 use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
-use keyfort::policy::Algorithm;
 use keyfort::tr31;
 use keyfort::transaction::mac;
 use keyfort_ctgrind::{

@@ -10,11 +10,11 @@
     clippy::cast_possible_truncation,
     clippy::integer_division_remainder_used
 )]
+use keyfort::attributes::Algorithm;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal};
 use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
-use keyfort::policy::Algorithm;
 
 /// xorshift64: reproducible pseudo-random inputs.
 struct R(u64);
@@ -88,25 +88,25 @@ fn random_inputs_do_not_panic() {
         let blk16: [u8; 16] = core::array::from_fn(|i| v.get(i).copied().unwrap_or(0));
         let k0 = core::array::from_fn::<u8, 16, _>(|i| 0x44 ^ i as u8);
         if let Ok(k) = TypedKey::raw(&k0, Algorithm::Tdes2) {
-            let _ = keyfort::ops::pin::format0_decrypt(&k, &blk8, &pan);
+            let _ = keyfort::transaction::pin::format0_decrypt(&k, &blk8, &pan);
         }
         if let Ok(k) = TypedKey::raw(&[0x44; 16], Algorithm::Aes128) {
-            let _ = keyfort::ops::pin::format4_decrypt(&k, &blk16, &pan);
+            let _ = keyfort::transaction::pin::format4_decrypt(&k, &blk16, &pan);
         }
-        let _ = keyfort::ops::pin::format0_block(&pan, &pan);
+        let _ = keyfort::transaction::pin::format0_block(&pan, &pan);
         if let Ok(k) = TypedKey::raw(&[0x44; 16], Algorithm::Aes128) {
-            let _ = keyfort::ops::pin::format4_encrypt_with_fill(&k, &pan, &pan, &[0; 8]);
+            let _ = keyfort::transaction::pin::format4_encrypt_with_fill(&k, &pan, &pan, &[0; 8]);
         }
         // Random bytes as keys: admitted or refused by the holder, never a panic.
         for alg in [Algorithm::Tdes2, Algorithm::Aes128, Algorithm::HmacSha256] {
             if let Ok(k) = TypedKey::raw(&v, alg) {
-                let _ = keyfort::ops::mac::retail_mac(&k, &v);
+                let _ = keyfort::transaction::mac::retail_mac(&k, &v);
             }
             if let Ok(k) = TypedKey::raw(&v, alg) {
-                let _ = keyfort::ops::mac::verify_aes_cmac(&k, &v, &v);
+                let _ = keyfort::transaction::mac::verify_aes_cmac(&k, &v, &v);
             }
             if let Ok(k) = TypedKey::raw(&v, alg) {
-                let _ = keyfort::ops::mac::verify_hmac_sha256(&k, &v, &v);
+                let _ = keyfort::transaction::mac::verify_hmac_sha256(&k, &v, &v);
             }
         }
     }

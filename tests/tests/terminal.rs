@@ -6,9 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
-use keyfort::ops::pin;
-use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
+use keyfort::transaction::pin;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, OptBlock, Tr31Error};

@@ -11,8 +11,8 @@
 )]
 use core::convert::Infallible;
 
+use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
-use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
 use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, Tr31Error, Version};
 use rand_core::{TryCryptoRng, TryRng};
 

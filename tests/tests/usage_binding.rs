@@ -8,16 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::key::{
     Cmac, DataDecrypt, DataEncrypt, Hmac, KbpkUnwrap, KbpkWrap, KeyError, MacGenerate, MacVerify,
     PinDecrypt, PinEncrypt, RetailMac, TypedKey,
 };
-use keyfort::ops::{mac, pin, OpsError};
-use keyfort::policy::{Algorithm, MacAlgorithm, Usage};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, Tr31Error};
+use keyfort::transaction::{mac, pin, OpsError};
 use keyfort::wrap::{kw_wrap, Kek};
 use keyfort_testkit::MockFlash;
 use store_common::*;

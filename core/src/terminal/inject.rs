@@ -2,9 +2,9 @@
 //! store, imported into the store with the policy its header grants.
 
 use super::TerminalError;
+use crate::attributes::{Algorithm, Usage};
 use crate::key::KbpkUnwrap;
 use crate::platform::Platform;
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::store::{format::MAX_LABEL_LEN, KeyHandle, KeyStore};
 use crate::tr31::{self, Header};

@@ -11,17 +11,17 @@
 //!   [`UnwrapOptions::allow_variant_binding`] is set.
 //! - [`Header::parse`]: the header alone, without the KBPK.
 //! - [`Header::policy`] / [`import_policy`] / [`import`]: key usage, algorithm, mode of
-//!   use and exportability onto [`crate::attributes::Algorithm`] and [`crate::attributes::Usage`]
-//!   (purpose and modes: `P0` is not `D0`, `K1` not `K0`, each `Mn` its own MAC
-//!   algorithm), and the KBPK strength rule (see [`import_rules`]).
+//!   use and exportability onto [`crate::attributes::Algorithm`] and
+//!   [`crate::attributes::Usage`] (purpose and modes: `P0` is not `D0`, `K1` not `K0`,
+//!   each `Mn` its own MAC algorithm), and the KBPK strength rule (see [`import_rules`]).
 //! - The KBPK comes as a [`crate::key::TypedKey`] admitted for [`crate::key::KbpkUnwrap`]
 //!   or [`crate::key::KbpkWrap`] (a `K1` key); its algorithm must fit the version (AES
 //!   for D and E, TDES for B): [`Tr31Error::KbpkAlgorithm`].
 //! - [`wrap`]: version D export with key-length obfuscation and random padding.
 //!
 //! ```
-//! use keyfort::key::{KbpkUnwrap, TypedKey};
 //! use keyfort::attributes::{Algorithm, Usage};
+//! use keyfort::key::{KbpkUnwrap, TypedKey};
 //! use keyfort::tr31;
 //!
 //! // ASC X9 TR-31:2018 A.7.4: AES-256 KBPK, AES-128 PIN encryption key, version D.

@@ -28,7 +28,7 @@ use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::key::{Role, TypedKey};
-use keyfort::ops::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
+use keyfort::transaction::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
 use keyfort_firmware::board;
