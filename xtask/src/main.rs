@@ -7,6 +7,8 @@
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
+//! - `./x capi-measure`: the C boundary's cost per call (host) and the C example
+//!   firmware's sections (`capi::measure`, for BENCH.md)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle)
@@ -52,7 +54,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | capi-measure | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen-header") => capi::gen_header(&root()),
+        Some("capi-measure") => capi::measure_cmd(&root()),
         Some("run") => run_cmd(&args[1..]),
         _ => return usage(),
     };
