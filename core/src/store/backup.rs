@@ -113,7 +113,7 @@ where
             p[16..20].copy_from_slice(&e.hdr.uses.to_le_bytes());
             p[20] = e.hdr.state;
             p[24..28].copy_from_slice(&stamp.to_le_bytes());
-            p[28..32].copy_from_slice(&self.hw.to_le_bytes());
+            p[28..32].copy_from_slice(&self.counter_high_water.to_le_bytes());
             p[32..40].copy_from_slice(&store_id);
             p[48..META_LEN].copy_from_slice(&e.hdr.label);
             p[META_LEN..n].copy_from_slice(k.expose());

@@ -90,7 +90,7 @@ where
     /// Writes an empty store over the whole flash (the body of [`KeyStore::format`]).
     pub(super) fn format_in_place(&mut self) -> Result<(), Error> {
         for i in 1..self.sectors {
-            self.ferase(i)?;
+            self.flash_erase(i)?;
         }
         self.write_root_header()?;
         self.create_slot(0, ORIGIN_FORMAT)?;
@@ -122,7 +122,7 @@ where
         }
         // Every lifecycle operation moves the counter: a blank flash on a counter above
         // 0 is a used store that was erased.
-        if self.hw != 0 {
+        if self.counter_high_water != 0 {
             return Err(Error::MissingData);
         }
         self.format_in_place()

@@ -79,21 +79,24 @@ where
     R: TryCryptoRng,
     C: MonotonicCounter,
 {
-    pub(crate) fn fread(&mut self, off: u32, buf: &mut [u8]) -> Result<(), Error> {
+    /// Reads flash; a failure marks the store broken (reopen).
+    pub(crate) fn flash_read(&mut self, off: u32, buf: &mut [u8]) -> Result<(), Error> {
         self.flash.read(off, buf).map_err(|_| {
             self.broken = true;
             Error::Flash
         })
     }
 
-    pub(crate) fn fwrite(&mut self, off: u32, buf: &[u8]) -> Result<(), Error> {
+    /// Programs flash; a failure marks the store broken (reopen).
+    pub(crate) fn flash_write(&mut self, off: u32, buf: &[u8]) -> Result<(), Error> {
         self.flash.write(off, buf).map_err(|_| {
             self.broken = true;
             Error::Flash
         })
     }
 
-    pub(crate) fn ferase(&mut self, sector: u32) -> Result<(), Error> {
+    /// Erases sector `sector`; a failure marks the store broken (reopen).
+    pub(crate) fn flash_erase(&mut self, sector: u32) -> Result<(), Error> {
         let base = self.base(sector);
         self.flash
             .erase(base, base + self.sector_size)
@@ -114,7 +117,7 @@ where
         while off < to {
             let n = core::cmp::min(64, (to - off) as usize);
             let b = buf.get_mut(..n).ok_or(Error::LogicBug)?;
-            self.fread(off, b)?;
+            self.flash_read(off, b)?;
             if !blank(b) {
                 return Ok(false);
             }
@@ -129,7 +132,7 @@ where
         s: u32,
     ) -> Result<Option<(SectorHeader, [u8; TAG_LEN])>, Error> {
         let mut b = [0u8; 48];
-        self.fread(self.base(s), &mut b)?;
+        self.flash_read(self.base(s), &mut b)?;
         let mut fields = [0u8; 32];
         fields.copy_from_slice(&b[..32]);
         let Some(h) = SectorHeader::decode(&fields) else {
@@ -163,7 +166,7 @@ where
     ) -> Result<Option<Verified>, Error> {
         let limit = self.base(off / self.sector_size) + self.sector_size;
         let mut hb = [0u8; REC_HDR_LEN];
-        self.fread(off, &mut hb)?;
+        self.flash_read(off, &mut hb)?;
         let len = u32f(RecHeader::checked_len(&hb).ok_or(Error::Corrupt)?);
         if off + len > limit {
             return Err(Error::Corrupt);
@@ -172,12 +175,12 @@ where
             return Err(Error::Corrupt);
         }
         let mut commit = [0u8; UNIT];
-        self.fread(off + len - u32f(UNIT), &mut commit)?;
+        self.flash_read(off + len - u32f(UNIT), &mut commit)?;
         if blank(&commit) {
             return Ok(None);
         }
         let mut prev = [0u8; TAG_LEN];
-        self.fread(off - 32, &mut prev)?;
+        self.flash_read(off - 32, &mut prev)?;
         let keys = self.keys.as_mut().ok_or(Error::LogicBug)?;
         let mut m = keys.mac(&mut self.rng)?;
         m.update(&prev);
@@ -190,7 +193,7 @@ where
         let mut kept = 0usize;
         let mut res = Ok(());
         while p < body_end {
-            if let Err(e) = self.fread(p, &mut chunk) {
+            if let Err(e) = self.flash_read(p, &mut chunk) {
                 res = Err(e);
                 break;
             }
@@ -207,7 +210,7 @@ where
                 }
                 Sink::Copy { dst, mac } => {
                     mac.update(&chunk);
-                    if let Err(e) = self.fwrite(*dst + u32f(i), &chunk) {
+                    if let Err(e) = self.flash_write(*dst + u32f(i), &chunk) {
                         res = Err(e);
                         break;
                     }
@@ -217,7 +220,7 @@ where
         }
         let mut tag = [0u8; TAG_LEN];
         if res.is_ok() {
-            res = self.fread(body_end, &mut tag);
+            res = self.flash_read(body_end, &mut tag);
         }
         if res.is_ok() {
             let full = m.finalize().into_bytes();
@@ -297,7 +300,7 @@ where
                 break;
             }
             let mut lw = [0u8; 4];
-            self.fread(off, &mut lw)?;
+            self.flash_read(off, &mut lw)?;
             if blank(&lw) {
                 if self.region_blank(off, limit)? {
                     break;
@@ -435,7 +438,7 @@ where
         m.update(&self.last_tag);
         m.update(&seq_s.to_le_bytes());
         m.update(&hb);
-        self.fwrite(off, &hb)?;
+        self.flash_write(off, &hb)?;
         let n = usize::from(h.body_len);
         if let Body::Copy(src) = body {
             let dst = off + u32f(REC_HDR_LEN);
@@ -488,7 +491,7 @@ where
                     // `pair` now holds ciphertext only.
                     for c in pair.chunks_exact(UNIT).take(units) {
                         m.update(c);
-                        self.fwrite(off + u32f(REC_HDR_LEN + i), c)?;
+                        self.flash_write(off + u32f(REC_HDR_LEN + i), c)?;
                         i += UNIT;
                     }
                 }
@@ -501,8 +504,8 @@ where
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&full[..TAG_LEN]);
         let tag_off = off + u32f(REC_HDR_LEN + pad(n));
-        self.fwrite(tag_off, &tag)?;
-        self.fwrite(tag_off + u32f(TAG_LEN), &COMMIT_PATTERN)?;
+        self.flash_write(tag_off, &tag)?;
+        self.flash_write(tag_off + u32f(TAG_LEN), &COMMIT_PATTERN)?;
         self.last_tag = tag;
         self.write_pos = off + u32::from(h.len);
         Ok(off)
@@ -552,7 +555,10 @@ where
             Body::Copy(_) => Body::Copy(self.source(h.kind, h.slot, h.kver)?),
             b => b,
         };
-        h.gen = self.hw.checked_add(1).ok_or(Error::Exhausted)?;
+        h.gen = self
+            .counter_high_water
+            .checked_add(1)
+            .ok_or(Error::Exhausted)?;
         h.seq = self.alloc_seq()?;
         if let Body::Plain(_) = body {
             h.nonce = h.seq;
@@ -560,7 +566,7 @@ where
         let off = self.write_record(&mut h, &body)?;
         self.max_gen = self.max_gen.max(h.gen);
         match self.counter.increment() {
-            Ok(v) => self.hw = v,
+            Ok(v) => self.counter_high_water = v,
             Err(_) => {
                 self.broken = true;
                 return Err(Error::Counter);
@@ -611,13 +617,13 @@ where
         } else {
             1 + (self.cur % data_sectors)
         };
-        self.ferase(target)?;
+        self.flash_erase(target)?;
         let seq = self.max_seq.checked_add(1).ok_or(Error::Exhausted)?;
         self.max_seq = seq;
         let sh = SectorHeader {
             version: FORMAT_VERSION,
             seq,
-            gen: self.max_gen.max(self.hw),
+            gen: self.max_gen.max(self.counter_high_water),
             next_nonce: self.next_nonce,
             salt_slot: self.salt_slot,
             floor: self.floor,
@@ -632,7 +638,7 @@ where
         hb[..32].copy_from_slice(&fields);
         hb[32..48].copy_from_slice(&full[..TAG_LEN]);
         let base = self.base(target);
-        self.fwrite(base, &hb)?;
+        self.flash_write(base, &hb)?;
         let old_cur = self.cur;
         let old_seq = self.cur_seq;
         self.cur = target;
@@ -683,7 +689,7 @@ where
             }
             let b = self.base(s);
             if s == old_cur || !self.region_blank(b, b + self.sector_size)? {
-                self.ferase(s)?;
+                self.flash_erase(s)?;
             }
         }
         self.pending_destroy = false;

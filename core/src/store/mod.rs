@@ -282,7 +282,8 @@ pub struct KeyStore<F, D, R, C> {
     closed: bool,
     last_tag: [u8; TAG_LEN],
     next_nonce: u32,
-    hw: u32,
+    /// The monotonic counter's value as last read or set (the newest generation).
+    counter_high_water: u32,
     max_gen: u32,
     index: heapless::Vec<Entry, MAX_ENTRIES>,
     audit: audit::AuditRing,
@@ -329,7 +330,7 @@ where
         if !(3..=65).contains(&sectors) {
             return Err(Error::Geometry);
         }
-        let hw = counter.read().map_err(|_| Error::Counter)?;
+        let counter_high_water = counter.read().map_err(|_| Error::Counter)?;
         Ok(Self {
             flash,
             dev,
@@ -346,8 +347,8 @@ where
             closed: true,
             last_tag: [0; TAG_LEN],
             next_nonce: 0,
-            hw,
-            max_gen: hw,
+            counter_high_water,
+            max_gen: counter_high_water,
             index: heapless::Vec::new(),
             audit: audit::AuditRing::default(),
             pending_destroy: false,
@@ -455,7 +456,7 @@ where
         if !found {
             self.index.clear();
             self.audit.clear();
-            if slot_gen != self.hw {
+            if slot_gen != self.counter_high_water {
                 return Err(Error::MissingData);
             }
             self.init_empty(origin)?;
@@ -466,14 +467,14 @@ where
                 Ok(())
             };
         }
-        if self.max_gen < self.hw {
+        if self.max_gen < self.counter_high_water {
             return Err(Error::RolledBack);
         }
-        if self.max_gen > self.hw.saturating_add(1) {
+        if self.max_gen > self.counter_high_water.saturating_add(1) {
             return Err(Error::CounterAhead);
         }
-        if self.max_gen == self.hw.saturating_add(1) {
-            self.hw = self.counter.increment().map_err(|_| Error::Counter)?;
+        if self.max_gen == self.counter_high_water.saturating_add(1) {
+            self.counter_high_water = self.counter.increment().map_err(|_| Error::Counter)?;
         }
         if self.pending_destroy {
             self.compact(0)?;
@@ -494,10 +495,10 @@ where
             id: 0,
             version: 0,
             seq: 0,
-            gen: self.hw,
+            gen: self.counter_high_water,
         });
         self.cur = 0;
-        self.max_gen = self.hw;
+        self.max_gen = self.counter_high_water;
         self.next_nonce = 1;
         self.floor = 0;
         self.compact(0)

@@ -80,7 +80,7 @@ where
 
     pub(crate) fn read_root(&mut self) -> Result<RootState, Error> {
         let mut h = [0u8; ROOT_HDR_LEN];
-        self.fread(0, &mut h)?;
+        self.flash_read(0, &mut h)?;
         if blank(&h) {
             return Ok(RootState::Unformatted);
         }
@@ -99,7 +99,7 @@ where
         let mut next = 0;
         for i in 0..self.slots() {
             let mut s = [0u8; SLOT_LEN];
-            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+            self.flash_read(u32f(slot_offset(i as usize)), &mut s)?;
             if blank(&s) {
                 break;
             }
@@ -118,7 +118,7 @@ where
             None => Ok(RootState::Unformatted),
             Some((i, Mark::Live)) => {
                 let mut s = [0u8; SLOT_LEN];
-                self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+                self.flash_read(u32f(slot_offset(i as usize)), &mut s)?;
                 let t = self.slot_tag(i, &s[..48]);
                 if !tag_eq(&t, &s[48..64]) {
                     s.zeroize();
@@ -145,7 +145,7 @@ where
         let mut i = after + 1;
         while i < self.slots() {
             let mut s = [0u8; SLOT_LEN];
-            self.fread(u32f(slot_offset(i as usize)), &mut s)?;
+            self.flash_read(u32f(slot_offset(i as usize)), &mut s)?;
             let free = blank(&s);
             s.zeroize();
             if free {
@@ -158,13 +158,13 @@ where
 
     /// Erases the root sector and writes its header.
     pub(crate) fn write_root_header(&mut self) -> Result<(), Error> {
-        self.ferase(0)?;
+        self.flash_erase(0)?;
         let f = root_header(self.sector_size, self.sectors);
         let t = root_tag(&self.dev, &[b"root", &f]);
         let mut h = [0u8; ROOT_HDR_LEN];
         h[..16].copy_from_slice(&f);
         h[16..].copy_from_slice(&t);
-        self.fwrite(0, &h)
+        self.flash_write(0, &h)
     }
 
     /// Writes salt slot `i` with a fresh salt (body, then live block) and derives keys.
@@ -175,12 +175,12 @@ where
             s.zeroize();
             return Err(Error::Rng);
         }
-        s[32..36].copy_from_slice(&self.hw.to_le_bytes());
+        s[32..36].copy_from_slice(&self.counter_high_water.to_le_bytes());
         s[36] = origin;
         let t = self.slot_tag(i, &s[..48]);
         s[48..64].copy_from_slice(&t);
         let off = u32f(slot_offset(i as usize));
-        let r = self.fwrite(off, &s);
+        let r = self.flash_write(off, &s);
         let mut salt = [0u8; 32];
         salt.copy_from_slice(&s[..32]);
         s.zeroize();
@@ -188,7 +188,7 @@ where
             salt.zeroize();
             return Err(e);
         }
-        if let Err(e) = self.fwrite(off + u32f(SLOT_BODY_LEN), &LIVE_PATTERN) {
+        if let Err(e) = self.flash_write(off + u32f(SLOT_BODY_LEN), &LIVE_PATTERN) {
             salt.zeroize();
             return Err(e);
         }
@@ -202,12 +202,12 @@ where
     /// Marks slot `i` killed (wipe in progress).
     pub(crate) fn kill_slot(&mut self, i: u32) -> Result<(), Error> {
         let off = u32f(slot_offset(i as usize)) + u32f(SLOT_BODY_LEN);
-        self.fwrite(off, &[0u8; UNIT])
+        self.flash_write(off, &[0u8; UNIT])
     }
 
     /// Destroys slot `i`'s salt by programming it to zero.
     pub(crate) fn zero_salt(&mut self, i: u32) -> Result<(), Error> {
         let off = u32f(slot_offset(i as usize));
-        self.fwrite(off, &[0u8; 32])
+        self.flash_write(off, &[0u8; 32])
     }
 }

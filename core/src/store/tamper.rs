@@ -35,9 +35,9 @@ where
         self.audit.clear();
         self.last_tag = [0; super::format::TAG_LEN];
         for s in 1..self.sectors {
-            self.ferase(s)?;
+            self.flash_erase(s)?;
         }
-        self.hw = self.counter.increment().map_err(|_| Error::Counter)?;
+        self.counter_high_water = self.counter.increment().map_err(|_| Error::Counter)?;
         let slot = if next < self.slots() {
             next
         } else {
