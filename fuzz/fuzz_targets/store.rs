@@ -2,8 +2,8 @@
 //! Fails on a panic, on a key returned with bytes that were never stored under that id
 //! and version, and on a store that cannot be re-opened after power cuts alone.
 #![no_main]
-use keyfort::platform::{DeviceSecret, NoCounter};
 use keyfort::attributes::{Algorithm, Usage};
+use keyfort::platform::{DeviceSecret, NoCounter};
 use keyfort::store::mock_flash::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use libfuzzer_sys::fuzz_target;

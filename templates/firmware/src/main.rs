@@ -10,10 +10,10 @@
 #![no_std]
 #![no_main]
 
-use keyfort::transaction::mac::aes_cmac;
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
+use keyfort::transaction::mac::aes_cmac;
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};
 
 /// This firmware's MAC key in the store.

@@ -32,16 +32,16 @@
 
 use embedded_hal::digital::InputPin;
 use embedded_storage::nor_flash::ReadNorFlash;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
-use keyfort::transaction::{data, mac, pin};
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::HmacDrbg;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};
 use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};
+use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
 use keyfort_firmware::board::{

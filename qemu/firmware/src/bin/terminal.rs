@@ -28,12 +28,12 @@
 
 use core::ffi::CStr;
 use embedded_hal::digital::InputPin;
-use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::transaction::{data, mac, pin};
 use keyfort::attributes::Usage;
+use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
+use keyfort::transaction::{data, mac, pin};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
 use semihosting::{
     fs::File,
