@@ -97,13 +97,18 @@ pub fn c_tests_step(ctx: &mut Ctx) -> Outcome {
     from(c_tests(&ctx.root))
 }
 
-fn c_tests(root: &Path) -> Result<String, String> {
+/// Builds the host static library (`target/release/libkeyfort_capi.a`).
+fn build_host_lib(root: &Path) -> Result<(), String> {
     sh::run(Command::new("cargo").current_dir(root).args([
         "build",
         "--release",
         "-p",
         "keyfort-capi",
-    ]))?;
+    ]))
+}
+
+fn c_tests(root: &Path) -> Result<String, String> {
+    build_host_lib(root)?;
     let dir = work_dir(root)?;
     let (vectors, counts) = vector_file()?;
     let vpath = dir.join("vectors.txt");
@@ -568,12 +573,7 @@ pub struct CapiFigures {
 /// against the host static library and runs it, then builds the C example firmware for
 /// each board and reads its sections. For `./x bench` (BENCH.md's C API rows).
 pub fn measure(root: &Path) -> Result<CapiFigures, String> {
-    sh::run(Command::new("cargo").current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "keyfort-capi",
-    ]))?;
+    build_host_lib(root)?;
     let exe = work_dir(root)?.join("capi_bench");
     sh::run(
         Command::new("gcc")
@@ -598,14 +598,6 @@ pub fn measure(root: &Path) -> Result<CapiFigures, String> {
     crate::toolchain::ensure_arm_gcc()?;
     let mut firmware = Vec::new();
     for b in &FW_BOARDS {
-        sh::run(Command::new("cargo").current_dir(root).args([
-            "build",
-            "--release",
-            "-p",
-            "keyfort-capi",
-            "--target",
-            b.target,
-        ]))?;
         let (elf, _) = build_firmware(root, b)?;
         firmware.push((b.machine, b.target, crate::bench_target::sizes(&elf)?));
     }
