@@ -7,13 +7,17 @@
  * wrong MACs (outputs zeroed, nothing stored), rollback.
  *
  * Usage: capi_test VECTOR_FILE. Prints "capi_test: N passed, M failed".
+ * `capi_test --bench` instead times the C boundary (xtask's `capi::measure` builds it
+ * without sanitizers, -O2): see bench_boundary below.
  */
+#define _POSIX_C_SOURCE 199309L
 #include "keyfort.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int passed, failed;
 
@@ -754,7 +758,63 @@ static void test_vectors(const char *path) {
     free(vboard);
 }
 
+/* ---- the cost of the C boundary ---- */
+
+static double now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define BENCH_ROUNDS 15
+#define BENCH_CALLS 200000
+
+/* Prints "capi_bench NAME NS" per entry point: the median over BENCH_ROUNDS rounds of ns
+ * per call. `kf_dukpt_end` does almost nothing behind the boundary (it drops a
+ * transaction that is not there), so its time is the boundary's own cost: pointer and
+ * state checks, the busy flag, panic containment. `kf_get_key_attributes` adds a key
+ * lookup and a struct copy-out. */
+static int bench_boundary(void) {
+    board_ctx *b = new_ctx();
+    kf_board_t kb = board_of(b);
+    kf_store_t *s = new_store();
+    uint8_t key[16] = {1};
+    kf_key_attributes_t a = attrs(1, KF_KEY_TYPE_AES, 128, KF_KEY_USAGE_ENCRYPT), got;
+    kf_key_id_t id;
+    if (kf_store_format(s, &kb) != KF_SUCCESS || kf_import_key(s, &a, key, 16, &id) != KF_SUCCESS) {
+        fprintf(stderr, "capi_bench: setup failed\n");
+        return 1;
+    }
+    const char *names[2] = {"kf_dukpt_end", "kf_get_key_attributes"};
+    for (int op = 0; op < 2; op++) {
+        double r[BENCH_ROUNDS];
+        for (int k = 0; k < BENCH_ROUNDS; k++) {
+            kf_status_t acc = 0;
+            double t0 = now_ns();
+            for (int i = 0; i < BENCH_CALLS; i++)
+                acc |= op == 0 ? kf_dukpt_end(s) : kf_get_key_attributes(s, id, &got);
+            r[k] = (now_ns() - t0) / BENCH_CALLS;
+            if (acc != KF_SUCCESS) {
+                fprintf(stderr, "capi_bench: %s failed\n", names[op]);
+                return 1;
+            }
+        }
+        qsort(r, BENCH_ROUNDS, sizeof r[0], cmp_double);
+        printf("capi_bench %s %.1f\n", names[op], r[BENCH_ROUNDS / 2]);
+    }
+    kf_store_close(s);
+    free(s);
+    free(b);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--bench") == 0) return bench_boundary();
     if (argc != 2) {
         fprintf(stderr, "usage: %s VECTOR_FILE\n", argv[0]);
         return 2;

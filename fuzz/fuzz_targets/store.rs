@@ -2,8 +2,8 @@
 //! Fails on a panic, on a key returned with bytes that were never stored under that id
 //! and version, and on a store that cannot be re-opened after power cuts alone.
 #![no_main]
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{KeyHandle, KeyStore};
 // The test kit's RAM flash, device secret and deterministic generator (not a secure one).
 use keyfort_testkit::{MockFlash, TestRng as Rng, TestSecret as Dev};

@@ -97,13 +97,18 @@ pub fn c_tests_step(ctx: &mut Ctx) -> Outcome {
     from(c_tests(&ctx.root))
 }
 
-fn c_tests(root: &Path) -> Result<String, String> {
+/// Builds the host static library (`target/release/libkeyfort_capi.a`).
+fn build_host_lib(root: &Path) -> Result<(), String> {
     sh::run(Command::new("cargo").current_dir(root).args([
         "build",
         "--release",
         "-p",
         "keyfort-capi",
-    ]))?;
+    ]))
+}
+
+fn c_tests(root: &Path) -> Result<String, String> {
+    build_host_lib(root)?;
     let dir = work_dir(root)?;
     let (vectors, counts) = vector_file()?;
     let vpath = dir.join("vectors.txt");
@@ -387,7 +392,9 @@ pub fn firmware_step(ctx: &mut Ctx) -> Outcome {
     Outcome::Pass(notes.join("; "))
 }
 
-fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
+/// Builds the C example firmware for `b` against the release static library; returns
+/// the ELF and its directory.
+fn build_firmware(root: &Path, b: &FwBoard) -> Result<(PathBuf, PathBuf), String> {
     sh::run(Command::new("cargo").current_dir(root).args([
         "build",
         "--release",
@@ -427,6 +434,11 @@ fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
             .args(["-lgcc", "-o"])
             .arg(&elf),
     )?;
+    Ok((elf, dir))
+}
+
+fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
+    let (elf, dir) = build_firmware(root, b)?;
     let text = sh::output(Command::new("arm-none-eabi-size").arg(&elf))
         .and_then(|s| {
             s.lines()
@@ -555,4 +567,69 @@ capi-firmware: done
         let dropped: String = LOG.lines().skip(1).map(|l| format!("{l}\n")).collect();
         assert!(verify_records(&dropped).is_err());
     }
+}
+
+/// The C API's own figures for BENCH.md (`./x capi-measure` prints them).
+#[derive(Debug, Clone)]
+pub struct CapiFigures {
+    /// Host ns per call (median of 15 rounds of 200,000 calls, `-O2`, no sanitizers),
+    /// by entry point: `kf_dukpt_end` (almost no work behind the boundary: the
+    /// boundary's own cost) and `kf_get_key_attributes` (a key lookup besides).
+    pub boundary_ns: Vec<(String, f64)>,
+    /// The C example firmware's sections (`.text` includes the vector table) per QEMU
+    /// machine and target, built as `./x test capi` builds it (`-Os`, gc-sections).
+    pub firmware: Vec<(&'static str, &'static str, crate::bench_target::Sizes)>,
+}
+
+/// Measures [`CapiFigures`]: builds `capi/tests/capi_test.c` in its `--bench` mode
+/// against the host static library and runs it, then builds the C example firmware for
+/// each board and reads its sections. For `./x bench` (BENCH.md's C API rows).
+pub fn measure(root: &Path) -> Result<CapiFigures, String> {
+    build_host_lib(root)?;
+    let exe = work_dir(root)?.join("capi_bench");
+    sh::run(
+        Command::new("gcc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
+            .arg(root.join("capi/include"))
+            .arg(root.join("capi/tests/capi_test.c"))
+            .arg(root.join("target/release/libkeyfort_capi.a"))
+            .args(["-lpthread", "-ldl", "-lm", "-o"])
+            .arg(&exe),
+    )?;
+    let out = sh::output(Command::new(&exe).arg("--bench")).ok_or("capi_bench failed")?;
+    let boundary_ns: Vec<(String, f64)> = out
+        .lines()
+        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            ["capi_bench", name, ns] => Some((name.to_string(), ns.parse().ok()?)),
+            _ => None,
+        })
+        .collect();
+    if boundary_ns.len() != 2 {
+        return Err(format!("capi_bench: unexpected output: {out}"));
+    }
+    crate::toolchain::ensure_arm_gcc()?;
+    let mut firmware = Vec::new();
+    for b in &FW_BOARDS {
+        let (elf, _) = build_firmware(root, b)?;
+        firmware.push((b.machine, b.target, crate::bench_target::sizes(&elf)?));
+    }
+    Ok(CapiFigures {
+        boundary_ns,
+        firmware,
+    })
+}
+
+/// `./x capi-measure`: prints [`measure`]'s figures.
+pub fn measure_cmd(root: &Path) -> Result<bool, String> {
+    let f = measure(root)?;
+    for (name, ns) in &f.boundary_ns {
+        println!("capi boundary (host): {name} {ns:.1} ns/call");
+    }
+    for (machine, target, s) in &f.firmware {
+        println!(
+            "capi example firmware {machine} ({target}): .text {} B, .rodata {} B, .data {} B, .bss {} B",
+            s.text, s.rodata, s.data, s.bss
+        );
+    }
+    Ok(true)
 }

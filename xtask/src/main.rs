@@ -11,6 +11,8 @@
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
+//! - `./x capi-measure`: the C boundary's cost per call (host) and the C example
+//!   firmware's sections (`capi::measure`, for BENCH.md)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
 //!   power-cut tests (run twice on the same `--device` for a power cycle);
@@ -67,7 +69,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | capi-measure | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -84,6 +86,7 @@ fn main() -> ExitCode {
         Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
         Some("gen-header") => capi::gen_header(&root()),
+        Some("capi-measure") => capi::measure_cmd(&root()),
         Some("run") => run_cmd(&args[1..]),
         Some("campaign") => context().and_then(|c| demo_persistence::campaign_cmd(&c, &args[1..])),
         _ => return usage(),

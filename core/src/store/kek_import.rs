@@ -21,6 +21,21 @@ use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
 /// little slack for KWP padding.
 const MAX_WRAPPED_LEN: usize = 48;
 
+/// A stored KEK of `kek` may protect a key of `key`: an AES key
+/// ([`Error::KekAlgorithm`]) at least as strong ([`Error::KekTooWeak`]).
+pub(super) fn check_kek(kek: Algorithm, key: Algorithm) -> Result<(), Error> {
+    if !matches!(
+        kek,
+        Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256
+    ) {
+        return Err(Error::KekAlgorithm);
+    }
+    if kek.strength_bits() < key.strength_bits() {
+        return Err(Error::KekTooWeak);
+    }
+    Ok(())
+}
+
 impl<P: Platform> KeyStore<P> {
     /// Imports `wrapped` (AES-KW or AES-KWP, by `scheme`) as key `id` (version 1), unwrapped
     /// under the stored key `kek`.
@@ -57,15 +72,7 @@ impl<P: Platform> KeyStore<P> {
             .find(|i| i.id == kek.id && kek.version.is_none_or(|v| v == i.version))
             .map(|i| i.algorithm)
             .ok_or(Error::NotFound)?;
-        if !matches!(
-            kek_alg,
-            Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256
-        ) {
-            return Err(Error::KekAlgorithm);
-        }
-        if kek_alg.strength_bits() < algorithm.strength_bits() {
-            return Err(Error::KekTooWeak);
-        }
+        check_kek(kek_alg, algorithm)?;
         if wrapped.len() > MAX_WRAPPED_LEN {
             return Err(Error::BadLength);
         }

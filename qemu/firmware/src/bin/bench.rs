@@ -22,12 +22,13 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use aes_kw::KeyInit;
 use cortex_m::peripheral::{syst::SystClkSource, SCB, SYST};
 use cortex_m_rt::exception;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::Aes;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::KeyStore;
 // The test kit's RAM flash, device secret and deterministic generator (NOT a source of
 // real keys).
