@@ -28,7 +28,8 @@ use crate::{
     demo::Demo,
     memscan::{Form, Image, Needles},
     qemu, sh,
-    toolchain::{firmware_cargo, firmware_elf},
+    ctx::{from, Ctx, Outcome},
+    toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use object::{Object, ObjectSymbol};
 use std::path::{Path, PathBuf};
@@ -71,23 +72,35 @@ pub fn board() -> Result<&'static Board, String> {
 /// and copies both to `target/tz/<variant>/`; returns the Secure image's path there.
 pub fn build(ctx: &Ctx, v: Variant) -> Result<PathBuf, String> {
     let target = board()?.target;
+    let cfg = match v {
+        Variant::Normal => None,
+        Variant::NoClear => Some("kfs_no_clear"),
+        Variant::NoTt => Some("kfs_no_tt"),
+    };
+    // A control build gets its own target directory (route 1), so that switching
+    // between it and the normal build recompiles nothing: other rustflags would rebuild
+    // every crate each time.
+    let own_dir = cfg
+        .filter(|_| ctx.env.route == Route::Rustup)
+        .map(|c| ctx.root.join("qemu").join(format!("target-tz-{c}")));
     let cargo = |pkg: &str| {
         let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[target]);
         c.args(["--release", "--quiet", "-p", pkg]);
-        let cfg = match v {
-            Variant::Normal => None,
-            Variant::NoClear => Some("kfs_no_clear"),
-            Variant::NoTt => Some("kfs_no_tt"),
-        };
         if let Some(cfg) = cfg {
             // Joined with the config files' rustflags.
             c.arg("--config")
                 .arg(format!("target.{target}.rustflags=[\"--cfg\", \"{cfg}\"]"));
         }
+        if let Some(d) = &own_dir {
+            c.arg("--target-dir").arg(d);
+        }
         c
     };
     sh::run(&mut cargo("keyfort-secure"))?;
-    let secure = firmware_elf(&ctx.root, ctx.env.route, target, "bin", SECURE_ELF);
+    let secure = match &own_dir {
+        Some(d) => d.join(target).join("release").join(SECURE_ELF),
+        None => firmware_elf(&ctx.root, ctx.env.route, target, "bin", SECURE_ELF),
+    };
     let implib = secure.with_file_name("kfs-implib.o");
     sh::run(cargo("keyfort-secure-app").env("KFS_IMPLIB", &implib))?;
     let ns = secure.with_file_name(NONSECURE_ELF);
