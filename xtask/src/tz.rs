@@ -28,7 +28,6 @@ use crate::{
     demo::Demo,
     memscan::{Form, Image, Needles},
     qemu, sh,
-    ctx::{from, Ctx, Outcome},
     toolchain::{firmware_cargo, firmware_elf, Route},
 };
 use object::{Object, ObjectSymbol};
