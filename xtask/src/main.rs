@@ -29,6 +29,7 @@ mod elf_check;
 mod fuzz;
 mod memscan;
 mod ontarget;
+mod public_api;
 mod published;
 mod qemu;
 mod sh;
