@@ -69,6 +69,7 @@ pub fn encode(bytes: &[u8]) -> std::string::String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -44,6 +44,7 @@ mod gen;
 mod lifecycle;
 mod memscan;
 mod ontarget;
+mod public_api;
 mod published;
 mod qemu;
 mod sh;

@@ -16,6 +16,7 @@ use super::backup::WrapScheme;
 use super::error::Error;
 use super::format::{Kind, RecHeader, MAX_KEY_LEN};
 use super::journal::Body;
+use super::kek_import::check_kek;
 use super::{usage_check, KeyHandle, KeyStore};
 use crate::attributes::{Algorithm, Usage};
 use crate::platform::Platform;
@@ -50,9 +51,9 @@ impl<P: Platform> KeyStore<P> {
             self.check_ok()?;
             let e = self.resolve(key)?;
             let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
-            if e.hdr.state != STATE_ACTIVE {
-                return Err(Error::Revoked);
-            }
+            // Only an active version leaves the device (a deactivated, suspended or
+            // compromised one is refused with its state's error).
+            usage_check::check_state(&e.hdr, Usage::EXPORT, false)?;
             if !usage.exportable() {
                 return Err(Error::NotExportable);
             }
@@ -97,63 +98,4 @@ impl<P: Platform> KeyStore<P> {
         r
     }
 
-    fn export_wrapped_inner(
-        &mut self,
-        kek: KeyHandle,
-        key: KeyHandle,
-        scheme: WrapScheme,
-        out: &mut [u8],
-    ) -> Result<usize, Error> {
-        self.check_ok()?;
-        let e = self.resolve(key)?;
-        let usage = Usage::from_bits(e.hdr.usage).ok_or(Error::Corrupt)?;
-        // Only an active version leaves the device (a deactivated, suspended or
-        // compromised one is refused with its state's error).
-        usage_check::check_state(&e.hdr, Usage::EXPORT, false)?;
-        if !usage.exportable() {
-            return Err(Error::NotExportable);
-        }
-        let alg = Algorithm::from_code(e.hdr.alg).ok_or(Error::Corrupt)?;
-        let k = self.resolve(kek)?;
-        let kek_alg = Algorithm::from_code(k.hdr.alg).ok_or(Error::Corrupt)?;
-        if !matches!(
-            kek_alg,
-            Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256
-        ) {
-            return Err(Error::KekAlgorithm);
-        }
-        if kek_alg.strength_bits() < alg.strength_bits() {
-            return Err(Error::KekTooWeak);
-        }
-        let kek_usage = Usage::from_bits(k.hdr.usage).ok_or(Error::Corrupt)?;
-        if !kek_usage.contains(Usage::WRAP) {
-            return Err(Error::UsageDenied);
-        }
-        let n = wrapped_len(scheme, alg.key_len());
-        let dst = out.get_mut(..n).ok_or(Error::BufferTooSmall)?;
-        // Record the export first: an export that happened is always in the log.
-        let mut h = RecHeader::new(Kind::Event);
-        h.event = AuditCode::Exported.code();
-        h.slot = e.hdr.slot;
-        h.kver = e.hdr.kver;
-        self.append(h, Body::None)?;
-        let key = KeyHandle {
-            id: e.hdr.slot,
-            version: Some(e.hdr.kver),
-        };
-        let mut plain = SecretBuf::<MAX_KEY_LEN>::new();
-        self.with_key(key, Usage::EXPORT, |b| {
-            plain.set_len(b.len()).ok_or(Error::BadLength)?;
-            plain.expose_mut().copy_from_slice(b);
-            Ok::<(), Error>(())
-        })??;
-        self.with_key(kek, Usage::WRAP, |b| {
-            let kek = Kek::new(b).map_err(|_| Error::KekAlgorithm)?;
-            match scheme {
-                WrapScheme::Kw => kw_wrap(&kek, plain.expose(), dst),
-                WrapScheme::Kwp => kwp_wrap(&kek, plain.expose(), dst),
-            }
-            .map_err(|_| Error::Wrap)
-        })?
-    }
 }

@@ -33,6 +33,13 @@ pub(crate) fn steps_counter(event: AuditCode) -> bool {
         | AuditCode::Rotated
         | AuditCode::Formatted
         | AuditCode::TamperWipe
+        // A key state moved (a restored image must not re-activate a deactivated or
+        // compromised version), a compromised key's audited use, the epoch (rolled back,
+        // it would give back protect periods) and a purge.
+        | AuditCode::StateChanged
+        | AuditCode::CompromisedUse
+        | AuditCode::EpochAdvanced
+        | AuditCode::Purged
         | AuditCode::Unknown => true,
     }
 }

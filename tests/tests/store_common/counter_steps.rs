@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // test data: bytes wrap on purpose
 use super::{Dev, SharedCounter, TestRng, DEV_A};
 use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
+use keyfort_testkit::MockFlash;
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::wrap::Kek;
 
