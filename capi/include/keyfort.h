@@ -163,7 +163,7 @@
 /**
  * The purpose field of the usage flags (bits 24 to 31, keyfort's): what the key is for,
  * TR-31's key usage class. 0 is a general key (data encryption, AES-KW key wrapping);
- * a key of another purpose serves only its own operations (`keyfort::policy::Purpose`).
+ * a key of another purpose serves only its own operations (`keyfort::attributes::Purpose`).
  */
 #define KF_KEY_PURPOSE_MASK 4278190080
 

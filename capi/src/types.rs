@@ -37,7 +37,7 @@ pub const KF_KEY_USAGE_UNWRAP: u32 = 0x0002_0000;
 
 /// The purpose field of the usage flags (bits 24 to 31, keyfort's): what the key is for,
 /// TR-31's key usage class. 0 is a general key (data encryption, AES-KW key wrapping);
-/// a key of another purpose serves only its own operations (`keyfort::policy::Purpose`).
+/// a key of another purpose serves only its own operations (`keyfort::attributes::Purpose`).
 pub const KF_KEY_PURPOSE_MASK: u32 = 0xFF00_0000;
 /// A PIN encryption key (TR-31 `P0`): its ENCRYPT/DECRYPT are PIN block modes.
 pub const KF_KEY_PURPOSE_PIN: u32 = 0x0100_0000;

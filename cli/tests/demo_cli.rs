@@ -7,9 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::cast_possible_truncation)]
 use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::ops::{data, mac, pin};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort::transaction::{data, mac, pin};
 use keyfort_testkit::platform::SharedCounter;
 use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The vocabulary shared by the key store, TR-31 import and backups: what a key is
 //! ([`Algorithm`]) and what it may be used for ([`Usage`]: a [`Purpose`], the TR-31 key
 //! usage class, and the modes of use). The TR-31 header mapping onto it is
-//! [`crate::tr31::policy`]; typed key holders that carry it into the operations are
+//! [`crate::tr31::import_rules`]; typed key holders that carry it into the operations are
 //! [`crate::key`].
 
 /// A key's algorithm and size. The length of the key follows from it.
@@ -83,16 +83,16 @@ pub enum MacAlgorithm {
     /// `M2`: ISO 9797-1 MAC algorithm 2.
     Iso9797Alg2,
     /// `M3`: ISO 9797-1 MAC algorithm 3, the ANSI X9.19 retail MAC
-    /// ([`crate::ops::mac::retail_mac`]).
+    /// ([`crate::transaction::mac::retail_mac`]).
     Iso9797Alg3,
     /// `M4`: ISO 9797-1 MAC algorithm 4.
     Iso9797Alg4,
     /// `M5`: ISO 9797-1:1999 MAC algorithm 5.
     Iso9797Alg5,
-    /// `M6`: ISO 9797-1:2011 MAC algorithm 5, CMAC ([`crate::ops::mac::aes_cmac`],
-    /// [`crate::ops::mac::tdes_cmac`]).
+    /// `M6`: ISO 9797-1:2011 MAC algorithm 5, CMAC ([`crate::transaction::mac::aes_cmac`],
+    /// [`crate::transaction::mac::tdes_cmac`]).
     Cmac,
-    /// `M7`: HMAC ([`crate::ops::mac::hmac_sha256`]).
+    /// `M7`: HMAC ([`crate::transaction::mac::hmac_sha256`]).
     Hmac,
     /// `M8`: ISO 9797-1:2011 MAC algorithm 6.
     Iso9797Alg6,

@@ -11,8 +11,8 @@
 //!
 //! ```
 //! use keyfort::key::{DataDecrypt, KeyError, PinDecrypt, TypedKey};
-//! use keyfort::ops::pin;
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::transaction::pin;
+//! use keyfort::attributes::{Algorithm, Usage};
 //!
 //! let k = *b"pin-format0-key!";
 //! // A PIN key, admitted for PIN encryption: it makes a PIN block.
@@ -31,8 +31,8 @@
 //!
 //! ```compile_fail
 //! use keyfort::key::{DataDecrypt, TypedKey};
-//! use keyfort::ops::pin;
-//! use keyfort::policy::Algorithm;
+//! use keyfort::transaction::pin;
+//! use keyfort::attributes::Algorithm;
 //!
 //! let k = TypedKey::<DataDecrypt>::raw(b"pin-format0-key!", Algorithm::Tdes2).unwrap();
 //! let _ = pin::format0_decrypt(&k, &[0; 8], b"4012345678909");
@@ -45,7 +45,7 @@
 //! policy.
 use core::marker::PhantomData;
 
-use crate::policy::{Algorithm, MacAlgorithm, Usage};
+use crate::attributes::{Algorithm, MacAlgorithm, Usage};
 
 /// Why a key was not admitted for a role. Carries no key bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

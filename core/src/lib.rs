@@ -54,10 +54,3 @@ pub mod terminal;
 pub mod tr31;
 pub mod transaction;
 pub mod wrap;
-
-/// The former names of [`attributes`] and [`transaction`], kept while other branches
-/// merge (pre-1.0: to be removed).
-#[doc(hidden)]
-pub use attributes as policy;
-#[doc(hidden)]
-pub use transaction as ops;

@@ -6,7 +6,7 @@
 use core::convert::Infallible;
 
 use keyfort::key::{KbpkUnwrap, KbpkWrap, TypedKey};
-use keyfort::policy::Algorithm;
+use keyfort::attributes::Algorithm;
 use keyfort::tr31::{self, Header, HeaderSpec, OptBlock, UnwrapOptions};
 use libfuzzer_sys::fuzz_target;
 use rand_core::{TryCryptoRng, TryRng};

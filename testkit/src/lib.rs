@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use keyfort::platform::NoCounter;
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{KeyHandle, KeyStore};
 //! use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 //!

@@ -268,7 +268,7 @@ fn child() -> ExitCode {
                 mark_secret(&d);
                 // The holder's TDES check runs on the secret key too (constant-time).
                 let r = TypedKey::raw(&k, Algorithm::Tdes2)
-                    .map_err(keyfort::ops::OpsError::from)
+                    .map_err(keyfort::transaction::OpsError::from)
                     .and_then(|k| mac::verify_retail_mac(&k, &d, &t));
                 let ok = declassify_usize(usize::from(r.is_ok())) == 1;
                 ok == (flip == 0)

@@ -357,7 +357,7 @@ fn zero_pad(data: &[u8], block: usize, padding: Option<&str>) -> Result<Vec<u8>,
 /// A TDES DUKPT variant key (the raw-key interface of X9.24-1: the variant fixed its
 /// use), admitted as the 2-key TDES key of the role the operation needs.
 fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<keyfort::key::TypedKey<'_, R>, String> {
-    keyfort::key::TypedKey::raw(k, keyfort::policy::Algorithm::Tdes2).map_err(|e| e.to_string())
+    keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2).map_err(|e| e.to_string())
 }
 
 fn aes_operation(v: &Value) -> Result<(), String> {

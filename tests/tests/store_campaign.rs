@@ -19,7 +19,7 @@
 )]
 mod store_common;
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::epoch::epoch_message;
 use keyfort::store::{
     Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodUnit, RevocationReason,

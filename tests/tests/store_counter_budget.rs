@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 mod store_common;
 
-use keyfort::policy::{Algorithm, Usage};
-use keyfort::store::mock_flash::MockFlash;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};
+use keyfort_testkit::MockFlash;
 use store_common::counter_steps::{counter_steps_per_op, counter_steps_table};
 use store_common::*;
 

@@ -9,7 +9,7 @@
 #![allow(clippy::cast_possible_truncation)]
 mod store_common;
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{AuditCode, Error, KeyHandle, KeyStore};
 use keyfort_testkit::MockFlash;
 use std::collections::BTreeMap;

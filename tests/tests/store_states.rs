@@ -8,16 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod store_common;
 
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::key::TypedKey;
-use keyfort::ops::mac::hmac_sha256;
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::epoch::epoch_message;
 use keyfort::store::state::ALL_STATES;
 use keyfort::store::{
     AuditCode, Cryptoperiod, Error, KeyHandle, KeyOptions, KeyState, KeyStore, PeriodLeft,
     PeriodUnit, RevocationReason,
 };
+use keyfort::transaction::mac::hmac_sha256;
 use keyfort::wrap::Kek;
 use keyfort_testkit::MockFlash;
 use store_common::*;

@@ -8,10 +8,10 @@ mod store_common;
 
 use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
-use keyfort::transaction::pin;
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, OptBlock, Tr31Error};
+use keyfort::transaction::pin;
 use keyfort_testkit::MockFlash;
 use std::collections::BTreeSet;
 use store_common::*;

@@ -167,7 +167,10 @@ fn each_mac_algorithm_key_is_refused_by_every_other_mac_algorithm() {
             &block(&KBPK, &[b'M', b'0' + d], alg_char, b'C', key),
         );
         let info = s.inventory().find(|i| i.id == id).unwrap();
-        assert_eq!(info.usage.purpose(), Some(keyfort::policy::Purpose::Mac(m)));
+        assert_eq!(
+            info.usage.purpose(),
+            Some(keyfort::attributes::Purpose::Mac(m))
+        );
         // Each MAC role of keyfort: admitted exactly for its own algorithm.
         let retail = s.with_typed_key::<MacGenerate<RetailMac>, _>(h, |k| mac::retail_mac(k, b"x"));
         let cmac = s.with_typed_key::<MacGenerate<Cmac>, _>(h, |k| mac::tdes_cmac(k, b"x"));

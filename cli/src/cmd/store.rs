@@ -154,7 +154,7 @@ pub const USAGES: [(&str, Usage); 8] = [
 ];
 
 /// The purposes by their command-line names (a usage list names at most one; none is a
-/// general key). See `keyfort::policy::Purpose`.
+/// general key). See `keyfort::attributes::Purpose`.
 pub const PURPOSES: [(&str, Purpose); 13] = [
     ("pin", Purpose::Pin),
     ("kbpk", Purpose::Kbpk),

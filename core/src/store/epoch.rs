@@ -15,7 +15,7 @@
 //! | 24..40 | the 16 leftmost bytes of HMAC-SHA256(epoch key, bytes 0..24)       |
 //!
 //! The epoch key is an HMAC-SHA256 key in the store whose policy allows
-//! [`crate::policy::Usage::MAC_VERIFY`], shared with the host (e.g. imported from a TR-31
+//! [`crate::attributes::Usage::MAC_VERIFY`], shared with the host (e.g. imported from a TR-31
 //! block). The store checks, in this order: length, magic, version and zero bytes
 //! ([`super::Error::EpochFormat`]), the MAC in constant time ([`super::Error::EpochAuth`]),
 //! the store id ([`super::Error::EpochWrongStore`]), then that the epoch is greater than
@@ -31,8 +31,8 @@ use super::journal::Body;
 use super::{KeyHandle, KeyStore};
 use crate::attributes::Algorithm;
 use crate::key::{Hmac, MacVerify, TypedKey};
-use crate::ops::mac::{hmac_sha256, verify_hmac_sha256};
 use crate::platform::Platform;
+use crate::transaction::mac::{hmac_sha256, verify_hmac_sha256};
 
 /// Length of an epoch message.
 pub const EPOCH_MSG_LEN: usize = 40;

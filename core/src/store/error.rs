@@ -122,7 +122,7 @@ pub enum Error {
     /// (K1 = K3): [`crate::block::check_tdes_key`], as TR-31 import checks it.
     DegenerateKey,
     /// A usage no key may have: two different purposes united
-    /// ([`crate::policy::Usage::union`]).
+    /// ([`crate::attributes::Usage::union`]).
     InvalidUsage,
     /// The stored key's algorithm does not fit the use asked of it (e.g. an AES key for
     /// a TDES-only MAC, an HMAC key as a PIN key): [`crate::key::KeyError::WrongAlgorithm`].

@@ -33,7 +33,7 @@ impl<P: Platform> KeyStore<P> {
     ///
     /// ```
     /// use keyfort::platform::{DeviceSecret, NoCounter};
-    /// use keyfort::policy::{Algorithm, Usage};
+    /// use keyfort::attributes::{Algorithm, Usage};
     /// use keyfort::store::{KeyHandle, KeyStore};
     /// use keyfort_testkit::MockFlash; // a RAM NOR flash (repository test kit)
     /// # struct Dev; impl DeviceSecret for Dev { fn with_secret<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> R { f(&[7; 32]) } }

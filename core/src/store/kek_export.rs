@@ -97,5 +97,4 @@ impl<P: Platform> KeyStore<P> {
         }
         r
     }
-
 }

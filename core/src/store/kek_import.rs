@@ -12,8 +12,8 @@ use super::backup::WrapScheme;
 use super::error::Error;
 use super::state::KeyOptions;
 use super::{KeyHandle, KeyStore};
+use crate::attributes::{Algorithm, Usage};
 use crate::platform::Platform;
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
 

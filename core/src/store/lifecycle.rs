@@ -9,8 +9,8 @@ use super::inventory::KeyInfo;
 use super::journal::{Body, Sink};
 use super::state::{Cryptoperiod, KeyOptions, KeyState};
 use super::{usage_check, Entry, KeyHandle, KeyStore, MAX_VERSIONS};
+use crate::attributes::{Algorithm, Usage};
 use crate::platform::Platform;
-use crate::policy::{Algorithm, Usage};
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;
 
@@ -442,7 +442,7 @@ impl<P: Platform> KeyStore<P> {
     /// mode, newest version, use limit: as [`KeyStore::with_key`]), then the holder's
     /// checks with the stored algorithm ([`Error::KeyAlgorithm`] if the role does not
     /// take it, [`Error::DegenerateKey`] for a TDES key that collapses). The way to hand
-    /// a stored key to [`crate::ops`] or [`crate::tr31`].
+    /// a stored key to [`crate::transaction`] or [`crate::tr31`].
     pub fn with_typed_key<K: crate::key::Role, T>(
         &mut self,
         handle: KeyHandle,

@@ -194,7 +194,7 @@ pub enum RevocationReason {
 pub enum PeriodUnit {
     /// Every use of the version through the store counts one.
     Uses,
-    /// Every use for [`crate::policy::Usage::DERIVE`] (a derived key) counts one.
+    /// Every use for [`crate::attributes::Usage::DERIVE`] (a derived key) counts one.
     Derivations,
     /// Store epochs since activation, advanced by the host through an authenticated
     /// epoch message ([`super::KeyStore::advance_epoch`]).

@@ -16,7 +16,7 @@
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 //! use keyfort::key::{KbpkWrap, TypedKey};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
-//! use keyfort::policy::{Algorithm, Usage};
+//! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{KeyHandle, KeyStore};
 //! use keyfort_testkit::MockFlash;
 //! use keyfort::terminal::{self, StoreStatePersist};

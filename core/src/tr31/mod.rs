@@ -71,8 +71,6 @@ mod variant_binding;
 pub use error::{HeaderField, Tr31Error};
 pub use export::{wrap, wrapped_len, MAX_WRAP_KEY};
 pub use header::{Header, HeaderSpec, OptBlock, Version};
-#[doc(hidden)]
-pub use import_rules as policy;
 pub use import_rules::{import_policy, kbpk_algorithm, kbpk_algorithm_fits, raw_kbpk};
 pub use unwrap::unwrap_ct;
 pub use unwrap::{unwrap, unwrap_with, UnwrapOptions};

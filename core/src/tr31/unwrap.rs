@@ -7,8 +7,8 @@ use super::header::{Header, Version};
 use super::kdf::{derive_keys, kbpk_len_ok};
 use super::payload::Parts;
 use super::{derivation_cbc, derivation_ctr, variant_binding, Tr31Error};
+use crate::attributes::Algorithm;
 use crate::key::{KbpkUnwrap, TypedKey};
-use crate::policy::Algorithm;
 use crate::secret::SecretBuf;
 
 /// Import options.
@@ -97,7 +97,7 @@ fn decrypt_verify<'a, const CAP: usize>(
     if matches!(v, Version::A | Version::C) && !opts.allow_variant_binding {
         return Err(Tr31Error::UnsupportedVersion);
     }
-    if kbpk_alg.is_some_and(|a| !super::policy::kbpk_algorithm_fits(v, a)) {
+    if kbpk_alg.is_some_and(|a| !super::import_rules::kbpk_algorithm_fits(v, a)) {
         return Err(Tr31Error::KbpkAlgorithm);
     }
     if !kbpk_len_ok(v, kbpk.len()) {

@@ -90,7 +90,7 @@ pub fn aes_cbc_decrypt(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::policy::Algorithm;
+    use crate::attributes::Algorithm;
     use crate::testutil::unhex as h;
 
     fn enc(k: &[u8], a: Algorithm) -> TypedKey<'_, DataEncrypt> {

@@ -175,8 +175,8 @@ pub fn verify_hmac_sha256(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::attributes::Algorithm;
     use crate::key::MacKind;
-    use crate::policy::Algorithm;
 
     fn gen<A: MacKind>(k: &[u8], a: Algorithm) -> TypedKey<'_, MacGenerate<A>> {
         TypedKey::raw(k, a).unwrap()

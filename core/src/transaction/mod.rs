@@ -108,11 +108,11 @@ pub(crate) const fn is_tdes(a: crate::attributes::Algorithm) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::{data, mac, pin, TypedKey};
+    use crate::attributes::Algorithm;
     use crate::key::{
         Cmac, DataDecrypt, DataEncrypt, KeyError, MacGenerate, MacVerify, PinDecrypt, PinEncrypt,
         RetailMac,
     };
-    use crate::policy::Algorithm;
 
     /// Every TDES role refuses a key that collapses to single DES (parity bits
     /// ignored) when the holder is made, so no TDES operation ever runs under one; the

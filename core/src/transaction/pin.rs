@@ -277,8 +277,8 @@ mod tests {
         assert_eq!(format0_block(b"1234", b"").err(), Some(OpsError::BadPan));
         let k: [u8; 16] = *b"pin-format0-key!";
         let (t2, a1) = (
-            crate::policy::Algorithm::Tdes2,
-            crate::policy::Algorithm::Aes128,
+            crate::attributes::Algorithm::Tdes2,
+            crate::attributes::Algorithm::Aes128,
         );
         let enc = |a| TypedKey::<PinEncrypt>::raw(&k, a).unwrap();
         let dec = |a| TypedKey::<PinDecrypt>::raw(&k, a).unwrap();

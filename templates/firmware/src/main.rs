@@ -10,11 +10,11 @@
 #![no_std]
 #![no_main]
 
-use keyfort::key::{Cmac, MacGenerate};
-use keyfort::transaction::mac::aes_cmac;
 use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
+use keyfort::key::{Cmac, MacGenerate};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
+use keyfort::transaction::mac::aes_cmac;
 use keyfort::transaction::mac::aes_cmac;
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};
 

@@ -5,11 +5,11 @@
 //! `../shared/vectors/dukpt/`), and PIN block round trips.
 use super::{check, Test};
 use crate::hex::unhex;
+use keyfort::attributes::Algorithm::Tdes2;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::key::TypedKey;
-use keyfort::ops::{data, mac, pin, OpsError};
-use keyfort::policy::Algorithm::Tdes2;
+use keyfort::transaction::{data, mac, pin, OpsError};
 
 /// The tests of this module.
 pub const TESTS: &[Test] = &[

@@ -4,8 +4,8 @@
 use super::{check, Test};
 use crate::mock_flash::MockFlash;
 use crate::platform::{TestRng, TestSecret};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::platform::NoCounter;
-use keyfort::policy::{Algorithm, Usage};
 use keyfort::store::{Error, KeyHandle, KeyStore};
 
 /// The tests of this module.

@@ -3,8 +3,8 @@
 //! a tampered block that must be refused. A few hundred bytes of stack; a handful of
 //! AES/TDES block operations each.
 use super::{check, Test};
+use keyfort::attributes::Algorithm::{Aes256, Tdes2};
 use keyfort::key::{KbpkUnwrap, TypedKey};
-use keyfort::policy::Algorithm::{Aes256, Tdes2};
 use keyfort::tr31::{unwrap, Tr31Error};
 
 /// The tests of this module.
@@ -41,7 +41,10 @@ const B_BLOCK: &[u8] =
     b"B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C5F5341176EED7B727B8A248E";
 
 /// A KBPK of a published vector, admitted as what the vector says it is.
-fn kbpk(k: &[u8], a: keyfort::policy::Algorithm) -> Result<TypedKey<'_, KbpkUnwrap>, &'static str> {
+fn kbpk(
+    k: &[u8],
+    a: keyfort::attributes::Algorithm,
+) -> Result<TypedKey<'_, KbpkUnwrap>, &'static str> {
     TypedKey::raw(k, a).map_err(|_| "kbpk")
 }
 

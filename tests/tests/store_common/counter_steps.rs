@@ -4,10 +4,10 @@
 //! benchmark prints them for BENCH.md.
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // test data: bytes wrap on purpose
 use super::{Dev, SharedCounter, TestRng, DEV_A};
-use keyfort::policy::{Algorithm, Usage};
-use keyfort_testkit::MockFlash;
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::wrap::Kek;
+use keyfort_testkit::MockFlash;
 
 /// The flash the figures are for: 8 sectors of 4 KiB (the nRF52840's page size).
 pub type StepsFlash = MockFlash<{ 8 * 4096 }, 4096>;

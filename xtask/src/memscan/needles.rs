@@ -76,7 +76,6 @@ pub fn test_keys() -> Vec<u8> {
     k
 }
 
-
 /// What form of a key a needle is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Form {

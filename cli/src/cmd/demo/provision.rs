@@ -62,7 +62,7 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     let mut block = [0u8; 512];
     let host_kbpk = keyfort::key::TypedKey::<keyfort::key::KbpkWrap>::raw(
         kbpk.as_ref(),
-        keyfort::policy::Algorithm::Aes256,
+        keyfort::attributes::Algorithm::Aes256,
     )
     .map_err(|e| format!("KBPK: {e}"))?;
     let n = tr31::wrap(&host_kbpk, &spec, &opt, ik.expose(), &mut rng, &mut block)

@@ -172,7 +172,7 @@ impl KeyUsage {
         Self::KeyDerivation,
     ];
 
-    /// The keyfort algorithm and [`crate::policy::Usage`] of a working key of this
+    /// The keyfort algorithm and [`crate::attributes::Usage`] of a working key of this
     /// usage and type `t`. The modes cover both ends of the protocol (what the terminal
     /// does with the key and what the host does with the same derived key): a PIN key
     /// encrypts and decrypts PIN blocks, a MAC key generates and verifies with its
@@ -180,8 +180,8 @@ impl KeyUsage {
     pub const fn policy(
         self,
         t: WorkingKeyType,
-    ) -> (crate::policy::Algorithm, crate::policy::Usage) {
-        use crate::policy::{Algorithm as A, MacAlgorithm, Purpose, Usage as U};
+    ) -> (crate::attributes::Algorithm, crate::attributes::Usage) {
+        use crate::attributes::{Algorithm as A, MacAlgorithm, Purpose, Usage as U};
         let alg = match t {
             WorkingKeyType::Tdes2 => A::Tdes2,
             WorkingKeyType::Tdes3 => A::Tdes3,

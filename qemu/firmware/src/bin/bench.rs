@@ -23,12 +23,12 @@ use aes_kw::KeyInit;
 use cortex_m::peripheral::{syst::SystClkSource, SCB, SYST};
 use cortex_m_rt::exception;
 use keyfort::attributes::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::Aes;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
 use keyfort::dukpt::NoPersist;
 use keyfort::platform::NoCounter;
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::store::KeyStore;
 // The test kit's RAM flash, device secret and deterministic generator (NOT a source of
 // real keys).
@@ -442,8 +442,8 @@ fn tr31() {
     ];
     const B_BLOCK: &[u8] =
         b"B0080P0TE00E000094B420079CC80BA3461F86FE26EFC4A3B8E4FA4C5F5341176EED7B727B8A248E";
+    use keyfort::attributes::Algorithm;
     use keyfort::key::{KbpkUnwrap, TypedKey};
-    use keyfort::policy::Algorithm;
     let (Ok(d_kbpk), Ok(b_kbpk)) = (
         TypedKey::<KbpkUnwrap>::raw(&D_KBPK, Algorithm::Aes256),
         TypedKey::<KbpkUnwrap>::raw(&B_KBPK, Algorithm::Tdes2),

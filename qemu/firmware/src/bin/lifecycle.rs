@@ -9,7 +9,7 @@
 #![no_std]
 #![no_main]
 
-use keyfort::policy::{Algorithm, Usage};
+use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, MinEntropy};
 use keyfort::store::epoch::epoch_message;
 use keyfort::store::{
