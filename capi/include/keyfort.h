@@ -102,7 +102,7 @@
 /**
  * The largest backup blob (`kf_export_backup`'s output needs this many bytes).
  */
-#define KF_BACKUP_MAX_SIZE 112
+#define KF_BACKUP_MAX_SIZE 128
 
 /**
  * PSA_KEY_TYPE_AES.
