@@ -27,6 +27,7 @@
 mod bench;
 mod bench_host;
 mod bench_report;
+mod bench_store_counter;
 mod bench_target;
 mod boards;
 mod capi;

@@ -441,7 +441,24 @@ pub fn scan_nonsecure_memory(device: &Path, host: &Path) -> Result<String, Strin
 /// `./x tz-bench`: instructions per entry round trip and per DUKPT transaction through
 /// the boundary (the Non-secure SysTick under `-icount`, calibrated in the same run, as
 /// `./x bench` counts); prints the figures for BENCH.md.
+/// `./x tz-bench`: prints [`measure`]'s table.
 pub fn bench(ctx: &Ctx) -> Result<bool, String> {
+    let t = measure(ctx)?;
+    println!("  {}", t.columns.join(" | "));
+    for r in &t.rows {
+        println!("  {}", r.join(" | "));
+    }
+    Ok(true)
+}
+
+/// BENCH.md's TrustZone section: instructions per entry round trip and per DUKPT
+/// transaction through the boundary, next to the same service calls in-process (Secure).
+pub fn bench_section(ctx: &mut Ctx) -> Result<crate::bench_report::sources::Table, String> {
+    measure(ctx)
+}
+
+/// Runs the pair in bench mode and reads both sides' counts.
+fn measure(ctx: &Ctx) -> Result<crate::bench_report::sources::Table, String> {
     let d = device(ctx, "tz-bench", None)?;
     std::fs::write(d.device.join("tz-mode"), "bench").map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(d.device.join("ns.log"));
@@ -495,14 +512,32 @@ pub fn bench(ctx: &Ctx) -> Result<bool, String> {
         ("entry round trip (`kfs_dukpt_status`: checked output word, terminal status)", "entry-round-trip-dukpt-status", "in-process-dukpt-status"),
         ("DUKPT transaction (begin + PIN block + 32-byte CBC + 112-byte CMAC + end; state sealed to flash)", "dukpt-transaction-through-boundary", "in-process-dukpt-transaction"),
     ];
-    println!("  | operation (Cortex-M33, mps2-an505) | through the boundary | in-process (same service calls, Secure) |");
-    println!("  |---|---|---|");
+    let mut t = crate::bench_report::sources::Table {
+        how: "Cortex-M33 (QEMU mps2-an505, `-icount shift=7`), instructions per call from \
+              SysTick ticks calibrated per side; through the boundary: the Non-secure \
+              application calling the Secure entries (an empty Non-secure loop subtracted); \
+              in-process: the same service calls made inside the Secure image. Command: \
+              `./x bench` (or `./x tz-bench`)."
+            .into(),
+        columns: vec![
+            "operation".into(),
+            "through the boundary".into(),
+            "in-process".into(),
+            "boundary cost".into(),
+        ],
+        ..Default::default()
+    };
     for (what, b, i) in rows {
         let through = get(&ns, b).ok_or_else(|| format!("no {b}"))? - empty;
         let inproc = get(&s, i).ok_or_else(|| format!("no {i}"))?;
-        println!("  | {what} | {through:.0} | {inproc:.0} |");
+        t.rows.push(vec![
+            what.into(),
+            format!("{through:.0}"),
+            format!("{inproc:.0}"),
+            format!("{:+.0}", through - inproc),
+        ]);
     }
-    Ok(true)
+    Ok(t)
 }
 
 #[cfg(test)]

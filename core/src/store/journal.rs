@@ -193,6 +193,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
     /// have taken before the flash was rolled back to it: a sector's worth of records
     /// (at least 96 bytes each) plus a compaction's (a copy of every live record, the
     /// audit ring, `SnapEnd`).
+    #[allow(clippy::integer_division_remainder_used)] // the public sector size over the unit
     pub(crate) fn skip_nonces(&mut self) -> Result<(), Error> {
         let gap = self.io.size() / u32f(UNIT) + u32f(MAX_ENTRIES) + 3;
         self.next_nonce = self.next_nonce.checked_add(gap).ok_or(Error::Exhausted)?;

@@ -19,7 +19,20 @@ pub struct Source {
 }
 
 /// The sources, in report order (one line each).
-pub const SOURCES: &[Source] = &[];
+pub const SOURCES: &[Source] = &[
+    Source {
+        heading: "TrustZone-M boundary (Cortex-M33)",
+        measure: crate::tz::bench_section,
+    },
+    Source {
+        heading: "C API (capi)",
+        measure: crate::capi::bench_section,
+    },
+    Source {
+        heading: "Counter steps per store operation",
+        measure: crate::bench_store_counter::bench_section,
+    },
+];
 
 /// What a source measured.
 #[derive(Debug, Default)]

@@ -23,7 +23,6 @@ use aes_kw::KeyInit;
 use cortex_m::peripheral::{syst::SystClkSource, SCB, SYST};
 use cortex_m_rt::exception;
 use keyfort::attributes::{Algorithm, Usage};
-use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::Aes;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
