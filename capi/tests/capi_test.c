@@ -179,7 +179,9 @@ static kf_key_attributes_t attrs(uint16_t id, uint16_t type, uint16_t bits, uint
 
 static int exists(kf_store_t *s, kf_key_id_t k) {
     kf_key_attributes_t a;
-    return kf_get_key_attributes(s, k, &a) == KF_SUCCESS;
+    /* A destroyed version keeps its metadata for the audit (key states), not its key. */
+    return kf_get_key_attributes(s, k, &a) == KF_SUCCESS && a.state != KF_KEY_STATE_DESTROYED &&
+           a.state != KF_KEY_STATE_DESTROYED_COMPROMISED;
 }
 
 /* ---- lifecycle, inventory, audit, persistence, rollback ---- */
@@ -231,7 +233,12 @@ static void test_lifecycle(void) {
     uint8_t kcv[8];
     size_t n = 99;
     memset(kcv, 0xAA, sizeof kcv);
-    CHECK_ST(kf_key_check_value(s, KF_KEY_ID(7, 1), KF_KCV_CMAC, kcv, sizeof kcv, &n), KF_ERROR_KEY_REVOKED);
+    /* A revoked (deactivated, SP 800-57) version still identifies itself: a KCV is a
+     * verification, which deactivation allows. */
+    CHECK_ST(kf_key_check_value(s, KF_KEY_ID(7, 1), KF_KCV_CMAC, kcv, sizeof kcv, &n), KF_SUCCESS);
+    memset(kcv, 0xAA, sizeof kcv);
+    n = 99;
+    CHECK_ST(kf_key_check_value(s, KF_KEY_ID(99, 1), KF_KCV_CMAC, kcv, sizeof kcv, &n), KF_ERROR_DOES_NOT_EXIST);
     CHECK(all_zero(kcv, sizeof kcv) && n == 0, "kcv buffer and length zeroed on failure");
 
     kf_key_attributes_t inv[4];
@@ -498,7 +505,7 @@ static void test_wrap_audit_and_backup(void) {
     uint8_t blob[KF_BACKUP_MAX_SIZE];
     size_t blob_n = 0;
     CHECK_ST(kf_export_backup(s, bk, key_id, blob, sizeof blob, &blob_n), KF_SUCCESS);
-    CHECK(blob_n == 96, "backup of a 16-byte key: KWP of 84 bytes is 96 (got %zu)", blob_n);
+    CHECK(blob_n == 112, "backup of a 16-byte key: KWP of 100 bytes is 112 (got %zu)", blob_n);
     CHECK(audit_count(s, 9, 2) == before + 2, "backup export audited");
     kf_key_id_t got_id = 0xFFFF;
     CHECK_ST(kf_import_backup(s2, bk2, NULL, blob_n, &got_id), KF_ERROR_INVALID_ARGUMENT);

@@ -107,8 +107,15 @@ fn export_needs_a_kek_at_least_as_strong_as_the_key() {
     let mut s = store(DEV_A, &c);
     s.import(1, b"aes256", Algorithm::Aes256, USAGE, &[0x21; 32], None)
         .unwrap();
-    s.import(2, b"tdes2", Algorithm::Tdes2, USAGE, &[0x13; 16], None)
-        .unwrap();
+    s.import(
+        2,
+        b"tdes2",
+        Algorithm::Tdes2,
+        USAGE,
+        b"distinct halves!",
+        None,
+    )
+    .unwrap();
     let mut out = [0u8; MAX_BACKUP_LEN];
     let k128 = Kek::new(&[1; 16]).unwrap();
     let k192 = Kek::new(&[1; 24]).unwrap();

@@ -173,7 +173,7 @@ int main(void) {
     a.id = 2;
     a.key_type = KF_KEY_TYPE_AES;
     a.bits = 128;
-    a.usage = KF_KEY_USAGE_DERIVE;
+    a.usage = KF_KEY_USAGE_DERIVE | KF_KEY_PURPOSE_DUKPT_IK;
     a.lifetime = KF_KEY_LIFETIME_PERSISTENT;
     for (int i = 0; i < 16; i++) a.label[i] = (uint8_t)"1234567890123456"[i];
     a.label_len = 16;

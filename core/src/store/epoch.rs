@@ -29,7 +29,7 @@ use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
 use super::{KeyHandle, KeyStore};
-use crate::attributes::Algorithm;
+use crate::attributes::{Algorithm, Usage};
 use crate::key::{Hmac, MacVerify, TypedKey};
 use crate::platform::Platform;
 use crate::transaction::mac::{hmac_sha256, verify_hmac_sha256};
@@ -72,8 +72,11 @@ impl<P: Platform> KeyStore<P> {
         if Algorithm::from_code(e.hdr.alg) != Some(Algorithm::HmacSha256) {
             return Err(Error::EpochKey);
         }
-        let authentic = self.with_typed_key(key, |k: &TypedKey<'_, MacVerify<Hmac>>| {
-            verify_hmac_sha256(k, &m[..SIGNED], &m[SIGNED..]).is_ok()
+        // The store checks the key's MAC_VERIFY use (and its state) and the algorithm was
+        // checked above: the holder is made for the HMAC verification role.
+        let authentic = self.with_key(key, Usage::MAC_VERIFY, |k| {
+            TypedKey::<MacVerify<Hmac>>::raw(k, Algorithm::HmacSha256)
+                .is_ok_and(|k| verify_hmac_sha256(&k, &m[..SIGNED], &m[SIGNED..]).is_ok())
         })?;
         if !authentic {
             return Err(Error::EpochAuth);

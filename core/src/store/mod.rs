@@ -1,9 +1,9 @@
 //! The sealed key store: the whole key lifecycle on NOR flash, power-fail safe.
 //!
 //! [`KeyStore`] keeps keys and small secret state blobs sealed (encrypted and
-//! authenticated) on any `embedded_storage` [`NorFlash`], under keys derived from the
-//! board's [`DeviceSecret`] and a random per-store salt, with a [`TryCryptoRng`] for key
-//! generation and masking (it may refuse: see "Sealing"), and a [`MonotonicCounter`] (or
+//! authenticated) on any `embedded_storage` [`MultiwriteNorFlash`](embedded_storage::nor_flash::MultiwriteNorFlash), under keys derived from the
+//! board's [`DeviceSecret`](crate::platform::DeviceSecret) and a random per-store salt, with a [`TryCryptoRng`](rand_core::TryCryptoRng) for key
+//! generation and masking (it may refuse: see "Sealing"), and a [`MonotonicCounter`](crate::platform::MonotonicCounter) (or
 //! [`crate::platform::NoCounter`]) against rollback.
 //!
 //! ```

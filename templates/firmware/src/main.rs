@@ -15,7 +15,6 @@ use keyfort::key::{Cmac, MacGenerate};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{KeyHandle, KeyStore};
 use keyfort::transaction::mac::aes_cmac;
-use keyfort::transaction::mac::aes_cmac;
 use keyfort_board_qemu::{exit, Board, Store, EXIT_FAILED, MACHINE};
 
 /// This firmware's MAC key in the store.

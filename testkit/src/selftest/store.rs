@@ -24,7 +24,7 @@ pub const TESTS: &[Test] = &[
     },
 ];
 
-type Flash = MockFlash<{ 3 * 512 }, 512>;
+type Flash = MockFlash<{ 3 * 1024 }, 1024>;
 
 const KEY: [u8; 16] = *b"self-test key 16";
 

@@ -27,6 +27,13 @@ const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
 #[cfg(target_os = "none")]
 const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 
+/// How deep the scrub after one terminal step reaches (a register's key schedule, or one
+/// working key under it: one expansion and two blocks, well under 1 KiB on every target):
+/// 2 KiB. A terminal runs where RAM is smallest (a 16 KiB micro:bit with the C API's store
+/// below the stack), so it does not take the host derivation's 4 KiB. Shown on target by
+/// memscan's live-terminal scan and the AES DUKPT workload (0 register or key found).
+const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
+
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
 /// copy and expansion temporary of the whole derivation lies there. This is the one scrub
@@ -378,7 +385,7 @@ impl AesDerivationKey {
         ksn: AesKsn,
     ) -> Result<Self, DukptError> {
         let bytes = key.get(..kind.key_len()).ok_or(DukptError::BadKeyLength)?;
-        scrubbed(|| {
+        scrubbed_to::<TERMINAL_SCRUB_WORDS, _>(|| {
             Ok(Self {
                 schedule: expand_enc(bytes)?,
                 key: WipedBuf::from_slice(bytes).ok_or(DukptError::BadKeyLength)?,
@@ -418,7 +425,9 @@ impl AesDerivationKey {
             return Err(DukptError::KeyTypeNotAllowed);
         }
         let ikid = self.ksn.initial_key_id();
-        scrubbed(|| working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type))
+        scrubbed_to::<TERMINAL_SCRUB_WORDS, _>(|| {
+            working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type)
+        })
     }
 }
 
