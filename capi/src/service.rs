@@ -147,7 +147,7 @@ where
     /// Formats `flash` as an empty store (factory provisioning: erases everything).
     pub fn format(&mut self, flash: F, dev: D, rng: R, op_rng: R, counter: C) -> Status {
         self.close();
-        self.store = Some(KeyStore::format((flash, dev, rng, counter))?);
+        KeyStore::format_in(&mut self.store, (flash, dev, rng, counter))?;
         self.rng = Some(op_rng);
         Ok(())
     }

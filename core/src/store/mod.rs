@@ -381,6 +381,18 @@ impl<P: Platform> KeyStore<P> {
         Ok(s)
     }
 
+    /// [`KeyStore::format`], formatting into `slot` (set on success, `None` on any
+    /// error): built in place, as [`KeyStore::open_in`] does, for small stacks.
+    pub fn format_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
+        *slot = None;
+        let s = slot.insert(Self::new(platform)?);
+        let r = s.format_in_place();
+        if r.is_err() {
+            *slot = None;
+        }
+        r
+    }
+
     /// Opens the store on the platform's flash, finishing whatever a power cut
     /// interrupted (a torn record, a compaction, a destroy, a counter increment, a
     /// tamper wipe).
