@@ -63,8 +63,7 @@ impl<P: Platform> KeyStore<P> {
     /// [`KeyStore::open_or_format`], building the store in `slot` (set on success, `None`
     /// on any error), for small stacks as [`KeyStore::open_in`].
     pub fn open_or_format_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
-        *slot = None;
-        let s = slot.insert(Self::new(platform)?);
+        let s = Self::place(slot, platform)?;
         let r = s.open_or_format_existing();
         if r.is_err() {
             *slot = None;

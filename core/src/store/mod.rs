@@ -381,11 +381,19 @@ impl<P: Platform> KeyStore<P> {
         Ok(s)
     }
 
+    /// Builds a new store into `slot` in a frame of its own (never inlined): the
+    /// store-sized temporary is gone from the stack before the caller goes on to open or
+    /// format, which goes deep (a micro:bit's whole RAM is 16 KiB).
+    #[inline(never)]
+    pub(super) fn place(slot: &mut Option<Self>, platform: P) -> Result<&mut Self, Error> {
+        *slot = None;
+        Ok(slot.insert(Self::new(platform)?))
+    }
+
     /// [`KeyStore::format`], formatting into `slot` (set on success, `None` on any
     /// error): built in place, as [`KeyStore::open_in`] does, for small stacks.
     pub fn format_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
-        *slot = None;
-        let s = slot.insert(Self::new(platform)?);
+        let s = Self::place(slot, platform)?;
         let r = s.format_in_place();
         if r.is_err() {
             *slot = None;
@@ -406,8 +414,7 @@ impl<P: Platform> KeyStore<P> {
     /// error). For small stacks: the store (a few KiB) is built in place, not returned
     /// by value through results (each a copy on the caller's stack).
     pub fn open_in(slot: &mut Option<Self>, platform: P) -> Result<(), Error> {
-        *slot = None;
-        let s = slot.insert(Self::new(platform)?);
+        let s = Self::place(slot, platform)?;
         let r = s.open_existing();
         if r.is_err() {
             *slot = None;
