@@ -796,7 +796,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::integer_division_remainder_used)]
 mod tests {
     extern crate std;
     use super::*;
