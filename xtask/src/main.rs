@@ -15,7 +15,11 @@
 //!   `./x run mps2-an505 --bin keyfort-secure` runs the TrustZone pair (the device file
 //!   `tz-mode` picks what the Non-secure application does, its log is `ns.log`)
 //! - `./x run --elf PATH --board <machine> [...]`: the same for a firmware built elsewhere
-//!   (for example from `templates/firmware`), its defmt log decoded
+//!   (for example from `templates/firmware`), its defmt log decoded. `--cut-after` and
+//!   `--timeout` take `2`, `2s`, `0.25s` or `250ms`
+//! - `./x campaign [--cuts N] [--seed S] [--board MACHINE]`: the on-target power-cut
+//!   campaign, longer than in `test` (default 5000 cuts per board; see
+//!   `demo_persistence.rs`)
 mod bench;
 mod bench_host;
 mod bench_target;
@@ -57,7 +61,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
         Some("gen-header") => capi::gen_header(&root()),
         Some("run") => run_cmd(&args[1..]),
+        Some("campaign") => context().and_then(|c| demo_persistence::campaign_cmd(&c, &args[1..])),
         _ => return usage(),
     };
     match result {
@@ -116,11 +121,7 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
                 .cloned()
                 .ok_or_else(|| format!("{a} needs a value"))
         };
-        let secs = |v: String| {
-            v.parse::<u64>()
-                .map(Duration::from_secs)
-                .map_err(|e| e.to_string())
-        };
+        let secs = |v: String| duration(&v);
         match a.as_str() {
             "--board" => machine = Some(val()?),
             "--bin" => (kind, name) = ("bin", val()?),
@@ -165,6 +166,22 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
     ))
 }
 
+/// A duration on the command line: seconds (`2`, `2s`, `0.25s`) or milliseconds
+/// (`250ms`).
+fn duration(v: &str) -> Result<Duration, String> {
+    let bad = || format!("{v:?} is not a duration (2, 2s, 0.25s or 250ms)");
+    let (num, scale) = if let Some(ms) = v.strip_suffix("ms") {
+        (ms, 1e-3)
+    } else {
+        (v.strip_suffix('s').unwrap_or(v), 1.0)
+    };
+    let x: f64 = num.trim().parse().map_err(|_| bad())?;
+    if !x.is_finite() || x < 0.0 {
+        return Err(bad());
+    }
+    Duration::try_from_secs_f64(x * scale).map_err(|_| bad())
+}
+
 /// `p` as the caller meant it: `./x` changes to the repository root, so a relative path
 /// is taken from the directory `./x` was started in (`KEYFORT_CALLER_DIR`, set by `./x`).
 fn caller_path(p: String) -> PathBuf {
@@ -206,4 +223,22 @@ pub fn run_elf(
         out.elapsed.as_secs_f64()
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+    use std::time::Duration;
+
+    #[test]
+    fn cut_after_takes_sub_second_times() {
+        assert_eq!(duration("0.25s"), Ok(Duration::from_millis(250)));
+        assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(duration("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["", "s", "-1s", "1h", "abc", "NaNs", "1e400"] {
+            assert!(duration(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 }

@@ -140,7 +140,7 @@ pub const TEST_STEPS: &[Step] = &[
         run: crate::memscan::tamper_cut_step,
     },
     Step {
-        name: "persistence (store on flash, power cuts)",
+        name: "persistence: power-cut campaign at flash operations (M3 + M33)",
         run: demo_persistence::step,
     },
     Step {

@@ -7,7 +7,7 @@
 //! | storage (`NorFlash`) | [`Flash`] = `nrf52840_hal::nvmc::Nvmc` | the last 64 KiB of flash (see `memory.x`) |
 //! | entropy (`TryRng + TryCryptoRng`) | [`HwEntropy`] | the RNG peripheral, bias correction on |
 //! | device secret | [`secret::FlashDeviceSecret`] | **TEST-ONLY**: a page of plain flash |
-//! | anti-rollback | [`counter::UicrCounter`] | UICR CUSTOMER words as a one-way bit counter |
+//! | anti-rollback | [`counter::UicrCounter`] | UICR CUSTOMER words as a one-way counter of 64 steps (nWRITE) |
 //! | tamper line (`InputPin`) | any `nrf52840_hal::gpio::Pin<Input<_>>` | a GPIO |
 #![no_std]
 

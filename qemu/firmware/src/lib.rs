@@ -5,6 +5,8 @@
 
 pub use keyfort_board_qemu as board;
 
+pub mod cut_flash;
+
 /// Writes `bytes` as lower-case hex into `out` (two characters per byte, cut short if
 /// `out` is too small) and returns the text. For public data only (wrapped keys, MACs).
 pub fn hex<'a>(bytes: &[u8], out: &'a mut [u8]) -> &'a str {

@@ -1,102 +1,256 @@
-//! Persistence and power-cut test of the sealed store on the board's flash file
-//! (`./x test`, step "persistence"; see `xtask/src/persistence.rs`).
+//! The on-target power-cut campaign's firmware: the sealed store's whole lifecycle on the
+//! board's flash file, with power cut at a chosen flash operation (`./x test`, step
+//! "persistence"; `./x campaign`; runner in `xtask/src/demo_persistence.rs`).
 //!
 //! Every boot:
-//! 1. opens the store on `flash.bin` (formats it on the very first boot);
-//! 2. reads the *ledger* (`ledger.bin`, host file): one 8-byte entry per store operation
-//!    that returned `Ok`, written right after it returned. What the ledger says was
-//!    committed must be in the store: every key it imported and did not destroy, with
-//!    the right bytes (read back through `with_key`), no key it destroyed, the last state
-//!    record it wrote. The one operation that may have been cut (the next one the
-//!    deterministic schedule picks) may be found done or not done; if done, the ledger
-//!    catches up. Anything else is a lost or resurrected key: the run fails (exit 1);
-//! 3. runs the number of operations `pos-plan` says (imports, destroys with compaction,
-//!    state records), printing `op N: ...` just before each store call: the host cuts
-//!    the power at those lines, or after a time, and restarts on the same files.
+//! 1. reads the plan (`cut-plan`, host file: `AT SEED OPS MODE`): cut the power at the
+//!    `AT`-th flash program or erase from boot (0: never; [`keyfort_firmware::cut_flash`]
+//!    leaves that operation half done and stops the machine), counting only those after
+//!    the boot's first operation if `MODE` has bit 0, only erases if it has bit 1; run
+//!    `OPS` operations. Bit 2 is the campaign's *negative control*: each operation is
+//!    written to the ledger before the store runs it (a store that acknowledged before
+//!    it commits), which the checks below must catch as lost or wrong keys;
+//! 2. opens the store (formats it on the very first boot). The flash operations of the
+//!    open are the recovery of the previous cut: a cut there is a double fault. The only
+//!    open error accepted is the typed outcome the manual documents for a cut tamper wipe,
+//!    [`store::Error::TamperWiped`] (then the store is opened again); any other is counted
+//!    by the runner as an open error and fails the run (exit 2);
+//! 3. replays the *ledger* (`ledger.bin`, host file): one entry per operation that
+//!    returned `Ok`, written right after it returned (with the key check value of a
+//!    generated or rotated key). The store must hold exactly what the ledger says, or
+//!    what it says plus the one operation the power cut (the next one of the cycle):
+//!    every key version with its bytes (key check value, read back through the store),
+//!    state, use count and limit; no other key; the last state record. A committed key
+//!    missing is *lost*, a key with other bytes or metadata, or one that should not be
+//!    there, is *wrong*: both fail the run (exit 1);
+//! 4. runs the next operations of a 39-operation cycle: generate, import, use-counted use
+//!    up to the limit and past it (refused), rotate, revoke, destroy a version and a whole
+//!    key, backup export, restore of a replayed backup (refused), state records of DUKPT
+//!    terminal size that fill sectors and make the store compact, a tamper wipe, and the
+//!    restore of a backup into the wiped store (a migration: accepted).
 //!
-//! The keys are TEST data derived from the operation number, never secrets.
+//! The keys are TEST data (imported ones derived from the operation number), never secrets.
 #![no_std]
 #![no_main]
 
 use core::ffi::CStr;
+use keyfort::block::Aes;
+use keyfort::kcv::{aes_cmac, KcvLen};
 use keyfort::policy::{Algorithm, Usage};
 use keyfort::rng::{Csprng, FailClosed, MinEntropy};
-use keyfort::store::{self, KeyHandle, KeyStore};
+use keyfort::store::{self, backup::MAX_BACKUP_LEN, KeyHandle, KeyState, KeyStore};
+use keyfort::wrap::Kek;
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
+use keyfort_firmware::cut_flash::{CutFlash, CutPlan, Phase};
 use semihosting::{
     fs::File,
     io::{Read, Seek, SeekFrom, Write},
 };
 
 const LEDGER: &CStr = c"ledger.bin";
-const PLAN: &CStr = c"pos-plan";
-/// Key ids used: 1..=IDS.
-const IDS: usize = 8;
-/// Keys alive at most before the schedule destroys the oldest.
-const LIVE: usize = 5;
-/// The state record slot.
+const PLAN: &CStr = c"cut-plan";
+const BACKUP: &CStr = c"backup.bin";
+/// Key ids used: 1..=IDS; versions 1..=VERS.
+const IDS: usize = 6;
+const VERS: usize = 3;
+/// The state record slot (a DUKPT terminal's state in a product).
 const STATE_SLOT: u16 = 1;
+/// The largest state record written.
+const STATE_MAX: usize = 568;
+/// The backup KEK: AES-256, at least as strong as every exported key. TEST data.
+const BACKUP_KEK: [u8; 32] = [0x4B; 32];
+/// Exit status when the store could not be opened (an open error).
+const EXIT_OPEN: i32 = 2;
 
-type Store = KeyStore<
-    board::flash::SemihostFlash,
-    board::secret::TestDeviceSecret,
+type Store<'a> = KeyStore<
+    &'a mut CutFlash<board::flash::SemihostFlash>,
+    &'a board::secret::TestDeviceSecret,
     // Fails closed: a failed reseed or health test is a typed store error.
     FailClosed<HostEntropy>,
-    board::counter::FileCounter,
+    &'a mut board::counter::FileCounter,
 >;
 
+const ED: Usage = Usage::ENCRYPT.union(Usage::DECRYPT);
+const EXP: Usage = ED.union(Usage::EXPORT);
+
+#[derive(Clone, Copy, PartialEq, Eq, defmt::Format)]
+enum Op {
+    Gen(u16, Algorithm),
+    Import(u16, Algorithm, Usage, Option<u32>),
+    /// One use of a use-counted key (its newest version).
+    Use(u16),
+    /// A use past the limit: must be refused.
+    UseRefused(u16),
+    Rotate(u16),
+    Revoke(u16, u16),
+    Destroy(u16, Option<u16>),
+    Export(u16),
+    /// The last exported blob, of a key destroyed since: must be refused.
+    RestoreRefused,
+    /// The last exported blob, into a store wiped since (a new store): accepted.
+    Restore,
+    State,
+    Wipe,
+}
+
+/// The workload, repeated.
+const CYCLE: [Op; 39] = {
+    use Algorithm::{Aes128, Aes256};
+    use Op::*;
+    [
+        Gen(1, Aes128),
+        Import(2, Aes256, EXP, None),
+        Import(3, Aes128, ED, Some(4)),
+        State,
+        Use(3),
+        Rotate(1),
+        Export(2),
+        State,
+        Gen(4, Aes256),
+        Use(3),
+        Revoke(1, 1),
+        State,
+        Destroy(2, None),
+        RestoreRefused,
+        Rotate(4),
+        State,
+        Use(3),
+        Import(5, Aes256, EXP, None),
+        Destroy(1, Some(1)),
+        // State records that fill sectors: compaction because the sector is full.
+        State,
+        State,
+        State,
+        State,
+        State,
+        State,
+        State,
+        State,
+        Use(3),
+        UseRefused(3),
+        Rotate(5),
+        Export(5),
+        State,
+        Destroy(4, None),
+        Wipe,
+        Restore,
+        Gen(6, Aes128),
+        State,
+        Destroy(5, None),
+        Destroy(6, None),
+    ]
+};
+
+/// A key check value (AES-CMAC, 5 bytes): public, identifies the key bytes.
+type Fp = [u8; 5];
+
+/// One key version as the ledger says it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Km {
+    /// None: generated by the operation the power cut; learned from the store.
+    fp: Option<Fp>,
+    alg: Algorithm,
+    usage: Usage,
+    revoked: bool,
+    uses: u32,
+    limit: Option<u32>,
+}
+
 /// What the ledger says is committed.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Model {
     /// Operations committed (the next operation's number).
     n: u32,
-    /// Per key id (index id - 1): the operation number that imported it, if alive.
-    keys: [Option<u32>; IDS],
-    /// The last state value written.
+    keys: [[Option<Km>; VERS]; IDS],
+    /// The operation number of the last state record written.
     state: Option<u32>,
+    /// The last backup exported: key id and what it held.
+    backup: Option<(u16, Km)>,
     formatted: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Import(u16),
-    Destroy(u16),
-    State,
+fn slot(id: u16) -> usize {
+    usize::from(id).saturating_sub(1).min(IDS - 1)
 }
 
 impl Model {
-    /// The operation number `self.n` does, fixed by the committed state.
     fn next_op(&self) -> Op {
-        if self.n % 3 == 2 {
-            return Op::State;
-        }
-        let live = self.keys.iter().filter(|k| k.is_some()).count();
-        if live < LIVE {
-            let free = self.keys.iter().position(Option::is_none).unwrap_or(0);
-            Op::Import(free as u16 + 1)
-        } else {
-            let oldest = (0..IDS)
-                .filter_map(|i| self.keys[i].map(|n| (n, i)))
-                .min()
-                .map_or(0, |(_, i)| i);
-            Op::Destroy(oldest as u16 + 1)
-        }
+        CYCLE[(self.n as usize) % CYCLE.len()]
     }
 
-    fn apply(&mut self, op: Op) {
+    /// The newest active version's index of key `id`.
+    fn newest(&self, id: u16) -> Option<usize> {
+        (0..VERS)
+            .rev()
+            .find(|&v| self.keys[slot(id)][v].is_some_and(|k| !k.revoked))
+    }
+
+    /// Applies `op` (number `self.n`); `fp` is the new key's check value, if any.
+    fn apply(&mut self, op: Op, fp: Option<Fp>) {
+        let n = self.n;
+        let fresh = |alg, usage, limit, fp| Km {
+            fp,
+            alg,
+            usage,
+            revoked: false,
+            uses: 0,
+            limit,
+        };
         match op {
-            Op::Import(id) => self.keys[usize::from(id) - 1] = Some(self.n),
-            Op::Destroy(id) => self.keys[usize::from(id) - 1] = None,
-            Op::State => self.state = Some(self.n),
+            Op::Gen(id, alg) => self.keys[slot(id)][0] = Some(fresh(alg, ED, None, fp)),
+            Op::Import(id, alg, usage, limit) => {
+                let k = import_key(n, alg);
+                let fp = kcv(&k[..alg.key_len()]);
+                self.keys[slot(id)][0] = Some(fresh(alg, usage, limit, fp));
+            }
+            Op::Use(id) => {
+                if let Some(v) = self.newest(id) {
+                    if let Some(k) = self.keys[slot(id)][v].as_mut() {
+                        k.uses += 1;
+                    }
+                }
+            }
+            Op::Rotate(id) => {
+                let top = (0..VERS).rev().find(|&v| self.keys[slot(id)][v].is_some());
+                if let Some(t) = top.filter(|&t| t + 1 < VERS) {
+                    if let Some(old) = self.keys[slot(id)][t] {
+                        self.keys[slot(id)][t + 1] = Some(fresh(old.alg, old.usage, old.limit, fp));
+                    }
+                }
+            }
+            Op::Revoke(id, v) => {
+                if let Some(k) = self.keys[slot(id)][usize::from(v) - 1].as_mut() {
+                    k.revoked = true;
+                }
+            }
+            Op::Destroy(id, None) => self.keys[slot(id)] = [None; VERS],
+            Op::Destroy(id, Some(v)) => self.keys[slot(id)][usize::from(v) - 1] = None,
+            Op::Export(id) => {
+                self.backup = self
+                    .newest(id)
+                    .and_then(|v| self.keys[slot(id)][v])
+                    .map(|k| (id, k));
+            }
+            Op::Restore => {
+                if let Some((id, k)) = self.backup {
+                    self.keys[slot(id)] = [Some(k), None, None];
+                }
+            }
+            Op::State => self.state = Some(n),
+            Op::Wipe => {
+                self.keys = [[None; VERS]; IDS];
+                self.state = None;
+            }
+            Op::UseRefused(_) | Op::RestoreRefused => {}
         }
         self.n += 1;
     }
 }
 
-/// The TEST key of operation `n`.
-fn key(n: u32) -> [u8; 16] {
-    let mut k = [0u8; 16];
-    let mut x = n.wrapping_mul(0x9E37_79B9) ^ 0x5bd1_e995;
+/// The TEST key imported by operation `n` (32 bytes; the algorithm takes its prefix).
+fn import_key(n: u32, alg: Algorithm) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    let mut x = n.wrapping_mul(0x9E37_79B9) ^ 0x5bd1_e995 ^ u32::from(alg.code());
     for b in k.iter_mut() {
         x ^= x << 13;
         x ^= x >> 17;
@@ -106,15 +260,47 @@ fn key(n: u32) -> [u8; 16] {
     k
 }
 
+/// The state record written by operation `n`: 64 to 568 bytes (a DUKPT terminal's
+/// state is a few hundred).
+fn state_record(n: u32, out: &mut [u8; STATE_MAX]) -> usize {
+    let len = 64 + (n.wrapping_mul(7) % 8) as usize * 72;
+    for (i, b) in out.iter_mut().enumerate().take(len) {
+        *b = (n as u8).wrapping_mul(31) ^ (i as u8).wrapping_mul(7) ^ (n >> 8) as u8;
+    }
+    len
+}
+
+fn kcv(key: &[u8]) -> Option<Fp> {
+    let aes = Aes::new(key).ok()?;
+    let mut fp = [0u8; 5];
+    fp.copy_from_slice(aes_cmac(&aes, KcvLen::Five).as_bytes());
+    Some(fp)
+}
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     board::stack::paint();
     match run() {
         Ok(()) => board::exit(0),
-        Err(what) => {
+        Err(Fail::Check(what)) => {
             defmt::println!("persistence FAILED: {=str}", what);
             board::exit(board::EXIT_FAILED)
         }
+        Err(Fail::Open(e)) => {
+            defmt::println!("open error: {}", e);
+            board::exit(EXIT_OPEN)
+        }
+    }
+}
+
+enum Fail {
+    Check(&'static str),
+    Open(store::Error),
+}
+
+impl From<&'static str> for Fail {
+    fn from(s: &'static str) -> Self {
+        Fail::Check(s)
     }
 }
 
@@ -122,7 +308,7 @@ fn read_ledger(m: &mut Model) -> Result<(), &'static str> {
     let Ok(mut f) = File::open(LEDGER) else {
         return Ok(());
     };
-    let mut e = [0u8; 8];
+    let mut e = [0u8; 16];
     loop {
         let mut got = 0;
         while got < e.len() {
@@ -133,22 +319,22 @@ fn read_ledger(m: &mut Model) -> Result<(), &'static str> {
             }
         }
         if got < e.len() {
-            // A torn last entry: its operation is the one in flight (see the docs).
             return Ok(());
         }
         let n = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+        let fp = (e[13] == 1).then(|| [e[8], e[9], e[10], e[11], e[12]]);
         match e[0] {
             b'F' => m.formatted = true,
             b'O' if n == m.n => {
                 let op = m.next_op();
-                m.apply(op);
+                m.apply(op, fp);
             }
             _ => return Err("ledger out of order"),
         }
     }
 }
 
-fn log(entry: u8, n: u32) -> Result<(), &'static str> {
+fn log(entry: u8, n: u32, fp: Option<Fp>) -> Result<(), &'static str> {
     let mut f = match File::options().read(true).write(true).open(LEDGER) {
         Ok(f) => f,
         Err(_) => File::options()
@@ -158,191 +344,327 @@ fn log(entry: u8, n: u32) -> Result<(), &'static str> {
             .open(LEDGER)
             .map_err(|_| "ledger")?,
     };
-    let len = f.seek(SeekFrom::End(0)).map_err(|_| "ledger")?;
-    // Drop a torn entry by writing over it (ledger entries are 8 bytes).
-    f.seek(SeekFrom::Start(len - len % 8))
-        .map_err(|_| "ledger")?;
-    let mut e = [0u8; 8];
+    f.seek(SeekFrom::End(0)).map_err(|_| "ledger")?;
+    let mut e = [0u8; 16];
     e[0] = entry;
     e[4..8].copy_from_slice(&n.to_le_bytes());
+    if let Some(fp) = fp {
+        e[8..13].copy_from_slice(&fp);
+        e[13] = 1;
+    }
     f.write_all(&e).map_err(|_| "ledger")
 }
 
-fn plan() -> u32 {
-    let mut buf = [0u8; 12];
+/// `AT SEED OPS MODE` from the plan file (missing numbers are 0).
+fn plan() -> (CutPlan, u32, bool) {
+    let mut buf = [0u8; 64];
     let n = board::read_host_file(PLAN, &mut buf).unwrap_or(0);
-    buf.get(..n)
-        .unwrap_or(&[])
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .fold(0u32, |v, &c| {
-            v.saturating_mul(10).saturating_add(u32::from(c - b'0'))
-        })
+    let mut v = [0u32; 4];
+    let text = buf.get(..n).unwrap_or(&[]);
+    for (slot, word) in v.iter_mut().zip(
+        text.split(|c| c.is_ascii_whitespace())
+            .filter(|w| !w.is_empty()),
+    ) {
+        *slot = word
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .fold(0u32, |a, &c| {
+                a.saturating_mul(10).saturating_add(u32::from(c - b'0'))
+            });
+    }
+    (
+        CutPlan {
+            at: v[0],
+            seed: v[1],
+            work_only: v[3] & 1 != 0,
+            erase_only: v[3] & 2 != 0,
+        },
+        v[2],
+        v[3] & 4 != 0,
+    )
 }
 
-#[inline(never)]
-fn open(m: &mut Model, slot: &mut Option<Store>) -> Result<(), &'static str> {
-    let b = Board::take().map_err(|_| "board setup")?;
+fn rng() -> Result<FailClosed<HostEntropy>, &'static str> {
+    let src = HostEntropy::open().map_err(|_| "entropy")?;
+    Ok(Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
+        .map_err(|_| "entropy")?
+        .fail_closed())
+}
+
+/// How the store compares with a model.
+#[derive(Default)]
+struct Tally {
+    /// Key versions and state records that matched.
+    checked: u32,
+    lost: u32,
+    wrong: u32,
+    /// The check value of a key the model did not know (generated by the cut operation).
+    learned: Option<Fp>,
+}
+
+impl Tally {
+    fn clean(&self) -> bool {
+        self.lost == 0 && self.wrong == 0
+    }
+}
+
+/// Compares the store with `m`, key version by key version.
+fn compare(s: &mut Store<'_>, m: &Model) -> Tally {
+    let mut t = Tally::default();
+    // Nothing the model does not hold.
+    for k in s.inventory() {
+        let known = usize::from(k.id) >= 1
+            && usize::from(k.id) <= IDS
+            && usize::from(k.version) >= 1
+            && usize::from(k.version) <= VERS
+            && m.keys[slot(k.id)][usize::from(k.version) - 1].is_some();
+        if !known {
+            t.wrong += 1;
+        }
+    }
+    for i in 0..IDS {
+        for v in 0..VERS {
+            let Some(km) = m.keys[i][v] else { continue };
+            let (id, ver) = (i as u16 + 1, v as u16 + 1);
+            let Some(info) = s.inventory().find(|k| k.id == id && k.version == ver) else {
+                t.lost += 1;
+                continue;
+            };
+            let state_ok = (info.state == KeyState::Revoked) == km.revoked;
+            if !state_ok
+                || info.algorithm != km.alg
+                || info.usage != km.usage
+                || info.use_limit != km.limit
+                || info.uses != km.uses
+            {
+                t.wrong += 1;
+                continue;
+            }
+            // Read back the bytes where a read changes nothing (no use count).
+            if !km.revoked && km.limit.is_none() {
+                match s.with_key(KeyHandle::version(id, ver), Usage::DECRYPT, kcv) {
+                    Ok(fp) if km.fp.is_none() => t.learned = fp,
+                    Ok(fp) if fp == km.fp => {}
+                    Ok(_) => {
+                        t.wrong += 1;
+                        continue;
+                    }
+                    Err(_) => {
+                        t.lost += 1;
+                        continue;
+                    }
+                }
+            }
+            t.checked += 1;
+        }
+    }
+    let mut buf = [0u8; STATE_MAX];
+    let mut want = [0u8; STATE_MAX];
+    match (s.get_state(STATE_SLOT, &mut buf), m.state) {
+        (Err(store::Error::NotFound), None) => {}
+        (Ok(len), Some(n)) => {
+            let wl = state_record(n, &mut want);
+            if buf.get(..len) == want.get(..wl) {
+                t.checked += 1;
+            } else {
+                t.wrong += 1;
+            }
+        }
+        (Err(store::Error::NotFound), Some(_)) => t.lost += 1,
+        _ => t.wrong += 1,
+    }
+    t
+}
+
+/// Checks the store against the ledger; the operation the power cut may have committed.
+fn verify(s: &mut Store<'_>, m: &mut Model) -> Result<(), &'static str> {
+    let inflight = m.next_op();
+    let before = compare(s, m);
+    if before.clean() {
+        defmt::println!(
+            "check: {=u32} committed operations, {=u32} key versions and state records verified, lost 0, wrong 0; op {=u32} ({}) not done",
+            m.n,
+            before.checked,
+            m.n,
+            inflight
+        );
+        return Ok(());
+    }
+    let mut after = *m;
+    after.apply(inflight, None);
+    let t = compare(s, &after);
+    if t.clean() {
+        defmt::println!(
+            "check: {=u32} committed operations, {=u32} key versions and state records verified, lost 0, wrong 0; op {=u32} ({}) done",
+            m.n,
+            t.checked,
+            m.n,
+            inflight
+        );
+        let fp = match inflight {
+            Op::Gen(..) | Op::Rotate(..) => t.learned,
+            _ => None,
+        };
+        log(b'O', m.n, fp)?;
+        m.apply(inflight, fp);
+        return Ok(());
+    }
+    defmt::println!(
+        "check FAILED: lost {=u32} wrong {=u32} (against the state after op {=u32} ({}): lost {=u32} wrong {=u32})",
+        before.lost,
+        before.wrong,
+        m.n,
+        inflight,
+        t.lost,
+        t.wrong
+    );
+    Err("the store is neither the committed state nor that plus the interrupted operation")
+}
+
+fn run() -> Result<(), Fail> {
+    let mut m = Model::default();
+    read_ledger(&mut m)?;
+    let (cut, ops, ack_early) = plan();
     let Board {
         flash,
         device_secret,
-        counter,
+        mut counter,
         ..
-    } = b;
-    let src = HostEntropy::open().map_err(|_| "entropy")?;
-    let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
-        .map_err(|_| "entropy")?
-        .fail_closed();
-    match KeyStore::open(flash, device_secret, rng, counter) {
-        Ok(s) => {
-            *slot = Some(s);
-            Ok(())
-        }
+    } = Board::take().map_err(|_| "board setup")?;
+    let mut flash = CutFlash::new(flash, cut);
+    let first = KeyStore::open(&mut flash, &device_secret, rng()?, &mut counter);
+    let mut s = match first {
+        Ok(s) => s,
         Err(store::Error::NotFormatted) if !m.formatted => {
-            // First boot (or a cut during format, which is not power-fail safe).
-            let b = Board::take().map_err(|_| "board setup")?;
-            let src = HostEntropy::open().map_err(|_| "entropy")?;
-            let rng = Csprng::new(src, MinEntropy::Bits8, b"kf-persist")
-                .map_err(|_| "entropy")?
-                .fail_closed();
-            let s =
-                KeyStore::format(b.flash, b.device_secret, rng, b.counter).map_err(|_| "format")?;
-            log(b'F', 0)?;
+            let s = KeyStore::format(&mut flash, &device_secret, rng()?, &mut counter)
+                .map_err(|_| "format")?;
+            log(b'F', 0, None)?;
             m.formatted = true;
             defmt::println!("persist: formatted a new store");
-            *slot = Some(s);
-            Ok(())
+            s
         }
-        Err(e) => {
-            defmt::println!("persist: store open failed: {}", e);
-            Err("store open after a power cut")
+        // The documented outcome of a tamper wipe the power cut: open finished it and
+        // says so; open again to use the empty store.
+        Err(store::Error::TamperWiped) => {
+            defmt::println!("open: TamperWiped (a cut wipe, finished and reported)");
+            KeyStore::open(&mut flash, &device_secret, rng()?, &mut counter).map_err(Fail::Open)?
         }
-    }
-}
-
-/// Whether the store holds key `id` with the bytes of operation `n`.
-fn holds(s: &mut Store, id: u16, n: u32) -> Result<bool, &'static str> {
-    let want = key(n);
-    match s.with_key(KeyHandle::newest(id), Usage::ENCRYPT, |k| k == want) {
-        Ok(same) => Ok(same),
-        Err(store::Error::NotFound) => Ok(false),
-        Err(_) => Err("key unreadable"),
-    }
-}
-
-fn present(s: &Store, id: u16) -> bool {
-    s.inventory().any(|k| k.id == id)
-}
-
-fn state(s: &mut Store) -> Result<Option<u32>, &'static str> {
-    let mut b = [0u8; 4];
-    match s.get_state(STATE_SLOT, &mut b) {
-        Ok(4) => Ok(Some(u32::from_le_bytes(b))),
-        Ok(_) => Err("state record of the wrong length"),
-        Err(store::Error::NotFound) => Ok(None),
-        Err(_) => Err("state record unreadable"),
-    }
-}
-
-/// Checks the store against the ledger; the in-flight operation may have happened.
-#[inline(never)]
-fn verify(s: &mut Store, m: &mut Model) -> Result<(), &'static str> {
-    let inflight = m.next_op();
-    let mut done = false;
-    for i in 0..IDS {
-        let id = i as u16 + 1;
-        match (m.keys[i], inflight) {
-            (None, Op::Import(x)) if x == id => {
-                if holds(s, id, m.n)? {
-                    done = true;
-                } else if present(s, id) {
-                    return Err("an interrupted import left a wrong key");
-                }
-            }
-            (Some(_), Op::Destroy(x)) if x == id => {
-                if !present(s, id) {
-                    done = true;
-                } else if !holds(s, id, m.keys[i].unwrap_or(0))? {
-                    return Err("a key changed during an interrupted destroy");
-                }
-            }
-            (Some(n), _) => {
-                if !holds(s, id, n)? {
-                    defmt::println!("persist: committed key {=u16} LOST", id);
-                    return Err("a committed key was lost");
-                }
-            }
-            (None, _) => {
-                if present(s, id) {
-                    defmt::println!("persist: destroyed key {=u16} is back", id);
-                    return Err("a destroyed key came back");
-                }
-            }
-        }
-    }
-    let st = state(s)?;
-    if inflight == Op::State && st == Some(m.n) {
-        done = true;
-    } else if st != m.state {
-        return Err("the state record is not the last one committed");
-    }
-    let live = m.keys.iter().filter(|k| k.is_some()).count();
-    defmt::println!(
-        "persist: {=u32} committed operations checked: {=usize} keys and the state record intact{=str}",
-        m.n,
-        live,
-        if done { "; the interrupted operation had committed" } else { "" }
-    );
-    if done {
-        log(b'O', m.n)?;
-        m.apply(inflight);
-    }
-    Ok(())
-}
-
-fn run() -> Result<(), &'static str> {
-    let mut m = Model::default();
-    read_ledger(&mut m)?;
-    let mut slot = None;
-    open(&mut m, &mut slot)?;
-    let s = slot.as_mut().ok_or("store")?;
-    verify(s, &mut m)?;
-    for _ in 0..plan() {
+        Err(e) => return Err(Fail::Open(e)),
+    };
+    let open_ops = s.flash().ops();
+    s.flash_mut().set_phase(Phase::FirstOp);
+    defmt::println!("open: ok after {=u32} flash operations", open_ops);
+    verify(&mut s, &mut m)?;
+    let kek = Kek::new(&BACKUP_KEK).map_err(|_| "kek")?;
+    let mut first_ops = 0;
+    for i in 0..ops {
         let op = m.next_op();
         let n = m.n;
-        let r = match op {
-            Op::Import(id) => {
-                defmt::println!("op {=u32}: import key {=u16}", n, id);
-                s.import(
-                    id,
-                    b"persist",
-                    Algorithm::Aes128,
-                    Usage::ENCRYPT,
-                    &key(n),
-                    None,
-                )
-                .map(|_| ())
-            }
-            Op::Destroy(id) => {
-                defmt::println!("op {=u32}: destroy key {=u16}", n, id);
-                s.destroy(id, None)
-            }
-            Op::State => {
-                defmt::println!("op {=u32}: write state record", n);
-                s.put_state(STATE_SLOT, &n.to_le_bytes())
-            }
-        };
-        if let Err(e) = r {
-            defmt::println!("persist: op {=u32} failed: {}", n, e);
-            return Err("store operation failed");
+        if ack_early {
+            // The negative control: committed in the ledger before the store ran it.
+            log(b'O', n, None)?;
         }
-        log(b'O', n)?;
-        m.apply(op);
+        let fp = step(&mut s, &kek, op, n, &m)?;
+        if !ack_early {
+            log(b'O', n, fp)?;
+        }
+        m.apply(op, fp);
+        if i == 0 {
+            first_ops = s.flash().ops();
+            s.flash_mut().set_phase(Phase::Work);
+            defmt::println!(
+                "first: {=u32} flash operations to the end of the first operation",
+                first_ops
+            );
+        }
     }
     defmt::println!(
-        "persist: done, {=u32} operations committed in total; stack used {=usize} bytes",
+        "done: {=u32} operations committed in total; {=u32} flash operations this boot ({=u32} to the end of the first operation, {=u32} erases); stack used {=usize} bytes",
         m.n,
+        s.flash().ops(),
+        first_ops,
+        s.flash().erases(),
         board::stack::used()
     );
     Ok(())
+}
+
+/// Runs operation `n`; returns the check value of a key it made.
+fn step(s: &mut Store<'_>, kek: &Kek, op: Op, n: u32, m: &Model) -> Result<Option<Fp>, Fail> {
+    let failed = |e: store::Error| {
+        defmt::println!("persist: op {=u32} ({}) failed: {}", n, op, e);
+        Fail::Check("store operation failed")
+    };
+    let label = b"persist";
+    match op {
+        Op::Gen(id, alg) => {
+            s.generate(id, label, alg, ED, None).map_err(failed)?;
+            let fp = s
+                .with_key(KeyHandle::version(id, 1), Usage::DECRYPT, kcv)
+                .map_err(failed)?;
+            Ok(fp)
+        }
+        Op::Import(id, alg, usage, limit) => {
+            let k = import_key(n, alg);
+            s.import(id, label, alg, usage, &k[..alg.key_len()], limit)
+                .map_err(failed)?;
+            Ok(None)
+        }
+        Op::Use(id) => {
+            let want = m
+                .newest(id)
+                .and_then(|v| m.keys[slot(id)][v])
+                .and_then(|k| k.fp);
+            let got = s
+                .with_key(KeyHandle::newest(id), Usage::ENCRYPT, kcv)
+                .map_err(failed)?;
+            if got != want {
+                return Err(Fail::Check("a use-counted key released other bytes"));
+            }
+            Ok(None)
+        }
+        Op::UseRefused(id) => match s.with_key(KeyHandle::newest(id), Usage::ENCRYPT, |_| ()) {
+            Err(store::Error::UseLimitReached) => Ok(None),
+            _ => Err(Fail::Check("a use past the limit was not refused")),
+        },
+        Op::Rotate(id) => {
+            let h = s.rotate(id).map_err(failed)?;
+            Ok(s.with_key(h, Usage::DECRYPT, kcv).map_err(failed)?)
+        }
+        Op::Revoke(id, v) => s.revoke(id, v).map(|_| None).map_err(failed),
+        Op::Destroy(id, v) => s.destroy(id, v).map(|_| None).map_err(failed),
+        Op::Export(id) => {
+            let mut blob = [0u8; MAX_BACKUP_LEN];
+            let len = s
+                .export_backup(KeyHandle::newest(id), kek, &mut blob)
+                .map_err(failed)?;
+            let mut f = File::options()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(BACKUP)
+                .map_err(|_| "backup file")?;
+            f.write_all(&blob[..len]).map_err(|_| "backup file")?;
+            Ok(None)
+        }
+        Op::RestoreRefused | Op::Restore => {
+            let mut blob = [0u8; MAX_BACKUP_LEN];
+            let len = board::read_host_file(BACKUP, &mut blob).map_err(|_| "backup file")?;
+            let r = s.import_backup(kek, &blob[..len]);
+            match (op, r) {
+                (Op::Restore, Ok(_)) => Ok(None),
+                (Op::Restore, Err(e)) => Err(failed(e)),
+                (_, Err(store::Error::BackupReplayed)) => Ok(None),
+                _ => Err(Fail::Check("the backup of a destroyed key was not refused")),
+            }
+        }
+        Op::State => {
+            let mut rec = [0u8; STATE_MAX];
+            let len = state_record(n, &mut rec);
+            s.put_state(STATE_SLOT, &rec[..len])
+                .map(|_| None)
+                .map_err(failed)
+        }
+        Op::Wipe => s.tamper_wipe().map(|_| None).map_err(failed),
+    }
 }
