@@ -8,6 +8,8 @@
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
+//! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
+//!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x gen-header`: regenerates the C API header `capi/include/keyfort.h` (cbindgen)
 //! - `./x run <machine> [--bin NAME | --example NAME] [--device DIR] [--timeout S]
 //!   [--cut-after S] [--cut-at TEXT] [--tamper]`: one firmware run, for experiments and
@@ -22,6 +24,7 @@
 //!   `demo_persistence.rs`)
 mod bench;
 mod bench_host;
+mod bench_report;
 mod bench_target;
 mod boards;
 mod capi;
@@ -34,6 +37,7 @@ mod demo_persistence;
 mod demo_scan;
 mod elf_check;
 mod fuzz;
+mod gen;
 mod memscan;
 mod ontarget;
 mod published;
@@ -61,7 +65,7 @@ fn context() -> Result<steps::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
+        Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("gen-header") => capi::gen_header(&root()),
         Some("run") => run_cmd(&args[1..]),
         Some("campaign") => context().and_then(|c| demo_persistence::campaign_cmd(&c, &args[1..])),

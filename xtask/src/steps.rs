@@ -76,6 +76,10 @@ pub const TEST_STEPS: &[Step] = &[
         run: checks::host_tests,
     },
     Step {
+        name: "gen --check (keyfort-aes assembly + S-box model = their generators' output)",
+        run: crate::gen::step,
+    },
+    Step {
         name: "capi: header drift, C99 + C++ compile",
         run: crate::capi::header_step,
     },

@@ -79,9 +79,7 @@ impl RegisterMask {
     pub(crate) fn apply(&self, regs: &mut [u8], slot: usize, key_len: usize) {
         #[cfg(not(keyfort_no_wipe))]
         if let Ok(aes) = Aes::new(self.key.expose()) {
-            for (i, reg) in regs.chunks_exact_mut(slot).enumerate() {
-                xor_register(&aes, i, reg.get_mut(..key_len).unwrap_or(&mut []));
-            }
+            xor_registers(&aes, regs, slot, key_len);
         }
         #[cfg(keyfort_no_wipe)]
         let _ = (regs, slot, key_len);
@@ -98,18 +96,57 @@ impl RegisterMask {
     }
 }
 
+/// The counter block of register `index`'s mask block `b`: `index || b || 0`.
+#[cfg(not(keyfort_no_wipe))]
+fn counter_block(index: usize, b: usize) -> Secret<16> {
+    let mut ks = Secret::<16>::zero();
+    let blk = ks.expose_mut();
+    blk[0..4].copy_from_slice(&u32::try_from(index).unwrap_or(u32::MAX).to_be_bytes());
+    blk[4..8].copy_from_slice(&u32::try_from(b).unwrap_or(u32::MAX).to_be_bytes());
+    ks
+}
+
+/// `part ^= keystream` (up to 16 bytes).
+#[cfg(not(keyfort_no_wipe))]
+fn xor_into(part: &mut [u8], ks: &Secret<16>) {
+    for (p, k) in part.iter_mut().zip(ks.expose()) {
+        *p ^= k;
+    }
+}
+
 /// XORs the mask stream of register `index` into `reg`.
 #[cfg(not(keyfort_no_wipe))]
 fn xor_register(aes: &Aes, index: usize, reg: &mut [u8]) {
     for (b, part) in reg.chunks_mut(16).enumerate() {
-        let mut ks = Secret::<16>::zero();
-        let blk = ks.expose_mut();
-        blk[0..4].copy_from_slice(&u32::try_from(index).unwrap_or(u32::MAX).to_be_bytes());
-        blk[4..8].copy_from_slice(&u32::try_from(b).unwrap_or(u32::MAX).to_be_bytes());
-        aes.encrypt(blk);
-        for (p, k) in part.iter_mut().zip(blk.iter()) {
-            *p ^= k;
+        let mut ks = counter_block(index, b);
+        aes.encrypt(ks.expose_mut());
+        xor_into(part, &ks);
+    }
+}
+
+/// [`xor_register`] over the first `key_len` bytes of every `slot`-byte register of
+/// `regs`, the same keystream, its independent blocks two per call (`Aes::encrypt2`: two
+/// blocks cost about one on the fixsliced AES).
+#[cfg(not(keyfort_no_wipe))]
+fn xor_registers(aes: &Aes, regs: &mut [u8], slot: usize, key_len: usize) {
+    let mut pending: Option<(&mut [u8], Secret<16>)> = None;
+    for (i, reg) in regs.chunks_exact_mut(slot).enumerate() {
+        let key = reg.get_mut(..key_len).unwrap_or(&mut []);
+        for (b, part) in key.chunks_mut(16).enumerate() {
+            let mut ks = counter_block(i, b);
+            match pending.take() {
+                None => pending = Some((part, ks)),
+                Some((first, mut ks0)) => {
+                    aes.encrypt2(ks0.expose_mut(), ks.expose_mut());
+                    xor_into(first, &ks0);
+                    xor_into(part, &ks);
+                }
+            }
         }
+    }
+    if let Some((last, mut ks)) = pending {
+        aes.encrypt(ks.expose_mut());
+        xor_into(last, &ks);
     }
 }
 
@@ -123,6 +160,35 @@ impl core::fmt::Debug for RegisterMask {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(not(keyfort_no_wipe))]
+    fn paired_blocks_give_each_register_its_own_mask() {
+        // `apply` (blocks two per call, pairs crossing register boundaries) against
+        // `apply_one` per register (one block per call), for every key length, an odd and
+        // an even number of registers, and a slot wider than the key.
+        let m = RegisterMask::seeded(&[9; 16]);
+        for (slot, key_len) in [(16, 16), (32, 24), (32, 32), (40, 24)] {
+            for n in [1usize, 2, 3, 32] {
+                let plain: [u8; 32 * 40] =
+                    core::array::from_fn(|i| u8::try_from(i & 0xff).unwrap().wrapping_mul(7));
+                let regs = &plain[..n * slot];
+                let mut all = [0u8; 32 * 40];
+                all[..n * slot].copy_from_slice(regs);
+                m.apply(&mut all[..n * slot], slot, key_len);
+                for (i, (got, p)) in all.chunks(slot).zip(regs.chunks(slot)).enumerate() {
+                    let mut one = [0u8; 40];
+                    one[..slot].copy_from_slice(p);
+                    m.apply_one(i, &mut one[..key_len]);
+                    assert_eq!(
+                        got,
+                        &one[..slot],
+                        "slot {slot}, key {key_len}, reg {i} of {n}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     #[cfg(not(keyfort_no_wipe))]
