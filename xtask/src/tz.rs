@@ -28,7 +28,7 @@ use crate::{
     demo::Demo,
     memscan::{Form, Image, Needles},
     qemu, sh,
-    toolchain::{firmware_cargo, firmware_elf, Route},
+    toolchain::{firmware_cargo, firmware_elf},
 };
 use object::{Object, ObjectSymbol};
 use std::path::{Path, PathBuf};
@@ -76,29 +76,25 @@ pub fn build(ctx: &Ctx, v: Variant) -> Result<PathBuf, String> {
         Variant::NoClear => Some("kfs_no_clear"),
         Variant::NoTt => Some("kfs_no_tt"),
     };
-    // A control build gets its own target directory (route 1), so that switching
-    // between it and the normal build recompiles nothing: other rustflags would rebuild
-    // every crate each time.
-    let own_dir = cfg
-        .filter(|_| ctx.env.route == Route::Rustup)
-        .map(|c| ctx.root.join("qemu").join(format!("target-tz-{c}")));
+    // A control's `--cfg` reaches the Secure binary alone (`cargo rustc` passes it to the
+    // last crate only): no dependency is rebuilt and no second target directory is
+    // filled. The next normal build recompiles that one crate again.
+    let mut secure_cargo = firmware_cargo(
+        &ctx.root,
+        ctx.env.route,
+        if cfg.is_some() { "rustc" } else { "build" },
+        &[target],
+    );
+    secure_cargo.args(["--release", "--quiet", "-p", "keyfort-secure", "--bin", SECURE_ELF]);
+    if let Some(cfg) = cfg {
+        secure_cargo.args(["--", "--cfg", cfg]);
+    }
+    sh::run(&mut secure_cargo)?;
+    let secure = firmware_elf(&ctx.root, ctx.env.route, target, "bin", SECURE_ELF);
     let cargo = |pkg: &str| {
         let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[target]);
         c.args(["--release", "--quiet", "-p", pkg]);
-        if let Some(cfg) = cfg {
-            // Joined with the config files' rustflags.
-            c.arg("--config")
-                .arg(format!("target.{target}.rustflags=[\"--cfg\", \"{cfg}\"]"));
-        }
-        if let Some(d) = &own_dir {
-            c.arg("--target-dir").arg(d);
-        }
         c
-    };
-    sh::run(&mut cargo("keyfort-secure"))?;
-    let secure = match &own_dir {
-        Some(d) => d.join(target).join("release").join(SECURE_ELF),
-        None => firmware_elf(&ctx.root, ctx.env.route, target, "bin", SECURE_ELF),
     };
     let implib = secure.with_file_name("kfs-implib.o");
     sh::run(cargo("keyfort-secure-app").env("KFS_IMPLIB", &implib))?;

@@ -5,7 +5,7 @@
 use subtle::{Choice, ConstantTimeEq};
 
 use super::kdf::DerivedKey;
-use super::payload::{self, aes_pair, tdes_pair, Parts};
+use super::payload::{self, with_aes_pair, with_tdes_pair, Parts};
 use super::Tr31Error;
 use crate::block_cipher::BlockCipher;
 use crate::cmac::Cmac;
@@ -17,8 +17,7 @@ pub(crate) fn decrypt_b<const CAP: usize>(
     parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = tdes_pair(keys)?;
-    Ok(decrypt(&e, &a, parts, pt))
+    with_tdes_pair(keys, |e, a| Ok(decrypt(e, a, parts, pt)))
 }
 
 /// Version D: decrypts into `pt` and says whether the MAC matched.
@@ -27,8 +26,7 @@ pub(crate) fn decrypt_d<const CAP: usize>(
     parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = aes_pair(keys)?;
-    Ok(decrypt(&e, &a, parts, pt))
+    with_aes_pair(keys, |e, a| Ok(decrypt(e, a, parts, pt)))
 }
 
 /// CBC decryption under `e` with the MAC as IV, CMAC under `a` over header || plaintext

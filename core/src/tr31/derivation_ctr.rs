@@ -5,7 +5,7 @@
 use subtle::{Choice, ConstantTimeEq};
 
 use super::kdf::DerivedKey;
-use super::payload::{self, aes_pair, Parts};
+use super::payload::{self, with_aes_pair, Parts};
 use super::Tr31Error;
 use crate::cmac::Cmac;
 use crate::secret::SecretBuf;
@@ -16,10 +16,11 @@ pub(crate) fn decrypt_e<const CAP: usize>(
     parts: &Parts<'_, '_>,
     pt: &mut SecretBuf<CAP>,
 ) -> Result<Choice, Tr31Error> {
-    let (e, a) = aes_pair(keys)?;
-    let mac: [u8; 16] = crate::hex::decode(parts.mac_hex);
-    let mut m = Cmac::new(&a);
-    m.update(parts.header.as_bytes());
-    payload::ctr_decrypt(&e, mac, parts.ct_hex, pt, |p| m.update(p));
-    Ok(m.finalize().ct_eq(&mac))
+    with_aes_pair(keys, |e, a| {
+        let mac: [u8; 16] = crate::hex::decode(parts.mac_hex);
+        let mut m = Cmac::new(a);
+        m.update(parts.header.as_bytes());
+        payload::ctr_decrypt(e, mac, parts.ct_hex, pt, |p| m.update(p));
+        Ok(m.finalize().ct_eq(&mac))
+    })
 }

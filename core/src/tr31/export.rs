@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 
 use super::header::{header_len, write_header, HeaderSpec, OptBlock, Out, Version};
 use super::kdf::derive_keys;
-use super::payload::aes_pair;
+use super::payload::with_aes_pair;
 use super::Tr31Error;
 use crate::cmac::cmac;
 use crate::key::{KbpkWrap, TypedKey};
@@ -68,39 +68,42 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     if out.len() < total {
         return Err(Tr31Error::OutputTooSmall);
     }
-    let (e, a) = aes_pair(&derive_keys(Version::D, kbpk.expose())?)?;
-    let mut payload = SecretBuf::<PAYLOAD_CAP>::new();
-    payload.set_len(plen).ok_or(Tr31Error::KeyTooLarge)?;
-    {
-        let p = payload.expose_mut();
-        let bits = u16::try_from(key.len() * 8).map_err(|_| Tr31Error::KeyTooLarge)?;
-        p.get_mut(..2)
-            .ok_or(Tr31Error::KeyTooLarge)?
-            .copy_from_slice(&bits.to_be_bytes());
-        p.get_mut(2..2 + key.len())
-            .ok_or(Tr31Error::KeyTooLarge)?
-            .copy_from_slice(key);
-        rng.fill_bytes(p.get_mut(2 + key.len()..).unwrap_or(&mut []));
-    }
-    let mut w = Out { buf: out, pos: 0 };
-    let hlen = write_header(&mut w, Version::D, spec, opt, total)?;
-    let header = w.buf.get(..hlen).ok_or(Tr31Error::OutputTooSmall)?;
-    let mac = cmac(&a, &[header, payload.expose()]);
-    // CBC under the KBEK with the MAC as IV, in a copy of the payload (wiped).
-    let mut ct = [0u8; PAYLOAD_CAP];
-    let r = match ct.get_mut(..plen) {
-        Some(c) => {
-            c.copy_from_slice(payload.expose());
-            let mut chain = mac;
-            modes::cbc_encrypt(&e, &mut chain, c);
-            w.put_hex(c).and_then(|()| w.put_hex(&mac))
+    let keys = derive_keys(Version::D, kbpk.expose())?;
+    // The schedules stay in `with_aes_pair`'s frame and are wiped there.
+    with_aes_pair(&keys, |e, a| {
+        let mut payload = SecretBuf::<PAYLOAD_CAP>::new();
+        payload.set_len(plen).ok_or(Tr31Error::KeyTooLarge)?;
+        {
+            let p = payload.expose_mut();
+            let bits = u16::try_from(key.len() * 8).map_err(|_| Tr31Error::KeyTooLarge)?;
+            p.get_mut(..2)
+                .ok_or(Tr31Error::KeyTooLarge)?
+                .copy_from_slice(&bits.to_be_bytes());
+            p.get_mut(2..2 + key.len())
+                .ok_or(Tr31Error::KeyTooLarge)?
+                .copy_from_slice(key);
+            rng.fill_bytes(p.get_mut(2 + key.len()..).unwrap_or(&mut []));
         }
-        None => Err(Tr31Error::KeyTooLarge),
-    };
-    ct.zeroize();
-    if let Err(err) = r {
-        w.buf.zeroize();
-        return Err(err);
-    }
-    Ok(w.pos)
+        let mut w = Out { buf: out, pos: 0 };
+        let hlen = write_header(&mut w, Version::D, spec, opt, total)?;
+        let header = w.buf.get(..hlen).ok_or(Tr31Error::OutputTooSmall)?;
+        let mac = cmac(a, &[header, payload.expose()]);
+        // CBC under the KBEK with the MAC as IV, in a copy of the payload (wiped).
+        let mut ct = [0u8; PAYLOAD_CAP];
+        let r = match ct.get_mut(..plen) {
+            Some(c) => {
+                c.copy_from_slice(payload.expose());
+                let mut chain = mac;
+                modes::cbc_encrypt(e, &mut chain, c);
+                w.put_hex(c).and_then(|()| w.put_hex(&mac))
+            }
+            None => Err(Tr31Error::KeyTooLarge),
+        };
+        ct.zeroize();
+        if let Err(err) = r {
+            w.buf.zeroize();
+            return Err(err);
+        }
+        Ok(w.pos)
+    })
 }

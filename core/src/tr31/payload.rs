@@ -21,19 +21,27 @@ pub(crate) struct Parts<'h, 'a> {
     pub(crate) mac_hex: &'a [u8],
 }
 
-/// The KBEK and KBAK (derived, or variants of the KBPK) as TDES ciphers. Both come from
-/// the checked KBPK, so they are not refused as degenerate.
-pub(crate) fn tdes_pair(keys: &(DerivedKey, DerivedKey)) -> Result<(Tdes, Tdes), Tr31Error> {
+/// Runs `f` with the KBEK and KBAK (derived, or variants of the KBPK) as TDES ciphers.
+/// Both come from the checked KBPK, so they are not refused as degenerate. The
+/// schedules live in this frame only (never moved out, so never copied) and are wiped
+/// when it returns.
+pub(crate) fn with_tdes_pair<T>(
+    keys: &(DerivedKey, DerivedKey),
+    f: impl FnOnce(&Tdes, &Tdes) -> Result<T, Tr31Error>,
+) -> Result<T, Tr31Error> {
     let e = Tdes::from_derived(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     let a = Tdes::from_derived(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    Ok((e, a))
+    f(&e, &a)
 }
 
-/// The KBEK and KBAK as AES ciphers.
-pub(crate) fn aes_pair(keys: &(DerivedKey, DerivedKey)) -> Result<(Aes, Aes), Tr31Error> {
+/// Runs `f` with the KBEK and KBAK as AES ciphers (in this frame only, as above).
+pub(crate) fn with_aes_pair<T>(
+    keys: &(DerivedKey, DerivedKey),
+    f: impl FnOnce(&Aes, &Aes) -> Result<T, Tr31Error>,
+) -> Result<T, Tr31Error> {
     let e = Aes::new(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     let a = Aes::new(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    Ok((e, a))
+    f(&e, &a)
 }
 
 /// Writes `data` at `pos` into the key buffer, dropping what does not fit.
