@@ -85,7 +85,14 @@ pub fn build(ctx: &Ctx, v: Variant) -> Result<PathBuf, String> {
         if cfg.is_some() { "rustc" } else { "build" },
         &[target],
     );
-    secure_cargo.args(["--release", "--quiet", "-p", "keyfort-secure", "--bin", SECURE_ELF]);
+    secure_cargo.args([
+        "--release",
+        "--quiet",
+        "-p",
+        "keyfort-secure",
+        "--bin",
+        SECURE_ELF,
+    ]);
     if let Some(cfg) = cfg {
         secure_cargo.args(["--", "--cfg", cfg]);
     }
