@@ -107,6 +107,22 @@ fn build_host_lib(root: &Path) -> Result<(), String> {
     ]))
 }
 
+/// Compiles the host C test program (`capi/tests/capi_test.c`, warning-free C99) with
+/// `flags` against the host static library into `exe`.
+fn build_c_test(root: &Path, flags: &[&str], exe: &Path) -> Result<(), String> {
+    sh::run(
+        Command::new("gcc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror"])
+            .args(flags)
+            .arg("-I")
+            .arg(root.join("capi/include"))
+            .arg(root.join("capi/tests/capi_test.c"))
+            .arg(root.join("target/release/libkeyfort_capi.a"))
+            .args(["-lpthread", "-ldl", "-lm", "-o"])
+            .arg(exe),
+    )
+}
+
 fn c_tests(root: &Path) -> Result<String, String> {
     build_host_lib(root)?;
     let dir = work_dir(root)?;
@@ -114,24 +130,15 @@ fn c_tests(root: &Path) -> Result<String, String> {
     let vpath = dir.join("vectors.txt");
     std::fs::write(&vpath, vectors).map_err(|e| e.to_string())?;
     let exe = dir.join("capi_test");
-    sh::run(
-        Command::new("gcc")
-            .args([
-                "-std=c99",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-g",
-                "-fsanitize=address,undefined",
-                "-fno-sanitize-recover=all",
-                "-fno-omit-frame-pointer",
-                "-I",
-            ])
-            .arg(root.join("capi/include"))
-            .arg(root.join("capi/tests/capi_test.c"))
-            .arg(root.join("target/release/libkeyfort_capi.a"))
-            .args(["-lpthread", "-ldl", "-lm", "-o"])
-            .arg(&exe),
+    build_c_test(
+        root,
+        &[
+            "-g",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            "-fno-omit-frame-pointer",
+        ],
+        &exe,
     )?;
     let out = Command::new(&exe)
         .arg(&vpath)
@@ -587,15 +594,7 @@ pub struct CapiFigures {
 pub fn measure(root: &Path) -> Result<CapiFigures, String> {
     build_host_lib(root)?;
     let exe = work_dir(root)?.join("capi_bench");
-    sh::run(
-        Command::new("gcc")
-            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
-            .arg(root.join("capi/include"))
-            .arg(root.join("capi/tests/capi_test.c"))
-            .arg(root.join("target/release/libkeyfort_capi.a"))
-            .args(["-lpthread", "-ldl", "-lm", "-o"])
-            .arg(&exe),
-    )?;
+    build_c_test(root, &["-O2"], &exe)?;
     let out = sh::output(Command::new(&exe).arg("--bench")).ok_or("capi_bench failed")?;
     let boundary_ns: Vec<(String, f64)> = out
         .lines()

@@ -1,10 +1,9 @@
 //! CBC encryption and decryption in place, TDES (8-byte blocks) and AES (16-byte
 //! blocks). No padding: the caller pads (DUKPT hosts commonly zero-pad, as the
 //! published vectors do) and the buffer must be a whole number of blocks.
-use super::{is_aes, is_tdes, OpsError};
-use crate::block::{Aes, Tdes};
+use super::{aes, tdes, OpsError};
 use crate::block_cipher::{Block, BlockCipher};
-use crate::key::{DataDecrypt, DataEncrypt, Role, TypedKey};
+use crate::key::{DataDecrypt, DataEncrypt, TypedKey};
 use crate::modes;
 
 /// CBC-encrypts `buf` (a whole number of blocks) in place; `iv` is one block.
@@ -32,22 +31,6 @@ fn whole_blocks(c: &dyn BlockCipher, iv: &[u8], buf: &[u8]) -> Result<Block, Ops
         *d = *s;
     }
     Ok(chain)
-}
-
-/// A TDES block cipher from a typed key ([`OpsError::WrongAlgorithm`] for an AES key).
-fn tdes<R: Role>(key: &TypedKey<'_, R>) -> Result<Tdes, OpsError> {
-    if !is_tdes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    Ok(Tdes::new(key.expose())?)
-}
-
-/// An AES block cipher from a typed key ([`OpsError::WrongAlgorithm`] for a TDES key).
-fn aes<R: Role>(key: &TypedKey<'_, R>) -> Result<Aes, OpsError> {
-    if !is_aes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)
 }
 
 /// TDES-CBC encrypts `buf` in place under a 2- or 3-key TDES data encryption key.
@@ -135,7 +118,7 @@ mod tests {
         // first block is E(pt ^ iv).
         assert_ne!(buf[..8], buf[8..16]);
         let mut first = [0x11u8 ^ 0x5a; 8];
-        Tdes::new(&key).unwrap().encrypt(&mut first);
+        crate::block::Tdes::new(&key).unwrap().encrypt(&mut first);
         assert_eq!(buf[..8], first);
         tdes_cbc_decrypt(&dec(&key, Algorithm::Tdes2), &iv, &mut buf).unwrap();
         assert_eq!(buf, pt);

@@ -3,8 +3,8 @@
 //! HMAC-SHA256 (`hmac` crate). Every `verify_*`
 //! compares in constant time (`subtle`) and accepts a MAC truncated to its leftmost
 //! bytes, 4 bytes at least.
-use super::{is_aes, is_tdes, OpsError};
-use crate::block::{Aes, Des, Tdes};
+use super::{aes, tdes, OpsError};
+use crate::block::Des;
 use crate::block_cipher::BlockCipher;
 use crate::cmac::{cmac, cmac8};
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
@@ -98,11 +98,7 @@ pub fn verify_aes_cmac(
 }
 
 fn aes_cmac_of<R: Role>(key: &TypedKey<'_, R>, data: &[u8]) -> Result<[u8; 16], OpsError> {
-    if !is_aes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    let c = Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)?;
-    Ok(cmac(&c, &[data]))
+    Ok(cmac(&aes(key)?, &[data]))
 }
 
 /// TDES-CMAC (NIST SP 800-38B with the 64-bit block) under a TDES key bound to CMAC
@@ -121,11 +117,7 @@ pub fn verify_tdes_cmac(
 }
 
 fn tdes_cmac_of<R: Role>(key: &TypedKey<'_, R>, data: &[u8]) -> Result<[u8; 8], OpsError> {
-    if !is_tdes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    let c = Tdes::new(key.expose())?;
-    Ok(cmac8(&c, &[data]))
+    Ok(cmac8(&tdes(key)?, &[data]))
 }
 
 /// HMAC-SHA256 under a key bound to HMAC (`M7`), of 16 bytes or more (DUKPT HMAC keys

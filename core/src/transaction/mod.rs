@@ -18,6 +18,9 @@ pub mod pin;
 
 pub use crate::key::TypedKey;
 
+use crate::block::{Aes, Tdes};
+use crate::key::Role;
+
 /// Why an operation failed. Carries no key, PIN or data bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -93,15 +96,31 @@ impl From<crate::key::KeyError> for OpsError {
 }
 
 /// Whether `a` is an AES key.
-pub(crate) const fn is_aes(a: crate::attributes::Algorithm) -> bool {
+const fn is_aes(a: crate::attributes::Algorithm) -> bool {
     use crate::attributes::Algorithm as A;
     matches!(a, A::Aes128 | A::Aes192 | A::Aes256)
 }
 
 /// Whether `a` is a TDES key.
-pub(crate) const fn is_tdes(a: crate::attributes::Algorithm) -> bool {
+const fn is_tdes(a: crate::attributes::Algorithm) -> bool {
     use crate::attributes::Algorithm as A;
     matches!(a, A::Tdes2 | A::Tdes3)
+}
+
+/// A TDES cipher from a typed key ([`OpsError::WrongAlgorithm`] for an AES key).
+fn tdes<R: Role>(key: &TypedKey<'_, R>) -> Result<Tdes, OpsError> {
+    if !is_tdes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Ok(Tdes::new(key.expose())?)
+}
+
+/// An AES cipher from a typed key ([`OpsError::WrongAlgorithm`] for a TDES key).
+fn aes<R: Role>(key: &TypedKey<'_, R>) -> Result<Aes, OpsError> {
+    if !is_aes(key.algorithm()) {
+        return Err(OpsError::WrongAlgorithm);
+    }
+    Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)
 }
 
 #[cfg(test)]

@@ -9,9 +9,8 @@
 //! length is then public, as the [`Pin`]'s length (setting it takes time linear in it).
 //! Checked on `thumbv6m-none-eabi` release code: the only conditional branches in the
 //! parse loop are on the loop index and the public field length.
-use super::{is_aes, is_tdes, OpsError};
-use crate::block::{Aes, Tdes};
-use crate::key::{PinDecrypt, PinEncrypt, Role, TypedKey};
+use super::{aes, tdes, OpsError};
+use crate::key::{PinDecrypt, PinEncrypt, TypedKey};
 use crate::secret::{Secret, SecretBuf};
 use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess};
 use zeroize::Zeroize;
@@ -140,22 +139,6 @@ pub fn format0_block(pin: &[u8], pan: &[u8]) -> Result<Secret<8>, OpsError> {
         *x ^= p;
     }
     Ok(b)
-}
-
-/// A TDES cipher from a PIN key ([`OpsError::WrongAlgorithm`] for an AES key).
-fn tdes<R: Role>(key: &TypedKey<'_, R>) -> Result<Tdes, OpsError> {
-    if !is_tdes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    Ok(Tdes::new(key.expose())?)
-}
-
-/// An AES cipher from a PIN key ([`OpsError::WrongAlgorithm`] for a TDES key).
-fn aes<R: Role>(key: &TypedKey<'_, R>) -> Result<Aes, OpsError> {
-    if !is_aes(key.algorithm()) {
-        return Err(OpsError::WrongAlgorithm);
-    }
-    Aes::new(key.expose()).map_err(|_| OpsError::BadKeyLength)
 }
 
 /// Format 0 PIN block encrypted (TDES-ECB) under a TDES PIN encryption key. The clear

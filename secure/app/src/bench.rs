@@ -4,61 +4,19 @@
 //! - `bench-calib <n1> <ticks1> <n2> <ticks2>`;
 //! - `bench-op <name> <reps> <ticks>`.
 use keyfort_secure_client::abi::raw;
-use keyfort_secure_client::Client;
+use keyfort_secure_client::{systick, Client};
 
 use crate::log::line;
 
-const SYST_CSR: u32 = 0xE000_E010;
-const SYST_RVR: u32 = 0xE000_E014;
-const SYST_CVR: u32 = 0xE000_E018;
-
-fn reg(addr: u32) -> u32 {
-    // SAFETY: the Non-secure SysTick's registers (the NS view of the system control
-    // space), read as words.
-    unsafe { core::ptr::read_volatile(addr as *const u32) }
-}
-
-fn set(addr: u32, v: u32) {
-    // SAFETY: as in `reg`, written.
-    unsafe { core::ptr::write_volatile(addr as *mut u32, v) }
-}
-
-/// Ticks of the down-counting 24-bit SysTick between two reads (`t0` earlier).
-fn elapsed(t0: u32, t1: u32) -> u32 {
-    t0.wrapping_sub(t1) & 0x00FF_FFFF
-}
-
-/// `n` iterations of `subs; bne`: exactly 2n instructions.
-#[inline(never)]
-fn spin(n: u32) {
-    // SAFETY: a register-only countdown loop.
-    unsafe {
-        core::arch::asm!("1:", "subs {0}, #1", "bne 1b", inout(reg) n => _, options(nomem, nostack))
-    };
-}
-
-fn measure(name: &str, reps: u32, mut f: impl FnMut()) {
-    let t0 = reg(SYST_CVR);
-    for _ in 0..reps {
-        f();
-    }
-    let t1 = reg(SYST_CVR);
-    line(format_args!("bench-op {name} {reps} {}", elapsed(t0, t1)));
+fn measure(name: &str, reps: u32, f: impl FnMut()) {
+    let t = systick::ticks(reps, f);
+    line(format_args!("bench-op {name} {reps} {t}"));
 }
 
 /// Runs the measurements; returns the exit status.
 pub fn run() -> i32 {
-    set(SYST_RVR, 0x00FF_FFFF);
-    set(SYST_CVR, 0);
-    // Enabled, core clock, no interrupt (every measurement stays below one wrap).
-    set(SYST_CSR, 0b101);
-    let (n1, n2) = (2_000u32, 12_000u32);
-    let t = reg(SYST_CVR);
-    spin(n1);
-    let a = elapsed(t, reg(SYST_CVR));
-    let t = reg(SYST_CVR);
-    spin(n2);
-    let b = elapsed(t, reg(SYST_CVR));
+    systick::start();
+    let [n1, a, n2, b] = systick::calibrate();
     line(format_args!("bench-calib {n1} {a} {n2} {b}"));
     let Ok(mut kf) = Client::open() else {
         line(format_args!("bench: the store does not open"));
@@ -86,5 +44,6 @@ pub fn run() -> i32 {
         let _ = kf.dukpt_end(tx);
     });
     line(format_args!("bench-done"));
+    systick::stop();
     0
 }

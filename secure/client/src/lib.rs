@@ -29,6 +29,9 @@
 #[allow(unsafe_code)]
 // the Non-secure side of the ABI: veneer calls (each block says why it is sound)
 pub mod abi;
+#[allow(unsafe_code)]
+// the SysTick's registers and a calibration loop (each block says why it is sound)
+pub mod systick;
 
 pub use keyfort_capi::status::kf_status_t;
 pub use keyfort_capi::types::{kf_audit_event_t, kf_key_attributes_t};

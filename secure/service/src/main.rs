@@ -17,8 +17,6 @@
 
 #[allow(unsafe_code)] // the Non-secure-callable entries (nsc_entry!: SG/BXNS stubs in global_asm!)
 pub mod api;
-#[allow(unsafe_code)]
-// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod bench;
 #[allow(unsafe_code)]
 // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
