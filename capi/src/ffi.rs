@@ -40,6 +40,10 @@ pub struct kf_store_t {
 
 type CService = Service<CFlash, CDevice, Csprng<CEntropy>, CCounter>;
 
+/// The state slot the C API's DUKPT terminal keeps its state in (the C API's storage
+/// layout; it keeps no other state record).
+const DUKPT_STATE_SLOT: u16 = 10;
+
 /// What `kf_store_t` holds: a state word, read before anything else, then the service.
 #[repr(C)]
 struct Slot {
@@ -354,7 +358,7 @@ fn open_or_format(store: *mut kf_store_t, board: *const kf_board_t, format: bool
             slot,
             Slot {
                 state: BUSY,
-                svc: Service::new(),
+                svc: Service::new(DUKPT_STATE_SLOT),
             },
         )
     };

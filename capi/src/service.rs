@@ -19,7 +19,7 @@ use keyfort::dukpt::StatePersist;
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyInfo, KeyStore};
-use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort::terminal::{self, StoreStatePersist};
 use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::Kek;
 
@@ -51,6 +51,8 @@ pub struct Service<F, D, R, C>
 where
     (F, D, R, C): Platform,
 {
+    /// The state slot the DUKPT terminal's state is sealed in (the integrator's layout).
+    dukpt_slot: u16,
     store: Option<KeyStore<(F, D, R, C)>>,
     rng: Option<R>,
     terminal: Option<AesTerminal>,
@@ -70,13 +72,18 @@ where
     }
 }
 
-impl<F, D, R, C> Default for Service<F, D, R, C>
-where
-    (F, D, R, C): Platform,
-{
-    fn default() -> Self {
-        Self::new()
-    }
+/// Where a factory left a key to inject ([`Service::dukpt_factory_inject`]): the
+/// integrator's factory layout (the demo's is `keyfort_testkit::demo::factory`).
+#[derive(Clone, Copy, Debug)]
+pub struct Injection {
+    /// Key id of the key block protection key the factory sealed.
+    pub kbpk_id: u16,
+    /// Key id the initial key gets between its import and the terminal's first load.
+    pub initial_key_id: u16,
+    /// State slot holding the TR-31 key block (ASCII), then `done`.
+    pub slot: u16,
+    /// What the slot holds once the block was imported.
+    pub done: &'static [u8],
 }
 
 /// The key-wrap scheme of `alg` (`KF_ALG_AES_KW` or `KF_ALG_AES_KWP`).
@@ -100,9 +107,11 @@ impl<F, D, R, C> Service<F, D, R, C>
 where
     (F, D, R, C): Platform,
 {
-    /// A closed service.
-    pub const fn new() -> Self {
+    /// A closed service whose DUKPT terminal keeps its state in state slot `dukpt_slot`
+    /// (a slot the integrator's other state records do not use).
+    pub const fn new(dukpt_slot: u16) -> Self {
         Self {
+            dukpt_slot,
             store: None,
             rng: None,
             terminal: None,
@@ -154,7 +163,7 @@ where
 
     fn resume(&mut self) -> Status {
         let store = self.store.as_mut().ok_or(KF_ERROR_INVALID_HANDLE)?;
-        terminal::resume_into(store, factory::DUKPT_SLOT, &mut self.terminal)?;
+        terminal::resume_into(store, self.dukpt_slot, &mut self.terminal)?;
         Ok(())
     }
 
@@ -422,7 +431,7 @@ where
         self.tx = None;
         let h = handle(ik)?;
         let store = self.store.as_mut().ok_or(KF_ERROR_INVALID_HANDLE)?;
-        terminal::load_initial_key_into(store, h, factory::DUKPT_SLOT, &mut self.terminal)?;
+        terminal::load_initial_key_into(store, h, self.dukpt_slot, &mut self.terminal)?;
         Ok(())
     }
 
@@ -439,7 +448,7 @@ where
         self.tx = None;
         let t = self.terminal.as_mut().ok_or(KF_ERROR_BAD_STATE)?;
         let store = self.store.as_mut().ok_or(KF_ERROR_INVALID_HANDLE)?;
-        let mut p = StoreStatePersist::new(store, factory::DUKPT_SLOT);
+        let mut p = StoreStatePersist::new(store, self.dukpt_slot);
         let tx = match t.next_transaction(&mut p as &mut dyn StatePersist) {
             Ok(tx) => tx,
             Err(e) => {
@@ -539,41 +548,42 @@ where
         wipe_on_err(r, out)
     }
 
-    /// Finishes the factory's key injection (`keyfort demo provision` writes the KBPK
-    /// and a TR-31 `B1` block into the store's injection slot): imports the block under
-    /// the KBPK as the initial key, loads the DUKPT terminal, destroys the initial key
-    /// and marks the slot used. Each step is idempotent, so a power cut anywhere is
-    /// finished by the next call. Does nothing if the terminal is already loaded;
-    /// `KF_ERROR_DOES_NOT_EXIST` if there is neither a terminal nor a block to inject.
-    pub fn dukpt_factory_inject(&mut self) -> Status {
+    /// Finishes the factory's key injection as `f` lays it out (the factory wrote the
+    /// KBPK and a TR-31 `B1` block into the store's injection slot; `keyfort demo
+    /// provision` does for the demo): imports the block under the KBPK as the initial
+    /// key, loads the DUKPT terminal, destroys the initial key and marks the slot used.
+    /// Each step is idempotent, so a power cut anywhere is finished by the next call.
+    /// Does nothing if the terminal is already loaded; `KF_ERROR_DOES_NOT_EXIST` if there
+    /// is neither a terminal nor a block to inject. Blocks up to 256 bytes.
+    pub fn dukpt_factory_inject(&mut self, f: &Injection) -> Status {
         const BLOCK_MAX: usize = 256;
         if self.terminal.is_none() {
             let store = self.store()?;
             let has = |s: &mut KeyStore<(F, D, R, C)>, id| s.inventory().any(|k| k.id == id);
-            if !has(store, factory::INITIAL_KEY_ID) {
+            if !has(store, f.initial_key_id) {
                 let mut block = [0u8; BLOCK_MAX];
-                let n = match store.get_state(factory::INJECTION_SLOT, &mut block) {
+                let n = match store.get_state(f.slot, &mut block) {
                     Ok(n) => n,
                     Err(keyfort::store::Error::NotFound) => return Err(KF_ERROR_DOES_NOT_EXIST),
                     Err(e) => return Err(e.into()),
                 };
                 let block = block.get(..n).ok_or(KF_ERROR_CORRUPTION_DETECTED)?;
-                if block == factory::INJECTION_DONE {
+                if block == f.done {
                     return Err(KF_ERROR_DOES_NOT_EXIST);
                 }
-                let kbpk = key_id(factory::KBPK_ID, 0);
-                self.tr31_import(kbpk, block, factory::INITIAL_KEY_ID)?;
+                let kbpk = key_id(f.kbpk_id, 0);
+                self.tr31_import(kbpk, block, f.initial_key_id)?;
             }
-            self.dukpt_load_initial_key(key_id(factory::INITIAL_KEY_ID, 0))?;
+            self.dukpt_load_initial_key(key_id(f.initial_key_id, 0))?;
         }
         let store = self.store()?;
-        if store.inventory().any(|k| k.id == factory::INITIAL_KEY_ID) {
-            store.destroy(factory::INITIAL_KEY_ID, None)?;
+        if store.inventory().any(|k| k.id == f.initial_key_id) {
+            store.destroy(f.initial_key_id, None)?;
         }
         let mut probe = [0u8; BLOCK_MAX];
-        if let Ok(n) = store.get_state(factory::INJECTION_SLOT, &mut probe) {
-            if probe.get(..n) != Some(factory::INJECTION_DONE) {
-                store.put_state(factory::INJECTION_SLOT, factory::INJECTION_DONE)?;
+        if let Ok(n) = store.get_state(f.slot, &mut probe) {
+            if probe.get(..n) != Some(f.done) {
+                store.put_state(f.slot, f.done)?;
             }
         }
         Ok(())

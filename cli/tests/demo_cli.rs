@@ -6,10 +6,12 @@
 //! in a RAM dump and none in the image.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::cast_possible_truncation)]
-use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::store::{KeyHandle, KeyStore};
-use keyfort::terminal::{self, factory, StoreStatePersist};
+use keyfort::terminal::{self, StoreStatePersist};
 use keyfort::transaction::{data, mac, pin};
+use keyfort_testkit::demo::factory;
+use keyfort_testkit::demo::record::{self, TransactionCrypto};
 use keyfort_testkit::platform::SharedCounter;
 use keyfort_testkit::{MockFlash, TestRng, TestSecret};
 use std::path::{Path, PathBuf};
@@ -17,11 +19,34 @@ use std::process::Command;
 
 type Flash = MockFlash<{ 64 * 1024 }, 4096>;
 
-const CARDS: [(&[u8], &[u8]); 3] = [
-    (b"4111111111111111", b"1234"),
-    (b"5555555555554444", b"4321"),
-    (b"378282246310005", b"909090"),
-];
+/// One transaction's crypto with its working keys, as the terminal firmware does it.
+struct TxCrypto<'a>(&'a AesTransaction);
+
+impl TxCrypto<'_> {
+    fn key(&self, u: KeyUsage) -> keyfort::dukpt::aes::AesWorkingKey {
+        self.0.working_key(u, WorkingKeyType::Aes128).unwrap()
+    }
+}
+
+impl TransactionCrypto for TxCrypto<'_> {
+    type Error = ();
+    fn pin_block(&mut self, pin_digits: &[u8], pan: &[u8]) -> Result<[u8; 16], ()> {
+        let k = self.key(KeyUsage::PinEncryption);
+        let k = k.typed().unwrap();
+        Ok(pin::format4_encrypt(&k, pin_digits, pan, &mut TestRng(9)).unwrap())
+    }
+    fn encrypt_card(&mut self, card: &mut [u8; 32]) -> Result<(), ()> {
+        let k = self.key(KeyUsage::DataEncrypt);
+        let k = k.typed().unwrap();
+        data::aes_cbc_encrypt(&k, &[0; 16], card).unwrap();
+        Ok(())
+    }
+    fn mac(&mut self, maced: &[u8]) -> Result<[u8; 16], ()> {
+        let k = self.key(KeyUsage::MacGeneration);
+        let k = k.typed().unwrap();
+        Ok(mac::aes_cmac(&k, maced).unwrap())
+    }
+}
 
 fn kf(dirs: &(PathBuf, PathBuf), args: &[&str]) -> (bool, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_keyfort"))
@@ -74,36 +99,7 @@ fn terminal_records(device: &Path, n: usize) -> Vec<u8> {
         let tx = t
             .next_transaction(&mut StoreStatePersist::new(&mut s, factory::DUKPT_SLOT))
             .unwrap();
-        let ksn = *tx.ksn();
-        let ci = (ksn.counter() % 3) as usize;
-        let (pan, pin_digits) = CARDS[ci];
-        let mut r = [0u8; 128];
-        r[0..4].copy_from_slice(b"KFTX");
-        r[4] = 1;
-        r[5] = ci as u8;
-        r[8..20].copy_from_slice(ksn.as_bytes());
-        let k = |u| tx.working_key(u, WorkingKeyType::Aes128).unwrap();
-        let pb = pin::format4_encrypt(
-            &k(KeyUsage::PinEncryption).typed().unwrap(),
-            pin_digits,
-            pan,
-            &mut TestRng(9),
-        )
-        .unwrap();
-        r[20..36].copy_from_slice(&pb);
-        r[36..68].copy_from_slice(b"AMT=000012.34 EUR STAN=000001   ");
-        let mut card = [0u8; 32];
-        card[..pan.len()].copy_from_slice(pan);
-        card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
-        data::aes_cbc_encrypt(
-            &k(KeyUsage::DataEncrypt).typed().unwrap(),
-            &[0; 16],
-            &mut card,
-        )
-        .unwrap();
-        r[68..100].copy_from_slice(&card);
-        let tag = mac::aes_cmac(&k(KeyUsage::MacGeneration).typed().unwrap(), &r[..112]).unwrap();
-        r[112..].copy_from_slice(&tag);
+        let r = record::build(tx.ksn().as_bytes(), &mut TxCrypto(&tx)).unwrap();
         out.extend_from_slice(&r);
     }
     out

@@ -116,7 +116,7 @@ fuzz_target!(|data: &[u8]| {
             9 => {
                 // A power cut somewhere in the next operation(s), then a reboot.
                 let cut = u64::from(arg) * 3 + u64::from(next().unwrap_or(0));
-                s.flash_mut().cut_after(cut);
+                s.flash().cut_after(cut);
                 let _ = s.put_state(7, &[arg; 20]);
                 let _ = s.import(5, b"c", Algorithm::Aes128, Usage::ALL, &[arg; 16], None);
                 known.entry((5, 1)).or_default().insert(vec![arg; 16]);
@@ -134,9 +134,9 @@ fuzz_target!(|data: &[u8]| {
             10 => {
                 // Random corruption: flip one bit anywhere.
                 let pos = (usize::from(arg) << 8 | usize::from(next().unwrap_or(0))) % (4 * 2048);
-                s.flash_mut().as_bytes_mut()[pos] ^= 1 << (arg % 8);
+                let mut f = s.into_flash();
+                f.as_bytes_mut()[pos] ^= 1 << (arg % 8);
                 corrupted = true;
-                let f = s.into_flash();
                 boots += 1;
                 s = match Store::open((f, Dev::A, Rng(boots + 7), NoCounter)) {
                     Ok(s) => s,

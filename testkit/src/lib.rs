@@ -24,15 +24,20 @@
 //! - [`platform`]: a device secret stand-in and a deterministic generator (NOT
 //!   cryptographic).
 //! - [`hex`]: hex for test vectors.
+//! - [`demo`]: the demo's protocol (factory layout, transaction record, file names).
+//! - [`dukpt_registers`]: every key an AES DUKPT terminal's registers can have held (for
+//!   host-side key scans).
 //! - [`selftest`]: the on-target self-tests (run by the QEMU firmware and on the host).
 //! - [`wrap_trace`] and [`store_tag`]: inputs and oracles for the constant-time checks on
 //!   target.
 #![no_std]
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "std")]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod demo;
+pub mod dukpt_registers;
 pub mod hex;
 pub mod mock_flash;
 pub mod platform;

@@ -12,14 +12,33 @@
 //! [`MockFlash::erases`]). No heap: a fixed `[u8; SIZE]`.
 //!
 //! It also plays an attacker who writes the flash while the device runs (an interposer on
-//! an external SPI flash): [`MockFlash::as_bytes_mut`] changes bytes between two store
-//! operations, and [`MockFlash::xor_after_read`] changes them in the middle of one, right
-//! after the store has read them.
+//! an external SPI flash): [`MockFlash::xor_before_next_call`] changes bytes between two
+//! store operations, and [`MockFlash::xor_after_read`] changes them in the middle of one,
+//! right after the store has read them. [`MockFlash::as_bytes_mut`] changes a flash no
+//! store holds.
+//!
+//! The plans (a power cut, a write behind the store's back) are set through a shared
+//! reference, so a test plans them on the flash a running store holds, through
+//! `KeyStore::flash()` (the store has no mutable access to its flash for anyone else):
+//!
+//! ```
+//! use keyfort::platform::NoCounter;
+//! use keyfort::attributes::{Algorithm, Usage};
+//! use keyfort::store::KeyStore;
+//! use keyfort_testkit::{MockFlash, TestRng, TestSecret};
+//!
+//! let flash = MockFlash::<{ 4 * 1024 }, 1024>::new();
+//! let mut s = KeyStore::format((flash, TestSecret::A, TestRng(1), NoCounter)).unwrap();
+//! s.flash().cut_after(10); // the power goes at the 11th programmed byte from now
+//! assert!(s.import(1, b"k", Algorithm::Aes128, Usage::DECRYPT, &[7; 16], None).is_err());
+//! assert!(s.flash().is_cut());
+//! ```
 // Divisions and remainders act on public addresses and sizes of the test double.
 #![allow(
     clippy::integer_division_remainder_used,
     clippy::cast_possible_truncation
 )]
+use core::cell::Cell;
 use embedded_storage::nor_flash::{
     ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -55,19 +74,20 @@ pub const ERASE_STEPS: usize = 4;
 pub struct MockFlash<const SIZE: usize, const SECTOR: usize> {
     mem: [u8; SIZE],
     /// Steps (programmed bytes + erases) left before the cut; `None`: no cut planned.
-    cut_in: Option<u64>,
+    cut_in: Cell<Option<u64>>,
     powered: bool,
     steps: u64,
     bytes_written: u64,
     sectors_erased: u64,
     /// Calls made: read, write, erase (refused ones included).
     calls: [u64; 3],
-    mix: u32,
+    mix: Cell<u32>,
     /// A planned change behind the store's back (see [`MockFlash::xor_after_read`]).
-    tamper: Option<Tamper>,
+    tamper: Cell<Option<Tamper>>,
 }
 
-/// A planned XOR into 16 bytes, done after the `reads`-th read that touches them.
+/// A planned XOR into 16 bytes, done after the `reads`-th read that touches them; `reads`
+/// 0: before the next call of any kind.
 #[derive(Clone, Copy, Debug)]
 struct Tamper {
     offset: usize,
@@ -80,50 +100,64 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
     pub fn new() -> Self {
         Self {
             mem: [0xFF; SIZE],
-            cut_in: None,
+            cut_in: Cell::new(None),
             powered: true,
             steps: 0,
             bytes_written: 0,
             sectors_erased: 0,
             calls: [0; 3],
-            mix: 0x9E37_79B9,
-            tamper: None,
+            mix: Cell::new(0x9E37_79B9),
+            tamper: Cell::new(None),
         }
     }
 
     /// Plans a write behind the store's back: right after the `reads`-th read (1 = the
     /// first) that touches any of the 16 bytes at `offset` has returned its data, `mask`
     /// is XORed into those bytes (ignoring NOR rules, as an attacker's own programmer
-    /// would). One plan at a time; [`MockFlash::tamper_done`] says whether it happened.
-    pub fn xor_after_read(&mut self, offset: u32, mask: [u8; 16], reads: u32) {
-        self.tamper = Some(Tamper {
+    /// would). `reads` 0 is 1. One plan at a time; [`MockFlash::tamper_done`] says whether
+    /// it happened.
+    pub fn xor_after_read(&self, offset: u32, mask: [u8; 16], reads: u32) {
+        self.tamper.set(Some(Tamper {
             offset: offset as usize,
             mask,
-            reads,
-        });
+            reads: reads.max(1),
+        }));
     }
 
-    /// Whether the change planned by [`MockFlash::xor_after_read`] has been made (or none
-    /// was planned).
+    /// Plans a write behind the store's back between two of its operations: `mask` is
+    /// XORed into the 16 bytes at `offset` (ignoring NOR rules) before the next read,
+    /// write or erase call, whatever its address: what the store sees is what it would see
+    /// had the attacker written now. One plan at a time (it replaces a planned
+    /// [`MockFlash::xor_after_read`]); [`MockFlash::tamper_done`] says whether it happened.
+    pub fn xor_before_next_call(&self, offset: u32, mask: [u8; 16]) {
+        self.tamper.set(Some(Tamper {
+            offset: offset as usize,
+            mask,
+            reads: 0,
+        }));
+    }
+
+    /// Whether the change planned by [`MockFlash::xor_after_read`] or
+    /// [`MockFlash::xor_before_next_call`] has been made (or none was planned).
     pub fn tamper_done(&self) -> bool {
-        self.tamper.is_none()
+        self.tamper.get().is_none()
     }
 
     /// Cuts power when `steps` more steps have run: a step is one programmed byte or one
     /// of the [`ERASE_STEPS`] points of a sector erase; that byte or erase is left partial.
-    pub fn cut_after(&mut self, steps: u64) {
-        self.cut_in = Some(steps);
+    pub fn cut_after(&self, steps: u64) {
+        self.cut_in.set(Some(steps));
     }
 
     /// Seeds the pattern of half-programmed bits and partial erases.
-    pub fn set_mix_seed(&mut self, seed: u32) {
-        self.mix = seed | 1;
+    pub fn set_mix_seed(&self, seed: u32) {
+        self.mix.set(seed | 1);
     }
 
     /// Restores power and cancels any planned cut.
     pub fn power_on(&mut self) {
         self.powered = true;
-        self.cut_in = None;
+        self.cut_in.set(None);
     }
 
     /// Whether a cut has happened since the last [`MockFlash::power_on`].
@@ -169,28 +203,47 @@ impl<const SIZE: usize, const SECTOR: usize> MockFlash<SIZE, SECTOR> {
 
     fn rand(&mut self) -> u32 {
         // xorshift32: only shapes partial writes/erases, nothing secret.
-        let mut x = self.mix;
+        let mut x = self.mix.get();
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        self.mix = x;
+        self.mix.set(x);
         x
     }
 
     /// Counts one step; `true` if power is cut at this step.
     fn step(&mut self) -> bool {
         self.steps = self.steps.wrapping_add(1);
-        match self.cut_in {
+        match self.cut_in.get() {
             Some(0) => {
-                self.cut_in = None;
+                self.cut_in.set(None);
                 self.powered = false;
                 true
             }
             Some(n) => {
-                self.cut_in = Some(n - 1);
+                self.cut_in.set(Some(n - 1));
                 false
             }
             None => false,
+        }
+    }
+
+    /// XORs the planned change's mask into its 16 bytes.
+    fn strike(&mut self, t: Tamper) {
+        self.tamper.set(None);
+        if let Some(m) = self.mem.get_mut(t.offset..t.offset + 16) {
+            for (b, x) in m.iter_mut().zip(t.mask.iter()) {
+                *b ^= x;
+            }
+        }
+    }
+
+    /// Counts a call of kind `i` (read, write, erase) and makes a change planned for
+    /// before it.
+    fn call(&mut self, i: usize) {
+        self.calls[i] += 1;
+        if let Some(t) = self.tamper.get().filter(|t| t.reads == 0) {
+            self.strike(t);
         }
     }
 
@@ -218,23 +271,19 @@ impl<const SIZE: usize, const SECTOR: usize> ReadNorFlash for MockFlash<SIZE, SE
     const READ_SIZE: usize = 1;
 
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
-        self.calls[0] += 1;
+        self.call(0);
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
         let r = self.range(offset, bytes.len())?;
         bytes.copy_from_slice(&self.mem[r.clone()]);
-        if let Some(t) = self.tamper.as_mut() {
+        if let Some(mut t) = self.tamper.get() {
             if r.start < t.offset + 16 && t.offset < r.end {
                 t.reads = t.reads.saturating_sub(1);
                 if t.reads == 0 {
-                    let t = *t;
-                    self.tamper = None;
-                    if let Some(m) = self.mem.get_mut(t.offset..t.offset + 16) {
-                        for (b, x) in m.iter_mut().zip(t.mask.iter()) {
-                            *b ^= x;
-                        }
-                    }
+                    self.strike(t);
+                } else {
+                    self.tamper.set(Some(t));
                 }
             }
         }
@@ -251,7 +300,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
     const ERASE_SIZE: usize = SECTOR;
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
-        self.calls[2] += 1;
+        self.call(2);
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
@@ -288,7 +337,7 @@ impl<const SIZE: usize, const SECTOR: usize> NorFlash for MockFlash<SIZE, SECTOR
     }
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.calls[1] += 1;
+        self.call(1);
         if !self.powered {
             return Err(MockFlashError::PowerCut);
         }
@@ -353,6 +402,36 @@ mod tests {
         f.erase(0, 128).unwrap();
         assert_eq!((f.reads(), f.writes(), f.erases()), (1, 3, 1));
         assert_eq!((f.bytes_written(), f.sectors_erased()), (12, 2));
+    }
+
+    #[test]
+    fn xor_before_next_call_changes_bytes_before_any_call() {
+        let mut f = MockFlash::<256, 64>::new();
+        let shared = &f;
+        shared.xor_before_next_call(32, [0x0F; 16]);
+        assert!(!f.tamper_done());
+        assert_eq!(f.as_bytes()[32], 0xFF, "not before a call");
+        // A call elsewhere: the change is made before it.
+        f.read(128, &mut [0u8; 4]).unwrap();
+        assert!(f.tamper_done());
+        let mut b = [0u8; 16];
+        f.read(32, &mut b).unwrap();
+        assert_eq!(b, [0xF0; 16]);
+        assert_eq!(f.as_bytes()[31], 0xFF);
+        assert_eq!(f.as_bytes()[48], 0xFF);
+    }
+
+    #[test]
+    fn plans_set_through_a_shared_reference_cut_where_planned() {
+        let mut f = MockFlash::<256, 64>::new();
+        let shared = &f;
+        shared.set_mix_seed(5);
+        shared.cut_after(6);
+        f.write(0, &[0; 4]).unwrap();
+        assert_eq!(f.write(4, &[0; 4]), Err(MockFlashError::PowerCut));
+        assert_eq!(f.as_bytes()[4..6], [0, 0]);
+        assert_eq!(f.as_bytes()[7], 0xFF);
+        assert_eq!(f.steps(), 7);
     }
 
     #[test]

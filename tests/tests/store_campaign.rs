@@ -667,9 +667,9 @@ fn campaign(name: &str, kind: SharedCounter) {
     for k in 0..total {
         let counter = kind.same_kind();
         let mut s = Store::format((Flash::new(), Dev(DEV_A), TestRng(7), counter.clone())).unwrap();
-        s.flash_mut()
+        s.flash()
             .set_mix_seed((k as u32).wrapping_mul(2_654_435_761) ^ 0x5555);
-        s.flash_mut().cut_after(k);
+        s.flash().cut_after(k);
         let mut m = Model::default();
         let mut blob = Vec::new();
         let mut cut_at = None;

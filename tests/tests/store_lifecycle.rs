@@ -423,8 +423,8 @@ fn tamper_wipe_crypto_erases_and_resumes_after_every_cut() {
     for k in 0..steps {
         let c = SharedCounter::default();
         let mut s = setup(c.clone());
-        s.flash_mut().cut_after(k);
-        s.flash_mut().set_mix_seed(k as u32 + 17);
+        s.flash().cut_after(k);
+        s.flash().set_mix_seed(k as u32 + 17);
         assert_eq!(s.tamper_wipe(), Err(Error::Flash), "cut {k}");
         let mut f = s.into_flash();
         f.power_on();

@@ -147,8 +147,8 @@ fn a_cut_tamper_wipe_is_finished_and_reported_by_open() {
         let mut f = Flash::new();
         f.as_bytes_mut().copy_from_slice(f0.as_bytes());
         let mut s = KeyStore::open((f, Dev(DEV_A), TestRng(9), c.clone())).unwrap();
-        s.flash_mut().cut_after(k);
-        s.flash_mut().set_mix_seed(k as u32 * 7 + 1);
+        s.flash().cut_after(k);
+        s.flash().set_mix_seed(k as u32 * 7 + 1);
         assert_eq!(s.tamper_wipe(), Err(Error::Flash), "cut {k}");
         let mut f = s.into_flash();
         f.power_on();

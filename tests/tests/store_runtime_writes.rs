@@ -76,21 +76,20 @@ fn body_of(img: &[u8], kind: u8, slot: u16) -> usize {
     best.expect("record on flash").1
 }
 
-/// XORs `FLIP` into the body of record `(kind, slot)` behind the store's back; returns
-/// the offset and the original 16 bytes.
+/// XORs `FLIP` into the body of record `(kind, slot)` behind the store's back (before the
+/// store's next flash call: what it sees is what it would see had the attacker written
+/// now); returns the offset and the original 16 bytes.
 fn strike(s: &mut Store, kind: u8, slot: u16) -> (usize, [u8; 16]) {
     let off = body_of(s.flash().as_bytes(), kind, slot);
-    let mem = s.flash_mut().as_bytes_mut();
-    let orig: [u8; 16] = mem[off..off + 16].try_into().unwrap();
-    for (b, x) in mem[off..off + 16].iter_mut().zip(FLIP) {
-        *b ^= x;
-    }
+    let orig: [u8; 16] = s.flash().as_bytes()[off..off + 16].try_into().unwrap();
+    s.flash().xor_before_next_call(off as u32, FLIP);
     (off, orig)
 }
 
 /// Reboots on the original bytes: the attacker's change undone.
 fn reboot_restored(s: Store, (off, orig): (usize, [u8; 16])) -> Store {
     let mut f = s.into_flash();
+    assert!(f.tamper_done(), "the attacker struck");
     f.as_bytes_mut()[off..off + 16].copy_from_slice(&orig);
     reopen(f)
 }
@@ -188,7 +187,7 @@ fn a_change_between_verify_and_decrypt_is_never_decrypted() {
         let mut s = opened();
         let off = body_of(s.flash().as_bytes(), kind, slot) + unit;
         let orig: [u8; 16] = s.flash().as_bytes()[off..off + 16].try_into().unwrap();
-        s.flash_mut().xor_after_read(off as u32, FLIP, 1);
+        s.flash().xor_after_read(off as u32, FLIP, 1);
         let got = if kind == KIND_STATE {
             state(&mut s)
         } else {

@@ -9,9 +9,10 @@ mod store_common;
 use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
 use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
 use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
-use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
+use keyfort::terminal::{self, StoreStatePersist, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, OptBlock, Tr31Error};
 use keyfort::transaction::pin;
+use keyfort_testkit::demo::factory;
 use keyfort_testkit::MockFlash;
 use std::collections::BTreeSet;
 use store_common::*;
@@ -351,7 +352,7 @@ fn power_cut_at_every_step_never_reuses_a_counter() {
         c.0.set(counter0);
         let mut released = BTreeSet::new();
         let mut s = KeyStore::open((copy(&image), Dev(DEV_A), TestRng(cut), c.clone())).unwrap();
-        s.flash_mut().cut_after(cut);
+        s.flash().cut_after(cut);
         let mut t = terminal::resume(&mut s, factory::DUKPT_SLOT)
             .unwrap()
             .unwrap();

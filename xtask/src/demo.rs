@@ -20,6 +20,7 @@ use crate::{
     sh,
     toolchain::{firmware_bin_build, firmware_elf},
 };
+use keyfort_testkit::demo::{files, record, EXIT_NO_KEYS};
 use std::{
     path::{Path, PathBuf},
     process::Command,
@@ -29,9 +30,7 @@ use std::{
 
 /// The machine `./x demo` runs on unless told otherwise.
 const DEFAULT_MACHINE: &str = "mps2-an386";
-const RECORD_LEN: u64 = 128;
-/// The terminal's exit status when it has no keys (out of service).
-const EXIT_NO_KEYS: i32 = 3;
+const RECORD_LEN: u64 = record::LEN as u64;
 
 /// One demo configuration.
 struct Plan {
@@ -326,12 +325,12 @@ impl Demo {
     }
 
     pub(crate) fn set_plan(&self, n: u32) -> Result<(), String> {
-        let p = self.device.join("pos-plan");
+        let p = self.device.join(files::name(files::PLAN));
         std::fs::write(&p, n.to_string()).map_err(|e| format!("{}: {e}", p.display()))
     }
 
     fn records_file(&self) -> PathBuf {
-        self.device.join("transactions.bin")
+        self.device.join(files::name(files::RECORDS))
     }
 
     /// Complete records received so far.

@@ -7,10 +7,9 @@
 //! (The memscan step's positive control checks, on target, that these forms are right.)
 use crate::memscan::{scan, Image, Needles};
 use keyfort::dukpt::aes::{AesBdk, AesKsn};
-use keyfort::terminal::factory;
+use keyfort_testkit::demo::{factory, files, record};
+use keyfort_testkit::dukpt_registers::register_keys;
 use std::path::Path;
-
-const RECORD_LEN: usize = 128;
 
 fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
     let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -20,24 +19,26 @@ fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
 /// The needles of every key the demo terminal held or could derive (from the host's
 /// files and the records in the device directory).
 pub fn needles(device: &Path, host: &Path) -> Result<Needles, String> {
-    let bdk = AesBdk::new(&hex_file(&host.join("bdk.hex"))?).map_err(|e| format!("BDK: {e}"))?;
-    let ikid: [u8; 8] = hex_file(&host.join("ikid.hex"))?
+    let host_file = |f| host.join(files::name(f));
+    let bdk =
+        AesBdk::new(&hex_file(&host_file(files::BDK_HEX))?).map_err(|e| format!("BDK: {e}"))?;
+    let ikid: [u8; 8] = hex_file(&host_file(files::IKID_HEX))?
         .try_into()
         .map_err(|_| "ikid.hex: 8 bytes expected")?;
     let ik = bdk
         .initial_key(&ikid)
         .map_err(|e| format!("initial key: {e}"))?;
     let mut n = Needles::default();
-    n.aes("KBPK", &hex_file(&host.join("kbpk.hex"))?);
+    n.aes("KBPK", &hex_file(&host_file(files::KBPK_HEX))?);
     n.aes("initial key", ik.expose());
 
-    let records = std::fs::read(device.join("transactions.bin")).unwrap_or_default();
-    let ksns: Vec<AesKsn> = records
-        .chunks_exact(RECORD_LEN)
-        .filter_map(|r| AesKsn::from_bytes(r.get(8..20)?).ok())
+    let records = std::fs::read(device.join(files::name(files::RECORDS))).unwrap_or_default();
+    let ksns: Vec<AesKsn> = record::split(&records)
+        .0
+        .filter_map(|r| AesKsn::from_bytes(r.ksn()).ok())
         .collect();
     let max = ksns.iter().map(AesKsn::counter).max().unwrap_or(0);
-    for dk in ik.register_keys(max.saturating_add(64)) {
+    for dk in register_keys(&ik, max.saturating_add(64)) {
         n.aes("DUKPT register", dk.expose());
     }
     for dk in ksns.iter().filter_map(|ksn| bdk.derivation_key(ksn).ok()) {
@@ -54,7 +55,10 @@ pub fn needles(device: &Path, host: &Path) -> Result<Needles, String> {
 /// or an error naming what was found.
 pub fn run(device: &Path, host: &Path) -> Result<String, String> {
     let mut images = Vec::new();
-    for (name, file) in [("flash", "flash.bin"), ("RAM", "ram.bin")] {
+    for (name, file) in [
+        ("flash", "flash.bin"),
+        ("RAM", files::name(files::RAM_DUMP)),
+    ] {
         if let Ok(bytes) = std::fs::read(device.join(file)) {
             images.push(Image {
                 name: name.into(),

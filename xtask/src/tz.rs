@@ -30,6 +30,7 @@ use crate::{
     qemu, sh,
     toolchain::{firmware_cargo, firmware_elf},
 };
+use keyfort_testkit::demo::files;
 use object::{Object, ObjectSymbol};
 use std::path::{Path, PathBuf};
 
@@ -425,7 +426,7 @@ fn registers(ctx: &Ctx) -> Result<String, String> {
 /// The demo's key scan of all memory the Non-secure world can reach (`ns-memory.bin`,
 /// written by the application at the end of each run).
 pub fn scan_nonsecure_memory(device: &Path, host: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(device.join("ns-memory.bin"))
+    let bytes = std::fs::read(device.join(files::name(files::NS_MEMORY)))
         .map_err(|e| format!("ns-memory.bin: {e} (the Non-secure application writes it)"))?;
     if bytes.len() != 3 << 20 {
         return Err(format!(

@@ -961,7 +961,7 @@ mod tests {
         // Cut in its tag (the last 32 steps are the tag and the commit block).
         let mut f = setup();
         let end = f.j.write_pos();
-        f.j.io.flash_mut().cut_after(steps - 30);
+        f.j.io.flash().cut_after(steps - 30);
         assert_eq!(f.put(2, b"torn", 0), Err(Error::Flash));
         let mut flash = f.j.io.into_flash();
         flash.power_on();

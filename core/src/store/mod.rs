@@ -455,10 +455,4 @@ impl<P: Platform> KeyStore<P> {
     pub fn flash(&self) -> &P::Flash {
         self.journal.io.flash()
     }
-
-    /// The flash, writable behind the store's back: for test doubles (planning a power
-    /// cut) and diagnostics. Writing through it voids every guarantee until re-open.
-    pub fn flash_mut(&mut self) -> &mut P::Flash {
-        self.journal.io.flash_mut()
-    }
 }

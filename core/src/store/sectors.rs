@@ -51,10 +51,6 @@ impl<F: MultiwriteNorFlash> Sectors<F> {
         &self.flash
     }
 
-    pub(crate) fn flash_mut(&mut self) -> &mut F {
-        &mut self.flash
-    }
-
     /// Bytes per sector.
     pub(crate) fn size(&self) -> u32 {
         self.sector_size

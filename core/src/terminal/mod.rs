@@ -89,7 +89,6 @@
 //! injection may happen again).
 pub mod dukpt_state;
 mod error;
-pub mod factory;
 pub mod inject;
 
 pub use dukpt_state::{

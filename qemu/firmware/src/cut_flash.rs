@@ -11,6 +11,7 @@
 //!   nearly all, from the seed), the others left as they were.
 //!
 //! Test tooling only: the library and the board crate know nothing of it.
+use core::cell::Cell;
 use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
 
 /// The exit status of a run stopped by an injected power cut.
@@ -50,7 +51,9 @@ pub struct CutFlash<F> {
     ops: u32,
     erases: u32,
     counted: u32,
-    phase: Phase,
+    /// Set through a shared reference: the firmware marks its phase on the flash a
+    /// running store holds (`KeyStore::flash`).
+    phase: Cell<Phase>,
     rng: u32,
 }
 
@@ -63,7 +66,7 @@ impl<F: NorFlash> CutFlash<F> {
             ops: 0,
             erases: 0,
             counted: 0,
-            phase: Phase::Open,
+            phase: Cell::new(Phase::Open),
             rng: plan.seed | 1,
         }
     }
@@ -79,8 +82,8 @@ impl<F: NorFlash> CutFlash<F> {
     }
 
     /// Marks where the firmware is now.
-    pub fn set_phase(&mut self, phase: Phase) {
-        self.phase = phase;
+    pub fn set_phase(&self, phase: Phase) {
+        self.phase.set(phase);
     }
 
     fn next_rand(&mut self) -> u32 {
@@ -97,8 +100,8 @@ impl<F: NorFlash> CutFlash<F> {
     fn tick(&mut self, erase: bool) -> bool {
         self.ops += 1;
         self.erases += u32::from(erase);
-        let selected =
-            (!self.plan.work_only || self.phase == Phase::Work) && (!self.plan.erase_only || erase);
+        let selected = (!self.plan.work_only || self.phase.get() == Phase::Work)
+            && (!self.plan.erase_only || erase);
         if selected {
             self.counted += 1;
         }
@@ -112,7 +115,7 @@ impl<F: NorFlash> CutFlash<F> {
             what,
             offset,
             len,
-            self.phase,
+            self.phase.get(),
             done
         );
         keyfort_board_qemu::exit(CUT_EXIT)

@@ -35,7 +35,7 @@ mod log;
 mod terminal;
 
 /// Exit status of a terminal without keys (as the demo's terminal).
-pub const EXIT_NO_KEYS: i32 = 3;
+pub use keyfort_testkit::demo::EXIT_NO_KEYS;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {

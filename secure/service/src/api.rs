@@ -11,10 +11,11 @@ use cortex_m::interrupt::Mutex;
 use embedded_hal::digital::InputPin;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort_board_qemu as board;
-use keyfort_capi::service::{Service, KF_KSN_SIZE, KF_PIN_BLOCK_SIZE};
+use keyfort_capi::service::{Injection, Service, KF_KSN_SIZE, KF_PIN_BLOCK_SIZE};
 use keyfort_capi::status::*;
 use keyfort_capi::types::*;
 use keyfort_secure_client::abi::{PinArgs, WrapArgs, FACTORY_KBPK, MAX_LEN, OPEN_FORMAT, TAMPERED};
+use keyfort_testkit::demo::{factory, files};
 use zeroize::Zeroize;
 
 use crate::entry::ns;
@@ -28,14 +29,24 @@ type Svc = Service<
     board::counter::FileCounter,
 >;
 
-/// The one service (Secure RAM).
-static SERVICE: Mutex<RefCell<Svc>> = Mutex::new(RefCell::new(Service::new()));
+/// The one service (Secure RAM), its DUKPT state where the demo's factory layout puts it.
+static SERVICE: Mutex<RefCell<Svc>> = Mutex::new(RefCell::new(Service::new(factory::DUKPT_SLOT)));
+
+/// The demo's factory injection (`keyfort demo provision` writes it).
+const INJECTION: Injection = Injection {
+    kbpk_id: factory::KBPK_ID,
+    initial_key_id: factory::INITIAL_KEY_ID,
+    slot: factory::INJECTION_SLOT,
+    done: factory::INJECTION_DONE,
+};
+// The Secure API's factory KBPK (imported at format) is the demo factory's KBPK.
+const _: () = assert!(FACTORY_KBPK == factory::KBPK_ID as u32);
 
 /// The factory KBPK file (TEST ONLY: the key-injection bench writes it into the device
 /// directory; the Secure image reads it once, at format, and stores it sealed).
-const FACTORY_KBPK_FILE: &core::ffi::CStr = c"factory-kbpk.bin";
+const FACTORY_KBPK_FILE: &core::ffi::CStr = files::FACTORY_KBPK;
 /// Where the tamper response writes the Secure RAM for the host's scan.
-const SECURE_RAM_DUMP: &core::ffi::CStr = c"ram.bin";
+const SECURE_RAM_DUMP: &core::ffi::CStr = files::RAM_DUMP;
 
 /// Why an entry failed: a service status, or the tamper response ran.
 enum Fail {
@@ -138,7 +149,7 @@ pub fn bench_in_process(measure: Measure<'_>) {
             return;
         };
         let s: &mut Svc = &mut s;
-        if open_service(s, 0).is_err() || s.dukpt_factory_inject().is_err() {
+        if open_service(s, 0).is_err() || s.dukpt_factory_inject(&INJECTION).is_err() {
             defmt::println!("bench: the store or the terminal is missing");
             return;
         }
@@ -309,7 +320,7 @@ extern "C" fn dukpt_load_initial_key(ik: u32, _: u32, _: u32, _: u32) -> i32 {
 nsc_entry!(kfs_dukpt_load_initial_key => dukpt_load_initial_key);
 
 extern "C" fn dukpt_factory_inject(_: u32, _: u32, _: u32, _: u32) -> i32 {
-    with(|s| s.dukpt_factory_inject().map(|()| 0))
+    with(|s| s.dukpt_factory_inject(&INJECTION).map(|()| 0))
 }
 nsc_entry!(kfs_dukpt_factory_inject => dukpt_factory_inject);
 

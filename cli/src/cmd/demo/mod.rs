@@ -6,7 +6,7 @@
 //!   fresh AES-256 KBPK, and writes the device's factory flash image: the store's own
 //!   on-flash format, sealed under the device's (test-only) secret, holding the KBPK
 //!   (`UNWRAP` only) and the block in the injection slot
-//!   ([`keyfort::terminal::factory`]).
+//!   (`keyfort_testkit::demo::factory`).
 //! - `verify`: reads the terminal's transaction records, re-derives each transaction's
 //!   keys from the BDK and the KSN, checks the MAC, decrypts the card data and the PIN
 //!   block, checks that no KSN counter was used twice, and prints the table.
@@ -21,11 +21,12 @@
 //! The host directory keeps the BDK and the KBPK in hex files: TEST ONLY (a real payment
 //! host keeps its BDK in an HSM).
 use clap::{Args, Subcommand};
+use keyfort_testkit::demo::files;
+use std::ffi::CStr;
 use std::path::PathBuf;
 
 mod image;
 mod provision;
-mod record;
 mod scan;
 mod verify;
 
@@ -69,6 +70,22 @@ pub struct Dirs {
     /// The host's directory (BDK, KBPK: TEST ONLY).
     #[arg(long)]
     host: PathBuf,
+}
+
+impl Dirs {
+    /// The demo file `f` ([`files`]) of the device directory.
+    fn device_file(&self, f: &CStr) -> PathBuf {
+        self.device.join(files::name(f))
+    }
+    /// The demo file `f` ([`files`]) of the host directory.
+    fn host_file(&self, f: &CStr) -> PathBuf {
+        host_file(&self.host, f)
+    }
+}
+
+/// The demo file `f` of the host directory `host`.
+fn host_file(host: &std::path::Path, f: &CStr) -> PathBuf {
+    host.join(files::name(f))
 }
 
 /// Runs a `demo` subcommand.

@@ -5,8 +5,8 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::dukpt::aes::AesBdk;
 use keyfort::platform::NoCounter;
 use keyfort::store::KeyStore;
-use keyfort::terminal::factory;
 use keyfort::tr31::{self, HeaderSpec, OptBlock};
+use keyfort_testkit::demo::{factory, files};
 use rand_core::Rng;
 use std::fs;
 use zeroize::Zeroizing;
@@ -90,18 +90,19 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
     let image = store.into_flash().0;
     write(&d.device.join("flash.bin"), &image)?;
     // A new device: counter at zero, nothing sent yet.
-    for f in ["counter.bin", "transactions.bin", "ram.bin", "pos-plan"] {
-        let _ = fs::remove_file(d.device.join(f));
+    let _ = fs::remove_file(d.device.join("counter.bin"));
+    for f in [files::RECORDS, files::RAM_DUMP, files::PLAN] {
+        let _ = fs::remove_file(d.device_file(f));
     }
     write(
-        &d.host.join("bdk.hex"),
+        &d.host_file(files::BDK_HEX),
         hex::encode_upper(&bdk_bytes).as_bytes(),
     )?;
     write(
-        &d.host.join("kbpk.hex"),
+        &d.host_file(files::KBPK_HEX),
         hex::encode_upper(kbpk.as_ref()).as_bytes(),
     )?;
-    write(&d.host.join("ikid.hex"), ikid_hex.as_bytes())?;
+    write(&d.host_file(files::IKID_HEX), ikid_hex.as_bytes())?;
 
     let header = std::str::from_utf8(&block[..block.len().min(40)]).unwrap_or("?");
     if crate::cmd::output::json() {

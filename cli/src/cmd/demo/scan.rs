@@ -8,7 +8,6 @@
 //! A positive control plants one key in a copy of each dump first, so a scan that
 //! cannot find anything does not pass.
 use super::image::{device_secret, os_rng, ImageFlash};
-use super::record;
 use super::verify::{hex_file, host_keys};
 use super::Dirs;
 use crate::cmd::failure::{self, Failure};
@@ -16,7 +15,8 @@ use crate::cmd::output;
 use keyfort::dukpt::aes::AesKsn;
 use keyfort::platform::{CounterError, MonotonicCounter};
 use keyfort::store::{AuditCode, KeyStore};
-use keyfort::terminal::factory;
+use keyfort_testkit::demo::{factory, files, record};
+use keyfort_testkit::dukpt_registers::register_keys;
 use serde_json::json;
 use std::collections::HashMap;
 use zeroize::Zeroizing;
@@ -35,7 +35,7 @@ type Counts = Vec<(&'static str, usize)>;
 
 fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
     let (bdk, ikid) = host_keys(&d.host)?;
-    let kbpk = hex_file(&d.host.join("kbpk.hex"))?;
+    let kbpk = hex_file(&d.host_file(files::KBPK_HEX))?;
     let ik = bdk
         .initial_key(&ikid)
         .map_err(|e| format!("initial key: {e}"))?;
@@ -44,11 +44,11 @@ fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
     add(&mut n, ik.expose(), "initial key");
     add(
         &mut n,
-        &Zeroizing::new(hex_file(&d.host.join("bdk.hex"))?.to_vec()),
+        &Zeroizing::new(hex_file(&d.host_file(files::BDK_HEX))?.to_vec()),
         "BDK",
     );
-    let bytes = std::fs::read(d.device.join("transactions.bin")).unwrap_or_default();
-    let (recs, _) = record::split(&bytes);
+    let bytes = std::fs::read(d.device_file(files::RECORDS)).unwrap_or_default();
+    let recs: Vec<_> = record::split(&bytes).0.collect();
     let max = recs
         .iter()
         .filter_map(|r| AesKsn::from_bytes(r.ksn()).ok())
@@ -57,7 +57,7 @@ fn build(d: &Dirs) -> Result<(Needles, Counts), String> {
         .unwrap_or(0);
     // Every register value the terminal held up to counter max + 64.
     let mut regs = 0;
-    for dk in ik.register_keys(max.saturating_add(64)) {
+    for dk in register_keys(&ik, max.saturating_add(64)) {
         add(&mut n, dk.expose(), "DUKPT register");
         regs += 1;
     }
@@ -159,7 +159,7 @@ pub fn run(d: &Dirs, expect_wiped: bool) -> Result<(), Failure> {
         );
     }
     let flash = scan_file(&n, &d.device.join("flash.bin"), "flash")?;
-    let ram = scan_file(&n, &d.device.join("ram.bin"), "RAM")?;
+    let ram = scan_file(&n, &d.device_file(files::RAM_DUMP), "RAM")?;
     let found = flash.unwrap_or(0) + ram.unwrap_or(0);
 
     // Open the store as someone holding the device secret would.

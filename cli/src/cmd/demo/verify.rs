@@ -1,10 +1,11 @@
 //! `keyfort demo verify`: the payment host checks every transaction.
-use super::record::{self, Record, CARDS};
-use super::Dirs;
+use super::{host_file, Dirs};
 use crate::cmd::failure::Failure;
 use crate::cmd::output;
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::transaction::{data, mac, pin};
+use keyfort_testkit::demo::files;
+use keyfort_testkit::demo::record::{self, Record, CARDS};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,8 +22,9 @@ pub fn hex_file(p: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
 
 /// The BDK and initial key ID of a provisioned demo.
 pub fn host_keys(host: &Path) -> Result<(AesBdk, [u8; 8]), String> {
-    let bdk = AesBdk::new(&hex_file(&host.join("bdk.hex"))?).map_err(|e| format!("BDK: {e}"))?;
-    let id = hex_file(&host.join("ikid.hex"))?;
+    let bdk = AesBdk::new(&hex_file(&host_file(host, files::BDK_HEX))?)
+        .map_err(|e| format!("BDK: {e}"))?;
+    let id = hex_file(&host_file(host, files::IKID_HEX))?;
     let ikid = <[u8; 8]>::try_from(id.as_slice()).map_err(|_| "ikid.hex: 8 bytes expected")?;
     Ok((bdk, ikid))
 }
@@ -54,7 +56,8 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
         r.mac(),
     )
     .map_err(|_| "MAC does not verify")?;
-    let (want_pan, want_pin) = CARDS[r.card()];
+    let card = CARDS[r.card()];
+    let (want_pan, want_pin) = (card.pan, card.pin);
     let mut cd = Zeroizing::new(r.card_data());
     let data_key = key(KeyUsage::DataEncrypt)?;
     data::aes_cbc_decrypt(
@@ -63,10 +66,7 @@ fn check(bdk: &AesBdk, ikid: &[u8; 8], r: &Record<'_>) -> Result<Row, String> {
         cd.as_mut(),
     )
     .map_err(|_| "card data")?;
-    let mut want = want_pan.as_bytes().to_vec();
-    want.extend_from_slice(b"=2812101");
-    want.resize(32, 0);
-    if cd.as_ref()[..] != want[..] {
+    if *cd != record::card_data(want_pan.as_bytes()) {
         return Err("card data does not decrypt to the card".into());
     }
     let pin_key = key(KeyUsage::PinEncryption)?;
@@ -105,9 +105,10 @@ pub fn run(d: &Dirs, expect: Option<usize>, table: bool) -> Result<(), Failure> 
     let text = !output::json();
     let table = table && text;
     let (bdk, ikid) = host_keys(&d.host)?;
-    let path = d.device.join("transactions.bin");
+    let path = d.device_file(files::RECORDS);
     let bytes = std::fs::read(&path).unwrap_or_default();
     let (recs, torn) = record::split(&bytes);
+    let recs: Vec<Record<'_>> = recs.collect();
     let mut seen: HashMap<u32, usize> = HashMap::new();
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut counters = Vec::new();

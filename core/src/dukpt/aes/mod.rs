@@ -13,15 +13,12 @@
 //!
 //! - [`AesBdk::batch`] ([`AesBatch`]): the working keys of many KSNs at once, for a
 //!   host verifying a stream of transactions (lanes in lockstep, an initial key cache).
-//! - [`register_counters`] / [`AesInitialKey::register_keys`]: every key a terminal's
-//!   registers can have held up to a counter, for host-side key scans.
 //!
 //! Capacities: keys are at most 32 bytes; a terminal state is [`AES_STATE_LEN`] bytes.
 mod batch;
 mod derive;
 mod host;
 mod ksn;
-mod registers;
 mod terminal;
 mod types;
 
@@ -29,7 +26,6 @@ pub use batch::{AesBatch, AesBatchKey, AesKeyCacheSlot, LANES};
 pub use derive::initial_key_derivation_data;
 pub use host::{AesBdk, AesDerivationKey, AesInitialKey, AesWorkingKey};
 pub use ksn::AesKsn;
-pub use registers::register_counters;
 pub(crate) use terminal::{pack_state, packed_state_len, unpack_state};
 pub use terminal::{AesTerminal, AesTransaction, AES_STATE_LEN};
 pub use types::{BdkType, KeyUsage, WorkingKeyType};

@@ -179,7 +179,7 @@ fn run() -> Result<(), &'static str> {
     }
     defmt::println!("memscan: tamper line asserted");
     let mut clock = Clock::start();
-    store.flash_mut().reset();
+    store.flash().reset();
     let wiped = store.tamper_wipe();
     let wipe_ticks = clock.lap();
     let freed = board::ram::wipe_free_stack();
@@ -187,9 +187,9 @@ fn run() -> Result<(), &'static str> {
     wiped.map_err(|_| "tamper_wipe failed")?;
     defmt::println!(
         "tamper: store wiped: {=u32} sectors erased, {=u32} bytes programmed, {=u32} flash operations, {=u32} instructions (SysTick under -icount shift=0)",
-        store.flash_mut().erased_sectors(),
-        store.flash_mut().programmed_bytes(),
-        store.flash_mut().ops(),
+        store.flash().erased_sectors(),
+        store.flash().programmed_bytes(),
+        store.flash().ops(),
         wipe_ticks.saturating_mul(INSTR_PER_TICK)
     );
     defmt::println!(

@@ -558,7 +558,7 @@ fn run() -> Result<(), Fail> {
         Err(e) => return Err(Fail::Open(e)),
     };
     let open_ops = s.flash().ops();
-    s.flash_mut().set_phase(Phase::FirstOp);
+    s.flash().set_phase(Phase::FirstOp);
     defmt::println!("open: ok after {=u32} flash operations", open_ops);
     verify(&mut s, &mut m)?;
     let kek = Kek::new(&BACKUP_KEK).map_err(|_| "kek")?;
@@ -577,7 +577,7 @@ fn run() -> Result<(), Fail> {
         m.apply(op, fp);
         if i == 0 {
             first_ops = s.flash().ops();
-            s.flash_mut().set_phase(Phase::Work);
+            s.flash().set_phase(Phase::Work);
             defmt::println!(
                 "first: {=u32} flash operations to the end of the first operation",
                 first_ops

@@ -103,14 +103,14 @@ fn run() -> Result<(), &'static str> {
         let mut digits = [0u8; 6];
         let n = board::read_host_file(c"cut-ops", &mut digits).unwrap_or(0);
         let cut = parse_u32(digits.get(..n).unwrap_or(&[]));
-        store.flash_mut().park_after(cut);
+        store.flash().park_after(cut);
         defmt::println!("tamper: line asserted, wiping");
         store.tamper_wipe().map_err(|_| "tamper_wipe failed")?;
         let freed = board::ram::wipe_free_stack();
         defmt::println!(
             "tamper: wipe complete ({=u32} flash operations, {=u32} sectors erased); {=usize} bytes of free stack overwritten",
-            store.flash_mut().ops(),
-            store.flash_mut().erased_sectors(),
+            store.flash().ops(),
+            store.flash().erased_sectors(),
             freed
         );
         report(&mut store);

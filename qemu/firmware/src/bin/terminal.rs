@@ -12,15 +12,15 @@
 //!    in the store *before* its keys exist: the line `persisting DUKPT state` is printed
 //!    just before that write, the power-cut tests cut there), a PIN block (ISO 9564
 //!    format 4) under the PIN key, the card data AES-CBC encrypted under the data key, a
-//!    CMAC over the record under the MAC key, and the 128-byte record appended to the
-//!    host file `transactions.bin` (layout below; `keyfort demo verify` reads it);
+//!    CMAC over the record under the MAC key, and the 128-byte record
+//!    (`keyfort_testkit::demo::record`) appended to the host file `transactions.bin`
+//!    (`keyfort demo verify` reads it);
 //! 4. on tamper: drops the DUKPT state from RAM, crypto-erases the store
 //!    (`KeyStore::tamper_wipe`), overwrites the free stack, and writes its whole RAM to
 //!    the host file `ram.bin` for the host to search for keys.
 //!
-//! Record layout (128 bytes): `KFTX` magic, version 1, test card index, 2 zero bytes,
-//! KSN (12), PIN block (16), message (32, ASCII), encrypted card data (32), 12 zero bytes,
-//! CMAC (16) over bytes 0..112.
+//! The store's layout, the record, the files and the test cards are the demo's protocol
+//! (`keyfort_testkit::demo`), shared with the host.
 //!
 //! Never prints or writes a key; the card data and PIN are TEST data.
 #![no_std]
@@ -29,35 +29,29 @@
 use core::ffi::CStr;
 use embedded_hal::digital::InputPin;
 use keyfort::attributes::Usage;
-use keyfort::dukpt::aes::{AesTerminal, KeyUsage, WorkingKeyType};
+use keyfort::dukpt::aes::{AesTerminal, AesTransaction, AesWorkingKey, KeyUsage, WorkingKeyType};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::store::{self, KeyHandle, KeyStore};
-use keyfort::terminal::{self, factory, StoreStatePersist, TerminalError};
+use keyfort::terminal::{self, StoreStatePersist, TerminalError};
 use keyfort::transaction::{data, mac, pin};
 use keyfort_firmware::board::{self, entropy::HostEntropy, Board};
+use keyfort_testkit::demo::{
+    self, factory, files,
+    record::{self, TransactionCrypto},
+    EXIT_NO_KEYS,
+};
 use semihosting::{
     fs::File,
     io::{Seek, SeekFrom, Write},
 };
 
-/// Test cards: PAN and PIN (TEST data, public; the host has the same table).
-const CARDS: [(&[u8], &[u8]); 3] = [
-    (b"4111111111111111", b"1234"),
-    (b"5555555555554444", b"4321"),
-    (b"378282246310005", b"909090"),
-];
-const RECORD_LEN: usize = 128;
+const RECORD_LEN: usize = record::LEN;
 /// Longest key block the injection slot may hold.
-const BLOCK_MAX: usize = 256;
-const RECORDS: &CStr = c"transactions.bin";
-const PLAN: &CStr = c"pos-plan";
-const RAM_DUMP: &CStr = c"ram.bin";
+const BLOCK_MAX: usize = factory::INJECTION_BLOCK_MAX;
+const RECORDS: &CStr = files::RECORDS;
+const RAM_DUMP: &CStr = files::RAM_DUMP;
 /// The error of a terminal with neither DUKPT state nor a key to load it from.
 const NO_KEYS: &str = "no keys";
-/// Exit status of a terminal without keys (out of service, not a failure of the run).
-const EXIT_NO_KEYS: i32 = 3;
-/// Transactions per run when there is no plan file.
-const DEFAULT_PLAN: u32 = 10;
 
 type Rng = Csprng<HostEntropy>;
 type Store = KeyStore<(
@@ -119,19 +113,8 @@ fn rng(personalization: &[u8]) -> Result<Rng, &'static str> {
 
 fn plan() -> u32 {
     let mut buf = [0u8; 12];
-    let n = board::read_host_file(PLAN, &mut buf).unwrap_or(0);
-    let digits = buf.get(..n).unwrap_or(&[]);
-    let mut v: u32 = 0;
-    let mut any = false;
-    for &c in digits.iter().take_while(|c| c.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add(u32::from(c - b'0'));
-        any = true;
-    }
-    if any {
-        v
-    } else {
-        DEFAULT_PLAN
-    }
+    let n = board::read_host_file(files::PLAN, &mut buf).unwrap_or(0);
+    demo::plan(buf.get(..n).unwrap_or(&[]))
 }
 
 #[inline(never)]
@@ -367,10 +350,39 @@ fn finish_injection(store: &mut Store) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn ascii_u32(mut v: u32, out: &mut [u8]) {
-    for c in out.iter_mut().rev() {
-        *c = b'0' + (v % 10) as u8;
-        v /= 10;
+/// One transaction's crypto under its working keys (each derived, used and dropped).
+struct TxCrypto<'a> {
+    tx: &'a AesTransaction,
+    rng: &'a mut Rng,
+}
+
+impl TxCrypto<'_> {
+    fn key(&self, u: KeyUsage) -> Result<AesWorkingKey, &'static str> {
+        self.tx
+            .working_key(u, WorkingKeyType::Aes128)
+            .map_err(|_| "working key")
+    }
+}
+
+impl TransactionCrypto for TxCrypto<'_> {
+    type Error = &'static str;
+
+    fn pin_block(&mut self, pin_digits: &[u8], pan: &[u8]) -> Result<[u8; 16], &'static str> {
+        let k = self.key(KeyUsage::PinEncryption)?;
+        let k = k.typed().map_err(|_| "PIN key")?;
+        pin::format4_encrypt(&k, pin_digits, pan, self.rng).map_err(|_| "PIN block")
+    }
+
+    fn encrypt_card(&mut self, card: &mut [u8; 32]) -> Result<(), &'static str> {
+        let k = self.key(KeyUsage::DataEncrypt)?;
+        let k = k.typed().map_err(|_| "data key")?;
+        data::aes_cbc_encrypt(&k, &[0u8; 16], card).map_err(|_| "card data")
+    }
+
+    fn mac(&mut self, maced: &[u8]) -> Result<[u8; 16], &'static str> {
+        let k = self.key(KeyUsage::MacGeneration)?;
+        let k = k.typed().map_err(|_| "MAC key")?;
+        mac::aes_cmac(&k, maced).map_err(|_| "MAC")
     }
 }
 
@@ -392,58 +404,8 @@ fn transaction(
         }
     };
     let ksn = *tx.ksn();
-    let card_index = (ksn.counter() % CARDS.len() as u32) as usize;
-    let (pan, pin_digits) = CARDS[card_index];
-    let mut r = [0u8; RECORD_LEN];
-    r[0..4].copy_from_slice(b"KFTX");
-    r[4] = 1;
-    r[5] = card_index as u8;
-    r[8..20].copy_from_slice(ksn.as_bytes());
-
-    let k = |u| {
-        tx.working_key(u, WorkingKeyType::Aes128)
-            .map_err(|_| "working key")
-    };
-    let pin_key = k(KeyUsage::PinEncryption)?;
-    let block = pin::format4_encrypt(
-        &pin_key.typed().map_err(|_| "PIN key")?,
-        pin_digits,
-        pan,
-        rng,
-    )
-    .map_err(|_| "PIN block")?;
-    drop(pin_key);
-    r[20..36].copy_from_slice(&block);
-
-    // The message: amount and trace number (the KSN counter).
-    let msg = &mut r[36..68];
-    msg.copy_from_slice(b"AMT=000000.00 EUR STAN=000000   ");
-    let cents = counter.wrapping_mul(7919) % 100_000;
-    ascii_u32(cents / 100, &mut msg[4..10]);
-    ascii_u32(cents % 100, &mut msg[11..13]);
-    ascii_u32(counter, &mut msg[23..29]);
-
-    // Card data (track-2 style), encrypted under the data key (a new key per
-    // transaction, so a zero IV is safe).
-    let mut card = [0u8; 32];
-    card[..pan.len()].copy_from_slice(pan);
-    card[pan.len()..pan.len() + 8].copy_from_slice(b"=2812101");
-    let data_key = k(KeyUsage::DataEncrypt)?;
-    data::aes_cbc_encrypt(
-        &data_key.typed().map_err(|_| "data key")?,
-        &[0u8; 16],
-        &mut card,
-    )
-    .map_err(|_| "card data")?;
-    drop(data_key);
-    r[68..100].copy_from_slice(&card);
-
-    let mac_key = k(KeyUsage::MacGeneration)?;
-    let tag =
-        mac::aes_cmac(&mac_key.typed().map_err(|_| "MAC key")?, &r[..112]).map_err(|_| "MAC")?;
-    drop(mac_key);
+    let r = record::build(ksn.as_bytes(), &mut TxCrypto { tx: &tx, rng })?;
     drop(tx);
-    r[112..128].copy_from_slice(&tag);
 
     let mut hex = [0u8; 24];
     defmt::println!(
@@ -451,7 +413,7 @@ fn transaction(
         counter,
         keyfort_firmware::hex(ksn.as_bytes(), &mut hex),
         core::str::from_utf8(&r[36..53]).unwrap_or("?"),
-        keyfort_firmware::hex(&tag[..4], &mut [0u8; 8])
+        keyfort_firmware::hex(&r[record::MACED..record::MACED + 4], &mut [0u8; 8])
     );
     Ok(r)
 }

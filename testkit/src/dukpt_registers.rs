@@ -1,20 +1,29 @@
-//! Which keys a terminal's registers can have held: the list a host-side key scan of a
-//! terminal's flash and RAM searches for (`keyfort demo scan`, the demo's second scan in
-//! `xtask`), in one place.
+//! Which keys an AES DUKPT terminal's registers can have held: the list a host-side key
+//! scan of a terminal's flash and RAM searches for (`keyfort demo scan`, the demo's second
+//! scan in `xtask`), in one place, computed through keyfort's public host API.
 //!
 //! Register `i` of a terminal whose next counter is `c` holds the derivation key of the
 //! counter made of `c`'s bits above `i` plus bit `i`. Over all next counters `1..=max`
 //! these are the counters with lowest set bit `i` and at most `(max >> (i + 1)) << (i +
 //! 1) | 1 << i`: [`register_counters`] walks them without a heap, each once.
-use super::host::{AesDerivationKey, AesInitialKey};
-use super::ksn::AesKsn;
+//!
+//! ```
+//! use keyfort::dukpt::aes::AesBdk;
+//! use keyfort_testkit::dukpt_registers::{register_counters, register_keys};
+//!
+//! let ik = AesBdk::new(&[0x5A; 16]).unwrap().initial_key(&[1; 8]).unwrap();
+//! // Before any transaction, register i holds the key of counter 1 << i.
+//! assert_eq!(register_counters(0).count(), 32);
+//! assert!(register_keys(&ik, 0).count() == 32);
+//! ```
+use keyfort::dukpt::aes::{AesDerivationKey, AesInitialKey, AesKsn};
 
 /// Every counter whose derivation key a terminal loaded at counter 1 can hold in one of
 /// its 32 registers while its next counter runs from 1 to `max` (a superset: registers
 /// not in use at a given counter are counted too). Each counter once: by register (lowest
 /// set bit) `0..32`, ascending within a register; about `max + 32` values. Includes
 /// counters no device uses (more than 16 one-bits), which a terminal never derives:
-/// [`AesInitialKey::register_keys`] leaves those out.
+/// [`register_keys`] leaves those out.
 pub fn register_counters(max: u32) -> impl Iterator<Item = u32> {
     (0..32u32).flat_map(move |i| {
         let highest = max.checked_shr(i + 1).unwrap_or(0);
@@ -22,28 +31,26 @@ pub fn register_counters(max: u32) -> impl Iterator<Item = u32> {
     })
 }
 
-impl AesInitialKey {
-    /// The derivation keys of [`register_counters`]`(max)` that a device can use (counter
-    /// at most 16 one-bits): every key a terminal loaded with this initial key can have
-    /// held in a register (and released as a transaction's key) up to counter `max`. Host
-    /// side, for key scans; each is derived from the initial key (up to 32 AES steps).
-    pub fn register_keys(&self, max: u32) -> impl Iterator<Item = AesDerivationKey> + '_ {
-        register_counters(max)
-            .filter(|&c| {
-                AesKsn::new(self.initial_key_id(), c)
-                    .check_device_counter()
-                    .is_ok()
-            })
-            .filter_map(|c| self.derivation_key_any_counter(c).ok())
-    }
+/// The derivation keys of [`register_counters`]`(max)` that a device can use (counter at
+/// most 16 one-bits): every key a terminal loaded with `ik` can have held in a register
+/// (and released as a transaction's key) up to counter `max`. Each is derived from the
+/// initial key (up to 32 AES steps).
+pub fn register_keys(ik: &AesInitialKey, max: u32) -> impl Iterator<Item = AesDerivationKey> + '_ {
+    register_counters(max)
+        .filter(|&c| {
+            AesKsn::new(ik.initial_key_id(), c)
+                .check_device_counter()
+                .is_ok()
+        })
+        .filter_map(|c| ik.derivation_key_any_counter(c).ok())
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::dukpt::aes::{AesBdk, AesTerminal};
-    use crate::dukpt::NoPersist;
+    use keyfort::dukpt::aes::{AesBdk, AesTerminal};
+    use keyfort::dukpt::NoPersist;
     use std::collections::BTreeSet;
     use std::vec::Vec;
 
@@ -78,8 +85,13 @@ mod tests {
         let bdk = AesBdk::new(&[0x5A; 16]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let max = 200;
-        let listed: BTreeSet<Vec<u8>> =
-            ik.register_keys(max).map(|k| k.expose().to_vec()).collect();
+        let listed: BTreeSet<Vec<u8>> = register_keys(&ik, max)
+            .map(|k| k.expose().to_vec())
+            .collect();
+        // Negative control: a key the terminal never holds (another initial key's) is not.
+        let other = bdk.initial_key(&[8, 7, 6, 5, 4, 3, 2, 1]).unwrap();
+        let stranger = other.derivation_key_any_counter(1).unwrap();
+        assert!(!listed.contains(stranger.expose()));
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut seen = 0;
         loop {
