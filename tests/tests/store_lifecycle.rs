@@ -529,3 +529,84 @@ fn keys_generated_through_the_hmac_drbg() {
     let mut s = KeyStore::open((s.into_flash(), Dev(DEV_A), drbg2, NoCounter)).unwrap();
     assert_eq!(s.with_key(a, Usage::ENCRYPT, |k| k.to_vec()).unwrap(), ka);
 }
+
+/// A whole-key destroy is all or nothing across a power cut at any flash step: after
+/// the reboot every version of the key is in its old state, or every version is
+/// destroyed and no sealed copy is left. The destroy writes one record per version;
+/// without the open finishing a destroy whose first (flagged) record committed, the
+/// cuts between those records leave a key half destroyed (the check's negative
+/// control: it fails with the roll-forward in `KeyStore::finish_destroy` removed).
+#[test]
+fn whole_key_destroy_is_all_or_nothing_at_every_cut() {
+    let setup = || {
+        let mut s = store();
+        s.import(
+            7,
+            b"victim",
+            Algorithm::Aes128,
+            Usage::DECRYPT,
+            &[0x42; 16],
+            None,
+        )
+        .unwrap();
+        s.rotate(7).unwrap();
+        s.rotate(7).unwrap();
+        s.import(
+            8,
+            b"other",
+            Algorithm::Aes128,
+            Usage::DECRYPT,
+            &[0x24; 16],
+            None,
+        )
+        .unwrap();
+        s
+    };
+    let states = |s: &Store<NoCounter>| -> Vec<KeyState> {
+        let mut v: Vec<_> = s
+            .inventory()
+            .filter(|e| e.id == 7)
+            .map(|e| (e.version, e.state))
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|x| x.1).collect()
+    };
+    let mut s = setup();
+    let before = states(&s);
+    assert_eq!(before.len(), 3);
+    let st = s.flash().steps();
+    s.destroy(7, None).unwrap();
+    let steps = s.flash().steps() - st;
+    assert!(states(&s).iter().all(|x| x.is_destroyed()));
+    let (mut old, mut done) = (0, 0);
+    for k in 0..steps {
+        let mut s = setup();
+        s.flash().cut_after(k);
+        s.flash().set_mix_seed(k as u32 + 3);
+        assert!(s.destroy(7, None).is_err(), "cut {k} not hit");
+        let mut f = s.into_flash();
+        f.power_on();
+        let mut s = Store::open((f, Dev(DEV_A), TestRng(k + 9), NoCounter))
+            .unwrap_or_else(|e| panic!("cut {k}: open {e:?}"));
+        let now = states(&s);
+        if now == before {
+            old += 1;
+        } else {
+            assert!(
+                now.len() == 3 && now.iter().all(|x| x.is_destroyed()),
+                "cut {k}: key half destroyed: {now:?}"
+            );
+            for v in 1..=3 {
+                assert!(
+                    s.with_key(KeyHandle::version(7, v), Usage::DECRYPT, |_| ())
+                        .is_err(),
+                    "cut {k}: version {v} still usable"
+                );
+            }
+            done += 1;
+        }
+        assert_eq!(s.inventory().filter(|e| e.id == 8).count(), 1, "cut {k}");
+    }
+    println!("whole-key destroy: {steps} cut points, {old} old state, {done} destroyed");
+    assert!(old > 0 && done > 0);
+}

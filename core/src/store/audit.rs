@@ -56,6 +56,15 @@ pub enum AuditCode {
     Unknown,
 }
 
+/// A flag in a record's event byte (never in an audit event): this destroy record is
+/// the first of a whole-key destroy ([`super::KeyStore::destroy`] of every version),
+/// written for the highest version; the versions below it are destroyed by the records
+/// after it. If a power cut stops the destroy before they are written, the next open
+/// finds the flag and destroys the rest (`KeyStore::finish_destroy`), so a whole-key
+/// destroy is all or nothing. Compaction writes event bytes as 0, so the flag never
+/// outlives the destroy's own compaction.
+pub(crate) const WHOLE_KEY_DESTROY: u8 = 0x80;
+
 impl AuditCode {
     pub(crate) const fn code(self) -> u8 {
         match self {
@@ -77,6 +86,11 @@ impl AuditCode {
             Self::Purged => 16,
             Self::Unknown => 255,
         }
+    }
+
+    /// The code of a record's event byte, without [`WHOLE_KEY_DESTROY`].
+    pub(crate) const fn of_record(event: u8) -> Self {
+        Self::from_code(event & !WHOLE_KEY_DESTROY)
     }
 
     pub(crate) const fn from_code(c: u8) -> Self {

@@ -15,7 +15,7 @@ use embedded_storage::nor_flash::MultiwriteNorFlash;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
-use super::audit::{AuditCode, AuditEvent, AuditRing, AUDIT_CAP, EVENT_LEN};
+use super::audit::{AuditCode, AuditEvent, AuditRing, AUDIT_CAP, EVENT_LEN, WHOLE_KEY_DESTROY};
 use super::error::Error;
 use super::format::*;
 use super::index::{Entry, Index};
@@ -76,6 +76,9 @@ pub(crate) struct Scan {
     pub max_gen: u32,
     pub max_nonce: u32,
     pub pending_destroy: bool,
+    /// A whole-key destroy a power cut stopped: its flagged first record's key id and
+    /// version (see [`super::audit::WHOLE_KEY_DESTROY`]).
+    pub destroy_rest: Option<(u16, u16)>,
 }
 
 /// The log over the data sectors.
@@ -389,6 +392,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
             max_gen: hdr.gen,
             max_nonce: hdr.next_nonce,
             pending_destroy: false,
+            destroy_rest: None,
         };
         self.floor = hdr.floor;
         let mut off = sc.end;
@@ -446,6 +450,9 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                         // A destroy after the snapshot: its old sealed record may still
                         // be in this sector; the open compacts it away.
                         sc.pending_destroy = true;
+                    }
+                    if sc.complete && destroyed_key && h.event & WHOLE_KEY_DESTROY != 0 {
+                        sc.destroy_rest = Some((h.slot, h.kver));
                     }
                     self.apply(&h, off, sc.complete, &mut ring, k.reborrow(), index, audit)?;
                     if h.kind == Kind::SnapEnd as u8 {
@@ -519,7 +526,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
         if appended && h.event != 0 {
             let key_event = matches!(kind, Kind::Key | Kind::Event);
             audit.push(AuditEvent {
-                code: AuditCode::from_code(h.event),
+                code: AuditCode::of_record(h.event),
                 id: h.slot,
                 version: h.kver,
                 seq: h.seq,

@@ -33,6 +33,9 @@ impl<P: Platform> KeyStore<P> {
         // past them, so no CTR nonce of a lost record is used again.
         self.journal.skip_nonces()?;
         self.pending_destroy = scan.pending_destroy;
+        if let Some((id, top)) = scan.destroy_rest {
+            self.finish_destroy(id, top)?;
+        }
         if self.pending_destroy {
             self.compact(0)?;
         }
@@ -83,7 +86,7 @@ impl<P: Platform> KeyStore<P> {
             Body::Copy(_) => Body::Copy(self.source(h.kind, h.slot, h.kver)?),
             b => b,
         };
-        let security = steps_counter(AuditCode::from_code(h.event));
+        let security = steps_counter(AuditCode::of_record(h.event));
         let (gen, step) = self.rollback.stamp(security)?;
         let keys = Keys::of(&mut self.seal, &mut self.rng)?;
         let off = self.journal.append(&mut h, &body, gen, keys)?;

@@ -3,7 +3,7 @@
 //! power cut leaves the version in its old or its new state and nothing else. Destroying
 //! also compacts the sealed key away and verifies it is gone; ending protect periods
 //! deactivates (and rotates) versions.
-use super::audit::AuditCode;
+use super::audit::{AuditCode, WHOLE_KEY_DESTROY};
 use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::journal::Body;
@@ -25,7 +25,7 @@ impl<P: Platform> KeyStore<P> {
             return Err(Error::TransitionRefused);
         }
         if to.is_destroyed() {
-            self.destroy_record(&e.hdr, to)?;
+            self.destroy_record(&e.hdr, to, false)?;
             if from.is_destroyed() {
                 // Destroyed to destroyed-compromised: nothing left to erase.
                 return Ok(());
@@ -121,16 +121,50 @@ impl<P: Platform> KeyStore<P> {
         if todo.is_empty() && !self.pending_destroy {
             return Ok(());
         }
+        // A whole-key destroy goes from the highest version down, its first record
+        // flagged: a power cut before the last one is finished by the next open.
+        todo.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        let mut whole = version.is_none();
         for (v, to) in todo {
             let h = self.key_entry(id, v).ok_or(Error::LogicBug)?.hdr;
-            self.destroy_record(&h, to)?;
+            self.destroy_record(&h, to, whole)?;
+            whole = false;
         }
         self.compact(0)?;
         self.verify_destroyed(id, version)
     }
 
-    /// Writes the record of version `h` in destroyed state `to`: its metadata, no body.
-    fn destroy_record(&mut self, h: &RecHeader, to: KeyState) -> Result<(), Error> {
+    /// At open, after a power cut stopped a whole-key destroy of key `id` whose flagged
+    /// first record (version `top`) committed: destroys the versions below `top` not
+    /// yet destroyed (the rest of that destroy; the open then compacts their sealed
+    /// keys away).
+    pub(super) fn finish_destroy(&mut self, id: u16, top: u16) -> Result<(), Error> {
+        let mut todo: heapless::Vec<(u16, KeyState), MAX_VERSIONS> = heapless::Vec::new();
+        for e in self.versions(id) {
+            let from = usage_check::state_of(&e.hdr)?;
+            if e.hdr.kver >= top || from.is_destroyed() {
+                continue;
+            }
+            let to = if from == KeyState::Compromised {
+                KeyState::DestroyedCompromised
+            } else {
+                KeyState::Destroyed
+            };
+            todo.push((e.hdr.kver, to)).map_err(|_| Error::LogicBug)?;
+        }
+        todo.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        for (v, to) in todo {
+            let h = self.key_entry(id, v).ok_or(Error::LogicBug)?.hdr;
+            self.destroy_record(&h, to, false)?;
+            self.pending_destroy = true;
+        }
+        Ok(())
+    }
+
+    /// Writes the record of version `h` in destroyed state `to`: its metadata, no body;
+    /// `whole` flags the first record of a whole-key destroy
+    /// ([`super::audit::WHOLE_KEY_DESTROY`]).
+    fn destroy_record(&mut self, h: &RecHeader, to: KeyState, whole: bool) -> Result<(), Error> {
         let mut n = *h;
         n.prev_state = h.state;
         n.state = to.code();
@@ -140,6 +174,9 @@ impl<P: Platform> KeyStore<P> {
         } else {
             AuditCode::Destroyed.code()
         };
+        if whole {
+            n.event |= WHOLE_KEY_DESTROY;
+        }
         self.append(n, Body::None)?;
         Ok(())
     }
