@@ -17,6 +17,31 @@ use crate::{
     toolchain::{firmware_cargo, firmware_elf},
 };
 
+/// `./x bench --sources`: only the sections measured by other parts of keyfort
+/// ([`sources::SOURCES`]), written into the existing BENCH.md.
+pub fn run_sources(ctx: &mut Ctx) -> Result<bool, String> {
+    let extra = sources::measure_all(ctx);
+    let path = ctx.root.join("BENCH.md");
+    let old = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stamp = format!(
+        "{}; commit `{}`",
+        sh::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+            .unwrap_or_default()
+            .trim(),
+        sh::output(
+            std::process::Command::new("git")
+                .current_dir(&ctx.root)
+                .args(["rev-parse", "--short", "HEAD"])
+        )
+        .unwrap_or_default()
+        .trim()
+    );
+    std::fs::write(&path, sources::splice(&old, &extra, &stamp))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("sections written into {}", path.display());
+    Ok(extra.iter().all(Result::is_ok))
+}
+
 /// `./x bench`.
 pub fn run(ctx: &mut Ctx) -> Result<bool, String> {
     let started = std::time::Instant::now();

@@ -151,7 +151,11 @@ fn size_guard(ctx: &Ctx) -> Result<String, String> {
     Ok(format!("core .text {text} B on {t} (release), no memmove"))
 }
 
-/// Builds the firmware bins and the board example for every QEMU target.
+/// Builds, for every QEMU target, the firmware that runs on every board (the self-test,
+/// the demo, the runner check) and the board crate's examples, then the two size probes
+/// the size guard reads on the Cortex-M0. The other firmware bins are built by the
+/// steps that run them, for their boards, and `./x bench` builds the bench bins; the
+/// clippy step compiles every bin for every target.
 pub fn build_firmware(ctx: &Ctx) -> Result<(), String> {
     let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &boards::targets());
     c.args([
@@ -160,8 +164,24 @@ pub fn build_firmware(ctx: &Ctx) -> Result<(), String> {
         "keyfort-firmware",
         "-p",
         "keyfort-board-qemu",
-        "--bins",
+        "--bin",
+        "selftest",
+        "--bin",
+        "demo",
+        "--bin",
+        "runner-check",
         "--examples",
+    ]);
+    sh::run(&mut c)?;
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &["thumbv6m-none-eabi"]);
+    c.args([
+        "--release",
+        "-p",
+        "keyfort-firmware",
+        "--bin",
+        "bench_size_all",
+        "--bin",
+        "bench_size_base",
     ]);
     sh::run(&mut c)
 }

@@ -6,7 +6,8 @@
 //!   summary (see `steps::TEST_STEPS`)
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
-//! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`)
+//! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`);
+//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
@@ -84,6 +85,9 @@ fn main() -> ExitCode {
         Some("setup") => context().map(|_| true),
         Some("test") => test_cmd(args.get(1).map(String::as_str)),
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
+            context().and_then(|mut c| bench::run_sources(&mut c))
+        }
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),

@@ -81,6 +81,35 @@ pub(super) fn write_all(r: &mut String, m: &super::Measured) {
     }
 }
 
+/// `./x bench --sources`: measures the sources only and writes their sections into
+/// `report` (an existing BENCH.md), each replacing its old section or appended, each
+/// saying it was measured separately (when, at which commit).
+pub fn splice(report: &str, tables: &[Result<Table, String>], stamp: &str) -> String {
+    let mut r = report.trim_end().to_string();
+    r.push('\n');
+    for (s, t) in SOURCES.iter().zip(tables) {
+        let mut section = String::new();
+        write_one(&mut section, s.heading, t);
+        let _ = writeln!(
+            section,
+            "\nThis section: measured by `./x bench --sources` ({stamp}), apart from the run above."
+        );
+        let head = format!("\n## {}\n", s.heading);
+        r = match r.find(&head) {
+            Some(at) => {
+                let after = at + head.len();
+                let end = r[after..].find("\n## ").map_or(r.len(), |e| after + e);
+                format!("{}{}{}", &r[..at], section.trim_end(), &r[end..])
+            }
+            None => format!("{}{}", r.trim_end(), section.trim_end()),
+        };
+        if !r.ends_with('\n') {
+            r.push('\n');
+        }
+    }
+    r
+}
+
 fn write_one(r: &mut String, heading: &str, t: &Result<Table, String>) {
     let _ = writeln!(r, "\n## {heading}\n");
     let t = match t {
@@ -115,7 +144,7 @@ fn write_one(r: &mut String, heading: &str, t: &Result<Table, String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{write_one, Table, Target};
+    use super::{splice, write_one, Table, Target, SOURCES};
 
     #[test]
     fn a_table_renders_its_targets_and_rows() {
@@ -144,5 +173,22 @@ mod tests {
             r,
             "\n## C boundary\n\n**not measured**: firmware did not build\n"
         );
+    }
+
+    #[test]
+    fn splice_replaces_a_section_and_keeps_the_rest() {
+        let h = SOURCES[0].heading;
+        let old = format!("# B\n\n## A\n\nkept\n\n## {h}\n\nold figure\n\n## Z\n\nlast\n");
+        let t: Vec<Result<Table, String>> =
+            SOURCES.iter().map(|_| Err("not run".to_string())).collect();
+        let new = splice(&old, &t, "now");
+        assert!(new.contains("kept") && new.contains("last"));
+        assert!(!new.contains("old figure"));
+        assert_eq!(new.matches(&format!("## {h}\n")).count(), 1);
+        // The other sources, absent before, are appended once each.
+        for s in &SOURCES[1..] {
+            assert_eq!(new.matches(&format!("## {}\n", s.heading)).count(), 1);
+        }
+        assert_eq!(splice(&new, &t, "now"), new);
     }
 }
