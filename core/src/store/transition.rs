@@ -123,7 +123,7 @@ impl<P: Platform> KeyStore<P> {
         }
         // A whole-key destroy goes from the highest version down, its first record
         // flagged: a power cut before the last one is finished by the next open.
-        todo.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        todo.sort_unstable_by_key(|x| core::cmp::Reverse(x.0));
         let mut whole = version.is_none();
         for (v, to) in todo {
             let h = self.key_entry(id, v).ok_or(Error::LogicBug)?.hdr;
@@ -152,7 +152,7 @@ impl<P: Platform> KeyStore<P> {
             };
             todo.push((e.hdr.kver, to)).map_err(|_| Error::LogicBug)?;
         }
-        todo.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        todo.sort_unstable_by_key(|x| core::cmp::Reverse(x.0));
         for (v, to) in todo {
             let h = self.key_entry(id, v).ok_or(Error::LogicBug)?.hdr;
             self.destroy_record(&h, to, false)?;

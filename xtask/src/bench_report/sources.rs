@@ -99,9 +99,9 @@ pub fn splice(report: &str, tables: &[Result<Table, String>], stamp: &str) -> St
             Some(at) => {
                 let after = at + head.len();
                 let end = r[after..].find("\n## ").map_or(r.len(), |e| after + e);
-                format!("{}{}{}", &r[..at], section.trim_end(), &r[end..])
+                format!("{}{}\n{}", &r[..at], section.trim_end(), &r[end..])
             }
-            None => format!("{}{}", r.trim_end(), section.trim_end()),
+            None => format!("{}\n{}", r.trim_end(), section.trim_end()),
         };
         if !r.ends_with('\n') {
             r.push('\n');
