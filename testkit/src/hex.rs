@@ -1,5 +1,6 @@
 //! Hex for test vectors: [`hex`] at compile time (a bad literal fails the build),
-//! [`unhex`] at run time without a heap, and (feature `std`) [`decode`] / [`encode`].
+//! [`unhex`] and [`encode_into`] at run time without a heap, and (feature `std`)
+//! [`decode`] / [`encode`].
 
 /// Decodes a lower-case hex literal into `N` bytes at compile time (a bad literal fails
 /// the build).
@@ -57,15 +58,25 @@ pub fn decode(s: &str) -> Option<std::vec::Vec<u8>> {
         .collect()
 }
 
+/// Writes `bytes` as lower-case hex into `out` (two characters per byte, cut short if
+/// `out` is too small) and returns the text. For public data only (KSNs, MACs, wrapped
+/// keys): the digits come from a table indexed by the byte.
+pub fn encode_into<'a>(bytes: &[u8], out: &'a mut [u8]) -> &'a str {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut n = 0;
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
+        n += 2;
+    }
+    core::str::from_utf8(out.get(..n).unwrap_or(&[])).unwrap_or("")
+}
+
 /// Lower-case hex of `bytes`.
 #[cfg(feature = "std")]
 pub fn encode(bytes: &[u8]) -> std::string::String {
-    use core::fmt::Write;
-    let mut s = std::string::String::with_capacity(2 * bytes.len());
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    let mut out = std::vec![0u8; 2 * bytes.len()];
+    encode_into(bytes, &mut out).into()
 }
 
 #[cfg(test)]

@@ -9,15 +9,12 @@ pub use keyfort_board_qemu as board;
 pub mod board_selftest;
 pub mod cut_flash;
 
-/// Writes `bytes` as lower-case hex into `out` (two characters per byte, cut short if
-/// `out` is too small) and returns the text. For public data only (wrapped keys, MACs).
-pub fn hex<'a>(bytes: &[u8], out: &'a mut [u8]) -> &'a str {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut n = 0;
-    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
-        n += 2;
-    }
-    core::str::from_utf8(&out[..n]).unwrap_or("")
-}
+/// The store of the memory-scan and tamper firmware: the board's flash behind the
+/// probe that parks or cuts it where the host asks, the test device secret, the DRBG
+/// over the host entropy file, the file counter.
+pub type ProbedStore = keyfort::store::KeyStore<(
+    board::probe::ProbedFlash<board::flash::SemihostFlash>,
+    board::secret::TestDeviceSecret,
+    keyfort::rng::Csprng<board::entropy::HostEntropy>,
+    board::counter::FileCounter,
+)>;

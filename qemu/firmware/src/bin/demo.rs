@@ -65,7 +65,7 @@ fn run() -> Result<(), &'static str> {
     defmt::println!(
         "4. wrapped it with AES-KW (RFC 3394): {=usize} bytes, safe to store: {=str}",
         n,
-        keyfort_firmware::hex(&wrapped[..n], &mut text)
+        keyfort_testkit::hex::encode_into(&wrapped[..n], &mut text)
     );
 
     let mut back = [0u8; KEY_LEN];

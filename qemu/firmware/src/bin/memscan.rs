@@ -41,14 +41,11 @@ use keyfort::key::TypedKey;
 use keyfort::rng::HmacDrbg;
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::{Secret, SecretBuf};
-use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};
+use keyfort::store::{AuditCode, Error as StoreError, KeyHandle};
 use keyfort::transaction::{data, mac, pin};
 use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek};
 use keyfort_firmware::board;
-use keyfort_firmware::board::{
-    counter::FileCounter, entropy::HostEntropy, flash::SemihostFlash, probe::ProbedFlash,
-    secret::TestDeviceSecret, Board,
-};
+use keyfort_firmware::board::{probe::ProbedFlash, Board};
 
 /// DUKPT transactions per scheme.
 const TRANSACTIONS: usize = 3;
@@ -143,12 +140,7 @@ fn main() -> ! {
     }
 }
 
-type Store = KeyStore<(
-    ProbedFlash<SemihostFlash>,
-    TestDeviceSecret,
-    Csprng<HostEntropy>,
-    FileCounter,
-)>;
+type Store = keyfort_firmware::ProbedStore;
 
 fn run() -> Result<(), &'static str> {
     let b = Board::take().map_err(|_| "board setup (device directory not provisioned?)")?;

@@ -21,18 +21,10 @@ use embedded_storage::nor_flash::ReadNorFlash;
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::rng::{Csprng, MinEntropy};
 use keyfort::secret::Secret;
-use keyfort::store::{AuditCode, Error as StoreError, KeyHandle, KeyStore};
-use keyfort_firmware::board::{
-    self, counter::FileCounter, entropy::HostEntropy, flash::SemihostFlash, probe::ProbedFlash,
-    secret::TestDeviceSecret, Board,
-};
+use keyfort::store::{AuditCode, Error as StoreError, KeyHandle};
+use keyfort_firmware::board::{self, probe::ProbedFlash, Board};
 
-type Store = KeyStore<(
-    ProbedFlash<SemihostFlash>,
-    TestDeviceSecret,
-    Csprng<HostEntropy>,
-    FileCounter,
-)>;
+type Store = keyfort_firmware::ProbedStore;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {

@@ -411,9 +411,9 @@ fn transaction(
     defmt::println!(
         "tx {=u32}: KSN {=str}  {=str}  PIN block + card data encrypted, CMAC {=str}..",
         counter,
-        keyfort_firmware::hex(ksn.as_bytes(), &mut hex),
+        keyfort_testkit::hex::encode_into(ksn.as_bytes(), &mut hex),
         core::str::from_utf8(&r[36..53]).unwrap_or("?"),
-        keyfort_firmware::hex(&r[record::MACED..record::MACED + 4], &mut [0u8; 8])
+        keyfort_testkit::hex::encode_into(&r[record::MACED..record::MACED + 4], &mut [0u8; 8])
     );
     Ok(r)
 }
