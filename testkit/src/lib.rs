@@ -27,6 +27,9 @@
 //! - [`demo`]: the demo's protocol (factory layout, transaction record, file names).
 //! - [`dukpt_registers`]: every key an AES DUKPT terminal's registers can have held (for
 //!   host-side key scans).
+//! - `memscan_needles` (feature `std`): what the memory scans search RAM and flash for
+//!   (every TEST key of the scanned firmware, the keys it derives, the store's sealing
+//!   keys and the in-RAM forms the ciphers keep), and the scan.
 //! - [`selftest`]: the on-target self-tests (run by the QEMU firmware and on the host).
 //! - [`wrap_trace`] and [`store_tag`]: inputs and oracles for the constant-time checks on
 //!   target.
@@ -39,6 +42,8 @@ extern crate std;
 pub mod demo;
 pub mod dukpt_registers;
 pub mod hex;
+#[cfg(feature = "std")]
+pub mod memscan_needles;
 pub mod mock_flash;
 pub mod platform;
 pub mod selftest;

@@ -38,10 +38,9 @@ use std::{
 /// The machine the scan runs on.
 pub const MACHINE: &str = "mps2-an385";
 /// The TR-31 block the firmware imports (TR-31:2018 A.7.4; public).
-mod needles;
 mod qmp;
 
-pub use needles::*;
+pub use keyfort_testkit::memscan_needles::*;
 use qmp::{memory_regions, Machine, Region};
 
 /// Prints the hits grouped by needle form; returns the count.

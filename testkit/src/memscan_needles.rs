@@ -9,6 +9,8 @@ use keyfort::dukpt::NoPersist;
 use keyfort::rng::HmacDrbg;
 use keyfort::tr31;
 use std::collections::HashMap;
+use std::prelude::rust_2021::*;
+use std::{format, vec};
 
 const TR31_BLOCK: &[u8] = b"D0112P0AE00E0000B82679114F470F540165EDFBF7E250FCEA43F810D215F8D207E2E417C07156A27E8E31DA05F7425509593D03A457DC34";
 /// DUKPT transactions per scheme (as in the firmware).
@@ -48,7 +50,7 @@ pub fn live_needles(k: &[u8]) -> Result<Needles, String> {
 pub fn test_keys() -> Vec<u8> {
     let mut k = vec![0u8; 240];
     let mut put = |at: usize, hex: &str| {
-        let b = hex::decode(hex).unwrap_or_default();
+        let b = crate::hex::decode(hex).unwrap_or_default();
         k[at..at + b.len()].copy_from_slice(&b);
     };
     put(0, "44f8d110fb4cf76a68b8b63b67788932"); // AES DUKPT BDK
@@ -100,6 +102,7 @@ pub enum Form {
 }
 
 impl Form {
+    /// The form's name in scan reports.
     pub fn label(self) -> &'static str {
         match self {
             Form::Raw => "raw key",
@@ -128,6 +131,7 @@ pub struct Needle {
 pub struct Needles(pub Vec<Needle>);
 
 impl Needles {
+    /// A key as it is (deduplicated, as every form).
     pub fn raw(&mut self, key: &str, b: &[u8]) {
         self.push(key, Form::Raw, b.to_vec());
     }
