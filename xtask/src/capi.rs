@@ -249,7 +249,8 @@ fn vector_file() -> Result<(String, String), String> {
         let id = s(v, "id");
         if s(v, "expect") == "ok" {
             let key = s(v, "expected_key");
-            let kbpk_b = hex::decode(kbpk).map_err(|e| format!("{id}: KBPK: {e}"))?;
+            let kbpk_b =
+                keyfort_testkit::hex::decode(kbpk).ok_or_else(|| format!("{id}: KBPK: not hex"))?;
             // Only blocks whose header maps onto a stored policy are importable; the
             // mapping is keyfort's import rule (checked by the Rust TR-31 tests).
             // The vector's KBPK is what its version and length say.
@@ -324,7 +325,7 @@ fn vector_file() -> Result<(String, String), String> {
         let line = format!(
             "dukpt {} {ik} {ikid} {counter} {op} {iv} {} {}",
             s(v, "id"),
-            hex::encode(&data),
+            keyfort_testkit::hex::encode(&data),
             s(&v["expected"], "output")
         );
         ops.push((ikid.to_string(), counter, line));
@@ -490,16 +491,16 @@ fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
 fn verify_records(log: &str) -> Result<u32, String> {
     use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
     use keyfort::transaction::{data, mac, pin};
-    let bdk =
-        AesBdk::new(&hex::decode(FW_BDK).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let bdk = AesBdk::new(&keyfort_testkit::hex::decode(FW_BDK).ok_or("FW_BDK: not hex")?)
+        .map_err(|e| e.to_string())?;
     let mut n = 0u32;
     for line in log.lines().filter(|l| l.starts_with("TX ")) {
         let f: Vec<Vec<u8>> = line
             .split_whitespace()
             .skip(1)
-            .map(hex::decode)
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("malformed record: {line}: {e}"))?;
+            .map(keyfort_testkit::hex::decode)
+            .collect::<Option<_>>()
+            .ok_or_else(|| format!("malformed record: {line}: not hex"))?;
         let [ksn, tag, enc, block] = f.as_slice() else {
             return Err(format!("malformed record: {line}"));
         };

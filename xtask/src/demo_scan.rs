@@ -13,7 +13,7 @@ use std::path::Path;
 
 fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
     let s = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    hex::decode(s.trim()).map_err(|_| format!("{}: not hex", p.display()))
+    keyfort_testkit::hex::decode(s.trim()).ok_or_else(|| format!("{}: not hex", p.display()))
 }
 
 /// The needles of every key the demo terminal held or could derive (from the host's
