@@ -7,8 +7,10 @@
 //! them. [`wipe_free_stack`] overwrites all of the stack below the current frame: every
 //! frame that has returned.
 //!
-//! It is the only `unsafe` in this module (raw volatile writes to memory no live frame
-//! uses); keyfort's core crate stays free of `unsafe`.
+//! [`dump_in_use`] writes the RAM in use to a host file, for the host to search it for
+//! keys after a tamper wipe. The `unsafe` here is raw volatile access: writes to memory no
+//! live frame uses, reads of the RAM between `.data` and the stack top; keyfort's core
+//! crate stays free of `unsafe`.
 //!
 //! Not wiped: the live frames above the caller (call it from a shallow frame, after the
 //! work that handled secrets has returned), statics (`.data`/`.bss`: live objects wipe
@@ -25,6 +27,38 @@ const MARGIN: usize = 64;
 
 extern "C" {
     static _stack_end: u32;
+    static __sdata: u32;
+    static _stack_start: u32;
+}
+
+/// Writes the RAM in use (from the start of `.data` to the top of the stack) to the host
+/// file `path`; returns the bytes written (0 if the file could not be written).
+#[inline(never)]
+pub fn dump_in_use(path: &core::ffi::CStr) -> usize {
+    use semihosting::{fs::File, io::Write};
+    // Only the symbols' addresses are taken.
+    let start = core::ptr::addr_of!(__sdata) as usize;
+    let end = core::ptr::addr_of!(_stack_start) as usize;
+    let Ok(mut f) = File::create(path) else {
+        return 0;
+    };
+    let mut buf = [0u8; 256];
+    let mut p = start;
+    while p < end {
+        let n = (end - p).min(buf.len());
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            // SAFETY: `p + i` lies in RAM between the start of `.data` and the top of the
+            // stack (linker symbols), readable memory on every board; a volatile byte
+            // read of memory this program may also use through other names, never
+            // written here.
+            *b = unsafe { core::ptr::read_volatile((p + i) as *const u8) };
+        }
+        if f.write_all(&buf[..n]).is_err() {
+            return 0;
+        }
+        p += n;
+    }
+    end - start
 }
 
 /// Overwrites the whole free stack (from the bottom of the stack region up to 64 bytes

@@ -87,7 +87,7 @@ fn tamper_check(s: &mut Svc) -> Result<(), Fail> {
     }
     s.close();
     let wiped = board::ram::wipe_free_stack();
-    let dumped = crate::dump::secure_ram(SECURE_RAM_DUMP);
+    let dumped = keyfort_board_qemu::ram::dump_in_use(SECURE_RAM_DUMP);
     defmt::println!(
         "tamper: keys wiped; free Secure stack overwritten ({=usize} bytes); Secure RAM written to ram.bin ({=usize} bytes)",
         wiped,

@@ -10,7 +10,6 @@
 //! - [`entry`]: the entry macro (the Armv8-M rules it follows) and the `TT` checks;
 //! - [`api`]: the Secure API, one entry per operation of `keyfort_capi::service`;
 //! - [`fault`]: every fault reported (what, where) and the run ended;
-//! - [`dump`]: the Secure RAM written out after a tamper wipe, for the host's scan;
 //! - [`bench`]: `./x tz-bench`'s in-process measurements (only when the host asks).
 #![no_std]
 #![no_main]
@@ -21,9 +20,6 @@ pub mod bench;
 #[allow(unsafe_code)]
 // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod boot;
-#[allow(unsafe_code)]
-// TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
-pub mod dump;
 #[allow(unsafe_code)]
 // TrustZone hardware: SAU/MPC registers, TT, SG/BXNS entries, fault handlers (each block says why it is sound)
 pub mod entry;

@@ -84,7 +84,7 @@ fn main() -> ! {
         Ok(End::Tampered(n)) => {
             // Everything that handled keys has returned: overwrite the stack it used.
             board::stack::paint();
-            let dumped = dump_ram();
+            let dumped = board::ram::dump_in_use(RAM_DUMP);
             defmt::println!(
                 "tamper: keys wiped after {=u32} transactions; RAM written to ram.bin ({=usize} bytes)",
                 n,
@@ -435,39 +435,4 @@ fn tamper_response(
         state
     );
     Ok(End::Tampered(sent))
-}
-
-extern "C" {
-    static __sdata: u32;
-    static _stack_start: u32;
-}
-
-/// Writes all RAM (from the start of `.data` to the top of the stack) to `ram.bin`.
-/// Returns the bytes written (0 if the file could not be written).
-#[inline(never)]
-#[allow(unsafe_code)] // raw reads of RAM for the dump (SAFETY note below)
-fn dump_ram() -> usize {
-    // Only the symbols' addresses are taken.
-    let start = core::ptr::addr_of!(__sdata) as usize;
-    let end = core::ptr::addr_of!(_stack_start) as usize;
-    let Ok(mut f) = File::create(RAM_DUMP) else {
-        return 0;
-    };
-    let mut buf = [0u8; 256];
-    let mut p = start;
-    while p < end {
-        let n = (end - p).min(buf.len());
-        for (i, b) in buf[..n].iter_mut().enumerate() {
-            // SAFETY: `p + i` lies in RAM between the start of `.data` and the top of the
-            // stack (linker symbols), readable memory on every board; a volatile byte
-            // read of memory this program may also use through other names, never
-            // written here.
-            *b = unsafe { core::ptr::read_volatile((p + i) as *const u8) };
-        }
-        if f.write_all(&buf[..n]).is_err() {
-            return 0;
-        }
-        p += n;
-    }
-    end - start
 }
