@@ -86,27 +86,21 @@ pub fn run(ctx: &mut Ctx, args: &[String]) -> bool {
 /// The `demo-verify` test step: the demo, shorter, on the Cortex-M0 (so a terminal that
 /// no longer fits 16 KiB of RAM fails too).
 pub fn verify_step(ctx: &mut Ctx) -> Outcome {
-    let Some(board) = boards::find("microbit") else {
-        return Outcome::Fail("no microbit board".into());
-    };
-    let plan = Plan {
-        total: 6,
-        cut_at: 4,
-        before_tamper: 1,
-        verbose: false,
-    };
-    match demo(ctx, board, &plan) {
-        Ok(summary) => Outcome::Pass(format!("{} ({summary})", board.machine)),
-        Err(e) => Outcome::Fail(e),
-    }
+    short_demo(ctx, "microbit")
 }
 
 /// Step: the demo on mps2-an505 with the terminal Non-secure and every key Secure
 /// (`secure/`): transactions verified, a power cut, the tamper wipe; then no key in the
 /// Secure flash and RAM nor in the Non-secure memory.
 pub fn tz_step(ctx: &mut Ctx) -> Outcome {
-    let Some(board) = boards::find(crate::tz::MACHINE) else {
-        return Outcome::Fail("no mps2-an505 board".into());
+    short_demo(ctx, crate::tz::MACHINE)
+}
+
+/// The test steps' demo on `machine`: 6 transactions planned, the power cut at the 4th,
+/// the tamper line raised after 1 transaction of the tamper run.
+fn short_demo(ctx: &mut Ctx, machine: &str) -> Outcome {
+    let Some(board) = boards::find(machine) else {
+        return Outcome::Fail(format!("no {machine} board"));
     };
     let plan = Plan {
         total: 6,
