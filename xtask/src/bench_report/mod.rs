@@ -339,6 +339,35 @@ pub(super) fn op(b: &BoardBench, name: &str) -> Option<f64> {
     b.ops.get(name).map(|o| o.instrs)
 }
 
+/// Operation `k`'s instructions on `b` over the AES calls its standard needs (`ks` key
+/// schedules, `enc` encryptions, `dec` decryptions, of AES-256 if `wide`), each at the
+/// cost of one `keyfort::block::Aes` call measured alone in the same run ([`VS_AES`]);
+/// `None` when a figure is missing.
+pub(super) fn vs_aes(
+    b: &BoardBench,
+    k: &str,
+    ks: f64,
+    enc: f64,
+    dec: f64,
+    wide: bool,
+) -> Option<f64> {
+    let (kn, en, dn) = if wide {
+        (
+            "aes256-key-schedule",
+            "aes256-encrypt-block",
+            "aes256-decrypt-block",
+        )
+    } else {
+        (
+            "aes128-key-schedule",
+            "aes128-encrypt-block",
+            "aes128-decrypt-block",
+        )
+    };
+    let cost = ks * op(b, kn)? + enc * op(b, en)? + dec * op(b, dn)?;
+    Some(op(b, k)? / cost)
+}
+
 pub(super) fn fmt_n(x: f64) -> String {
     let s = format!("{:.0}", x.max(0.0));
     let mut out = String::new();

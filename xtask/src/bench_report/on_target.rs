@@ -1,5 +1,5 @@
 //! On-target tables: instructions, peak stack and sizes on the QEMU boards.
-use super::{fmt_n, op, Measured, OTHER_OPS, VS_AES, WRAP_OPS};
+use super::{fmt_n, op, vs_aes, Measured, OTHER_OPS, VS_AES, WRAP_OPS};
 use crate::bench_target::{self, SIZE_BINS};
 use std::fmt::Write as _;
 
@@ -149,25 +149,11 @@ pub(super) fn vs_aes_table(r: &mut String, m: &Measured) {
     for (k, what, ks, enc, dec, wide) in VS_AES {
         let _ = write!(r, "| {k} | {what} |");
         for b in boards {
-            let (kn, en, dn) = if *wide {
-                (
-                    "aes256-key-schedule",
-                    "aes256-encrypt-block",
-                    "aes256-decrypt-block",
-                )
-            } else {
-                (
-                    "aes128-key-schedule",
-                    "aes128-encrypt-block",
-                    "aes128-decrypt-block",
-                )
-            };
-            match (op(b, k), op(b, kn), op(b, en), op(b, dn)) {
-                (Some(x), Some(kc), Some(ec), Some(dc)) => {
-                    let cost = ks * kc + enc * ec + dec * dc;
-                    let _ = write!(r, " {:.2} |", x / cost);
+            match vs_aes(b, k, *ks, *enc, *dec, *wide) {
+                Some(v) => {
+                    let _ = write!(r, " {v:.2} |");
                 }
-                _ => {
+                None => {
                     let _ = write!(r, " - |");
                 }
             }

@@ -1,5 +1,5 @@
 //! The target tables: each target of issues 14 and 9, met or not, with its ratio.
-use super::{bench_host, fmt_n, kib, median, met, op, Measured, VS_AES, WRAP_OPS};
+use super::{bench_host, fmt_n, kib, median, met, op, vs_aes, Measured, VS_AES, WRAP_OPS};
 use crate::bench_target;
 use std::fmt::Write as _;
 
@@ -112,23 +112,7 @@ pub(super) fn issue14(r: &mut String, m: &Measured) {
             if !(k.starts_with("dukpt-aes") || k.starts_with("tr31")) {
                 continue;
             }
-            let (kn, en, dn) = if *wide {
-                (
-                    "aes256-key-schedule",
-                    "aes256-encrypt-block",
-                    "aes256-decrypt-block",
-                )
-            } else {
-                (
-                    "aes128-key-schedule",
-                    "aes128-encrypt-block",
-                    "aes128-decrypt-block",
-                )
-            };
-            if let (Some(x), Some(kc), Some(ec), Some(dc)) =
-                (op(m3, k), op(m3, kn), op(m3, en), op(m3, dn))
-            {
-                let v = x / (ks * kc + enc * ec + dec * dc);
+            if let Some(v) = vs_aes(m3, k, *ks, *enc, *dec, *wide) {
                 ok &= v <= 1.15;
                 parts.push(format!("{k} {v:.2}x"));
             }
