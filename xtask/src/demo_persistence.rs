@@ -152,18 +152,13 @@ pub fn campaign_cmd(ctx: &Ctx, args: &[String]) -> Result<bool, String> {
     let mut cuts = CAMPAIGN_CUTS;
     let mut seed = seed_from_time();
     let mut machines: Vec<&'static str> = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value"))
-        };
-        match a.as_str() {
-            "--cuts" => cuts = val()?.parse().map_err(|e| format!("--cuts: {e}"))?,
-            "--seed" => seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
+    let mut opts = crate::options::Options::new(args);
+    while let Some(a) = opts.next() {
+        match a {
+            "--cuts" => cuts = opts.parsed(a)?,
+            "--seed" => seed = opts.parsed(a)?,
             "--board" => {
-                let m = val()?;
+                let m = opts.value(a)?;
                 machines.push(
                     boards::find(&m)
                         .ok_or(format!("unknown machine {m}"))?

@@ -46,6 +46,7 @@ mod gen;
 mod lifecycle;
 mod memscan;
 mod ontarget;
+mod options;
 mod public_api;
 mod published;
 mod qemu;
@@ -130,23 +131,18 @@ fn run_cmd(args: &[String]) -> Result<bool, String> {
     let mut timeout = ontarget::timeout();
     let mut cut = qemu::Cut::default();
     let mut tamper = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value"))
-        };
+    let mut opts = options::Options::new(args);
+    while let Some(a) = opts.next() {
         let secs = |v: String| duration(&v);
-        match a.as_str() {
-            "--board" => machine = Some(val()?),
-            "--bin" => (kind, name) = ("bin", val()?),
-            "--example" => (kind, name) = ("example", val()?),
-            "--elf" => elf = Some(caller_path(val()?)),
-            "--device" => device = Some(caller_path(val()?)),
-            "--timeout" => timeout = secs(val()?)?,
-            "--cut-after" => cut.after = Some(secs(val()?)?),
-            "--cut-at" => cut.at_marker = Some(val()?),
+        match a {
+            "--board" => machine = Some(opts.value(a)?),
+            "--bin" => (kind, name) = ("bin", opts.value(a)?),
+            "--example" => (kind, name) = ("example", opts.value(a)?),
+            "--elf" => elf = Some(caller_path(opts.value(a)?)),
+            "--device" => device = Some(caller_path(opts.value(a)?)),
+            "--timeout" => timeout = secs(opts.value(a)?)?,
+            "--cut-after" => cut.after = Some(secs(opts.value(a)?)?),
+            "--cut-at" => cut.at_marker = Some(opts.value(a)?),
             "--tamper" => tamper = true,
             m if !m.starts_with('-') && machine.is_none() => machine = Some(m.to_string()),
             other => return Err(format!("run: unknown option {other}")),
