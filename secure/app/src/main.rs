@@ -11,7 +11,7 @@
 //! - `boundary`: every entry called with buffers in Secure memory, across it, wrapping
 //!   around, absurdly long ([`boundary`]);
 //! - `bench`: instructions per entry round trip and per DUKPT transaction through the
-//!   boundary ([`bench`], `./x tz-bench`);
+//!   boundary ([`bench`](mod@bench), `./x tz-bench`);
 //! - `fault-read ADDR`, `fault-write ADDR`, `fault-jump ADDR`: a Non-secure load, store
 //!   or jump at a Secure address ([`faults`]); the Secure fault handler reports it.
 //!

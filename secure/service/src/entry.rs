@@ -1,11 +1,13 @@
-//! Non-secure-callable entries: the one macro that makes them ([`nsc_entry!`]) and the
-//! checks every Non-secure pointer goes through ([`ns`]).
+//! Non-secure-callable entries: the one macro that makes them
+//! ([`nsc_entry!`](crate::nsc_entry)) and the checks every Non-secure pointer goes
+//! through ([`ns`]).
 //!
 //! # The Armv8-M rules an entry follows (stable Rust, `global_asm!`)
 //!
-//! The unstable `extern "cmse-nonsecure-entry"` ABI is not used; [`nsc_entry!`] writes
-//! the entry in assembly instead, following the Armv8-M Security Extension's
-//! requirements (Arm v8-M ARM, "Security state transitions"; ACLE "CMSE" chapter):
+//! The unstable `extern "cmse-nonsecure-entry"` ABI is not used;
+//! [`nsc_entry!`](crate::nsc_entry) writes the entry in assembly instead, following the
+//! Armv8-M Security Extension's requirements (Arm v8-M ARM, "Security state
+//! transitions"; ACLE "CMSE" chapter):
 //!
 //! 1. **Entry only through `SG`.** The entry is two labels at one address, `name` and
 //!    `__acle_se_name`; rust-lld (`--cmse-implib`) generates the veneer `name: SG; B.W

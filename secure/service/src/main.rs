@@ -10,7 +10,7 @@
 //! - [`entry`]: the entry macro (the Armv8-M rules it follows) and the `TT` checks;
 //! - [`api`]: the Secure API, one entry per operation of `keyfort_capi::service`;
 //! - [`fault`]: every fault reported (what, where) and the run ended;
-//! - [`bench`]: `./x tz-bench`'s in-process measurements (only when the host asks).
+//! - [`bench`](mod@bench): `./x tz-bench`'s in-process measurements (only when the host asks).
 #![no_std]
 #![no_main]
 
