@@ -45,6 +45,8 @@
 #[cfg(kf_armv7m)]
 mod armv7m;
 pub mod cipher_traits;
+#[cfg(target_arch = "x86_64")]
+pub mod lanes;
 mod model;
 mod sbox;
 

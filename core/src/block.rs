@@ -207,6 +207,62 @@ impl core::fmt::Debug for AesEnc {
     }
 }
 
+/// Lanes of AES-128 in lockstep, each under its own key, expanded on the fly (no schedule
+/// stored): on x86-64 with AES-NI, keyfort-aes's `lanes`; `None` elsewhere (the caller
+/// falls back to one [`AesEnc`] per key). For chains where every block has a new key
+/// (DUKPT's host batch). Leaves round keys in vector registers and spilled stack: its
+/// caller scrubs the stack.
+pub(crate) struct AesLanes128(lanes::Engine);
+
+/// Blocks per [`AesLanes128::encrypt`] call.
+pub(crate) const AES_LANES: usize = 8;
+
+impl AesLanes128 {
+    /// The engine, if this CPU has one.
+    pub(crate) fn detect() -> Option<Self> {
+        lanes::Engine::detect().map(Self)
+    }
+
+    /// `blocks[i] = AES-128(keys[i], blocks[i])` for every lane.
+    #[inline]
+    pub(crate) fn encrypt(&self, keys: &[[u8; 16]; AES_LANES], blocks: &mut [[u8; 16]; AES_LANES]) {
+        self.0.encrypt(keys, blocks);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod lanes {
+    use keyfort_aes::lanes::AesNiLanes;
+    const _: () = assert!(keyfort_aes::lanes::LANES == super::AES_LANES);
+
+    pub(super) struct Engine(AesNiLanes);
+
+    impl Engine {
+        pub(super) fn detect() -> Option<Self> {
+            AesNiLanes::detect().map(Self)
+        }
+        #[inline(always)]
+        pub(super) fn encrypt(&self, keys: &[[u8; 16]; 8], blocks: &mut [[u8; 16]; 8]) {
+            self.0.encrypt128(keys, blocks);
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod lanes {
+    /// No engine on this target: never constructed.
+    pub(super) enum Engine {}
+
+    impl Engine {
+        pub(super) fn detect() -> Option<Self> {
+            None
+        }
+        pub(super) fn encrypt(&self, _: &[[u8; 16]; 8], _: &mut [[u8; 16]; 8]) {
+            match *self {}
+        }
+    }
+}
+
 /// One single-block operation of a cipher whose backend is already set up (see
 /// [`BlockJob`]).
 pub trait BlockFn {

@@ -38,8 +38,8 @@
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
 use super::host::{scrubbed_to, AesBdk};
 use super::ksn::AesKsn;
-use super::types::{KeyUsage, WorkingKeyType};
-use crate::block::AesEnc;
+use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::block::{AesEnc, AesLanes128};
 use crate::dukpt::DukptError;
 use crate::secret::WipedBuf;
 use zeroize::Zeroize;
@@ -126,10 +126,25 @@ impl AesBatchKey {
         self.status
     }
 
-    fn fail(&mut self, e: DukptError) {
+    pub(super) fn fail(&mut self, e: DukptError) {
         self.key.zeroize();
         self.len = 0;
         self.status = Err(e);
+    }
+
+    /// Writes `block`'s first bytes to key bytes `at` (a working key block).
+    pub(super) fn put(&mut self, at: core::ops::Range<usize>, block: &[u8; 16]) {
+        if let Some(dst) = self.key.get_mut(at) {
+            for (d, b) in dst.iter_mut().zip(block) {
+                *d = *b;
+            }
+        }
+    }
+
+    /// Marks the key complete: `key_type`'s length, for `usage`.
+    pub(super) fn finish(&mut self, key_type: WorkingKeyType, usage: KeyUsage) {
+        self.len = key_type.key_len();
+        self.status = Ok((key_type, usage));
     }
 }
 
@@ -218,7 +233,17 @@ impl AesBatch<'_> {
             return Err(DukptError::KeyTypeNotAllowed);
         }
         let out = out.get_mut(..ksns.len()).ok_or(DukptError::BatchLength)?;
-        scrubbed_to::<BATCH_SCRUB_WORDS, _>(|| self.run(ksns, usage, key_type, out))
+        scrubbed_to::<BATCH_SCRUB_WORDS, _>(|| match AesLanes128::detect() {
+            Some(engine) if kind == BdkType::Aes128 => {
+                self.run_lanes(&engine, ksns, usage, key_type, out)
+            }
+            _ => self.run(ksns, usage, key_type, out),
+        })
+    }
+
+    /// The BDK's size.
+    pub(super) fn bdk_kind(&self) -> BdkType {
+        self.bdk.kind()
     }
 
     /// The lockstep loop (see the module docs).
@@ -306,7 +331,7 @@ impl AesBatch<'_> {
     /// Writes the initial key of `ikid` into `dst` (the BDK's key length): from the cache,
     /// or derived under the BDK and cached (evicting the set's least recently used entry,
     /// whose key is overwritten).
-    fn initial_key(&mut self, ikid: &[u8; 8], dst: &mut [u8]) {
+    pub(super) fn initial_key(&mut self, ikid: &[u8; 8], dst: &mut [u8]) {
         self.tick += 1;
         let kind = self.bdk.kind();
         let tick = self.tick;
@@ -406,6 +431,10 @@ mod tests {
         let ksns = stream();
         for (len, kt) in [
             (16, WorkingKeyType::Aes128),
+            // AES-128 BDKs run on the lane engine where there is one: a one-block and a
+            // two-block working key.
+            (16, WorkingKeyType::Hmac128),
+            (16, WorkingKeyType::Tdes3),
             (24, WorkingKeyType::Aes192),
             (32, WorkingKeyType::Aes256),
             (32, WorkingKeyType::Hmac128),
@@ -439,6 +468,17 @@ mod tests {
                 assert_eq!(b.cache_hits() + b.cache_misses(), want_n as u64);
             }
         }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn aes128_batches_run_on_the_lane_engine_where_the_cpu_has_aes_ni() {
+        // Without this, the lane engine could be dead code and the comparison above
+        // would only check the generic loop.
+        assert_eq!(
+            crate::block::AesLanes128::detect().is_some(),
+            std::is_x86_feature_detected!("aes") && std::is_x86_feature_detected!("ssse3")
+        );
     }
 
     #[test]

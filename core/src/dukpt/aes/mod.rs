@@ -16,6 +16,7 @@
 //!
 //! Capacities: keys are at most 32 bytes; a terminal state is [`AES_STATE_LEN`] bytes.
 mod batch;
+mod batch_lanes;
 mod derive;
 mod host;
 mod ksn;
