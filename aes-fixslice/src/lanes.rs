@@ -33,7 +33,9 @@ use core::arch::x86_64::{
     _mm_setr_epi8, _mm_shuffle_epi8, _mm_slli_si128, _mm_storeu_si128, _mm_xor_si128,
 };
 
-/// Independent AES-128 encryptions per call.
+/// Lanes enough to keep the AES unit busy (its latency over its issue rate on current
+/// x86-64 cores, with room): the batch width to use. Any `N` works; one lane is one
+/// chain at its latency.
 pub const LANES: usize = 8;
 
 /// FIPS-197's round constants of AES-128, one per round.
@@ -53,7 +55,7 @@ impl AesNiLanes {
 
     /// `blocks[i] = AES-128(keys[i], blocks[i])` for every lane.
     #[inline]
-    pub fn encrypt128(self, keys: &[[u8; 16]; LANES], blocks: &mut [[u8; 16]; LANES]) {
+    pub fn encrypt128<const N: usize>(self, keys: &[[u8; 16]; N], blocks: &mut [[u8; 16]; N]) {
         // SAFETY: `self` exists only if `detect` found AES-NI, SSE2 and SSSE3, the target
         // features `encrypt128` is compiled for.
         unsafe { encrypt128(keys, blocks) }
@@ -75,15 +77,17 @@ fn next_key(k: __m128i, rot: __m128i, rcon: __m128i) -> __m128i {
 }
 
 #[target_feature(enable = "aes,sse2,ssse3")]
-unsafe fn encrypt128(keys: &[[u8; 16]; LANES], blocks: &mut [[u8; 16]; LANES]) {
+unsafe fn encrypt128<const N: usize>(keys: &[[u8; 16]; N], blocks: &mut [[u8; 16]; N]) {
     // Byte order of the loaded key: column j is bytes 4j..4j+3, w3 bytes 12..15;
     // RotWord(w3) = bytes 13, 14, 15, 12 in every column.
-    let rot = _mm_setr_epi8(13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12);
+    let rot = _mm_setr_epi8(
+        13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12,
+    );
     // SAFETY: unaligned loads of 16-byte arrays.
-    let mut k: [__m128i; LANES] =
+    let mut k: [__m128i; N] =
         core::array::from_fn(|i| unsafe { _mm_loadu_si128(keys[i].as_ptr().cast()) });
     // SAFETY: as above.
-    let mut s: [__m128i; LANES] = core::array::from_fn(|i| unsafe {
+    let mut s: [__m128i; N] = core::array::from_fn(|i| unsafe {
         _mm_xor_si128(_mm_loadu_si128(blocks[i].as_ptr().cast()), k[i])
     });
     for (r, &rc) in RCON.iter().enumerate() {

@@ -223,10 +223,42 @@ impl AesLanes128 {
         lanes::Engine::detect().map(Self)
     }
 
-    /// `blocks[i] = AES-128(keys[i], blocks[i])` for every lane.
+    /// `blocks[i] = AES-128(keys[i], blocks[i])` for every lane (any number of lanes;
+    /// [`AES_LANES`] keeps the unit busy).
     #[inline]
-    pub(crate) fn encrypt(&self, keys: &[[u8; 16]; AES_LANES], blocks: &mut [[u8; 16]; AES_LANES]) {
+    pub(crate) fn encrypt<const N: usize>(&self, keys: &[[u8; 16]; N], blocks: &mut [[u8; 16]; N]) {
         self.0.encrypt(keys, blocks);
+    }
+
+    /// Encryption under one AES-128 `key`, expanded anew at every call (for a key used
+    /// for one or two blocks: a DUKPT chain step).
+    pub(crate) fn with_key<'a>(&'a self, key: &'a [u8; 16]) -> Aes128OnTheFly<'a> {
+        Aes128OnTheFly { engine: self, key }
+    }
+}
+
+/// An AES-128 key on an [`AesLanes128`] engine ([`AesLanes128::with_key`]): no schedule.
+pub(crate) struct Aes128OnTheFly<'a> {
+    engine: &'a AesLanes128,
+    key: &'a [u8; 16],
+}
+
+impl EncryptBlocks for Aes128OnTheFly<'_> {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        self.engine.encrypt(
+            core::array::from_ref(self.key),
+            core::array::from_mut(block),
+        );
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        let mut b = [*b0, *b1];
+        self.engine.encrypt(&[*self.key, *self.key], &mut b);
+        *b0 = b[0];
+        *b1 = b[1];
+        #[cfg(not(keyfort_no_wipe))]
+        zeroize::Zeroize::zeroize(&mut b);
     }
 }
 
@@ -242,7 +274,11 @@ mod lanes {
             AesNiLanes::detect().map(Self)
         }
         #[inline(always)]
-        pub(super) fn encrypt(&self, keys: &[[u8; 16]; 8], blocks: &mut [[u8; 16]; 8]) {
+        pub(super) fn encrypt<const N: usize>(
+            &self,
+            keys: &[[u8; 16]; N],
+            blocks: &mut [[u8; 16]; N],
+        ) {
             self.0.encrypt128(keys, blocks);
         }
     }
@@ -257,7 +293,7 @@ mod lanes {
         pub(super) fn detect() -> Option<Self> {
             None
         }
-        pub(super) fn encrypt(&self, _: &[[u8; 16]; 8], _: &mut [[u8; 16]; 8]) {
+        pub(super) fn encrypt<const N: usize>(&self, _: &[[u8; 16]; N], _: &mut [[u8; 16]; N]) {
             match *self {}
         }
     }

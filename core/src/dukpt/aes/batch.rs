@@ -337,7 +337,7 @@ impl AesBatch<'_> {
         let tick = self.tick;
         let Some(set) = set_of(ikid, self.slots.len()).and_then(|r| self.slots.get_mut(r)) else {
             self.misses += 1;
-            derive(self.bdk.schedule(), &initial_key_data(kind, ikid), dst);
+            derive(self.bdk.blocks(), &initial_key_data(kind, ikid), dst);
             return;
         };
         if let Some(slot) = set.iter_mut().find(|s| s.stamp != 0 && s.ikid == *ikid) {
@@ -354,7 +354,7 @@ impl AesBatch<'_> {
         victim.wipe();
         let len = dst.len();
         if let Some(k) = victim.key.get_mut(..len) {
-            derive(self.bdk.schedule(), &initial_key_data(kind, ikid), k);
+            derive(self.bdk.blocks(), &initial_key_data(kind, ikid), k);
             dst.copy_from_slice(k);
         }
         victim.ikid = *ikid;

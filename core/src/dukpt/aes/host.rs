@@ -11,9 +11,9 @@
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::block::{Aes, AesEnc, EncryptBlocks};
+use crate::block::{Aes, AesEnc, AesLanes128, EncryptBlocks};
 use crate::dukpt::DukptError;
-use crate::secret::{scrub_stack_bytes, SecretBuf, WipedBuf};
+use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
 
 /// How deep the one scrub after a host derivation reaches below the frame of the public
 /// call: the frame of [`below`] (the chain's schedules, the key holders, the derivation
@@ -94,6 +94,11 @@ pub(crate) fn walk<R>(
     key: &mut WipedBuf<32>,
     finish: impl FnOnce(&dyn EncryptBlocks) -> R,
 ) -> Result<R, DukptError> {
+    if kind == BdkType::Aes128 {
+        if let Some(engine) = AesLanes128::detect() {
+            return walk_on_the_fly(&engine, kind, ikid, counter, key, finish);
+        }
+    }
     let mut rest = counter;
     let mut working = 0u32;
     while rest != 0 {
@@ -108,6 +113,36 @@ pub(crate) fn walk<R>(
     }
     AesEnc::with_key(key.expose_mut(), |schedule, _| finish(schedule))
         .map_err(|_| DukptError::BadKeyLength)
+}
+
+/// [`walk`] of an AES-128 chain on a lane engine: each step's key expanded on the fly
+/// inside its one block (no schedule built or wiped).
+#[inline(always)]
+fn walk_on_the_fly<R>(
+    engine: &AesLanes128,
+    kind: BdkType,
+    ikid: &[u8; 8],
+    counter: u32,
+    key: &mut WipedBuf<32>,
+    finish: impl FnOnce(&dyn EncryptBlocks) -> R,
+) -> Result<R, DukptError> {
+    let k: &mut [u8; 16] = key
+        .expose_mut()
+        .try_into()
+        .map_err(|_| DukptError::BadKeyLength)?;
+    let mut rest = counter;
+    let mut working = 0u32;
+    while rest != 0 {
+        let bit = 0x8000_0000u32 >> rest.leading_zeros();
+        rest ^= bit;
+        working |= bit;
+        let mut next = [derivation_step_data(kind, ikid, working)];
+        engine.encrypt(core::array::from_ref(k), &mut next);
+        *k = next[0];
+        #[cfg(not(keyfort_no_wipe))]
+        zeroize::Zeroize::zeroize(&mut next);
+    }
+    Ok(finish(&engine.with_key(k)))
 }
 
 /// The working key of `usage` / `key_type` under the derivation key `schedule` of
@@ -152,20 +187,53 @@ fn working_key_from_initial(
     })?
 }
 
-/// A base derivation key, expanded once (encryption only). Lives only on the host (or an
+/// A base derivation key, ready for use: an AES-128 BDK on a CPU with an AES lane engine
+/// is kept as its 16 bytes and expanded on the fly at each use (no schedule to build or
+/// scrub); any other is expanded once (encryption only). Lives only on the host (or an
 /// HSM).
 pub struct AesBdk {
-    schedule: AesEnc,
+    key: BdkKey,
     kind: BdkType,
+}
+
+/// The BDK as the derivations use it (which form depends only on its size and the CPU).
+enum BdkKey {
+    /// An AES-128 key on a lane engine ([`AesLanes128::with_key`] at each use).
+    OnTheFly(AesLanes128, Secret<16>),
+    /// An expanded encryption-only schedule.
+    Schedule(AesEnc),
+}
+
+impl EncryptBlocks for BdkKey {
+    #[inline(always)]
+    fn encrypt_one(&self, block: &mut [u8; 16]) {
+        match self {
+            Self::OnTheFly(engine, key) => engine.with_key(key.expose()).encrypt_one(block),
+            Self::Schedule(s) => s.encrypt(block),
+        }
+    }
+    #[inline(always)]
+    fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
+        match self {
+            Self::OnTheFly(engine, key) => engine.with_key(key.expose()).encrypt_two(b0, b1),
+            Self::Schedule(s) => s.encrypt2(b0, b1),
+        }
+    }
 }
 
 impl AesBdk {
     /// Takes a 16-, 24- or 32-byte AES BDK.
     pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
         let kind = BdkType::from_key_len(bdk.len()).ok_or(DukptError::BadKeyLength)?;
+        if let (Some(engine), Ok(k)) = (AesLanes128::detect(), <[u8; 16]>::try_from(bdk)) {
+            return Ok(Self {
+                key: BdkKey::OnTheFly(engine, Secret::new(k)),
+                kind,
+            });
+        }
         scrubbed(|| {
             Ok(Self {
-                schedule: expand_enc(bdk)?,
+                key: BdkKey::Schedule(expand_enc(bdk)?),
                 kind,
             })
         })
@@ -176,9 +244,9 @@ impl AesBdk {
         self.kind
     }
 
-    /// The expanded BDK (the batch derivation's initial keys).
-    pub(crate) fn schedule(&self) -> &AesEnc {
-        &self.schedule
+    /// The BDK's block encryption (the batch derivation's initial keys).
+    pub(crate) fn blocks(&self) -> &(impl EncryptBlocks + '_) {
+        &self.key
     }
 
     /// The initial key of the device with this initial key ID (8 bytes).
@@ -189,7 +257,7 @@ impl AesBdk {
             key.set_len(self.kind.key_len())
                 .ok_or(DukptError::BadKeyLength)?;
             derive(
-                &self.schedule,
+                &self.key,
                 &initial_key_data(self.kind, &ikid),
                 key.expose_mut(),
             );
@@ -234,7 +302,7 @@ impl AesBdk {
             let mut ik =
                 WipedBuf::<32>::zeroed(self.kind.key_len()).ok_or(DukptError::BadKeyLength)?;
             derive(
-                &self.schedule,
+                &self.key,
                 &initial_key_data(self.kind, &ikid),
                 ik.expose_mut(),
             );
@@ -263,8 +331,11 @@ impl AesBdk {
 impl Drop for AesBdk {
     #[inline(never)]
     fn drop(&mut self) {
-        // The schedule wipes itself right after this (the `aes` crate's own drop).
-        crate::secret::scrub_stack();
+        // The schedule or key wipes itself right after this (the `aes` crate's own drop,
+        // `Secret`'s); a schedule's moved-from copies may lie on the stack.
+        if matches!(self.key, BdkKey::Schedule(_)) {
+            crate::secret::scrub_stack();
+        }
     }
 }
 
