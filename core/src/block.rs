@@ -16,6 +16,9 @@
 //!   the Cortex-M0 faster: about 0.73x its instructions per block and key schedule).
 //! - Everywhere else (hosts): RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions
 //!   when the CPU has them, its fixsliced software AES otherwise).
+//! - And on x86-64 with AES-NI, for chains where every block has a new AES-128 key (the
+//!   DUKPT host derivation): [`AesLanes128`], keyfort-aes's `lanes` engine, each key
+//!   expanded on the fly inside its block, up to eight independent chains in lockstep.
 /// The key length given to a block cipher is not one it supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -14,9 +14,8 @@
     clippy::panic
 )]
 
-use keyfort_ctgrind::{
-    count_errors, declassify, leaky, mark_secret, rerun_under_memcheck, running_on_valgrind,
-};
+use keyfort_ctgrind::cases::errors_in;
+use keyfort_ctgrind::{declassify, leaky, mark_secret, rerun_under_memcheck, running_on_valgrind};
 use std::process::ExitCode;
 
 const CHILD_ENV: &str = "KEYFORT_AES_CT_CHILD";
@@ -34,12 +33,6 @@ fn main() -> ExitCode {
         eprintln!("{}", String::from_utf8_lossy(&out.stderr));
         ExitCode::FAILURE
     }
-}
-
-fn errors_in(f: impl FnOnce()) -> usize {
-    let before = count_errors();
-    f();
-    count_errors() - before
 }
 
 fn child() -> ExitCode {

@@ -39,9 +39,10 @@ use keyfort::dukpt::NoPersist;
 use keyfort::key::TypedKey;
 use keyfort::tr31;
 use keyfort::transaction::mac;
+use keyfort_ctgrind::cases::{errors_in, same, Op};
 use keyfort_ctgrind::{
-    count_errors, declassify, declassify_usize, mark_secret, rerun_under_memcheck,
-    running_on_valgrind, suppression_uses,
+    declassify, declassify_usize, mark_secret, rerun_under_memcheck, running_on_valgrind,
+    suppression_uses,
 };
 use std::process::ExitCode;
 
@@ -92,38 +93,6 @@ impl Bytes {
             self.0 ^= self.0 << 5;
             self.0.to_le_bytes()[1]
         })
-    }
-}
-
-/// One operation's results.
-struct Op {
-    name: &'static str,
-    cases: usize,
-    failures: Vec<String>,
-}
-
-impl Op {
-    fn new(name: &'static str) -> Self {
-        Self {
-            name,
-            cases: 0,
-            failures: Vec::new(),
-        }
-    }
-    /// Runs one case; `f` returns whether its (declassified) result was right.
-    fn case(&mut self, what: &str, f: impl FnOnce() -> bool) {
-        let before = count_errors();
-        let right = f();
-        let errs = count_errors() - before;
-        self.cases += 1;
-        if errs != 0 {
-            self.failures
-                .push(format!("{}: {what}: {errs} memcheck error(s)", self.name));
-        }
-        if !right {
-            self.failures
-                .push(format!("{}: {what}: wrong result", self.name));
-        }
     }
 }
 
@@ -344,16 +313,7 @@ fn child() -> ExitCode {
 
     let mut failures = Vec::new();
     for op in &ops {
-        println!(
-            "des-ct: {}: {} case(s), {}",
-            op.name,
-            op.cases,
-            if op.failures.is_empty() {
-                "0 memcheck errors".to_string()
-            } else {
-                format!("{} failure(s)", op.failures.len())
-            }
-        );
+        println!("des-ct: {}", op.summary());
         failures.extend(op.failures.iter().cloned());
     }
     let mut caught = 0;
@@ -375,21 +335,4 @@ fn child() -> ExitCode {
         }
         ExitCode::FAILURE
     }
-}
-
-/// Whether `a` (possibly secret) equals `b`: the difference is folded without a branch
-/// and only the one-word verdict is declassified, so the comparison itself is no report.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let d = a
-        .iter()
-        .zip(b)
-        .fold(0usize, |acc, (x, y)| acc | usize::from(x ^ y));
-    a.len() == b.len() && declassify_usize(d) == 0
-}
-
-/// Memcheck's new errors while `f` runs.
-fn errors_in(f: impl FnOnce()) -> usize {
-    let before = count_errors();
-    f();
-    count_errors() - before
 }

@@ -42,9 +42,10 @@ mod wrap_support;
 use keyfort::wrap::{
     kw_unwrap_ct, kw_unwrap_in_place, kw_wrap, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap, Kek,
 };
+use keyfort_ctgrind::cases::errors_in;
 use keyfort_ctgrind::{
-    count_errors, declassify, declassify_usize, mark_secret, rerun_under_memcheck,
-    running_on_valgrind, suppression_uses,
+    declassify, declassify_usize, mark_secret, rerun_under_memcheck, running_on_valgrind,
+    suppression_uses,
 };
 use std::process::ExitCode;
 use wrap_support::{raw_wrap, single_check_cases, Alg, ICV1};
@@ -89,13 +90,6 @@ fn main() -> ExitCode {
         );
     }
     ExitCode::SUCCESS
-}
-
-/// Runs `f` with `kek` and `wrapped` marked secret; returns memcheck's new errors.
-fn errors_in(f: impl FnOnce()) -> usize {
-    let before = count_errors();
-    f();
-    count_errors() - before
 }
 
 fn child() -> ExitCode {

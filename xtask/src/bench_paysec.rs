@@ -67,7 +67,7 @@ pub const PAIRS: &[(&str, &str, &str)] = &[
     (
         "stream-batch",
         "stream",
-        "the stream, keyfort's batch derivation (`AesBdk::batch`: 8 lanes, initial key cache of 16,384 slots, fresh per pass)",
+        "the stream, keyfort's batch derivation (`AesBdk::batch`: 8 lanes on keyfort-aes's AES-NI lane engine, initial key cache of 16,384 slots, fresh per pass)",
     ),
 ];
 

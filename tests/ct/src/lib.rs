@@ -18,6 +18,8 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod cases;
 pub mod leaky;
 #[cfg(feature = "std")]
 mod rerun;

@@ -191,15 +191,17 @@ pub(super) fn dukpt_vs_aes(r: &mut String, m: &Measured) {
         }
         let _ = writeln!(
             r,
-            "\nThe rest is keyfort's hygiene and glue: one 2 KiB stack scrub per derivation \
-             (after the whole chain: `dukpt::aes::host::scrubbed`) plus the returned key's \
-             own scrub when the benchmark drops it, the initial and intermediate keys in \
-             wiped holders, the derivation data rebuilt per step, the `aes` crate's CPU \
-             feature checks per call. Each step's schedule is encryption-only (no \
-             decryption round keys) and expanded straight into a local that is wiped when \
-             the step ends (`block::AesEnc::with_key`), so the raw `aes` crate's key \
-             schedule row above (`Aes128`: encryption and decryption round keys, and its \
-             drop) costs a little more than a step's expansion. Target <= 1.2x: see the \
+            "\nHow: on a CPU with AES-NI an AES-128 chain \
+             runs on keyfort-aes's lane engine (`keyfort_aes::lanes`, through \
+             `block::AesLanes128`): each step's key is expanded on the fly inside its one \
+             block (`AESENCLAST` makes each round key's `SubWord`), so no key schedule is \
+             built, stored or wiped, and the BDK is kept as its 16 bytes. Above 1 (other \
+             key sizes, CPUs without AES-NI): each step's schedule is encryption-only and \
+             expanded straight into a local wiped when the step ends \
+             (`block::AesEnc::with_key`). Either way keyfort's hygiene is in the figure: one \
+             2 KiB stack scrub per derivation (after the whole chain: \
+             `dukpt::aes::host::scrubbed`), the returned key's own scrub when the benchmark \
+             drops it, the initial and intermediate keys in wiped holders. Target <= 1.2x: see the \
              targets of issue 14 at the top."
         );
     }
