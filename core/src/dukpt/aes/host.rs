@@ -197,6 +197,8 @@ pub struct AesBdk {
 }
 
 /// The BDK as the derivations use it (which form depends only on its size and the CPU).
+// No heap to box the schedule into: the holder is a schedule's size either way.
+#[allow(clippy::large_enum_variant)]
 enum BdkKey {
     /// An AES-128 key on a lane engine ([`AesLanes128::with_key`] at each use).
     OnTheFly(AesLanes128, Secret<16>),
