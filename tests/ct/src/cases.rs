@@ -26,12 +26,16 @@ pub fn same(a: &[u8], b: &[u8]) -> bool {
 /// One operation's cases: how many ran, and each one that had memcheck errors or a
 /// wrong result.
 pub struct Op {
+    /// What the cases run.
     pub name: &'static str,
+    /// Cases run.
     pub cases: usize,
+    /// One line per case with memcheck errors or a wrong result.
     pub failures: Vec<String>,
 }
 
 impl Op {
+    /// No cases yet.
     pub fn new(name: &'static str) -> Self {
         Self {
             name,
