@@ -1,7 +1,7 @@
 //! `lanes`: AES-128 under eight keys at once on AES-NI, against the `aes` crate and
 //! FIPS-197.
 #![cfg(target_arch = "x86_64")]
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
 
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
 use keyfort_aes::lanes::{AesNiLanes, LANES};
