@@ -10,7 +10,13 @@
 //! which path ran. AES-192/256 BDKs run on the `aes` crate's schedules. Controls that must
 //! be caught: a table S-box AES-128 (`keyfort_ctgrind::leaky`) and an early-exit compare
 //! of a derived key.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::integer_division_remainder_used
+)]
 
 use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort_ctgrind::cases::{errors_in, same, Op};
