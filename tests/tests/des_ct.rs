@@ -40,10 +40,7 @@ use keyfort::key::TypedKey;
 use keyfort::tr31;
 use keyfort::transaction::mac;
 use keyfort_ctgrind::cases::{errors_in, same, Op};
-use keyfort_ctgrind::{
-    declassify, declassify_usize, mark_secret, rerun_under_memcheck, running_on_valgrind,
-    suppression_uses,
-};
+use keyfort_ctgrind::{declassify, declassify_usize, mark_secret, parent, running_on_valgrind};
 use std::process::ExitCode;
 
 const CHILD_ENV: &str = "KEYFORT_DES_CT_CHILD";
@@ -54,32 +51,7 @@ fn main() -> ExitCode {
         return child();
     }
     let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ct/des.supp");
-    let out = rerun_under_memcheck(CHILD_ENV, &[&supp]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    if !(out.status.success() && stdout.contains("des-ct: PASS")) {
-        eprintln!("---- valgrind output ----\n{stderr}");
-        eprintln!("des-ct: FAIL (status {:?})", out.status);
-        return ExitCode::FAILURE;
-    }
-    for name in SUPPRESSIONS {
-        let n = suppression_uses(&stderr, name);
-        if n == 0 {
-            eprintln!("---- valgrind output ----\n{stderr}");
-            eprintln!("des-ct: FAIL: suppression {name} never used: its verdict branch was not reached with secret data");
-            return ExitCode::FAILURE;
-        }
-        println!("des-ct: allowed verdict branch {name}: {n} time(s), nothing else");
-    }
-    if let Some(l) = stderr.lines().find(|l| l.contains("ERROR SUMMARY")) {
-        println!(
-            "valgrind: {}",
-            l.trim_start_matches(|c: char| c == '=' || c.is_ascii_digit())
-                .trim()
-        );
-    }
-    ExitCode::SUCCESS
+    parent("des-ct", CHILD_ENV, &[&supp], &SUPPRESSIONS)
 }
 
 /// Deterministic test bytes (xorshift32).

@@ -43,10 +43,7 @@ use keyfort::wrap::{
     kw_unwrap_ct, kw_unwrap_in_place, kw_wrap, kwp_unwrap_ct, kwp_unwrap_in_place, kwp_wrap, Kek,
 };
 use keyfort_ctgrind::cases::errors_in;
-use keyfort_ctgrind::{
-    declassify, declassify_usize, mark_secret, rerun_under_memcheck, running_on_valgrind,
-    suppression_uses,
-};
+use keyfort_ctgrind::{declassify, declassify_usize, mark_secret, parent, running_on_valgrind};
 use std::process::ExitCode;
 use wrap_support::{raw_wrap, single_check_cases, Alg, ICV1};
 
@@ -60,36 +57,10 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD_ENV).is_some() {
         return child();
     }
-    // Parent: re-run this binary under memcheck.
+    // Parent: re-run this binary under memcheck. The in-place cases must have reached
+    // their verdict branch with secret data: the verdict suppression matched.
     let supp = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ct/verdict.supp");
-    let out = rerun_under_memcheck(CHILD_ENV, &[&supp]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    let passed = out.status.success() && stdout.contains("ct: PASS");
-    if !passed {
-        eprintln!("---- valgrind output ----\n{stderr}");
-        eprintln!("ct: FAIL (status {:?})", out.status);
-        return ExitCode::FAILURE;
-    }
-    // The in-place cases must have reached their verdict branch with secret data: the
-    // verdict suppression matched (memcheck -v lists the suppressions it used).
-    let used = suppression_uses(&stderr, VERDICT_SUPP);
-    if used == 0 {
-        eprintln!("---- valgrind output ----\n{stderr}");
-        eprintln!("ct: FAIL: the in-place unwraps' verdict branch was never reached with secret data (suppression {VERDICT_SUPP} unused)");
-        return ExitCode::FAILURE;
-    }
-    println!("ct: in-place unwraps: verdict branch on secret data suppressed {used} time(s), nothing else");
-    // Show the summary line of memcheck (it counts the controls' errors).
-    if let Some(l) = stderr.lines().find(|l| l.contains("ERROR SUMMARY")) {
-        println!(
-            "valgrind: {}",
-            l.trim_start_matches(|c: char| c == '=' || c.is_ascii_digit())
-                .trim()
-        );
-    }
-    ExitCode::SUCCESS
+    parent("ct", CHILD_ENV, &[&supp], &[VERDICT_SUPP])
 }
 
 fn child() -> ExitCode {

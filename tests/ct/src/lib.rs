@@ -24,7 +24,7 @@ pub mod leaky;
 #[cfg(feature = "std")]
 mod rerun;
 #[cfg(feature = "std")]
-pub use rerun::{rerun_under_memcheck, suppression_uses};
+pub use rerun::{parent, rerun_under_memcheck, suppression_uses};
 
 /// `VG_USERREQ__RUNNING_ON_VALGRIND` (valgrind.h).
 const RUNNING_ON_VALGRIND: usize = 0x1001;

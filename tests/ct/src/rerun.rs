@@ -43,3 +43,44 @@ pub fn suppression_uses(stderr: &str, name: &str) -> usize {
         })
         .sum()
 }
+
+/// The parent side of a constant-time test: re-runs this binary under memcheck (see
+/// [`rerun_under_memcheck`]), prints the child's report, and requires the child to have
+/// exited successfully printing `"{tag}: PASS"`. For each of `required_suppressions` (a
+/// branch the test allows only where it was reached with secret data), requires memcheck
+/// to have used it and prints how often. The test's exit code (memcheck's output printed
+/// on failure).
+pub fn parent(
+    tag: &str,
+    child_env: &str,
+    suppression_files: &[&std::path::Path],
+    required_suppressions: &[&str],
+) -> std::process::ExitCode {
+    use std::{eprintln, print, println};
+    let out = rerun_under_memcheck(child_env, suppression_files);
+    let stdout = std::string::String::from_utf8_lossy(&out.stdout);
+    let stderr = std::string::String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    if !(out.status.success() && stdout.contains(&format!("{tag}: PASS"))) {
+        eprintln!("---- valgrind output ----\n{stderr}");
+        eprintln!("{tag}: FAIL (status {:?})", out.status);
+        return std::process::ExitCode::FAILURE;
+    }
+    for name in required_suppressions {
+        let n = suppression_uses(&stderr, name);
+        if n == 0 {
+            eprintln!("---- valgrind output ----\n{stderr}");
+            eprintln!("{tag}: FAIL: suppression {name} never used: its branch was not reached with secret data");
+            return std::process::ExitCode::FAILURE;
+        }
+        println!("{tag}: allowed branch {name}: {n} time(s), nothing else");
+    }
+    if let Some(l) = stderr.lines().find(|l| l.contains("ERROR SUMMARY")) {
+        println!(
+            "valgrind: {}",
+            l.trim_start_matches(|c: char| c == '=' || c.is_ascii_digit())
+                .trim()
+        );
+    }
+    std::process::ExitCode::SUCCESS
+}

@@ -35,7 +35,7 @@
 //! dropped, so a cache never serves keys of another BDK. The initial key ID, the counter
 //! and so the lane schedule are public (they travel in the KSN); nothing branches on,
 //! or indexes by, a key.
-use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
+use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data, ChainSteps};
 use super::host::{scrubbed_to, AesBdk};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
@@ -191,17 +191,51 @@ impl AesBdk {
     }
 }
 
-/// One derivation in flight.
-struct Lane {
+/// The public bookkeeping of one derivation in flight (all of it travels in the KSN).
+#[derive(Clone, Copy, Default)]
+pub(super) struct LaneJob {
     /// Index of its KSN, or `None` when idle.
-    job: Option<usize>,
-    ikid: [u8; 8],
-    counter: u32,
-    /// One-bits of the counter not walked yet.
-    rest: u32,
-    /// One-bits walked so far.
-    working: u32,
-    /// The current key of the chain (the initial key, then each derivation key).
+    pub(super) job: Option<usize>,
+    pub(super) ikid: [u8; 8],
+    pub(super) counter: u32,
+    /// The chain steps not walked yet.
+    pub(super) steps: ChainSteps,
+}
+
+impl LaneJob {
+    /// Takes the next KSN of `ksns` from `*next` that a device may have produced (each
+    /// one skipped gets why in `out`); `false` at the end of `ksns`.
+    pub(super) fn take(
+        &mut self,
+        ksns: &[AesKsn],
+        next: &mut usize,
+        out: &mut [AesBatchKey],
+    ) -> bool {
+        while let Some(ksn) = ksns.get(*next) {
+            let j = *next;
+            *next += 1;
+            if let Err(e) = ksn.check_device_counter() {
+                if let Some(o) = out.get_mut(j) {
+                    o.fail(e);
+                }
+                continue;
+            }
+            *self = Self {
+                job: Some(j),
+                ikid: ksn.initial_key_id(),
+                counter: ksn.counter(),
+                steps: ChainSteps::to(ksn.counter()),
+            };
+            return true;
+        }
+        false
+    }
+}
+
+/// One derivation in flight on the generic loop: its bookkeeping and the chain's current
+/// key (the initial key, then each derivation key).
+struct Lane {
+    at: LaneJob,
     key: WipedBuf<32>,
 }
 
@@ -257,11 +291,7 @@ impl AesBatch<'_> {
         let kind = self.bdk.kind();
         let klen = kind.key_len();
         let mut lanes: [Lane; LANES] = core::array::from_fn(|_| Lane {
-            job: None,
-            ikid: [0; 8],
-            counter: 0,
-            rest: 0,
-            working: 0,
+            at: LaneJob::default(),
             key: WipedBuf::new(),
         });
         for lane in &mut lanes {
@@ -272,23 +302,9 @@ impl AesBatch<'_> {
         loop {
             // Idle lanes take the next valid KSN; their initial key comes from the cache
             // or the BDK.
-            for lane in lanes.iter_mut().filter(|l| l.job.is_none()) {
-                while let Some(ksn) = ksns.get(next) {
-                    let j = next;
-                    next += 1;
-                    if let Err(e) = ksn.check_device_counter() {
-                        if let Some(o) = out.get_mut(j) {
-                            o.fail(e);
-                        }
-                        continue;
-                    }
-                    lane.job = Some(j);
-                    lane.ikid = ksn.initial_key_id();
-                    lane.counter = ksn.counter();
-                    lane.rest = lane.counter;
-                    lane.working = 0;
-                    self.initial_key(&lane.ikid, lane.key.expose_mut());
-                    break;
+            for lane in lanes.iter_mut().filter(|l| l.at.job.is_none()) {
+                if lane.at.take(ksns, &mut next, out) {
+                    self.initial_key(&lane.at.ikid, lane.key.expose_mut());
                 }
             }
             // One key expansion and one block in every busy lane (the next chain step, or
@@ -297,28 +313,24 @@ impl AesBatch<'_> {
             // lane's turn ([`AesEnc::with_key`]).
             let mut busy = false;
             for lane in &mut lanes {
-                let Some(j) = lane.job else { continue };
+                let Some(j) = lane.at.job else { continue };
                 busy = true;
-                if lane.rest != 0 {
-                    let bit = 0x8000_0000u32 >> lane.rest.leading_zeros();
-                    lane.rest ^= bit;
-                    lane.working |= bit;
-                    let data = derivation_step_data(kind, &lane.ikid, lane.working);
+                if let Some(step) = lane.at.steps.next() {
+                    let data = derivation_step_data(kind, &lane.at.ikid, step);
                     AesEnc::with_key(lane.key.expose_mut(), |s, key| derive(s, &data, key))
                         .map_err(|_| DukptError::BadKeyLength)?;
                 } else {
-                    let data = working_key_data(usage, key_type, &lane.ikid, lane.counter);
+                    let data = working_key_data(usage, key_type, &lane.at.ikid, lane.at.counter);
                     let len = key_type.key_len();
                     if let Some(o) = out.get_mut(j) {
                         if let Some(dst) = o.key.get_mut(..len) {
                             AesEnc::with_key(lane.key.expose_mut(), |s, _| derive(s, &data, dst))
                                 .map_err(|_| DukptError::BadKeyLength)?;
-                            o.len = len;
-                            o.status = Ok((key_type, usage));
+                            o.finish(key_type, usage);
                             done += 1;
                         }
                     }
-                    lane.job = None;
+                    lane.at.job = None;
                 }
             }
             if !busy && next >= ksns.len() {

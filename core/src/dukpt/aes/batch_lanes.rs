@@ -3,7 +3,7 @@
 //! key expanded on the fly inside the call (no key schedule is built, stored or wiped).
 //! The same derivation data and results as the generic loop in `batch`; which of the two
 //! runs depends only on the BDK's size and the CPU (public).
-use super::batch::{AesBatch, AesBatchKey};
+use super::batch::{AesBatch, AesBatchKey, LaneJob};
 use super::derive::{derivation_step_data, working_key_data};
 use super::ksn::AesKsn;
 use super::types::{KeyUsage, WorkingKeyType};
@@ -11,17 +11,10 @@ use crate::block::{AesLanes128, AES_LANES};
 use crate::dukpt::DukptError;
 use zeroize::Zeroize;
 
-/// One derivation in flight (public bookkeeping: all of it travels in the KSN).
+/// One derivation in flight on the engine (public bookkeeping).
 #[derive(Clone, Copy, Default)]
 struct Lane {
-    /// Index of its KSN, or `None` when idle.
-    job: Option<usize>,
-    ikid: [u8; 8],
-    counter: u32,
-    /// One-bits of the counter not walked yet.
-    rest: u32,
-    /// One-bits walked so far.
-    working: u32,
+    at: LaneJob,
     /// This pass: a chain step (else a block of the working key).
     stepping: bool,
     /// The working key's block this lane makes next (0, then 1 for a 24- or 32-byte key).
@@ -69,41 +62,28 @@ impl AesBatch<'_> {
             for ((lane, key), block) in lanes.iter_mut().zip(&mut s.keys).zip(&mut s.blocks) {
                 // An idle lane takes the next valid KSN; its initial key comes from the
                 // cache or the BDK.
-                while lane.job.is_none() {
-                    let Some(ksn) = ksns.get(next) else { break };
-                    let j = next;
-                    next += 1;
-                    if let Err(e) = ksn.check_device_counter() {
-                        if let Some(o) = out.get_mut(j) {
-                            o.fail(e);
-                        }
-                        continue;
+                if lane.at.job.is_none() {
+                    *lane = Lane::default();
+                    if lane.at.take(ksns, &mut next, out) {
+                        self.initial_key(&lane.at.ikid, key);
                     }
-                    *lane = Lane {
-                        job: Some(j),
-                        ikid: ksn.initial_key_id(),
-                        counter: ksn.counter(),
-                        rest: ksn.counter(),
-                        ..Lane::default()
-                    };
-                    self.initial_key(&lane.ikid, key);
                 }
-                if lane.job.is_none() {
+                if lane.at.job.is_none() {
                     *block = [0; 16];
                     continue;
                 }
                 busy = true;
-                lane.stepping = lane.rest != 0;
-                *block = if lane.stepping {
-                    let bit = 0x8000_0000u32 >> lane.rest.leading_zeros();
-                    lane.rest ^= bit;
-                    lane.working |= bit;
-                    derivation_step_data(kind, &lane.ikid, lane.working)
-                } else {
-                    let mut d = working_key_data(usage, key_type, &lane.ikid, lane.counter);
-                    // The key block counter: 1, then 2 (DeriveKey).
-                    d[1] = d[1].wrapping_add(u8::try_from(lane.out_block).unwrap_or(0));
-                    d
+                let step = lane.at.steps.next();
+                lane.stepping = step.is_some();
+                *block = match step {
+                    Some(step) => derivation_step_data(kind, &lane.at.ikid, step),
+                    None => {
+                        let mut d =
+                            working_key_data(usage, key_type, &lane.at.ikid, lane.at.counter);
+                        // The key block counter: 1, then 2 (DeriveKey).
+                        d[1] = d[1].wrapping_add(u8::try_from(lane.out_block).unwrap_or(0));
+                        d
+                    }
                 };
             }
             if !busy {
@@ -111,7 +91,7 @@ impl AesBatch<'_> {
             }
             engine.encrypt(&s.keys, &mut s.blocks);
             for ((lane, key), block) in lanes.iter_mut().zip(&mut s.keys).zip(&s.blocks) {
-                let Some(j) = lane.job else { continue };
+                let Some(j) = lane.at.job else { continue };
                 if lane.stepping {
                     *key = *block;
                     continue;
@@ -126,7 +106,7 @@ impl AesBatch<'_> {
                     }
                 }
                 if to == len {
-                    lane.job = None;
+                    lane.at.job = None;
                 } else {
                     lane.out_block += 1;
                 }

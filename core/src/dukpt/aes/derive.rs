@@ -42,6 +42,39 @@ pub(crate) fn derivation_step_data(kind: BdkType, ikid: &[u8; 8], counter: u32) 
     )
 }
 
+/// The counters of a derivation chain's steps (X9.24-3 6.3.4): one per one-bit of the
+/// target counter, most significant first, each the bits walked so far. The counter is
+/// public (it travels in the KSN), so a loop over this may depend on it.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ChainSteps {
+    rest: u32,
+    walked: u32,
+}
+
+impl ChainSteps {
+    /// The steps to `counter`.
+    pub(crate) fn to(counter: u32) -> Self {
+        Self {
+            rest: counter,
+            walked: 0,
+        }
+    }
+}
+
+impl Iterator for ChainSteps {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        if self.rest == 0 {
+            return None;
+        }
+        let bit = 0x8000_0000u32 >> self.rest.leading_zeros();
+        self.rest ^= bit;
+        self.walked |= bit;
+        Some(self.walked)
+    }
+}
+
 /// Derivation data of a working key.
 pub(crate) fn working_key_data(
     usage: KeyUsage,

@@ -8,7 +8,7 @@
 //! intermediate keys live in wiped holders and each step's schedule is a local wiped when
 //! the step ends, so no per-key scrub is needed. No allocation. Many KSNs at once:
 //! [`AesBdk::batch`].
-use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data};
+use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data, ChainSteps};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::block::{Aes, AesEnc, AesLanes128, EncryptBlocks};
@@ -99,13 +99,8 @@ pub(crate) fn walk<R>(
             return walk_on_the_fly(&engine, kind, ikid, counter, key, finish);
         }
     }
-    let mut rest = counter;
-    let mut working = 0u32;
-    while rest != 0 {
-        let bit = 0x8000_0000u32 >> rest.leading_zeros();
-        rest ^= bit;
-        working |= bit;
-        let data = derivation_step_data(kind, ikid, working);
+    for step in ChainSteps::to(counter) {
+        let data = derivation_step_data(kind, ikid, step);
         AesEnc::with_key(key.expose_mut(), |schedule, key| {
             derive(schedule, &data, key)
         })
@@ -130,13 +125,8 @@ fn walk_on_the_fly<R>(
         .expose_mut()
         .try_into()
         .map_err(|_| DukptError::BadKeyLength)?;
-    let mut rest = counter;
-    let mut working = 0u32;
-    while rest != 0 {
-        let bit = 0x8000_0000u32 >> rest.leading_zeros();
-        rest ^= bit;
-        working |= bit;
-        let mut next = [derivation_step_data(kind, ikid, working)];
+    for step in ChainSteps::to(counter) {
+        let mut next = [derivation_step_data(kind, ikid, step)];
         engine.encrypt(core::array::from_ref(k), &mut next);
         *k = next[0];
         #[cfg(not(keyfort_no_wipe))]
