@@ -35,6 +35,9 @@
 //! Two independent blocks under one key cost what one block costs
 //! ([`Aes::encrypt2`] / [`Aes::decrypt2`]): the 32-bit fixsliced state holds two blocks.
 //!
+//! On x86-64, [`lanes`] runs AES-128 on AES-NI in independent lanes, each block under
+//! its own key expanded on the fly: for chains where every block has a new key.
+//!
 //! [`Aes128`], [`Aes192`] and [`Aes256`] implement the RustCrypto `cipher` 0.5
 //! block-cipher traits, so the RustCrypto modes (`cbc`, `ctr`, `cmac`, ...) run on this
 //! AES (see [`cipher_traits`]; `tests/cipher_traits.rs` checks CBC, CTR and CMAC on it
