@@ -73,7 +73,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board MACHINE] | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -89,6 +89,10 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
             context().and_then(|mut c| bench::run_sources(&mut c))
         }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--board") => match args.get(2) {
+            Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),
+            None => Err("usage: ./x bench --board MACHINE".into()),
+        },
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),
