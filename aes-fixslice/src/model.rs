@@ -467,7 +467,8 @@ fn ks_pack(key: &[u8]) -> [u32; 8] {
 fn expand_sliced(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
     let nr = nk + 6;
-    let step = nk >> 2; // 1 (AES-128) or 2 (AES-256): the base is round key r - step
+    // 1 (AES-128) or 2 (AES-256): round key r is computed from round key r - step
+    let step = nk >> 2;
     // the natural-order round keys r - 1 and r - 2, at r % 2
     let mut nat = [[0u32; 8]; 2];
     let mut rcon = 1u32;
