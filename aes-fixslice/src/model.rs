@@ -418,34 +418,40 @@ const COL0: u32 = 0x0303_0303;
 
 /// One round of the expansion on natural-order (not shifted) keys: `s` holds the S-box
 /// output (without its constant, Rcon XORed in at row 1, column 3) of the previous round
-/// key and becomes round key `r` = `base ^ t` with each column XORed into the columns
+/// key; round key `nat[o]` becomes `nat[b] ^ t` with each column XORed into the columns
 /// after it (FIPS-197 `w[i] = w[i-nk] ^ w[i-1]`), where slice `j` of `t` is column 3 of
 /// `s` moved to column 0 (`rot` 14: and up one row, RotWord; 6: same row, AES-256's odd
 /// rounds), with the S-box constant. The assembly's `keyfort_aes_ks_combine`.
 #[cfg(not(kf_armv7m))]
-fn ks_combine(s: &mut [u32; 8], base: &[u32; 8], rot: u32) {
-    for ((x, b), n) in s.iter_mut().zip(base).zip(NOT_SLICES) {
-        let mut u = b ^ ((x.rotate_right(rot) ^ n) & COL0);
+#[inline(always)]
+fn ks_combine(s: &[u32; 8], rot: u32, nat: &mut [[u32; 8]; 2], b: usize, o: usize) {
+    for j in 0..8 {
+        let x = s[j].rotate_right(rot) ^ NOT_SLICES[j];
+        let mut u = nat[b & 1][j] ^ (x & COL0);
         u ^= (u & 0x3f3f_3f3f) << 2;
         u ^= (u & 0x0f0f_0f0f) << 4;
-        *x = u;
+        nat[o & 1][j] = u;
     }
 }
 
-/// Round key `r` (natural order) in the stored form: `SR^-r` (delta swaps moving whole
-/// two-bit columns: by 2 bits on rows 1 and 3 for odd `r`, then by 4 bits with a mask per
-/// `r mod 4`), and the S-box constant for `r >= 1`. The assembly's `keyfort_aes_ks_store`.
+/// Round key `r` (natural order, `M` = `r mod 4`) in the stored form: `SR^-r` (delta
+/// swaps moving whole two-bit columns: by 2 bits on rows 1 and 3 for odd `r`, then by 4
+/// bits with a mask per `r mod 4`), and the S-box constant where `not` is all ones
+/// (`r >= 1`). The assembly's `keyfort_aes_ks_store`.
 #[cfg(not(kf_armv7m))]
-fn ks_store(k: &[u32; 8], r: usize, out: &mut [u32; 8]) {
+#[inline(never)]
+fn ks_store<const M: usize>(k: &[u32; 8], not: u32, out: &mut [u32; 8]) {
     const SR_A: [u32; 4] = [0, 0x0c0f_0300, 0x0f00_0f00, 0x030f_0c00];
-    let odd = 0u32.wrapping_sub(u32::from(r & 1 == 1));
-    let not = 0u32.wrapping_sub(u32::from(r >= 1));
     for ((o, &x), n) in out.iter_mut().zip(k).zip(NOT_SLICES) {
         let mut x = x;
-        let t = (x ^ (x >> 2)) & 0x3300_3300 & odd;
-        x ^= t ^ (t << 2);
-        let t = (x ^ (x >> 4)) & SR_A[r & 3];
-        x ^= t ^ (t << 4);
+        if M & 1 == 1 {
+            let t = (x ^ (x >> 2)) & 0x3300_3300;
+            x ^= t ^ (t << 2);
+        }
+        if M != 0 {
+            let t = (x ^ (x >> 4)) & SR_A[M];
+            x ^= t ^ (t << 4);
+        }
         *o = x ^ (n & not);
     }
 }
@@ -471,31 +477,38 @@ fn expand_sliced(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let step = nk >> 2;
     // the natural-order round keys r - 1 and r - 2, at r % 2
     let mut nat = [[0u32; 8]; 2];
+    let mut s = [0u32; 8];
     let mut rcon = 1u32;
     for (r, out) in rk.chunks_exact_mut(8).enumerate().take(nr + 1) {
         let Ok(out) = <&mut [u32; 8]>::try_from(out) else {
             continue;
         };
-        let mut k = if r < step {
-            ks_pack(key.get(16 * r..).unwrap_or(&[]))
+        let o = r & 1;
+        if r < step {
+            nat[o] = ks_pack(key.get(16 * r..).unwrap_or(&[]));
         } else {
-            let mut s = nat[(r - 1) & 1];
+            s = nat[o ^ 1];
             sbox(&mut s);
             // RotWord and Rcon in every AES-128 round and AES-256's even ones (public)
-            let rot = step == 1 || r & 1 == 0;
+            let rot = step == 1 || o == 0;
             if rot {
                 for (j, x) in s.iter_mut().enumerate() {
                     *x ^= 0xc000 & 0u32.wrapping_sub((rcon >> j) & 1);
                 }
                 rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
             }
-            ks_combine(&mut s, &nat[(r - step) & 1], if rot { 14 } else { 6 });
-            s
-        };
-        ks_store(&k, r, out);
-        nat[r & 1] = k;
-        wipe(&mut k);
+            ks_combine(&s, if rot { 14 } else { 6 }, &mut nat, r - step, o);
+        }
+        let not = 0u32.wrapping_sub(u32::from(r >= 1));
+        let k = &nat[o];
+        match r & 3 {
+            0 => ks_store::<0>(k, not, out),
+            1 => ks_store::<1>(k, not, out),
+            2 => ks_store::<2>(k, not, out),
+            _ => ks_store::<3>(k, not, out),
+        }
     }
+    wipe(&mut s);
     wipe(&mut nat[0]);
     wipe(&mut nat[1]);
     nr
