@@ -434,24 +434,21 @@ fn ks_combine(s: &[u32; 8], rot: u32, nat: &mut [[u32; 8]; 2], b: usize, o: usiz
     }
 }
 
-/// Round key `r` (natural order, `M` = `r mod 4`) in the stored form: `SR^-r` (delta
-/// swaps moving whole two-bit columns: by 2 bits on rows 1 and 3 for odd `r`, then by 4
-/// bits with a mask per `r mod 4`), and the S-box constant where `not` is all ones
+/// Round key `r` (natural order) in the stored form: `SR^-r` (delta swaps moving whole
+/// two-bit columns: by 2 bits on rows 1 and 3 if `ODD` (`r` odd), then by 4 bits under
+/// `sr_a`, a mask per `r mod 4`), and the S-box constant where `not` is all ones
 /// (`r >= 1`). The assembly's `keyfort_aes_ks_store`.
 #[cfg(not(kf_armv7m))]
 #[inline(never)]
-fn ks_store<const M: usize>(k: &[u32; 8], not: u32, out: &mut [u32; 8]) {
-    const SR_A: [u32; 4] = [0, 0x0c0f_0300, 0x0f00_0f00, 0x030f_0c00];
+fn ks_store<const ODD: bool>(k: &[u32; 8], sr_a: u32, not: u32, out: &mut [u32; 8]) {
     for ((o, &x), n) in out.iter_mut().zip(k).zip(NOT_SLICES) {
         let mut x = x;
-        if M & 1 == 1 {
+        if ODD {
             let t = (x ^ (x >> 2)) & 0x3300_3300;
             x ^= t ^ (t << 2);
         }
-        if M != 0 {
-            let t = (x ^ (x >> 4)) & SR_A[M];
-            x ^= t ^ (t << 4);
-        }
+        let t = (x ^ (x >> 4)) & sr_a;
+        x ^= t ^ (t << 4);
         *o = x ^ (n & not);
     }
 }
@@ -502,10 +499,10 @@ fn expand_sliced(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
         let not = 0u32.wrapping_sub(u32::from(r >= 1));
         let k = &nat[o];
         match r & 3 {
-            0 => ks_store::<0>(k, not, out),
-            1 => ks_store::<1>(k, not, out),
-            2 => ks_store::<2>(k, not, out),
-            _ => ks_store::<3>(k, not, out),
+            0 => ks_store::<false>(k, 0, not, out),
+            1 => ks_store::<true>(k, 0x0c0f_0300, not, out),
+            2 => ks_store::<false>(k, 0x0f00_0f00, not, out),
+            _ => ks_store::<true>(k, 0x030f_0c00, not, out),
         }
     }
     wipe(&mut s);
