@@ -7,7 +7,9 @@
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`);
-//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply
+//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply;
+//!   `./x bench --board MACHINE` runs only the on-target bench firmware on that machine
+//!   and prints its instruction counts (BENCH.md untouched; a minute or two warm)
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
