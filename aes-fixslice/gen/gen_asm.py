@@ -8,6 +8,7 @@ Frame (word offsets from sp, both functions):
 The state lives in r0-r7 (slice j in rj) between blocks."""
 import algo
 import invsbox
+import keysched
 from ir import Rec
 import sys
 
@@ -241,13 +242,19 @@ def main():
         ]
     out += ["    b .Lks_loop", ".Lks_done:"]
     out += epilogue(n)
-    # whole key expansion: r0 = key bytes, r1 = nk (4, 6 or 8), r2 = round keys out.
+    # AES-128 / AES-256: the expansion on the bitsliced key (keysched.py)
+    no_lr = [r for r in POOL if r != "lr"]
+    pack = block("ks_pack", lambda B, c: algo.bitslice(B, list(c) * 2), no_lr, nin=4)
+    ks_lines = keysched.emit_pack(pack) + keysched.emit_combine(True) + keysched.emit_combine(False)
+    ks_lines += keysched.emit_store() + keysched.emit_expand() + keysched.emit_wipe()
+    out += ks_lines
+    # AES-192: the word-wise expansion, then slicing (keyfort_aes_expand's arguments):
+    # r0 = key bytes, r1 = nk (6), r2 = round keys out.
     # Frame: the common frame, then w[60] (240 bytes), then j and nk.
     W = "FRAME_BYTES"
-    n = "keyfort_aes_expand"
+    n = "keyfort_aes_expand_words"
     out += [
         "    .section .text.%s,\"ax\",%%progbits" % n,
-        "    .global %s" % n,
         "    .type %s,%%function" % n,
         "    .p2align 2",
         "    .thumb_func",
@@ -366,6 +373,13 @@ def main():
         "    .thumb",
         "    .equ FRAME_BYTES, %d" % (4 * frame_words),
     ]
+    # the whole key expansion, run on a Thumb-2 interpreter against model.py
+    counts = keysched.check_asm(out, 4 * frame_words)
+    hdr.insert(
+        3,
+        "// Key expansion, instructions executed (keysched.check_asm): "
+        + ", ".join("AES-%d %d" % (8 * k, n) for k, n in sorted(counts.items())),
+    )
     open("../src/armv7m.s", "w").write("\n".join(hdr + out) + "\n")
     for k, v in COUNT.items():
         print(k, v)

@@ -10,9 +10,13 @@
 //! (`FRAME_BYTES` in `armv7m.s`: pointers and the S-box's spills), and never branch on or
 //! index memory by data: the only branches depend on `nr`. They do not wipe that frame:
 //! spilled intermediate values (mixing key and data) stay below the caller's stack
-//! pointer until overwritten (keyfort's `block::Aes` scrubs the stack on drop). Key schedule helpers: `keyfort_aes_subword(w) -> u32` (SubWord of
-//! `r0`), `keyfort_aes_slice_keys(w, nr, rk)` (reads `4 * (nr + 1)` column words at `r0`,
-//! writes `8 * (nr + 1)` slice words at `r2`).
+//! pointer until overwritten (keyfort's `block::Aes` scrubs the stack on drop).
+//!
+//! Key expansion `keyfort_aes_expand(key, nk, rk)`: AES-128 and AES-256 on the bitsliced
+//! key (one S-box evaluation of the whole previous round key per round, `gen/keysched.py`),
+//! AES-192 word by word (`keyfort_aes_expand_words`, then `keyfort_aes_slice_keys`); it
+//! wipes its copies of the natural-order round keys before returning. `keyfort_aes_wipe(rk)`
+//! zeroes the 120 round-key words (the drop of [`crate::Aes`]).
 #![allow(unsafe_code)]
 
 core::arch::global_asm!(include_str!("armv7m.s"), options(raw));
@@ -21,6 +25,16 @@ extern "C" {
     fn keyfort_aes_encrypt2(rk: *const u32, nr: u32, b0: *mut u8, b1: *mut u8);
     fn keyfort_aes_decrypt2(rk: *const u32, nr: u32, b0: *mut u8, b1: *mut u8);
     fn keyfort_aes_expand(key: *const u8, nk: u32, rk: *mut u32);
+    fn keyfort_aes_wipe(rk: *mut u32);
+}
+
+/// Zeroes the round keys (eight-word stores: the drop of an [`crate::Aes`]). An opaque
+/// call the compiler cannot remove.
+#[inline]
+pub(crate) fn wipe(rk: &mut [u32; crate::model::RK_WORDS]) {
+    // SAFETY: writes the 120 words of `rk` (its whole length) and nothing else; pushes and
+    // pops r4-r7 on the stack; AAPCS.
+    unsafe { keyfort_aes_wipe(rk.as_mut_ptr()) }
 }
 
 /// The round count the assembly accepts (10, 12 or 14; anything else becomes 14, which

@@ -55,7 +55,6 @@ mod sbox;
 
 pub use cipher_traits::{Aes128, Aes192, Aes256};
 use model::RK_WORDS;
-use zeroize::Zeroize;
 
 /// The key given to [`Aes::new`] is not 16, 24 or 32 bytes long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,7 +190,10 @@ impl Aes {
 
 impl Drop for Aes {
     fn drop(&mut self) {
-        self.rk.zeroize();
+        #[cfg(kf_armv7m)]
+        armv7m::wipe(&mut self.rk);
+        #[cfg(not(kf_armv7m))]
+        zeroize::Zeroize::zeroize(&mut self.rk);
     }
 }
 

@@ -408,12 +408,119 @@ fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
     }
 }
 
+/// The S-box constant's slices (0, 1, 5, 6) as all-ones masks.
+#[cfg(not(kf_armv7m))]
+const NOT_SLICES: [u32; 8] = [!0, !0, 0, 0, 0, !0, !0, 0];
+
+/// Column 0 of every row, both slots.
+#[cfg(not(kf_armv7m))]
+const COL0: u32 = 0x0303_0303;
+
+/// One round of the expansion on natural-order (not shifted) keys: `s` holds the S-box
+/// output (without its constant, Rcon XORed in at row 1, column 3) of the previous round
+/// key; round key `nat[o]` becomes `nat[b] ^ t` with each column XORed into the columns
+/// after it (FIPS-197 `w[i] = w[i-nk] ^ w[i-1]`), where slice `j` of `t` is column 3 of
+/// `s` moved to column 0 (`rot` 14: and up one row, RotWord; 6: same row, AES-256's odd
+/// rounds), with the S-box constant. The assembly's `keyfort_aes_ks_combine`.
+#[cfg(not(kf_armv7m))]
+#[inline(always)]
+fn ks_combine(s: &[u32; 8], rot: u32, nat: &mut [[u32; 8]; 2], b: usize, o: usize) {
+    for j in 0..8 {
+        let x = s[j].rotate_right(rot) ^ NOT_SLICES[j];
+        let mut u = nat[b & 1][j] ^ (x & COL0);
+        u ^= (u & 0x3f3f_3f3f) << 2;
+        u ^= (u & 0x0f0f_0f0f) << 4;
+        nat[o & 1][j] = u;
+    }
+}
+
+/// Round key `r` (natural order) in the stored form: `SR^-r` (delta swaps moving whole
+/// two-bit columns: by 2 bits on rows 1 and 3 if `ODD` (`r` odd), then by 4 bits under
+/// `sr_a`, a mask per `r mod 4`), and the S-box constant where `not` is all ones
+/// (`r >= 1`). The assembly's `keyfort_aes_ks_store`.
+#[cfg(not(kf_armv7m))]
+#[inline(never)]
+fn ks_store<const ODD: bool>(k: &[u32; 8], sr_a: u32, not: u32, out: &mut [u32; 8]) {
+    for ((o, &x), n) in out.iter_mut().zip(k).zip(NOT_SLICES) {
+        let mut x = x;
+        if ODD {
+            let t = (x ^ (x >> 2)) & 0x3300_3300;
+            x ^= t ^ (t << 2);
+        }
+        let t = (x ^ (x >> 4)) & sr_a;
+        x ^= t ^ (t << 4);
+        *o = x ^ (n & not);
+    }
+}
+
+/// Four key words (little-endian bytes) as slices, both slots.
+#[cfg(not(kf_armv7m))]
+fn ks_pack(key: &[u8]) -> [u32; 8] {
+    let w = |i: usize| match key.get(4 * i..4 * i + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    };
+    let (x0, x1, x2, x3) = (w(0), w(1), w(2), w(3));
+    bitslice(&[x0, x1, x2, x3, x0, x1, x2, x3])
+}
+
+/// AES-128 / AES-256 expansion on the bitsliced key (the assembly's algorithm,
+/// `gen/keysched.py`): one S-box evaluation of the whole previous round key per round.
+#[cfg(not(kf_armv7m))]
+fn expand_sliced(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
+    let nk = key.len() >> 2;
+    let nr = nk + 6;
+    // 1 (AES-128) or 2 (AES-256): round key r is computed from round key r - step
+    let step = nk >> 2;
+    // the natural-order round keys r - 1 and r - 2, at r % 2
+    let mut nat = [[0u32; 8]; 2];
+    let mut s = [0u32; 8];
+    let mut rcon = 1u32;
+    for (r, out) in rk.chunks_exact_mut(8).enumerate().take(nr + 1) {
+        let Ok(out) = <&mut [u32; 8]>::try_from(out) else {
+            continue;
+        };
+        let o = r & 1;
+        if r < step {
+            nat[o] = ks_pack(key.get(16 * r..).unwrap_or(&[]));
+        } else {
+            s = nat[o ^ 1];
+            sbox(&mut s);
+            // RotWord and Rcon in every AES-128 round and AES-256's even ones (public)
+            let rot = step == 1 || o == 0;
+            if rot {
+                for (j, x) in s.iter_mut().enumerate() {
+                    *x ^= 0xc000 & 0u32.wrapping_sub((rcon >> j) & 1);
+                }
+                rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
+            }
+            ks_combine(&s, if rot { 14 } else { 6 }, &mut nat, r - step, o);
+        }
+        let not = 0u32.wrapping_sub(u32::from(r >= 1));
+        let k = &nat[o];
+        match r & 3 {
+            0 => ks_store::<false>(k, 0, not, out),
+            1 => ks_store::<true>(k, 0x0c0f_0300, not, out),
+            2 => ks_store::<false>(k, 0x0f00_0f00, not, out),
+            _ => ks_store::<true>(k, 0x030f_0c00, not, out),
+        }
+    }
+    wipe(&mut s);
+    wipe(&mut nat[0]);
+    wipe(&mut nat[1]);
+    nr
+}
+
 /// Expands `key` (16, 24 or 32 bytes; checked by the caller) into fixsliced round keys;
-/// returns the round count.
+/// returns the round count. AES-128 and AES-256 on the bitsliced key, AES-192 word by word
+/// (as the assembly does).
 #[cfg(not(kf_armv7m))]
 #[inline]
 pub(crate) fn expand(key: &[u8], rk: &mut [u32; RK_WORDS]) -> usize {
     let nk = key.len() >> 2;
+    if nk != 6 {
+        return expand_sliced(key, rk);
+    }
     let nr = nk + 6;
     let total = 4 * (nr + 1);
     // the expanded words go to `rk` (see `word_at`); the last eight also stay in `win`

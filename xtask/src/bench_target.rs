@@ -116,6 +116,27 @@ pub fn run_boards(ctx: &Ctx) -> Result<Vec<BoardBench>, String> {
     BOARDS.iter().map(|b| run_board(ctx, b)).collect()
 }
 
+/// `./x bench --board MACHINE`: builds the bench firmware for that board only, runs it
+/// and prints its instruction counts (BENCH.md is not touched): the quick way to measure
+/// one change, e.g. keyfort-aes's key schedule on Cortex-M3 (`mps2-an385`).
+pub fn print_board(ctx: &Ctx, machine: &str) -> Result<bool, String> {
+    let b = BOARDS
+        .iter()
+        .find(|b| b.machine == machine)
+        .ok_or_else(|| format!("bench: unknown machine {machine}"))?;
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[b.target]);
+    c.args(["--release", "-p", "keyfort-firmware", "--bin", "bench"]);
+    sh::run(&mut c)?;
+    let r = run_board(ctx, b)?;
+    for (name, op) in &r.ops {
+        println!(
+            "{name:<32} {:>12.1} instructions {:>6} B stack",
+            op.instrs, op.stack
+        );
+    }
+    Ok(true)
+}
+
 fn run_board(ctx: &Ctx, b: &'static Board) -> Result<BoardBench, String> {
     let elf = firmware_elf(&ctx.root, ctx.env.route, b.target, "bin", "bench");
     let device = fresh_device(ctx, &format!("{}-bench", b.machine))?;

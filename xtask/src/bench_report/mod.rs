@@ -114,6 +114,14 @@ pub(super) const OTHER_OPS: &[(&str, &str)] = &[
     ),
     ("aes256-key-schedule", "AES-256 key schedule"),
     (
+        "keyfort-aes128-key-schedule",
+        "AES-128 key schedule, keyfort-aes alone (`keyfort_aes::Aes::new` and its drop, which wipes the round keys; no `block::Aes` wrapper, no stack scrub)",
+    ),
+    (
+        "keyfort-aes256-key-schedule",
+        "AES-256 key schedule, keyfort-aes alone",
+    ),
+    (
         "aes256-encrypt-block",
         "AES-256 encrypt one block (average of 12 in a row)",
     ),
