@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (kek_bytes, wrapped) = rest.split_at(kek_len);
-    let kek = match Kek::new(kek_bytes) {
+    let kek = match keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(kek_bytes).map_err(keyfort::wrap::WrapError::from).and_then(|k| Kek::new(&k)) {
         Ok(k) => k,
         Err(e) => {
             assert_eq!(e, WrapError::KekLength);

@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn every_register_a_running_terminal_holds_is_listed() {
-        let bdk = AesBdk::new(&[0x5A; 16]).unwrap();
+        let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x5A; 16]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let max = 200;
         let listed: BTreeSet<Vec<u8>> = register_keys(&ik, max)

@@ -151,7 +151,7 @@ fn ksn(v: &Value) -> Result<AesKsn, String> {
 }
 
 fn bdk(v: &Value) -> Result<AesBdk, String> {
-    let b = AesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(|e| e.to_string())?;
+    let b = keyfort::key::TypedKey::raw_aes(&unhex(s(v, &["bdk"])?)).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(|e| e.to_string())?;
     if b.kind() != bdk_type(s(v, &["bdk_type"])?)? {
         return Err("BDK type does not match its length".into());
     }
@@ -286,10 +286,7 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             )
         }
         "device_register_snapshot" => {
-            let ik = AesInitialKey::new(
-                &unhex(s(v, &["initial_key"])?),
-                &unhex(s(v, &["initial_key_id"])?),
-            )
+            let ik = keyfort::key::TypedKey::raw_aes(&unhex(s(v, &["initial_key"])?)).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesInitialKey::new(&k, &unhex(s(v, &["initial_key_id"])?), ))
             .map_err(e)?;
             // The IK in the vector is the one the BDK gives.
             let from_bdk = bdk(v)?.initial_key(ik.initial_key_id()).map_err(e)?;
@@ -520,7 +517,7 @@ fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), Str
 fn tdes_vector(v: &Value) -> Result<(), String> {
     let e = |x: keyfort::dukpt::DukptError| x.to_string();
     let o = |x: keyfort::transaction::OpsError| x.to_string();
-    let bdk = TdesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw(&unhex(s(v, &["bdk"])?), keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(e)?;
     let ksn = TdesKsn::from_bytes(&unhex(s(v, &["ksn"])?)).map_err(e)?;
     if u64::from(ksn.counter()) != v["transaction_counter"].as_u64().ok_or("counter")? {
         return Err("KSN counter differs from transaction_counter".into());
@@ -655,7 +652,7 @@ fn device_vector(v: &Value) -> Result<(), String> {
             let regs = v["expected"]["registers"].as_array().ok_or("registers")?;
             let next = unhex(s(v, &["expected", "next_ksn"])?);
             if scheme == "tdes" {
-                let bdk = TdesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let bdk = keyfort::key::TypedKey::raw(&unhex(s(v, &["inputs", "bdk"])?), keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(e)?;
                 let iksn =
                     TdesKsn::from_bytes(&unhex(s(v, &["inputs", "initial_ksn"])?)).map_err(e)?;
                 let ipek = bdk.ipek(&iksn);
@@ -675,7 +672,7 @@ fn device_vector(v: &Value) -> Result<(), String> {
                     return Err("next KSN differs".into());
                 }
             } else {
-                let b = AesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let b = keyfort::key::TypedKey::raw_aes(&unhex(s(v, &["inputs", "bdk"])?)).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(e)?;
                 let ik = b
                     .initial_key(&unhex(s(v, &["inputs", "initial_key_id"])?))
                     .map_err(e)?;
@@ -715,7 +712,7 @@ fn device_vector(v: &Value) -> Result<(), String> {
             let mut seen = Vec::new();
             let next_after: Option<u32>;
             if scheme == "tdes" {
-                let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).map_err(e)?;
+                let bdk = keyfort::key::TypedKey::raw(&unhex("0123456789ABCDEFFEDCBA9876543210"), keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(e)?;
                 let ipek =
                     bdk.ipek(&TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).map_err(e)?);
                 let mut t =
@@ -732,7 +729,7 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 }
                 next_after = t.next_counter();
             } else {
-                let b = AesBdk::new(&unhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")).map_err(e)?;
+                let b = keyfort::key::TypedKey::raw_aes(&unhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(e)?;
                 let ik = b.initial_key(&unhex("1234567890123456")).map_err(e)?;
                 let mut t = AesTerminal::load_at_counter(&ik, cs[0], &mut NoPersist).map_err(e)?;
                 for _ in &cs {
@@ -802,16 +799,16 @@ fn tdes_dukpt_refuses_degenerate_keys() {
     let same = [half.clone(), half.clone()].concat();
     let parity: Vec<u8> = [half.clone(), half.iter().map(|b| b ^ 1).collect()].concat();
     for k in [&same, &parity] {
-        assert_eq!(TdesBdk::new(k).err(), Some(DukptError::DegenerateKey));
+        assert_eq!(keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).err(), Some(DukptError::DegenerateKey));
         assert_eq!(
-            keyfort::dukpt::tdes::TdesIpek::new(k, &ksn).err(),
+            keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| keyfort::dukpt::tdes::TdesIpek::new(&k, &ksn)).err(),
             Some(DukptError::DegenerateKey)
         );
     }
     let mut good = same.clone();
     good[15] ^= 0x02;
-    assert!(TdesBdk::new(&good).is_ok());
-    assert!(keyfort::dukpt::tdes::TdesIpek::new(&good, &ksn).is_ok());
+    assert!(keyfort::key::TypedKey::raw(&good, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).is_ok());
+    assert!(keyfort::key::TypedKey::raw(&good, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| keyfort::dukpt::tdes::TdesIpek::new(&k, &ksn)).is_ok());
 }
 
 /// The pre-2009 XOR-only data keys need the explicit legacy opt-in, on the host and on
@@ -819,7 +816,7 @@ fn tdes_dukpt_refuses_degenerate_keys() {
 #[test]
 fn tdes_xor_only_data_keys_need_the_legacy_opt_in() {
     use keyfort::dukpt::DukptError;
-    let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    let bdk = TdesBdk::new(&keyfort::key::TypedKey::raw(&unhex("0123456789ABCDEFFEDCBA9876543210"), keyfort::attributes::Algorithm::Tdes2).unwrap()).unwrap();
     let iksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
     let mut term = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist).unwrap();
     let tx = term.next_transaction(&mut NoPersist).unwrap();

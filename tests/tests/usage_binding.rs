@@ -125,7 +125,7 @@ fn k0_and_k1_are_distinguished() {
     assert!(terminal::import_tr31(&mut s, k1, &d0, 10).is_ok());
     // And a K1 key is not a general key-encryption key (AES-KW import under it).
     let mut wrapped = [0u8; 24];
-    kw_wrap(&Kek::new(&kek_bytes).unwrap(), &K16, &mut wrapped).unwrap();
+    kw_wrap(&Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek_bytes).unwrap()).unwrap(), &K16, &mut wrapped).unwrap();
     let kw = |s: &mut Store, kek, id| {
         s.import_wrapped_under(
             kek,

@@ -300,7 +300,7 @@ fn batch(
         let b = hexarg::parse_ksn(&format!("--ksns line {}", i + 1), l)?;
         ksns.push(AesKsn::from_bytes(&b).map_err(|e| format!("--ksns line {}: {e}", i + 1))?);
     }
-    let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&bdk.read()?).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(err("--bdk"))?;
     let mut slots: Vec<AesKeyCacheSlot> = (0..cache).map(|_| AesKeyCacheSlot::new()).collect();
     let mut out: Vec<AesBatchKey> = (0..BATCH).map(|_| AesBatchKey::new()).collect();
     let mut b = bdk.batch(&mut slots);
@@ -337,7 +337,7 @@ fn batch(
 pub fn run(cmd: Dukpt) -> Result<(), Failure> {
     match cmd {
         Dukpt::Aes(AesCmd::InitialKey { bdk, device }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = keyfort::key::TypedKey::raw_aes(&bdk.read()?).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(err("--bdk"))?;
             let ik = bdk
                 .initial_key(&device.initial_key_id()?)
                 .map_err(err("--ikid"))?;
@@ -350,7 +350,7 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             key_type: t,
             any_counter,
         }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = keyfort::key::TypedKey::raw_aes(&bdk.read()?).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(err("--bdk"))?;
             let ksn =
                 AesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let wk = if any_counter {
@@ -379,14 +379,14 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             device,
             key_type: t,
         }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = keyfort::key::TypedKey::raw_aes(&bdk.read()?).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(err("--bdk"))?;
             let uk = bdk
                 .update_key(&device.initial_key_id()?, key_type(t))
                 .map_err(err("update key"))?;
             print_key(uk.expose(), None)
         }
         Dukpt::Tdes(TdesCmd::InitialKey { bdk, ksn }) => {
-            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = keyfort::key::TypedKey::raw(&bdk.read()?, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(err("--bdk"))?;
             let ksn =
                 TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             print_key(bdk.ipek(&ksn).expose(), None)
@@ -397,7 +397,7 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             usage: v,
             any_counter,
         }) => {
-            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = keyfort::key::TypedKey::raw(&bdk.read()?, keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(err("--bdk"))?;
             let ksn =
                 TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let k = if any_counter {

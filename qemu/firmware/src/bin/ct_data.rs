@@ -112,7 +112,7 @@ entry! {
     /// AES-KW unwrap (`kw_unwrap_ct`, no branch on the verdict): args KEK, wrapped key.
     /// Returns the verdict; the key (or zeros) in `out`.
     fn kf_ct_kw_unwrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(a.get(0)).map_err(keyfort::wrap::WrapError::from).and_then(|k| Kek::new(&k)) else { return 2 };
         match kw_unwrap_ct(&kek, a.get(1), out) {
             Ok((ok, _)) => u32::from(ok.unwrap_u8()),
             Err(_) => 2,
@@ -123,7 +123,7 @@ entry! {
 entry! {
     /// AES-KWP unwrap (`kwp_unwrap_ct`): as [`kf_ct_kw_unwrap`].
     fn kf_ct_kwp_unwrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(a.get(0)).map_err(keyfort::wrap::WrapError::from).and_then(|k| Kek::new(&k)) else { return 2 };
         match kwp_unwrap_ct(&kek, a.get(1), out) {
             Ok((ok, _)) => u32::from(ok.unwrap_u8()),
             Err(_) => 2,
@@ -181,7 +181,7 @@ entry! {
     /// encryption working key. Args BDK, initial key ID (8), counter (`u32` LE, public).
     fn kf_ct_aes_dukpt(a, out) {
         let ksn = AesKsn::new(&a.array(1), a.u32(2));
-        let Ok(bdk) = AesBdk::new(a.get(0)) else { return 0 };
+        let Ok(bdk) = keyfort::key::TypedKey::raw_aes(a.get(0)).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)) else { return 0 };
         let Ok(wk) = bdk.working_key(&ksn, KeyUsage::PinEncryption, WorkingKeyType::Aes128)
         else {
             return 0;
@@ -198,7 +198,7 @@ entry! {
     /// TDES DUKPT (host side): BDK → IPEK → current key of the KSN → PIN variant.
     /// Args BDK (16), KSN (10).
     fn kf_ct_tdes_dukpt(a, out) {
-        let (Ok(bdk), Ok(ksn)) = (TdesBdk::new(a.get(0)), TdesKsn::from_bytes(a.get(1))) else {
+        let (Ok(bdk), Ok(ksn)) = (keyfort::key::TypedKey::raw(a.get(0), keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)), TdesKsn::from_bytes(a.get(1))) else {
             return 0;
         };
         let Ok(k) = bdk.key(&ksn, TdesVariant::Pin) else { return 0 };
@@ -303,7 +303,7 @@ entry! {
     /// Not traced: AES-KW (arg 2 = 0) or AES-KWP (1) wrap of args KEK, key into `out`;
     /// returns the wrapped length (0 on error).
     fn kf_ct_prep_wrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 0 };
+        let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(a.get(0)).map_err(keyfort::wrap::WrapError::from).and_then(|k| Kek::new(&k)) else { return 0 };
         let r = if a.u32(2) == 0 {
             kw_wrap(&kek, a.get(1), out)
         } else {

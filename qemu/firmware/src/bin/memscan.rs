@@ -320,7 +320,7 @@ fn live_terminal(keys: &Keys) -> Result<(), &'static str> {
 #[inline(never)]
 fn load_live(keys: &Keys, out: &mut Option<AesTerminal>) -> Result<(), &'static str> {
     let e = |_| "live terminal load";
-    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw_aes(keys.aes_bdk()).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(e)?;
     let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
     *out = Some(AesTerminal::load(&ik, &mut NoPersist).map_err(e)?);
     Ok(())
@@ -331,7 +331,7 @@ fn load_live(keys: &Keys, out: &mut Option<AesTerminal>) -> Result<(), &'static 
 #[inline(never)]
 fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
     let e = |_| "AES DUKPT";
-    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw_aes(keys.aes_bdk()).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(e)?;
     let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
     drop(ik);
@@ -400,7 +400,7 @@ fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<TypedKey<'_, R>, &'static str
 fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
     let mut persist = StorePersist(store);
     let e = |_| "TDES DUKPT";
-    let bdk = TdesBdk::new(keys.tdes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw(keys.tdes_bdk(), keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(e)?;
     let iksn = TdesKsn::from_bytes(keys.tdes_iksn()).map_err(e)?;
     let ipek = bdk.ipek(&iksn);
     let mut term = TdesTerminal::load(&ipek, &mut persist).map_err(e)?;
@@ -443,7 +443,7 @@ fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
 /// KW and KWP: wrap two data keys under the KEK and unwrap them into wiped buffers.
 #[inline(never)]
 fn wrap(keys: &Keys) -> Result<(), &'static str> {
-    let kek = Kek::new(keys.kek()).map_err(|_| "KEK")?;
+    let kek = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(keys.kek()).map_err(keyfort::wrap::WrapError::from).and_then(|k| Kek::new(&k)).map_err(|_| "KEK")?;
     let mut wrapped = [0u8; 40];
     let n = kw_wrap(&kek, keys.kw_key(), &mut wrapped).map_err(|_| "KW wrap")?;
     let mut back = SecretBuf::<32>::new();
