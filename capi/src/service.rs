@@ -16,12 +16,12 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
+use keyfort::key::{KekRole, KeyUnwrap, KeyWrap};
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyInfo, KeyStore};
 use keyfort::terminal::{self, StoreStatePersist};
 use keyfort::transaction::{data, mac, pin};
-use keyfort::key::{KekRole, KeyUnwrap, KeyWrap};
 use keyfort::wrap::Kek;
 
 use embedded_storage::nor_flash::MultiwriteNorFlash;
@@ -595,14 +595,14 @@ where
         self.tx = None;
     }
 
-    /// Copies the stored key `kek` (an AES key admitted for the role `R`: its policy allows
+    /// Copies the stored key `kek` (an AES key admitted for the role `K`: its policy allows
     /// wrapping or unwrapping) into a [`Kek`] (its plaintext only in the store's closure
     /// and a wiped holder). A key that is not AES is `KF_ERROR_NOT_SUPPORTED`.
-    fn kek_of<R: KekRole>(&mut self, kek: kf_key_id_t) -> Status<Kek> {
+    fn kek_of<K: KekRole>(&mut self, kek: kf_key_id_t) -> Status<Kek> {
         let h = handle(kek)?;
         match self
             .store()?
-            .with_typed_key::<R, _>(h, |k| Kek::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED))
+            .with_typed_key::<K, _>(h, |k| Kek::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED))
         {
             Err(StoreError::KeyAlgorithm) => Err(KF_ERROR_NOT_SUPPORTED),
             r => r?,

@@ -38,9 +38,26 @@
 //! let _ = pin::format0_decrypt(&k, &[0; 8], b"4012345678909");
 //! ```
 //!
-//! Keys from a standard's raw-key interface (a DUKPT working key, whose use the
-//! derivation fixed; a published test vector) are admitted with [`TypedKey::raw`], which
-//! names the role's own usage explicitly. Keys from the store come typed from
+//! Nor is a data key a DUKPT base derivation key (only a `B0` key, [`BdkDerive`], is):
+//!
+//! ```compile_fail
+//! use keyfort::attributes::Algorithm;
+//! use keyfort::dukpt::aes::AesBdk;
+//! use keyfort::key::{DataEncrypt, TypedKey};
+//!
+//! let k = TypedKey::<DataEncrypt>::raw(&[0x11; 16], Algorithm::Aes128).unwrap();
+//! let _ = AesBdk::new(&k);
+//! ```
+//!
+//! A key-encryption key ([`crate::wrap::Kek`]) is made only from a [`KeyWrap`],
+//! [`KeyUnwrap`] or [`KeyWrapUnwrap`] key, a DUKPT BDK from a [`BdkDerive`] key and an
+//! initial key from an [`IkDerive`] key; TDES DUKPT working keys come out typed by their
+//! variant ([`crate::dukpt::tdes::TdesKey::typed`]), AES ones by their derivation
+//! ([`crate::dukpt::aes::AesWorkingKey::typed`]).
+//!
+//! Keys from a standard's raw-key interface (a key typed in at a command line, a
+//! published test vector) are admitted with [`TypedKey::raw`] (or [`TypedKey::raw_aes`]),
+//! which names the role's own usage explicitly. Keys from the store come typed from
 //! [`crate::store::KeyStore::with_typed_key`], admitted with the stored algorithm and
 //! policy.
 use core::marker::PhantomData;

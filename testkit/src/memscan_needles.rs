@@ -25,7 +25,10 @@ const LIVE_FUTURE: u32 = 64;
 pub fn live_needles(k: &[u8]) -> Result<Needles, String> {
     let e = |what: &str| format!("host derivation ({what}) failed");
     let mut n = Needles::default();
-    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16]).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(|_| e("AES BDK"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| e("AES BDK"))?;
     let ik = bdk.initial_key(&k[16..24]).map_err(|_| e("AES IK"))?;
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| e("AES load"))?;
     drop(
@@ -283,7 +286,10 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let mut n = Needles::default();
     // AES DUKPT.
     n.aes("AES BDK", &k[0..16]);
-    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16]).map_err(keyfort::dukpt::DukptError::from).and_then(|k| AesBdk::new(&k)).map_err(|_| e("AES BDK"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| e("AES BDK"))?;
     let ik = bdk.initial_key(&k[16..24]).map_err(|_| e("AES IK"))?;
     n.aes("AES initial key", ik.expose());
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| e("AES load"))?;
@@ -317,7 +323,10 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     }
     // TDES DUKPT.
     n.tdes("TDES BDK", &k[24..40]);
-    let tbdk = keyfort::key::TypedKey::raw(&k[24..40], keyfort::attributes::Algorithm::Tdes2).map_err(keyfort::dukpt::DukptError::from).and_then(|k| TdesBdk::new(&k)).map_err(|_| e("TDES BDK"))?;
+    let tbdk = keyfort::key::TypedKey::raw(&k[24..40], keyfort::attributes::Algorithm::Tdes2)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| TdesBdk::new(&k))
+        .map_err(|_| e("TDES BDK"))?;
     let iksn = TdesKsn::from_bytes(&k[40..50]).map_err(|_| e("TDES KSN"))?;
     let ipek = tbdk.ipek(&iksn);
     n.tdes("TDES IPEK", ipek.expose());

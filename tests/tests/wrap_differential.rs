@@ -257,7 +257,9 @@ proptest! {
 #[test]
 fn documented_differences() {
     for k in [&[7u8; 16][..], &[7u8; 24], &[7u8; 32]] {
-        let kek = Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(k).unwrap()).unwrap();
+        let kek =
+            Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(k).unwrap())
+                .unwrap();
         let r = Ref::new(k);
         // KW, empty and 8-byte key data.
         for len in [0usize, 8] {

@@ -18,8 +18,8 @@ use crate::dukpt::aes::{
     pack_state, packed_state_len, unpack_state, AesInitialKey, AesTerminal, AES_STATE_LEN,
 };
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
-use crate::platform::Platform;
 use crate::key::IkDerive;
+use crate::platform::Platform;
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
 

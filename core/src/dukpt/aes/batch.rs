@@ -411,7 +411,8 @@ mod tests {
             (32, WorkingKeyType::Aes256),
             (32, WorkingKeyType::Hmac128),
         ] {
-            let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x5Cu8; 32][..len]).unwrap()).unwrap();
+            let bdk =
+                AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x5Cu8; 32][..len]).unwrap()).unwrap();
             for cache in [0usize, 1, 3, 4, 16, 256] {
                 let mut slots: Vec<AesKeyCacheSlot> =
                     (0..cache).map(|_| AesKeyCacheSlot::new()).collect();

@@ -62,7 +62,10 @@ impl TdesBdk {
         if bdk.algorithm() != Algorithm::Tdes2 {
             return Err(DukptError::WrongAlgorithm);
         }
-        let b: &[u8; 16] = bdk.expose().try_into().map_err(|_| DukptError::BadKeyLength)?;
+        let b: &[u8; 16] = bdk
+            .expose()
+            .try_into()
+            .map_err(|_| DukptError::BadKeyLength)?;
         Ok(Self {
             sched: BdkSchedules::new(b)?,
         })
