@@ -26,13 +26,9 @@ pub const TESTS: &[Test] = &[
 const DATA: &[u8] = b"4012345678909D987";
 
 fn tdes_ops() -> Result<(), &'static str> {
-    let bdk = keyfort::key::TypedKey::raw(
-        &unhex::<16>("0123456789ABCDEFFEDCBA9876543210"),
-        keyfort::attributes::Algorithm::Tdes2,
-    )
-    .map_err(keyfort::dukpt::DukptError::from)
-    .and_then(|k| TdesBdk::new(&k))
-    .map_err(|_| "bdk")?;
+    let bdk_bytes = unhex::<16>("0123456789ABCDEFFEDCBA9876543210");
+    let bdk =
+        TdesBdk::new(&TypedKey::raw(&bdk_bytes, Tdes2).map_err(|_| "bdk")?).map_err(|_| "bdk")?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>("FFFF9876543210E00001")).map_err(|_| "ksn")?;
     let ck = bdk.current_key(&ksn).map_err(|_| "current key")?;
     let pk = ck.variant(TdesVariant::Pin);
@@ -64,10 +60,8 @@ fn tdes_ops() -> Result<(), &'static str> {
 }
 
 fn aes_ops() -> Result<(), &'static str> {
-    let bdk = keyfort::key::TypedKey::raw_aes(&unhex::<16>("FEDCBA9876543210F1F1F1F1F1F1F1F1"))
-        .map_err(keyfort::dukpt::DukptError::from)
-        .and_then(|k| AesBdk::new(&k))
-        .map_err(|_| "bdk")?;
+    let bdk_bytes = unhex::<16>("FEDCBA9876543210F1F1F1F1F1F1F1F1");
+    let bdk = AesBdk::new(&TypedKey::raw_aes(&bdk_bytes).map_err(|_| "bdk")?).map_err(|_| "bdk")?;
     let id = unhex::<8>("1234567890123456");
     let dk3 = bdk
         .derivation_key(&AesKsn::new(&id, 3))
