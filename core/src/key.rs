@@ -218,6 +218,12 @@ role!(
     dukpt_base
 );
 
+/// The roles of a TR-31 key block protection key ([`KbpkWrap`], [`KbpkUnwrap`]): what
+/// [`crate::tr31::kdf::derive_keys`] takes.
+pub trait KbpkRole: Role {}
+impl KbpkRole for KbpkWrap {}
+impl KbpkRole for KbpkUnwrap {}
+
 /// The roles a [`crate::wrap::Kek`] is made from, and the directions each grants.
 pub trait KekRole: Role {
     /// Whether the KEK may wrap.

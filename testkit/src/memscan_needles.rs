@@ -377,12 +377,12 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     n.aes("HMAC-DRBG generated key", &out);
     // TR-31 (the block is TR-31:2018 A.7.4, also in the firmware).
     n.aes("TR-31 KBPK", &k[208..240]);
+    let kbpk = keyfort::key::TypedKey::<keyfort::key::KbpkUnwrap>::raw_aes(&k[208..240])
+        .map_err(|_| e("TR-31 KBPK"))?;
     let (kbek, kbak) =
-        tr31::kdf::derive_keys(tr31::Version::D, &k[208..240]).map_err(|_| e("KBEK/KBAK"))?;
+        tr31::kdf::derive_keys(tr31::Version::D, &kbpk).map_err(|_| e("KBEK/KBAK"))?;
     n.aes("TR-31 KBEK", kbek.expose());
     n.aes("TR-31 KBAK", kbak.expose());
-    let kbpk = keyfort::key::TypedKey::raw(&k[208..240], keyfort::attributes::Algorithm::Aes256)
-        .map_err(|_| e("TR-31 KBPK"))?;
     let imported = tr31::import(&kbpk, TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
     n.aes("TR-31 imported key", imported.key.expose());
     // Key store: the imported key (version 1).
