@@ -111,8 +111,9 @@ impl<P: Platform> StatePersist for StoreStatePersist<'_, P> {
 /// Loads the AES DUKPT initial key `ik` (a stored key whose policy allows
 /// [`crate::attributes::Usage::IK_DERIVE`]: a `B1` key, and whose label is its initial
 /// key ID in hex, as [`super::import_tr31`] stores it) into a new terminal, and persists
-/// the terminal's state as state record `slot` before returning it. The initial key is used only inside the store's closure;
-/// destroy it from the store afterwards (the terminal never needs it again).
+/// the terminal's state as state record `slot` before returning it. The initial key is
+/// used only inside the store's closure; destroy it from the store afterwards (the
+/// terminal never needs it again).
 pub fn load_initial_key<P: Platform>(
     store: &mut KeyStore<P>,
     ik: KeyHandle,
