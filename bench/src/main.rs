@@ -192,7 +192,10 @@ fn wraps() {
     for (klen, tag) in [(16usize, "128"), (32, "256")] {
         let kek_bytes = &k[..klen];
         let data = &key[..klen];
-        let Ok(kek) = Kek::new(kek_bytes) else {
+        let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(kek_bytes)
+            .map_err(keyfort::wrap::WrapError::from)
+            .and_then(|k| Kek::new(&k))
+        else {
             return;
         };
         let n = klen + 8;
@@ -232,7 +235,12 @@ fn wraps() {
             Op::new(&format!("kw-wrap+ks-{tag}"), {
                 let mut w = [0u8; 40];
                 move || {
-                    if let Ok(kek) = Kek::new(black_box(kek_bytes)) {
+                    if let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(
+                        black_box(kek_bytes),
+                    )
+                    .map_err(keyfort::wrap::WrapError::from)
+                    .and_then(|k| Kek::new(&k))
+                    {
                         black_box(kw_wrap(&kek, black_box(data), &mut w).ok());
                     }
                 }
@@ -310,13 +318,17 @@ fn wraps() {
 /// DUKPT host derivations, AES and TDES.
 fn dukpt() {
     let k = [0x11u8; 32];
-    let bdk = AesBdk::new(&k[..16]);
+    let bdk = keyfort::key::TypedKey::raw_aes(&k[..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k));
     // The X9.24-1 example BDK, as in the Python peers.
     let tdes_bdk = [
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32,
         0x10,
     ];
-    let tbdk = TdesBdk::new(&tdes_bdk);
+    let tbdk = keyfort::key::TypedKey::raw(&tdes_bdk, keyfort::attributes::Algorithm::Tdes2)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| TdesBdk::new(&k));
     let mut ops = Vec::new();
     // The bare AES costs DUKPT is made of (the `aes` crate directly, as the standard's
     // unit of work): an AES-128 key schedule and one block.

@@ -45,7 +45,10 @@ pub fn main(args: &[String]) -> bool {
         println!("peer-error bad BDK or stream file");
         return true;
     };
-    let Ok(b) = AesBdk::new(&bdk) else {
+    let Ok(b) = keyfort::key::TypedKey::raw_aes(&bdk)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+    else {
         println!("peer-error bad BDK");
         return true;
     };
@@ -91,7 +94,10 @@ fn time(bdk_bytes: &[u8], bdk: &AesBdk, ksns: &[AesKsn], rounds: usize) {
     for (c, label) in FIXED {
         let ksn = AesKsn::new(&IKID, c);
         ops.push(Op::new(&format!("derive-bdk-{label}"), move || {
-            if let Ok(b) = AesBdk::new(black_box(bdk_bytes)) {
+            if let Ok(b) = keyfort::key::TypedKey::raw_aes(black_box(bdk_bytes))
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| AesBdk::new(&k))
+            {
                 let r = b.working_key(
                     black_box(&ksn),
                     KeyUsage::PinEncryption,

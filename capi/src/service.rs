@@ -16,6 +16,7 @@ use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesTerminal, AesTransaction, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::StatePersist;
+use keyfort::key::{KekRole, KeyUnwrap, KeyWrap};
 use keyfort::platform::{DeviceSecret, MonotonicCounter, Platform};
 use keyfort::store::backup::WrapScheme;
 use keyfort::store::{Error as StoreError, KeyInfo, KeyStore};
@@ -594,12 +595,18 @@ where
         self.tx = None;
     }
 
-    /// Copies the stored key `kek` (an AES key whose policy allows `need`) into a [`Kek`]
-    /// (its plaintext only in the store's closure and a wiped holder).
-    fn kek_of(&mut self, kek: kf_key_id_t, need: Usage) -> Status<Kek> {
+    /// Copies the stored key `kek` (an AES key admitted for the role `K`: its policy allows
+    /// wrapping or unwrapping) into a [`Kek`] (its plaintext only in the store's closure
+    /// and a wiped holder). A key that is not AES is `KF_ERROR_NOT_SUPPORTED`.
+    fn kek_of<K: KekRole>(&mut self, kek: kf_key_id_t) -> Status<Kek> {
         let h = handle(kek)?;
-        self.store()?
-            .with_key(h, need, |k| Kek::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED))?
+        match self
+            .store()?
+            .with_typed_key::<K, _>(h, |k| Kek::new(k).map_err(|_| KF_ERROR_NOT_SUPPORTED))
+        {
+            Err(StoreError::KeyAlgorithm) => Err(KF_ERROR_NOT_SUPPORTED),
+            r => r?,
+        }
     }
 
     /// Exports the stored key `key` (active, usage EXPORT) as a backup blob (AES-KWP of
@@ -614,7 +621,7 @@ where
         out: &mut [u8],
     ) -> Status<usize> {
         let r = (|| {
-            let kek = self.kek_of(backup_kek, Usage::WRAP)?;
+            let kek = self.kek_of::<KeyWrap>(backup_kek)?;
             Ok(self.store()?.export_backup(handle(key)?, &kek, out)?)
         })();
         wipe_on_err(r, out)
@@ -629,7 +636,7 @@ where
         if blob.len() > KF_BACKUP_MAX_SIZE {
             return Err(KF_ERROR_INVALID_ARGUMENT);
         }
-        let kek = self.kek_of(backup_kek, Usage::UNWRAP)?;
+        let kek = self.kek_of::<KeyUnwrap>(backup_kek)?;
         let h = self.store()?.import_backup(&kek, blob)?;
         Ok(key_id(h.id, h.version.unwrap_or(1)))
     }

@@ -38,9 +38,26 @@
 //! let _ = pin::format0_decrypt(&k, &[0; 8], b"4012345678909");
 //! ```
 //!
-//! Keys from a standard's raw-key interface (a DUKPT working key, whose use the
-//! derivation fixed; a published test vector) are admitted with [`TypedKey::raw`], which
-//! names the role's own usage explicitly. Keys from the store come typed from
+//! Nor is a data key a DUKPT base derivation key (only a `B0` key, [`BdkDerive`], is):
+//!
+//! ```compile_fail
+//! use keyfort::attributes::Algorithm;
+//! use keyfort::dukpt::aes::AesBdk;
+//! use keyfort::key::{DataEncrypt, TypedKey};
+//!
+//! let k = TypedKey::<DataEncrypt>::raw(&[0x11; 16], Algorithm::Aes128).unwrap();
+//! let _ = AesBdk::new(&k);
+//! ```
+//!
+//! A key-encryption key ([`crate::wrap::Kek`]) is made only from a [`KeyWrap`],
+//! [`KeyUnwrap`] or [`KeyWrapUnwrap`] key, a DUKPT BDK from a [`BdkDerive`] key and an
+//! initial key from an [`IkDerive`] key; TDES DUKPT working keys come out typed by their
+//! variant ([`crate::dukpt::tdes::TdesKey::typed`]), AES ones by their derivation
+//! ([`crate::dukpt::aes::AesWorkingKey::typed`]).
+//!
+//! Keys from a standard's raw-key interface (a key typed in at a command line, a
+//! published test vector) are admitted with [`TypedKey::raw`] (or [`TypedKey::raw_aes`]),
+//! which names the role's own usage explicitly. Keys from the store come typed from
 //! [`crate::store::KeyStore::with_typed_key`], admitted with the stored algorithm and
 //! policy.
 use core::marker::PhantomData;
@@ -101,6 +118,16 @@ const fn block_cipher(a: Algorithm) -> bool {
     )
 }
 
+const fn aes(a: Algorithm) -> bool {
+    matches!(a, Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256)
+}
+
+/// The base keys of a DUKPT scheme: AES (AES DUKPT, X9.24-3) or 2-key TDES (TDES DUKPT,
+/// X9.24-1); each scheme's constructor takes its own.
+const fn dukpt_base(a: Algorithm) -> bool {
+    aes(a) || matches!(a, Algorithm::Tdes2)
+}
+
 macro_rules! role {
     ($(#[$m:meta])* $name:ident, $need:expr, $algs:expr) => {
         $(#[$m])*
@@ -151,8 +178,72 @@ role!(
     /// TR-31 key block wrap under a KBPK ([`Usage::KBPK_WRAP`]); AES (version D export).
     KbpkWrap,
     Usage::KBPK_WRAP,
-    |a| matches!(a, Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256)
+    aes
 );
+
+role!(
+    /// AES key wrap (AES-KW/KWP) of other keys, wrap only (`K0`, mode `E`:
+    /// [`Usage::WRAP`]); AES. Makes a [`crate::wrap::Kek`] that wraps and does not unwrap.
+    KeyWrap,
+    Usage::WRAP,
+    aes
+);
+role!(
+    /// AES key unwrap (AES-KW/KWP), unwrap only (`K0`, mode `D`: [`Usage::UNWRAP`]); AES.
+    /// Makes a [`crate::wrap::Kek`] that unwraps and does not wrap.
+    KeyUnwrap,
+    Usage::UNWRAP,
+    aes
+);
+role!(
+    /// AES key wrap and unwrap (`K0`, mode `B`: [`Usage::WRAP`] and [`Usage::UNWRAP`]);
+    /// AES. Makes a [`crate::wrap::Kek`] for both directions.
+    KeyWrapUnwrap,
+    Usage::WRAP.union(Usage::UNWRAP),
+    aes
+);
+role!(
+    /// A DUKPT base derivation key (`B0`: [`Usage::BDK_DERIVE`]); AES for
+    /// [`crate::dukpt::aes::AesBdk`], 2-key TDES for [`crate::dukpt::tdes::TdesBdk`].
+    BdkDerive,
+    Usage::BDK_DERIVE,
+    dukpt_base
+);
+role!(
+    /// A DUKPT initial key (`B1`: [`Usage::IK_DERIVE`]); AES for
+    /// [`crate::dukpt::aes::AesInitialKey`], 2-key TDES (the IPEK) for
+    /// [`crate::dukpt::tdes::TdesIpek`].
+    IkDerive,
+    Usage::IK_DERIVE,
+    dukpt_base
+);
+
+/// The roles of a TR-31 key block protection key ([`KbpkWrap`], [`KbpkUnwrap`]): what
+/// [`crate::tr31::kdf::derive_keys`] takes.
+pub trait KbpkRole: Role {}
+impl KbpkRole for KbpkWrap {}
+impl KbpkRole for KbpkUnwrap {}
+
+/// The roles a [`crate::wrap::Kek`] is made from, and the directions each grants.
+pub trait KekRole: Role {
+    /// Whether the KEK may wrap.
+    const WRAPS: bool;
+    /// Whether the KEK may unwrap.
+    const UNWRAPS: bool;
+}
+
+impl KekRole for KeyWrap {
+    const WRAPS: bool = true;
+    const UNWRAPS: bool = false;
+}
+impl KekRole for KeyUnwrap {
+    const WRAPS: bool = false;
+    const UNWRAPS: bool = true;
+}
+impl KekRole for KeyWrapUnwrap {
+    const WRAPS: bool = true;
+    const UNWRAPS: bool = true;
+}
 
 /// A MAC algorithm as a type, for the MAC roles.
 pub trait MacKind: sealed::Sealed {
@@ -260,6 +351,18 @@ impl<'a, R: Role> TypedKey<'a, R> {
     /// The role, named in the type, is the explicit usage.
     pub fn raw(key: &'a [u8], algorithm: Algorithm) -> Result<Self, KeyError> {
         Self::new(key, algorithm, R::NEED)
+    }
+
+    /// [`TypedKey::raw`] for an AES key, its size read from its length (16, 24 or 32
+    /// bytes; any other length is [`KeyError::BadKeyLength`]).
+    pub fn raw_aes(key: &'a [u8]) -> Result<Self, KeyError> {
+        let algorithm = match key.len() {
+            16 => Algorithm::Aes128,
+            24 => Algorithm::Aes192,
+            32 => Algorithm::Aes256,
+            _ => return Err(KeyError::BadKeyLength),
+        };
+        Self::raw(key, algorithm)
     }
 
     /// The key's algorithm.

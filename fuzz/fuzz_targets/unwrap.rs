@@ -6,6 +6,7 @@
 //! Input layout: byte 0 = selector (bit 0: KW/KWP, bits 1-2: KEK size 16/24/32/odd),
 //! then the KEK, then the wrapped input.
 #![no_main]
+use keyfort::key::{KeyWrapUnwrap, TypedKey};
 use keyfort::wrap::{
     kw_unwrap, kw_unwrap_in_place, kw_wrap, kwp_unwrap, kwp_unwrap_in_place, kwp_wrap, Kek,
     WrapError,
@@ -22,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let (kek_bytes, wrapped) = rest.split_at(kek_len);
-    let kek = match Kek::new(kek_bytes) {
+    let kek = match TypedKey::<KeyWrapUnwrap>::raw_aes(kek_bytes)
+        .map_err(WrapError::from)
+        .and_then(|k| Kek::new(&k))
+    {
         Ok(k) => k,
         Err(e) => {
             assert_eq!(e, WrapError::KekLength);

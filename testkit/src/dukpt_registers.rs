@@ -9,9 +9,11 @@
 //!
 //! ```
 //! use keyfort::dukpt::aes::AesBdk;
+//! use keyfort::key::TypedKey;
 //! use keyfort_testkit::dukpt_registers::{register_counters, register_keys};
 //!
-//! let ik = AesBdk::new(&[0x5A; 16]).unwrap().initial_key(&[1; 8]).unwrap();
+//! let bdk = TypedKey::raw_aes(&[0x5A; 16]).unwrap();
+//! let ik = AesBdk::new(&bdk).unwrap().initial_key(&[1; 8]).unwrap();
 //! // Before any transaction, register i holds the key of counter 1 << i.
 //! assert_eq!(register_counters(0).count(), 32);
 //! assert!(register_keys(&ik, 0).count() == 32);
@@ -82,7 +84,7 @@ mod tests {
 
     #[test]
     fn every_register_a_running_terminal_holds_is_listed() {
-        let bdk = AesBdk::new(&[0x5A; 16]).unwrap();
+        let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x5A; 16]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let max = 200;
         let listed: BTreeSet<Vec<u8>> = register_keys(&ik, max)

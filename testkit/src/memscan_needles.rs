@@ -25,7 +25,10 @@ const LIVE_FUTURE: u32 = 64;
 pub fn live_needles(k: &[u8]) -> Result<Needles, String> {
     let e = |what: &str| format!("host derivation ({what}) failed");
     let mut n = Needles::default();
-    let bdk = AesBdk::new(&k[0..16]).map_err(|_| e("AES BDK"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| e("AES BDK"))?;
     let ik = bdk.initial_key(&k[16..24]).map_err(|_| e("AES IK"))?;
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| e("AES load"))?;
     drop(
@@ -283,7 +286,10 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     let mut n = Needles::default();
     // AES DUKPT.
     n.aes("AES BDK", &k[0..16]);
-    let bdk = AesBdk::new(&k[0..16]).map_err(|_| e("AES BDK"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&k[0..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| e("AES BDK"))?;
     let ik = bdk.initial_key(&k[16..24]).map_err(|_| e("AES IK"))?;
     n.aes("AES initial key", ik.expose());
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(|_| e("AES load"))?;
@@ -317,7 +323,10 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     }
     // TDES DUKPT.
     n.tdes("TDES BDK", &k[24..40]);
-    let tbdk = TdesBdk::new(&k[24..40]).map_err(|_| e("TDES BDK"))?;
+    let tbdk = keyfort::key::TypedKey::raw(&k[24..40], keyfort::attributes::Algorithm::Tdes2)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| TdesBdk::new(&k))
+        .map_err(|_| e("TDES BDK"))?;
     let iksn = TdesKsn::from_bytes(&k[40..50]).map_err(|_| e("TDES KSN"))?;
     let ipek = tbdk.ipek(&iksn);
     n.tdes("TDES IPEK", ipek.expose());
@@ -368,12 +377,12 @@ pub fn workload_needles(k: &[u8]) -> Result<Needles, String> {
     n.aes("HMAC-DRBG generated key", &out);
     // TR-31 (the block is TR-31:2018 A.7.4, also in the firmware).
     n.aes("TR-31 KBPK", &k[208..240]);
+    let kbpk = keyfort::key::TypedKey::<keyfort::key::KbpkUnwrap>::raw_aes(&k[208..240])
+        .map_err(|_| e("TR-31 KBPK"))?;
     let (kbek, kbak) =
-        tr31::kdf::derive_keys(tr31::Version::D, &k[208..240]).map_err(|_| e("KBEK/KBAK"))?;
+        tr31::kdf::derive_keys(tr31::Version::D, &kbpk).map_err(|_| e("KBEK/KBAK"))?;
     n.aes("TR-31 KBEK", kbek.expose());
     n.aes("TR-31 KBAK", kbak.expose());
-    let kbpk = keyfort::key::TypedKey::raw(&k[208..240], keyfort::attributes::Algorithm::Aes256)
-        .map_err(|_| e("TR-31 KBPK"))?;
     let imported = tr31::import(&kbpk, TR31_BLOCK).map_err(|_| e("TR-31 import"))?;
     n.aes("TR-31 imported key", imported.key.expose());
     // Key store: the imported key (version 1).

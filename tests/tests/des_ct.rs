@@ -139,7 +139,11 @@ fn child() -> ExitCode {
             continue;
         }
         let reference: Vec<[u8; 16]> = {
-            let bdk = TdesBdk::new(&bdk_bytes).unwrap();
+            let bdk = TdesBdk::new(
+                &keyfort::key::TypedKey::raw(&bdk_bytes, keyfort::attributes::Algorithm::Tdes2)
+                    .unwrap(),
+            )
+            .unwrap();
             [
                 TdesVariant::Pin,
                 TdesVariant::MacRequest,
@@ -152,7 +156,10 @@ fn child() -> ExitCode {
         op.case(&format!("counter {counter:#x}"), || {
             let b = bdk_bytes.to_vec();
             mark_secret(&b);
-            let bdk = TdesBdk::new(&b).unwrap();
+            let bdk = TdesBdk::new(
+                &keyfort::key::TypedKey::raw(&b, keyfort::attributes::Algorithm::Tdes2).unwrap(),
+            )
+            .unwrap();
             let mut right = true;
             for (v, want) in [
                 TdesVariant::Pin,
@@ -172,21 +179,33 @@ fn child() -> ExitCode {
 
     // TDES DUKPT, terminal side: IPEK secret; load (21 future keys), transactions.
     let mut op = Op::new("TDES DUKPT terminal (IPEK load, future keys, transactions)");
-    let ipek_bytes = *TdesBdk::new(&bdk_bytes).unwrap().ipek(&iksn).expose();
+    let ipek_bytes = *TdesBdk::new(
+        &keyfort::key::TypedKey::raw(&bdk_bytes, keyfort::attributes::Algorithm::Tdes2).unwrap(),
+    )
+    .unwrap()
+    .ipek(&iksn)
+    .expose();
     for i in 0..2 {
         op.case(&format!("load + 3 transactions, run {i}"), || {
             let k = ipek_bytes.to_vec();
             mark_secret(&k);
-            let ipek = TdesIpek::new(&k, &iksn).unwrap();
+            let ipek = TdesIpek::new(
+                &keyfort::key::TypedKey::raw(&k, keyfort::attributes::Algorithm::Tdes2).unwrap(),
+                &iksn,
+            )
+            .unwrap();
             let mut term = TdesTerminal::load(&ipek, &mut NoPersist).unwrap();
             let mut right = true;
             for _ in 0..3 {
                 let tx = term.next_transaction(&mut NoPersist).unwrap();
                 let pin = tx.key(TdesVariant::Pin);
-                let host = TdesBdk::new(&bdk_bytes)
-                    .unwrap()
-                    .key(tx.ksn(), TdesVariant::Pin)
-                    .unwrap();
+                let host =
+                    keyfort::key::TypedKey::raw(&bdk_bytes, keyfort::attributes::Algorithm::Tdes2)
+                        .map_err(keyfort::dukpt::DukptError::from)
+                        .and_then(|k| TdesBdk::new(&k))
+                        .unwrap()
+                        .key(tx.ksn(), TdesVariant::Pin)
+                        .unwrap();
                 right &= same(pin.expose(), host.expose());
             }
             right

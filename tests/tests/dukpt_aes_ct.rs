@@ -19,6 +19,7 @@
 )]
 
 use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::key::TypedKey;
 use keyfort_ctgrind::cases::{errors_in, same, Op};
 use keyfort_ctgrind::{declassify, leaky, mark_secret, parent, running_on_valgrind};
 use std::process::ExitCode;
@@ -82,13 +83,13 @@ fn child() -> ExitCode {
     ] {
         let mut op = Op::new(name);
         let bdk_bytes: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37) ^ 0xA5).collect();
-        let plain = AesBdk::new(&bdk_bytes).unwrap();
+        let plain = AesBdk::new(&TypedKey::raw_aes(&bdk_bytes).unwrap()).unwrap();
         for ksn in &ksns {
             let want = plain.working_key(ksn, KeyUsage::PinEncryption, kt).unwrap();
             op.case(&format!("{ksn:?}"), || {
                 let b = bdk_bytes.clone();
                 mark_secret(&b);
-                let bdk = AesBdk::new(&b).unwrap();
+                let bdk = AesBdk::new(&TypedKey::raw_aes(&b).unwrap()).unwrap();
                 let k = bdk.working_key(ksn, KeyUsage::PinEncryption, kt).unwrap();
                 same(k.expose(), want.expose())
             });
@@ -98,11 +99,11 @@ fn child() -> ExitCode {
     for (name, len) in [("AES-128 BDK: batch", 16usize), ("AES-256 BDK: batch", 32)] {
         let mut op = Op::new(name);
         let bdk_bytes: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(91) ^ 0x3C).collect();
-        let plain = AesBdk::new(&bdk_bytes).unwrap();
+        let plain = AesBdk::new(&TypedKey::raw_aes(&bdk_bytes).unwrap()).unwrap();
         op.case("8 KSNs, 3 terminals, cache of 8", || {
             let b = bdk_bytes.clone();
             mark_secret(&b);
-            let bdk = AesBdk::new(&b).unwrap();
+            let bdk = AesBdk::new(&TypedKey::raw_aes(&b).unwrap()).unwrap();
             let mut slots: Vec<AesKeyCacheSlot> = (0..8).map(|_| AesKeyCacheSlot::new()).collect();
             let mut out: Vec<AesBatchKey> = (0..ksns.len()).map(|_| AesBatchKey::new()).collect();
             let n = bdk
@@ -143,7 +144,7 @@ fn child() -> ExitCode {
             errors_in(|| {
                 let b = [0x11u8; 16];
                 mark_secret(&b);
-                let bdk = AesBdk::new(&b).unwrap();
+                let bdk = AesBdk::new(&TypedKey::raw_aes(&b).unwrap()).unwrap();
                 let k = bdk
                     .working_key(&ksns[0], KeyUsage::PinEncryption, WorkingKeyType::Aes128)
                     .unwrap();

@@ -127,7 +127,14 @@ fn run_tdes(t: &mut TdesTerminal, ipek: &TdesIpek, bdk: &TdesBdk, n: usize) -> (
 
 #[test]
 fn tdes_terminal_and_host_agree() {
-    let bdk = TdesBdk::new(&hex::decode(TDES_BDK).unwrap()).unwrap();
+    let bdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode(TDES_BDK).unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let ksn = TdesKsn::from_bytes(&hex::decode(TDES_KSN).unwrap()).unwrap();
     let ipek = bdk.ipek(&ksn);
     let mut t = TdesTerminal::load(&ipek, &mut Keep::default()).unwrap();
@@ -190,7 +197,9 @@ fn run_aes(t: &mut AesTerminal, ik: &AesInitialKey, n: usize) -> (usize, usize) 
 }
 
 fn aes_case(bdk_hex: &str) {
-    let bdk = AesBdk::new(&hex::decode(bdk_hex).unwrap()).unwrap();
+    let bdk =
+        AesBdk::new(&keyfort::key::TypedKey::raw_aes(&hex::decode(bdk_hex).unwrap()).unwrap())
+            .unwrap();
     let ik = bdk
         .initial_key(&hex::decode("1234567890123456").unwrap())
         .unwrap();

@@ -28,7 +28,11 @@ impl StatePersist for Flaky {
 }
 
 fn aes_bdk() -> AesBdk {
-    AesBdk::new(&hex::decode("FEDCBA9876543210F1F1F1F1F1F1F1F1").unwrap()).unwrap()
+    AesBdk::new(
+        &keyfort::key::TypedKey::raw_aes(&hex::decode("FEDCBA9876543210F1F1F1F1F1F1F1F1").unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -81,7 +85,14 @@ fn no_counter_released_twice_across_failures_and_power_cuts() {
 
 #[test]
 fn persist_failure_releases_nothing_and_burns_the_counter() {
-    let bdk = TdesBdk::new(&hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap()).unwrap();
+    let bdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let ipek =
         bdk.ipek(&TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap());
     let mut store = Flaky::default();
@@ -154,7 +165,14 @@ fn corrupted_states_are_refused() {
         "slot tail"
     );
     // A TDES state is not an AES state.
-    let bdk = TdesBdk::new(&hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap()).unwrap();
+    let bdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let ipek =
         bdk.ipek(&TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap());
     let mut tt = TdesTerminal::load(&ipek, &mut NoPersist).unwrap();
@@ -174,7 +192,13 @@ fn corrupted_states_are_refused() {
 
 #[test]
 fn strict_input_checks() {
-    assert_eq!(AesBdk::new(&[0; 15]).err(), Some(DukptError::BadKeyLength));
+    assert_eq!(
+        keyfort::key::TypedKey::raw_aes(&[0; 15])
+            .map_err(keyfort::dukpt::DukptError::from)
+            .and_then(|k| AesBdk::new(&k))
+            .err(),
+        Some(DukptError::BadKeyLength)
+    );
     assert_eq!(
         AesKsn::from_bytes(&[0; 11]).err(),
         Some(DukptError::BadKsnLength)
@@ -226,12 +250,25 @@ fn strict_input_checks() {
         Some(DukptError::CounterZero)
     );
 
-    assert_eq!(TdesBdk::new(&[0; 24]).err(), Some(DukptError::BadKeyLength));
+    assert_eq!(
+        keyfort::key::TypedKey::raw(&[0; 24], keyfort::attributes::Algorithm::Tdes2)
+            .map_err(keyfort::dukpt::DukptError::from)
+            .and_then(|k| TdesBdk::new(&k))
+            .err(),
+        Some(DukptError::BadKeyLength)
+    );
     assert_eq!(
         TdesKsn::from_bytes(&[0; 12]).err(),
         Some(DukptError::BadKsnLength)
     );
-    let tb = TdesBdk::new(&hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap()).unwrap();
+    let tb = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let ksn = TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap();
     assert_eq!(tb.current_key(&ksn).err(), Some(DukptError::CounterZero));
     assert_eq!(

@@ -35,7 +35,14 @@ for line in sys.stdin:
 #[ignore = "needs Python with pydukpt (see module docs)"]
 fn tdes_agrees_with_pydukpt() {
     let bdk_hex = "0123456789ABCDEFFEDCBA9876543210";
-    let bdk = TdesBdk::new(&hex::decode(bdk_hex).unwrap()).unwrap();
+    let bdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode(bdk_hex).unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let iksn = TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap();
     let ipek = bdk.ipek(&iksn);
     // Our terminal's counter sequence: the first 3000 and the last ones before end of life.

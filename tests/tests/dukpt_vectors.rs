@@ -151,7 +151,10 @@ fn ksn(v: &Value) -> Result<AesKsn, String> {
 }
 
 fn bdk(v: &Value) -> Result<AesBdk, String> {
-    let b = AesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(|e| e.to_string())?;
+    let b = keyfort::key::TypedKey::raw_aes(&unhex(s(v, &["bdk"])?))
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|e| e.to_string())?;
     if b.kind() != bdk_type(s(v, &["bdk_type"])?)? {
         return Err("BDK type does not match its length".into());
     }
@@ -286,11 +289,12 @@ fn aes_vector(v: &Value) -> Result<(), String> {
             )
         }
         "device_register_snapshot" => {
-            let ik = AesInitialKey::new(
-                &unhex(s(v, &["initial_key"])?),
-                &unhex(s(v, &["initial_key_id"])?),
-            )
-            .map_err(e)?;
+            let ik_bytes = unhex(s(v, &["initial_key"])?);
+            let ik_id = unhex(s(v, &["initial_key_id"])?);
+            let ik = keyfort::key::TypedKey::raw_aes(&ik_bytes)
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| AesInitialKey::new(&k, &ik_id))
+                .map_err(e)?;
             // The IK in the vector is the one the BDK gives.
             let from_bdk = bdk(v)?.initial_key(ik.initial_key_id()).map_err(e)?;
             eq_hex("initial key", from_bdk.expose(), s(v, &["initial_key"])?)?;
@@ -354,10 +358,10 @@ fn zero_pad(data: &[u8], block: usize, padding: Option<&str>) -> Result<Vec<u8>,
     Ok(d)
 }
 
-/// A TDES DUKPT variant key (the raw-key interface of X9.24-1: the variant fixed its
-/// use), admitted as the 2-key TDES key of the role the operation needs.
-fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<keyfort::key::TypedKey<'_, R>, String> {
-    keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2).map_err(|e| e.to_string())
+/// A TDES DUKPT variant key admitted for the role the operation needs, under the policy
+/// its variant fixed ([`TdesKey::typed`]).
+fn tdes<R: keyfort::key::Role>(k: &TdesKey) -> Result<keyfort::key::TypedKey<'_, R>, String> {
+    k.typed().map_err(|e| e.to_string())
 }
 
 fn aes_operation(v: &Value) -> Result<(), String> {
@@ -520,7 +524,13 @@ fn tdes_intermediates(v: &Value, bdk: &TdesBdk, ksn: &TdesKsn) -> Result<(), Str
 fn tdes_vector(v: &Value) -> Result<(), String> {
     let e = |x: keyfort::dukpt::DukptError| x.to_string();
     let o = |x: keyfort::transaction::OpsError| x.to_string();
-    let bdk = TdesBdk::new(&unhex(s(v, &["bdk"])?)).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw(
+        &unhex(s(v, &["bdk"])?),
+        keyfort::attributes::Algorithm::Tdes2,
+    )
+    .map_err(keyfort::dukpt::DukptError::from)
+    .and_then(|k| TdesBdk::new(&k))
+    .map_err(e)?;
     let ksn = TdesKsn::from_bytes(&unhex(s(v, &["ksn"])?)).map_err(e)?;
     if u64::from(ksn.counter()) != v["transaction_counter"].as_u64().ok_or("counter")? {
         return Err("KSN counter differs from transaction_counter".into());
@@ -553,13 +563,13 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 pin::format0_block(p, pan).map_err(o)?.expose(),
                 s(v, &["inputs", "clear_pin_block"])?,
             )?;
-            let blk = pin::format0_encrypt(&tdes(k.expose())?, p, pan).map_err(o)?;
+            let blk = pin::format0_encrypt(&tdes(&k)?, p, pan).map_err(o)?;
             eq_hex(
                 "encrypted PIN block",
                 &blk,
                 s(v, &["expected", "encrypted_pin_block"])?,
             )?;
-            if pin::format0_decrypt(&tdes(k.expose())?, &blk, pan)
+            if pin::format0_decrypt(&tdes(&k)?, &blk, pan)
                 .map_err(o)?
                 .expose()
                 != p
@@ -577,15 +587,11 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 if v["inputs"]["padding"].as_str() != Some("zeros") {
                     return Err("unexpected padding".into());
                 }
-                mac::verify_retail_mac(&tdes(k.expose())?, data, &want).map_err(o)?;
-                mac::retail_mac(&tdes(k.expose())?, data)
-                    .map_err(o)?
-                    .to_vec()
+                mac::verify_retail_mac(&tdes(&k)?, data, &want).map_err(o)?;
+                mac::retail_mac(&tdes(&k)?, data).map_err(o)?.to_vec()
             } else if op == "tdes_cmac" {
-                mac::verify_tdes_cmac(&tdes(k.expose())?, data, &want).map_err(o)?;
-                mac::tdes_cmac(&tdes(k.expose())?, data)
-                    .map_err(o)?
-                    .to_vec()
+                mac::verify_tdes_cmac(&tdes(&k)?, data, &want).map_err(o)?;
+                mac::tdes_cmac(&tdes(&k)?, data).map_err(o)?.to_vec()
             } else {
                 return Err(format!("unknown MAC {op}"));
             };
@@ -594,9 +600,9 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
             let mut bad = want.clone();
             bad[0] ^= 1;
             let r = if op == "tdes_cmac" {
-                mac::verify_tdes_cmac(&tdes(k.expose())?, data, &bad)
+                mac::verify_tdes_cmac(&tdes(&k)?, data, &bad)
             } else {
-                mac::verify_retail_mac(&tdes(k.expose())?, data, &bad)
+                mac::verify_retail_mac(&tdes(&k)?, data, &bad)
             };
             if r != Err(keyfort::transaction::OpsError::MacMismatch) {
                 return Err("a wrong MAC verified".into());
@@ -617,9 +623,32 @@ fn tdes_vector(v: &Value) -> Result<(), String> {
                 .try_into()
                 .map_err(|_| "iv")?;
             let mut buf = plain.clone();
-            data::tdes_cbc_encrypt(&tdes(k.expose())?, &iv, &mut buf).map_err(o)?;
+            // A key of another variant used as a data key (a legacy practice the vector
+            // documents: tonicforhealth's PIN key) is refused by its typed holder; its
+            // ciphertext is reproduced only by re-admitting the bytes explicitly as a
+            // data key, the caller's own legacy choice.
+            let raw_data;
+            let (enc, dec) = if k.variant() == TdesVariant::DataRequest
+                || k.variant() == TdesVariant::DataResponse
+            {
+                (tdes(&k)?, tdes(&k)?)
+            } else {
+                if k.typed::<keyfort::key::DataEncrypt>().err()
+                    != Some(keyfort::key::KeyError::UsageDenied)
+                {
+                    return Err("a non-data variant key was admitted as a data key".into());
+                }
+                raw_data = *k.expose();
+                let a = keyfort::attributes::Algorithm::Tdes2;
+                let t = |e: keyfort::key::KeyError| e.to_string();
+                (
+                    keyfort::key::TypedKey::raw(&raw_data, a).map_err(t)?,
+                    keyfort::key::TypedKey::raw(&raw_data, a).map_err(t)?,
+                )
+            };
+            data::tdes_cbc_encrypt(&enc, &iv, &mut buf).map_err(o)?;
             eq_hex("ciphertext", &buf, s(v, &["expected", "ciphertext"])?)?;
-            data::tdes_cbc_decrypt(&tdes(k.expose())?, &iv, &mut buf).map_err(o)?;
+            data::tdes_cbc_decrypt(&dec, &iv, &mut buf).map_err(o)?;
             if buf != plain {
                 return Err("decryption does not give the plaintext back".into());
             }
@@ -655,7 +684,13 @@ fn device_vector(v: &Value) -> Result<(), String> {
             let regs = v["expected"]["registers"].as_array().ok_or("registers")?;
             let next = unhex(s(v, &["expected", "next_ksn"])?);
             if scheme == "tdes" {
-                let bdk = TdesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let bdk = keyfort::key::TypedKey::raw(
+                    &unhex(s(v, &["inputs", "bdk"])?),
+                    keyfort::attributes::Algorithm::Tdes2,
+                )
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| TdesBdk::new(&k))
+                .map_err(e)?;
                 let iksn =
                     TdesKsn::from_bytes(&unhex(s(v, &["inputs", "initial_ksn"])?)).map_err(e)?;
                 let ipek = bdk.ipek(&iksn);
@@ -675,7 +710,10 @@ fn device_vector(v: &Value) -> Result<(), String> {
                     return Err("next KSN differs".into());
                 }
             } else {
-                let b = AesBdk::new(&unhex(s(v, &["inputs", "bdk"])?)).map_err(e)?;
+                let b = keyfort::key::TypedKey::raw_aes(&unhex(s(v, &["inputs", "bdk"])?))
+                    .map_err(keyfort::dukpt::DukptError::from)
+                    .and_then(|k| AesBdk::new(&k))
+                    .map_err(e)?;
                 let ik = b
                     .initial_key(&unhex(s(v, &["inputs", "initial_key_id"])?))
                     .map_err(e)?;
@@ -715,7 +753,13 @@ fn device_vector(v: &Value) -> Result<(), String> {
             let mut seen = Vec::new();
             let next_after: Option<u32>;
             if scheme == "tdes" {
-                let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).map_err(e)?;
+                let bdk = keyfort::key::TypedKey::raw(
+                    &unhex("0123456789ABCDEFFEDCBA9876543210"),
+                    keyfort::attributes::Algorithm::Tdes2,
+                )
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| TdesBdk::new(&k))
+                .map_err(e)?;
                 let ipek =
                     bdk.ipek(&TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).map_err(e)?);
                 let mut t =
@@ -732,7 +776,10 @@ fn device_vector(v: &Value) -> Result<(), String> {
                 }
                 next_after = t.next_counter();
             } else {
-                let b = AesBdk::new(&unhex("FEDCBA9876543210F1F1F1F1F1F1F1F1")).map_err(e)?;
+                let b = keyfort::key::TypedKey::raw_aes(&unhex("FEDCBA9876543210F1F1F1F1F1F1F1F1"))
+                    .map_err(keyfort::dukpt::DukptError::from)
+                    .and_then(|k| AesBdk::new(&k))
+                    .map_err(e)?;
                 let ik = b.initial_key(&unhex("1234567890123456")).map_err(e)?;
                 let mut t = AesTerminal::load_at_counter(&ik, cs[0], &mut NoPersist).map_err(e)?;
                 for _ in &cs {
@@ -802,16 +849,35 @@ fn tdes_dukpt_refuses_degenerate_keys() {
     let same = [half.clone(), half.clone()].concat();
     let parity: Vec<u8> = [half.clone(), half.iter().map(|b| b ^ 1).collect()].concat();
     for k in [&same, &parity] {
-        assert_eq!(TdesBdk::new(k).err(), Some(DukptError::DegenerateKey));
         assert_eq!(
-            keyfort::dukpt::tdes::TdesIpek::new(k, &ksn).err(),
+            keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2)
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| TdesBdk::new(&k))
+                .err(),
+            Some(DukptError::DegenerateKey)
+        );
+        assert_eq!(
+            keyfort::key::TypedKey::raw(k, keyfort::attributes::Algorithm::Tdes2)
+                .map_err(keyfort::dukpt::DukptError::from)
+                .and_then(|k| keyfort::dukpt::tdes::TdesIpek::new(&k, &ksn))
+                .err(),
             Some(DukptError::DegenerateKey)
         );
     }
     let mut good = same.clone();
     good[15] ^= 0x02;
-    assert!(TdesBdk::new(&good).is_ok());
-    assert!(keyfort::dukpt::tdes::TdesIpek::new(&good, &ksn).is_ok());
+    assert!(
+        keyfort::key::TypedKey::raw(&good, keyfort::attributes::Algorithm::Tdes2)
+            .map_err(keyfort::dukpt::DukptError::from)
+            .and_then(|k| TdesBdk::new(&k))
+            .is_ok()
+    );
+    assert!(
+        keyfort::key::TypedKey::raw(&good, keyfort::attributes::Algorithm::Tdes2)
+            .map_err(keyfort::dukpt::DukptError::from)
+            .and_then(|k| keyfort::dukpt::tdes::TdesIpek::new(&k, &ksn))
+            .is_ok()
+    );
 }
 
 /// The pre-2009 XOR-only data keys need the explicit legacy opt-in, on the host and on
@@ -819,7 +885,14 @@ fn tdes_dukpt_refuses_degenerate_keys() {
 #[test]
 fn tdes_xor_only_data_keys_need_the_legacy_opt_in() {
     use keyfort::dukpt::DukptError;
-    let bdk = TdesBdk::new(&unhex("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    let bdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &unhex("0123456789ABCDEFFEDCBA9876543210"),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let iksn = TdesKsn::from_bytes(&unhex("FFFF9876543210E00000")).unwrap();
     let mut term = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist).unwrap();
     let tx = term.next_transaction(&mut NoPersist).unwrap();

@@ -30,8 +30,12 @@ impl R {
 #[test]
 fn random_inputs_do_not_panic() {
     let mut r = R(0x1234_5678_9abc_def1);
-    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
-    let tbdk = TdesBdk::new(&core::array::from_fn::<u8, 16, _>(|i| 0x22 ^ i as u8)).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
+    let tbdk_bytes = core::array::from_fn::<u8, 16, _>(|i| 0x22 ^ i as u8);
+    let tbdk = TdesBdk::new(
+        &keyfort::key::TypedKey::raw(&tbdk_bytes, keyfort::attributes::Algorithm::Tdes2).unwrap(),
+    )
+    .unwrap();
     for _ in 0..20000 {
         let len = (r.n() % 40) as usize;
         let v: Vec<u8> = (0..len).map(|_| r.n() as u8).collect();
@@ -177,7 +181,10 @@ fn mutated_tr31_blocks_do_not_panic() {
 fn wrap_random_lengths_do_not_panic() {
     use keyfort::wrap::*;
     let mut r = R(0x5555_aaaa_1234_4321);
-    let kek = Kek::new(&[7; 16]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[7; 16]).unwrap(),
+    )
+    .unwrap();
     for _ in 0..20000 {
         let inl = (r.n() % 80) as usize;
         let outl = (r.n() % 80) as usize;

@@ -19,7 +19,8 @@ const KEY: [u8; 16] = [0x6B; 16];
 const USAGE: Usage = Usage::DECRYPT.union(Usage::EXPORT);
 
 fn kek() -> Kek {
-    Kek::new(&[0x4B; 16]).unwrap()
+    Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0x4B; 16]).unwrap())
+        .unwrap()
 }
 
 fn store(dev: [u8; 32], c: &SharedCounter) -> Store {
@@ -117,9 +118,18 @@ fn export_needs_a_kek_at_least_as_strong_as_the_key() {
     )
     .unwrap();
     let mut out = [0u8; MAX_BACKUP_LEN];
-    let k128 = Kek::new(&[1; 16]).unwrap();
-    let k192 = Kek::new(&[1; 24]).unwrap();
-    let k256 = Kek::new(&[1; 32]).unwrap();
+    let k128 = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[1; 16]).unwrap(),
+    )
+    .unwrap();
+    let k192 = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[1; 24]).unwrap(),
+    )
+    .unwrap();
+    let k256 = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[1; 32]).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         s.export_backup(KeyHandle::newest(1), &k128, &mut out),
         Err(Error::KekTooWeak)

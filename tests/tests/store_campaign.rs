@@ -191,7 +191,10 @@ fn foreign_blob() -> Vec<u8> {
             None,
         )
         .unwrap();
-    let kek = Kek::new(&BACKUP_KEK).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&BACKUP_KEK).unwrap(),
+    )
+    .unwrap();
     let mut out = [0u8; 128];
     let n = other.export_backup(h, &kek, &mut out).unwrap();
     out[..n].to_vec()
@@ -433,13 +436,21 @@ fn apply(
             mids.pop();
         }
         Op::Export(id) => {
-            let kek = Kek::new(&BACKUP_KEK).unwrap();
+            let kek = Kek::new(
+                &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&BACKUP_KEK)
+                    .unwrap(),
+            )
+            .unwrap();
             let mut out = [0u8; 128];
             let n = s.export_backup(KeyHandle::newest(*id), &kek, &mut out)?;
             *blob = out[..n].to_vec();
         }
         Op::Restore => {
-            let kek = Kek::new(&BACKUP_KEK).unwrap();
+            let kek = Kek::new(
+                &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&BACKUP_KEK)
+                    .unwrap(),
+            )
+            .unwrap();
             let h = s.import_backup(&kek, &foreign_blob())?;
             // First the destroyed metadata of the id goes (a purge), then the key comes.
             if m.keys.keys().any(|(i, _)| *i == h.id) {

@@ -67,7 +67,13 @@ fn imports_kwp_under_a_specific_kek_version() {
     let mut w = [0u8; 48];
     // A true 3-key TDES key (distinct DES keys: the store refuses a degenerate one).
     let tdes3: [u8; 24] = *b"three-distinct-des-keys!";
-    let n = kwp_wrap(&Kek::new(&kek).unwrap(), &tdes3, &mut w).unwrap();
+    let n = kwp_wrap(
+        &Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek).unwrap())
+            .unwrap(),
+        &tdes3,
+        &mut w,
+    )
+    .unwrap();
     s.import_wrapped_under(
         KeyHandle::version(KEK, 1),
         3,
@@ -224,8 +230,16 @@ fn export_wrapped_under_gives_the_rfc3394_vector_and_is_audited() {
         )
         .unwrap();
     let mut back = [0u8; 40];
-    let m = keyfort::wrap::kwp_unwrap(&Kek::new(&unhex(KEK_4_1)).unwrap(), &out[..n], &mut back)
-        .unwrap();
+    let m = keyfort::wrap::kwp_unwrap(
+        &Kek::new(
+            &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&unhex(KEK_4_1))
+                .unwrap(),
+        )
+        .unwrap(),
+        &out[..n],
+        &mut back,
+    )
+    .unwrap();
     assert_eq!(back[..m], unhex(KEY_4_1)[..]);
     assert_eq!(exports_of(&s, 2), 2);
 }

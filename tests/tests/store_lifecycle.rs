@@ -45,7 +45,10 @@ fn policy_is_enforced_and_keys_are_not_exportable_by_default() {
         Err(Error::UsageDenied)
     );
     assert_eq!(get(&mut s, h, Usage::NONE), Err(Error::UsageDenied));
-    let kek = Kek::new(&[9; 16]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[9; 16]).unwrap(),
+    )
+    .unwrap();
     let mut out = [0u8; MAX_BACKUP_LEN];
     assert_eq!(
         s.export_backup(h, &kek, &mut out),
@@ -219,7 +222,10 @@ fn backup_round_trip_between_devices() {
             Some(9),
         )
         .unwrap();
-    let kek = Kek::new(&[0xBE; 32]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0xBE; 32]).unwrap(),
+    )
+    .unwrap();
     let mut blob = [0u8; MAX_BACKUP_LEN];
     let n = a.export_backup(h, &kek, &mut blob).unwrap();
     assert!(!contains(&blob[..n], &[0x19; 8]));
@@ -228,7 +234,10 @@ fn backup_round_trip_between_devices() {
         .any(|e| e.code == AuditCode::Exported && e.id == 5));
     let mut b = Store::format((Flash::new(), Dev(DEV_B), TestRng(8), NoCounter)).unwrap();
     // Wrong KEK and tampered blob fail; nothing is imported.
-    let wrong = Kek::new(&[0xBF; 32]).unwrap();
+    let wrong = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0xBF; 32]).unwrap(),
+    )
+    .unwrap();
     assert_eq!(b.import_backup(&wrong, &blob[..n]), Err(Error::Wrap));
     let mut bad = blob;
     bad[10] ^= 1;
@@ -249,7 +258,10 @@ fn backup_round_trip_between_devices() {
 #[test]
 fn wrapped_import_kw_and_kwp() {
     let mut s = store();
-    let kek = Kek::new(&[0x42; 16]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0x42; 16]).unwrap(),
+    )
+    .unwrap();
     let mut w = [0u8; 40];
     let n = kw_wrap(&kek, &[0xAB; 32], &mut w).unwrap();
     s.import_wrapped(
@@ -490,7 +502,10 @@ fn export_is_right_whenever_it_triggers_a_compaction() {
             None,
         )
         .unwrap();
-    let kek = Kek::new(&[0x0E; 16]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0x0E; 16]).unwrap(),
+    )
+    .unwrap();
     let mut b = Store::format((Flash::new(), Dev(DEV_B), TestRng(8), NoCounter)).unwrap();
     for i in 0..40u8 {
         let mut blob = [0u8; MAX_BACKUP_LEN];

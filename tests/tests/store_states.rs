@@ -155,7 +155,11 @@ fn every_operation_in_every_state() {
         let r = s
             .export_backup(
                 KeyHandle::version(ID, 1),
-                &Kek::new(&[9; 32]).unwrap(),
+                &Kek::new(
+                    &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[9; 32])
+                        .unwrap(),
+                )
+                .unwrap(),
                 &mut out,
             )
             .map(|_| ());
@@ -504,7 +508,8 @@ fn cryptoperiods_in_uses_and_derivations() {
 }
 
 fn kek() -> Kek {
-    Kek::new(&[0x4B; 32]).unwrap()
+    Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0x4B; 32]).unwrap())
+        .unwrap()
 }
 
 fn export(s: &mut Store, id: u16) -> Vec<u8> {

@@ -79,7 +79,7 @@ fn kbpk() -> KeyHandle {
 
 #[test]
 fn injected_initial_key_gets_the_headers_policy_and_only_that() {
-    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
     let (mut s, _) = store_with_kbpk(Usage::KBPK_UNWRAP);
     let imp =
         terminal::import_tr31(&mut s, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
@@ -131,7 +131,7 @@ fn exportability_and_mode_of_use_carry_over() {
 
 #[test]
 fn refused_blocks_store_nothing() {
-    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
     let good = ik_block(&bdk);
     let count = |s: &Store| s.inventory().count();
 
@@ -214,7 +214,7 @@ fn dukpt_through_the_store_matches_the_host() {
 }
 
 fn dukpt_through_the_store(bdk_len: usize) {
-    let bdk = AesBdk::new(&vec![0x11; bdk_len]).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&vec![0x11; bdk_len]).unwrap()).unwrap();
     let (mut s, c) = store_with_kbpk(Usage::KBPK_UNWRAP);
     terminal::import_tr31(&mut s, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
@@ -276,7 +276,7 @@ fn in_place_open_load_and_resume() {
     assert_eq!(r, Err(StoreError::NotFormatted));
     assert!(slot.is_none());
 
-    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
     let (mut s, c) = store_with_kbpk(Usage::KBPK_UNWRAP);
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);
     // No initial key yet: an error, and a terminal already in `out` is dropped.
@@ -321,7 +321,7 @@ fn in_place_open_load_and_resume() {
 /// terminal always comes back.
 #[test]
 fn power_cut_at_every_step_never_reuses_a_counter() {
-    let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+    let bdk = AesBdk::new(&keyfort::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
     let (mut base, c0) = store_with_kbpk(Usage::KBPK_UNWRAP);
     terminal::import_tr31(&mut base, kbpk(), &ik_block(&bdk), factory::INITIAL_KEY_ID).unwrap();
     let ik = KeyHandle::newest(factory::INITIAL_KEY_ID);

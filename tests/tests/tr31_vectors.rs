@@ -7,6 +7,7 @@
     clippy::panic,
     clippy::cast_possible_truncation
 )]
+use keyfort::key::{KbpkUnwrap, TypedKey};
 use keyfort::tr31::{self, kdf, Header, Tr31Error, UnwrapOptions, Version};
 use keyfort_tests::{load_json, unhex};
 use serde_json::Value;
@@ -158,7 +159,9 @@ fn derivation_vectors() {
         let id = format!("{test} ({})", source(v));
         let kbpk = unhex(v["kbpk"].as_str().unwrap());
         let mut check = |ver: Version, ek: &str, ak: &str| {
-            let (kbek, kbak) = kdf::derive_keys(ver, &kbpk).unwrap();
+            let alg = tr31::kbpk_algorithm(ver, kbpk.len()).unwrap();
+            let typed = TypedKey::<KbpkUnwrap>::raw(&kbpk, alg).unwrap();
+            let (kbek, kbak) = kdf::derive_keys(ver, &typed).unwrap();
             for (name, field, got) in [("kbek", ek, kbek.expose()), ("kbak", ak, kbak.expose())] {
                 if let Some(want) = v[field].as_str() {
                     checks += 1;

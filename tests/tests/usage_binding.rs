@@ -1,7 +1,8 @@
 //! A key serves only its purpose (issue 13 item 4): TR-31 usages that were collapsed
 //! (P0 and D0, K0 and K1, M0..M8) stay distinct through import, the store and the typed
 //! key holders of `keyfort::key`; a stored KBPK's algorithm must fit the block's version;
-//! TDES keys are checked at store import. Each test keeps the scenario that passed before
+//! TDES keys are checked at store import; a KEK, a DUKPT BDK or initial key comes in as a
+//! typed key of its purpose, and TDES DUKPT working keys come out typed by their variant. Each test keeps the scenario that passed before
 //! (the wrong use) as the refusal it asserts, next to the right use as its control.
 //!
 //! Run: `cargo test -p keyfort-tests --test usage_binding`.
@@ -9,6 +10,12 @@
 mod store_common;
 
 use keyfort::attributes::{Algorithm, MacAlgorithm, Usage};
+use keyfort::dukpt::aes::{AesBdk, AesInitialKey};
+use keyfort::dukpt::tdes::{
+    LegacyOptions, TdesBdk, TdesIpek, TdesKsn, TdesLegacyVariant, TdesTerminal, TdesVariant,
+};
+use keyfort::dukpt::{DukptError, NoPersist};
+use keyfort::key::{BdkDerive, IkDerive, KeyUnwrap, KeyWrap};
 use keyfort::key::{
     Cmac, DataDecrypt, DataEncrypt, Hmac, KbpkUnwrap, KbpkWrap, KeyError, MacGenerate, MacVerify,
     PinDecrypt, PinEncrypt, RetailMac, TypedKey,
@@ -18,7 +25,7 @@ use keyfort::store::{Error as StoreError, KeyHandle, KeyStore};
 use keyfort::terminal::{self, TerminalError};
 use keyfort::tr31::{self, HeaderSpec, Tr31Error};
 use keyfort::transaction::{mac, pin, OpsError};
-use keyfort::wrap::{kw_wrap, Kek};
+use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_wrap, Kek, WrapError};
 use keyfort_testkit::MockFlash;
 use store_common::*;
 
@@ -125,7 +132,12 @@ fn k0_and_k1_are_distinguished() {
     assert!(terminal::import_tr31(&mut s, k1, &d0, 10).is_ok());
     // And a K1 key is not a general key-encryption key (AES-KW import under it).
     let mut wrapped = [0u8; 24];
-    kw_wrap(&Kek::new(&kek_bytes).unwrap(), &K16, &mut wrapped).unwrap();
+    kw_wrap(
+        &Kek::new(&TypedKey::<KeyWrap>::raw_aes(&kek_bytes).unwrap()).unwrap(),
+        &K16,
+        &mut wrapped,
+    )
+    .unwrap();
     let kw = |s: &mut Store, kek, id| {
         s.import_wrapped_under(
             kek,
@@ -397,4 +409,213 @@ fn store_import_refuses_degenerate_tdes_keys() {
     assert!(s
         .import(3, b"t", Algorithm::Tdes3, Usage::ENCRYPT, &k3, None)
         .is_ok());
+}
+
+/// 32 bytes that are an AES-256 key.
+const K32: [u8; 32] = *b"usage-binding-32-byte-aes-key!!!";
+
+#[test]
+fn a_key_not_admitted_for_key_encryption_cannot_build_a_kek() {
+    // Each other purpose's usage, with the bytes of a valid AES KEK: refused as a KEK
+    // of either direction (what Kek::new takes).
+    let others = [
+        Usage::PIN_ENCRYPT,
+        Usage::ENCRYPT | Usage::DECRYPT,
+        Usage::KBPK_WRAP | Usage::KBPK_UNWRAP,
+        Usage::mac_generate(MacAlgorithm::Cmac),
+        Usage::BDK_DERIVE,
+    ];
+    for u in others {
+        let w = TypedKey::<KeyWrap>::new(&K32, Algorithm::Aes256, u);
+        assert_eq!(w.err(), Some(KeyError::UsageDenied), "{u:?}");
+        let uw = TypedKey::<KeyUnwrap>::new(&K32, Algorithm::Aes256, u);
+        assert_eq!(uw.err(), Some(KeyError::UsageDenied), "{u:?}");
+    }
+    // A TDES key of the right usage: not an AES-KW KEK.
+    assert_eq!(
+        TypedKey::<KeyWrap>::new(&K16, Algorithm::Tdes2, Usage::WRAP).err(),
+        Some(KeyError::WrongAlgorithm)
+    );
+    // Stored keys: a P0 key is refused as a KEK before any use; a K0 key (the control)
+    // makes one.
+    let mut s = store();
+    let p0 = s
+        .import(2, b"pin", Algorithm::Aes256, Usage::PIN_DECRYPT, &K32, None)
+        .unwrap();
+    let k0 = s
+        .import(3, b"kek", Algorithm::Aes256, Usage::UNWRAP, &K32, None)
+        .unwrap();
+    assert_eq!(
+        s.with_typed_key::<KeyUnwrap, _>(p0, |k| Kek::new(k).is_ok()),
+        Err(StoreError::UsageDenied)
+    );
+    assert_eq!(
+        s.with_typed_key::<KeyUnwrap, _>(k0, |k| Kek::new(k).is_ok()),
+        Ok(true)
+    );
+    // The direction is part of the use: the unwrap-only key is not a wrapping KEK.
+    assert_eq!(
+        s.with_typed_key::<KeyWrap, _>(k0, |_| ()),
+        Err(StoreError::UsageDenied)
+    );
+}
+
+#[test]
+fn a_kek_of_one_direction_refuses_the_other() {
+    let key = [0x42u8; 16];
+    let wrap_only = Kek::new(&TypedKey::<KeyWrap>::raw_aes(&K32).unwrap()).unwrap();
+    let unwrap_only = Kek::new(&TypedKey::<KeyUnwrap>::raw_aes(&K32).unwrap()).unwrap();
+    let mut wrapped = [0u8; 24];
+    // Control: each does its own direction (the unwrap-only KEK unwraps what the
+    // wrap-only one wrapped: the same key bytes).
+    assert_eq!(kw_wrap(&wrap_only, &key, &mut wrapped), Ok(24));
+    let mut out = [0xEEu8; 16];
+    assert_eq!(kw_unwrap(&unwrap_only, &wrapped, &mut out), Ok(16));
+    assert_eq!(out, key);
+    // The other direction: the typed error, nothing written.
+    let mut out = [0xEEu8; 16];
+    assert_eq!(
+        kw_unwrap(&wrap_only, &wrapped, &mut out),
+        Err(WrapError::UsageDenied)
+    );
+    assert_eq!(out, [0xEE; 16]);
+    let mut again = [0u8; 24];
+    assert_eq!(
+        kw_wrap(&unwrap_only, &key, &mut again),
+        Err(WrapError::UsageDenied)
+    );
+    assert_eq!(
+        kwp_wrap(&unwrap_only, &key, &mut again),
+        Err(WrapError::UsageDenied)
+    );
+    assert_eq!(again, [0; 24]);
+}
+
+#[test]
+fn a_data_pin_or_initial_key_cannot_build_a_bdk() {
+    // Raw keys: only a B0 key is a BDK, only a B1 key an initial key.
+    for u in [
+        Usage::ENCRYPT | Usage::DECRYPT,
+        Usage::PIN_ENCRYPT,
+        Usage::IK_DERIVE,
+        Usage::DERIVE,
+    ] {
+        let r = TypedKey::<BdkDerive>::new(&K16, Algorithm::Aes128, u);
+        assert_eq!(r.err(), Some(KeyError::UsageDenied), "{u:?} as a BDK");
+    }
+    assert_eq!(
+        TypedKey::<IkDerive>::new(&K16, Algorithm::Aes128, Usage::BDK_DERIVE).err(),
+        Some(KeyError::UsageDenied)
+    );
+    // Each scheme takes its own algorithm: an AES B0 key is no TDES BDK and the other
+    // way round (the same 16 bytes).
+    let aes_b0 = TypedKey::<BdkDerive>::raw(&K16, Algorithm::Aes128).unwrap();
+    let tdes_b0 = TypedKey::<BdkDerive>::raw(&K16, Algorithm::Tdes2).unwrap();
+    assert_eq!(
+        TdesBdk::new(&aes_b0).err(),
+        Some(DukptError::WrongAlgorithm)
+    );
+    assert_eq!(
+        AesBdk::new(&tdes_b0).err(),
+        Some(DukptError::WrongAlgorithm)
+    );
+    let aes_bdk = AesBdk::new(&aes_b0).unwrap();
+    assert!(TdesBdk::new(&tdes_b0).is_ok());
+    let aes_b1 = TypedKey::<IkDerive>::raw(&K16, Algorithm::Aes128).unwrap();
+    let tdes_b1 = TypedKey::<IkDerive>::raw(&K16, Algorithm::Tdes2).unwrap();
+    let ksn = TdesKsn::from_array([0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0, 0]);
+    assert_eq!(
+        AesInitialKey::new(&tdes_b1, &[1; 8]).err(),
+        Some(DukptError::WrongAlgorithm)
+    );
+    assert_eq!(
+        TdesIpek::new(&aes_b1, &ksn).err(),
+        Some(DukptError::WrongAlgorithm)
+    );
+    assert!(AesInitialKey::new(&aes_b1, &[1; 8]).is_ok());
+    assert!(TdesIpek::new(&tdes_b1, &ksn).is_ok());
+    // Stored keys: a D0 key is refused as a BDK; the B0 key of the same bytes makes the
+    // same BDK as the raw one (the same initial key).
+    let mut s = store();
+    let d0 = s
+        .import(2, b"data", Algorithm::Aes128, Usage::ENCRYPT, &K16, None)
+        .unwrap();
+    let b0 = s
+        .import(3, b"bdk", Algorithm::Aes128, Usage::BDK_DERIVE, &K16, None)
+        .unwrap();
+    let ik = |b: &AesBdk| b.initial_key(&[1; 8]).unwrap().expose().to_vec();
+    assert_eq!(
+        s.with_typed_key::<BdkDerive, _>(d0, |k| AesBdk::new(k).is_ok()),
+        Err(StoreError::UsageDenied)
+    );
+    let stored = s
+        .with_typed_key::<BdkDerive, _>(b0, |k| ik(&AesBdk::new(k).unwrap()))
+        .unwrap();
+    assert_eq!(stored, ik(&aes_bdk));
+    // The terminal's initial-key load: a data key labelled like an initial key is
+    // refused; the B1 key of the same bytes loads (the control).
+    let label = b"1234567890123456";
+    let d0_ik = s
+        .import(4, label, Algorithm::Aes128, Usage::ENCRYPT, &K16, None)
+        .unwrap();
+    let b1 = s
+        .import(5, label, Algorithm::Aes128, Usage::IK_DERIVE, &K16, None)
+        .unwrap();
+    assert_eq!(
+        terminal::load_initial_key(&mut s, d0_ik, 10).err(),
+        Some(TerminalError::Store(StoreError::UsageDenied))
+    );
+    assert!(terminal::load_initial_key(&mut s, b1, 10).is_ok());
+}
+
+/// X9.24-1-2009 A.4's BDK and initial KSN.
+const TDES_BDK: [u8; 16] = [
+    0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10,
+];
+
+#[test]
+fn tdes_dukpt_working_keys_come_out_typed_by_their_variant() {
+    let bdk = TdesBdk::new(&TypedKey::raw(&TDES_BDK, Algorithm::Tdes2).unwrap()).unwrap();
+    let iksn = TdesKsn::from_array([0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0, 0]);
+    let mut t = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist).unwrap();
+    let tx = t.next_transaction(&mut NoPersist).unwrap();
+    let (pin_k, mac_k, data_k) = (
+        tx.key(TdesVariant::Pin),
+        tx.key(TdesVariant::MacRequest),
+        tx.key(TdesVariant::DataRequest),
+    );
+    // Each key serves the operations of its variant, the role inferred from the
+    // operation: the terminal's end, then the host's end from the BDK.
+    let block = pin::format0_encrypt(&pin_k.typed().unwrap(), b"1234", PAN).unwrap();
+    let tag = mac::retail_mac(&mac_k.typed().unwrap(), b"amount").unwrap();
+    let cmac = mac::tdes_cmac(&mac_k.typed().unwrap(), b"amount").unwrap();
+    let mut buf = *b"sixteen bytes...";
+    keyfort::transaction::data::tdes_cbc_encrypt(&data_k.typed().unwrap(), &[0; 8], &mut buf)
+        .unwrap();
+    let host = |v| bdk.key(tx.ksn(), v).unwrap();
+    let got = pin::format0_decrypt(&host(TdesVariant::Pin).typed().unwrap(), &block, PAN);
+    assert_eq!(got.unwrap().expose(), b"1234");
+    let mac_h = host(TdesVariant::MacRequest);
+    assert!(mac::verify_retail_mac(&mac_h.typed().unwrap(), b"amount", &tag).is_ok());
+    assert!(mac::verify_tdes_cmac(&mac_h.typed().unwrap(), b"amount", &cmac).is_ok());
+    // Another purpose than the variant's: refused with the typed error.
+    let denied = Some(KeyError::UsageDenied);
+    assert_eq!(pin_k.typed::<DataDecrypt>().err(), denied);
+    assert_eq!(pin_k.typed::<MacGenerate<RetailMac>>().err(), denied);
+    assert_eq!(mac_k.typed::<PinEncrypt>().err(), denied);
+    assert_eq!(mac_k.typed::<DataEncrypt>().err(), denied);
+    assert_eq!(mac_k.typed::<MacGenerate<Hmac>>().err(), denied);
+    assert_eq!(data_k.typed::<PinDecrypt>().err(), denied);
+    assert_eq!(data_k.typed::<MacVerify<Cmac>>().err(), denied);
+    assert_eq!(data_k.typed::<KbpkUnwrap>().err(), denied);
+    assert_eq!(data_k.typed::<KeyUnwrap>().err(), denied);
+    // The legacy XOR-only data key (with the opt-in) is a data key, nothing else.
+    let legacy = tx
+        .legacy_key(
+            TdesLegacyVariant::DataRequestXorOnly,
+            &LegacyOptions::legacy(),
+        )
+        .unwrap();
+    assert!(legacy.typed::<DataEncrypt>().is_ok());
+    assert_eq!(legacy.typed::<PinEncrypt>().err(), denied);
 }

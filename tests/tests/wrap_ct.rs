@@ -87,7 +87,10 @@ fn child() -> ExitCode {
                 let w = case.wrapped.clone();
                 mark_secret(&k);
                 mark_secret(&w);
-                let kek = Kek::new(&k).unwrap();
+                let kek = Kek::new(
+                    &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&k).unwrap(),
+                )
+                .unwrap();
                 let (ok, len) = match case.alg {
                     Alg::Kw => kw_unwrap_ct(&kek, &w, &mut out),
                     Alg::Kwp => kwp_unwrap_ct(&kek, &w, &mut out),
@@ -131,7 +134,10 @@ fn child() -> ExitCode {
                 let k = kek_bytes.to_vec();
                 mark_secret(&k);
                 mark_secret(&buf);
-                let kek = Kek::new(&k).unwrap();
+                let kek = Kek::new(
+                    &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&k).unwrap(),
+                )
+                .unwrap();
                 let n = buf.len();
                 let r = match case.alg {
                     Alg::Kw => kw_unwrap_in_place(&kek, &mut buf, n),
@@ -172,7 +178,10 @@ fn child() -> ExitCode {
                 let key = vec![0x77u8; klen];
                 mark_secret(&k);
                 mark_secret(&key);
-                let kek = Kek::new(&k).unwrap();
+                let kek = Kek::new(
+                    &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&k).unwrap(),
+                )
+                .unwrap();
                 let mut out = [0u8; 64];
                 let n = match alg {
                     Alg::Kw => kw_wrap(&kek, &key, &mut out),
@@ -216,7 +225,10 @@ fn child() -> ExitCode {
             let k = kek16.to_vec();
             let mut w = [0u8; 32];
             {
-                let kek = Kek::new(&k).unwrap();
+                let kek = Kek::new(
+                    &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&k).unwrap(),
+                )
+                .unwrap();
                 kwp_wrap(&kek, &[0x42; 21], &mut w).unwrap();
             }
             mark_secret(&k);

@@ -169,7 +169,7 @@ proptest! {
         m in mutation_strategy(),
     ) {
         let key = &seed[..8 * n];
-        let ours_kek = Kek::new(&kek).unwrap();
+        let ours_kek = Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek).unwrap()).unwrap();
         let r = Ref::new(&kek);
         let w = ours_kw_wrap(&ours_kek, key).unwrap();
         prop_assert_eq!(Some(w.clone()), r.kw_wrap(key));
@@ -192,7 +192,7 @@ proptest! {
         m in mutation_strategy(),
     ) {
         let key = &seed[..len];
-        let ours_kek = Kek::new(&kek).unwrap();
+        let ours_kek = Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek).unwrap()).unwrap();
         let r = Ref::new(&kek);
         let w = ours_kwp_wrap(&ours_kek, key).unwrap();
         prop_assert_eq!(Some(w.clone()), r.kwp_wrap(key));
@@ -213,7 +213,7 @@ proptest! {
         semiblocks in 3usize..=40,
         data in proptest::collection::vec(any::<u8>(), 320),
     ) {
-        let ours_kek = Kek::new(&kek).unwrap();
+        let ours_kek = Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek).unwrap()).unwrap();
         let r = Ref::new(&kek);
         let w = &data[..8 * semiblocks];
         prop_assert_eq!(ours_unwrap(false, &ours_kek, w).ok(), r.kw_unwrap(w));
@@ -234,7 +234,7 @@ proptest! {
         zero_pad in any::<bool>(),
         data in proptest::collection::vec(any::<u8>(), 48),
     ) {
-        let ours_kek = Kek::new(&kek).unwrap();
+        let ours_kek = Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek).unwrap()).unwrap();
         let r = Ref::new(&kek);
         let mli = if huge { 0x8000_0000 | mli_choice } else { mli_choice.min(8 * n as u32 + 8) };
         let mut padded = data[..8 * n].to_vec();
@@ -257,7 +257,9 @@ proptest! {
 #[test]
 fn documented_differences() {
     for k in [&[7u8; 16][..], &[7u8; 24], &[7u8; 32]] {
-        let kek = Kek::new(k).unwrap();
+        let kek =
+            Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(k).unwrap())
+                .unwrap();
         let r = Ref::new(k);
         // KW, empty and 8-byte key data.
         for len in [0usize, 8] {

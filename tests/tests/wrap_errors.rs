@@ -19,19 +19,33 @@ const KEKS: [&[u8]; 3] = [&[0x11; 16], &[0x22; 24], &[0x33; 32]];
 fn kek_length() {
     for len in [0usize, 1, 8, 15, 17, 20, 23, 25, 31, 33, 48, 64] {
         assert_eq!(
-            Kek::new(&vec![7u8; len]).err(),
+            keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&vec![7u8; len])
+                .map_err(keyfort::wrap::WrapError::from)
+                .and_then(|k| Kek::new(&k))
+                .err(),
             Some(WrapError::KekLength),
             "len {len}"
         );
     }
     for len in [16usize, 24, 32] {
-        assert_eq!(Kek::new(&vec![7u8; len]).unwrap().key_len(), len);
+        assert_eq!(
+            Kek::new(
+                &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&vec![7u8; len])
+                    .unwrap()
+            )
+            .unwrap()
+            .key_len(),
+            len
+        );
     }
 }
 
 #[test]
 fn kek_debug_is_redacted() {
-    let kek = Kek::new(&[0xAB; 16]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[0xAB; 16]).unwrap(),
+    )
+    .unwrap();
     let s = format!("{kek:?}");
     assert_eq!(s, "Kek(AES-128, ..)");
     assert!(!s.to_lowercase().contains("ab"));
@@ -79,7 +93,9 @@ fn length_helpers() {
 
 #[test]
 fn wrap_input_length_and_output_too_small() {
-    let kek = Kek::new(KEKS[0]).unwrap();
+    let kek =
+        Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(KEKS[0]).unwrap())
+            .unwrap();
     let mut big = [0u8; 8192];
     for len in [0usize, 8, 12, 4097, 4104] {
         let key = vec![1u8; len];
@@ -132,7 +148,9 @@ fn wrap_input_length_and_output_too_small() {
 
 #[test]
 fn unwrap_length_errors_leave_output_untouched() {
-    let kek = Kek::new(KEKS[1]).unwrap();
+    let kek =
+        Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(KEKS[1]).unwrap())
+            .unwrap();
     let mut wrapped = [0u8; 24];
     kw_wrap(&kek, &[9u8; 16], &mut wrapped).unwrap();
     for len in [0usize, 8, 16, 23, 25] {
@@ -198,7 +216,9 @@ fn unwrap_length_errors_leave_output_untouched() {
 /// 8-byte KWP block; both are length errors here.
 #[test]
 fn empty_key_forgery_rejected() {
-    let kek = Kek::new(KEKS[0]).unwrap();
+    let kek =
+        Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(KEKS[0]).unwrap())
+            .unwrap();
     let mut out = [0u8; 16];
     assert_eq!(
         kw_unwrap(&kek, &[0xA6; 8], &mut out),
@@ -219,7 +239,9 @@ fn each_check_rejects_and_zeroes() {
     let mut n_valid = 0;
     let mut n_bad = 0;
     for k in KEKS {
-        let kek = Kek::new(k).unwrap();
+        let kek =
+            Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(k).unwrap())
+                .unwrap();
         for case in single_check_cases(k) {
             let name = &case.name;
             let mut out = vec![0xEEu8; case.wrapped.len() + 16];
@@ -263,7 +285,9 @@ fn each_check_rejects_and_zeroes() {
 /// Every single-bit flip of a wrapped key is rejected (KW and KWP, n = 1 and n = 3).
 #[test]
 fn every_bit_flip_rejected() {
-    let kek = Kek::new(KEKS[2]).unwrap();
+    let kek =
+        Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(KEKS[2]).unwrap())
+            .unwrap();
     let mut kw = [0u8; 32];
     kw_wrap(&kek, &[0x5A; 24], &mut kw).unwrap();
     let mut kwp1 = [0u8; 16];
@@ -292,11 +316,16 @@ fn every_bit_flip_rejected() {
 /// Unwrapping under the wrong KEK (same size, and another size) fails.
 #[test]
 fn wrong_kek_rejected() {
-    let kek = Kek::new(KEKS[0]).unwrap();
+    let kek =
+        Kek::new(&keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(KEKS[0]).unwrap())
+            .unwrap();
     let mut w = [0u8; 40];
     let n = kwp_wrap(&kek, &[1u8; 30], &mut w).unwrap();
     for other in [&[0x12u8; 16][..], KEKS[1], KEKS[2]] {
-        let other = Kek::new(other).unwrap();
+        let other = Kek::new(
+            &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(other).unwrap(),
+        )
+        .unwrap();
         let mut out = [0xEEu8; 32];
         assert_eq!(
             kwp_unwrap(&other, &w[..n], &mut out),

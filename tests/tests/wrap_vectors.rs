@@ -160,7 +160,10 @@ fn botan() -> Vec<Vector> {
 
 /// Checks one vector; `Err` names what went wrong.
 fn check(v: &Vector) -> Result<(), String> {
-    let kek = Kek::new(&v.kek).map_err(|e| format!("KEK rejected: {e:?}"))?;
+    let kek = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&v.kek)
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .map_err(|e| format!("KEK rejected: {e:?}"))?;
     // Output buffers are larger than needed and pre-filled, to see what is written.
     let cap = v.ct.len().max(v.msg.as_ref().map_or(0, Vec::len)) + 32;
     match v.expect {

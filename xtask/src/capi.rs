@@ -491,8 +491,12 @@ fn firmware_on(root: &Path, b: &FwBoard) -> Result<String, String> {
 fn verify_records(log: &str) -> Result<u32, String> {
     use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
     use keyfort::transaction::{data, mac, pin};
-    let bdk = AesBdk::new(&keyfort_testkit::hex::decode(FW_BDK).ok_or("FW_BDK: not hex")?)
-        .map_err(|e| e.to_string())?;
+    let bdk = keyfort::key::TypedKey::raw_aes(
+        &keyfort_testkit::hex::decode(FW_BDK).ok_or("FW_BDK: not hex")?,
+    )
+    .map_err(keyfort::dukpt::DukptError::from)
+    .and_then(|k| AesBdk::new(&k))
+    .map_err(|e| e.to_string())?;
     let mut n = 0u32;
     for line in log.lines().filter(|l| l.starts_with("TX ")) {
         let f: Vec<Vec<u8>> = line

@@ -20,8 +20,10 @@ fn hex_file(p: &Path) -> Result<Vec<u8>, String> {
 /// files and the records in the device directory).
 pub fn needles(device: &Path, host: &Path) -> Result<Needles, String> {
     let host_file = |f| host.join(files::name(f));
-    let bdk =
-        AesBdk::new(&hex_file(&host_file(files::BDK_HEX))?).map_err(|e| format!("BDK: {e}"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&hex_file(&host_file(files::BDK_HEX))?)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|e| format!("BDK: {e}"))?;
     let ikid: [u8; 8] = hex_file(&host_file(files::IKID_HEX))?
         .try_into()
         .map_err(|_| "ikid.hex: 8 bytes expected")?;

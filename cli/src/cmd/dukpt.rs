@@ -23,8 +23,11 @@ use super::hexarg;
 use super::output;
 use super::secretarg::BdkArg;
 use clap::{Args, Subcommand, ValueEnum};
+use keyfort::attributes::Algorithm;
 use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+use keyfort::dukpt::DukptError;
+use keyfort::key::{BdkDerive, TypedKey};
 
 /// DUKPT scheme.
 #[derive(Subcommand)]
@@ -300,7 +303,7 @@ fn batch(
         let b = hexarg::parse_ksn(&format!("--ksns line {}", i + 1), l)?;
         ksns.push(AesKsn::from_bytes(&b).map_err(|e| format!("--ksns line {}: {e}", i + 1))?);
     }
-    let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+    let bdk = aes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
     let mut slots: Vec<AesKeyCacheSlot> = (0..cache).map(|_| AesKeyCacheSlot::new()).collect();
     let mut out: Vec<AesBatchKey> = (0..BATCH).map(|_| AesBatchKey::new()).collect();
     let mut b = bdk.batch(&mut slots);
@@ -337,7 +340,7 @@ fn batch(
 pub fn run(cmd: Dukpt) -> Result<(), Failure> {
     match cmd {
         Dukpt::Aes(AesCmd::InitialKey { bdk, device }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = aes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
             let ik = bdk
                 .initial_key(&device.initial_key_id()?)
                 .map_err(err("--ikid"))?;
@@ -350,7 +353,7 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             key_type: t,
             any_counter,
         }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = aes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn =
                 AesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let wk = if any_counter {
@@ -379,14 +382,14 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             device,
             key_type: t,
         }) => {
-            let bdk = AesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = aes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
             let uk = bdk
                 .update_key(&device.initial_key_id()?, key_type(t))
                 .map_err(err("update key"))?;
             print_key(uk.expose(), None)
         }
         Dukpt::Tdes(TdesCmd::InitialKey { bdk, ksn }) => {
-            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = tdes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn =
                 TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             print_key(bdk.ipek(&ksn).expose(), None)
@@ -397,7 +400,7 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             usage: v,
             any_counter,
         }) => {
-            let bdk = TdesBdk::new(&bdk.read()?).map_err(err("--bdk"))?;
+            let bdk = tdes_bdk(&bdk.read()?).map_err(err("--bdk"))?;
             let ksn =
                 TdesKsn::from_bytes(&hexarg::parse_ksn("--ksn", &ksn)?).map_err(err("--ksn"))?;
             let k = if any_counter {
@@ -409,4 +412,15 @@ pub fn run(cmd: Dukpt) -> Result<(), Failure> {
             print_key(k.expose(), Some(ksn.as_bytes()))
         }
     }
+}
+
+/// The AES BDK of the command line's bytes (an AES key of 16, 24 or 32 bytes, admitted
+/// as a `B0` key).
+fn aes_bdk(bytes: &[u8]) -> Result<AesBdk, DukptError> {
+    AesBdk::new(&TypedKey::<BdkDerive>::raw_aes(bytes)?)
+}
+
+/// The TDES BDK of the command line's bytes (a 2-key TDES key, admitted as a `B0` key).
+fn tdes_bdk(bytes: &[u8]) -> Result<TdesBdk, DukptError> {
+    TdesBdk::new(&TypedKey::<BdkDerive>::raw(bytes, Algorithm::Tdes2)?)
 }

@@ -17,7 +17,8 @@
 //! exits with status 3 if the integrity check failed (wrong KEK, altered input), 1 for
 //! bad input.
 use clap::Subcommand;
-use keyfort::wrap::{self, Kek};
+use keyfort::key::{KekRole, KeyUnwrap, KeyWrap, TypedKey};
+use keyfort::wrap::{self, Kek, WrapError};
 use zeroize::Zeroizing;
 
 use super::failure::{self, Failure};
@@ -65,7 +66,7 @@ pub fn run(cmd: WrapCommand) -> Result<(), Failure> {
     match op {
         Op::Wrap { kek, key } => {
             let what = format!("{name} wrap");
-            let kek = Kek::new(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
+            let kek = kek_of::<KeyWrap>(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
             let key = key.read()?;
             let mut out = Zeroizing::new(vec![0u8; key.len() + 16]);
             let n = if padded {
@@ -82,7 +83,7 @@ pub fn run(cmd: WrapCommand) -> Result<(), Failure> {
         }
         Op::Unwrap { kek, wrapped } => {
             let what = format!("{name} unwrap");
-            let kek = Kek::new(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
+            let kek = kek_of::<KeyUnwrap>(&kek.read()?).map_err(|e| failure::wrap(&what, e))?;
             let wrapped = hexarg::parse("--wrapped", &wrapped)?;
             let mut out = Zeroizing::new(vec![0u8; wrapped.len()]);
             let n = if padded {
@@ -99,4 +100,10 @@ pub fn run(cmd: WrapCommand) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The KEK of the command line's bytes, admitted for the role `R` (an AES key of 16, 24
+/// or 32 bytes that wraps, or unwraps).
+fn kek_of<R: KekRole>(bytes: &[u8]) -> Result<Kek, WrapError> {
+    Kek::new(&TypedKey::<R>::raw_aes(bytes)?)
 }

@@ -43,6 +43,12 @@ pub enum DukptError {
     /// A legacy form (TDES DUKPT's XOR-only data keys) was asked for without the legacy
     /// opt-in ([`crate::dukpt::tdes::LegacyOptions::legacy`]).
     LegacyNotAllowed,
+    /// A BDK or initial key of the other scheme's algorithm (a TDES key for AES DUKPT, an
+    /// AES key for TDES DUKPT), or not a DUKPT key at all.
+    WrongAlgorithm,
+    /// A key whose usage is not the DUKPT base derivation key's (`B0`) or the initial
+    /// key's (`B1`) (see [`crate::key::KeyError::UsageDenied`]).
+    UsageDenied,
 }
 
 impl core::fmt::Display for DukptError {
@@ -63,6 +69,8 @@ impl core::fmt::Display for DukptError {
             Self::NotDerived => "no key derived into this batch slot",
             Self::DegenerateKey => "TDES key has two equal DES keys",
             Self::LegacyNotAllowed => "legacy key form not enabled",
+            Self::WrongAlgorithm => "key algorithm not accepted by this DUKPT scheme",
+            Self::UsageDenied => "key usage is not a DUKPT derivation key's",
         })
     }
 }
@@ -74,6 +82,19 @@ impl From<crate::block::TdesKeyError> for DukptError {
         match e {
             crate::block::TdesKeyError::Degenerate => Self::DegenerateKey,
             _ => Self::BadKeyLength,
+        }
+    }
+}
+
+impl From<crate::key::KeyError> for DukptError {
+    /// A BDK or initial key holder that could not be made.
+    fn from(e: crate::key::KeyError) -> Self {
+        use crate::key::KeyError as K;
+        match e {
+            K::UsageDenied => Self::UsageDenied,
+            K::WrongAlgorithm => Self::WrongAlgorithm,
+            K::DegenerateKey => Self::DegenerateKey,
+            K::BadKeyLength => Self::BadKeyLength,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! ```
 //! use keyfort::dukpt::aes::{AesBdk, AesTerminal, KeyUsage, WorkingKeyType};
 //! use keyfort::dukpt::{PersistError, StatePersist};
+//! use keyfort::key::{BdkDerive, TypedKey};
 //! use keyfort::transaction::{mac, pin};
 //!
 //! // Stands in for the sealed key store: keeps the last state written.
@@ -25,8 +26,9 @@
 //!     }
 //! }
 //!
-//! // Key-injection bench: the BDK gives the device its initial key.
-//! let bdk = AesBdk::new(&[0x11; 16])?;
+//! // Key-injection bench: the BDK (an AES-128 key admitted as a `B0` key) gives the
+//! // device its initial key.
+//! let bdk = AesBdk::new(&TypedKey::<BdkDerive>::raw_aes(&[0x11; 16])?)?;
 //! let ik = bdk.initial_key(&[0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56])?;
 //!
 //! // Terminal: load the initial key (then forget it), run a transaction.

@@ -19,6 +19,7 @@ use super::journal::Body;
 use super::kek_import::check_kek;
 use super::{usage_check, KeyHandle, KeyStore};
 use crate::attributes::{Algorithm, Usage};
+use crate::key::KeyWrap;
 use crate::platform::Platform;
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_wrap, kwp_wrap, Kek};
@@ -83,8 +84,8 @@ impl<P: Platform> KeyStore<P> {
                 plain.expose_mut().copy_from_slice(b);
                 Ok::<(), Error>(())
             })??;
-            self.with_key(kek, Usage::WRAP, |b| {
-                let kek = Kek::new(b).map_err(|_| Error::KekAlgorithm)?;
+            self.with_typed_key::<KeyWrap, _>(kek, |k| {
+                let kek = Kek::new(k).map_err(|_| Error::KekAlgorithm)?;
                 match scheme {
                     WrapScheme::Kw => kw_wrap(&kek, plain.expose(), dst),
                     WrapScheme::Kwp => kwp_wrap(&kek, plain.expose(), dst),

@@ -1,6 +1,6 @@
 //! Import of a KW/KWP-wrapped key under a key-encryption key (KEK) held in the store, by
-//! handle: the KEK is used only inside [`KeyStore::with_key`]'s closure, under its
-//! [`Usage::UNWRAP`] policy, the way [`crate::terminal::import_tr31`] uses a stored KBPK.
+//! handle: the KEK is used only inside [`KeyStore::with_typed_key`]'s closure, as a
+//! [`KeyUnwrap`] key (its policy allows [`Usage::UNWRAP`]), the way [`crate::terminal::import_tr31`] uses a stored KBPK.
 //!
 //! Shown by `tests/tests/store_kek_import.rs`: RFC 3394's published wrap imported under a
 //! stored KEK; a wrong KEK ([`Error::Wrap`]), a KEK without `UNWRAP`
@@ -13,6 +13,7 @@ use super::error::Error;
 use super::state::KeyOptions;
 use super::{KeyHandle, KeyStore};
 use crate::attributes::{Algorithm, Usage};
+use crate::key::KeyUnwrap;
 use crate::platform::Platform;
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, Kek};
@@ -43,7 +44,7 @@ impl<P: Platform> KeyStore<P> {
     /// Checked before anything is written: `id` is free; `kek` exists, is an AES key
     /// ([`Error::KekAlgorithm`]) at least as strong as `algorithm`
     /// ([`Error::KekTooWeak`]) and its policy allows [`Usage::UNWRAP`]
-    /// ([`Error::UsageDenied`], through [`KeyStore::with_key`]); the wrapped key is
+    /// ([`Error::UsageDenied`], through [`KeyStore::with_typed_key`]); the wrapped key is
     /// authentic under it ([`Error::Wrap`]) and of `algorithm`'s length
     /// ([`Error::BadLength`]). The KEK's plaintext never leaves `with_key`'s wiped buffer,
     /// and the unwrapped key lives only in a wiped buffer until it is sealed.
@@ -78,8 +79,8 @@ impl<P: Platform> KeyStore<P> {
         }
         // Filled in place inside the closure: nothing secret is returned by value.
         let mut key = SecretBuf::<MAX_WRAPPED_LEN>::new();
-        self.with_key(kek, Usage::UNWRAP, |kek_bytes| -> Result<(), Error> {
-            let kek = Kek::new(kek_bytes).map_err(|_| Error::KekAlgorithm)?;
+        self.with_typed_key::<KeyUnwrap, _>(kek, |kek| -> Result<(), Error> {
+            let kek = Kek::new(kek).map_err(|_| Error::KekAlgorithm)?;
             let n = match scheme {
                 WrapScheme::Kw => kw_unwrap(&kek, wrapped, key.backing_mut()),
                 WrapScheme::Kwp => kwp_unwrap(&kek, wrapped, key.backing_mut()),

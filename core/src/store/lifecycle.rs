@@ -468,21 +468,10 @@ impl<P: Platform> KeyStore<P> {
 
     /// [`KeyStore::with_typed_key`] for a closure that can fail, as
     /// [`KeyStore::try_with_key`].
-    pub fn try_with_typed_key<K: crate::key::Role, T, E: From<Error>>(
-        &mut self,
-        handle: KeyHandle,
-        f: impl FnOnce(&crate::key::TypedKey<'_, K>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        self.with_typed_key(handle, f)?
-    }
-
-    /// [`KeyStore::with_key`] for a closure that can fail: `f`'s error and the store's
-    /// come back as one error type `E` (any `E: From<Error>`), so the caller writes one
-    /// `?` instead of two.
     ///
     /// ```
     /// use keyfort::store::{Error, KeyHandle, KeyStore};
-    /// use keyfort::attributes::Usage;
+    /// use keyfort::key::KeyWrap;
     /// use keyfort::wrap::{kw_wrap, Kek, WrapError};
     ///
     /// #[derive(Debug)]
@@ -502,12 +491,23 @@ impl<P: Platform> KeyStore<P> {
     ///     key: &[u8; 16],
     ///     out: &mut [u8; 24],
     /// ) -> Result<usize, AppError> {
-    ///     store.try_with_key(kek, Usage::WRAP, |kek| {
+    ///     store.try_with_typed_key::<KeyWrap, _, _>(kek, |kek| {
     ///         let kek = Kek::new(kek).map_err(AppError::Wrap)?;
     ///         kw_wrap(&kek, key, out).map_err(AppError::Wrap)
     ///     })
     /// }
     /// ```
+    pub fn try_with_typed_key<K: crate::key::Role, T, E: From<Error>>(
+        &mut self,
+        handle: KeyHandle,
+        f: impl FnOnce(&crate::key::TypedKey<'_, K>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.with_typed_key(handle, f)?
+    }
+
+    /// [`KeyStore::with_key`] for a closure that can fail: `f`'s error and the store's
+    /// come back as one error type `E` (any `E: From<Error>`), so the caller writes one
+    /// `?` instead of two (an example: [`KeyStore::try_with_typed_key`]).
     pub fn try_with_key<T, E: From<Error>>(
         &mut self,
         handle: KeyHandle,

@@ -13,11 +13,12 @@
 //! released).
 
 use super::TerminalError;
-use crate::attributes::{Algorithm, Usage};
+use crate::attributes::Algorithm;
 use crate::dukpt::aes::{
     pack_state, packed_state_len, unpack_state, AesInitialKey, AesTerminal, AES_STATE_LEN,
 };
 use crate::dukpt::{NoPersist, PersistError, StatePersist};
+use crate::key::IkDerive;
 use crate::platform::Platform;
 use crate::secret::{Secret, SecretBuf};
 use crate::store::{format::MAX_STATE_LEN, Error as StoreError, KeyHandle, KeyStore};
@@ -108,10 +109,11 @@ impl<P: Platform> StatePersist for StoreStatePersist<'_, P> {
 }
 
 /// Loads the AES DUKPT initial key `ik` (a stored key whose policy allows
-/// [`Usage::IK_DERIVE`]: a `B1` key, and whose label is its initial key ID in hex, as [`super::import_tr31`]
-/// stores it) into a new terminal, and persists the terminal's state as state record
-/// `slot` before returning it. The initial key is used only inside the store's closure;
-/// destroy it from the store afterwards (the terminal never needs it again).
+/// [`crate::attributes::Usage::IK_DERIVE`]: a `B1` key, and whose label is its initial
+/// key ID in hex, as [`super::import_tr31`] stores it) into a new terminal, and persists
+/// the terminal's state as state record `slot` before returning it. The initial key is
+/// used only inside the store's closure; destroy it from the store afterwards (the
+/// terminal never needs it again).
 pub fn load_initial_key<P: Platform>(
     store: &mut KeyStore<P>,
     ik: KeyHandle,
@@ -169,7 +171,7 @@ fn derive_terminal<P: Platform>(
     ikid: &[u8; 8],
     out: &mut Option<AesTerminal>,
 ) -> Result<(), TerminalError> {
-    store.with_key(ik, Usage::IK_DERIVE, |key| -> Result<(), TerminalError> {
+    store.with_typed_key::<IkDerive, _>(ik, |key| -> Result<(), TerminalError> {
         let ik = AesInitialKey::new(key, ikid)?;
         // Persisted by the caller, through the store (the closure cannot reach it).
         *out = Some(AesTerminal::load(&ik, &mut NoPersist)?);
@@ -246,7 +248,7 @@ mod tests {
 
     #[test]
     fn pack_unpack_round_trip_through_transactions() {
-        let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+        let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         for _ in 0..40 {
@@ -262,7 +264,7 @@ mod tests {
 
     #[test]
     fn unpack_refuses_wrong_lengths() {
-        let bdk = AesBdk::new(&[0x11; 16]).unwrap();
+        let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
@@ -274,7 +276,7 @@ mod tests {
 
     #[test]
     fn aes256_initial_state_fits_exactly_when_the_record_allows_it() {
-        let bdk = AesBdk::new(&[0x11; 32]).unwrap();
+        let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 32]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();

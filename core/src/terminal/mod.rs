@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use keyfort::dukpt::aes::{AesBdk, KeyUsage, WorkingKeyType};
-//! use keyfort::key::{KbpkWrap, TypedKey};
+//! use keyfort::key::{BdkDerive, KbpkWrap, TypedKey};
 //! use keyfort::platform::{DeviceSecret, NoCounter};
 //! use keyfort::attributes::{Algorithm, Usage};
 //! use keyfort::store::{KeyHandle, KeyStore};
@@ -53,7 +53,7 @@
 //! // Host (key-injection bench): the terminal's initial key in a TR-31 block, with its
 //! // initial key ID in the X9.143 `IK` optional block.
 //! let kbpk = [0x42u8; 32];
-//! let bdk = AesBdk::new(&[0x11; 16])?;
+//! let bdk = AesBdk::new(&TypedKey::<BdkDerive>::raw_aes(&[0x11; 16])?)?;
 //! let ikid = [0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56];
 //! let ik = bdk.initial_key(&ikid)?;
 //! let spec = HeaderSpec { key_usage: *b"B1", algorithm: b'A', mode_of_use: b'X', key_version: *b"00", exportability: b'N' };

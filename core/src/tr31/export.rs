@@ -68,7 +68,7 @@ pub fn wrap<R: CryptoRng + ?Sized>(
     if out.len() < total {
         return Err(Tr31Error::OutputTooSmall);
     }
-    let keys = derive_keys(Version::D, kbpk.expose())?;
+    let keys = derive_keys(Version::D, kbpk)?;
     // The schedules stay in `with_aes_pair`'s frame and are wiped there.
     with_aes_pair(&keys, |e, a| {
         let mut payload = SecretBuf::<PAYLOAD_CAP>::new();

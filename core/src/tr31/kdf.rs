@@ -120,9 +120,22 @@ fn variant(kbpk: &[u8], v: u8) -> Result<DerivedKey, Tr31Error> {
     Ok(k)
 }
 
-/// Derives `(KBEK, KBAK)` for `version` from `kbpk`. Public for test vectors and
-/// diagnostics; unwrap and wrap call it themselves.
-pub fn derive_keys(version: Version, kbpk: &[u8]) -> Result<(DerivedKey, DerivedKey), Tr31Error> {
+/// Derives `(KBEK, KBAK)` for `version` from the key block protection key `kbpk` (a key
+/// admitted as a KBPK, [`crate::key::KbpkRole`]; its algorithm must fit the version:
+/// [`Tr31Error::KbpkAlgorithm`]). Public for test vectors and diagnostics; unwrap and wrap
+/// call it themselves.
+pub fn derive_keys<R: crate::key::KbpkRole>(
+    version: Version,
+    kbpk: &crate::key::TypedKey<'_, R>,
+) -> Result<(DerivedKey, DerivedKey), Tr31Error> {
+    if !super::import_rules::kbpk_algorithm_fits(version, kbpk.algorithm()) {
+        return Err(Tr31Error::KbpkAlgorithm);
+    }
+    derive(version, kbpk.expose())
+}
+
+/// [`derive_keys`] from a KBPK's bytes, its role and algorithm checked by the caller.
+pub(super) fn derive(version: Version, kbpk: &[u8]) -> Result<(DerivedKey, DerivedKey), Tr31Error> {
     if !kbpk_len_ok(version, kbpk.len()) {
         return Err(Tr31Error::BadKbpk);
     }

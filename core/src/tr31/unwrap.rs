@@ -4,7 +4,7 @@
 //! [`super::derivation_cbc`] (B, D) and [`super::derivation_ctr`] (E); this one checks
 //! what they share and dispatches.
 use super::header::{Header, Version};
-use super::kdf::{derive_keys, kbpk_len_ok};
+use super::kdf::{derive, kbpk_len_ok};
 use super::payload::Parts;
 use super::{derivation_cbc, derivation_ctr, variant_binding, Tr31Error};
 use crate::attributes::Algorithm;
@@ -122,7 +122,7 @@ fn decrypt_verify<'a, const CAP: usize>(
         return Err(Tr31Error::BadLength);
     }
     let (ct_hex, mac_hex) = body.split_at(enc_len * 2);
-    let keys = derive_keys(v, kbpk)?;
+    let keys = derive(v, kbpk)?;
     let parts = Parts {
         header: &header,
         ct_hex,

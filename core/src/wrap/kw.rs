@@ -35,28 +35,32 @@ pub fn kw_unwrapped_len(wrapped_len: usize) -> Result<usize, WrapError> {
 /// Wraps `key` under `kek` with AES-KW into `out[..key.len() + 8]`; returns the number of
 /// bytes written. Bytes of `out` beyond that are left as they were.
 ///
-/// Errors: [`WrapError::InputLength`] for a key length outside the policy,
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] for a key length outside the policy,
 /// [`WrapError::OutputTooSmall`] if `out` is shorter than [`kw_wrapped_len`].
 pub fn kw_wrap(kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let aes = kek.wrapping()?;
     let wlen = kw_wrapped_len(key.len())?;
     let out = out.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
     let (c0, r) = out.split_at_mut(8);
     r.copy_from_slice(key);
-    wrap_core(kek.aes(), c0, r);
+    wrap_core(aes, c0, r);
     Ok(wlen)
 }
 
 /// Wraps, in place, the `key_len`-byte key held in `buf[..key_len]`; the wrapped key
 /// (`key_len + 8` bytes, the return value) replaces it at `buf[..key_len + 8]`.
 ///
-/// Errors: [`WrapError::InputLength`] for a key length outside the policy,
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] for a key length outside the policy,
 /// [`WrapError::OutputTooSmall`] if `buf` is shorter than `key_len + 8`.
 pub fn kw_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usize, WrapError> {
+    let aes = kek.wrapping()?;
     let wlen = kw_wrapped_len(key_len)?;
     let buf = buf.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
     crate::shift::up(buf, 8);
     let (c0, r) = buf.split_at_mut(8);
-    wrap_core(kek.aes(), c0, r);
+    wrap_core(aes, c0, r);
     Ok(wlen)
 }
 
@@ -69,7 +73,8 @@ pub fn kw_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usi
 /// the KEK, the wrapped data, or whether the check passes (up to building the returned
 /// `Result`).
 ///
-/// Errors: [`WrapError::InputLength`] (checked first, from the public length),
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] (then, from the public length),
 /// [`WrapError::OutputTooSmall`] if `out` is shorter than [`kw_unwrapped_len`] (`out`
 /// is then untouched), [`WrapError::Integrity`].
 pub fn kw_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
@@ -89,12 +94,13 @@ pub fn kw_unwrap_ct(
     wrapped: &[u8],
     out: &mut [u8],
 ) -> Result<(Choice, usize), WrapError> {
+    let aes = kek.unwrapping()?;
     let klen = kw_unwrapped_len(wrapped.len())?;
     let (c0, rest) = wrapped.split_at(8);
     out.get_mut(..klen)
         .ok_or(WrapError::OutputTooSmall)?
         .copy_from_slice(rest);
-    let ok = unwrap_ct(kek.aes(), semiblock(c0), out, klen);
+    let ok = unwrap_ct(aes, semiblock(c0), out, klen);
     let len = klen & 0usize.wrapping_sub(usize::from(ok.unwrap_u8()));
     Ok((ok, len))
 }
@@ -105,13 +111,15 @@ pub fn kw_unwrap_ct(
 /// On [`WrapError::Integrity`] the whole of `buf` is zero. Same constant-time behaviour as
 /// [`kw_unwrap`].
 ///
-/// Errors: [`WrapError::InputLength`] if `wrapped_len` is outside the policy or larger
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] if `wrapped_len` is outside the policy or larger
 /// than `buf`, [`WrapError::Integrity`].
 pub fn kw_unwrap_in_place(
     kek: &Kek,
     buf: &mut [u8],
     wrapped_len: usize,
 ) -> Result<usize, WrapError> {
+    let aes = kek.unwrapping()?;
     let klen = kw_unwrapped_len(wrapped_len)?;
     if wrapped_len > buf.len() {
         return Err(WrapError::InputLength);
@@ -120,7 +128,7 @@ pub fn kw_unwrap_in_place(
     if let Some(b) = buf.get_mut(..wrapped_len) {
         crate::shift::down(b, 8);
     }
-    let ok = unwrap_ct(kek.aes(), c0, buf, klen);
+    let ok = unwrap_ct(aes, c0, buf, klen);
     super::verdict(ok, klen)
 }
 

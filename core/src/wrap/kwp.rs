@@ -42,25 +42,29 @@ pub fn kwp_unwrap_buf_len(wrapped_len: usize) -> Result<usize, WrapError> {
 /// number of bytes written. A key of at most 8 bytes is a single AES block (RFC 5649
 /// section 4.1).
 ///
-/// Errors: [`WrapError::InputLength`] for a key length outside the policy,
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] for a key length outside the policy,
 /// [`WrapError::OutputTooSmall`] if `out` is shorter than [`kwp_wrapped_len`].
 pub fn kwp_wrap(kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
+    let aes = kek.wrapping()?;
     let wlen = kwp_wrapped_len(key.len())?;
     let out = out.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
     let (data, pad) = out[8..].split_at_mut(key.len());
     data.copy_from_slice(key);
     pad.fill(0);
     let mli = u32::try_from(key.len()).map_err(|_| WrapError::InputLength)?;
-    wrap_core(kek.aes(), out, mli);
+    wrap_core(aes, out, mli);
     Ok(wlen)
 }
 
 /// Wraps, in place, the `key_len`-byte key held in `buf[..key_len]`; the wrapped key
 /// ([`kwp_wrapped_len`] bytes, the return value) replaces it at the start of `buf`.
 ///
-/// Errors: [`WrapError::InputLength`] for a key length outside the policy,
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] for a key length outside the policy,
 /// [`WrapError::OutputTooSmall`] if `buf` is shorter than [`kwp_wrapped_len`].
 pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<usize, WrapError> {
+    let aes = kek.wrapping()?;
     let wlen = kwp_wrapped_len(key_len)?;
     let buf = buf.get_mut(..wlen).ok_or(WrapError::OutputTooSmall)?;
     if let Some(b) = buf.get_mut(..key_len + 8) {
@@ -68,7 +72,7 @@ pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<us
     }
     buf[8 + key_len..].fill(0);
     let mli = u32::try_from(key_len).map_err(|_| WrapError::InputLength)?;
-    wrap_core(kek.aes(), buf, mli);
+    wrap_core(aes, buf, mli);
     Ok(wlen)
 }
 
@@ -82,7 +86,8 @@ pub fn kwp_wrap_in_place(kek: &Kek, buf: &mut [u8], key_len: usize) -> Result<us
 /// zero; on success `out[len..padded_len]` is zero (it was the verified padding) and bytes
 /// beyond the padded length are left as they were.
 ///
-/// Errors: [`WrapError::InputLength`] (checked first, from the public length),
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] (then, from the public length),
 /// [`WrapError::OutputTooSmall`] (`out` untouched), [`WrapError::Integrity`].
 pub fn kwp_unwrap(kek: &Kek, wrapped: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
     let (ok, len) = kwp_unwrap_ct(kek, wrapped, out)?;
@@ -101,6 +106,7 @@ pub fn kwp_unwrap_ct(
     wrapped: &[u8],
     out: &mut [u8],
 ) -> Result<(Choice, usize), WrapError> {
+    let aes = kek.unwrapping()?;
     let plen = kwp_unwrap_buf_len(wrapped.len())?;
     let dst = out.get_mut(..plen).ok_or(WrapError::OutputTooSmall)?;
     let mut block = [0u8; 16];
@@ -111,7 +117,7 @@ pub fn kwp_unwrap_ct(
         block[..8].copy_from_slice(c0);
         dst.copy_from_slice(rest);
     }
-    Ok(unwrap_ct(kek.aes(), &mut block, out, plen))
+    Ok(unwrap_ct(aes, &mut block, out, plen))
 }
 
 /// Unwraps, in place, the `wrapped_len`-byte AES-KWP input held in `buf[..wrapped_len]`;
@@ -120,13 +126,15 @@ pub fn kwp_unwrap_ct(
 /// On [`WrapError::Integrity`] the whole of `buf` is zero. Same constant-time behaviour as
 /// [`kwp_unwrap`].
 ///
-/// Errors: [`WrapError::InputLength`] if `wrapped_len` is outside the policy or larger
+/// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
+/// (checked first), [`WrapError::InputLength`] if `wrapped_len` is outside the policy or larger
 /// than `buf`, [`WrapError::Integrity`].
 pub fn kwp_unwrap_in_place(
     kek: &Kek,
     buf: &mut [u8],
     wrapped_len: usize,
 ) -> Result<usize, WrapError> {
+    let aes = kek.unwrapping()?;
     let plen = kwp_unwrap_buf_len(wrapped_len)?;
     if wrapped_len > buf.len() {
         return Err(WrapError::InputLength);
@@ -140,7 +148,7 @@ pub fn kwp_unwrap_in_place(
             crate::shift::down(b, 8);
         }
     }
-    let (ok, len) = unwrap_ct(kek.aes(), &mut block, buf, plen);
+    let (ok, len) = unwrap_ct(aes, &mut block, buf, plen);
     super::verdict(ok, len)
 }
 

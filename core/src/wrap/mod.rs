@@ -3,9 +3,12 @@
 //! in place, without heap.
 //!
 //! ```
+//! use keyfort::key::{KeyUnwrap, KeyWrapUnwrap, TypedKey};
 //! use keyfort::wrap::{kw_unwrap, kw_wrap, kwp_unwrap, kwp_wrap, Kek, WrapError};
 //!
-//! let kek = Kek::new(&[0x11; 32])?;
+//! // The KEK comes in typed: an AES key admitted for key wrap and unwrap (`K0`).
+//! let kek_bytes = [0x11; 32];
+//! let kek = Kek::new(&TypedKey::<KeyWrapUnwrap>::raw_aes(&kek_bytes)?)?;
 //! let key = [0x42u8; 16];
 //!
 //! let mut wrapped = [0u8; 24];
@@ -25,7 +28,11 @@
 //! let mut out = [0u8; 16];
 //! let m = kwp_unwrap(&kek, &wrapped[..n], &mut out)?;
 //! assert_eq!(&out[..m], b"thirteen byte");
-//! # Ok::<(), WrapError>(())
+//!
+//! // A KEK admitted for unwrapping only does not wrap.
+//! let unwrap_only = Kek::new(&TypedKey::<KeyUnwrap>::raw_aes(&kek_bytes)?)?;
+//! assert_eq!(kw_wrap(&unwrap_only, &key, &mut wrapped), Err(WrapError::UsageDenied));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # Length policy

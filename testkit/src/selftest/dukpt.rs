@@ -36,7 +36,10 @@ const TDES_BDK: &str = "0123456789ABCDEFFEDCBA9876543210";
 const TDES_KSN: &str = "FFFF9876543210E00000";
 
 fn aes_vectors() -> Result<(), &'static str> {
-    let bdk = AesBdk::new(&unhex::<16>(AES_BDK)).map_err(|_| "bdk")?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&unhex::<16>(AES_BDK))
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| "bdk")?;
     let ik = bdk
         .initial_key(&unhex::<8>(AES_IKID))
         .map_err(|_| "initial key")?;
@@ -62,7 +65,13 @@ fn aes_vectors() -> Result<(), &'static str> {
 }
 
 fn tdes_vectors() -> Result<(), &'static str> {
-    let bdk = TdesBdk::new(&unhex::<16>(TDES_BDK)).map_err(|_| "bdk")?;
+    let bdk = keyfort::key::TypedKey::raw(
+        &unhex::<16>(TDES_BDK),
+        keyfort::attributes::Algorithm::Tdes2,
+    )
+    .map_err(keyfort::dukpt::DukptError::from)
+    .and_then(|k| TdesBdk::new(&k))
+    .map_err(|_| "bdk")?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>(TDES_KSN)).map_err(|_| "ksn")?;
     check(
         bdk.ipek(&ksn).expose() == &unhex::<16>("6AC292FAA1315B4D858AB3A3D7D5933A"),
@@ -78,7 +87,10 @@ fn tdes_vectors() -> Result<(), &'static str> {
 }
 
 fn aes_terminal_matches_host() -> Result<(), &'static str> {
-    let bdk = AesBdk::new(&unhex::<16>(AES_BDK)).map_err(|_| "bdk")?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&unhex::<16>(AES_BDK))
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|_| "bdk")?;
     let ik = bdk
         .initial_key(&unhex::<8>(AES_IKID))
         .map_err(|_| "initial key")?;
@@ -104,7 +116,13 @@ fn aes_terminal_matches_host() -> Result<(), &'static str> {
 }
 
 fn tdes_terminal_matches_host() -> Result<(), &'static str> {
-    let bdk = TdesBdk::new(&unhex::<16>(TDES_BDK)).map_err(|_| "bdk")?;
+    let bdk = keyfort::key::TypedKey::raw(
+        &unhex::<16>(TDES_BDK),
+        keyfort::attributes::Algorithm::Tdes2,
+    )
+    .map_err(keyfort::dukpt::DukptError::from)
+    .and_then(|k| TdesBdk::new(&k))
+    .map_err(|_| "bdk")?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>(TDES_KSN)).map_err(|_| "ksn")?;
     let ipek = bdk.ipek(&ksn);
     // Start just below a counter jump (0x3FF has 10 one-bits: 0x400 follows 0x3FF).

@@ -26,49 +26,33 @@ pub const TESTS: &[Test] = &[
 const DATA: &[u8] = b"4012345678909D987";
 
 fn tdes_ops() -> Result<(), &'static str> {
-    let bdk = TdesBdk::new(&unhex::<16>("0123456789ABCDEFFEDCBA9876543210")).map_err(|_| "bdk")?;
+    let bdk_bytes = unhex::<16>("0123456789ABCDEFFEDCBA9876543210");
+    let bdk =
+        TdesBdk::new(&TypedKey::raw(&bdk_bytes, Tdes2).map_err(|_| "bdk")?).map_err(|_| "bdk")?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>("FFFF9876543210E00001")).map_err(|_| "ksn")?;
     let ck = bdk.current_key(&ksn).map_err(|_| "current key")?;
     let pk = ck.variant(TdesVariant::Pin);
-    let blk = pin::format0_encrypt(
-        &TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?,
-        b"1234",
-        b"4012345678909",
-    )
-    .map_err(|_| "pin")?;
+    let blk = pin::format0_encrypt(&pk.typed().map_err(|_| "key")?, b"1234", b"4012345678909")
+        .map_err(|_| "pin")?;
     check(
         blk == unhex::<8>("1B9C1845EB993A7A"),
         "format 0 block differs",
     )?;
-    let p = pin::format0_decrypt(
-        &TypedKey::raw(pk.expose(), Tdes2).map_err(|_| "key")?,
-        &blk,
-        b"4012345678909",
-    )
-    .map_err(|_| "decrypt")?;
+    let p = pin::format0_decrypt(&pk.typed().map_err(|_| "key")?, &blk, b"4012345678909")
+        .map_err(|_| "decrypt")?;
     check(p.expose() == b"1234", "format 0 round trip")?;
     let mk = ck.variant(TdesVariant::MacRequest);
-    let m = mac::retail_mac(&TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?, DATA)
-        .map_err(|_| "mac")?;
+    let m = mac::retail_mac(&mk.typed().map_err(|_| "key")?, DATA).map_err(|_| "mac")?;
     check(m == unhex::<8>("9CCC78173FC4FB64"), "retail MAC differs")?;
     check(
-        mac::verify_retail_mac(
-            &TypedKey::raw(mk.expose(), Tdes2).map_err(|_| "key")?,
-            DATA,
-            &m[..4],
-        )
-        .is_ok(),
+        mac::verify_retail_mac(&mk.typed().map_err(|_| "key")?, DATA, &m[..4]).is_ok(),
         "retail MAC verify",
     )?;
     let dk = ck.variant(TdesVariant::DataRequest);
     let mut buf = [0u8; 24];
     buf[..DATA.len()].copy_from_slice(DATA);
-    data::tdes_cbc_encrypt(
-        &TypedKey::raw(dk.expose(), Tdes2).map_err(|_| "key")?,
-        &[0; 8],
-        &mut buf,
-    )
-    .map_err(|_| "cbc")?;
+    data::tdes_cbc_encrypt(&dk.typed().map_err(|_| "key")?, &[0; 8], &mut buf)
+        .map_err(|_| "cbc")?;
     check(
         buf == unhex::<24>("FC0D53B7EA1FDA9EE68AAF2E70D9B9506229BE2AA993F04F"),
         "TDES-CBC differs",
@@ -76,7 +60,8 @@ fn tdes_ops() -> Result<(), &'static str> {
 }
 
 fn aes_ops() -> Result<(), &'static str> {
-    let bdk = AesBdk::new(&unhex::<16>("FEDCBA9876543210F1F1F1F1F1F1F1F1")).map_err(|_| "bdk")?;
+    let bdk_bytes = unhex::<16>("FEDCBA9876543210F1F1F1F1F1F1F1F1");
+    let bdk = AesBdk::new(&TypedKey::raw_aes(&bdk_bytes).map_err(|_| "bdk")?).map_err(|_| "bdk")?;
     let id = unhex::<8>("1234567890123456");
     let dk3 = bdk
         .derivation_key(&AesKsn::new(&id, 3))

@@ -63,7 +63,10 @@ const P7: [u8; 7] = hex("466f7250617369");
 const C7: [u8; 16] = hex("afbeb0f07dfbf5419200f2ccb50bb24f");
 
 fn kek(k: &[u8]) -> Result<Kek, &'static str> {
-    Kek::new(k).map_err(|_| "KEK rejected")
+    keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(k)
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .map_err(|_| "KEK rejected")
 }
 
 /// Wraps and unwraps (into a buffer and in place) one published KW example.

@@ -90,7 +90,10 @@ pub fn counter_steps_per_op() -> Vec<StepsRow> {
             .unwrap();
     }
     row("with_key (use-limited: the use is counted)", 10, b, now(&c));
-    let kek = Kek::new(&[9; 32]).unwrap();
+    let kek = Kek::new(
+        &keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&[9; 32]).unwrap(),
+    )
+    .unwrap();
     let mut blob = [0u8; keyfort::store::backup::MAX_BACKUP_LEN];
     let b = now(&c);
     s.export_backup(KeyHandle::newest(2), &kek, &mut blob)

@@ -37,7 +37,10 @@ pub fn run(d: &Dirs, bdk: Option<Zeroizing<Vec<u8>>>) -> Result<(), String> {
             b
         }
     };
-    let bdk = AesBdk::new(&bdk_bytes).map_err(|e| format!("--bdk: {e}"))?;
+    let bdk = keyfort::key::TypedKey::raw_aes(&bdk_bytes)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(|e| format!("--bdk: {e}"))?;
     let mut ikid = [0u8; 8];
     rng.fill_bytes(&mut ikid);
     let ik = bdk

@@ -22,7 +22,9 @@ pub fn hex_file(p: &Path) -> Result<Zeroizing<Vec<u8>>, String> {
 
 /// The BDK and initial key ID of a provisioned demo.
 pub fn host_keys(host: &Path) -> Result<(AesBdk, [u8; 8]), String> {
-    let bdk = AesBdk::new(&hex_file(&host_file(host, files::BDK_HEX))?)
+    let bdk = keyfort::key::TypedKey::raw_aes(&hex_file(&host_file(host, files::BDK_HEX))?)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
         .map_err(|e| format!("BDK: {e}"))?;
     let id = hex_file(&host_file(host, files::IKID_HEX))?;
     let ikid = <[u8; 8]>::try_from(id.as_slice()).map_err(|_| "ikid.hex: 8 bytes expected")?;

@@ -3,8 +3,9 @@
 //!
 //! ```
 //! use keyfort::dukpt::aes::{AesBatchKey, AesBdk, AesKeyCacheSlot, AesKsn, KeyUsage, WorkingKeyType};
+//! use keyfort::key::TypedKey;
 //! # fn main() -> Result<(), keyfort::dukpt::DukptError> {
-//! let bdk = AesBdk::new(&[0x11; 16])?;
+//! let bdk = AesBdk::new(&TypedKey::raw_aes(&[0x11; 16])?)?;
 //! let ksns = [
 //!     AesKsn::new(&[1, 2, 3, 4, 5, 6, 7, 8], 1),
 //!     AesKsn::new(&[1, 2, 3, 4, 5, 6, 7, 9], 0x00FF),
@@ -451,7 +452,8 @@ mod tests {
             (32, WorkingKeyType::Aes256),
             (32, WorkingKeyType::Hmac128),
         ] {
-            let bdk = AesBdk::new(&[0x5Cu8; 32][..len]).unwrap();
+            let bdk =
+                AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x5Cu8; 32][..len]).unwrap()).unwrap();
             for cache in [0usize, 1, 3, 4, 16, 256] {
                 let mut slots: Vec<AesKeyCacheSlot> =
                     (0..cache).map(|_| AesKeyCacheSlot::new()).collect();
@@ -498,8 +500,8 @@ mod tests {
         let ksns = stream();
         let mut slots: Vec<AesKeyCacheSlot> = (0..64).map(|_| AesKeyCacheSlot::new()).collect();
         let mut out: Vec<AesBatchKey> = (0..ksns.len()).map(|_| AesBatchKey::new()).collect();
-        let a = AesBdk::new(&[1u8; 16]).unwrap();
-        let b = AesBdk::new(&[2u8; 16]).unwrap();
+        let a = AesBdk::new(&crate::key::TypedKey::raw_aes(&[1u8; 16]).unwrap()).unwrap();
+        let b = AesBdk::new(&crate::key::TypedKey::raw_aes(&[2u8; 16]).unwrap()).unwrap();
         {
             let mut batch = a.batch(&mut slots);
             batch
@@ -535,7 +537,7 @@ mod tests {
 
     #[test]
     fn whole_batch_errors() {
-        let bdk = AesBdk::new(&[3u8; 16]).unwrap();
+        let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[3u8; 16]).unwrap()).unwrap();
         let ksns = stream();
         let mut out: Vec<AesBatchKey> = (0..ksns.len() - 1).map(|_| AesBatchKey::new()).collect();
         let mut b = bdk.batch(&mut []);

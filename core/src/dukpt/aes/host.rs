@@ -13,6 +13,7 @@ use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::block::{Aes, AesEnc, AesLanes128, EncryptBlocks};
 use crate::dukpt::DukptError;
+use crate::key::{BdkDerive, IkDerive, TypedKey};
 use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
 
 /// How deep the one scrub after a host derivation reaches below the frame of the public
@@ -214,9 +215,11 @@ impl EncryptBlocks for BdkKey {
 }
 
 impl AesBdk {
-    /// Takes a 16-, 24- or 32-byte AES BDK.
-    pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
-        let kind = BdkType::from_key_len(bdk.len()).ok_or(DukptError::BadKeyLength)?;
+    /// Takes an AES-128, -192 or -256 BDK (a key admitted as a `B0` key; another AES or
+    /// TDES algorithm is [`DukptError::WrongAlgorithm`]).
+    pub fn new(bdk: &TypedKey<'_, BdkDerive>) -> Result<Self, DukptError> {
+        let kind = BdkType::from_algorithm(bdk.algorithm()).ok_or(DukptError::WrongAlgorithm)?;
+        let bdk = bdk.expose();
         if let (Some(engine), Ok(k)) = (AesLanes128::detect(), <[u8; 16]>::try_from(bdk)) {
             return Ok(Self {
                 key: BdkKey::OnTheFly(engine, Secret::new(k)),
@@ -345,11 +348,12 @@ pub struct AesInitialKey {
 }
 
 impl AesInitialKey {
-    /// Takes an initial key (16, 24 or 32 bytes) and its 8-byte initial key ID.
-    pub fn new(key: &[u8], initial_key_id: &[u8]) -> Result<Self, DukptError> {
-        let kind = BdkType::from_key_len(key.len()).ok_or(DukptError::BadKeyLength)?;
+    /// Takes an AES initial key (a key admitted as a `B1` key; a TDES one is
+    /// [`DukptError::WrongAlgorithm`]) and its 8-byte initial key ID.
+    pub fn new(key: &TypedKey<'_, IkDerive>, initial_key_id: &[u8]) -> Result<Self, DukptError> {
+        let kind = BdkType::from_algorithm(key.algorithm()).ok_or(DukptError::WrongAlgorithm)?;
         let ikid = ikid_from(initial_key_id)?;
-        let key = SecretBuf::from_slice(key).ok_or(DukptError::BadKeyLength)?;
+        let key = SecretBuf::from_slice(key.expose()).ok_or(DukptError::BadKeyLength)?;
         Ok(Self { key, kind, ikid })
     }
 

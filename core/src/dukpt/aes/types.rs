@@ -24,6 +24,17 @@ impl BdkType {
         }
     }
 
+    /// The type of a BDK or initial key of the algorithm `a` (`None` for a non-AES key).
+    pub const fn from_algorithm(a: crate::attributes::Algorithm) -> Option<Self> {
+        use crate::attributes::Algorithm as A;
+        match a {
+            A::Aes128 => Some(Self::Aes128),
+            A::Aes192 => Some(Self::Aes192),
+            A::Aes256 => Some(Self::Aes256),
+            _ => None,
+        }
+    }
+
     /// Key length in bytes.
     pub const fn key_len(self) -> usize {
         match self {

@@ -6,22 +6,47 @@
 use super::derive::{ksnr, BdkSchedules, Nrkgp};
 use super::ksn::TdesKsn;
 use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
+use crate::attributes::Algorithm;
 use crate::dukpt::DukptError;
+use crate::key::{BdkDerive, IkDerive, TypedKey};
 use crate::secret::Secret;
 
-/// A 16-byte TDES key (IPEK, current key or variant key). Wiped on drop.
-pub struct TdesKey(Secret<16>);
+/// A variant key of one transaction: 16 bytes of 2-key TDES and the variant that made
+/// it, which fixes its use. Wiped on drop.
+pub struct TdesKey {
+    key: Secret<16>,
+    variant: TdesVariant,
+}
 
 impl TdesKey {
     /// The key bytes. Keep the borrow short.
     pub fn expose(&self) -> &[u8; 16] {
-        self.0.expose()
+        self.key.expose()
+    }
+
+    /// The variant it was made as (a legacy XOR-only data key: its data variant).
+    pub fn variant(&self) -> TdesVariant {
+        self.variant
+    }
+
+    /// The key admitted for the role `R` under the policy its variant fixed
+    /// ([`TdesVariant::policy`]): a PIN key encrypts and decrypts PIN blocks, a MAC key
+    /// generates and verifies the X9.19 retail MAC or TDES-CMAC, a data key encrypts
+    /// and decrypts data. Another role is [`crate::key::KeyError::UsageDenied`].
+    pub fn typed<R: crate::key::Role>(
+        &self,
+    ) -> Result<crate::key::TypedKey<'_, R>, crate::key::KeyError> {
+        crate::key::TypedKey::new(
+            self.key.expose(),
+            crate::attributes::Algorithm::Tdes2,
+            self.variant.policy(R::NEED),
+        )
     }
 }
 
 impl core::fmt::Debug for TdesKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("TdesKey(..)")
+        write!(f, "TdesKey({:?}, ..)", self.variant)
     }
 }
 
@@ -31,10 +56,16 @@ pub struct TdesBdk {
 }
 
 impl TdesBdk {
-    /// Takes a 16-byte (two-key) BDK. A BDK whose halves are the same DES key is
-    /// refused ([`DukptError::DegenerateKey`]).
-    pub fn new(bdk: &[u8]) -> Result<Self, DukptError> {
-        let b: &[u8; 16] = bdk.try_into().map_err(|_| DukptError::BadKeyLength)?;
+    /// Takes a 2-key TDES BDK (a key admitted as a `B0` key, its halves checked then; an
+    /// AES one is [`DukptError::WrongAlgorithm`]).
+    pub fn new(bdk: &TypedKey<'_, BdkDerive>) -> Result<Self, DukptError> {
+        if bdk.algorithm() != Algorithm::Tdes2 {
+            return Err(DukptError::WrongAlgorithm);
+        }
+        let b: &[u8; 16] = bdk
+            .expose()
+            .try_into()
+            .map_err(|_| DukptError::BadKeyLength)?;
         Ok(Self {
             sched: BdkSchedules::new(b)?,
         })
@@ -97,16 +128,16 @@ pub struct TdesIpek {
 }
 
 impl TdesIpek {
-    /// Takes a 16-byte IPEK and its KSN (the counter is cleared). An IPEK whose halves
-    /// are the same DES key is refused ([`DukptError::DegenerateKey`]); IPEKs derived
-    /// from a BDK ([`TdesBdk::ipek`]) are not checked (the derivation fixes them).
-    pub fn new(ipek: &[u8], ksn: &TdesKsn) -> Result<Self, DukptError> {
-        if ipek.len() != 16 {
-            return Err(DukptError::BadKeyLength);
+    /// Takes a 2-key TDES IPEK (a key admitted as a `B1` key: an IPEK whose halves are
+    /// the same DES key was refused then; an AES one is [`DukptError::WrongAlgorithm`])
+    /// and its KSN (the counter is cleared). IPEKs derived from a BDK
+    /// ([`TdesBdk::ipek`]) are not checked (the derivation fixes them).
+    pub fn new(ipek: &TypedKey<'_, IkDerive>, ksn: &TdesKsn) -> Result<Self, DukptError> {
+        if ipek.algorithm() != Algorithm::Tdes2 {
+            return Err(DukptError::WrongAlgorithm);
         }
-        crate::block::check_tdes_key(ipek)?;
         Ok(Self {
-            key: Secret::from_slice(ipek).ok_or(DukptError::BadKeyLength)?,
+            key: Secret::from_slice(ipek.expose()).ok_or(DukptError::BadKeyLength)?,
             iksn: ksn.initial(),
         })
     }
@@ -184,7 +215,7 @@ impl TdesCurrentKey {
         let mut k = Secret::<16>::zero();
         k.expose_mut().copy_from_slice(self.key.expose());
         v.apply(k.expose_mut());
-        TdesKey(k)
+        TdesKey { key: k, variant: v }
     }
 
     /// A pre-2009 XOR-only data key of this transaction; refused
@@ -197,7 +228,10 @@ impl TdesCurrentKey {
         let mut k = Secret::<16>::zero();
         k.expose_mut().copy_from_slice(self.key.expose());
         v.apply(k.expose_mut(), opts)?;
-        Ok(TdesKey(k))
+        Ok(TdesKey {
+            key: k,
+            variant: v.data_variant(),
+        })
     }
 }
 
@@ -226,7 +260,7 @@ mod tests {
     /// counters `key` refuses (more than 10 one-bits, zero) instead of refusing them.
     #[test]
     fn any_counter_extends_device_counters() {
-        let bdk = TdesBdk::new(&BDK).unwrap();
+        let bdk = TdesBdk::new(&TypedKey::raw(&BDK, Algorithm::Tdes2).unwrap()).unwrap();
         for c in [1u32, 2, 3, 0x3FF, 0x1FF800, 0x10_0000] {
             let a = bdk.key(&ksn(c), TdesVariant::Pin).unwrap();
             let b = bdk.key_any_counter(&ksn(c), TdesVariant::Pin).unwrap();

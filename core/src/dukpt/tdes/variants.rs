@@ -3,6 +3,7 @@
 //! legacy opt-in [`LegacyOptions`], like TR-31 versions A and C behind
 //! [`crate::tr31::UnwrapOptions::legacy`].
 use super::derive::xor16;
+use crate::attributes::{MacAlgorithm, Purpose, Usage};
 use crate::block::Tdes;
 use crate::dukpt::DukptError;
 use zeroize::Zeroize;
@@ -66,6 +67,14 @@ impl TdesLegacyVariant {
         }
     }
 
+    /// The 2009 variant of the same use (its key's policy, [`TdesVariant::policy`]).
+    pub const fn data_variant(self) -> TdesVariant {
+        match self {
+            Self::DataRequestXorOnly => TdesVariant::DataRequest,
+            Self::DataResponseXorOnly => TdesVariant::DataResponse,
+        }
+    }
+
     /// Turns the current key in `key` into this variant, in place, if `opts` allow it.
     pub(crate) fn apply(self, key: &mut [u8; 16], opts: &LegacyOptions) -> Result<(), DukptError> {
         if !opts.allow_xor_only_data {
@@ -90,6 +99,28 @@ impl TdesVariant {
         m[pos] = 0xFF;
         m[pos + 8] = 0xFF;
         m
+    }
+
+    /// The usage of a key of this variant (2-key TDES) when asked for `need`: the
+    /// variant fixed its use, for both ends of the protocol. A PIN key encrypts and
+    /// decrypts PIN blocks (`P0`); a data key encrypts and decrypts data (`D0`); a MAC key
+    /// generates and verifies MACs with the algorithms TDES DUKPT MAC keys serve, the
+    /// X9.19 retail MAC (`M3`) and TDES-CMAC (`M6`): with the one of them `need` names,
+    /// else the retail MAC.
+    pub const fn policy(self, need: Usage) -> Usage {
+        match self {
+            Self::Pin => Usage::PIN_ENCRYPT.union(Usage::PIN_DECRYPT),
+            Self::MacRequest | Self::MacResponse => {
+                let alg = match need.purpose() {
+                    Some(Purpose::Mac(MacAlgorithm::Cmac)) => MacAlgorithm::Cmac,
+                    _ => MacAlgorithm::Iso9797Alg3,
+                };
+                Usage::MAC_GENERATE
+                    .union(Usage::MAC_VERIFY)
+                    .bound(Purpose::Mac(alg))
+            }
+            Self::DataRequest | Self::DataResponse => Usage::ENCRYPT.union(Usage::DECRYPT),
+        }
     }
 
     /// Turns the current key in `key` into this variant, in place.

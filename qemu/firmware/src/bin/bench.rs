@@ -235,7 +235,9 @@ fn wraps() {
         let kek_bytes = &K32[..klen];
         let key = &KEY32[..klen];
         let (Ok(kek), Ok(kw128), Ok(kw256), Ok(kwp128), Ok(kwp256)) = (
-            Kek::new(kek_bytes),
+            keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(kek_bytes)
+                .map_err(keyfort::wrap::WrapError::from)
+                .and_then(|k| Kek::new(&k)),
             aes_kw::KwAes128::new_from_slice(&K32[..16]),
             aes_kw::KwAes256::new_from_slice(&K32),
             aes_kw::KwpAes128::new_from_slice(&K32[..16]),
@@ -256,7 +258,11 @@ fn wraps() {
             black_box(kw_unwrap(&kek, black_box(&wrapped[..n]), &mut out).ok());
         });
         measure(name("kw-wrap+ks", tag), 1, || {
-            if let Ok(k) = Kek::new(black_box(kek_bytes)) {
+            if let Ok(k) =
+                keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(black_box(kek_bytes))
+                    .map_err(keyfort::wrap::WrapError::from)
+                    .and_then(|k| Kek::new(&k))
+            {
                 black_box(kw_wrap(&k, black_box(key), &mut wrapped).ok());
             }
         });
@@ -348,7 +354,10 @@ fn name(op: &str, tag: &str) -> &'static str {
 fn dukpt() {
     const TX: u32 = 40;
     let ikid = [0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56];
-    let Ok(bdk) = AesBdk::new(&K32[..16]) else {
+    let Ok(bdk) = keyfort::key::TypedKey::raw_aes(&K32[..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+    else {
         return;
     };
     let Ok(ik) = bdk.initial_key(&ikid) else {
@@ -400,7 +409,10 @@ fn dukpt() {
     }
     drop(term);
     // AES-256: every derivation is two independent blocks (one two-block call).
-    if let Ok(bdk) = AesBdk::new(&K32) {
+    if let Ok(bdk) = keyfort::key::TypedKey::raw_aes(&K32)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+    {
         if let Ok(ik) = bdk.initial_key(&ikid) {
             measure("dukpt-aes256-terminal-load", 1, || {
                 black_box(AesTerminal::load(&ik, &mut NoPersist).is_ok());
@@ -416,7 +428,10 @@ fn dukpt() {
         0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32,
         0x10,
     ];
-    let Ok(tbdk) = TdesBdk::new(&tdes_bdk) else {
+    let Ok(tbdk) = keyfort::key::TypedKey::raw(&tdes_bdk, keyfort::attributes::Algorithm::Tdes2)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| TdesBdk::new(&k))
+    else {
         return;
     };
     for (ksn, label) in [

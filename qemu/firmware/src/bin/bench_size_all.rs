@@ -23,7 +23,10 @@ fn main() -> ! {
     let mut w = [0u8; 40];
     let mut out = [0u8; 40];
     let mut n = 0u32;
-    if let Ok(kek) = Kek::new(key) {
+    if let Ok(kek) = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(key)
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+    {
         n += u32::from(kw_wrap(&kek, black_box(&[0x22; 32]), &mut w).is_ok());
         n += u32::from(kw_unwrap(&kek, black_box(&w), &mut out).is_ok());
         n += u32::from(kwp_wrap(&kek, black_box(&[0x22; 20]), &mut w).is_ok());
@@ -38,7 +41,10 @@ fn main() -> ! {
             );
         }
     }
-    if let Ok(b) = AesBdk::new(&key[..16]) {
+    if let Ok(b) = keyfort::key::TypedKey::raw_aes(&key[..16])
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+    {
         let ksn = AesKsn::new(&black_box([0x12; 8]), black_box(7));
         n += u32::from(
             b.working_key(&ksn, KeyUsage::MacGeneration, WorkingKeyType::Aes128)
@@ -46,7 +52,9 @@ fn main() -> ! {
         );
     }
     if let (Ok(b), Ok(ksn)) = (
-        TdesBdk::new(&key[..16]),
+        keyfort::key::TypedKey::raw(&key[..16], keyfort::attributes::Algorithm::Tdes2)
+            .map_err(keyfort::dukpt::DukptError::from)
+            .and_then(|k| TdesBdk::new(&k)),
         TdesKsn::from_bytes(&black_box([0xFF; 10])),
     ) {
         n += u32::from(b.key(&ksn, TdesVariant::Pin).is_ok());

@@ -15,10 +15,13 @@ fn main() -> ! {
     let klen = black_box(32usize);
     let mut w = [0u8; 40];
     let mut out = [0u8; 32];
-    let ok = Kek::new(&k[..klen]).is_ok_and(|kek| {
-        kw_wrap(&kek, black_box(&[0x22; 32]), &mut w).is_ok()
-            && kw_unwrap(&kek, black_box(&w), &mut out).is_ok()
-    });
+    let ok = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&k[..klen])
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .is_ok_and(|kek| {
+            kw_wrap(&kek, black_box(&[0x22; 32]), &mut w).is_ok()
+                && kw_unwrap(&kek, black_box(&w), &mut out).is_ok()
+        });
     defmt::println!("size probe {=bool}", black_box(ok));
     board::exit(0)
 }

@@ -27,7 +27,7 @@ use keyfort::attributes::Algorithm;
 use keyfort::block::{Aes, Des, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
 use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use keyfort::key::{Role, TypedKey};
+use keyfort::key::{BdkDerive, KeyWrapUnwrap, Role, TypedKey};
 use keyfort::transaction::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
@@ -36,13 +36,7 @@ use keyfort_testkit::wrap_trace::trace_input;
 
 /// An AES key (its length names the size) admitted for the role `R`, as a raw key.
 fn aes_key<R: Role>(k: &[u8]) -> Option<TypedKey<'_, R>> {
-    let a = match k.len() {
-        16 => Algorithm::Aes128,
-        24 => Algorithm::Aes192,
-        32 => Algorithm::Aes256,
-        _ => return None,
-    };
-    TypedKey::raw(k, a).ok()
+    TypedKey::raw_aes(k).ok()
 }
 
 /// A TDES key (16 or 24 bytes) admitted for the role `R`, as a raw key.
@@ -112,7 +106,7 @@ entry! {
     /// AES-KW unwrap (`kw_unwrap_ct`, no branch on the verdict): args KEK, wrapped key.
     /// Returns the verdict; the key (or zeros) in `out`.
     fn kf_ct_kw_unwrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        let Some(kek) = aes_key::<KeyWrapUnwrap>(a.get(0)).and_then(|k| Kek::new(&k).ok()) else { return 2 };
         match kw_unwrap_ct(&kek, a.get(1), out) {
             Ok((ok, _)) => u32::from(ok.unwrap_u8()),
             Err(_) => 2,
@@ -123,7 +117,7 @@ entry! {
 entry! {
     /// AES-KWP unwrap (`kwp_unwrap_ct`): as [`kf_ct_kw_unwrap`].
     fn kf_ct_kwp_unwrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 2 };
+        let Some(kek) = aes_key::<KeyWrapUnwrap>(a.get(0)).and_then(|k| Kek::new(&k).ok()) else { return 2 };
         match kwp_unwrap_ct(&kek, a.get(1), out) {
             Ok((ok, _)) => u32::from(ok.unwrap_u8()),
             Err(_) => 2,
@@ -181,7 +175,9 @@ entry! {
     /// encryption working key. Args BDK, initial key ID (8), counter (`u32` LE, public).
     fn kf_ct_aes_dukpt(a, out) {
         let ksn = AesKsn::new(&a.array(1), a.u32(2));
-        let Ok(bdk) = AesBdk::new(a.get(0)) else { return 0 };
+        let Some(bdk) = aes_key::<BdkDerive>(a.get(0)).and_then(|k| AesBdk::new(&k).ok()) else {
+            return 0;
+        };
         let Ok(wk) = bdk.working_key(&ksn, KeyUsage::PinEncryption, WorkingKeyType::Aes128)
         else {
             return 0;
@@ -198,7 +194,8 @@ entry! {
     /// TDES DUKPT (host side): BDK → IPEK → current key of the KSN → PIN variant.
     /// Args BDK (16), KSN (10).
     fn kf_ct_tdes_dukpt(a, out) {
-        let (Ok(bdk), Ok(ksn)) = (TdesBdk::new(a.get(0)), TdesKsn::from_bytes(a.get(1))) else {
+        let bdk = tdes_key::<BdkDerive>(a.get(0)).and_then(|k| TdesBdk::new(&k).ok());
+        let (Some(bdk), Ok(ksn)) = (bdk, TdesKsn::from_bytes(a.get(1))) else {
             return 0;
         };
         let Ok(k) = bdk.key(&ksn, TdesVariant::Pin) else { return 0 };
@@ -303,7 +300,7 @@ entry! {
     /// Not traced: AES-KW (arg 2 = 0) or AES-KWP (1) wrap of args KEK, key into `out`;
     /// returns the wrapped length (0 on error).
     fn kf_ct_prep_wrap(a, out) {
-        let Ok(kek) = Kek::new(a.get(0)) else { return 0 };
+        let Some(kek) = aes_key::<KeyWrapUnwrap>(a.get(0)).and_then(|k| Kek::new(&k).ok()) else { return 0 };
         let r = if a.u32(2) == 0 {
             kw_wrap(&kek, a.get(1), out)
         } else {

@@ -70,7 +70,12 @@ fn main() -> ! {
         board::MACHINE.core,
         TRACE_INPUTS
     );
-    let (Ok(kek), Ok(aes)) = (Kek::new(&TRACE_KEK), Aes::new(&TRACE_KEK)) else {
+    let (Ok(kek), Ok(aes)) = (
+        keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&TRACE_KEK)
+            .map_err(keyfort::wrap::WrapError::from)
+            .and_then(|k| Kek::new(&k)),
+        Aes::new(&TRACE_KEK),
+    ) else {
         defmt::println!("ct-trace: KEK rejected");
         board::exit(board::EXIT_FAILED)
     };

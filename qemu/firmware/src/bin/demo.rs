@@ -43,7 +43,10 @@ fn run() -> Result<(), &'static str> {
     let mut kek_bytes = [0u8; 32];
     rng.try_generate(&mut kek_bytes, &[])
         .map_err(|_| "CSPRNG failed")?;
-    let kek = Kek::new(&kek_bytes).map_err(|_| "KEK rejected");
+    let kek = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&kek_bytes)
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .map_err(|_| "KEK rejected");
     kek_bytes.fill(0);
     let kek = kek?;
     defmt::println!(

@@ -35,7 +35,7 @@ use embedded_storage::nor_flash::ReadNorFlash;
 use keyfort::attributes::{Algorithm, Usage};
 use keyfort::block::{Aes, Tdes};
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType};
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKey, TdesKsn, TdesTerminal, TdesVariant};
 use keyfort::dukpt::{NoPersist, PersistError, StatePersist};
 use keyfort::key::TypedKey;
 use keyfort::rng::HmacDrbg;
@@ -320,7 +320,10 @@ fn live_terminal(keys: &Keys) -> Result<(), &'static str> {
 #[inline(never)]
 fn load_live(keys: &Keys, out: &mut Option<AesTerminal>) -> Result<(), &'static str> {
     let e = |_| "live terminal load";
-    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw_aes(keys.aes_bdk())
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(e)?;
     let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
     *out = Some(AesTerminal::load(&ik, &mut NoPersist).map_err(e)?);
     Ok(())
@@ -331,7 +334,10 @@ fn load_live(keys: &Keys, out: &mut Option<AesTerminal>) -> Result<(), &'static 
 #[inline(never)]
 fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
     let e = |_| "AES DUKPT";
-    let bdk = AesBdk::new(keys.aes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw_aes(keys.aes_bdk())
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| AesBdk::new(&k))
+        .map_err(e)?;
     let ik = bdk.initial_key(keys.aes_ikid()).map_err(e)?;
     let mut term = AesTerminal::load(&ik, &mut NoPersist).map_err(e)?;
     drop(ik);
@@ -389,9 +395,9 @@ fn dukpt_aes(keys: &Keys) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// A TDES DUKPT variant key (its variant fixed its use) admitted for the role `R`.
-fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<TypedKey<'_, R>, &'static str> {
-    TypedKey::raw(k, Algorithm::Tdes2).map_err(|_| "TDES key")
+/// A TDES DUKPT variant key admitted for the role `R` under the policy its variant fixed.
+fn tdes<R: keyfort::key::Role>(k: &TdesKey) -> Result<TypedKey<'_, R>, &'static str> {
+    k.typed().map_err(|_| "TDES key")
 }
 
 /// TDES DUKPT: the same with the 2009 variants; the terminal state (its future keys) is
@@ -400,7 +406,10 @@ fn tdes<R: keyfort::key::Role>(k: &[u8]) -> Result<TypedKey<'_, R>, &'static str
 fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
     let mut persist = StorePersist(store);
     let e = |_| "TDES DUKPT";
-    let bdk = TdesBdk::new(keys.tdes_bdk()).map_err(e)?;
+    let bdk = keyfort::key::TypedKey::raw(keys.tdes_bdk(), keyfort::attributes::Algorithm::Tdes2)
+        .map_err(keyfort::dukpt::DukptError::from)
+        .and_then(|k| TdesBdk::new(&k))
+        .map_err(e)?;
     let iksn = TdesKsn::from_bytes(keys.tdes_iksn()).map_err(e)?;
     let ipek = bdk.ipek(&iksn);
     let mut term = TdesTerminal::load(&ipek, &mut persist).map_err(e)?;
@@ -408,30 +417,29 @@ fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
     for _ in 0..TRANSACTIONS {
         let tx = term.next_transaction(&mut persist).map_err(e)?;
         let k = tx.key(TdesVariant::Pin);
-        let block = pin::format0_encrypt(&tdes(k.expose())?, PIN, PAN).map_err(|_| "PIN")?;
+        let block = pin::format0_encrypt(&tdes(&k)?, PIN, PAN).map_err(|_| "PIN")?;
         drop(k);
         let k = tx.key(TdesVariant::MacRequest);
-        let tag = mac::retail_mac(&tdes(k.expose())?, b"amount=12.34").map_err(|_| "MAC")?;
+        let tag = mac::retail_mac(&tdes(&k)?, b"amount=12.34").map_err(|_| "MAC")?;
         drop(k);
         let k = tx.key(TdesVariant::DataRequest);
         let mut msg = *b"track2 data, 24 bytes...";
-        data::tdes_cbc_encrypt(&tdes(k.expose())?, &[0; 8], &mut msg).map_err(|_| "data")?;
+        data::tdes_cbc_encrypt(&tdes(&k)?, &[0; 8], &mut msg).map_err(|_| "data")?;
         drop(k);
         let ksn = TdesKsn::from_array(*tx.ksn().as_bytes());
         drop(tx);
         // Host side.
         let k = bdk.key(&ksn, TdesVariant::MacRequest).map_err(e)?;
-        mac::verify_retail_mac(&tdes(k.expose())?, b"amount=12.34", &tag)
-            .map_err(|_| "MAC verify")?;
+        mac::verify_retail_mac(&tdes(&k)?, b"amount=12.34", &tag).map_err(|_| "MAC verify")?;
         drop(k);
         let k = bdk.key(&ksn, TdesVariant::Pin).map_err(e)?;
-        let p = pin::format0_decrypt(&tdes(k.expose())?, &block, PAN).map_err(|_| "PIN decrypt")?;
+        let p = pin::format0_decrypt(&tdes(&k)?, &block, PAN).map_err(|_| "PIN decrypt")?;
         if p.expose() != PIN {
             return Err("PIN round trip");
         }
         drop((p, k));
         let k = bdk.key(&ksn, TdesVariant::DataRequest).map_err(e)?;
-        data::tdes_cbc_decrypt(&tdes(k.expose())?, &[0; 8], &mut msg).map_err(|_| "data")?;
+        data::tdes_cbc_decrypt(&tdes(&k)?, &[0; 8], &mut msg).map_err(|_| "data")?;
         if &msg != b"track2 data, 24 bytes..." {
             return Err("data round trip");
         }
@@ -443,7 +451,10 @@ fn dukpt_tdes(keys: &Keys, store: &mut Store) -> Result<(), &'static str> {
 /// KW and KWP: wrap two data keys under the KEK and unwrap them into wiped buffers.
 #[inline(never)]
 fn wrap(keys: &Keys) -> Result<(), &'static str> {
-    let kek = Kek::new(keys.kek()).map_err(|_| "KEK")?;
+    let kek = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(keys.kek())
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .map_err(|_| "KEK")?;
     let mut wrapped = [0u8; 40];
     let n = kw_wrap(&kek, keys.kw_key(), &mut wrapped).map_err(|_| "KW wrap")?;
     let mut back = SecretBuf::<32>::new();

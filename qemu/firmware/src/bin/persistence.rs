@@ -561,7 +561,10 @@ fn run() -> Result<(), Fail> {
     s.flash().set_phase(Phase::FirstOp);
     defmt::println!("open: ok after {=u32} flash operations", open_ops);
     verify(&mut s, &mut m)?;
-    let kek = Kek::new(&BACKUP_KEK).map_err(|_| "kek")?;
+    let kek = keyfort::key::TypedKey::<keyfort::key::KeyWrapUnwrap>::raw_aes(&BACKUP_KEK)
+        .map_err(keyfort::wrap::WrapError::from)
+        .and_then(|k| Kek::new(&k))
+        .map_err(|_| "kek")?;
     let mut first_ops = 0;
     for i in 0..ops {
         let op = m.next_op();
