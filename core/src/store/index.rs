@@ -1,5 +1,6 @@
 //! The RAM index: where each live record (key version or state record) is in the current
 //! sector, with the header that verified when it was read. Metadata only, never key bytes.
+use super::audit::WHOLE_KEY_DESTROY;
 use super::error::Error;
 use super::format::{Kind, RecHeader};
 use super::state::KeyState;
@@ -93,6 +94,22 @@ impl Index {
         } else {
             self.entries.push(e).map_err(|_| Error::Corrupt)
         }
+    }
+
+    /// Whether `h` is the flagged first record of a whole-key destroy not finished yet
+    /// ([`WHOLE_KEY_DESTROY`]): a version of its key below it is not destroyed. A
+    /// compaction keeps that flag, so the open still finishes the destroy if a power cut
+    /// stops it after the compaction (test
+    /// `whole_key_destroy_survives_a_compaction_and_a_double_fault`).
+    pub(crate) fn destroy_unfinished(&self, h: &RecHeader) -> bool {
+        let destroyed =
+            |h: &RecHeader| KeyState::from_code(h.state).is_some_and(KeyState::is_destroyed);
+        h.kind == Kind::Key as u8
+            && h.event & WHOLE_KEY_DESTROY != 0
+            && destroyed(h)
+            && self
+                .versions(h.slot)
+                .any(|e| e.hdr.kver < h.kver && !destroyed(&e.hdr))
     }
 
     /// Drops key `id`: version `kver`, or every version for `kver == 0`.

@@ -451,7 +451,8 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                         // be in this sector; the open compacts it away.
                         sc.pending_destroy = true;
                     }
-                    if sc.complete && destroyed_key && h.event & WHOLE_KEY_DESTROY != 0 {
+                    // Also in the snapshot: a compaction inside the destroy keeps the flag.
+                    if destroyed_key && h.event & WHOLE_KEY_DESTROY != 0 {
                         sc.destroy_rest = Some((h.slot, h.kver));
                     }
                     self.apply(&h, off, sc.complete, &mut ring, k.reborrow(), index, audit)?;
@@ -758,7 +759,9 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                 hdr: e.hdr,
             };
             let mut h = e.hdr;
-            h.event = 0;
+            if !index.destroy_unfinished(&h) {
+                h.event = 0;
+            }
             let off = self.write_record(&mut h, &Body::Copy(src), k.reborrow())?;
             if let Some(e) = index.get_mut(i) {
                 e.hdr = h;
