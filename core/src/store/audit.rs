@@ -61,8 +61,10 @@ pub enum AuditCode {
 /// written for the highest version; the versions below it are destroyed by the records
 /// after it. If a power cut stops the destroy before they are written, the next open
 /// finds the flag and destroys the rest (`KeyStore::finish_destroy`), so a whole-key
-/// destroy is all or nothing. Compaction writes event bytes as 0, so the flag never
-/// outlives the destroy's own compaction.
+/// destroy is all or nothing. Compaction writes event bytes as 0 except this flag while
+/// a version below it is not destroyed yet (`Index::destroy_unfinished`: a compaction
+/// can fall inside the destroy, or in the open that finishes it), and the open finds the
+/// flag in the snapshot too; so the flag never outlives the destroy's own compaction.
 pub(crate) const WHOLE_KEY_DESTROY: u8 = 0x80;
 
 impl AuditCode {
