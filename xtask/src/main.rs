@@ -7,7 +7,8 @@
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`);
-//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply
+//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply;
+//!   `./x bench --board MACHINE` runs only the on-target bench on one machine and prints it
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
@@ -88,6 +89,10 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
             context().and_then(|mut c| bench::run_sources(&mut c))
         }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--board") => match args.get(2) {
+            Some(m) => context().and_then(|c| bench_target::run_one(&c, m)),
+            None => Err("bench --board needs a machine".to_string()),
+        },
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),

@@ -13,33 +13,20 @@
 //!
 //! `enc` and `mac` live in [`Masked`] shares re-randomised on every use; the plain form
 //! exists only inside a call, in a wiped temporary (and in the AES key schedule / HMAC
-//! state of that call, which are wiped on drop).
+//! state of that call, which are wiped on drop). `mac` is kept as its two HMAC midstates
+//! ([`super::hmac_sha256`]), computed once when the keys are derived: every tag resumes
+//! from them instead of hashing the two padded-key blocks again. The midstates are as
+//! secret as the key (they forge tags) and are masked the same way.
 use crate::block::Aes;
 use crate::platform::DeviceSecret;
 use crate::secret::{Masked, Secret};
-use hmac::{Hmac, KeyInit, Mac};
 use rand_core::{TryCryptoRng, TryRng};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::error::Error;
 use super::format::{RecHeader, TAG_LEN};
-
-pub(crate) type HmacSha256 = Hmac<Sha256>;
-
-/// HMAC-SHA256 over the concatenation of `parts`.
-pub(crate) fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts any key length, so this cannot fail; fall back to an all-zero output
-    // (which no check accepts as it is compared against a real tag) instead of panicking.
-    let Ok(mut m) = <HmacSha256 as KeyInit>::new_from_slice(key) else {
-        return [0u8; 32];
-    };
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().into()
-}
+use super::hmac_sha256::{hmac, midstates, HmacSha256, MIDS_LEN};
 
 /// The root key: authenticates the root sector; depends on the device secret only.
 pub(crate) fn root_key<D: DeviceSecret>(dev: &D) -> Secret<32> {
@@ -61,10 +48,11 @@ pub(crate) fn tag_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// The record sealing keys of one store (one salt), masked.
+/// The record sealing keys of one store (one salt), masked: the cipher key, and the
+/// MAC key as its HMAC midstates (inner, outer).
 pub(crate) struct Seal {
     enc: Masked<32>,
-    mac: Masked<32>,
+    mac: Masked<MIDS_LEN>,
 }
 
 /// Fresh randomness for masks, drawn through a fallible RNG (fail closed): a request the
@@ -123,7 +111,8 @@ impl Seal {
     ) -> Result<Self, Error> {
         let prk = dev.with_secret(|s| Secret::new(hmac(salt, &[s])));
         let enc = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/enc", &[1]]));
-        let mac = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/mac", &[1]]));
+        let mac =
+            midstates(Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/mac", &[1]])).expose());
         let mut g = Fresh::new(rng);
         let keys = Self {
             enc: Masked::new(&enc, &mut g),
@@ -140,10 +129,7 @@ impl Seal {
         rng: &mut R,
     ) -> Result<HmacSha256, Error> {
         let mut g = Fresh::new(rng);
-        let m = self.mac.with_plain(&mut g, |k| {
-            <HmacSha256 as KeyInit>::new_from_slice(k.expose())
-                .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
-        });
+        let m = self.mac.with_plain(&mut g, HmacSha256::resume);
         g.check().map(|()| m)
     }
 
@@ -197,7 +183,7 @@ impl Seal {
         let mut m = self.mac(rng)?;
         m.update(b"sector");
         m.update(fields);
-        let full = m.finalize().into_bytes();
+        let full = m.finalize();
         let mut t = [0u8; TAG_LEN];
         t.copy_from_slice(&full[..TAG_LEN]);
         Ok(t)
