@@ -62,9 +62,14 @@ pub(crate) fn midstates(key: &[u8; 32]) -> Secret<MIDS_LEN> {
     out
 }
 
-/// HMAC-SHA256 of one message under 32-byte key `key`.
+/// HMAC-SHA256 of one message (the concatenation of `parts`) under 32-byte key `key`.
 pub(crate) fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    let mut m = HmacSha256::resume(&midstates(key));
+    hmac_from(&midstates(key), parts)
+}
+
+/// HMAC-SHA256 of one message under the key whose [`midstates`] are `mids`.
+pub(crate) fn hmac_from(mids: &Secret<MIDS_LEN>, parts: &[&[u8]]) -> [u8; 32] {
+    let mut m = HmacSha256::resume(mids);
     for p in parts {
         m.update(p);
     }

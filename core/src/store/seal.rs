@@ -26,21 +26,26 @@ use zeroize::Zeroize;
 
 use super::error::Error;
 use super::format::{RecHeader, TAG_LEN};
-use super::hmac_sha256::{hmac, midstates, HmacSha256, MIDS_LEN};
+use super::hmac_sha256::{hmac, hmac_from, midstates, HmacSha256, MIDS_LEN};
 
-/// The root key: authenticates the root sector; depends on the device secret only.
-pub(crate) fn root_key<D: DeviceSecret>(dev: &D) -> Secret<32> {
-    dev.with_secret(|s| Secret::new(hmac(s, &[b"keyfort/store/v1/root"])))
-}
+/// The root key (as its HMAC midstates): authenticates the root sector; depends on the
+/// device secret only. Derived where it is needed and dropped (wiped) after.
+pub(crate) struct RootKey(Secret<MIDS_LEN>);
 
-/// A truncated tag under the root key.
-pub(crate) fn root_tag<D: DeviceSecret>(dev: &D, parts: &[&[u8]]) -> [u8; TAG_LEN] {
-    let k = root_key(dev);
-    let mut full = hmac(k.expose(), parts);
-    let mut t = [0u8; TAG_LEN];
-    t.copy_from_slice(&full[..TAG_LEN]);
-    full.zeroize();
-    t
+impl RootKey {
+    pub(crate) fn derive<D: DeviceSecret>(dev: &D) -> Self {
+        let k = dev.with_secret(|s| Secret::new(hmac(s, &[b"keyfort/store/v1/root"])));
+        Self(midstates(k.expose()))
+    }
+
+    /// A truncated tag under the root key.
+    pub(crate) fn tag(&self, parts: &[&[u8]]) -> [u8; TAG_LEN] {
+        let mut full = hmac_from(&self.0, parts);
+        let mut t = [0u8; TAG_LEN];
+        t.copy_from_slice(&full[..TAG_LEN]);
+        full.zeroize();
+        t
+    }
 }
 
 /// Constant-time tag comparison.
@@ -109,10 +114,11 @@ impl Seal {
         salt: &[u8; 32],
         rng: &mut R,
     ) -> Result<Self, Error> {
-        let prk = dev.with_secret(|s| Secret::new(hmac(salt, &[s])));
-        let enc = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/enc", &[1]]));
-        let mac =
-            midstates(Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/mac", &[1]])).expose());
+        // The PRK keys two MACs: its midstates are computed once.
+        let prk = midstates(dev.with_secret(|s| Secret::new(hmac(salt, &[s]))).expose());
+        let enc = Secret::new(hmac_from(&prk, &[b"keyfort/store/v1/enc", &[1]]));
+        let mac = Secret::new(hmac_from(&prk, &[b"keyfort/store/v1/mac", &[1]]));
+        let mac = midstates(mac.expose());
         let mut g = Fresh::new(rng);
         let keys = Self {
             enc: Masked::new(&enc, &mut g),
