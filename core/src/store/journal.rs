@@ -248,7 +248,9 @@ impl<F: MultiwriteNorFlash> Journal<F> {
         if off + len > limit {
             return Err(Error::Corrupt);
         }
-        if expect.is_some_and(|e| *e != RecHeader::decode(&hb)) {
+        // Decoded once; its fields count only once the tag below verifies.
+        let h = RecHeader::decode(&hb);
+        if expect.is_some_and(|e| *e != h) {
             return Err(Error::Corrupt);
         }
         let mut commit = [0u8; UNIT];
@@ -304,7 +306,6 @@ impl<F: MultiwriteNorFlash> Journal<F> {
                 res = Err(Error::Corrupt);
             }
         }
-        let h = RecHeader::decode(&hb);
         if res.is_ok() && h.version != FORMAT_VERSION {
             res = Err(Error::FormatVersion);
         }
