@@ -295,6 +295,46 @@ mod tests {
         assert_ne!(a.sector_tag(&mut rng, &other).unwrap(), t);
     }
 
+    /// The documented derivation, through the `hmac` crate (not this module's HMAC).
+    fn reference_hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize().into_bytes().into()
+    }
+
+    #[test]
+    fn tags_from_the_midstates_are_the_documented_hmac() {
+        // The on-flash format is unchanged by keeping the MAC key as midstates: a sector
+        // tag is HMAC-SHA256(mac, "sector" || fields) truncated, with `mac` derived as the
+        // module docs say, and the root key tags as HMAC-SHA256(root key, parts).
+        let (dev, salt) = (Dev(1), [9u8; 32]);
+        let prk = reference_hmac(&salt, &[&[1u8; 32]]);
+        let mac = reference_hmac(&prk, &[b"keyfort/store/v1/mac", &[1]]);
+        let mut seal = Seal::derive(&dev, &salt, &mut Counting(0)).unwrap();
+        let fields = [3u8; 32];
+        let want = reference_hmac(&mac, &[b"sector", &fields]);
+        assert_eq!(
+            seal.sector_tag(&mut Counting(5), &fields).unwrap(),
+            want[..TAG_LEN]
+        );
+        let root = reference_hmac(&[1u8; 32], &[b"keyfort/store/v1/root"]);
+        let want = reference_hmac(&root, &[b"root", &[7u8; 16]]);
+        assert_eq!(
+            RootKey::derive(&dev).tag(&[b"root", &[7u8; 16]]),
+            want[..TAG_LEN]
+        );
+        // Negative control: the enc key (the other HKDF label) gives another tag.
+        let enc = reference_hmac(&prk, &[b"keyfort/store/v1/enc", &[1]]);
+        let other = reference_hmac(&enc, &[b"sector", &fields]);
+        assert_ne!(
+            seal.sector_tag(&mut Counting(6), &fields).unwrap(),
+            other[..TAG_LEN]
+        );
+    }
+
     #[test]
     fn bodies_round_trip_and_bind_their_header() {
         let mut rng = Counting(0);
