@@ -229,6 +229,7 @@ pub(crate) fn ctr_xor_body(
 mod tests {
     use super::*;
     use crate::store::format::Kind;
+    use crate::store::hmac_sha256::tests::reference as reference_hmac;
 
     struct Dev(u8);
     impl DeviceSecret for Dev {
@@ -293,16 +294,6 @@ mod tests {
         let mut other = [3; 32];
         other[31] = 4;
         assert_ne!(a.sector_tag(&mut rng, &other).unwrap(), t);
-    }
-
-    /// The documented derivation, through the `hmac` crate (not this module's HMAC).
-    fn reference_hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-        use hmac::{KeyInit, Mac};
-        let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
-        for p in parts {
-            m.update(p);
-        }
-        m.finalize().into_bytes().into()
     }
 
     #[test]
