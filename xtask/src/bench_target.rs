@@ -116,6 +116,24 @@ pub fn run_boards(ctx: &Ctx) -> Result<Vec<BoardBench>, String> {
     BOARDS.iter().map(|b| run_board(ctx, b)).collect()
 }
 
+/// `./x bench --board MACHINE`: builds the bench firmware for one board, runs it and
+/// prints instructions and peak stack per operation (BENCH.md untouched: a quick check
+/// of one change, e.g. the DUKPT terminal rows on `mps2-an385`, the Cortex-M3).
+pub fn print_board(ctx: &Ctx, machine: &str) -> Result<bool, String> {
+    let b = BOARDS
+        .iter()
+        .find(|b| b.machine == machine)
+        .ok_or_else(|| format!("unknown machine {machine}"))?;
+    let mut c = firmware_cargo(&ctx.root, ctx.env.route, "build", &[b.target]);
+    c.args(["--release", "-p", "keyfort-firmware", "--bin", "bench"]);
+    sh::run(&mut c)?;
+    let r = run_board(ctx, b)?;
+    for (name, op) in &r.ops {
+        println!("{name:40} {:>12.0} instr {:>6} B stack", op.instrs, op.stack);
+    }
+    Ok(true)
+}
+
 fn run_board(ctx: &Ctx, b: &'static Board) -> Result<BoardBench, String> {
     let elf = firmware_elf(&ctx.root, ctx.env.route, b.target, "bin", "bench");
     let device = fresh_device(ctx, &format!("{}-bench", b.machine))?;

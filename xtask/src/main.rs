@@ -7,7 +7,9 @@
 //! - `./x demo [machine]`: the end-to-end payment-terminal demo (default `mps2-an386`;
 //!   on `mps2-an505` the terminal runs Non-secure and every key Secure: `secure/`)
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`);
-//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply
+//!   `./x bench --sources` re-measures only the sections other parts of keyfort supply;
+//!   `./x bench --board MACHINE` only runs the on-target bench firmware on one board and
+//!   prints its rows (BENCH.md untouched)
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
@@ -72,7 +74,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench | gen [--check] | gen-header | capi-measure | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board M] | gen [--check] | gen-header | capi-measure | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -87,6 +89,12 @@ fn main() -> ExitCode {
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
             context().and_then(|mut c| bench::run_sources(&mut c))
+        }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--board") => {
+            match args.get(2) {
+                Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),
+                None => Err("bench --board: which machine?".into()),
+            }
         }
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),

@@ -72,4 +72,4 @@ mod state;
 pub mod tdes;
 
 pub use error::DukptError;
-pub use persist::{NoPersist, PersistError, StatePersist};
+pub use persist::{NoPersist, PersistError, StatePersist, StateView};
