@@ -72,6 +72,14 @@ pub(crate) struct RegisterMask {
 }
 
 impl RegisterMask {
+    /// A placeholder mask key (all zero) for a terminal under construction, replaced by
+    /// [`RegisterMask::seeded`] before anything is masked.
+    pub(crate) fn unset() -> Self {
+        Self {
+            key: Secret::zero(),
+        }
+    }
+
     /// A mask key from `seed`, secret bytes of the terminal (its first 16 are used; a
     /// shorter seed is zero-padded): `PRF(seed, SEED)`, one way.
     pub(crate) fn seeded(seed: &[u8]) -> Self {
@@ -138,15 +146,19 @@ impl MaskStream<'_> {
     pub(crate) fn xor(&mut self, parent: u32, pos: usize, bytes: &mut [u8]) {
         #[cfg(not(keyfort_no_wipe))]
         {
-            let mut pos = pos;
-            for b in bytes.iter_mut() {
+            let (mut pos, mut rest) = (pos, bytes);
+            while !rest.is_empty() {
                 let n = u32::try_from(pos / BLOCK).unwrap_or(u32::MAX);
                 if self.at != Some((parent, n)) {
                     prf(self.key, n, parent, DOMAIN_MASK, &mut self.block);
                     self.at = Some((parent, n));
                 }
-                *b ^= self.block[pos % BLOCK];
-                pos += 1;
+                let from = pos % BLOCK;
+                let take = (BLOCK - from).min(rest.len());
+                let (now, later) = core::mem::take(&mut rest).split_at_mut(take);
+                xor_bytes(now, self.block.get(from..).unwrap_or(&[]));
+                pos += take;
+                rest = later;
             }
         }
         #[cfg(keyfort_no_wipe)]
@@ -160,18 +172,32 @@ impl Drop for MaskStream<'_> {
     }
 }
 
+/// `dst ^= src` over their common length, a word at a time where it can.
+#[cfg(not(keyfort_no_wipe))]
+fn xor_bytes(dst: &mut [u8], src: &[u8]) {
+    let mut d = dst.chunks_exact_mut(4);
+    let mut s = src.chunks_exact(4);
+    for (d, s) in (&mut d).zip(&mut s) {
+        let w = u32::from_ne_bytes([d[0], d[1], d[2], d[3]]) ^ u32::from_ne_bytes([s[0], s[1], s[2], s[3]]);
+        d.copy_from_slice(&w.to_ne_bytes());
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d ^= s;
+    }
+}
+
 /// One block of the PRF: ChaCha8 with the 16-byte `key`, words 12-15 = `block`,
 /// `nonce`, `domain`, 0; the 64 output bytes (little-endian words) into `out`.
 fn prf(key: &[u8; 16], block: u32, nonce: u32, domain: u32, out: &mut [u8; BLOCK]) {
-    let mut k = [0u32; 4];
-    for (w, c) in k.iter_mut().zip(key.chunks_exact(4)) {
-        *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    let init = [
-        TAU[0], TAU[1], TAU[2], TAU[3], k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3], block,
-        nonce, domain, 0,
+    let mut s = [
+        TAU[0], TAU[1], TAU[2], TAU[3], 0, 0, 0, 0, 0, 0, 0, 0, block, nonce, domain, 0,
     ];
-    let mut s = init;
+    for (i, c) in key.chunks_exact(4).enumerate() {
+        let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        s[4 + i] = w;
+        s[8 + i] = w;
+    }
+    let init = s;
     for _ in 0..DOUBLE_ROUNDS {
         quarter(&mut s, 0, 4, 8, 12);
         quarter(&mut s, 1, 5, 9, 13);
@@ -186,7 +212,6 @@ fn prf(key: &[u8; 16], block: u32, nonce: u32, domain: u32, out: &mut [u8; BLOCK
         o.copy_from_slice(&w.wrapping_add(*i).to_le_bytes());
     }
     s.zeroize();
-    k.zeroize();
     // `init` holds the key words too.
     let mut init = init;
     init.zeroize();

@@ -278,7 +278,7 @@ mod tests {
     fn unpack_refuses_wrong_lengths() {
         let bdk = AesBdk::new(&[0x11; 16]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
         pack(&t.view(), &mut p).unwrap();
         let n = p.len();
@@ -290,7 +290,7 @@ mod tests {
     fn aes256_initial_state_fits_exactly_when_the_record_allows_it() {
         let bdk = AesBdk::new(&[0x11; 32]).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
         let (r, need) = (pack(&t.view(), &mut p), packed_state_len(&t.view()).unwrap());
         assert_eq!(need, 24 + 32 * 32);

@@ -33,7 +33,7 @@ use crate::dukpt::counter::Rules;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
-use crate::secret::{Secret, SecretBuf, WipedBuf};
+use crate::secret::{Secret, SecretBuf};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -88,7 +88,7 @@ impl AesTerminal {
     fn blank(kind: BdkType, ikid: &[u8; 8]) -> Self {
         let mut t = Self {
             state: Secret::zero(),
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let s = t.state.expose_mut();
         state::write_header(s, kind.code());
@@ -163,7 +163,7 @@ impl AesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let s = t.state.expose();
         let status = state::check_header(s, |b| BdkType::from_code(b).is_some())?;
@@ -300,14 +300,23 @@ impl AesTerminal {
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
         let klen = kind.key_len();
-        let mut reg = self
-            .slot(ki)
-            .and_then(|s| WipedBuf::<SLOT>::from_slice(s.get(..klen)?))
-            .ok_or(DukptError::StateInconsistent)?;
+        // The used register, unmasked in its slot (erased below, before the state is
+        // persisted; masked again if its key cannot be taken).
         let parent = Rules::parent(u64::from(self.counter()), k);
-        self.mask.stream().apply(parent, ki, klen, reg.expose_mut());
-        let key = AesDerivationKey::from_register(reg.expose(), kind, AesKsn::new(&ikid, c32))?;
-        drop(reg);
+        let mask = &self.mask;
+        let reg = self
+            .state
+            .expose_mut()
+            .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
+            .ok_or(DukptError::StateInconsistent)?;
+        mask.stream().apply(parent, ki, klen, reg);
+        let key = match AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32)) {
+            Ok(key) => key,
+            Err(e) => {
+                mask.stream().apply(parent, ki, klen, reg);
+                return Err(e);
+            }
+        };
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children {
@@ -483,5 +492,72 @@ impl core::fmt::Debug for AesTerminal {
             self.kind(),
             self.next_counter()
         )
+    }
+}
+
+#[cfg(test)]
+#[cfg(not(keyfort_no_wipe))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dukpt::aes::AesBdk;
+    use crate::dukpt::NoPersist;
+
+    /// The mask each in-use register has in RAM now (masked slot XOR plain register).
+    fn masks_in_ram(t: &AesTerminal) -> [Option<[u8; 32]>; NREG] {
+        let klen = t.kind().key_len();
+        core::array::from_fn(|i| {
+            let plain = t.register(i)?;
+            let mut m = [0u8; 32];
+            for ((m, s), p) in m.iter_mut().zip(&t.slot(i)?[..klen]).zip(plain.expose()) {
+                *m = s ^ p;
+            }
+            Some(m)
+        })
+    }
+
+    #[test]
+    fn registers_masked_in_ram_fresh_per_write_and_the_view_reads_plain() {
+        let bdk = AesBdk::new(&[0x11; 32]).unwrap();
+        let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut before = masks_in_ram(&t);
+        let mut rewritten = 0;
+        for _ in 0..40 {
+            let tx = t.next_transaction(&mut NoPersist).unwrap();
+            let c = tx.ksn().counter();
+            let now = masks_in_ram(&t);
+            for (i, (m, b)) in now.iter().zip(&before).enumerate() {
+                let Some(m) = m else { continue };
+                // Never held in the clear (a zero mask), no two registers alike.
+                assert_ne!(*m, [0; 32], "counter {c}, register {i}");
+                for (j, o) in now.iter().enumerate().take(i) {
+                    assert_ne!(Some(*m), *o, "registers {i} and {j}");
+                }
+                // Written by this transaction: a mask it never had; else unchanged.
+                if i < c.trailing_zeros() as usize {
+                    rewritten += 1;
+                    assert_ne!(Some(*m), *b, "counter {c}, rewritten register {i}");
+                } else {
+                    assert_eq!(Some(*m), *b, "counter {c}, untouched register {i}");
+                }
+            }
+            before = now;
+            // The view (what a persister reads) is the plain encoding, in one read and
+            // in odd-sized pieces that cut registers.
+            let mut viewed = [0u8; AES_STATE_LEN];
+            assert_eq!(t.view().read(0, &mut viewed), AES_STATE_LEN);
+            let mut pieces = [0u8; AES_STATE_LEN];
+            for (n, piece) in pieces.chunks_mut(13).enumerate() {
+                t.view().read(n * 13, piece);
+            }
+            assert_eq!(pieces, viewed);
+            assert!(t.with_state(|s| s == viewed));
+            // with_state moved the mask key on: every register has a new mask.
+            let after = masks_in_ram(&t);
+            assert!(after.iter().zip(&before).all(|(a, b)| a.is_none() || a != b));
+            before = after;
+        }
+        assert!(rewritten > 30);
     }
 }

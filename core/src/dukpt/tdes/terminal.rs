@@ -145,7 +145,7 @@ impl TdesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let status = state::check_header(t.state.expose(), |b| b == SCHEME)?;
         let map = t.in_use();
