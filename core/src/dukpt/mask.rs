@@ -175,6 +175,8 @@ impl Drop for MaskStream<'_> {
 /// `dst ^= src` over their common length, a word at a time where it can.
 #[cfg(not(keyfort_no_wipe))]
 fn xor_bytes(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (dst.get_mut(..n).unwrap_or(&mut []), src.get(..n).unwrap_or(&[]));
     let mut d = dst.chunks_exact_mut(4);
     let mut s = src.chunks_exact(4);
     for (d, s) in (&mut d).zip(&mut s) {
@@ -319,6 +321,16 @@ mod tests {
             s.apply(3, i, 24, &mut r);
             assert_eq!(r, plain, "register {i}");
         }
+        // A register's mask read in odd pieces (as a persister reads a state range by
+        // range) is the same mask.
+        let mut whole = [0u8; 24];
+        m.stream().apply(3, 2, 24, &mut whole);
+        let mut pieces = [0u8; 24];
+        let mut s = m.stream();
+        for (from, to) in [(0, 5), (5, 12), (12, 13), (13, 24)] {
+            s.xor(3, 48 + from, &mut pieces[from..to]);
+        }
+        assert_eq!(pieces, whole);
         // Register by register equals one pass over consecutive registers: the stream
         // is one keystream of the parent (AES-192 registers straddle blocks).
         let whole = masks(&m, 3, 32, 24);
