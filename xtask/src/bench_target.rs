@@ -129,7 +129,10 @@ pub fn print_board(ctx: &Ctx, machine: &str) -> Result<bool, String> {
     sh::run(&mut c)?;
     let r = run_board(ctx, b)?;
     for (name, op) in &r.ops {
-        println!("{name:40} {:>12.0} instr {:>6} B stack", op.instrs, op.stack);
+        println!(
+            "{name:40} {:>12.0} instr {:>6} B stack",
+            op.instrs, op.stack
+        );
     }
     Ok(true)
 }

@@ -90,12 +90,10 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
             context().and_then(|mut c| bench::run_sources(&mut c))
         }
-        Some("bench") if args.get(1).is_some_and(|a| a == "--board") => {
-            match args.get(2) {
-                Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),
-                None => Err("bench --board: which machine?".into()),
-            }
-        }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--board") => match args.get(2) {
+            Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),
+            None => Err("bench --board: which machine?".into()),
+        },
         Some("bench") => context().and_then(|mut c| bench::run(&mut c)),
         Some("gen") => gen::cmd(&root(), &args[1..]),
         Some("tz-bench") => context().and_then(|c| tz::bench(&c)),

@@ -65,6 +65,8 @@ const DOMAIN_SEED: u32 = u32::from_le_bytes(*b"seed");
 const DOMAIN_NEXT: u32 = u32::from_le_bytes(*b"next");
 /// Bytes of one PRF block.
 const BLOCK: usize = 64;
+/// One PRF block as little-endian words.
+type Block = [u32; 16];
 
 /// Share two of a terminal's registers: the key of their mask streams. Wiped on drop.
 pub(crate) struct RegisterMask {
@@ -90,9 +92,9 @@ impl RegisterMask {
         let mut m = Self {
             key: Secret::zero(),
         };
-        let mut out = [0u8; BLOCK];
+        let mut out = [0u32; 16];
         prf(&k, 0, 0, DOMAIN_SEED, &mut out);
-        m.key.expose_mut().copy_from_slice(&out[..16]);
+        set_key(&mut m.key, &out);
         k.zeroize();
         out.zeroize();
         m
@@ -101,9 +103,9 @@ impl RegisterMask {
     /// Moves the mask key on by one one-way step, `key' = PRF(key, NEXT)` (call between
     /// unmasking and masking all registers).
     pub(crate) fn ratchet(&mut self) {
-        let mut out = [0u8; BLOCK];
+        let mut out = [0u32; 16];
         prf(self.key.expose(), 0, 0, DOMAIN_NEXT, &mut out);
-        self.key.expose_mut().copy_from_slice(&out[..16]);
+        set_key(&mut self.key, &out);
         out.zeroize();
     }
 
@@ -121,7 +123,7 @@ impl RegisterMask {
         MaskStream {
             key: self.key.expose(),
             at: None,
-            block: [0; BLOCK],
+            block: [0; 16],
         }
     }
 }
@@ -132,7 +134,7 @@ pub(crate) struct MaskStream<'k> {
     key: &'k [u8; 16],
     /// (parent, block number) of `block`, if computed.
     at: Option<(u32, u32)>,
-    block: [u8; BLOCK],
+    block: Block,
 }
 
 impl MaskStream<'_> {
@@ -156,7 +158,7 @@ impl MaskStream<'_> {
                 let from = pos % BLOCK;
                 let take = (BLOCK - from).min(rest.len());
                 let (now, later) = core::mem::take(&mut rest).split_at_mut(take);
-                xor_bytes(now, self.block.get(from..).unwrap_or(&[]));
+                xor_words(now, &self.block, from);
                 pos += take;
                 rest = later;
             }
@@ -172,51 +174,95 @@ impl Drop for MaskStream<'_> {
     }
 }
 
-/// `dst ^= src` over their common length, a word at a time where it can.
+/// `dst ^= ` bytes `from..` of `block` (little-endian words), a word at a time where
+/// `from` is word-aligned (always, for registers of 16, 24 or 32 bytes).
 #[cfg(not(keyfort_no_wipe))]
-fn xor_bytes(dst: &mut [u8], src: &[u8]) {
-    let n = dst.len().min(src.len());
-    let (dst, src) = (dst.get_mut(..n).unwrap_or(&mut []), src.get(..n).unwrap_or(&[]));
-    let mut d = dst.chunks_exact_mut(4);
-    let mut s = src.chunks_exact(4);
-    for (d, s) in (&mut d).zip(&mut s) {
-        let w = u32::from_ne_bytes([d[0], d[1], d[2], d[3]]) ^ u32::from_ne_bytes([s[0], s[1], s[2], s[3]]);
-        d.copy_from_slice(&w.to_ne_bytes());
+fn xor_words(dst: &mut [u8], block: &Block, from: usize) {
+    let byte = |i: usize| -> u8 {
+        let w = block.get(i / 4).copied().unwrap_or(0);
+        // The byte of a little-endian word: a shift by a public amount.
+        (w >> (8 * (i % 4))) as u8
+    };
+    if from % 4 != 0 {
+        for (i, d) in dst.iter_mut().enumerate() {
+            *d ^= byte(from + i);
+        }
+        return;
     }
-    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *d ^= s;
+    let done = dst.len() & !3;
+    let mut words = dst.chunks_exact_mut(4);
+    for (d, w) in (&mut words).zip(block.iter().skip(from / 4)) {
+        let x = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) ^ w;
+        d.copy_from_slice(&x.to_le_bytes());
+    }
+    for (i, d) in words.into_remainder().iter_mut().enumerate() {
+        *d ^= byte(from + done + i);
+    }
+}
+
+/// The mask key from the first four words of a PRF block.
+fn set_key(key: &mut Secret<16>, block: &Block) {
+    for (k, w) in key.expose_mut().chunks_exact_mut(4).zip(block) {
+        k.copy_from_slice(&w.to_le_bytes());
     }
 }
 
 /// One block of the PRF: ChaCha8 with the 16-byte `key`, words 12-15 = `block`,
-/// `nonce`, `domain`, 0; the 64 output bytes (little-endian words) into `out`.
-fn prf(key: &[u8; 16], block: u32, nonce: u32, domain: u32, out: &mut [u8; BLOCK]) {
-    let mut s = [
-        TAU[0], TAU[1], TAU[2], TAU[3], 0, 0, 0, 0, 0, 0, 0, 0, block, nonce, domain, 0,
+/// `nonce`, `domain`, 0; the 16 output words into `out` (the stream's bytes are their
+/// little-endian bytes).
+fn prf(key: &[u8; 16], block: u32, nonce: u32, domain: u32, out: &mut Block) {
+    let k = |i: usize| -> u32 {
+        let c = key.get(4 * i..4 * i + 4).unwrap_or(&[0; 4]);
+        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    };
+    *out = [
+        TAU[0],
+        TAU[1],
+        TAU[2],
+        TAU[3],
+        k(0),
+        k(1),
+        k(2),
+        k(3),
+        k(0),
+        k(1),
+        k(2),
+        k(3),
+        block,
+        nonce,
+        domain,
+        0,
     ];
-    for (i, c) in key.chunks_exact(4).enumerate() {
-        let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        s[4 + i] = w;
-        s[8 + i] = w;
-    }
-    let init = s;
     for _ in 0..DOUBLE_ROUNDS {
-        quarter(&mut s, 0, 4, 8, 12);
-        quarter(&mut s, 1, 5, 9, 13);
-        quarter(&mut s, 2, 6, 10, 14);
-        quarter(&mut s, 3, 7, 11, 15);
-        quarter(&mut s, 0, 5, 10, 15);
-        quarter(&mut s, 1, 6, 11, 12);
-        quarter(&mut s, 2, 7, 8, 13);
-        quarter(&mut s, 3, 4, 9, 14);
+        double_round(out);
     }
-    for ((o, w), i) in out.chunks_exact_mut(4).zip(s.iter()).zip(init.iter()) {
-        o.copy_from_slice(&w.wrapping_add(*i).to_le_bytes());
+    // Feed the input forward (what makes the permutation one way); the key words are
+    // read again rather than kept in a second array.
+    let input = [TAU[0], TAU[1], TAU[2], TAU[3]];
+    for (o, i) in out.iter_mut().zip(input) {
+        *o = o.wrapping_add(i);
     }
-    s.zeroize();
-    // `init` holds the key words too.
-    let mut init = init;
-    init.zeroize();
+    for i in 0..4 {
+        let w = k(i);
+        out[4 + i] = out[4 + i].wrapping_add(w);
+        out[8 + i] = out[8 + i].wrapping_add(w);
+    }
+    out[12] = out[12].wrapping_add(block);
+    out[13] = out[13].wrapping_add(nonce);
+    out[14] = out[14].wrapping_add(domain);
+}
+
+/// ChaCha's double round: a column round, then a diagonal round.
+#[inline(always)]
+fn double_round(s: &mut Block) {
+    quarter(s, 0, 4, 8, 12);
+    quarter(s, 1, 5, 9, 13);
+    quarter(s, 2, 6, 10, 14);
+    quarter(s, 3, 7, 11, 15);
+    quarter(s, 0, 5, 10, 15);
+    quarter(s, 1, 6, 11, 12);
+    quarter(s, 2, 7, 8, 13);
+    quarter(s, 3, 4, 9, 14);
 }
 
 /// ChaCha's quarter round on words `a`, `b`, `c`, `d` of `s`.
@@ -253,13 +299,66 @@ mod tests {
         s[3] = 0x0123_4567;
         quarter(&mut s, 0, 1, 2, 3);
         assert_eq!(s[..4], [0xea2a_92f4, 0xcb1c_f8ce, 0x4581_472e, 0x5881_c4bb]);
+        // RFC 7539 2.3.2: the ChaCha20 block function (10 double rounds, 32-byte key
+        // 00..1f, counter 1, nonce 00:00:00:09:00:00:00:4a:00:00:00:00), state after
+        // the feed-forward.
+        let input: Block = [
+            0x6170_7865,
+            0x3320_646e,
+            0x7962_2d32,
+            0x6b20_6574,
+            0x0302_0100,
+            0x0706_0504,
+            0x0b0a_0908,
+            0x0f0e_0d0c,
+            0x1312_1110,
+            0x1716_1514,
+            0x1b1a_1918,
+            0x1f1e_1d1c,
+            0x0000_0001,
+            0x0900_0000,
+            0x4a00_0000,
+            0x0000_0000,
+        ];
+        let mut s = input;
+        for _ in 0..10 {
+            double_round(&mut s);
+        }
+        for (w, i) in s.iter_mut().zip(input) {
+            *w = w.wrapping_add(i);
+        }
+        assert_eq!(
+            s,
+            [
+                0xe4e7_f110,
+                0x1559_3bd1,
+                0x1fdd_0f50,
+                0xc471_20a3,
+                0xc7f4_d1c7,
+                0x0368_c033,
+                0x9aaa_2204,
+                0x4e6c_d4c3,
+                0x4664_82d2,
+                0x09aa_9f07,
+                0x05d7_c214,
+                0xa202_8bd9,
+                0xd19c_12b5,
+                0xb94e_16de,
+                0xe883_d0cb,
+                0x4e3c_50a2,
+            ]
+        );
         // Output = permutation + input: an all-zero key does not give a zero block, and
         // every input word (block, nonce, domain) changes the output.
-        let mut a = [0u8; BLOCK];
+        let mut a = [0u32; 16];
         prf(&[0; 16], 0, 0, DOMAIN_MASK, &mut a);
-        assert_ne!(a, [0; BLOCK]);
-        for (blk, nonce, dom) in [(1, 0, DOMAIN_MASK), (0, 1, DOMAIN_MASK), (0, 0, DOMAIN_SEED)] {
-            let mut b = [0u8; BLOCK];
+        assert_ne!(a, [0; 16]);
+        for (blk, nonce, dom) in [
+            (1, 0, DOMAIN_MASK),
+            (0, 1, DOMAIN_MASK),
+            (0, 0, DOMAIN_SEED),
+        ] {
+            let mut b = [0u32; 16];
             prf(&[0; 16], blk, nonce, dom, &mut b);
             assert_ne!(a, b, "{blk} {nonce} {dom:x}");
         }

@@ -32,10 +32,7 @@ pub const PACKED_STATE_MAX: usize = if MAX_STATE_LEN < AES_STATE_LEN {
 /// Packs a full state encoding (the layout is `dukpt::aes`'s: see the module docs), its
 /// registers unmasked straight into `out`.
 #[inline(never)]
-fn pack(
-    full: &StateView<'_>,
-    out: &mut SecretBuf<PACKED_STATE_MAX>,
-) -> Result<(), TerminalError> {
+fn pack(full: &StateView<'_>, out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateInconsistent);
     let len = packed_state_len(full).ok_or(bad)?;
     out.set_len(len).ok_or(TerminalError::StateTooLarge)?;
@@ -265,7 +262,8 @@ mod tests {
             assert!(p.len() < AES_STATE_LEN);
             // The masked view packs to what the plain encoding packs to.
             let mut q = SecretBuf::<PACKED_STATE_MAX>::new();
-            t.with_state(|s| pack(&StateView::plain(s), &mut q)).unwrap();
+            t.with_state(|s| pack(&StateView::plain(s), &mut q))
+                .unwrap();
             assert_eq!(p.expose(), q.expose());
             let mut back = unpack(p.expose()).unwrap();
             let back = back.with_state(<[u8]>::to_vec);
@@ -292,7 +290,10 @@ mod tests {
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
         let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        let (r, need) = (pack(&t.view(), &mut p), packed_state_len(&t.view()).unwrap());
+        let (r, need) = (
+            pack(&t.view(), &mut p),
+            packed_state_len(&t.view()).unwrap(),
+        );
         assert_eq!(need, 24 + 32 * 32);
         if need > PACKED_STATE_MAX {
             assert_eq!(r, Err(TerminalError::StateTooLarge));

@@ -28,8 +28,8 @@ use super::derive::{derivation_step_data, derive_each};
 use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::counter::Rules;
+use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
@@ -555,7 +555,10 @@ mod tests {
             assert!(t.with_state(|s| s == viewed));
             // with_state moved the mask key on: every register has a new mask.
             let after = masks_in_ram(&t);
-            assert!(after.iter().zip(&before).all(|(a, b)| a.is_none() || a != b));
+            assert!(after
+                .iter()
+                .zip(&before)
+                .all(|(a, b)| a.is_none() || a != b));
             before = after;
         }
         assert!(rewritten > 30);
