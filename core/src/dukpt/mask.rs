@@ -85,19 +85,22 @@ impl RegisterMask {
     /// A mask key from `seed`, secret bytes of the terminal (its first 16 are used; a
     /// shorter seed is zero-padded): `PRF(seed, SEED)`, one way.
     pub(crate) fn seeded(seed: &[u8]) -> Self {
+        let mut m = Self::unset();
+        m.reseed(seed);
+        m
+    }
+
+    /// Replaces the mask key by [`RegisterMask::seeded`]`(seed)`'s, in place.
+    pub(crate) fn reseed(&mut self, seed: &[u8]) {
         let mut k = [0u8; 16];
         for (d, s) in k.iter_mut().zip(seed) {
             *d = *s;
         }
-        let mut m = Self {
-            key: Secret::zero(),
-        };
         let mut out = [0u32; 16];
         prf(&k, 0, 0, DOMAIN_SEED, &mut out);
-        set_key(&mut m.key, &out);
+        set_key(&mut self.key, &out);
         k.zeroize();
         out.zeroize();
-        m
     }
 
     /// Moves the mask key on by one one-way step, `key' = PRF(key, NEXT)` (call between

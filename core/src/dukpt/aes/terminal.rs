@@ -116,9 +116,24 @@ impl AesTerminal {
         persist: &mut P,
     ) -> Result<Self, DukptError> {
         AesKsn::new(ik.initial_key_id(), counter).check_device_counter()?;
+        // Built in the result it is returned in (no move of the ~1 KiB terminal).
+        let mut out = Ok(Self::blank(ik.kind(), ik.initial_key_id()));
+        if let Ok(t) = out.as_mut() {
+            t.fill(ik, counter, persist)?;
+        }
+        out
+    }
+
+    /// [`AesTerminal::load_at_counter`] into a blank terminal.
+    fn fill<P: StatePersist + ?Sized>(
+        &mut self,
+        ik: &AesInitialKey,
+        counter: u32,
+        persist: &mut P,
+    ) -> Result<(), DukptError> {
+        let t = self;
         let kind = ik.kind();
         let ikid = *ik.initial_key_id();
-        let mut t = Self::blank(kind, &ikid);
         let c = u64::from(counter);
         let map = RULES.expected_in_use(c);
         if counter == 1 {
@@ -149,12 +164,11 @@ impl AesTerminal {
         }
         t.set_counter(counter);
         t.set_in_use(map);
-        t.mask = RegisterMask::seeded(ik.expose());
+        t.mask.reseed(ik.expose());
         t.xor_masks(NREG);
         persist
             .persist_view(&t.view())
-            .map_err(|_| DukptError::PersistFailed)?;
-        Ok(t)
+            .map_err(|_| DukptError::PersistFailed)
     }
 
     /// Restores a terminal from its persisted encoding, checking length, magic, version,
@@ -181,7 +195,10 @@ impl AesTerminal {
         // Seeded from the lowest register in use (none at end of life: then there is
         // nothing to mask).
         let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
-        t.mask = RegisterMask::seeded(t.slot(first).unwrap_or(&[]));
+        let mut seed = [0u8; 16];
+        seed.copy_from_slice(t.slot(first).and_then(|s| s.get(..16)).unwrap_or(&[0; 16]));
+        t.mask.reseed(&seed);
+        seed.zeroize();
         t.xor_masks(NREG);
         Ok(t)
     }
@@ -310,11 +327,15 @@ impl AesTerminal {
             .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
             .ok_or(DukptError::StateInconsistent)?;
         mask.stream().apply(parent, ki, klen, reg);
-        let key = match AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32)) {
-            Ok(key) => key,
-            Err(e) => {
+        // The result is built once and returned as it is (no move of the ~0.5 KiB
+        // expanded key through another local).
+        let tx = AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32))
+            .map(|key| AesTransaction { key });
+        let key = match &tx {
+            Ok(t) => &t.key,
+            Err(_) => {
                 mask.stream().apply(parent, ki, klen, reg);
-                return Err(e);
+                return tx;
             }
         };
         let (next, derive_children) = RULES.after(c);
@@ -334,7 +355,8 @@ impl AesTerminal {
             }
         }
         if let Some(slot) = self.slot_mut(ki) {
-            slot.zeroize();
+            // The rest of the slot is zero already.
+            slot.get_mut(..klen).unwrap_or(&mut []).zeroize();
         }
         map &= !(1u32 << k);
         self.set_in_use(map);
@@ -349,7 +371,7 @@ impl AesTerminal {
         persist
             .persist_view(&self.view())
             .map_err(|_| DukptError::PersistFailed)?;
-        Ok(AesTransaction { key })
+        tx
     }
 
     fn end_of_life<P: StatePersist + ?Sized>(

@@ -161,7 +161,10 @@ impl TdesTerminal {
         }
         // Seeded from the lowest register in use (none at end of life: nothing to mask).
         let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
-        t.mask = RegisterMask::seeded(t.slot(first));
+        let mut seed = [0u8; 16];
+        seed.copy_from_slice(t.slot(first).get(..16).unwrap_or(&[0; 16]));
+        t.mask.reseed(&seed);
+        seed.zeroize();
         t.xor_masks(NREG);
         Ok(t)
     }
