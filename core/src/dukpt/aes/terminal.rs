@@ -116,24 +116,9 @@ impl AesTerminal {
         persist: &mut P,
     ) -> Result<Self, DukptError> {
         AesKsn::new(ik.initial_key_id(), counter).check_device_counter()?;
-        // Built in the result it is returned in (no move of the ~1 KiB terminal).
-        let mut out = Ok(Self::blank(ik.kind(), ik.initial_key_id()));
-        if let Ok(t) = out.as_mut() {
-            t.fill(ik, counter, persist)?;
-        }
-        out
-    }
-
-    /// [`AesTerminal::load_at_counter`] into a blank terminal.
-    fn fill<P: StatePersist + ?Sized>(
-        &mut self,
-        ik: &AesInitialKey,
-        counter: u32,
-        persist: &mut P,
-    ) -> Result<(), DukptError> {
-        let t = self;
         let kind = ik.kind();
         let ikid = *ik.initial_key_id();
+        let mut t = Self::blank(kind, &ikid);
         let c = u64::from(counter);
         let map = RULES.expected_in_use(c);
         if counter == 1 {
@@ -168,7 +153,8 @@ impl AesTerminal {
         t.xor_masks(NREG);
         persist
             .persist_view(&t.view())
-            .map_err(|_| DukptError::PersistFailed)
+            .map_err(|_| DukptError::PersistFailed)?;
+        Ok(t)
     }
 
     /// Restores a terminal from its persisted encoding, checking length, magic, version,
@@ -327,15 +313,11 @@ impl AesTerminal {
             .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
             .ok_or(DukptError::StateInconsistent)?;
         mask.stream().apply(parent, ki, klen, reg);
-        // The result is built once and returned as it is (no move of the ~0.5 KiB
-        // expanded key through another local).
-        let tx = AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32))
-            .map(|key| AesTransaction { key });
-        let key = match &tx {
-            Ok(t) => &t.key,
-            Err(_) => {
+        let key = match AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32)) {
+            Ok(key) => key,
+            Err(e) => {
                 mask.stream().apply(parent, ki, klen, reg);
-                return tx;
+                return Err(e);
             }
         };
         let (next, derive_children) = RULES.after(c);
@@ -371,7 +353,7 @@ impl AesTerminal {
         persist
             .persist_view(&self.view())
             .map_err(|_| DukptError::PersistFailed)?;
-        tx
+        Ok(AesTransaction { key })
     }
 
     fn end_of_life<P: StatePersist + ?Sized>(
