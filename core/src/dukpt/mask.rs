@@ -33,10 +33,23 @@
 //! A 16-byte-key ChaCha block function (the "expand 16-byte k" constants, the key in
 //! words 4-7 and 8-11) with 8 rounds (4 double rounds), written here: words 12-15 are
 //! the block number, the parent counter, a domain word and zero. It is add-rotate-XOR
-//! only (no table, no secret-dependent branch or address: constant time by construction)
-//! and costs about 600 Cortex-M3 instructions a block, where the fixsliced AES this module
-//! used before cost a 6,300-instruction key schedule plus 2,500 per two blocks, every
-//! transaction, for all 32 registers. Eight rounds, not twenty: this is a masking PRF,
+//! only (no table, no secret-dependent branch or address: constant time by construction;
+//! `./x test ct-data` traces the terminals' rows with equal instruction and data addresses
+//! for different keys, and `tests/tests/des_ct.rs` runs the TDES terminal under valgrind
+//! with its keys undefined) and costs about 550 Cortex-M3 instructions a block (4 double
+//! rounds of about 110 instructions in the M3 bench build's disassembly), where the
+//! fixsliced AES this module used before cost a 6,300-instruction key schedule plus
+//! 2,500 per two blocks, for all 32 registers twice per transaction.
+//!
+//! Cost on the Cortex-M3 (`./x bench --board mps2-an385`, instructions; before: BENCH.md
+//! at 0f87e19, the previous masking): AES DUKPT terminal transaction + PIN key, average of
+//! the first 40: 16,968 (before 171,912; 16,584 before any masking); worst of the first
+//! 40: 24,640 (178,522); load (32 registers): 72,415 (157,760; 64,480 before any
+//! masking); AES-256 load: 149,232 (299,920; 140,499). Of a transaction, the masks are
+//! about 1,100 instructions: one block to unmask the register it uses, one more on the
+//! half of the transactions that write registers.
+//!
+//! Eight rounds, not twenty: this is a masking PRF,
 //! not an encryption key. Its output is never sent anywhere; an attacker only sees it
 //! XORed into a register if they read RAM, and to use it they must predict masks from
 //! other masks. The best published attacks on ChaCha reach 7 rounds (and need far more
