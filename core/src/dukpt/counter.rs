@@ -71,13 +71,10 @@ impl Rules {
     /// load) in a terminal whose next counter is `next`: the bits of `next` above `i`.
     /// Register `i` holds the key of `parent | 1 << i`, and a register written again gets
     /// a later parent (the register masks' nonce, `dukpt::mask`).
-    pub const fn parent(next: u64, i: u32) -> u32 {
-        let above = match next.checked_shr(i + 1) {
-            Some(v) => v,
-            None => 0,
-        };
+    pub fn parent(next: u64, i: u32) -> u32 {
+        let above = next.checked_shr(i + 1).unwrap_or(0) << (i + 1);
         // Counters are below 2^32.
-        (above << (i + 1)) as u32
+        u32::try_from(above).unwrap_or(0)
     }
 
     /// The counter after `c` (which the device just used, lowest set bit `k`):

@@ -169,19 +169,19 @@ impl MaskStream<'_> {
         {
             let (mut pos, mut rest) = (pos, bytes);
             while !rest.is_empty() {
-                let n = u32::try_from(pos / BLOCK).unwrap_or(u32::MAX);
+                let n = u32::try_from(pos >> 6).unwrap_or(u32::MAX);
                 if self.at != Some((parent, n)) {
                     prf(self.key, n, parent, DOMAIN_MASK, &mut self.block);
                     self.at = Some((parent, n));
                 }
-                let from = pos % BLOCK;
+                let from = pos & (BLOCK - 1);
                 let take = (BLOCK - from).min(rest.len());
                 let (now, later) = core::mem::take(&mut rest).split_at_mut(take);
-                if from % 4 == 0 && take % 4 == 0 {
+                if from & 3 == 0 && take & 3 == 0 {
                     // Whole words (every register of 16, 24 or 32 bytes).
                     for (d, w) in now
                         .chunks_exact_mut(4)
-                        .zip(self.block.get(from / 4..).unwrap_or(&[]))
+                        .zip(self.block.get(from >> 2..).unwrap_or(&[]))
                     {
                         let x = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) ^ w;
                         d.copy_from_slice(&x.to_le_bytes());
@@ -209,11 +209,11 @@ impl Drop for MaskStream<'_> {
 #[cfg(not(keyfort_no_wipe))]
 fn xor_words(dst: &mut [u8], block: &Block, from: usize) {
     let byte = |i: usize| -> u8 {
-        let w = block.get(i / 4).copied().unwrap_or(0);
-        // The byte of a little-endian word: a shift by a public amount.
-        (w >> (8 * (i % 4))) as u8
+        let w = block.get(i >> 2).copied().unwrap_or(0);
+        // The byte of a little-endian word (a public position).
+        w.to_le_bytes().get(i & 3).copied().unwrap_or(0)
     };
-    if from % 4 != 0 {
+    if from & 3 != 0 {
         for (i, d) in dst.iter_mut().enumerate() {
             *d ^= byte(from + i);
         }
@@ -221,7 +221,7 @@ fn xor_words(dst: &mut [u8], block: &Block, from: usize) {
     }
     let done = dst.len() & !3;
     let mut words = dst.chunks_exact_mut(4);
-    for (d, w) in (&mut words).zip(block.iter().skip(from / 4)) {
+    for (d, w) in (&mut words).zip(block.iter().skip(from >> 2)) {
         let x = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) ^ w;
         d.copy_from_slice(&x.to_le_bytes());
     }
