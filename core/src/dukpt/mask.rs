@@ -43,9 +43,9 @@
 //!
 //! Cost on the Cortex-M3 (`./x bench --board mps2-an385`, instructions; before: BENCH.md
 //! at 0f87e19, the previous masking): AES DUKPT terminal transaction + PIN key, average of
-//! the first 40: 16,909 (before 171,912; 16,584 before any masking); worst of the first
-//! 40: 24,456 (178,522); load (32 registers): 71,423 (157,760; 64,480 before any
-//! masking); AES-256 load: 147,248 (299,920; 140,499). The masks' share, measured by
+//! the first 40: 16,921 (before 171,912; 16,584 before any masking); worst of the first
+//! 40: 24,475 (178,522); load (32 registers): 71,471 (157,760; 64,480 before any
+//! masking); AES-256 load: 147,312 (299,920; 140,499). The masks' share, measured by
 //! skipping the XOR: a transaction about 1,000 (one block to unmask the register it uses,
 //! one more on the half of the transactions that write registers), the load about 7,000
 //! (8 blocks), the AES-256 load about 12,500 (16 blocks); without it the three are at or
