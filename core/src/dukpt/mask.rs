@@ -14,7 +14,7 @@
 //! masks from one stream: register `i`'s mask is bytes `i * key_len ..` of the keystream
 //! `PRF(mask key, parent, block)`, where `block` counts the stream's 64-byte blocks. So
 //! - a transaction computes only the one or two blocks it touches: one for the register
-//!   it reads (unmasked into a wiped local, never in place), and the first blocks of its
+//!   it uses (unmasked in its slot, which the transaction then erases), and the first blocks of its
 //!   parent's stream for the registers it writes (about one register per transaction);
 //!   the other registers keep their masked bytes untouched;
 //! - a register that is written again gets a fresh mask: its new parent is a later
@@ -51,12 +51,13 @@
 //! (8 blocks), the AES-256 load about 12,500 (16 blocks); without it the three are at or
 //! below the figures before any masking (15,882, 64,611, 134,900).
 //!
-//! Eight rounds, not twenty: this is a masking PRF,
-//! not an encryption key. Its output is never sent anywhere; an attacker only sees it
-//! XORed into a register if they read RAM, and to use it they must predict masks from
-//! other masks. The best published attacks on ChaCha reach 7 rounds (and need far more
-//! than 2^128 work or chosen-nonce data this module never gives); ChaCha8 has no known
-//! attack (Aumasson, "Too Much Crypto", 2019, proposes 8 rounds for ChaCha in general).
+//! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
+//! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,
+//! and to use it they must predict masks from other masks. Published key-recovery
+//! attacks on ChaCha reach 7 rounds with a 256-bit key and 6 with a 128-bit key (from
+//! Aumasson et al., "New Features of Latin Dances", 2008, on), far beyond practical work
+//! and needing many outputs for chosen inputs; none reaches 8 rounds (Aumasson, "Too
+//! Much Crypto", 2019, proposes 8 rounds for ChaCha in general).
 //!
 //! The mask key is seeded from secret register material at construction (a one-way PRF
 //! call, so the seed says nothing about the register), so the terminal API needs no RNG.
