@@ -138,6 +138,14 @@ impl Needles {
     pub fn raw(&mut self, key: &str, b: &[u8]) {
         self.push(key, Form::Raw, b.to_vec());
     }
+    /// A 32-byte HMAC key: raw, and its inner and outer midstates (the store keeps its
+    /// MAC key as those, masked).
+    fn hmac_key(&mut self, key: &str, b: &[u8]) {
+        self.raw(key, b);
+        let [inner, outer] = hmac_midstates(b);
+        self.raw(&format!("{key}, HMAC inner midstate"), &inner);
+        self.raw(&format!("{key}, HMAC outer midstate"), &outer);
+    }
     fn push(&mut self, key: &str, form: Form, bytes: Vec<u8>) {
         if !self.0.iter().any(|n| n.bytes == bytes) {
             self.0.push(Needle {
@@ -401,6 +409,30 @@ fn hmac256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
+/// HMAC-SHA256's midstates under a 32-byte `key` (SHA-256's state words after the block
+/// `key ^ ipad`, and after `key ^ opad`), little-endian as they lie in a Cortex-M's RAM
+/// while the store tags with that key: as secret as the key.
+fn hmac_midstates(key: &[u8]) -> [Vec<u8>; 2] {
+    [0x36u8, 0x5c].map(|pad| {
+        let mut block = [pad; 64];
+        for (b, k) in block.iter_mut().zip(key) {
+            *b = k ^ pad;
+        }
+        let mut st: [u32; 8] = [
+            0x6a09_e667,
+            0xbb67_ae85,
+            0x3c6e_f372,
+            0xa54f_f53a,
+            0x510e_527f,
+            0x9b05_688c,
+            0x1f83_d9ab,
+            0x5be0_cd19,
+        ];
+        sha2::block_api::compress256(&mut st, &[block]);
+        st.iter().flat_map(|w| w.to_le_bytes()).collect()
+    })
+}
+
 /// The key store's sealing keys, recomputed from the device secret and every salt found
 /// in the root sector of `flash`, as the store's documented derivation has them (root
 /// key, PRK, `enc` (AES-256), `mac`). Salt slots: 80 bytes from offset 32, salt first.
@@ -413,7 +445,7 @@ pub fn store_needles(n: &mut Needles, flash: &[u8], device_secret: &[u8]) -> Res
     if hdr.iter().any(|&b| b != 0xFF) && hmac256(&root, &[b"root", &hdr[..16]])[..16] != hdr[16..] {
         return Err("store root header tag does not verify under the recomputed root key".into());
     }
-    n.raw("store root key", &root);
+    n.hmac_key("store root key", &root);
     let mut off = 32;
     while off + 80 <= 4096 && off + 80 <= flash.len() {
         let slot = &flash[off..off + 80];
@@ -427,12 +459,12 @@ pub fn store_needles(n: &mut Needles, flash: &[u8], device_secret: &[u8]) -> Res
         }
         let i = (off - 32) / 80 - 1;
         let prk = hmac256(salt, &[device_secret]);
-        n.raw(&format!("store PRK (salt slot {i})"), &prk);
+        n.hmac_key(&format!("store PRK (salt slot {i})"), &prk);
         n.aes(
             &format!("store enc key (salt slot {i})"),
             &hmac256(&prk, &[b"keyfort/store/v1/enc", &[1]]),
         );
-        n.raw(
+        n.hmac_key(
             &format!("store mac key (salt slot {i})"),
             &hmac256(&prk, &[b"keyfort/store/v1/mac", &[1]]),
         );

@@ -266,6 +266,13 @@ def operations(m, vectors_dir):
         ("TDES DUKPT derivation", "kf_ct_tdes_dukpt",
          {"BDK 16, counter 5": [(f"BDK {s}", [keyed(16, s), bytes.fromhex("FFFF9876543210E00005")], 1)
                                 for s in range(3)]}, "op"),
+        ("AES DUKPT terminal: load, 4 transactions, masked registers", "kf_ct_aes_terminal",
+         {f"initial key {kl}, 4 transactions": [(f"IK {s}", [keyed(kl, s), ikid, struct.pack("<I", 4)], 1)
+                                               for s in range(3)] for kl in (16, 32)}, "op"),
+        ("TDES DUKPT terminal: load, 4 transactions, masked registers", "kf_ct_tdes_terminal",
+         {"BDK 16, 4 transactions": [(f"BDK {s}", [keyed(16, s), bytes.fromhex("FFFF9876543210E00000"),
+                                                   struct.pack("<I", 4)], 1)
+                                     for s in range(3)]}, "op"),
         ("keyfort-aes block + key schedule (block::Aes)", "kf_ct_aes_block", block_groups((16, 32), 16), "op"),
         ("TDES block (block::Tdes)", "kf_ct_tdes_block", block_groups((16, 24), 8), "op"),
         ("DES block (block::Des)", "kf_ct_des_block", block_groups((8,), 8), "op"),

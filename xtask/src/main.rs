@@ -9,7 +9,8 @@
 //! - `./x bench`: speed and size report, written to BENCH.md (not part of `test`);
 //!   `./x bench --sources` re-measures only the sections other parts of keyfort supply;
 //!   `./x bench --board MACHINE` runs only the on-target bench firmware on that machine
-//!   and prints its instruction counts (BENCH.md untouched; a minute or two warm)
+//!   and prints its instruction counts (BENCH.md untouched; a minute or two warm);
+//!   `./x bench --demo-stack` only the demo terminal's peak stack on the microbit
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
@@ -75,7 +76,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board MACHINE] | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board MACHINE | --demo-stack] | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -90,6 +91,16 @@ fn main() -> ExitCode {
         Some("demo") => context().map(|mut c| demo::run(&mut c, &args[1..])),
         Some("bench") if args.get(1).is_some_and(|a| a == "--sources") => {
             context().and_then(|mut c| bench::run_sources(&mut c))
+        }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--demo-stack") => {
+            context().and_then(|c| {
+                let p = demo::stack_peak(&c, 4)?;
+                println!(
+                    "demo terminal peak stack: {} of {} bytes ({})",
+                    p.used, p.size, p.what
+                );
+                Ok(true)
+            })
         }
         Some("bench") if args.get(1).is_some_and(|a| a == "--board") => match args.get(2) {
             Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),

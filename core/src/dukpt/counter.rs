@@ -67,6 +67,16 @@ impl Rules {
         Some((c, k))
     }
 
+    /// The parent of register `i` (the counter whose transaction wrote it, 0 for the
+    /// load) in a terminal whose next counter is `next`: the bits of `next` above `i`.
+    /// Register `i` holds the key of `parent | 1 << i`, and a register written again gets
+    /// a later parent (the register masks' nonce, `dukpt::mask`).
+    pub fn parent(next: u64, i: u32) -> u32 {
+        let above = next.checked_shr(i + 1).unwrap_or(0) << (i + 1);
+        // Counters are below 2^32.
+        u32::try_from(above).unwrap_or(0)
+    }
+
     /// The counter after `c` (which the device just used, lowest set bit `k`):
     /// `c + 1` after deriving new registers, or `c + 2^k` when `c` already has the
     /// maximum number of one-bits (its children would have too many). The caller checks
@@ -109,6 +119,25 @@ mod tests {
         assert_eq!(AES.expected_in_use(3), !0b10);
         assert_eq!(TDES.expected_in_use(1), 0x1F_FFFF);
         assert_eq!(AES.expected_in_use(1 << 32), 0);
+    }
+
+    #[test]
+    fn parent_is_the_counter_above_the_register() {
+        // After the load (next counter 1) every register's parent is 0.
+        assert_eq!(Rules::parent(1, 0), 0);
+        assert_eq!(Rules::parent(1, 31), 0);
+        // Next counter 0b1011_0100: register 2 holds 0b1011_0100 and register 3
+        // 0b1011_1000 (both parent 0b1011_0000), register 6 (bit 6 clear) 0b1100_0000
+        // (parent 0b1000_0000).
+        assert_eq!(Rules::parent(0b1011_0100, 2), 0b1011_0000);
+        assert_eq!(Rules::parent(0b1011_0100, 3), 0b1011_0000);
+        assert_eq!(Rules::parent(0b1011_0100, 6), 0b1000_0000);
+        assert_eq!(Rules::parent(0xFFFF_FFFF, 31), 0);
+        // The children a transaction at counter c writes have parent c after it.
+        let c = 0b1011_0100u64;
+        for i in 0..2 {
+            assert_eq!(u64::from(Rules::parent(AES.after(c).0, i)), c);
+        }
     }
 
     #[test]

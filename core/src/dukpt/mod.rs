@@ -60,6 +60,12 @@
 //! - Registers, derived keys and working keys live in wiped-on-drop holders; a used
 //!   register is erased before the transaction's keys are released; the terminal never
 //!   keeps the initial key.
+//! - Between transactions a terminal's registers are masked in RAM, each with a ChaCha8
+//!   mask of its own that changes whenever the register is rewritten (`dukpt::mask`; a
+//!   live terminal's registers are not found by `./x test memscan`, which does find them
+//!   in the build with masking off); the terminal hands its state to [`StatePersist`] as a
+//!   [`StateView`] that the persister unmasks piece by piece (the store's persister:
+//!   straight into the buffer it seals), so no transaction unmasks every register.
 //! - Counters are never reused (see [`persist`]); a host refuses KSNs no device
 //!   produces (counter zero, too many one-bits) and working keys stronger than the BDK.
 //! - Not protected: an attacker who reads RAM while a transaction's keys are in use,
@@ -74,4 +80,4 @@ mod state;
 pub mod tdes;
 
 pub use error::DukptError;
-pub use persist::{NoPersist, PersistError, StatePersist};
+pub use persist::{NoPersist, PersistError, StatePersist, StateView};

@@ -37,7 +37,6 @@ use crate::attributes::{Algorithm, Usage};
 use crate::platform::Platform;
 use crate::secret::SecretBuf;
 use crate::wrap::{kw_unwrap, kwp_unwrap, kwp_wrap, Kek};
-use hmac::Mac;
 
 /// Metadata inside the wrap: magic, algorithm, label length, usage, id, version, use
 /// limit, uses, state, cryptoperiod byte, export stamp (record sequence and counter
@@ -214,7 +213,7 @@ impl<P: Platform> KeyStore<P> {
         let keys = self.seal.as_mut().ok_or(Error::LogicBug)?;
         let mut m = keys.mac(&mut self.rng)?;
         m.update(b"keyfort/store/v1/backup-store-id");
-        let full = m.finalize().into_bytes();
+        let full = m.finalize();
         let mut id = [0u8; 8];
         id.copy_from_slice(&full[..8]);
         Ok(id)

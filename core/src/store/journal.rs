@@ -18,12 +18,12 @@ use zeroize::Zeroize;
 use super::audit::{AuditCode, AuditEvent, AuditRing, AUDIT_CAP, EVENT_LEN, WHOLE_KEY_DESTROY};
 use super::error::Error;
 use super::format::*;
+use super::hmac_sha256::HmacSha256;
 use super::index::{Entry, Index};
-use super::seal::{tag_eq, HmacSha256, Seal};
+use super::seal::{tag_eq, Seal};
 use super::sectors::Sectors;
 use super::state::KeyState;
 use super::MAX_ENTRIES;
-use hmac::Mac;
 
 /// Where a record body comes from.
 pub(crate) enum Body<'a> {
@@ -248,7 +248,9 @@ impl<F: MultiwriteNorFlash> Journal<F> {
         if off + len > limit {
             return Err(Error::Corrupt);
         }
-        if expect.is_some_and(|e| *e != RecHeader::decode(&hb)) {
+        // Decoded once; its fields count only once the tag below verifies.
+        let h = RecHeader::decode(&hb);
+        if expect.is_some_and(|e| *e != h) {
             return Err(Error::Corrupt);
         }
         let mut commit = [0u8; UNIT];
@@ -299,12 +301,11 @@ impl<F: MultiwriteNorFlash> Journal<F> {
             res = self.io.read(body_end, &mut tag);
         }
         if res.is_ok() {
-            let full = m.finalize().into_bytes();
+            let full = m.finalize();
             if !tag_eq(&full[..TAG_LEN], &tag) {
                 res = Err(Error::Corrupt);
             }
         }
-        let h = RecHeader::decode(&hb);
         if res.is_ok() && h.version != FORMAT_VERSION {
             res = Err(Error::FormatVersion);
         }
@@ -609,7 +610,7 @@ impl<F: MultiwriteNorFlash> Journal<F> {
         if matches!(body, Body::None) && n != 0 {
             return Err(Error::LogicBug);
         }
-        let full = m.finalize().into_bytes();
+        let full = m.finalize();
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&full[..TAG_LEN]);
         let tag_off = off + u32f(REC_HDR_LEN + pad(n));

@@ -417,20 +417,21 @@ impl<P: Platform> KeyStore<P> {
             *self
                 .key_entry(e.hdr.slot, e.hdr.kver)
                 .ok_or(Error::LogicBug)?
-        } else {
-            if compromised {
-                let mut h = RecHeader::new(Kind::Event);
-                h.event = AuditCode::CompromisedUse.code();
-                h.slot = e.hdr.slot;
-                h.kver = e.hdr.kver;
-                h.prev_state = e.hdr.state;
-                h.state = e.hdr.state;
-                self.append(h, Body::None)?;
-            }
+        } else if compromised {
+            let mut h = RecHeader::new(Kind::Event);
+            h.event = AuditCode::CompromisedUse.code();
+            h.slot = e.hdr.slot;
+            h.kver = e.hdr.kver;
+            h.prev_state = e.hdr.state;
+            h.state = e.hdr.state;
+            self.append(h, Body::None)?;
             // The append may have compacted: look the record up again.
             *self
                 .key_entry(e.hdr.slot, e.hdr.kver)
                 .ok_or(Error::LogicBug)?
+        } else {
+            // Nothing written since `resolve`: its entry is current.
+            e
         };
         let mut k = SecretBuf::<MAX_KEY_LEN>::new();
         self.read_key(&e, &mut k)?;

@@ -261,6 +261,7 @@ pub mod epoch;
 mod error;
 mod first_boot;
 pub mod format;
+pub(crate) mod hmac_sha256;
 mod index;
 pub mod inventory;
 mod journal;

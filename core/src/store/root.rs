@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 
 use super::error::Error;
 use super::format::*;
-use super::seal::{root_tag, tag_eq, Seal};
+use super::seal::{tag_eq, RootKey, Seal};
 use super::sectors::Sectors;
 use crate::platform::DeviceSecret;
 
@@ -76,8 +76,8 @@ impl Root {
         u32f((io.size() as usize - ROOT_HDR_LEN) / SLOT_LEN)
     }
 
-    fn slot_tag<D: DeviceSecret>(dev: &D, i: u32, body: &[u8]) -> [u8; TAG_LEN] {
-        root_tag(dev, &[b"slot", &i.to_le_bytes(), body])
+    fn slot_tag(key: &RootKey, i: u32, body: &[u8]) -> [u8; TAG_LEN] {
+        key.tag(&[b"slot", &i.to_le_bytes(), body])
     }
 
     pub(crate) fn read<F: MultiwriteNorFlash, D: DeviceSecret>(
@@ -89,7 +89,9 @@ impl Root {
         if blank(&h) {
             return Ok(RootState::Unformatted);
         }
-        let t = root_tag(dev, &[b"root", &h[..16]]);
+        // Derived once for the header and the live slot.
+        let key = RootKey::derive(dev);
+        let t = key.tag(&[b"root", &h[..16]]);
         if !tag_eq(&t, &h[16..32]) {
             return Err(Error::RootAuth);
         }
@@ -124,7 +126,7 @@ impl Root {
             Some((i, Mark::Live)) => {
                 let mut s = [0u8; SLOT_LEN];
                 io.read(u32f(slot_offset(i as usize)), &mut s)?;
-                let t = Self::slot_tag(dev, i, &s[..48]);
+                let t = Self::slot_tag(&key, i, &s[..48]);
                 if !tag_eq(&t, &s[48..64]) {
                     s.zeroize();
                     return Err(Error::RootAuth);
@@ -171,7 +173,7 @@ impl Root {
     ) -> Result<(), Error> {
         io.erase(0)?;
         let f = root_header(io.size(), io.count());
-        let t = root_tag(dev, &[b"root", &f]);
+        let t = RootKey::derive(dev).tag(&[b"root", &f]);
         let mut h = [0u8; ROOT_HDR_LEN];
         h[..16].copy_from_slice(&f);
         h[16..].copy_from_slice(&t);
@@ -197,7 +199,7 @@ impl Root {
         }
         s[32..36].copy_from_slice(&gen.to_le_bytes());
         s[36] = origin;
-        let t = Self::slot_tag(dev, i, &s[..48]);
+        let t = Self::slot_tag(&RootKey::derive(dev), i, &s[..48]);
         s[48..64].copy_from_slice(&t);
         let off = u32f(slot_offset(i as usize));
         let r = io.program(off, &s);

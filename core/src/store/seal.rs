@@ -13,47 +13,39 @@
 //!
 //! `enc` and `mac` live in [`Masked`] shares re-randomised on every use; the plain form
 //! exists only inside a call, in a wiped temporary (and in the AES key schedule / HMAC
-//! state of that call, which are wiped on drop).
+//! state of that call, which are wiped on drop). `mac` is kept as its two HMAC midstates
+//! ([`super::hmac_sha256`]), computed once when the keys are derived: every tag resumes
+//! from them instead of hashing the two padded-key blocks again. The midstates are as
+//! secret as the key (they forge tags) and are masked the same way.
 use crate::block::Aes;
 use crate::platform::DeviceSecret;
 use crate::secret::{Masked, Secret};
-use hmac::{Hmac, KeyInit, Mac};
 use rand_core::{TryCryptoRng, TryRng};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::error::Error;
 use super::format::{RecHeader, TAG_LEN};
+use super::hmac_sha256::{hmac, hmac_from, midstates, HmacSha256, MIDS_LEN};
 
-pub(crate) type HmacSha256 = Hmac<Sha256>;
+/// The root key (as its HMAC midstates): authenticates the root sector; depends on the
+/// device secret only. Derived where it is needed and dropped (wiped) after.
+pub(crate) struct RootKey(Secret<MIDS_LEN>);
 
-/// HMAC-SHA256 over the concatenation of `parts`.
-pub(crate) fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    // HMAC accepts any key length, so this cannot fail; fall back to an all-zero output
-    // (which no check accepts as it is compared against a real tag) instead of panicking.
-    let Ok(mut m) = <HmacSha256 as KeyInit>::new_from_slice(key) else {
-        return [0u8; 32];
-    };
-    for p in parts {
-        m.update(p);
+impl RootKey {
+    pub(crate) fn derive<D: DeviceSecret>(dev: &D) -> Self {
+        let k = dev.with_secret(|s| Secret::new(hmac(s, &[b"keyfort/store/v1/root"])));
+        Self(midstates(k.expose()))
     }
-    m.finalize().into_bytes().into()
-}
 
-/// The root key: authenticates the root sector; depends on the device secret only.
-pub(crate) fn root_key<D: DeviceSecret>(dev: &D) -> Secret<32> {
-    dev.with_secret(|s| Secret::new(hmac(s, &[b"keyfort/store/v1/root"])))
-}
-
-/// A truncated tag under the root key.
-pub(crate) fn root_tag<D: DeviceSecret>(dev: &D, parts: &[&[u8]]) -> [u8; TAG_LEN] {
-    let k = root_key(dev);
-    let mut full = hmac(k.expose(), parts);
-    let mut t = [0u8; TAG_LEN];
-    t.copy_from_slice(&full[..TAG_LEN]);
-    full.zeroize();
-    t
+    /// A truncated tag under the root key.
+    pub(crate) fn tag(&self, parts: &[&[u8]]) -> [u8; TAG_LEN] {
+        let mut full = hmac_from(&self.0, parts);
+        let mut t = [0u8; TAG_LEN];
+        t.copy_from_slice(&full[..TAG_LEN]);
+        full.zeroize();
+        t
+    }
 }
 
 /// Constant-time tag comparison.
@@ -61,10 +53,11 @@ pub(crate) fn tag_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
-/// The record sealing keys of one store (one salt), masked.
+/// The record sealing keys of one store (one salt), masked: the cipher key, and the
+/// MAC key as its HMAC midstates (inner, outer).
 pub(crate) struct Seal {
     enc: Masked<32>,
-    mac: Masked<32>,
+    mac: Masked<MIDS_LEN>,
 }
 
 /// Fresh randomness for masks, drawn through a fallible RNG (fail closed): a request the
@@ -121,9 +114,11 @@ impl Seal {
         salt: &[u8; 32],
         rng: &mut R,
     ) -> Result<Self, Error> {
-        let prk = dev.with_secret(|s| Secret::new(hmac(salt, &[s])));
-        let enc = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/enc", &[1]]));
-        let mac = Secret::new(hmac(prk.expose(), &[b"keyfort/store/v1/mac", &[1]]));
+        // The PRK keys two MACs: its midstates are computed once.
+        let prk = midstates(dev.with_secret(|s| Secret::new(hmac(salt, &[s]))).expose());
+        let enc = Secret::new(hmac_from(&prk, &[b"keyfort/store/v1/enc", &[1]]));
+        let mac = Secret::new(hmac_from(&prk, &[b"keyfort/store/v1/mac", &[1]]));
+        let mac = midstates(mac.expose());
         let mut g = Fresh::new(rng);
         let keys = Self {
             enc: Masked::new(&enc, &mut g),
@@ -140,10 +135,7 @@ impl Seal {
         rng: &mut R,
     ) -> Result<HmacSha256, Error> {
         let mut g = Fresh::new(rng);
-        let m = self.mac.with_plain(&mut g, |k| {
-            <HmacSha256 as KeyInit>::new_from_slice(k.expose())
-                .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
-        });
+        let m = self.mac.with_plain(&mut g, HmacSha256::resume);
         g.check().map(|()| m)
     }
 
@@ -197,7 +189,7 @@ impl Seal {
         let mut m = self.mac(rng)?;
         m.update(b"sector");
         m.update(fields);
-        let full = m.finalize().into_bytes();
+        let full = m.finalize();
         let mut t = [0u8; TAG_LEN];
         t.copy_from_slice(&full[..TAG_LEN]);
         Ok(t)
@@ -237,6 +229,7 @@ pub(crate) fn ctr_xor_body(
 mod tests {
     use super::*;
     use crate::store::format::Kind;
+    use crate::store::hmac_sha256::tests::reference as reference_hmac;
 
     struct Dev(u8);
     impl DeviceSecret for Dev {
@@ -301,6 +294,36 @@ mod tests {
         let mut other = [3; 32];
         other[31] = 4;
         assert_ne!(a.sector_tag(&mut rng, &other).unwrap(), t);
+    }
+
+    #[test]
+    fn tags_from_the_midstates_are_the_documented_hmac() {
+        // The on-flash format is unchanged by keeping the MAC key as midstates: a sector
+        // tag is HMAC-SHA256(mac, "sector" || fields) truncated, with `mac` derived as the
+        // module docs say, and the root key tags as HMAC-SHA256(root key, parts).
+        let (dev, salt) = (Dev(1), [9u8; 32]);
+        let prk = reference_hmac(&salt, &[&[1u8; 32]]);
+        let mac = reference_hmac(&prk, &[b"keyfort/store/v1/mac", &[1]]);
+        let mut seal = Seal::derive(&dev, &salt, &mut Counting(0)).unwrap();
+        let fields = [3u8; 32];
+        let want = reference_hmac(&mac, &[b"sector", &fields]);
+        assert_eq!(
+            seal.sector_tag(&mut Counting(5), &fields).unwrap(),
+            want[..TAG_LEN]
+        );
+        let root = reference_hmac(&[1u8; 32], &[b"keyfort/store/v1/root"]);
+        let want = reference_hmac(&root, &[b"root", &[7u8; 16]]);
+        assert_eq!(
+            RootKey::derive(&dev).tag(&[b"root", &[7u8; 16]]),
+            want[..TAG_LEN]
+        );
+        // Negative control: the enc key (the other HKDF label) gives another tag.
+        let enc = reference_hmac(&prk, &[b"keyfort/store/v1/enc", &[1]]);
+        let other = reference_hmac(&enc, &[b"sector", &fields]);
+        assert_ne!(
+            seal.sector_tag(&mut Counting(6), &fields).unwrap(),
+            other[..TAG_LEN]
+        );
     }
 
     #[test]

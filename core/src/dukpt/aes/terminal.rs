@@ -16,19 +16,23 @@
 //! | 20 | 4 | in-use register bitmap, big-endian (bit i = register i) |
 //! | 24 | 32 x 32 | registers; register i holds a key in its first 16/24/32 bytes, the rest zero; erased registers are all zero |
 //!
-//! In RAM, between calls, the key bytes of every register slot are masked (see
-//! `dukpt::mask`): the buffer holds `key ^ mask` and the terminal a mask key. Each call
-//! that needs the registers unmasks them in place, works, ratchets the mask key and
-//! masks them again; [`AesTerminal::with_state`] and [`AesTerminal::register`] hand out
-//! the plain encoding only for the length of a closure or in a wiped holder.
+//! In RAM the key bytes of every register in use are masked (see `dukpt::mask`): the
+//! buffer holds `key ^ mask` and the terminal a mask key. A transaction unmasks only the
+//! register it uses (into a wiped local) and masks the registers it writes, with masks
+//! no register had before; the others stay as they are. It persists the state as a
+//! [`StateView`] (registers still masked; the persister unmasks what it reads, range by
+//! range). [`AesTerminal::with_state`] (the whole plain encoding, for a closure; then a
+//! new mask key) and [`AesTerminal::register`] (a wiped holder) are the only ways to the
+//! plain registers.
 use super::derive::{derivation_step_data, derive_each};
 use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::dukpt::counter::Rules;
 use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
-use crate::dukpt::{DukptError, StatePersist};
+use crate::dukpt::{DukptError, StatePersist, StateView};
 use crate::secret::{Secret, SecretBuf};
 use zeroize::Zeroize;
 
@@ -84,7 +88,7 @@ impl AesTerminal {
     fn blank(kind: BdkType, ikid: &[u8; 8]) -> Self {
         let mut t = Self {
             state: Secret::zero(),
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let s = t.state.expose_mut();
         state::write_header(s, kind.code());
@@ -145,12 +149,11 @@ impl AesTerminal {
         }
         t.set_counter(counter);
         t.set_in_use(map);
-        t.mask = RegisterMask::seeded(ik.expose());
-        let r = persist
-            .persist(t.state.expose())
-            .map_err(|_| DukptError::PersistFailed);
-        t.mask_registers();
-        r?;
+        t.mask.reseed(ik.expose());
+        t.xor_masks(NREG);
+        persist
+            .persist_view(&t.view())
+            .map_err(|_| DukptError::PersistFailed)?;
         Ok(t)
     }
 
@@ -160,7 +163,7 @@ impl AesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let s = t.state.expose();
         let status = state::check_header(s, |b| BdkType::from_code(b).is_some())?;
@@ -178,42 +181,65 @@ impl AesTerminal {
         // Seeded from the lowest register in use (none at end of life: then there is
         // nothing to mask).
         let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
-        t.mask = RegisterMask::seeded(t.slot(first).unwrap_or(&[]));
-        t.mask_registers();
+        let mut seed = [0u8; 16];
+        seed.copy_from_slice(t.slot(first).and_then(|s| s.get(..16)).unwrap_or(&[0; 16]));
+        t.mask.reseed(&seed);
+        seed.zeroize();
+        t.xor_masks(NREG);
         Ok(t)
     }
 
     /// Runs `f` with the plain state encoding (secret: registers included; seal it
     /// before it leaves RAM). The registers are unmasked in place for the call and masked
-    /// again with a new mask afterwards.
+    /// again under a new mask key afterwards (a pass over every register: to persist,
+    /// [`AesTerminal::view`] is cheaper).
     pub fn with_state<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> T {
-        self.unmask_registers();
+        self.xor_masks(NREG);
         let out = f(self.state.expose());
         self.mask.ratchet();
-        self.mask_registers();
+        self.xor_masks(NREG);
         out
     }
 
+    /// The state encoding with the registers still masked, for a persister
+    /// ([`StatePersist::persist_view`]; [`StateView::read`] unmasks what it reads).
+    pub fn view(&self) -> StateView<'_> {
+        StateView::masked(
+            self.state.expose(),
+            &self.mask,
+            RULES,
+            (HDR, SLOT, self.kind().key_len()),
+            self.in_use(),
+            u64::from(self.counter()),
+        )
+    }
+
     /// Folds 16 fresh random bytes from `rng` into the registers' mask key and masks
-    /// them anew (the terminal's own mask DRBG needs no RNG; call this where there is
-    /// one, e.g. after [`AesTerminal::from_state`]).
+    /// every register anew (the terminal's own masks need no RNG; call this where there
+    /// is one, e.g. after [`AesTerminal::from_state`], and now and then against SRAM
+    /// imprinting of registers that stay unused for long: a transaction re-masks only
+    /// the registers it writes).
     pub fn remask<R: rand_core::CryptoRng + ?Sized>(&mut self, rng: &mut R) {
         let mut fresh = Secret::<16>::zero();
         rng.fill_bytes(fresh.expose_mut());
-        self.unmask_registers();
+        self.xor_masks(NREG);
         self.mask.mix(fresh.expose());
-        self.mask_registers();
+        self.xor_masks(NREG);
     }
 
-    fn mask_registers(&mut self) {
+    /// XORs the masks into (or out of: the same operation) the key bytes of the
+    /// registers in use below `below`, for the next counter in the state.
+    fn xor_masks(&mut self, below: usize) {
         let klen = self.kind().key_len();
+        let (map, next) = (self.in_use(), u64::from(self.counter()));
+        let mut stream = self.mask.stream();
         let regs = self.state.expose_mut().get_mut(HDR..).unwrap_or(&mut []);
-        self.mask.apply(regs, SLOT, klen);
-    }
-
-    fn unmask_registers(&mut self) {
-        // XOR: the same operation.
-        self.mask_registers();
+        for (i, slot) in (0u32..).zip(regs.chunks_exact_mut(SLOT)).take(below) {
+            if map & (1 << i) != 0 {
+                let key = slot.get_mut(..klen).unwrap_or(&mut []);
+                stream.apply(Rules::parent(next, i), i as usize, klen, key);
+            }
+        }
     }
 
     /// The derivation key type.
@@ -245,8 +271,10 @@ impl AesTerminal {
         if i >= NREG || self.in_use() & (1 << i) == 0 {
             return None;
         }
-        let mut r = SecretBuf::from_slice(self.slot(i)?.get(..self.kind().key_len())?)?;
-        self.mask.apply_one(i, r.expose_mut());
+        let klen = self.kind().key_len();
+        let mut r = SecretBuf::from_slice(self.slot(i)?.get(..klen)?)?;
+        let parent = Rules::parent(u64::from(self.counter()), u32::try_from(i).ok()?);
+        self.mask.stream().apply(parent, i, klen, r.expose_mut());
         Some(r)
     }
 
@@ -256,19 +284,11 @@ impl AesTerminal {
     ///
     /// Errors: [`DukptError::Exhausted`] at end of life, [`DukptError::PersistFailed`]
     /// if `persist` failed (no key released; that counter is burnt).
+    ///
+    /// Masking: the used register is unmasked into a wiped local (one mask block), the
+    /// new registers are masked with their parent's fresh masks (about one block); the
+    /// state is persisted as a [`StateView`].
     pub fn next_transaction<P: StatePersist + ?Sized>(
-        &mut self,
-        persist: &mut P,
-    ) -> Result<AesTransaction, DukptError> {
-        self.unmask_registers();
-        let r = self.next_transaction_unmasked(persist);
-        self.mask.ratchet();
-        self.mask_registers();
-        r
-    }
-
-    /// [`AesTerminal::next_transaction`] on the unmasked registers.
-    fn next_transaction_unmasked<P: StatePersist + ?Sized>(
         &mut self,
         persist: &mut P,
     ) -> Result<AesTransaction, DukptError> {
@@ -282,14 +302,29 @@ impl AesTerminal {
         };
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
-        let reg = self.slot(ki).ok_or(DukptError::StateInconsistent)?;
-        let key = AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32))?;
+        let klen = kind.key_len();
+        // The used register, unmasked in its slot (erased below, before the state is
+        // persisted; masked again if its key cannot be taken).
+        let parent = Rules::parent(u64::from(self.counter()), k);
+        let mask = &self.mask;
+        let reg = self
+            .state
+            .expose_mut()
+            .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
+            .ok_or(DukptError::StateInconsistent)?;
+        mask.stream().apply(parent, ki, klen, reg);
+        let key = match AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32)) {
+            Ok(key) => key,
+            Err(e) => {
+                mask.stream().apply(parent, ki, klen, reg);
+                return Err(e);
+            }
+        };
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children {
             // Registers 0..ki from this key: independent derivations, paired into
-            // two-block calls.
-            let klen = kind.key_len();
+            // two-block calls (masked below, once the counter is the next one).
             derive_each(
                 key.schedule(),
                 (0..ki).zip(self.slots_mut()).map(|(i, slot)| {
@@ -302,7 +337,8 @@ impl AesTerminal {
             }
         }
         if let Some(slot) = self.slot_mut(ki) {
-            slot.zeroize();
+            // The rest of the slot is zero already.
+            slot.get_mut(..klen).unwrap_or(&mut []).zeroize();
         }
         map &= !(1u32 << k);
         self.set_in_use(map);
@@ -310,8 +346,12 @@ impl AesTerminal {
             Ok(n) if next < RULES.limit() => self.set_counter(n),
             _ => self.wipe_to_end_of_life(),
         }
+        if derive_children {
+            // The new registers 0..ki, whose parent is `c`.
+            self.xor_masks(ki);
+        }
         persist
-            .persist(self.state.expose())
+            .persist_view(&self.view())
             .map_err(|_| DukptError::PersistFailed)?;
         Ok(AesTransaction { key })
     }
@@ -322,7 +362,7 @@ impl AesTerminal {
     ) -> Result<AesTransaction, DukptError> {
         self.wipe_to_end_of_life();
         // Best effort: the state is already unusable in RAM.
-        let _ = persist.persist(self.state.expose());
+        let _ = persist.persist_view(&self.view());
         Err(DukptError::Exhausted)
     }
 
@@ -387,35 +427,37 @@ fn packed_shape(state: &[u8]) -> Option<(usize, u32)> {
     Some((key_len, u32::from_be_bytes([m[0], m[1], m[2], m[3]])))
 }
 
+/// The header of `full` (no register bytes in it: nothing unmasked); `None` if `full`
+/// is not a whole AES terminal encoding.
+fn view_header(full: &StateView<'_>) -> Option<[u8; HDR]> {
+    let mut h = [0u8; HDR];
+    (full.len() == AES_STATE_LEN && full.read(0, &mut h) == HDR).then_some(h)
+}
+
 /// The length of the packed form of `full` (see [`packed_shape`]); `None` if `full` is
 /// not a whole encoding naming an AES scheme.
-pub(crate) fn packed_state_len(full: &[u8]) -> Option<usize> {
-    if full.len() != AES_STATE_LEN {
-        return None;
-    }
-    let (key_len, map) = packed_shape(full)?;
+pub(crate) fn packed_state_len(full: &StateView<'_>) -> Option<usize> {
+    let (key_len, map) = packed_shape(&view_header(full)?)?;
     Some(HDR + map.count_ones() as usize * key_len)
 }
 
 /// Packs the whole encoding `full` into `out`, which is [`packed_state_len`] long
-/// ([`DukptError::StateInconsistent`] otherwise).
-pub(crate) fn pack_state(full: &[u8], out: &mut [u8]) -> Result<(), DukptError> {
+/// ([`DukptError::StateInconsistent`] otherwise), each register unmasked straight into
+/// `out` (one mask block per register; no plain copy of the whole state).
+pub(crate) fn pack_state(full: &StateView<'_>, out: &mut [u8]) -> Result<(), DukptError> {
     let bad = DukptError::StateInconsistent;
     if packed_state_len(full) != Some(out.len()) {
         return Err(bad);
     }
-    let (key_len, map) = packed_shape(full).ok_or(bad)?;
-    out.get_mut(..HDR)
-        .ok_or(bad)?
-        .copy_from_slice(full.get(..HDR).ok_or(bad)?);
+    let header = view_header(full).ok_or(bad)?;
+    let (key_len, map) = packed_shape(&header).ok_or(bad)?;
+    out.get_mut(..HDR).ok_or(bad)?.copy_from_slice(&header);
     let mut at = HDR;
     for i in (0..NREG).filter(|i| map & (1 << i) != 0) {
-        let src = full
-            .get(HDR + i * SLOT..HDR + i * SLOT + key_len)
-            .ok_or(bad)?;
-        out.get_mut(at..at + key_len)
-            .ok_or(bad)?
-            .copy_from_slice(src);
+        let dst = out.get_mut(at..at + key_len).ok_or(bad)?;
+        if full.read(HDR + i * SLOT, dst) != key_len {
+            return Err(bad);
+        }
         at += key_len;
     }
     Ok(())
@@ -454,5 +496,75 @@ impl core::fmt::Debug for AesTerminal {
             self.kind(),
             self.next_counter()
         )
+    }
+}
+
+#[cfg(test)]
+#[cfg(not(keyfort_no_wipe))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dukpt::aes::AesBdk;
+    use crate::dukpt::NoPersist;
+
+    /// The mask each in-use register has in RAM now (masked slot XOR plain register).
+    fn masks_in_ram(t: &AesTerminal) -> [Option<[u8; 32]>; NREG] {
+        let klen = t.kind().key_len();
+        core::array::from_fn(|i| {
+            let plain = t.register(i)?;
+            let mut m = [0u8; 32];
+            for ((m, s), p) in m.iter_mut().zip(&t.slot(i)?[..klen]).zip(plain.expose()) {
+                *m = s ^ p;
+            }
+            Some(m)
+        })
+    }
+
+    #[test]
+    fn registers_masked_in_ram_fresh_per_write_and_the_view_reads_plain() {
+        let bdk = AesBdk::new(&crate::key::TypedKey::raw_aes(&[0x11; 32]).unwrap()).unwrap();
+        let ik = bdk.initial_key(&[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let mut t = AesTerminal::load(&ik, &mut NoPersist).unwrap();
+        let mut before = masks_in_ram(&t);
+        let mut rewritten = 0;
+        for _ in 0..40 {
+            let tx = t.next_transaction(&mut NoPersist).unwrap();
+            let c = tx.ksn().counter();
+            let now = masks_in_ram(&t);
+            for (i, (m, b)) in now.iter().zip(&before).enumerate() {
+                let Some(m) = m else { continue };
+                // Never held in the clear (a zero mask), no two registers alike.
+                assert_ne!(*m, [0; 32], "counter {c}, register {i}");
+                for (j, o) in now.iter().enumerate().take(i) {
+                    assert_ne!(Some(*m), *o, "registers {i} and {j}");
+                }
+                // Written by this transaction: a mask it never had; else unchanged.
+                if i < c.trailing_zeros() as usize {
+                    rewritten += 1;
+                    assert_ne!(Some(*m), *b, "counter {c}, rewritten register {i}");
+                } else {
+                    assert_eq!(Some(*m), *b, "counter {c}, untouched register {i}");
+                }
+            }
+            before = now;
+            // The view (what a persister reads) is the plain encoding, in one read and
+            // in odd-sized pieces that cut registers.
+            let mut viewed = [0u8; AES_STATE_LEN];
+            assert_eq!(t.view().read(0, &mut viewed), AES_STATE_LEN);
+            let mut pieces = [0u8; AES_STATE_LEN];
+            for (n, piece) in pieces.chunks_mut(13).enumerate() {
+                t.view().read(n * 13, piece);
+            }
+            assert_eq!(pieces, viewed);
+            assert!(t.with_state(|s| s == viewed));
+            // with_state moved the mask key on: every register has a new mask.
+            let after = masks_in_ram(&t);
+            assert!(after
+                .iter()
+                .zip(&before)
+                .all(|(a, b)| a.is_none() || a != b));
+            before = after;
+        }
+        assert!(rewritten > 30);
     }
 }

@@ -15,9 +15,10 @@
 //! | 18 | 4 | in-use register bitmap, big-endian (bit i = register i) |
 //! | 22 | 21 x 16 | future key registers; erased registers are all zero |
 //!
-//! In RAM, between calls, the registers are masked (see `dukpt::mask`), as in the AES
-//! terminal; [`TdesTerminal::with_state`] and [`TdesTerminal::register`] hand out the
-//! plain form only for a closure or in a wiped holder.
+//! In RAM the registers in use are masked (see `dukpt::mask`), as in the AES terminal: a
+//! transaction unmasks only the register it uses and masks the ones it writes, and
+//! persists a [`StateView`]; [`TdesTerminal::with_state`] and [`TdesTerminal::register`]
+//! hand out the plain form only for a closure or in a wiped holder.
 //!
 //! Register `i` corresponds to counter bit `i` (X9.24-1 numbers them the other way
 //! round: its register #1 is bit 20).
@@ -25,10 +26,11 @@ use super::derive::{ksnr, Nrkgp};
 use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
 use super::ksn::TdesKsn;
 use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
+use crate::dukpt::counter::Rules;
 use crate::dukpt::counter::TDES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
-use crate::dukpt::{DukptError, StatePersist};
+use crate::dukpt::{DukptError, StatePersist, StateView};
 use crate::secret::Secret;
 use zeroize::Zeroize;
 
@@ -131,11 +133,10 @@ impl TdesTerminal {
             }
         }
         t.set_in_use(map);
-        let r = persist
-            .persist(t.state.expose())
-            .map_err(|_| DukptError::PersistFailed);
-        t.mask_registers();
-        r?;
+        t.xor_masks(NREG);
+        persist
+            .persist_view(&t.view())
+            .map_err(|_| DukptError::PersistFailed)?;
         Ok(t)
     }
 
@@ -144,7 +145,7 @@ impl TdesTerminal {
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
             state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
-            mask: RegisterMask::seeded(&[]),
+            mask: RegisterMask::unset(),
         };
         let status = state::check_header(t.state.expose(), |b| b == SCHEME)?;
         let map = t.in_use();
@@ -160,36 +161,60 @@ impl TdesTerminal {
         }
         // Seeded from the lowest register in use (none at end of life: nothing to mask).
         let first = (0..NREG).find(|i| map & (1 << i) != 0).unwrap_or(0);
-        t.mask = RegisterMask::seeded(t.slot(first));
-        t.mask_registers();
+        let mut seed = [0u8; 16];
+        seed.copy_from_slice(t.slot(first).get(..16).unwrap_or(&[0; 16]));
+        t.mask.reseed(&seed);
+        seed.zeroize();
+        t.xor_masks(NREG);
         Ok(t)
     }
 
     /// Runs `f` with the plain state encoding (secret: registers included; seal it
     /// before it leaves RAM). The registers are unmasked in place for the call and masked
-    /// again with a new mask afterwards.
+    /// again under a new mask key afterwards (to persist, [`TdesTerminal::view`] is
+    /// cheaper).
     pub fn with_state<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> T {
-        self.mask_registers();
+        self.xor_masks(NREG);
         let out = f(self.state.expose());
         self.mask.ratchet();
-        self.mask_registers();
+        self.xor_masks(NREG);
         out
     }
 
+    /// The state encoding with the registers still masked, for a persister
+    /// ([`StatePersist::persist_view`]).
+    pub fn view(&self) -> StateView<'_> {
+        StateView::masked(
+            self.state.expose(),
+            &self.mask,
+            RULES,
+            (HDR, SLOT, SLOT),
+            self.in_use(),
+            u64::from(self.ksn().counter()),
+        )
+    }
+
     /// Folds 16 fresh random bytes from `rng` into the registers' mask key and masks
-    /// them anew (see [`crate::dukpt::aes::AesTerminal::remask`]).
+    /// every register anew (see [`crate::dukpt::aes::AesTerminal::remask`]).
     pub fn remask<R: rand_core::CryptoRng + ?Sized>(&mut self, rng: &mut R) {
         let mut fresh = Secret::<16>::zero();
         rng.fill_bytes(fresh.expose_mut());
-        self.mask_registers();
+        self.xor_masks(NREG);
         self.mask.mix(fresh.expose());
-        self.mask_registers();
+        self.xor_masks(NREG);
     }
 
-    /// XORs the masks into the registers (or out: the same operation).
-    fn mask_registers(&mut self) {
+    /// XORs the masks into (or out of: the same operation) the registers in use below
+    /// `below`, for the next counter in the state.
+    fn xor_masks(&mut self, below: usize) {
+        let (map, next) = (self.in_use(), u64::from(self.ksn().counter()));
+        let mut stream = self.mask.stream();
         let regs = self.state.expose_mut().get_mut(HDR..).unwrap_or(&mut []);
-        self.mask.apply(regs, SLOT, SLOT);
+        for (i, slot) in (0u32..).zip(regs.chunks_exact_mut(SLOT)).take(below) {
+            if map & (1 << i) != 0 {
+                stream.apply(Rules::parent(next, i), i as usize, SLOT, slot);
+            }
+        }
     }
 
     /// Whether the counter is used up.
@@ -214,7 +239,8 @@ impl TdesTerminal {
             return None;
         }
         let mut r = Secret::<16>::from_slice(self.slot(i))?;
-        self.mask.apply_one(i, r.expose_mut());
+        let parent = Rules::parent(u64::from(self.ksn().counter()), u32::try_from(i).ok()?);
+        self.mask.stream().apply(parent, i, SLOT, r.expose_mut());
         Some(r)
     }
 
@@ -222,19 +248,10 @@ impl TdesTerminal {
     /// following counters need, erases the used register, persists the new state and
     /// only then returns the transaction's keys. Errors: [`DukptError::Exhausted`],
     /// [`DukptError::PersistFailed`] (no key released; the counter is burnt).
+    ///
+    /// Masking as in [`crate::dukpt::aes::AesTerminal::next_transaction`]: one register
+    /// unmasked into the transaction's key holder, the new ones masked.
     pub fn next_transaction<P: StatePersist + ?Sized>(
-        &mut self,
-        persist: &mut P,
-    ) -> Result<TdesTransaction, DukptError> {
-        self.mask_registers();
-        let r = self.next_transaction_unmasked(persist);
-        self.mask.ratchet();
-        self.mask_registers();
-        r
-    }
-
-    /// [`TdesTerminal::next_transaction`] on the unmasked registers.
-    fn next_transaction_unmasked<P: StatePersist + ?Sized>(
         &mut self,
         persist: &mut P,
     ) -> Result<TdesTransaction, DukptError> {
@@ -248,8 +265,10 @@ impl TdesTerminal {
         };
         let c32 = u32::try_from(c).map_err(|_| DukptError::StateInconsistent)?;
         let ki = k as usize;
-        let cur: Secret<16> =
+        let mut cur: Secret<16> =
             Secret::from_slice(self.slot(ki)).ok_or(DukptError::StateInconsistent)?;
+        let parent = Rules::parent(u64::from(ksn0.counter()), k);
+        self.mask.stream().apply(parent, ki, SLOT, cur.expose_mut());
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children && ki > 0 {
@@ -270,8 +289,12 @@ impl TdesTerminal {
             }
             _ => self.wipe_to_end_of_life(),
         }
+        if derive_children {
+            // The new registers 0..ki, whose parent is `c`.
+            self.xor_masks(ki);
+        }
         persist
-            .persist(self.state.expose())
+            .persist_view(&self.view())
             .map_err(|_| DukptError::PersistFailed)?;
         Ok(TdesTransaction {
             key: TdesCurrentKey::from_parts(cur, used),
@@ -283,7 +306,7 @@ impl TdesTerminal {
         persist: &mut P,
     ) -> Result<TdesTransaction, DukptError> {
         self.wipe_to_end_of_life();
-        let _ = persist.persist(self.state.expose());
+        let _ = persist.persist_view(&self.view());
         Err(DukptError::Exhausted)
     }
 

@@ -25,9 +25,12 @@ use core::hint::black_box;
 
 use keyfort::attributes::Algorithm;
 use keyfort::block::{Aes, Des, Tdes};
-use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
-use keyfort::key::{BdkDerive, KeyWrapUnwrap, Role, TypedKey};
+use keyfort::dukpt::aes::{
+    AesBdk, AesInitialKey, AesKsn, AesTerminal, KeyUsage, WorkingKeyType, AES_STATE_LEN,
+};
+use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant};
+use keyfort::dukpt::NoPersist;
+use keyfort::key::{BdkDerive, IkDerive, KeyWrapUnwrap, Role, TypedKey};
 use keyfort::transaction::mac::{aes_cmac, tdes_cmac, verify_aes_cmac, verify_tdes_cmac};
 use keyfort::wrap::{kw_unwrap_ct, kw_wrap, kwp_unwrap_ct, kwp_wrap, Kek};
 use keyfort_ctgrind::leaky;
@@ -200,6 +203,57 @@ entry! {
         };
         let Ok(k) = bdk.key(&ksn, TdesVariant::Pin) else { return 0 };
         out[..16].copy_from_slice(k.expose());
+        1
+    }
+}
+
+entry! {
+    /// AES DUKPT terminal: load the initial key (32 registers derived and masked), run
+    /// `n` transactions (the used register unmasked, new ones derived and masked, the
+    /// state viewed as a persister reads it, unmasked register by register) and the PIN
+    /// key of the last one. Args initial key (16/32), initial key ID (8), `n` (`u32` LE,
+    /// public).
+    fn kf_ct_aes_terminal(a, out) {
+        let ik = aes_key::<IkDerive>(a.get(0)).and_then(|k| AesInitialKey::new(&k, a.get(1)).ok());
+        let Some(ik) = ik else { return 0 };
+        let Ok(mut t) = AesTerminal::load(&ik, &mut NoPersist) else { return 0 };
+        drop(ik);
+        let mut state = [0u8; AES_STATE_LEN];
+        for _ in 1..a.u32(2) {
+            if t.next_transaction(&mut NoPersist).is_err() {
+                return 0;
+            }
+            t.view().read(0, &mut state);
+        }
+        let Ok(tx) = t.next_transaction(&mut NoPersist) else { return 0 };
+        let Ok(wk) = tx.working_key(KeyUsage::PinEncryption, WorkingKeyType::Aes128) else {
+            return 0;
+        };
+        let k = wk.expose();
+        if let Some(o) = out.get_mut(..k.len()) {
+            o.copy_from_slice(k);
+        }
+        u32::from(black_box(state[0]) == b'K')
+    }
+}
+
+entry! {
+    /// TDES DUKPT terminal: the IPEK of a BDK and KSN loaded (21 registers derived and
+    /// masked), `n` transactions, the PIN variant of the last. Args BDK (16), initial KSN
+    /// (10), `n` (`u32` LE, public).
+    fn kf_ct_tdes_terminal(a, out) {
+        let bdk = tdes_key::<BdkDerive>(a.get(0)).and_then(|k| TdesBdk::new(&k).ok());
+        let (Some(bdk), Ok(iksn)) = (bdk, TdesKsn::from_bytes(a.get(1))) else {
+            return 0;
+        };
+        let Ok(mut t) = TdesTerminal::load(&bdk.ipek(&iksn), &mut NoPersist) else { return 0 };
+        for _ in 1..a.u32(2) {
+            if t.next_transaction(&mut NoPersist).is_err() {
+                return 0;
+            }
+        }
+        let Ok(tx) = t.next_transaction(&mut NoPersist) else { return 0 };
+        out[..16].copy_from_slice(tx.key(TdesVariant::Pin).expose());
         1
     }
 }
@@ -378,7 +432,7 @@ type Entry = unsafe extern "C" fn(*const u8, *mut u8) -> u32;
 
 /// Every entry, kept in the image (nothing else calls them).
 #[used]
-static ENTRIES: [Entry; 19] = [
+static ENTRIES: [Entry; 21] = [
     kf_ct_kw_unwrap,
     kf_ct_kwp_unwrap,
     kf_ct_tr31_unwrap,
@@ -387,6 +441,8 @@ static ENTRIES: [Entry; 19] = [
     kf_ct_store_tag_check,
     kf_ct_aes_dukpt,
     kf_ct_tdes_dukpt,
+    kf_ct_aes_terminal,
+    kf_ct_tdes_terminal,
     kf_ct_aes_block,
     kf_ct_tdes_block,
     kf_ct_des_block,
