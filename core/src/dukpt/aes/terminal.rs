@@ -25,9 +25,7 @@
 //! new mask key) and [`AesTerminal::register`] (a wiped holder) are the only ways to the
 //! plain registers.
 use super::derive::{derivation_step_data, derive_each};
-use super::host::{
-    scrubbed_to, working_key_under, AesInitialKey, AesWorkingKey, TERMINAL_SCRUB_WORDS,
-};
+use super::host::{expand, working_key_under, AesInitialKey, AesWorkingKey, TERMINAL_SCRUB_WORDS};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::block::AesEnc;
@@ -36,7 +34,7 @@ use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
-use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
+use crate::secret::{scrub_stack_bytes, Secret, SecretBuf};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -151,23 +149,15 @@ impl AesTerminal {
         if counter == 1 {
             // The standard's load: every register from the initial key directly.
             // The 32 derivations are independent: paired into two-block calls.
-            // One schedule, expanded in place in a frame the scrub after it covers.
+            let sched = expand(ik.expose())?;
             let klen = kind.key_len();
-            let mut key =
-                WipedBuf::<32>::from_slice(ik.expose()).ok_or(DukptError::BadKeyLength)?;
-            let slots = t.slots_mut();
-            scrubbed_to::<TERMINAL_SCRUB_WORDS, _>(|| {
-                AesEnc::with_key(key.expose_mut(), |sched, _| {
-                    derive_each(
-                        sched,
-                        (0..NREG).zip(slots).map(|(i, slot)| {
-                            let data = derivation_step_data(kind, &ikid, 1u32 << i);
-                            (data, slot.get_mut(..klen).unwrap_or(&mut []))
-                        }),
-                    )
-                })
-            })
-            .map_err(|_| DukptError::BadKeyLength)?;
+            derive_each(
+                &sched,
+                (0..NREG).zip(t.slots_mut()).map(|(i, slot)| {
+                    let data = derivation_step_data(kind, &ikid, 1u32 << i);
+                    (data, slot.get_mut(..klen).unwrap_or(&mut []))
+                }),
+            );
         } else {
             for i in 0..NREG {
                 if map & (1 << i) == 0 {
