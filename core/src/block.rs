@@ -353,10 +353,14 @@ mod backend {
     pub(super) struct InnerEnc(keyfort_aes::Aes);
 
     impl InnerEnc {
+        /// Inlined, and a `match` rather than `map`: keyfort-aes's `new` writes its
+        /// schedule into the caller's slot, and no further move follows.
+        #[inline(always)]
         pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-            keyfort_aes::Aes::new(key)
-                .map(Self)
-                .map_err(|_| BadKeyLength)
+            match keyfort_aes::Aes::new(key) {
+                Ok(s) => Ok(Self(s)),
+                Err(_) => Err(BadKeyLength),
+            }
         }
         #[inline(always)]
         pub(super) fn encrypt(&self, b: &mut [u8; 16]) {

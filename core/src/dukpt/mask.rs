@@ -50,6 +50,11 @@
 //! one more on the half of the transactions that write registers), the load about 7,000
 //! (8 blocks), the AES-256 load about 12,500 (16 blocks); without it the three are at or
 //! below the figures before any masking (15,882, 64,611, 134,900).
+//! Since then the AES terminal's transaction keeps one key schedule, expanded in place
+//! in `next_transaction` (no derivation key moved through `Result`s; one stack scrub,
+//! at its drop, where the derivation key took two): average 12,654, worst 20,207
+//! (before: 15,730 and 23,284, main in the same `./x bench --board mps2-an385` run
+//! conditions); the loads are unchanged (70,279, 145,834).
 //!
 //! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
 //! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,

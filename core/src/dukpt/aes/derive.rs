@@ -110,7 +110,7 @@ pub(crate) fn derive<K: EncryptBlocks + ?Sized>(key: &K, data: &[u8; 16], out: &
 /// its derivation data and its output (16, 24 or 32 bytes). A 16- or 32-byte output is
 /// encrypted in place (the derivation data written into it first): no copy of a derived
 /// key outside its output, so no temporary to wipe.
-pub(crate) fn derive_each<'o, K: EncryptBlocks>(
+pub(crate) fn derive_each<'o, K: EncryptBlocks + ?Sized>(
     key: &K,
     jobs: impl Iterator<Item = ([u8; 16], &'o mut [u8])>,
 ) {

@@ -33,7 +33,7 @@ const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 /// 2 KiB. A terminal runs where RAM is smallest (a 16 KiB micro:bit with the C API's store
 /// below the stack), so it does not take the host derivation's 4 KiB. Shown on target by
 /// memscan's live-terminal scan and the AES DUKPT workload (0 register or key found).
-const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
+pub(crate) const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
@@ -60,11 +60,6 @@ fn below<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Expands an AES key whose length is already checked.
-pub(crate) fn expand(key: &[u8]) -> Result<Aes, DukptError> {
-    Aes::new(key).map_err(|_| DukptError::BadKeyLength)
-}
-
 /// Expands an encryption-only schedule (DUKPT never decrypts) straight into the caller's
 /// variable (inlined: no move of the schedule through another `Result`).
 #[inline(always)]
@@ -73,6 +68,11 @@ fn expand_enc(key: &[u8]) -> Result<AesEnc, DukptError> {
         Ok(s) => Ok(s),
         Err(_) => Err(DukptError::BadKeyLength),
     }
+}
+
+/// Expands an AES key whose length is already checked.
+pub(crate) fn expand(key: &[u8]) -> Result<Aes, DukptError> {
+    Aes::new(key).map_err(|_| DukptError::BadKeyLength)
 }
 
 /// Parses an 8-byte initial key ID.
@@ -445,28 +445,6 @@ pub struct AesDerivationKey {
 }
 
 impl AesDerivationKey {
-    /// Takes a derivation key's bytes (terminal registers) for `ksn`.
-    pub(crate) fn from_register(
-        key: &[u8],
-        kind: BdkType,
-        ksn: AesKsn,
-    ) -> Result<Self, DukptError> {
-        let bytes = key.get(..kind.key_len()).ok_or(DukptError::BadKeyLength)?;
-        scrubbed_to::<TERMINAL_SCRUB_WORDS, _>(|| {
-            Ok(Self {
-                schedule: expand_enc(bytes)?,
-                key: WipedBuf::from_slice(bytes).ok_or(DukptError::BadKeyLength)?,
-                kind,
-                ksn,
-            })
-        })
-    }
-
-    /// The expanded key (terminal: derives the next registers from it).
-    pub(crate) fn schedule(&self) -> &AesEnc {
-        &self.schedule
-    }
-
     /// The KSN this key belongs to.
     pub fn ksn(&self) -> &AesKsn {
         &self.ksn

@@ -25,15 +25,16 @@
 //! new mask key) and [`AesTerminal::register`] (a wiped holder) are the only ways to the
 //! plain registers.
 use super::derive::{derivation_step_data, derive_each};
-use super::host::{expand, AesDerivationKey, AesInitialKey, AesWorkingKey};
+use super::host::{expand, working_key_under, AesInitialKey, AesWorkingKey, TERMINAL_SCRUB_WORDS};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
+use crate::block::AesEnc;
 use crate::dukpt::counter::Rules;
 use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
-use crate::secret::{Secret, SecretBuf};
+use crate::secret::{scrub_stack_bytes, Secret, SecretBuf};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -55,32 +56,56 @@ pub struct AesTerminal {
     mask: RegisterMask,
 }
 
-/// The keys of one transaction: its KSN and its derivation key, from which every working
-/// key of the transaction is derived. Released only after the terminal state that no
-/// longer contains this key was persisted. Wiped on drop.
+/// The keys of one transaction: its KSN and its derivation key, expanded once (by
+/// [`AesTerminal::next_transaction`], which derives the new registers under the same
+/// schedule), from which every working key of the transaction is derived. Released only
+/// after the terminal state that no longer contains this key was persisted. Wiped on
+/// drop, which also scrubs the stack once.
 pub struct AesTransaction {
-    key: AesDerivationKey,
+    /// The derivation key's schedule (encryption only), built in place in
+    /// `next_transaction` and never moved through another `Result`.
+    schedule: AesEnc,
+    kind: BdkType,
+    ksn: AesKsn,
 }
 
 impl AesTransaction {
     /// The KSN to send with this transaction.
     pub fn ksn(&self) -> &AesKsn {
-        self.key.ksn()
+        &self.ksn
     }
 
     /// A working key of this transaction.
+    ///
+    /// No stack scrub of its own: the one block call under the already expanded schedule
+    /// leaves its scratch below the caller, which the returned key's drop and this
+    /// transaction's drop each scrub; memscan's live-terminal scan and AES DUKPT workload
+    /// check it (0 keys found).
     pub fn working_key(
         &self,
         usage: KeyUsage,
         key_type: WorkingKeyType,
     ) -> Result<AesWorkingKey, DukptError> {
-        self.key.working_key(usage, key_type)
+        if !key_type.allowed_under(self.kind) {
+            return Err(DukptError::KeyTypeNotAllowed);
+        }
+        let ikid = self.ksn.initial_key_id();
+        working_key_under(&self.schedule, &ikid, self.ksn.counter(), usage, key_type)
+    }
+}
+
+impl Drop for AesTransaction {
+    #[inline(never)]
+    fn drop(&mut self) {
+        // The schedule wipes itself right after this; its expansion's temporaries and
+        // moved-from copies lie in the frames `next_transaction` left below its caller.
+        scrub_stack_bytes::<TERMINAL_SCRUB_WORDS>();
     }
 }
 
 impl core::fmt::Debug for AesTransaction {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "AesTransaction({:?}, ..)", self.key.ksn())
+        write!(f, "AesTransaction({:?}, ..)", self.ksn)
     }
 }
 
@@ -313,12 +338,18 @@ impl AesTerminal {
             .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
             .ok_or(DukptError::StateInconsistent)?;
         mask.stream().apply(parent, ki, klen, reg);
-        let key = match AesDerivationKey::from_register(reg, kind, AesKsn::new(&ikid, c32)) {
-            Ok(key) => key,
-            Err(e) => {
+        // The transaction's one key schedule, expanded straight into the value returned.
+        let schedule = match AesEnc::new(reg) {
+            Ok(s) => s,
+            Err(_) => {
                 mask.stream().apply(parent, ki, klen, reg);
-                return Err(e);
+                return Err(DukptError::BadKeyLength);
             }
+        };
+        let tx = AesTransaction {
+            schedule,
+            kind,
+            ksn: AesKsn::new(&ikid, c32),
         };
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
@@ -326,7 +357,7 @@ impl AesTerminal {
             // Registers 0..ki from this key: independent derivations, paired into
             // two-block calls (masked below, once the counter is the next one).
             derive_each(
-                key.schedule(),
+                &tx.schedule,
                 (0..ki).zip(self.slots_mut()).map(|(i, slot)| {
                     let data = derivation_step_data(kind, &ikid, c32 | (1u32 << i));
                     (data, slot.get_mut(..klen).unwrap_or(&mut []))
@@ -353,7 +384,7 @@ impl AesTerminal {
         persist
             .persist_view(&self.view())
             .map_err(|_| DukptError::PersistFailed)?;
-        Ok(AesTransaction { key })
+        Ok(tx)
     }
 
     fn end_of_life<P: StatePersist + ?Sized>(
