@@ -17,7 +17,7 @@
 //! - Everywhere else (hosts): RustCrypto's `aes` crate (AES-NI / ARMv8 crypto extensions
 //!   when the CPU has them, its fixsliced software AES otherwise).
 //! - And on x86-64 with AES-NI, for chains where every block has a new AES-128 key (the
-//!   DUKPT host derivation): [`AesLanes128`], keyfort-aes's `lanes` engine, each key
+//!   DUKPT host derivation): `AesLanes128`, keyfort-aes's `lanes` engine, each key
 //!   expanded on the fly inside its block, up to eight independent chains in lockstep.
 /// The key length given to a block cipher is not one it supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
