@@ -257,11 +257,16 @@ impl EncryptBlocks for Aes128OnTheFly<'_> {
     #[inline(always)]
     fn encrypt_two(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
         let mut b = [*b0, *b1];
-        self.engine.encrypt(&[*self.key, *self.key], &mut b);
+        #[cfg_attr(keyfort_no_wipe, allow(unused_mut))]
+        let mut keys = [*self.key, *self.key];
+        self.engine.encrypt(&keys, &mut b);
         *b0 = b[0];
         *b1 = b[1];
         #[cfg(not(keyfort_no_wipe))]
-        zeroize::Zeroize::zeroize(&mut b);
+        {
+            zeroize::Zeroize::zeroize(&mut b);
+            zeroize::Zeroize::zeroize(&mut keys);
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use super::ksn::AesKsn;
 use super::types::{KeyUsage, WorkingKeyType};
 use crate::block::{AesLanes128, AES_LANES};
 use crate::dukpt::DukptError;
-use zeroize::Zeroize;
 
 /// One derivation in flight on the engine (public bookkeeping).
 #[derive(Clone, Copy, Default)]
@@ -32,8 +31,8 @@ impl Drop for LaneSecrets {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
         {
-            self.keys.zeroize();
-            self.blocks.zeroize();
+            zeroize::Zeroize::zeroize(&mut self.keys);
+            zeroize::Zeroize::zeroize(&mut self.blocks);
         }
     }
 }
