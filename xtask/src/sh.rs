@@ -1,15 +1,43 @@
 //! Running commands: echo them, and turn a failed exit into a one-line error.
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-/// Runs `cmd` with inherited output; Err names the command and its status.
+/// Runs `cmd` with its output passed through; Err names the command, its status and the
+/// first lines of its stderr that say `error` (so a summary line tells why, not only
+/// that it failed).
 pub fn run(cmd: &mut Command) -> Result<(), String> {
     println!("  $ {}", show(cmd));
-    match cmd.status() {
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", show(cmd)))?;
+    let errors = child.stderr.take().map(|err| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if kept.len() < ERROR_LINES && line.trim_start().starts_with("error") {
+                    kept.push(line.trim().to_string());
+                }
+            }
+            kept
+        })
+    });
+    let status = child.wait();
+    let said = errors
+        .and_then(|t| t.join().ok())
+        .unwrap_or_default()
+        .join(" / ");
+    match status {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(format!("`{}` failed ({s})", show(cmd))),
-        Err(e) => Err(format!("cannot start `{}`: {e}", show(cmd))),
+        Ok(s) if said.is_empty() => Err(format!("`{}` failed ({s})", show(cmd))),
+        Ok(s) => Err(format!("`{}` failed ({s}): {said}", show(cmd))),
+        Err(e) => Err(format!("`{}`: cannot wait for it: {e}", show(cmd))),
     }
 }
+
+/// How many of a failed command's `error` lines [`run`] quotes.
+const ERROR_LINES: usize = 3;
 
 /// True if `cmd` runs and exits 0, with its output discarded.
 pub fn quiet_ok(cmd: &mut Command) -> bool {
@@ -41,4 +69,28 @@ pub fn show(cmd: &Command) -> String {
         s.push_str(&a.to_string_lossy());
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_command_is_reported_with_its_error_lines() {
+        let mut c = Command::new("sh");
+        c.args([
+            "-c",
+            "echo 'warning: w' >&2; echo 'error: the cause' >&2; exit 3",
+        ]);
+        let e = run(&mut c).unwrap_err();
+        let said = e.rsplit_once("): ").map(|(_, said)| said);
+        assert_eq!(said, Some("error: the cause"), "{e}");
+    }
+
+    #[test]
+    fn a_command_that_succeeds_is_ok_whatever_it_prints() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo 'error: only words' >&2"]);
+        assert_eq!(run(&mut c), Ok(()));
+    }
 }
