@@ -60,6 +60,17 @@ impl AesNiLanes {
         // features `encrypt128` is compiled for.
         unsafe { encrypt128(keys, blocks) }
     }
+
+    /// A chain of AES-128 steps in one lane, each step's key the previous step's output:
+    /// `key = AES-128(key, d)` for every `d` of `data` in order (DUKPT's derivation of an
+    /// AES-128 key from its parent). The intermediate keys stay in vector registers; only
+    /// the last is stored, into `key`.
+    #[inline]
+    pub fn chain128(self, key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>) {
+        // SAFETY: as in `encrypt128` (`data` is safe code, inlined into the feature-enabled
+        // function).
+        unsafe { chain128(key, data) }
+    }
 }
 
 /// The next AES-128 round key after `k` (FIPS-197 5.2), `rcon` in every column.
@@ -76,13 +87,45 @@ fn next_key(k: __m128i, rot: __m128i, rcon: __m128i) -> __m128i {
     }
 }
 
+/// `RotWord(w3)` in every column, as `_mm_shuffle_epi8`'s indices: column j of a loaded
+/// key is bytes 4j..4j+3, w3 bytes 12..15.
+#[inline(always)]
+fn rot_word_3() -> __m128i {
+    // SAFETY: SSE2, which every x86-64 has.
+    unsafe {
+        _mm_setr_epi8(
+            13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12,
+        )
+    }
+}
+
+#[target_feature(enable = "aes,sse2,ssse3")]
+unsafe fn chain128(key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>) {
+    let rot = rot_word_3();
+    // SAFETY: unaligned load of a 16-byte array.
+    let mut next = unsafe { _mm_loadu_si128(key.as_ptr().cast()) };
+    for d in data {
+        let mut k = next;
+        // SAFETY: as above.
+        let mut s = _mm_xor_si128(unsafe { _mm_loadu_si128(d.as_ptr().cast()) }, k);
+        // (`d` is public derivation data: no wipe.)
+        for (r, &rc) in RCON.iter().enumerate() {
+            k = next_key(k, rot, _mm_set1_epi32(i32::from(rc)));
+            s = if r + 1 < RCON.len() {
+                _mm_aesenc_si128(s, k)
+            } else {
+                _mm_aesenclast_si128(s, k)
+            };
+        }
+        next = s;
+    }
+    // SAFETY: unaligned store to a 16-byte array.
+    unsafe { _mm_storeu_si128(key.as_mut_ptr().cast(), next) };
+}
+
 #[target_feature(enable = "aes,sse2,ssse3")]
 unsafe fn encrypt128<const N: usize>(keys: &[[u8; 16]; N], blocks: &mut [[u8; 16]; N]) {
-    // Byte order of the loaded key: column j is bytes 4j..4j+3, w3 bytes 12..15;
-    // RotWord(w3) = bytes 13, 14, 15, 12 in every column.
-    let rot = _mm_setr_epi8(
-        13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12,
-    );
+    let rot = rot_word_3();
     // SAFETY: unaligned loads of 16-byte arrays.
     let mut k: [__m128i; N] =
         core::array::from_fn(|i| unsafe { _mm_loadu_si128(keys[i].as_ptr().cast()) });

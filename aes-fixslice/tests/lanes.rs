@@ -1,4 +1,4 @@
-//! `lanes`: AES-128 under eight keys at once on AES-NI, against the `aes` crate and
+//! `lanes`: AES-128 under eight keys at once, and chains of one-block steps, on AES-NI, against the `aes` crate and
 //! FIPS-197.
 #![cfg(target_arch = "x86_64")]
 #![allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
@@ -53,5 +53,17 @@ proptest! {
         let mut two = [blocks[1], blocks[2]];
         ni.encrypt128(&[keys[1], keys[2]], &mut two);
         prop_assert_eq!(two, [out[1], out[2]]);
+    }
+
+    #[test]
+    fn a_chain_is_each_step_keyed_by_the_one_before(
+        key in proptest::array::uniform16(any::<u8>()),
+        data in proptest::collection::vec(proptest::array::uniform16(any::<u8>()), 0..20),
+    ) {
+        let Some(ni) = AesNiLanes::detect() else { return Ok(()) };
+        let want = data.iter().fold(key, |k, d| reference(&k, d));
+        let mut got = key;
+        ni.chain128(&mut got, data.iter().copied());
+        prop_assert_eq!(got, want);
     }
 }

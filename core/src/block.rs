@@ -233,6 +233,14 @@ impl AesLanes128 {
         self.0.encrypt(keys, blocks);
     }
 
+    /// `key = AES-128(key, d)` for every `d` of `data` in order: a chain of one-block
+    /// derivations, each under the key the one before made (DUKPT's AES-128 chain), its
+    /// intermediate keys kept in registers.
+    #[inline]
+    pub(crate) fn chain(&self, key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>) {
+        self.0.chain(key, data);
+    }
+
     /// Encryption under one AES-128 `key`, expanded anew at every call (for a key used
     /// for one or two blocks: a DUKPT chain step).
     pub(crate) fn with_key<'a>(&'a self, key: &'a [u8; 16]) -> Aes128OnTheFly<'a> {
@@ -289,6 +297,10 @@ mod lanes {
         ) {
             self.0.encrypt128(keys, blocks);
         }
+        #[inline(always)]
+        pub(super) fn chain(&self, key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>) {
+            self.0.chain128(key, data);
+        }
     }
 }
 
@@ -302,6 +314,9 @@ mod lanes {
             None
         }
         pub(super) fn encrypt<const N: usize>(&self, _: &[[u8; 16]; N], _: &mut [[u8; 16]; N]) {
+            match *self {}
+        }
+        pub(super) fn chain(&self, _: &mut [u8; 16], _: impl IntoIterator<Item = [u8; 16]>) {
             match *self {}
         }
     }

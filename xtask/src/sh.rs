@@ -82,7 +82,7 @@ mod tests {
             "-c",
             "echo 'warning: w' >&2; echo 'error: the cause' >&2; exit 3",
         ]);
-        let e = run(&mut c).unwrap_err();
+        let e = run(&mut c).err().unwrap_or_default();
         let said = e.rsplit_once("): ").map(|(_, said)| said);
         assert_eq!(said, Some("error: the cause"), "{e}");
     }

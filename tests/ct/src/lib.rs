@@ -24,6 +24,8 @@ pub mod leaky;
 #[cfg(feature = "std")]
 mod rerun;
 #[cfg(feature = "std")]
+pub mod stack;
+#[cfg(feature = "std")]
 pub use rerun::{parent, rerun_under_memcheck, suppression_uses};
 
 /// `VG_USERREQ__RUNNING_ON_VALGRIND` (valgrind.h).

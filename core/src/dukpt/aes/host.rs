@@ -23,6 +23,15 @@ use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
 /// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB). On bare-metal Arm 4 KiB: a host
 /// derivation there peaks at about 2.2 KiB on the Cortex-M3 (`./x bench`), and the memory
 /// scan found a keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
+/// How deep the scrub after a host derivation on the AES lane engine reaches
+/// ([`working_key_on_the_fly`]: no key schedule, the chain's keys in vector registers,
+/// the only key holders self-wiping): 512 bytes, past the frame of [`below`] on this path
+/// (0.2 KiB in the release build's `objdump`). The host stack test
+/// (`tests/tests/dukpt_stack.rs`) reads the stack back after a derivation: no key of the
+/// chain is left (with this scrub removed too; the scrub is a margin for spills another
+/// compiler may make), while the schedule path without its scrub fails it.
+const ON_THE_FLY_SCRUB_WORDS: usize = 512 >> 4;
+
 #[cfg(not(target_os = "none"))]
 const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
 #[cfg(target_os = "none")]
@@ -111,8 +120,9 @@ pub(crate) fn walk<R>(
         .map_err(|_| DukptError::BadKeyLength)
 }
 
-/// [`walk`] of an AES-128 chain on a lane engine: each step's key expanded on the fly
-/// inside its one block (no schedule built or wiped).
+/// [`walk`] of an AES-128 chain on a lane engine: the whole chain in one call
+/// ([`AesLanes128::chain`]), each step's key expanded on the fly and the intermediate
+/// keys kept in registers (no schedule built or wiped, no key stored but the last).
 #[inline(always)]
 fn walk_on_the_fly<R>(
     engine: &AesLanes128,
@@ -126,14 +136,38 @@ fn walk_on_the_fly<R>(
         .expose_mut()
         .try_into()
         .map_err(|_| DukptError::BadKeyLength)?;
-    for step in ChainSteps::to(counter) {
-        let mut next = [derivation_step_data(kind, ikid, step)];
-        engine.encrypt(core::array::from_ref(k), &mut next);
-        *k = next[0];
-        #[cfg(not(keyfort_no_wipe))]
-        zeroize::Zeroize::zeroize(&mut next);
-    }
+    engine.chain(
+        k,
+        ChainSteps::to(counter).map(|step| derivation_step_data(kind, ikid, step)),
+    );
     Ok(finish(&engine.with_key(k)))
+}
+
+/// The working key of `counter` from an AES-128 BDK on a lane engine: the initial key and
+/// every derivation key in one chain ([`AesLanes128::chain`], intermediate keys in
+/// registers), then the working key under the last (run inside [`scrubbed_to`] with
+/// [`ON_THE_FLY_SCRUB_WORDS`]).
+#[inline(always)]
+fn working_key_on_the_fly(
+    engine: &AesLanes128,
+    bdk: &Secret<16>,
+    ikid: &[u8; 8],
+    counter: u32,
+    usage: KeyUsage,
+    key_type: WorkingKeyType,
+) -> Result<AesWorkingKey, DukptError> {
+    let mut key = WipedBuf::<16>::from_slice(bdk.expose()).ok_or(DukptError::BadKeyLength)?;
+    let k: &mut [u8; 16] = key
+        .expose_mut()
+        .try_into()
+        .map_err(|_| DukptError::BadKeyLength)?;
+    let steps =
+        ChainSteps::to(counter).map(|step| derivation_step_data(BdkType::Aes128, ikid, step));
+    engine.chain(
+        k,
+        core::iter::once(initial_key_data(BdkType::Aes128, ikid)).chain(steps),
+    );
+    working_key_under(&engine.with_key(k), ikid, counter, usage, key_type)
 }
 
 /// The working key of `usage` / `key_type` under the derivation key `schedule` of
@@ -293,6 +327,11 @@ impl AesBdk {
         }
         ksn.check_device_counter()?;
         let ikid = ksn.initial_key_id();
+        if let BdkKey::OnTheFly(engine, bdk) = &self.key {
+            return scrubbed_to::<ON_THE_FLY_SCRUB_WORDS, _>(|| {
+                working_key_on_the_fly(engine, bdk, &ikid, ksn.counter(), usage, key_type)
+            });
+        }
         scrubbed(|| {
             let mut ik =
                 WipedBuf::<32>::zeroed(self.kind.key_len()).ok_or(DukptError::BadKeyLength)?;

@@ -1,0 +1,128 @@
+//! The host AES DUKPT derivation leaves none of its chain's keys on the stack.
+//!
+//! `AesBdk::working_key` runs in a frame of its own, its working key is forgotten (so the
+//! holder's own drop, which scrubs the stack too, does not run and cannot hide a missing
+//! scrub of the derivation), and then a sibling frame reads back the stack where the
+//! derivation's frames were and searches it for the initial key and every derivation key
+//! of the chain (taken beforehand from the public API). This shows the one scrub of the
+//! derivation (`dukpt::aes::host::scrubbed`) reaches deep enough on this target: 512
+//! bytes on the lane-engine path of an AES-128 BDK (where the chain's keys stay in vector
+//! registers, so nothing is left even without it), 2 KiB on the schedule path (AES-256).
+//!
+//! Controls the scan must catch: a key copied into a local of a frame that has returned
+//! (`leave_copy`) is found at the same depth, in every case; and, checked by hand, the
+//! schedule path with its scrub removed (`DERIVATION_SCRUB_WORDS` = 1) fails the AES-256
+//! case ("1 of 2 chain keys left on the stack").
+//!
+//! The stack is read back by `keyfort_ctgrind::stack::below` (a local array never
+//! written, read with volatile reads).
+#![cfg(target_arch = "x86_64")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use keyfort::dukpt::aes::{AesBdk, AesKsn, KeyUsage, WorkingKeyType};
+use keyfort::key::TypedKey;
+use std::hint::black_box;
+
+/// Bytes of stack read back below the test's frame (well past the deepest derivation).
+const AREA: usize = 16 * 1024;
+const IKID: [u8; 8] = [0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56];
+
+#[inline(always)]
+fn stack_below() -> Vec<u8> {
+    keyfort_ctgrind::stack::below::<AREA>()
+}
+
+/// Overwrites the stack below the caller, so that what earlier calls left there (the
+/// needles' own derivation) cannot be found.
+#[inline(never)]
+fn clear_below() {
+    let mut area = [0u8; AREA];
+    black_box(&mut area);
+}
+
+/// The derivation under test, in its own frame; its working key is forgotten.
+#[inline(never)]
+fn derive_and_forget(bdk: &AesBdk, ksn: &AesKsn) {
+    let k = bdk.working_key(ksn, KeyUsage::PinEncryption, WorkingKeyType::Aes128);
+    assert!(k.is_ok());
+    core::mem::forget(black_box(k));
+}
+
+/// Runs `f` 512 bytes below the caller's frame: the top of the area that
+/// [`stack_below`] reads back is its own frame's saved registers and locals, so what is
+/// checked must lie deeper.
+#[inline(never)]
+fn deeper(f: impl FnOnce()) {
+    let pad = [0u8; 512];
+    black_box(&pad);
+    f();
+    black_box(&pad);
+}
+
+/// The control: a copy of `key` left in a returned frame.
+#[inline(never)]
+fn leave_copy(key: &[u8]) {
+    let mut copy = [0u8; 32];
+    copy[..key.len()].copy_from_slice(key);
+    black_box(&copy);
+}
+
+/// The initial key and each derivation key on the way to `counter` (the needles).
+fn chain_keys(bdk: &AesBdk, counter: u32) -> Vec<Vec<u8>> {
+    let mut keys = vec![bdk.initial_key(&IKID).unwrap().expose().to_vec()];
+    let mut walked = 0u32;
+    for bit in (0..32).rev().map(|b| 1u32 << b) {
+        if counter & bit != 0 {
+            walked |= bit;
+            let ksn = AesKsn::new(&IKID, walked);
+            keys.push(bdk.derivation_key(&ksn).unwrap().expose().to_vec());
+        }
+    }
+    keys
+}
+
+fn found(stack: &[u8], needles: &[Vec<u8>]) -> usize {
+    needles
+        .iter()
+        .filter(|n| stack.windows(n.len()).any(|w| w == n.as_slice()))
+        .count()
+}
+
+fn bdk(bytes: &[u8]) -> AesBdk {
+    AesBdk::new(&TypedKey::raw_aes(bytes).unwrap()).unwrap()
+}
+
+fn check(bdk: &AesBdk, counter: u32) {
+    let needles = chain_keys(bdk, counter);
+    clear_below();
+    assert_eq!(found(&stack_below(), &needles), 0, "cleared");
+    deeper(|| derive_and_forget(bdk, &AesKsn::new(&IKID, counter)));
+    let left = found(&stack_below(), &needles);
+    assert_eq!(
+        left,
+        0,
+        "{left} of {} chain keys left on the stack",
+        needles.len()
+    );
+
+    // Control: the scan sees a key left in a returned frame at that depth.
+    clear_below();
+    deeper(|| leave_copy(&needles[0]));
+    assert_eq!(found(&stack_below(), &needles), 1, "control not caught");
+}
+
+#[test]
+fn no_chain_key_left_on_the_stack_aes128_bdk() {
+    let bdk = bdk(&[0x11; 16]);
+    for counter in [1, 0xFF, 0xFFFF, 0x8000_0001] {
+        check(&bdk, counter);
+    }
+}
+
+#[test]
+fn no_chain_key_left_on_the_stack_aes256_bdk() {
+    let bdk = bdk(&[0x22; 32]);
+    for counter in [1, 0xFF, 0xFFFF] {
+        check(&bdk, counter);
+    }
+}
