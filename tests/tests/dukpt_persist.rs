@@ -8,7 +8,7 @@
     clippy::integer_division_remainder_used
 )]
 use keyfort::dukpt::aes::{AesBdk, AesKsn, AesTerminal, KeyUsage, WorkingKeyType, AES_STATE_LEN};
-use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesTerminal, TdesVariant, TDES_STATE_LEN};
+use keyfort::dukpt::tdes::{TdesBdk, TdesIpek, TdesKsn, TdesTerminal, TdesVariant, TDES_STATE_LEN};
 use keyfort::dukpt::{DukptError, NoPersist, PersistError, StatePersist};
 
 /// A store that keeps the last durable state and fails on request.
@@ -33,6 +33,23 @@ fn aes_bdk() -> AesBdk {
             .unwrap(),
     )
     .unwrap()
+}
+
+/// The X9.24-1 example TDES BDK.
+fn tdes_bdk() -> TdesBdk {
+    TdesBdk::new(
+        &keyfort::key::TypedKey::raw(
+            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
+            keyfort::attributes::Algorithm::Tdes2,
+        )
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The IPEK of the X9.24-1 example KSN under [`tdes_bdk`].
+fn tdes_ipek() -> TdesIpek {
+    tdes_bdk().ipek(&TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap())
 }
 
 #[test]
@@ -85,16 +102,7 @@ fn no_counter_released_twice_across_failures_and_power_cuts() {
 
 #[test]
 fn persist_failure_releases_nothing_and_burns_the_counter() {
-    let bdk = TdesBdk::new(
-        &keyfort::key::TypedKey::raw(
-            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
-            keyfort::attributes::Algorithm::Tdes2,
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let ipek =
-        bdk.ipek(&TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap());
+    let ipek = tdes_ipek();
     let mut store = Flaky::default();
     let mut t = TdesTerminal::load(&ipek, &mut store).unwrap();
     let before = store.durable.clone();
@@ -113,7 +121,7 @@ fn persist_failure_releases_nothing_and_burns_the_counter() {
     assert_eq!(tx.ksn().counter(), 2);
     assert_eq!(
         tx.key(TdesVariant::Pin).expose(),
-        bdk.key(tx.ksn(), TdesVariant::Pin).unwrap().expose()
+        tdes_bdk().key(tx.ksn(), TdesVariant::Pin).unwrap().expose()
     );
 }
 
@@ -165,16 +173,7 @@ fn corrupted_states_are_refused() {
         "slot tail"
     );
     // A TDES state is not an AES state.
-    let bdk = TdesBdk::new(
-        &keyfort::key::TypedKey::raw(
-            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
-            keyfort::attributes::Algorithm::Tdes2,
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let ipek =
-        bdk.ipek(&TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap());
+    let ipek = tdes_ipek();
     let mut tt = TdesTerminal::load(&ipek, &mut NoPersist).unwrap();
     let mut ts = tt.with_state(<[u8]>::to_vec);
     assert_eq!(ts.len(), TDES_STATE_LEN);
@@ -261,14 +260,7 @@ fn strict_input_checks() {
         TdesKsn::from_bytes(&[0; 12]).err(),
         Some(DukptError::BadKsnLength)
     );
-    let tb = TdesBdk::new(
-        &keyfort::key::TypedKey::raw(
-            &hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap(),
-            keyfort::attributes::Algorithm::Tdes2,
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let tb = tdes_bdk();
     let ksn = TdesKsn::from_bytes(&hex::decode("FFFF9876543210E00000").unwrap()).unwrap();
     assert_eq!(tb.current_key(&ksn).err(), Some(DukptError::CounterZero));
     assert_eq!(

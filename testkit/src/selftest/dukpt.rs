@@ -64,14 +64,19 @@ fn aes_vectors() -> Result<(), &'static str> {
     )
 }
 
-fn tdes_vectors() -> Result<(), &'static str> {
-    let bdk = keyfort::key::TypedKey::raw(
+/// The X9.24-1 example BDK ([`TDES_BDK`]), admitted as a 2-key TDES BDK.
+fn tdes_bdk() -> Result<TdesBdk, &'static str> {
+    keyfort::key::TypedKey::raw(
         &unhex::<16>(TDES_BDK),
         keyfort::attributes::Algorithm::Tdes2,
     )
     .map_err(keyfort::dukpt::DukptError::from)
     .and_then(|k| TdesBdk::new(&k))
-    .map_err(|_| "bdk")?;
+    .map_err(|_| "bdk")
+}
+
+fn tdes_vectors() -> Result<(), &'static str> {
+    let bdk = tdes_bdk()?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>(TDES_KSN)).map_err(|_| "ksn")?;
     check(
         bdk.ipek(&ksn).expose() == &unhex::<16>("6AC292FAA1315B4D858AB3A3D7D5933A"),
@@ -116,13 +121,7 @@ fn aes_terminal_matches_host() -> Result<(), &'static str> {
 }
 
 fn tdes_terminal_matches_host() -> Result<(), &'static str> {
-    let bdk = keyfort::key::TypedKey::raw(
-        &unhex::<16>(TDES_BDK),
-        keyfort::attributes::Algorithm::Tdes2,
-    )
-    .map_err(keyfort::dukpt::DukptError::from)
-    .and_then(|k| TdesBdk::new(&k))
-    .map_err(|_| "bdk")?;
+    let bdk = tdes_bdk()?;
     let ksn = TdesKsn::from_bytes(&unhex::<10>(TDES_KSN)).map_err(|_| "ksn")?;
     let ipek = bdk.ipek(&ksn);
     // Start just below a counter jump (0x3FF has 10 one-bits: 0x400 follows 0x3FF).
