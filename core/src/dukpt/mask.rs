@@ -81,10 +81,13 @@ const TAU: [u32; 4] = [0x6170_7865, 0x3120_646e, 0x7962_2d36, 0x6b20_6574];
 /// Double rounds of the PRF (ChaCha8: see the module docs).
 const DOUBLE_ROUNDS: usize = 4;
 /// Domain words (word 14) of the three uses of the PRF.
+// (The no-wipe build, which does not mask, leaves the mask stream's own items unused.)
+#[cfg_attr(keyfort_no_wipe, allow(dead_code))]
 const DOMAIN_MASK: u32 = u32::from_le_bytes(*b"mask");
 const DOMAIN_SEED: u32 = u32::from_le_bytes(*b"seed");
 const DOMAIN_NEXT: u32 = u32::from_le_bytes(*b"next");
 /// Bytes of one PRF block.
+#[cfg_attr(keyfort_no_wipe, allow(dead_code))]
 const BLOCK: usize = 64;
 /// One PRF block as little-endian words.
 type Block = [u32; 16];
@@ -154,6 +157,7 @@ impl RegisterMask {
 
 /// The mask streams of one mask key, read register by register; keeps the last 64-byte
 /// block, so registers of one parent that share a block cost one PRF call. Wiped on drop.
+#[cfg_attr(keyfort_no_wipe, allow(dead_code))]
 pub(crate) struct MaskStream<'k> {
     key: &'k [u8; 16],
     /// (parent, block number) of `block`, if computed.
