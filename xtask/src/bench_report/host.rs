@@ -193,15 +193,18 @@ pub(super) fn dukpt_vs_aes(r: &mut String, m: &Measured) {
             r,
             "\nHow: on a CPU with AES-NI an AES-128 chain \
              runs on keyfort-aes's lane engine (`keyfort_aes::lanes`, through \
-             `block::AesLanes128`): each step's key is expanded on the fly inside its one \
-             block (`AESENCLAST` makes each round key's `SubWord`), so no key schedule is \
-             built, stored or wiped, and the BDK is kept as its 16 bytes. Above 1 (other \
-             key sizes, CPUs without AES-NI): each step's schedule is encryption-only and \
-             expanded straight into a local wiped when the step ends \
+             `block::AesLanes128`): the whole chain from the BDK to the derivation key is \
+             one call (`chain128`), each step's key expanded on the fly inside its one block \
+             (`AESENCLAST` makes each round key's `SubWord`) and kept in a vector register, \
+             so no key schedule is built, stored or wiped, and the BDK is kept as its 16 \
+             bytes. Other key sizes, and CPUs without AES-NI: each step's schedule is \
+             encryption-only and expanded straight into a local wiped when the step ends \
              (`block::AesEnc::with_key`). Either way keyfort's hygiene is in the figure: one \
-             2 KiB stack scrub per derivation (after the whole chain: \
-             `dukpt::aes::host::scrubbed`), the returned key's own scrub when the benchmark \
-             drops it, the initial and intermediate keys in wiped holders. Target <= 1.2x: see the \
+             stack scrub per derivation after the whole chain (`dukpt::aes::host::scrubbed`: \
+             512 bytes on the lane engine, 2 KiB on schedules; `tests/tests/dukpt_stack.rs` \
+             reads the stack back and finds no key of the chain), the returned key's own \
+             scrub when the benchmark drops it, the initial and intermediate keys in wiped \
+             holders. Target <= 1.2x: see the \
              targets of issue 14 at the top."
         );
     }
