@@ -122,9 +122,7 @@ pub(crate) fn walk<R>(
         .map_err(|_| DukptError::BadKeyLength)
 }
 
-/// [`walk`] of an AES-128 chain on a lane engine: the whole chain in one call
-/// ([`AesLanes128::chain`]), each step's key expanded on the fly and the intermediate
-/// keys kept in registers (no schedule built or wiped, no key stored but the last).
+/// [`walk`] of an AES-128 chain on a lane engine (see [`chain_on_the_fly`]).
 #[inline(always)]
 fn walk_on_the_fly<R>(
     engine: &AesLanes128,
@@ -134,21 +132,13 @@ fn walk_on_the_fly<R>(
     key: &mut WipedBuf<32>,
     finish: impl FnOnce(&dyn EncryptBlocks) -> R,
 ) -> Result<R, DukptError> {
-    let k: &mut [u8; 16] = key
-        .expose_mut()
-        .try_into()
-        .map_err(|_| DukptError::BadKeyLength)?;
-    engine.chain(
-        k,
-        ChainSteps::to(counter).map(|step| derivation_step_data(kind, ikid, step)),
-    );
+    let k = chain_on_the_fly(engine, key.expose_mut(), None, kind, ikid, counter)?;
     Ok(finish(&engine.with_key(k)))
 }
 
 /// The working key of `counter` from an AES-128 BDK on a lane engine: the initial key and
-/// every derivation key in one chain ([`AesLanes128::chain`], intermediate keys in
-/// registers), then the working key under the last (run inside [`scrubbed_to`] with
-/// [`ON_THE_FLY_SCRUB_WORDS`]).
+/// every derivation key in one chain ([`chain_on_the_fly`]), then the working key under
+/// the last (run inside [`scrubbed_to`] with [`ON_THE_FLY_SCRUB_WORDS`]).
 #[inline(always)]
 fn working_key_on_the_fly(
     engine: &AesLanes128,
@@ -159,17 +149,30 @@ fn working_key_on_the_fly(
     key_type: WorkingKeyType,
 ) -> Result<AesWorkingKey, DukptError> {
     let mut key = WipedBuf::<16>::from_slice(bdk.expose()).ok_or(DukptError::BadKeyLength)?;
-    let k: &mut [u8; 16] = key
-        .expose_mut()
-        .try_into()
-        .map_err(|_| DukptError::BadKeyLength)?;
-    let steps =
-        ChainSteps::to(counter).map(|step| derivation_step_data(BdkType::Aes128, ikid, step));
-    engine.chain(
-        k,
-        core::iter::once(initial_key_data(BdkType::Aes128, ikid)).chain(steps),
-    );
+    let kind = BdkType::Aes128;
+    let first = Some(initial_key_data(kind, ikid));
+    let k = chain_on_the_fly(engine, key.expose_mut(), first, kind, ikid, counter)?;
     working_key_under(&engine.with_key(k), ikid, counter, usage, key_type)
+}
+
+/// Runs `key` (16 bytes) through the AES-128 chain to `counter` on a lane engine, after
+/// the step with derivation data `first` if given (the initial key's, from the BDK): the
+/// whole chain in one call ([`AesLanes128::chain`]), each step's key expanded on the fly
+/// and the intermediate keys kept in registers (no schedule built or wiped, no key stored
+/// but the last, in `key`).
+#[inline(always)]
+fn chain_on_the_fly<'k>(
+    engine: &AesLanes128,
+    key: &'k mut [u8],
+    first: Option<[u8; 16]>,
+    kind: BdkType,
+    ikid: &[u8; 8],
+    counter: u32,
+) -> Result<&'k [u8; 16], DukptError> {
+    let k: &mut [u8; 16] = key.try_into().map_err(|_| DukptError::BadKeyLength)?;
+    let steps = ChainSteps::to(counter).map(|step| derivation_step_data(kind, ikid, step));
+    engine.chain(k, first.into_iter().chain(steps));
+    Ok(k)
 }
 
 /// The working key of `usage` / `key_type` under the derivation key `schedule` of
