@@ -119,14 +119,19 @@ const NETWORK_ERRORS: &[&str] = &[
     "timed out",
 ];
 
-/// Runs the `cargo package` that `make` builds, again (up to three times in all, a pause
-/// between) when it failed for want of the registry ([`NETWORK_ERRORS`]); any other
-/// failure is returned at once.
+/// Runs the `cargo package` that `make` builds, again when it failed for want of the
+/// registry ([`NETWORK_ERRORS`]): once more after a pause, then a last time `--offline`
+/// (resolving from the index cache the builds before it filled). Any other failure is
+/// returned at once.
 fn package_with_retries(make: impl Fn() -> Command) -> Result<(), String> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match sh::run(&mut make()) {
+        let mut c = make();
+        if tries == 3 {
+            c.arg("--offline");
+        }
+        match sh::run(&mut c) {
             Err(e) if tries < 3 && NETWORK_ERRORS.iter().any(|n| e.contains(n)) => {
                 println!("  registry not reached ({e}); trying again in 20 s");
                 std::thread::sleep(std::time::Duration::from_secs(20));
