@@ -1,5 +1,5 @@
 //! Running commands: echo them, and turn a failed exit into a one-line error.
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 /// Runs `cmd` with its output passed through; Err names the command, its status and the
@@ -13,11 +13,16 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
         .map_err(|e| format!("cannot start `{}`: {e}", show(cmd)))?;
     let errors = child.stderr.take().map(|err| {
         std::thread::spawn(move || {
+            // Bytes, not text: a command may write anything to stderr, and a reader that
+            // stopped at a bad byte would leave the command blocked on a full pipe.
             let mut kept = Vec::new();
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                eprintln!("{line}");
-                if kept.len() < ERROR_LINES && line.trim_start().starts_with("error") {
-                    kept.push(line.trim().to_string());
+            for line in BufReader::new(err).split(b'\n').map_while(Result::ok) {
+                let mut echo = std::io::stderr().lock();
+                let _ = echo.write_all(&line);
+                let _ = echo.write_all(b"\n");
+                let text = String::from_utf8_lossy(&line);
+                if kept.len() < ERROR_LINES && text.trim_start().starts_with("error") {
+                    kept.push(text.trim().to_string());
                 }
             }
             kept
