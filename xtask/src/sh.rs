@@ -11,28 +11,34 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start `{}`: {e}", show(cmd)))?;
-    let errors = child.stderr.take().map(|err| {
+    // The reader passes stderr through and sends its `error` lines, then `None` at the
+    // end of the stream. Bytes, not text: a command may write anything there, and a
+    // reader stopped at a bad byte would leave the command blocked on a full pipe.
+    let (tx, rx) = std::sync::mpsc::channel::<Option<String>>();
+    if let Some(err) = child.stderr.take() {
         std::thread::spawn(move || {
-            // Bytes, not text: a command may write anything to stderr, and a reader that
-            // stopped at a bad byte would leave the command blocked on a full pipe.
-            let mut kept = Vec::new();
             for line in BufReader::new(err).split(b'\n').map_while(Result::ok) {
                 let mut echo = std::io::stderr().lock();
                 let _ = echo.write_all(&line);
                 let _ = echo.write_all(b"\n");
                 let text = String::from_utf8_lossy(&line);
-                if kept.len() < ERROR_LINES && text.trim_start().starts_with("error") {
-                    kept.push(text.trim().to_string());
+                if text.trim_start().starts_with("error") {
+                    let _ = tx.send(Some(text.trim().to_string()));
                 }
             }
-            kept
-        })
-    });
+            let _ = tx.send(None);
+        });
+    }
     let status = child.wait();
-    let said = errors
-        .and_then(|t| t.join().ok())
-        .unwrap_or_default()
-        .join(" / ");
+    // A process the command left running may hold the pipe open: wait for the end of
+    // the stream only briefly.
+    let mut said = Vec::new();
+    while let Ok(Some(line)) = rx.recv_timeout(std::time::Duration::from_secs(2)) {
+        if said.len() < ERROR_LINES {
+            said.push(line);
+        }
+    }
+    let said = said.join(" / ");
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) if said.is_empty() => Err(format!("`{}` failed ({s})", show(cmd))),
@@ -90,6 +96,15 @@ mod tests {
         let e = run(&mut c).err().unwrap_or_default();
         let said = e.rsplit_once("): ").map(|(_, said)| said);
         assert_eq!(said, Some("error: the cause"), "{e}");
+    }
+
+    #[test]
+    fn a_process_left_holding_stderr_does_not_hold_up_the_command() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "sleep 30 >/dev/null 2>&2 & exit 0"]);
+        let t = std::time::Instant::now();
+        assert_eq!(run(&mut c), Ok(()));
+        assert!(t.elapsed() < std::time::Duration::from_secs(20));
     }
 
     #[test]
