@@ -110,6 +110,37 @@ impl Aes {
         Self::expand(key)
     }
 
+    /// A schedule of no key (all round keys zero): storage for [`Aes::rekey`], for a
+    /// holder that expands its key where the schedule stays instead of moving a
+    /// schedule into place (each move is a ~0.5 KiB copy, which also leaves the moved-from
+    /// copy behind).
+    pub const fn zeroed() -> Self {
+        Self {
+            rk: [0; RK_WORDS],
+            nr: Rounds::R10,
+        }
+    }
+
+    /// Expands `key` (16, 24 or 32 bytes; the length is public) into this schedule in
+    /// place: afterwards it is exactly what [`Aes::new`] of `key` returns (every round-key
+    /// word rewritten, those a shorter key does not use zeroed). On a bad length the
+    /// schedule is left as it was.
+    ///
+    /// Never inlined, for the same reason as [`Aes::new`].
+    #[inline(never)]
+    pub fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+        if !matches!(key.len(), 16 | 24 | 32) {
+            return Err(BadKeyLength);
+        }
+        // The expansion writes every word of round keys 0..=nr (`model::expand`).
+        let nr = model::expand(key, &mut self.rk);
+        if let Some(tail) = self.rk.get_mut(8 * (nr + 1)..) {
+            zeroize::Zeroize::zeroize(tail);
+        }
+        self.nr = Rounds::new(nr);
+        Ok(())
+    }
+
     /// The key expansion; `key` is 16, 24 or 32 bytes long.
     #[inline(always)]
     fn expand(key: &[u8]) -> Self {
@@ -200,5 +231,49 @@ impl Drop for Aes {
 impl core::fmt::Debug for Aes {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Aes{} {{ .. }}", self.key_len() * 8)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+mod tests {
+    use super::*;
+
+    /// `rekey` over a schedule of every other key size (and over `zeroed`) gives exactly
+    /// the schedule `new` gives, all 120 words: no round key of the old key is left in
+    /// the words a shorter key does not use. Negative control: the old schedule differs
+    /// from the new one in its tail before the rekey (the check could fail).
+    #[test]
+    fn rekey_in_place_is_new_and_leaves_no_old_round_key() {
+        let key = |len: usize, seed: u8| -> [u8; 32] {
+            core::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ seed ^ (len as u8))
+        };
+        for old_len in [0, 16, 24, 32] {
+            for new_len in [16, 24, 32] {
+                let mut s = if old_len == 0 {
+                    Aes::zeroed()
+                } else {
+                    Aes::new(&key(old_len, 0xA5)[..old_len]).unwrap()
+                };
+                let fresh = Aes::new(&key(new_len, 0x3C)[..new_len]).unwrap();
+                if old_len > new_len {
+                    assert_ne!(s.rk, fresh.rk, "control: the old tail differs");
+                }
+                s.rekey(&key(new_len, 0x3C)[..new_len]).unwrap();
+                assert_eq!(s.rk, fresh.rk, "{old_len} -> {new_len}");
+                assert_eq!(s.key_len(), new_len);
+                let (mut a, mut b) = ([7u8; 16], [7u8; 16]);
+                s.encrypt(&mut a);
+                fresh.encrypt(&mut b);
+                assert_eq!(a, b);
+            }
+        }
+        let mut s = Aes::new(&[1; 16]).unwrap();
+        assert_eq!(s.rekey(&[2; 17]), Err(BadKeyLength));
+        assert_eq!(
+            s.rk,
+            Aes::new(&[1; 16]).unwrap().rk,
+            "unchanged on a bad length"
+        );
     }
 }
