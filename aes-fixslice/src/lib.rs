@@ -72,12 +72,14 @@ enum Rounds {
 }
 
 impl Rounds {
-    /// `nr` as produced by the key expansion (10, 12 or 14; anything else is never made).
-    fn new(nr: usize) -> Self {
-        match nr {
-            10 => Self::R10,
-            12 => Self::R12,
-            _ => Self::R14,
+    /// The round count of a key of `len` bytes (16, 24 or 32; `None` for any other).
+    #[inline(always)]
+    fn of_key_len(len: usize) -> Option<Self> {
+        match len {
+            16 => Some(Self::R10),
+            24 => Some(Self::R12),
+            32 => Some(Self::R14),
+            _ => None,
         }
     }
 }
@@ -97,17 +99,18 @@ impl Aes {
     /// keyfort's `block::Aes` does on drop) reaches it.
     #[inline(never)]
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-        if !matches!(key.len(), 16 | 24 | 32) {
-            return Err(BadKeyLength);
+        match Rounds::of_key_len(key.len()) {
+            Some(nr) => Ok(Self::expand(key, nr)),
+            None => Err(BadKeyLength),
         }
-        Ok(Self::expand(key))
     }
 
     /// [`Aes::new`] for a key whose length its type fixes to 16, 24 or 32 (the `cipher`
     /// traits' `KeyInit`). Never inlined, for the same reason as [`Aes::new`].
     #[inline(never)]
     fn expand_checked_len(key: &[u8]) -> Self {
-        Self::expand(key)
+        // 16, 24 or 32 by the caller's type: `R14` is never taken.
+        Self::expand(key, Rounds::of_key_len(key.len()).unwrap_or(Rounds::R14))
     }
 
     /// A schedule of no key (all round keys zero): storage for [`Aes::rekey`], for a
@@ -129,26 +132,24 @@ impl Aes {
     /// Never inlined, for the same reason as [`Aes::new`].
     #[inline(never)]
     pub fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
-        if !matches!(key.len(), 16 | 24 | 32) {
-            return Err(BadKeyLength);
-        }
+        let nr = Rounds::of_key_len(key.len()).ok_or(BadKeyLength)?;
         // The expansion writes every word of round keys 0..=nr (`model::expand`).
-        let nr = model::expand(key, &mut self.rk);
-        if let Some(tail) = self.rk.get_mut(8 * (nr + 1)..) {
+        model::expand(key, &mut self.rk);
+        if let Some(tail) = self.rk.get_mut(8 * (nr as usize + 1)..) {
             zeroize::Zeroize::zeroize(tail);
         }
-        self.nr = Rounds::new(nr);
+        self.nr = nr;
         Ok(())
     }
 
-    /// The key expansion; `key` is 16, 24 or 32 bytes long.
+    /// The key expansion; `key` is 16, 24 or 32 bytes long, `nr` its round count.
     #[inline(always)]
-    fn expand(key: &[u8]) -> Self {
+    fn expand(key: &[u8], nr: Rounds) -> Self {
         let mut aes = Self {
             rk: [0; RK_WORDS],
-            nr: Rounds::R10,
+            nr,
         };
-        aes.nr = Rounds::new(model::expand(key, &mut aes.rk));
+        model::expand(key, &mut aes.rk);
         aes
     }
 
