@@ -30,7 +30,8 @@
 //!   it drops a key schedule).
 //! - Not protected: power and electromagnetic analysis (no masking), fault injection
 //!   (no redundancy), and a copy of an [`Aes`] the compiler leaves behind when the value
-//!   is moved.
+//!   is moved (a holder that must not be moved into expands its key in place:
+//!   [`Aes::zeroed`], then [`Aes::rekey`]).
 //!
 //! Two independent blocks under one key cost what one block costs
 //! ([`Aes::encrypt2`] / [`Aes::decrypt2`]): the 32-bit fixsliced state holds two blocks.

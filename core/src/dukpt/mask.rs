@@ -59,8 +59,8 @@
 //! is now expanded where it stays (`keyfort_aes::Aes::rekey` into the transaction), and
 //! the transaction's one scrub is 1.5 KiB on bare metal instead of 2 (the transaction
 //! reaches 884 bytes below its caller on the M3, 1,120 on the M0; see
-//! `TERMINAL_SCRUB_WORDS`; memscan's live-terminal scan still finds 0): average 11,665,
-//! worst 19,218, peak stack 1,568 bytes (before: 12,654, 20,207, 2,080 bytes).
+//! `TERMINAL_SCRUB_WORDS`; memscan's live-terminal scan still finds 0): average 11,652,
+//! worst 19,205, peak stack 1,568 bytes (before: 12,654, 20,207, 2,080 bytes).
 //!
 //! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
 //! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,
