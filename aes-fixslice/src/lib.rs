@@ -30,7 +30,8 @@
 //!   it drops a key schedule).
 //! - Not protected: power and electromagnetic analysis (no masking), fault injection
 //!   (no redundancy), and a copy of an [`Aes`] the compiler leaves behind when the value
-//!   is moved.
+//!   is moved (a holder that must not be moved into expands its key in place:
+//!   [`Aes::zeroed`], then [`Aes::rekey`]).
 //!
 //! Two independent blocks under one key cost what one block costs
 //! ([`Aes::encrypt2`] / [`Aes::decrypt2`]): the 32-bit fixsliced state holds two blocks.
@@ -72,12 +73,14 @@ enum Rounds {
 }
 
 impl Rounds {
-    /// `nr` as produced by the key expansion (10, 12 or 14; anything else is never made).
-    fn new(nr: usize) -> Self {
-        match nr {
-            10 => Self::R10,
-            12 => Self::R12,
-            _ => Self::R14,
+    /// The round count of a key of `len` bytes (16, 24 or 32; `None` for any other).
+    #[inline(always)]
+    fn of_key_len(len: usize) -> Option<Self> {
+        match len {
+            16 => Some(Self::R10),
+            24 => Some(Self::R12),
+            32 => Some(Self::R14),
+            _ => None,
         }
     }
 }
@@ -97,27 +100,57 @@ impl Aes {
     /// keyfort's `block::Aes` does on drop) reaches it.
     #[inline(never)]
     pub fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-        if !matches!(key.len(), 16 | 24 | 32) {
-            return Err(BadKeyLength);
+        match Rounds::of_key_len(key.len()) {
+            Some(nr) => Ok(Self::expand(key, nr)),
+            None => Err(BadKeyLength),
         }
-        Ok(Self::expand(key))
     }
 
     /// [`Aes::new`] for a key whose length its type fixes to 16, 24 or 32 (the `cipher`
     /// traits' `KeyInit`). Never inlined, for the same reason as [`Aes::new`].
     #[inline(never)]
     fn expand_checked_len(key: &[u8]) -> Self {
-        Self::expand(key)
+        // 16, 24 or 32 by the caller's type: `R14` is never taken.
+        Self::expand(key, Rounds::of_key_len(key.len()).unwrap_or(Rounds::R14))
     }
 
-    /// The key expansion; `key` is 16, 24 or 32 bytes long.
-    #[inline(always)]
-    fn expand(key: &[u8]) -> Self {
-        let mut aes = Self {
+    /// A schedule of no key (all round keys zero): storage for [`Aes::rekey`], for a
+    /// holder that expands its key where the schedule stays instead of moving a
+    /// schedule into place (each move is a ~0.5 KiB copy, which also leaves the moved-from
+    /// copy behind).
+    pub const fn zeroed() -> Self {
+        Self {
             rk: [0; RK_WORDS],
             nr: Rounds::R10,
+        }
+    }
+
+    /// Expands `key` (16, 24 or 32 bytes; the length is public) into this schedule in
+    /// place: afterwards it is exactly what [`Aes::new`] of `key` returns (every round-key
+    /// word rewritten, those a shorter key does not use zeroed). On a bad length the
+    /// schedule is left as it was.
+    ///
+    /// Never inlined, for the same reason as [`Aes::new`].
+    #[inline(never)]
+    pub fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+        let nr = Rounds::of_key_len(key.len()).ok_or(BadKeyLength)?;
+        // The expansion writes every word of round keys 0..=nr (`model::expand`).
+        model::expand(key, &mut self.rk);
+        if let Some(tail) = self.rk.get_mut(8 * (nr as usize + 1)..) {
+            zeroize::Zeroize::zeroize(tail);
+        }
+        self.nr = nr;
+        Ok(())
+    }
+
+    /// The key expansion; `key` is 16, 24 or 32 bytes long, `nr` its round count.
+    #[inline(always)]
+    fn expand(key: &[u8], nr: Rounds) -> Self {
+        let mut aes = Self {
+            rk: [0; RK_WORDS],
+            nr,
         };
-        aes.nr = Rounds::new(model::expand(key, &mut aes.rk));
+        model::expand(key, &mut aes.rk);
         aes
     }
 
@@ -200,5 +233,49 @@ impl Drop for Aes {
 impl core::fmt::Debug for Aes {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Aes{} {{ .. }}", self.key_len() * 8)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+mod tests {
+    use super::*;
+
+    /// `rekey` over a schedule of every other key size (and over `zeroed`) gives exactly
+    /// the schedule `new` gives, all 120 words: no round key of the old key is left in
+    /// the words a shorter key does not use. Negative control: the old schedule differs
+    /// from the new one in its tail before the rekey (the check could fail).
+    #[test]
+    fn rekey_in_place_is_new_and_leaves_no_old_round_key() {
+        let key = |len: usize, seed: u8| -> [u8; 32] {
+            core::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ seed ^ (len as u8))
+        };
+        for old_len in [0, 16, 24, 32] {
+            for new_len in [16, 24, 32] {
+                let mut s = if old_len == 0 {
+                    Aes::zeroed()
+                } else {
+                    Aes::new(&key(old_len, 0xA5)[..old_len]).unwrap()
+                };
+                let fresh = Aes::new(&key(new_len, 0x3C)[..new_len]).unwrap();
+                if old_len > new_len {
+                    assert_ne!(s.rk, fresh.rk, "control: the old tail differs");
+                }
+                s.rekey(&key(new_len, 0x3C)[..new_len]).unwrap();
+                assert_eq!(s.rk, fresh.rk, "{old_len} -> {new_len}");
+                assert_eq!(s.key_len(), new_len);
+                let (mut a, mut b) = ([7u8; 16], [7u8; 16]);
+                s.encrypt(&mut a);
+                fresh.encrypt(&mut b);
+                assert_eq!(a, b);
+            }
+        }
+        let mut s = Aes::new(&[1; 16]).unwrap();
+        assert_eq!(s.rekey(&[2; 17]), Err(BadKeyLength));
+        assert_eq!(
+            s.rk,
+            Aes::new(&[1; 16]).unwrap().rk,
+            "unchanged on a bad length"
+        );
     }
 }

@@ -146,6 +146,23 @@ impl AesEnc {
         }
     }
 
+    /// A schedule to expand a key into in place with [`AesEnc::rekey`] (on Cortex-M no
+    /// key's: all round keys zero; on hosts the all-zero AES-128 key's), for a holder
+    /// that must not have a schedule moved into it.
+    #[inline(always)]
+    pub(crate) fn placeholder() -> Self {
+        Self(backend::InnerEnc::placeholder())
+    }
+
+    /// Expands `key` (16, 24 or 32 bytes; the length is public) into this schedule where
+    /// it lies: on Cortex-M keyfort-aes writes the round keys in place (no ~0.5 KiB copy
+    /// through a `Result`, no moved-from copy left behind). On a bad length the schedule
+    /// is left as it was.
+    #[inline(always)]
+    pub(crate) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+        self.0.rekey(key)
+    }
+
     /// Expands `key` (16, 24 or 32 bytes) into a schedule local to this call, runs `f`
     /// with it and with `key` (which `f` may overwrite: the schedule no longer needs it),
     /// and wipes the schedule when `f` returns. The schedule is expanded straight into
@@ -383,6 +400,14 @@ mod backend {
             }
         }
         #[inline(always)]
+        pub(super) fn placeholder() -> Self {
+            Self(keyfort_aes::Aes::zeroed())
+        }
+        #[inline(always)]
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            self.0.rekey(key).map_err(|_| BadKeyLength)
+        }
+        #[inline(always)]
         pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
             self.0.encrypt(b);
         }
@@ -584,6 +609,15 @@ mod backend {
             } else {
                 Err(BadKeyLength)
             }
+        }
+        /// The all-zero AES-128 key's schedule (the `aes` crate has no empty one).
+        pub(super) fn placeholder() -> Self {
+            Self::Aes128(Aes128Enc::new(&[0u8; 16].into()))
+        }
+        /// A new schedule assigned over this one (the old one wipes itself on drop).
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            *self = Self::new(key)?;
+            Ok(())
         }
         #[inline(always)]
         pub(super) fn encrypt(&self, block: &mut [u8; 16]) {

@@ -54,7 +54,13 @@
 //! in `next_transaction` (no derivation key moved through `Result`s; one stack scrub,
 //! at its drop, where the derivation key took two): average 12,654, worst 20,207
 //! (before: 15,730 and 23,284, main in the same `./x bench --board mps2-an385` run
-//! conditions); the loads are unchanged (70,279, 145,834).
+//! conditions); the loads are unchanged (70,279, 145,834). That schedule was still
+//! copied into the transaction out of `keyfort_aes::Aes::new`'s `Result` (480 bytes); it
+//! is now expanded where it stays (`keyfort_aes::Aes::rekey` into the transaction), and
+//! the transaction's one scrub is 1.5 KiB on bare metal instead of 2 (the transaction
+//! reaches 884 bytes below its caller on the M3, 1,120 on the M0; see
+//! `TERMINAL_SCRUB_WORDS`; memscan's live-terminal scan still finds 0): average 11,652,
+//! worst 19,205, peak stack 1,568 bytes (before: 12,654, 20,207, 2,080 bytes).
 //!
 //! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
 //! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,

@@ -39,11 +39,18 @@ const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
 #[cfg(target_os = "none")]
 const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 
-/// How deep the scrub after one terminal step reaches (a register's key schedule, or one
-/// working key under it: one expansion and two blocks, well under 1 KiB on every target):
-/// 2 KiB. A terminal runs where RAM is smallest (a 16 KiB micro:bit with the C API's store
-/// below the stack), so it does not take the host derivation's 4 KiB. Shown on target by
-/// memscan's live-terminal scan and the AES DUKPT workload (0 register or key found).
+/// How deep the scrub after one terminal transaction reaches (the drop of an
+/// `AesTransaction`: its register's key expansion, the new registers' blocks, the masks,
+/// and the working keys' blocks under it, all in frames below the caller's). On bare-metal
+/// Arm 1.5 KiB: a transaction with its PIN key reaches at most 884 bytes below the caller
+/// on the Cortex-M3 and 1,120 on the Cortex-M0 (the bench firmware's painted stack, built
+/// with the scrubs off, `--cfg keyfort_no_wipe`); elsewhere 2 KiB. A terminal runs where
+/// RAM is smallest (a 16 KiB micro:bit with the C API's store below the stack), so it does
+/// not take the host derivation's 4 KiB. Shown on target by memscan's live-terminal scan
+/// and the AES DUKPT workload (0 register or key found).
+#[cfg(target_os = "none")]
+pub(crate) const TERMINAL_SCRUB_WORDS: usize = 1536 >> 4;
+#[cfg(not(target_os = "none"))]
 pub(crate) const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below

@@ -62,8 +62,8 @@ pub struct AesTerminal {
 /// after the terminal state that no longer contains this key was persisted. Wiped on
 /// drop, which also scrubs the stack once.
 pub struct AesTransaction {
-    /// The derivation key's schedule (encryption only), built in place in
-    /// `next_transaction` and never moved through another `Result`.
+    /// The derivation key's schedule (encryption only), expanded in place in
+    /// `next_transaction` (never moved through a `Result`).
     schedule: AesEnc,
     kind: BdkType,
     ksn: AesKsn,
@@ -338,19 +338,17 @@ impl AesTerminal {
             .get_mut(HDR + ki * SLOT..HDR + ki * SLOT + klen)
             .ok_or(DukptError::StateInconsistent)?;
         mask.stream().apply(parent, ki, klen, reg);
-        // The transaction's one key schedule, expanded straight into the value returned.
-        let schedule = match AesEnc::new(reg) {
-            Ok(s) => s,
-            Err(_) => {
-                mask.stream().apply(parent, ki, klen, reg);
-                return Err(DukptError::BadKeyLength);
-            }
-        };
-        let tx = AesTransaction {
-            schedule,
+        // The transaction's one key schedule, expanded in place in the transaction
+        // (`AesEnc::rekey`): no schedule moved into it through a `Result`.
+        let mut tx = AesTransaction {
+            schedule: AesEnc::placeholder(),
             kind,
             ksn: AesKsn::new(&ikid, c32),
         };
+        if tx.schedule.rekey(reg).is_err() {
+            mask.stream().apply(parent, ki, klen, reg);
+            return Err(DukptError::BadKeyLength);
+        }
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children {
