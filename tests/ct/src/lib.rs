@@ -10,6 +10,10 @@
 //! so every function here is harmless when not under Valgrind. Only x86_64 Linux is
 //! supported (elsewhere the functions are no-ops and [`running_on_valgrind`] is false).
 //!
+//! `stack` (host only, feature `std`) reads back the stack below a caller, for the tests that check a
+//! derivation's stack scrub; it lives here because it needs `unsafe`, like the client
+//! requests.
+//!
 //! [`leaky`] holds the negative controls (a table S-box AES, an early-exit compare) that
 //! both this Valgrind check and the on-target data-address check must catch. `no_std`, so
 //! the QEMU firmware links it too.
