@@ -60,8 +60,19 @@ pub fn packaging(ctx: &mut Ctx) -> Outcome {
         let boards: Vec<&str> = BOARD_CRATES.iter().map(|b| b.0).collect();
         metadata_checks(&qemu, &boards)?;
 
+        let v = version(root, HOST_CRATES[0])?;
+        forget_stale_unpacks(&cargo_home(), HOST_CRATES, &v)?;
+        // A target directory of the verification's own, empty at every run: cargo takes
+        // a crate from a registry as never changing, so a keyfort-aes of the same version
+        // built by an earlier packaging would be linked again instead of this one.
+        let verify_dir = root.join(VERIFY_TARGET);
+        if verify_dir.exists() {
+            std::fs::remove_dir_all(&verify_dir)
+                .map_err(|e| format!("cannot empty {}: {e}", verify_dir.display()))?;
+        }
         package_with_retries(|| {
             let mut c = cargo(root);
+            c.env("CARGO_TARGET_DIR", &verify_dir);
             c.args(["package", "--allow-dirty"]);
             for p in HOST_CRATES {
                 c.args(["-p", p]);
@@ -69,7 +80,7 @@ pub fn packaging(ctx: &mut Ctx) -> Outcome {
             c
         })?;
         for p in HOST_CRATES {
-            check_crate_file(root, root, p)?;
+            check_crate_file(root, root, &verify_dir, p)?;
         }
 
         let verify = ctx.env.route == Route::Rustup;
@@ -87,7 +98,7 @@ pub fn packaging(ctx: &mut Ctx) -> Outcome {
                 }
                 c
             })?;
-            check_crate_file(root, &qemu, p)?;
+            check_crate_file(root, &qemu, &qemu.join("target"), p)?;
         }
         Ok(format!(
             "{} packaged and verified; {} packaged{}; license files, README and metadata present",
@@ -100,6 +111,44 @@ pub fn packaging(ctx: &mut Ctx) -> Outcome {
             }
         ))
     })())
+}
+
+/// The target directory of the host crates' package verification (under `target/`).
+const VERIFY_TARGET: &str = "target/package-verify";
+
+/// Cargo's home: `CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+}
+
+/// Removes cargo's unpacked copies of `crates` at `version` from the local registries it
+/// has seen (`<cargo home>/registry/src/-<hash>/<crate>-<version>`; a local registry has
+/// no name before the hash). `cargo package` verifies keyfort against keyfort-aes's
+/// package through a temporary local registry under the target directory, and cargo
+/// unpacks a crate of a given name and version once per registry path: a checkout at a
+/// path where an older keyfort-aes of the same version was packaged before (a CI machine
+/// that keeps its cargo home and clones to the same place) would verify keyfort against
+/// that stale copy and fail. Crates.io's own unpacks (a named registry) are not touched.
+fn forget_stale_unpacks(home: &Path, crates: &[&str], version: &str) -> Result<(), String> {
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
+        return Ok(());
+    };
+    for reg in registries.flatten() {
+        if !reg.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in crates {
+            let unpacked = reg.path().join(format!("{krate}-{version}"));
+            if unpacked.exists() {
+                std::fs::remove_dir_all(&unpacked)
+                    .map_err(|e| format!("cannot remove {}: {e}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What cargo says when the registry could not be reached (its index or a download), as
@@ -150,11 +199,12 @@ fn version(dir: &Path, krate: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{krate}: no version in cargo metadata"))
 }
 
-/// Checks that the package of `krate` (workspace `ws`) holds [`PACKAGED_FILES`] and that
-/// its license files are the repository root's.
-fn check_crate_file(root: &Path, ws: &Path, krate: &str) -> Result<(), String> {
+/// Checks that the package of `krate` (workspace `ws`, packaged into target directory
+/// `target`) holds [`PACKAGED_FILES`] and that its license files are the repository
+/// root's.
+fn check_crate_file(root: &Path, ws: &Path, target: &Path, krate: &str) -> Result<(), String> {
     let v = version(ws, krate)?;
-    let file: PathBuf = ws.join("target/package").join(format!("{krate}-{v}.crate"));
+    let file: PathBuf = target.join("package").join(format!("{krate}-{v}.crate"));
     for name in PACKAGED_FILES {
         let member = format!("{krate}-{v}/{name}");
         let out = Command::new("tar")
@@ -480,4 +530,43 @@ pub fn no_wipe_not_a_feature(ctx: &mut Ctx) -> Outcome {
         }
         Ok("a dependent asking for feature `_no-wipe` is refused by cargo (control: `defmt` resolves)".into())
     })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_unpacks_of_our_crates_go_and_nothing_else() {
+        let home = std::env::temp_dir().join(format!("kf-cargo-home-{}", std::process::id()));
+        let local = home.join("registry/src/-0123456789abcdef");
+        let named = home.join("registry/src/index.crates.io-1949cf8c6b5b557f");
+        for d in [
+            local.join("keyfort-aes-0.1.0"),
+            local.join("keyfort-0.1.0"),
+            local.join("keyfort-aes-0.0.9"),
+            local.join("other-0.1.0"),
+            named.join("keyfort-aes-0.1.0"),
+        ] {
+            std::fs::create_dir_all(&d).unwrap_or_default();
+        }
+        let r = forget_stale_unpacks(&home, HOST_CRATES, "0.1.0");
+        let left = |d: PathBuf| d.exists();
+        let kept = [
+            left(local.join("keyfort-aes-0.1.0")),
+            left(local.join("keyfort-0.1.0")),
+            left(local.join("keyfort-aes-0.0.9")),
+            left(local.join("other-0.1.0")),
+            left(named.join("keyfort-aes-0.1.0")),
+        ];
+        let _ = std::fs::remove_dir_all(&home);
+        assert_eq!(r, Ok(()));
+        assert_eq!(kept, [false, false, true, true, true]);
+    }
+
+    #[test]
+    fn no_cargo_home_is_nothing_to_forget() {
+        let nowhere = std::env::temp_dir().join("kf-no-such-cargo-home");
+        assert_eq!(forget_stale_unpacks(&nowhere, HOST_CRATES, "0.1.0"), Ok(()));
+    }
 }
