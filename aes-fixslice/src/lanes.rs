@@ -76,7 +76,8 @@ impl AesNiLanes {
 /// The next AES-128 round key after `k` (FIPS-197 5.2), `rcon` in every column.
 #[inline(always)]
 fn next_key(k: __m128i, rot: __m128i, rcon: __m128i) -> __m128i {
-    // SAFETY: only called from `encrypt128`, compiled with the features these need.
+    // SAFETY: only called from `rounds` in `encrypt128` and `chain128`, compiled with the
+    // features these need.
     unsafe {
         // Every column: RotWord(w3); AESENCLAST: SubWord of it, XOR Rcon.
         let t = _mm_aesenclast_si128(_mm_shuffle_epi8(k, rot), rcon);
@@ -99,25 +100,44 @@ fn rot_word_3() -> __m128i {
     }
 }
 
+/// AES-128's ten rounds in every lane: `s[i]` (the block, already XORed with round key 0)
+/// under the key expanded on the fly from `k[i]`. Each round computes every lane's next
+/// round key, then runs every lane's state through the round, so independent lanes
+/// overlap. The arrays stay in vector registers once inlined.
+#[inline(always)]
+fn rounds<const N: usize>(mut k: [__m128i; N], mut s: [__m128i; N], rot: __m128i) -> [__m128i; N] {
+    // SAFETY: only called from `encrypt128` and `chain128`, compiled with the features
+    // these need.
+    unsafe {
+        for (r, &rc) in RCON.iter().enumerate() {
+            let rcon = _mm_set1_epi32(i32::from(rc));
+            for ki in &mut k {
+                *ki = next_key(*ki, rot, rcon);
+            }
+            if r + 1 < RCON.len() {
+                for (si, ki) in s.iter_mut().zip(&k) {
+                    *si = _mm_aesenc_si128(*si, *ki);
+                }
+            } else {
+                for (si, ki) in s.iter_mut().zip(&k) {
+                    *si = _mm_aesenclast_si128(*si, *ki);
+                }
+            }
+        }
+    }
+    s
+}
+
 #[target_feature(enable = "aes,sse2,ssse3")]
 unsafe fn chain128(key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>) {
     let rot = rot_word_3();
     // SAFETY: unaligned load of a 16-byte array.
     let mut next = unsafe { _mm_loadu_si128(key.as_ptr().cast()) };
     for d in data {
-        let mut k = next;
         // SAFETY: as above.
-        let mut s = _mm_xor_si128(unsafe { _mm_loadu_si128(d.as_ptr().cast()) }, k);
+        let s = _mm_xor_si128(unsafe { _mm_loadu_si128(d.as_ptr().cast()) }, next);
         // (`d` is public derivation data: no wipe.)
-        for (r, &rc) in RCON.iter().enumerate() {
-            k = next_key(k, rot, _mm_set1_epi32(i32::from(rc)));
-            s = if r + 1 < RCON.len() {
-                _mm_aesenc_si128(s, k)
-            } else {
-                _mm_aesenclast_si128(s, k)
-            };
-        }
-        next = s;
+        [next] = rounds([next], [s], rot);
     }
     // SAFETY: unaligned store to a 16-byte array.
     unsafe { _mm_storeu_si128(key.as_mut_ptr().cast(), next) };
@@ -127,27 +147,13 @@ unsafe fn chain128(key: &mut [u8; 16], data: impl IntoIterator<Item = [u8; 16]>)
 unsafe fn encrypt128<const N: usize>(keys: &[[u8; 16]; N], blocks: &mut [[u8; 16]; N]) {
     let rot = rot_word_3();
     // SAFETY: unaligned loads of 16-byte arrays.
-    let mut k: [__m128i; N] =
+    let k: [__m128i; N] =
         core::array::from_fn(|i| unsafe { _mm_loadu_si128(keys[i].as_ptr().cast()) });
     // SAFETY: as above.
-    let mut s: [__m128i; N] = core::array::from_fn(|i| unsafe {
+    let s: [__m128i; N] = core::array::from_fn(|i| unsafe {
         _mm_xor_si128(_mm_loadu_si128(blocks[i].as_ptr().cast()), k[i])
     });
-    for (r, &rc) in RCON.iter().enumerate() {
-        let rcon = _mm_set1_epi32(i32::from(rc));
-        for ki in &mut k {
-            *ki = next_key(*ki, rot, rcon);
-        }
-        if r + 1 < RCON.len() {
-            for (si, ki) in s.iter_mut().zip(&k) {
-                *si = _mm_aesenc_si128(*si, *ki);
-            }
-        } else {
-            for (si, ki) in s.iter_mut().zip(&k) {
-                *si = _mm_aesenclast_si128(*si, *ki);
-            }
-        }
-    }
+    let s = rounds(k, s, rot);
     for (b, si) in blocks.iter_mut().zip(&s) {
         // SAFETY: unaligned store to a 16-byte array.
         unsafe { _mm_storeu_si128(b.as_mut_ptr().cast(), *si) };

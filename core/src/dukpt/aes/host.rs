@@ -103,8 +103,9 @@ fn ikid_from(ikid: &[u8]) -> Result<[u8; 8], DukptError> {
 /// the initial key in `key`, and returns `finish` of the derivation key's schedule (`key`
 /// then holds the derivation key's bytes). One key expansion and one DeriveKey per
 /// one-bit; each step's schedule is a fresh local expanded in place and wiped when the
-/// step ends ([`AesEnc::with_key`]: no schedule moved or reassigned). The counter is
-/// public (it travels in the KSN), so the loop may depend on it.
+/// step ends ([`AesEnc::with_key`]: no schedule moved or reassigned); an AES-128 chain on
+/// a lane engine runs in one call instead ([`chain_on_the_fly`]). The counter is public
+/// (it travels in the KSN), so the loop may depend on it.
 #[inline(always)]
 pub(crate) fn walk<R>(
     kind: BdkType,
@@ -115,7 +116,8 @@ pub(crate) fn walk<R>(
 ) -> Result<R, DukptError> {
     if kind == BdkType::Aes128 {
         if let Some(engine) = AesLanes128::detect() {
-            return walk_on_the_fly(&engine, kind, ikid, counter, key, finish);
+            let k = chain_on_the_fly(&engine, key.expose_mut(), None, kind, ikid, counter)?;
+            return Ok(finish(&engine.with_key(k)));
         }
     }
     for step in ChainSteps::to(counter) {
@@ -127,20 +129,6 @@ pub(crate) fn walk<R>(
     }
     AesEnc::with_key(key.expose_mut(), |schedule, _| finish(schedule))
         .map_err(|_| DukptError::BadKeyLength)
-}
-
-/// [`walk`] of an AES-128 chain on a lane engine (see [`chain_on_the_fly`]).
-#[inline(always)]
-fn walk_on_the_fly<R>(
-    engine: &AesLanes128,
-    kind: BdkType,
-    ikid: &[u8; 8],
-    counter: u32,
-    key: &mut WipedBuf<32>,
-    finish: impl FnOnce(&dyn EncryptBlocks) -> R,
-) -> Result<R, DukptError> {
-    let k = chain_on_the_fly(engine, key.expose_mut(), None, kind, ikid, counter)?;
-    Ok(finish(&engine.with_key(k)))
 }
 
 /// The working key of `counter` from an AES-128 BDK on a lane engine: the initial key and
