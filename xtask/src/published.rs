@@ -70,34 +70,30 @@ pub fn packaging(ctx: &mut Ctx) -> Outcome {
             std::fs::remove_dir_all(&verify_dir)
                 .map_err(|e| format!("cannot empty {}: {e}", verify_dir.display()))?;
         }
-        package_with_retries(|| {
-            let mut c = cargo(root);
-            c.env("CARGO_TARGET_DIR", &verify_dir);
-            c.args(["package", "--allow-dirty"]);
-            for p in HOST_CRATES {
-                c.args(["-p", p]);
-            }
-            c
-        })?;
+        let mut c = cargo(root);
+        c.env("CARGO_TARGET_DIR", &verify_dir);
+        c.args(["package", "--allow-dirty"]);
+        for p in HOST_CRATES {
+            c.args(["-p", p]);
+        }
+        sh::run(&mut c)?;
         for p in HOST_CRATES {
             check_crate_file(root, root, &verify_dir, p)?;
         }
 
         let verify = ctx.env.route == Route::Rustup;
         for (p, target) in BOARD_CRATES {
-            package_with_retries(|| {
-                let mut c = cargo(&qemu);
-                c.args(["package", "--allow-dirty", "-p", p, "--target", target])
-                    .args(["--config", "patch.crates-io.keyfort.path=\"../core\""])
-                    .args([
-                        "--config",
-                        "patch.crates-io.keyfort-aes.path=\"../aes-fixslice\"",
-                    ]);
-                if !verify {
-                    c.arg("--no-verify");
-                }
-                c
-            })?;
+            let mut c = cargo(&qemu);
+            c.args(["package", "--allow-dirty", "-p", p, "--target", target])
+                .args(["--config", "patch.crates-io.keyfort.path=\"../core\""])
+                .args([
+                    "--config",
+                    "patch.crates-io.keyfort-aes.path=\"../aes-fixslice\"",
+                ]);
+            if !verify {
+                c.arg("--no-verify");
+            }
+            sh::run(&mut c)?;
             check_crate_file(root, &qemu, &qemu.join("target"), p)?;
         }
         Ok(format!(
@@ -149,45 +145,6 @@ fn forget_stale_unpacks(home: &Path, crates: &[&str], version: &str) -> Result<(
         }
     }
     Ok(())
-}
-
-/// What cargo says when the registry could not be reached (its index or a download), as
-/// opposed to a package that does not build: `cargo package` resolves every package's
-/// dependencies against crates.io afresh, so it needs the network where the builds
-/// before it ran from the lock file and the local cache.
-const NETWORK_ERRORS: &[&str] = &[
-    "failed to get",
-    "failed to download",
-    "failed to query replaced source",
-    "failed to load source",
-    "failed to update",
-    "spurious network error",
-    "network failure",
-    "Could not resolve host",
-    "Couldn't resolve host",
-    "timed out",
-];
-
-/// Runs the `cargo package` that `make` builds, again when it failed for want of the
-/// registry ([`NETWORK_ERRORS`]): once more after a pause, then a last time `--offline`
-/// (resolving from the index cache the builds before it filled). Any other failure is
-/// returned at once.
-fn package_with_retries(make: impl Fn() -> Command) -> Result<(), String> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let mut c = make();
-        if tries == 3 {
-            c.arg("--offline");
-        }
-        match sh::run(&mut c) {
-            Err(e) if tries < 3 && NETWORK_ERRORS.iter().any(|n| e.contains(n)) => {
-                println!("  registry not reached ({e}); trying again in 20 s");
-                std::thread::sleep(std::time::Duration::from_secs(20));
-            }
-            r => return r,
-        }
-    }
 }
 
 /// The version of the packaged crates (the workspaces share one).
