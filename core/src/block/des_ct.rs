@@ -33,8 +33,19 @@
 //! (`tests/tests/des_ct.rs`).
 mod tables;
 
-use tables::{FP_SRC, IP_SRC, PC1_SRC, PC2_SRC, P_ROT, SBOX_DIFF, SBOX_EVEN, SHIFTS};
+use tables::{Group, PC1_C, PC1_D, PC2_K0, PC2_K1, P_ROT, SBOX_QUADS, SHIFTS};
 use zeroize::Zeroize;
+
+/// [`place`] written out, for a constant table of rotation groups and the list of its
+/// indices (checked against the table's length when built): Cortex-M release builds
+/// (opt-level "s") keep `place`'s loop, which costs about three times as much.
+macro_rules! place_all {
+    ($x:expr, $table:expr; $($i:literal)+) => {{
+        const _: () = assert!($table.len() == [$($i),+].len());
+        let x: u32 = $x;
+        0 $(| (x.rotate_right($table[$i].0) & $table[$i].1))+
+    }};
+}
 
 /// The 16 round keys of one DES key, each as two words in the layout of [`expand`].
 pub(crate) struct RoundKeys([[u32; 2]; 16]);
@@ -44,24 +55,22 @@ impl RoundKeys {
     pub(crate) fn new(key: &[u8; 8]) -> Self {
         let (hi, lo) = halves(key);
         // C and D held in bits 31..4.
-        let mut c = gather(&[hi, lo], PC1_SRC.get(..28).unwrap_or(&[])) << 4;
-        let mut d = gather(&[hi, lo], PC1_SRC.get(28..).unwrap_or(&[])) << 4;
+        let mut c = place(hi, &PC1_C.0) | place(lo, &PC1_C.1);
+        let mut d = place(hi, &PC1_D.0) | place(lo, &PC1_D.1);
         let mut rk = [[0u32; 2]; 16];
         for (k, &s) in rk.iter_mut().zip(SHIFTS.iter()) {
-            for _ in 0..s {
-                c = rotl28(c);
-                d = rotl28(d);
-            }
-            let cd = [c, d];
-            k[0] = gather(&cd, &PC2_SRC[0]);
-            k[1] = gather(&cd, &PC2_SRC[1]);
+            c = rotl28(c, s);
+            d = rotl28(d, s);
+            k[0] = place_all!(c, PC2_K0.0; 0 1 2 3 4 5 6 7 8 9 10 11 12)
+                | place_all!(d, PC2_K0.1; 0 1 2 3 4 5 6 7 8 9 10 11);
+            k[1] =
+                place_all!(c, PC2_K1.0; 0 1 2 3 4 5 6 7) | place_all!(d, PC2_K1.1; 0 1 2 3 4 5 6);
         }
         c.zeroize();
         d.zeroize();
         Self(rk)
     }
 }
-
 impl Drop for RoundKeys {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
@@ -84,25 +93,41 @@ pub(crate) enum Dir {
     Decrypt,
 }
 
-/// The block as (L0, R0) after IP.
+/// The block as (L0, R0) after IP: five swaps of bit groups between the two halves
+/// (IP is a transposition of the block's 8x8 bit matrix with its rows reordered, and
+/// swaps of 4, 16, 2, 8 and 1 bits at a time make it).
 #[inline]
 pub(crate) fn ip(block: &[u8; 8]) -> [u32; 2] {
-    let (hi, lo) = halves(block);
-    let w = [hi, lo];
-    [
-        gather(&w, IP_SRC.get(..32).unwrap_or(&[])),
-        gather(&w, IP_SRC.get(32..).unwrap_or(&[])),
-    ]
+    let (mut l, mut r) = halves(block);
+    swap_bits(&mut l, &mut r, 4, 0x0f0f_0f0f);
+    swap_bits(&mut l, &mut r, 16, 0x0000_ffff);
+    swap_bits(&mut r, &mut l, 2, 0x3333_3333);
+    swap_bits(&mut r, &mut l, 8, 0x00ff_00ff);
+    swap_bits(&mut l, &mut r, 1, 0x5555_5555);
+    [l, r]
 }
 
-/// IP⁻¹ of the pre-output `(R16, L16)` (as [`rounds`] leaves it) into `block`.
+/// IP⁻¹ of the pre-output `(R16, L16)` (as [`rounds`] leaves it) into `block`: the swaps
+/// of [`ip`] (each undoes itself) in the reverse order.
 #[inline]
 pub(crate) fn fp(lr: [u32; 2], block: &mut [u8; 8]) {
-    let hi = gather(&lr, FP_SRC.get(..32).unwrap_or(&[]));
-    let lo = gather(&lr, FP_SRC.get(32..).unwrap_or(&[]));
+    let [mut l, mut r] = lr;
+    swap_bits(&mut l, &mut r, 1, 0x5555_5555);
+    swap_bits(&mut r, &mut l, 8, 0x00ff_00ff);
+    swap_bits(&mut r, &mut l, 2, 0x3333_3333);
+    swap_bits(&mut l, &mut r, 16, 0x0000_ffff);
+    swap_bits(&mut l, &mut r, 4, 0x0f0f_0f0f);
     let (a, b) = block.split_at_mut(4);
-    a.copy_from_slice(&hi.to_be_bytes());
-    b.copy_from_slice(&lo.to_be_bytes());
+    a.copy_from_slice(&l.to_be_bytes());
+    b.copy_from_slice(&r.to_be_bytes());
+}
+
+/// Swaps the bits of `b` in `mask` with the bits of `a` `n` places above them.
+#[inline(always)]
+fn swap_bits(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
+    let t = ((*a >> n) ^ *b) & mask;
+    *b ^= t;
+    *a ^= t << n;
 }
 
 /// Sixteen rounds on `(L, R)`, leaving `(L, R)` of the next pass (the halves swapped as
@@ -111,22 +136,18 @@ pub(crate) fn fp(lr: [u32; 2], block: &mut [u8; 8]) {
 #[inline(never)]
 pub(crate) fn rounds(lr: &mut [u32; 2], keys: &RoundKeys, dir: Dir) {
     let [mut l, mut r] = *lr;
+    let mut q = [0u32; 16];
     for i in 0..16 {
         let k = match dir {
             Dir::Encrypt => &keys.0[i],
             Dir::Decrypt => &keys.0[15 - i],
         };
         let t = r;
-        r = l ^ f(r, k);
+        r = l ^ permute_p(sboxes(&expand(r, k), &mut q));
         l = t;
     }
+    q.zeroize();
     *lr = [r, l];
-}
-
-/// The round function: P(S(E(r) ^ k)).
-#[inline(always)]
-fn f(r: u32, k: &[u32; 2]) -> u32 {
-    permute_p(sboxes(&expand(r, k)))
 }
 
 /// E(r) ^ k as six masks `[x1, .., x6]`: in mask `xi`, the nibble of S-box `j + 1` (bits
@@ -172,39 +193,54 @@ fn expand(r: u32, k: &[u32; 2]) -> [u32; 6] {
 }
 
 /// All eight S-boxes: a multiplexer over the 64 constant words, first on `b6`, last on
-/// `b1`.
+/// `b1`. The first two levels run four words at a time (into `q`), the last four on `q`.
 #[inline(always)]
-fn sboxes(x: &[u32; 6]) -> u32 {
+fn sboxes(x: &[u32; 6], q: &mut [u32; 16]) -> u32 {
     let [x1, x2, x3, x4, x5, x6] = *x;
-    let mut v = [0u32; 32];
-    for ((v, e), d) in v.iter_mut().zip(SBOX_EVEN.iter()).zip(SBOX_DIFF.iter()) {
-        *v = e ^ (d & x6);
+    for (q, c) in q.iter_mut().zip(SBOX_QUADS.iter()) {
+        let [e0, d0, e1, d1] = *c;
+        *q = mux(e0 ^ (d0 & x6), e1 ^ (d1 & x6), x5);
     }
-    let mut n = 32;
-    for m in [x5, x4, x3, x2, x1] {
-        n >>= 1;
-        for i in 0..n {
-            let (a, b) = (v[2 * i], v[2 * i + 1]);
-            v[i] = a ^ ((a ^ b) & m);
-        }
-    }
-    let out = v[0];
-    v.zeroize();
-    out
+    let level3 = |a, b, c, d| mux(mux(a, b, x4), mux(c, d, x4), x3);
+    let lo = mux(
+        level3(q[0], q[1], q[2], q[3]),
+        level3(q[4], q[5], q[6], q[7]),
+        x2,
+    );
+    let hi = mux(
+        level3(q[8], q[9], q[10], q[11]),
+        level3(q[12], q[13], q[14], q[15]),
+        x2,
+    );
+    mux(lo, hi, x1)
 }
 
-/// The permutation P as rotations by public amounts and constant masks.
+/// `b` where `m` is 1, `a` where it is 0.
+#[inline(always)]
+fn mux(a: u32, b: u32, m: u32) -> u32 {
+    a ^ ((a ^ b) & m)
+}
+
+/// The permutation P (from the S-box words' layout) as rotations by public amounts and
+/// constant masks.
 #[inline(always)]
 fn permute_p(x: u32) -> u32 {
-    P_ROT
-        .iter()
-        .fold(0, |acc, &(r, m)| acc | (x.rotate_left(r) & m))
+    place_all!(x, P_ROT; 0 1 2 3 4 5 6 7)
 }
 
-/// Rotates a 28-bit value held in bits 31..4 left by one.
+/// The bits of `x` moved by rotation groups: the OR of `x.rotate_right(r) & mask`.
 #[inline(always)]
-fn rotl28(x: u32) -> u32 {
-    (x << 1) | ((x >> 27) & 0x10)
+fn place(x: u32, groups: &[Group]) -> u32 {
+    groups
+        .iter()
+        .fold(0, |acc, &(r, m)| acc | (x.rotate_right(r) & m))
+}
+
+/// Rotates a 28-bit value held in bits 31..4 left by `s` (1 or 2, public).
+#[inline(always)]
+fn rotl28(x: u32, s: u8) -> u32 {
+    let s = u32::from(s);
+    (x << s) | ((x >> (28 - s)) & 0xF0)
 }
 
 /// The two big-endian words of 8 bytes.
@@ -213,18 +249,6 @@ fn halves(b: &[u8; 8]) -> (u32, u32) {
     let (hi, lo) = b.split_at(4);
     let w = |s: &[u8]| s.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
     (w(hi), w(lo))
-}
-
-/// Gathers bits from `words` (plus an implicit zero word) in the order of `src` (see
-/// [`tables::ZERO`]); the first entry lands in the highest of the `src.len()` result
-/// bits. The positions are constants: the loop reads every entry whatever the data.
-#[inline(always)]
-fn gather(words: &[u32; 2], src: &[u8]) -> u32 {
-    let w = [words[0], words[1], 0];
-    src.iter().fold(0u32, |acc, &s| {
-        let word = w.get(usize::from(s >> 5)).copied().unwrap_or(0);
-        (acc << 1) | ((word >> (31 - u32::from(s & 31))) & 1)
-    })
 }
 
 #[cfg(test)]
@@ -259,13 +283,43 @@ mod tests {
         assert_eq!(out, b);
     }
 
+    /// IP by its definition: output bit `i + 1` is input bit `IP[i]`.
+    fn ip_by_table(block: &[u8; 8]) -> [u32; 2] {
+        let x = u64::from_be_bytes(*block);
+        let out = tables::IP.iter().fold(0u64, |acc, &n| {
+            (acc << 1) | ((x >> (64 - u32::from(n))) & 1)
+        });
+        [(out >> 32) as u32, out as u32]
+    }
+
     #[test]
-    fn p_has_19_rotation_groups_covering_every_bit() {
-        assert_eq!(P_ROT.len(), 19);
+    fn ip_is_the_standards_table() {
+        let mut b = [0x5a, 0x01, 0xf3, 0x96, 0x2c, 0x80, 0x7e, 0x41];
+        for i in 0..64u32 {
+            assert_eq!(ip(&b), ip_by_table(&b));
+            // One set bit at a time, then a running mix.
+            let one = (1u64 << i).to_be_bytes();
+            assert_eq!(ip(&one), ip_by_table(&one));
+            let x = u64::from_be_bytes(b).rotate_left(7) ^ 0x9e37_79b9_7f4a_7c15;
+            b = x.to_be_bytes();
+        }
+    }
+
+    #[test]
+    fn p_has_8_rotation_groups_covering_every_bit() {
         let all = P_ROT.iter().fold(0u32, |acc, &(_, m)| {
             assert_eq!(acc & m, 0);
             acc | m
         });
         assert_eq!(all, u32::MAX);
+    }
+
+    #[test]
+    fn round_keys_fill_exactly_the_layout() {
+        // Word 0 uses every bit; word 1 the top and bottom bit of each nibble.
+        let k = RoundKeys::new(&[0xFF; 8]);
+        for w in k.0 {
+            assert_eq!(w, [u32::MAX, 0x9999_9999]);
+        }
     }
 }

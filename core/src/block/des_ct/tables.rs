@@ -5,8 +5,10 @@
 // Compile-time table building: every cast is of an index or bit number below 64.
 #![allow(clippy::cast_possible_truncation)]
 
-/// Initial permutation IP: output bit `i + 1` is input bit `IP[i]`.
-const IP: [u8; 64] = [
+/// Initial permutation IP: output bit `i + 1` is input bit `IP[i]` (computed by
+/// `des_ct::ip` as bit swaps; the tests check it against this table).
+#[cfg(test)]
+pub(super) const IP: [u8; 64] = [
     58, 50, 42, 34, 26, 18, 10, 2, 60, 52, 44, 36, 28, 20, 12, 4, //
     62, 54, 46, 38, 30, 22, 14, 6, 64, 56, 48, 40, 32, 24, 16, 8, //
     57, 49, 41, 33, 25, 17, 9, 1, 59, 51, 43, 35, 27, 19, 11, 3, //
@@ -90,74 +92,96 @@ const SBOX: [[[u8; 16]; 4]; 8] = [
     ],
 ];
 
+/// Where each S-box's four output bits sit in its nibble of the multiplexer's words:
+/// `OUT_POS[j][t]` is the place (0 = the nibble's top bit) of output bit `t` (0 = the
+/// most significant) of S-box `j + 1`. The multiplexer picks whole nibbles, so any order
+/// inside a nibble computes the same S-boxes; this one was chosen (by a search over the
+/// 24^8 orders) because P then moves the 32 bits in 8 rotation groups instead of 19.
+/// [`P_ROT`] is derived from it, and the known-answer tests check the whole.
+const OUT_POS: [[u8; 4]; 8] = [
+    [2, 3, 0, 1],
+    [2, 1, 3, 0],
+    [2, 1, 3, 0],
+    [0, 1, 3, 2],
+    [1, 3, 2, 0],
+    [2, 3, 0, 1],
+    [2, 0, 3, 1],
+    [3, 1, 0, 2],
+];
+
+/// The bit (0 = least significant) of the S-box word that holds output bit `t` of
+/// S-box `j + 1`.
+const fn out_bit(j: usize, t: usize) -> u8 {
+    (31 - 4 * j - OUT_POS[j][t] as usize) as u8
+}
+
 /// The S-boxes as 64 words, one per 6-bit input `v = b1 b2 b3 b4 b5 b6` (row `b1 b6`,
-/// column `b2..b5`): nibble `j` (bits `31 - 4j ..= 28 - 4j`) of word `v` is S-box `j + 1`
-/// of `v`. Evaluating all eight S-boxes is then a 64-to-1 multiplexer of these words,
-/// steered bit by bit by masks: no index depends on the input.
+/// column `b2..b5`): nibble `j` (bits `31 - 4j ..= 28 - 4j`) of word `v` holds S-box
+/// `j + 1` of `v`, its bits in the order of [`OUT_POS`]. Evaluating all eight S-boxes is
+/// then a 64-to-1 multiplexer of these words, steered bit by bit by masks: no index
+/// depends on the input.
 const fn sbox_words() -> [u32; 64] {
-    let mut t = [0u32; 64];
+    let mut w = [0u32; 64];
     let mut v = 0;
     while v < 64 {
         let row = ((v >> 4) & 2) | (v & 1);
         let col = (v >> 1) & 15;
         let mut j = 0;
         while j < 8 {
-            t[v] |= (SBOX[j][row][col] as u32) << (28 - 4 * j);
+            let s = SBOX[j][row][col];
+            let mut t = 0;
+            while t < 4 {
+                if (s >> (3 - t)) & 1 == 1 {
+                    w[v] |= 1 << out_bit(j, t);
+                }
+                t += 1;
+            }
             j += 1;
         }
         v += 1;
     }
-    t
+    w
 }
 
-const SBOX_WORDS: [u32; 64] = sbox_words();
-
-/// The multiplexer's first level (on `b6`): word `i` of the S-box words at even inputs
-/// `2i`, and the XOR of the pair `2i`, `2i + 1`.
-pub(super) const SBOX_EVEN: [u32; 32] = {
-    let mut e = [0u32; 32];
-    let mut i = 0;
-    while i < 32 {
-        e[i] = SBOX_WORDS[2 * i];
-        i += 1;
-    }
-    e
-};
-
-/// See [`SBOX_EVEN`].
-pub(super) const SBOX_DIFF: [u32; 32] = {
-    let mut d = [0u32; 32];
-    let mut i = 0;
-    while i < 32 {
-        d[i] = SBOX_WORDS[2 * i] ^ SBOX_WORDS[2 * i + 1];
-        i += 1;
-    }
-    d
-};
-
-/// P as rotations: `P(x)` is the OR over `(r, m)` of `x.rotate_left(r) & m` (bits that
-/// travel the same distance move together). 19 pairs for DES's P.
-const P_GROUPS: usize = {
-    let mut n = 0;
-    let mut r = 0;
-    while r < 32 {
-        if rot_mask(&P, r) != 0 {
-            n += 1;
+/// The multiplexer's words in the order it reads them: quad `c` covers the inputs
+/// `4c .. 4c + 4` as two pairs `(even, even ^ odd)` (the words of `v = 4c + 2p` and of
+/// `v + 1`, which differ in `b6` only), so that `even ^ ((even ^ odd) & x6)` is the
+/// first level.
+pub(super) const SBOX_QUADS: [[u32; 4]; 16] = {
+    let w = sbox_words();
+    let mut t = [[0u32; 4]; 16];
+    let mut c = 0;
+    while c < 16 {
+        let mut p = 0;
+        while p < 2 {
+            let v = 4 * c + 2 * p;
+            t[c][2 * p] = w[v];
+            t[c][2 * p + 1] = w[v] ^ w[v + 1];
+            p += 1;
         }
-        r += 1;
+        c += 1;
     }
-    n
+    t
 };
 
-/// The output bits of the 32-bit permutation `table` whose source lies `r` places to
-/// the right (mod 32), with bit 1 at bit 31.
-const fn rot_mask(table: &[u8; 32], r: u32) -> u32 {
+/// A list of fixed bit moves between two 32-bit words: `(src, dst)`, bit `src` of the
+/// source to bit `dst` of the result (0 = least significant); [`NO_MOVE`] pads.
+type Moves = [(u8, u8); 32];
+
+/// Padding in [`Moves`].
+const NO_MOVE: (u8, u8) = (0xFF, 0xFF);
+
+/// A bit move as a rotation group: `x.rotate_right(r) & mask` moves every bit of
+/// `mask`'s group (those whose source lies `r` places above them, mod 32) at once.
+pub(super) type Group = (u32, u32);
+
+/// The mask of the moves in `moves` that travel `r` places right (mod 32).
+const fn group_mask(moves: &Moves, r: u32) -> u32 {
     let mut m = 0u32;
     let mut i = 0;
     while i < 32 {
-        let dst = 31 - i as u32;
-        let src = 32 - table[i] as u32;
-        if (src + r) & 31 == dst {
+        let (src, dst) = moves[i];
+        if src != 0xFF && (src as u32 + 32 - dst as u32) & 31 == r {
             m |= 1 << dst;
         }
         i += 1;
@@ -165,81 +189,113 @@ const fn rot_mask(table: &[u8; 32], r: u32) -> u32 {
     m
 }
 
-/// See [`P_GROUPS`].
-pub(super) const P_ROT: [(u32, u32); P_GROUPS] = {
-    let mut g = [(0u32, 0u32); P_GROUPS];
+/// How many rotation groups `moves` takes.
+const fn group_count(moves: &Moves) -> usize {
     let mut n = 0;
     let mut r = 0;
     while r < 32 {
-        let m = rot_mask(&P, r);
+        if group_mask(moves, r) != 0 {
+            n += 1;
+        }
+        r += 1;
+    }
+    n
+}
+
+/// The rotation groups of `moves`; `N` is [`group_count`] (checked: a wrong `N` fails
+/// the build).
+const fn groups<const N: usize>(moves: &Moves) -> [Group; N] {
+    let mut g = [(0u32, 0u32); N];
+    let mut n = 0;
+    let mut r = 0;
+    while r < 32 {
+        let m = group_mask(moves, r);
         if m != 0 {
             g[n] = (r, m);
             n += 1;
         }
         r += 1;
     }
+    assert!(n == N);
     g
-};
+}
 
-/// Bit sources for [`super::gather`]: entry `s` names bit `31 - (s & 31)` of word
-/// `s >> 5` of the source words; [`ZERO`] names a word that is always 0.
-pub(super) const ZERO: u8 = 64;
-// `gather` reads the zero word as word `ZERO >> 5` of its three.
-const _: () = assert!(ZERO >> 5 == 2);
-
-/// IP as two gathers from the block's halves (words 0 and 1): the sources of L0, then R0.
-pub(super) const IP_SRC: [u8; 64] = {
-    let mut s = [0u8; 64];
+/// P, from the S-box word's layout ([`OUT_POS`]) to the standard order of the round
+/// function's output (bit 1 of FIPS 46-3 at bit 31).
+const P_MOVES: Moves = {
+    let mut m = [NO_MOVE; 32];
     let mut i = 0;
-    while i < 64 {
-        s[i] = IP[i] - 1;
+    while i < 32 {
+        let n = P[i] as usize - 1; // input bit n: S-box n / 4, output bit n % 4
+        m[i] = (out_bit(n >> 2, n & 3), (31 - i) as u8);
         i += 1;
     }
-    s
+    m
 };
 
-/// IP⁻¹ as gathers from (R16, L16) as words 0 and 1: output bit `IP[i]` is input bit
-/// `i + 1`.
-pub(super) const FP_SRC: [u8; 64] = {
-    let mut s = [0u8; 64];
+/// P as 8 rotation groups.
+pub(super) const P_ROT: [Group; 8] = groups(&P_MOVES);
+
+/// PC-1's moves from key half `half` (0: bytes 0..4, 1: bytes 4..8, big-endian) into
+/// C (`cd == 0`) or D (`cd == 1`), each held in bits 31..4.
+const fn pc1_moves(half: usize, cd: usize) -> Moves {
+    let mut m = [NO_MOVE; 32];
     let mut i = 0;
-    while i < 64 {
-        s[IP[i] as usize - 1] = i as u8;
+    while i < 28 {
+        let n = PC1[28 * cd + i] as usize - 1; // key bit n, 0 = the first byte's top bit
+        if n >> 5 == half {
+            m[i] = ((31 - (n & 31)) as u8, (31 - i) as u8);
+        }
         i += 1;
     }
-    s
-};
+    m
+}
 
-/// PC-1 as gathers from the key's halves: C0 then D0, 28 bits each.
-pub(super) const PC1_SRC: [u8; 56] = {
-    let mut s = [0u8; 56];
-    let mut i = 0;
-    while i < 56 {
-        s[i] = PC1[i] - 1;
-        i += 1;
-    }
-    s
-};
+/// PC-1 as rotation groups: `[from half 0, from half 1]` for C, then for D.
+pub(super) const PC1_C: (
+    [Group; group_count(&pc1_moves(0, 0))],
+    [Group; group_count(&pc1_moves(1, 0))],
+) = (groups(&pc1_moves(0, 0)), groups(&pc1_moves(1, 0)));
+/// See [`PC1_C`].
+pub(super) const PC1_D: (
+    [Group; group_count(&pc1_moves(0, 1))],
+    [Group; group_count(&pc1_moves(1, 1))],
+) = (groups(&pc1_moves(0, 1)), groups(&pc1_moves(1, 1)));
 
-/// PC-2 gathered straight into the round function's key layout, from C (word 0) and D
-/// (word 1), each held in bits 31..4. Round key word 0 holds, in nibble `j`, key bits
+/// PC-2's moves from C (`cd == 0`) or D (`cd == 1`), held in bits 31..4, into round key
+/// word `word` of the round function's layout: word 0 holds, in nibble `j`, key bits
 /// `b2 b3 b4 b5` of S-box `j + 1`; word 1 holds `b1` in the nibble's top bit and `b6` in
 /// its bottom bit (the middle bits are 0). See `des_ct::expand`.
-#[allow(clippy::integer_division_remainder_used)] // a compile-time table over the public bit positions
-pub(super) const PC2_SRC: [[u8; 32]; 2] = {
-    let mut s = [[ZERO; 32]; 2];
+#[allow(clippy::integer_division_remainder_used)] // a compile-time table over public bit positions
+const fn pc2_moves(cd: usize, word: usize) -> Moves {
+    let mut m = [NO_MOVE; 32];
     let mut k = 0;
+    let mut n = 0;
     while k < 48 {
         let j = k / 6;
         let b = k % 6;
-        let n = PC2[k] as usize; // 1..=56 over C‖D
-        let src = if n <= 28 { n - 1 } else { 32 + n - 29 };
-        match b {
-            0 => s[1][4 * j] = src as u8,
-            5 => s[1][4 * j + 3] = src as u8,
-            _ => s[0][4 * j + b - 1] = src as u8,
+        let src = PC2[k] as usize - 1; // 0..56 over C‖D
+        let dst = match b {
+            0 => (1, 31 - 4 * j),
+            5 => (1, 28 - 4 * j),
+            _ => (0, 31 - 4 * j - (b - 1)),
+        };
+        if src / 28 == cd && dst.0 == word {
+            m[n] = ((31 - src % 28) as u8, dst.1 as u8);
+            n += 1;
         }
         k += 1;
     }
-    s
-};
+    m
+}
+
+/// PC-2 as rotation groups: round key word 0 from C, then from D.
+pub(super) const PC2_K0: (
+    [Group; group_count(&pc2_moves(0, 0))],
+    [Group; group_count(&pc2_moves(1, 0))],
+) = (groups(&pc2_moves(0, 0)), groups(&pc2_moves(1, 0)));
+/// PC-2 as rotation groups: round key word 1 from C, then from D.
+pub(super) const PC2_K1: (
+    [Group; group_count(&pc2_moves(0, 1))],
+    [Group; group_count(&pc2_moves(1, 1))],
+) = (groups(&pc2_moves(0, 1)), groups(&pc2_moves(1, 1)));
