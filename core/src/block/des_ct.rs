@@ -289,7 +289,9 @@ mod tests {
         let out = tables::IP.iter().fold(0u64, |acc, &n| {
             (acc << 1) | ((x >> (64 - u32::from(n))) & 1)
         });
-        [(out >> 32) as u32, out as u32]
+        let b = out.to_be_bytes();
+        let (hi, lo) = halves(&b);
+        [hi, lo]
     }
 
     #[test]
