@@ -11,8 +11,8 @@
 use super::header::Version;
 use super::Tr31Error;
 use crate::block::{Aes, Tdes};
-use crate::block_cipher::BlockCipher;
-use crate::cmac::{cmac, dbl};
+use crate::block_cipher::{Block, BlockCipher};
+use crate::cmac::dbl;
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;
 
@@ -27,37 +27,75 @@ pub fn kbpk_len_ok(version: Version, len: usize) -> bool {
     }
 }
 
-fn cmac_derive(
-    c: &dyn BlockCipher,
-    usage: u16,
-    alg: u16,
-    len: usize,
-    out: &mut DerivedKey,
-) -> Result<(), Tr31Error> {
-    let bits = u16::try_from(len * 8).map_err(|_| Tr31Error::BadKbpk)?;
-    out.set_len(len).ok_or(Tr31Error::BadKbpk)?;
+/// The derivation data block of output block `counter` of the key for `usage`.
+fn derivation_data(counter: u8, usage: u16, alg: u16, bits: u16) -> [u8; 8] {
     let [u0, u1] = usage.to_be_bytes();
     let [a0, a1] = alg.to_be_bytes();
     let [l0, l1] = bits.to_be_bytes();
-    for (i, chunk) in out.expose_mut().chunks_mut(c.block_len()).enumerate() {
-        let counter = u8::try_from(i + 1).map_err(|_| Tr31Error::BadKbpk)?;
-        let data = [counter, u0, u1, 0x00, a0, a1, l0, l1];
-        let mut t = cmac(c, &[&data]);
-        for (o, t) in chunk.iter_mut().zip(t.iter()) {
-            *o = *t;
-        }
-        t.zeroize();
+    [counter, u0, u1, 0x00, a0, a1, l0, l1]
+}
+
+/// The one CMAC subkey every derivation data block takes under `c` (SP 800-38B): the 8
+/// bytes are one block, so its CMAC is one cipher call on the block XOR the subkey, K1
+/// (`dbl(E(KBPK, 0))`) when the block is whole (TDES) and K2 (`dbl(K1)`, with the block
+/// padded `80 00..00`) when it is not (AES). Computing it once for all blocks saves a
+/// cipher call per block over a CMAC each.
+fn derivation_subkey(c: &dyn BlockCipher) -> Block {
+    let n = c.block_len();
+    let mut k = [0u8; 16];
+    c.enc(&mut k);
+    dbl(&mut k, n);
+    if n > 8 {
+        dbl(&mut k, n);
     }
+    k
+}
+
+/// The cipher input whose encryption is the CMAC of `data` (see [`derivation_subkey`]).
+fn derivation_block(data: [u8; 8], subkey: &Block, n: usize) -> Block {
+    let mut b = [0u8; 16];
+    for (x, d) in b.iter_mut().zip(data.iter()) {
+        *x = *d;
+    }
+    if n > 8 {
+        b[8] = 0x80;
+    }
+    for (x, k) in b.iter_mut().zip(subkey.iter()).take(n) {
+        *x ^= k;
+    }
+    b
+}
+
+/// Version B: each key's 8-byte blocks, one TDES call each after the shared subkey
+/// (`1 + 4` calls for a 2-key KBPK instead of the `8` of four separate CMACs).
+fn tdes_cmac_derive(
+    c: &Tdes,
+    alg: u16,
+    len: usize,
+    kbek: &mut DerivedKey,
+    kbak: &mut DerivedKey,
+) -> Result<(), Tr31Error> {
+    let bits = u16::try_from(len * 8).map_err(|_| Tr31Error::BadKbpk)?;
+    let mut k1 = derivation_subkey(c);
+    for (usage, out) in [(0x0000, kbek), (0x0001, kbak)] {
+        out.set_len(len).ok_or(Tr31Error::BadKbpk)?;
+        for (i, chunk) in out.expose_mut().chunks_mut(8).enumerate() {
+            let counter = u8::try_from(i + 1).map_err(|_| Tr31Error::BadKbpk)?;
+            let mut b = derivation_block(derivation_data(counter, usage, alg, bits), &k1, 8);
+            c.enc(&mut b);
+            copy_out(chunk, &b, &[]);
+            b.zeroize();
+        }
+    }
+    k1.zeroize();
     Ok(())
 }
 
-/// Versions D and E: both keys at once. Every output block is the CMAC of one 8-byte
-/// derivation data block, that is (SP 800-38B, one incomplete block)
-/// `E(KBPK, data || 80 00..00 xor K2)` with the one subkey `K2 = dbl(dbl(E(KBPK, 0)))`:
-/// the same values as [`cmac_derive`] computes, in `1 + 2` AES calls for 128-bit keys
-/// (`1 + 4` for longer ones) instead of `2 + 2` (`4 + 4`), and the independent blocks in
-/// two-block calls ([`Aes::encrypt2`]): the KBEK's with the KBAK's first block for a
-/// 128-bit KBPK, each key's two blocks together for 192/256-bit ones.
+/// Versions D and E: both keys at once, after the shared subkey (see
+/// [`derivation_subkey`]): `1 + 2` AES calls for 128-bit keys (`1 + 4` for longer ones)
+/// instead of `2 + 2` (`4 + 4`), and the independent blocks in two-block calls
+/// ([`Aes::encrypt2`]): the KBEK's with the KBAK's first block for a 128-bit KBPK, each
+/// key's two blocks together for 192/256-bit ones.
 fn aes_cmac_derive(
     c: &Aes,
     enc_usage: u16,
@@ -69,21 +107,9 @@ fn aes_cmac_derive(
     let bits = u16::try_from(len * 8).map_err(|_| Tr31Error::BadKbpk)?;
     kbek.set_len(len).ok_or(Tr31Error::BadKbpk)?;
     kbak.set_len(len).ok_or(Tr31Error::BadKbpk)?;
-    let mut k2 = [0u8; 16];
-    c.encrypt(&mut k2);
-    dbl(&mut k2, 16);
-    dbl(&mut k2, 16);
-    let [a0, a1] = alg.to_be_bytes();
-    let [l0, l1] = bits.to_be_bytes();
-    let input = |usage: u16, counter: u8| -> [u8; 16] {
-        let [u0, u1] = usage.to_be_bytes();
-        let mut b = [
-            counter, u0, u1, 0x00, a0, a1, l0, l1, 0x80, 0, 0, 0, 0, 0, 0, 0,
-        ];
-        for (x, k) in b.iter_mut().zip(k2.iter()) {
-            *x ^= k;
-        }
-        b
+    let mut k2 = derivation_subkey(c);
+    let input = |usage: u16, counter: u8| {
+        derivation_block(derivation_data(counter, usage, alg, bits), &k2, 16)
     };
     if len <= 16 {
         let (mut e, mut a) = (input(enc_usage, 1), input(0x0001, 1));
@@ -148,8 +174,7 @@ pub(super) fn derive(version: Version, kbpk: &[u8]) -> Result<(DerivedKey, Deriv
         Version::B => {
             let c = Tdes::new(kbpk).map_err(|_| Tr31Error::BadKbpk)?;
             let alg = if kbpk.len() == 16 { 0x0000 } else { 0x0001 };
-            cmac_derive(&c, 0x0000, alg, kbpk.len(), &mut kbek)?;
-            cmac_derive(&c, 0x0001, alg, kbpk.len(), &mut kbak)?;
+            tdes_cmac_derive(&c, alg, kbpk.len(), &mut kbek, &mut kbak)?;
         }
         Version::D | Version::E => {
             let c = Aes::new(kbpk).map_err(|_| Tr31Error::BadKbpk)?;
