@@ -872,27 +872,53 @@ impl core::fmt::Debug for Tdes {
 }
 
 /// Single DES (only as the building block of the X9.19 retail MAC and TDES DUKPT's
-/// non-reversible key generation), keyfort's constant-time DES. Wiped on drop.
-pub struct Des(RoundKeys);
+/// non-reversible key generation), keyfort's constant-time DES. Wiped on drop, and the
+/// stack below the dropping frame is scrubbed ([`crate::secret::scrub_stack`]).
+pub struct Des(DesSchedule);
 
 impl Des {
     /// Expands an 8-byte key.
     pub fn new(key: &[u8; 8]) -> Self {
-        Self(RoundKeys::new(key))
+        Self(DesSchedule::new(key))
     }
     /// Encrypts one block in place.
     pub fn encrypt(&self, block: &mut [u8; 8]) {
-        self.run(block, Dir::Encrypt);
+        self.0.run(block, Dir::Encrypt);
     }
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
-        self.run(block, Dir::Decrypt);
+        self.0.run(block, Dir::Decrypt);
     }
+}
+
+/// A single-DES key schedule that wipes its round keys on drop but leaves the stack to
+/// its user: for a derivation that expands many and scrubs the stack once after all of
+/// them (TDES DUKPT's non-reversible key generation, `dukpt::tdes::derive`), where a
+/// scrub per schedule would cost more than the DES work.
+pub(crate) struct DesSchedule(RoundKeys);
+
+impl DesSchedule {
+    /// Expands an 8-byte key.
+    pub(crate) fn new(key: &[u8; 8]) -> Self {
+        Self(RoundKeys::new(key))
+    }
+
+    /// Encrypts one block in place.
+    pub(crate) fn encrypt(&self, block: &mut [u8; 8]) {
+        self.run(block, Dir::Encrypt);
+    }
+
     fn run(&self, block: &mut [u8; 8], dir: Dir) {
         let mut lr = des_ct::ip(block);
         des_ct::rounds(&mut lr, &self.0, dir);
         des_ct::fp(lr, block);
         zeroize::Zeroize::zeroize(&mut lr);
+    }
+}
+
+impl core::fmt::Debug for DesSchedule {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DesSchedule { .. }")
     }
 }
 

@@ -45,6 +45,24 @@ pub fn scrub_stack() {
     scrub_stack_bytes::<{ STACK_SCRUB_BYTES >> 4 }>();
 }
 
+/// Runs `f` in a never-inlined frame below the caller's, then overwrites `WORDS` 16-byte
+/// words of stack below the caller once ([`scrub_stack_bytes`]): every key schedule,
+/// moved-from copy and temporary of the whole computation lies there. The one scrub of a
+/// derivation whose holders inside wipe themselves without scrubbing (the DUKPT hosts,
+/// the TDES DUKPT steps), instead of one per dropped schedule and holder.
+#[inline(always)]
+pub(crate) fn scrubbed_to<const WORDS: usize, R>(f: impl FnOnce() -> R) -> R {
+    let r = below(f);
+    scrub_stack_bytes::<WORDS>();
+    r
+}
+
+/// Runs `f` in its own frame (see [`scrubbed_to`]).
+#[inline(never)]
+fn below<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// [`scrub_stack`] with a depth of `WORDS` 16-byte words, for a caller that knows how deep
 /// the frames it has to clean go (the key expansion of [`crate::block::Aes::new`]).
 #[inline(never)]

@@ -126,3 +126,65 @@ fn no_chain_key_left_on_the_stack_aes256_bdk() {
         check(&bdk, counter);
     }
 }
+
+/// TDES: the host derivation (`TdesBdk::key`) scrubs once after its NRKGP steps, whose
+/// DES schedules and blocks leave the stack to it (`dukpt::tdes::derive::scrubbed`).
+/// Checked by hand: with that scrub cut to one 16-byte word the test fails ("1 of 4 key
+/// halves left").
+mod tdes {
+    use super::*;
+    use keyfort::dukpt::tdes::{TdesBdk, TdesKsn, TdesVariant};
+
+    const KSN: [u8; 10] = [0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0x00, 0x00];
+
+    fn ksn(counter: u32) -> TdesKsn {
+        TdesKsn::from_bytes(&KSN).unwrap().with_counter(counter)
+    }
+
+    /// The 8-byte halves (each a single-DES key of an NRKGP step) of the IPEK and of the
+    /// current key after each step on the way to `counter`.
+    fn chain_halves(bdk: &TdesBdk, counter: u32) -> Vec<Vec<u8>> {
+        let ipek = bdk.ipek(&ksn(counter));
+        let mut keys = vec![ipek.expose().to_vec()];
+        let mut walked = 0u32;
+        for bit in (0..21).rev().map(|b| 1u32 << b) {
+            if counter & bit != 0 {
+                walked |= bit;
+                let k = ipek.current_key_any_counter(walked).unwrap();
+                keys.push(k.expose().to_vec());
+            }
+        }
+        keys.iter()
+            .flat_map(|k| k.chunks(8).map(<[u8]>::to_vec))
+            .collect()
+    }
+
+    #[inline(never)]
+    fn derive_and_forget(bdk: &TdesBdk, counter: u32) {
+        let k = bdk.key(&ksn(counter), TdesVariant::Pin);
+        assert!(k.is_ok());
+        core::mem::forget(black_box(k));
+    }
+
+    #[test]
+    fn no_chain_key_left_on_the_stack_tdes_bdk() {
+        let raw = [
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54,
+            0x32, 0x10,
+        ];
+        let typed = TypedKey::raw(&raw, keyfort::attributes::Algorithm::Tdes2).unwrap();
+        let bdk = TdesBdk::new(&typed).unwrap();
+        for counter in [1, 0x3FF, 0x1F_F800] {
+            let needles = chain_halves(&bdk, counter);
+            clear_below();
+            assert_eq!(found(&stack_below(), &needles), 0, "cleared");
+            deeper(|| derive_and_forget(&bdk, counter));
+            let left = found(&stack_below(), &needles);
+            assert_eq!(left, 0, "{left} of {} key halves left", needles.len());
+
+            clear_below();
+            deeper(|| leave_copy(&needles[0]));
+            assert_eq!(found(&stack_below(), &needles), 1, "control not caught");
+        }
+    }
+}

@@ -37,11 +37,12 @@
 //! and so the lane schedule are public (they travel in the KSN); nothing branches on,
 //! or indexes by, a key.
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data, ChainSteps};
-use super::host::{scrubbed_to, AesBdk};
+use super::host::AesBdk;
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::block::{AesEnc, AesLanes128};
 use crate::dukpt::DukptError;
+use crate::secret::scrubbed_to;
 use crate::secret::WipedBuf;
 use zeroize::Zeroize;
 

@@ -16,10 +16,10 @@ use super::types::{BdkType, KeyUsage, WorkingKeyType};
 use crate::block::{Aes, AesEnc, AesLanes128, EncryptBlocks};
 use crate::dukpt::DukptError;
 use crate::key::{BdkDerive, IkDerive, TypedKey};
-use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
+use crate::secret::{scrubbed_to, Secret, SecretBuf, WipedBuf};
 
 /// How deep the one scrub after a host derivation reaches below the frame of the public
-/// call: the frame of [`below`] (the chain's schedules, the key holders, the derivation
+/// call: the frame of [`crate::secret::scrubbed_to`]'s frame (the chain's schedules, the key holders, the derivation
 /// data) and of the `aes` crate's expansion and block calls below it. 2 KiB: the deepest
 /// such stack on x86-64 is about 1.2 KiB (`objdump` of the release build: `below` 0.75
 /// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB). On bare-metal Arm 4 KiB: a host
@@ -27,7 +27,7 @@ use crate::secret::{scrub_stack_bytes, Secret, SecretBuf, WipedBuf};
 /// scan found a keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
 /// How deep the scrub after a host derivation on the AES lane engine reaches
 /// ([`working_key_on_the_fly`]: no key schedule, the chain's keys in vector registers,
-/// the only key holders self-wiping): 512 bytes, past the frame of [`below`] on this path
+/// the only key holders self-wiping): 512 bytes, past the frame of [`crate::secret::scrubbed_to`]'s frame on this path
 /// (0.2 KiB in the release build's `objdump`). The host stack test
 /// (`tests/tests/dukpt_stack.rs`) reads the stack back after a derivation: no key of the
 /// chain is left (with this scrub removed too; the scrub is a margin for spills another
@@ -61,21 +61,6 @@ pub(crate) const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
 #[inline(always)]
 pub(crate) fn scrubbed<R>(f: impl FnOnce() -> R) -> R {
     scrubbed_to::<DERIVATION_SCRUB_WORDS, R>(f)
-}
-
-/// [`scrubbed`] with a scrub of `WORDS` 16-byte words (a caller with a deeper stack: the
-/// batch derivation).
-#[inline(always)]
-pub(crate) fn scrubbed_to<const WORDS: usize, R>(f: impl FnOnce() -> R) -> R {
-    let r = below(f);
-    scrub_stack_bytes::<WORDS>();
-    r
-}
-
-/// Runs `f` in its own frame (see [`scrubbed`]).
-#[inline(never)]
-fn below<R>(f: impl FnOnce() -> R) -> R {
-    f()
 }
 
 /// Expands an encryption-only schedule (DUKPT never decrypts) straight into the caller's

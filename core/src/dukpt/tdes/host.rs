@@ -3,7 +3,7 @@
 //! Cost of a key for a counter with `n` one-bits: `2n` single-DES key expansions and
 //! `2n` DES blocks (plus two TDES blocks for the IPEK; the BDK's two schedules are
 //! expanded once in [`TdesBdk::new`]). No allocation.
-use super::derive::{ksnr, BdkSchedules, Nrkgp};
+use super::derive::{scrubbed, walk, BdkSchedules};
 use super::ksn::TdesKsn;
 use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
 use crate::attributes::Algorithm;
@@ -84,9 +84,20 @@ impl TdesBdk {
         self.ipek(ksn).current_key(ksn.counter())
     }
 
-    /// A variant key for a KSN a device may have produced.
+    /// A variant key for a KSN a device may have produced. The IPEK, the steps and the
+    /// variant run in the returned key's holder, with one stack scrub after them (the
+    /// same key as `self.current_key(ksn)?.variant(variant)`, without the intermediate
+    /// holders and their scrubs).
     pub fn key(&self, ksn: &TdesKsn, variant: TdesVariant) -> Result<TdesKey, DukptError> {
-        Ok(self.current_key(ksn)?.variant(variant))
+        ksn.check_device_counter()?;
+        let iksn = ksn.initial();
+        let mut key = Secret::<16>::zero();
+        scrubbed(|| {
+            self.sched.ipek(&iksn.left8(), key.expose_mut());
+            walk(key.expose_mut(), &iksn.right8(), ksn.counter());
+        });
+        variant.apply(key.expose_mut());
+        Ok(TdesKey { key, variant })
     }
 
     /// A variant key for any counter, including ones no device produces (zero: the IPEK
@@ -169,16 +180,7 @@ impl TdesIpek {
         // Copied straight into the holder: `Secret::new(*x)` builds a plain temporary first.
         let mut key = Secret::<16>::zero();
         key.expose_mut().copy_from_slice(self.key.expose());
-        let mut reg = 0u32;
-        let mut mask = 1u32 << 20;
-        while mask != 0 {
-            if counter & mask != 0 {
-                reg |= mask;
-                let n = Nrkgp::new(key.expose());
-                n.derive(&ksnr(&base, reg), key.expose_mut());
-            }
-            mask >>= 1;
-        }
+        scrubbed(|| walk(key.expose_mut(), &base, counter));
         Ok(TdesCurrentKey { key, ksn })
     }
 }

@@ -22,7 +22,7 @@
 //!
 //! Register `i` corresponds to counter bit `i` (X9.24-1 numbers them the other way
 //! round: its register #1 is bit 20).
-use super::derive::{ksnr, Nrkgp};
+use super::derive::{ksnr, scrubbed, Nrkgp};
 use super::host::{TdesCurrentKey, TdesIpek, TdesKey};
 use super::ksn::TdesKsn;
 use super::variants::{LegacyOptions, TdesLegacyVariant, TdesVariant};
@@ -118,10 +118,12 @@ impl TdesTerminal {
         let map = RULES.expected_in_use(u64::from(counter));
         let base = iksn.right8();
         if counter == 1 {
-            let n = Nrkgp::new(ipek.expose());
-            for i in 0..NREG {
-                n.derive(&ksnr(&base, 1u32 << i), t.slot_mut(i));
-            }
+            scrubbed(|| {
+                let n = Nrkgp::new(ipek.expose());
+                for i in 0..NREG {
+                    n.derive(&ksnr(&base, 1u32 << i), t.slot_mut(i));
+                }
+            });
         } else {
             for i in 0..NREG {
                 if map & (1 << i) == 0 {
@@ -272,11 +274,13 @@ impl TdesTerminal {
         let (next, derive_children) = RULES.after(c);
         let mut map = self.in_use();
         if derive_children && ki > 0 {
-            let n = Nrkgp::new(cur.expose());
-            for i in (0..ki).rev() {
-                n.derive(&ksnr(&base, c32 | (1u32 << i)), self.slot_mut(i));
-                map |= 1 << i;
-            }
+            scrubbed(|| {
+                let n = Nrkgp::new(cur.expose());
+                for i in (0..ki).rev() {
+                    n.derive(&ksnr(&base, c32 | (1u32 << i)), self.slot_mut(i));
+                    map |= 1 << i;
+                }
+            });
         }
         self.slot_mut(ki).zeroize();
         map &= !(1u32 << k);
