@@ -41,14 +41,26 @@ mod tables;
 use tables::{Group, PC1_C, PC1_D, PC2_K0, PC2_K1, P_ROT, SBOX_OCTETS, SHIFTS};
 use zeroize::Zeroize;
 
-/// [`place`] written out, for a constant table of rotation groups and the list of its
-/// indices (checked against the table's length when built): Cortex-M release builds
-/// (opt-level "s") keep `place`'s loop, which costs about three times as much.
+/// [`place`] over a constant table of rotation groups, given the list of its indices
+/// (checked against the table's length when built). On Thumb-2 cores it is written out:
+/// their release builds (opt-level "s") keep `place`'s loop, which costs about three
+/// times as much there. Elsewhere it is the loop: on the Cortex-M0 the written-out form
+/// would cost more flash than the core's size target leaves (and its DES is well within
+/// its speed targets), and host compilers unroll the loop themselves.
+#[cfg(kf_thumb2)]
 macro_rules! place_all {
     ($x:expr, $table:expr; $($i:literal)+) => {{
         const _: () = assert!($table.len() == [$($i),+].len());
         let x: u32 = $x;
         0 $(| (x.rotate_right($table[$i].0) & $table[$i].1))+
+    }};
+}
+/// See the Thumb-2 definition.
+#[cfg(not(kf_thumb2))]
+macro_rules! place_all {
+    ($x:expr, $table:expr; $($i:literal)+) => {{
+        const _: () = assert!($table.len() == [$($i),+].len());
+        place($x, &$table)
     }};
 }
 
