@@ -846,6 +846,19 @@ impl Tdes {
         zeroize::Zeroize::zeroize(&mut lr);
     }
 
+    /// Encrypts `a` under `self` and `b` under `other`, the passes of the two blocks
+    /// interleaved (`des_ct::rounds_pair`).
+    pub(crate) fn encrypt_pair(&self, a: &mut [u8; 8], other: &Self, b: &mut [u8; 8]) {
+        let (mut x, mut y) = (des_ct::ip(a), des_ct::ip(b));
+        des_ct::rounds_pair(&mut x, &self.k1, &mut y, &other.k1, Dir::Encrypt);
+        des_ct::rounds_pair(&mut x, &self.k2, &mut y, &other.k2, Dir::Decrypt);
+        des_ct::rounds_pair(&mut x, self.k3(), &mut y, other.k3(), Dir::Encrypt);
+        des_ct::fp(x, a);
+        des_ct::fp(y, b);
+        zeroize::Zeroize::zeroize(&mut x);
+        zeroize::Zeroize::zeroize(&mut y);
+    }
+
     /// Decrypts one block in place.
     pub fn decrypt(&self, block: &mut [u8; 8]) {
         let mut lr = des_ct::ip(block);
@@ -903,16 +916,23 @@ impl DesSchedule {
         Self(RoundKeys::new(key))
     }
 
-    /// Encrypts one block in place.
-    pub(crate) fn encrypt(&self, block: &mut [u8; 8]) {
-        self.run(block, Dir::Encrypt);
-    }
-
     fn run(&self, block: &mut [u8; 8], dir: Dir) {
         let mut lr = des_ct::ip(block);
         des_ct::rounds(&mut lr, &self.0, dir);
         des_ct::fp(lr, block);
         zeroize::Zeroize::zeroize(&mut lr);
+    }
+}
+
+impl DesSchedule {
+    /// Encrypts `a` under `self` and `b` under `other`, the two DES passes interleaved.
+    pub(crate) fn encrypt_pair(&self, a: &mut [u8; 8], other: &Self, b: &mut [u8; 8]) {
+        let (mut x, mut y) = (des_ct::ip(a), des_ct::ip(b));
+        des_ct::rounds_pair(&mut x, &self.0, &mut y, &other.0, Dir::Encrypt);
+        des_ct::fp(x, a);
+        des_ct::fp(y, b);
+        zeroize::Zeroize::zeroize(&mut x);
+        zeroize::Zeroize::zeroize(&mut y);
     }
 }
 

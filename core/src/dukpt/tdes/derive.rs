@@ -37,9 +37,8 @@ impl BdkSchedules {
     /// IPEK for the leftmost 8 bytes of the initial KSN.
     pub fn ipek(&self, iksn_left8: &[u8; 8], out: &mut [u8; 16]) {
         let mut l = *iksn_left8;
-        self.plain.encrypt(&mut l);
         let mut r = *iksn_left8;
-        self.masked.encrypt(&mut r);
+        self.plain.encrypt_pair(&mut l, &self.masked, &mut r);
         out[..8].copy_from_slice(&l);
         out[8..].copy_from_slice(&r);
         l.zeroize();
@@ -92,8 +91,7 @@ impl Nrkgp {
             cr2[i] = ksnr[i] ^ self.right[i];
             cr1[i] = ksnr[i] ^ self.right_m[i];
         }
-        self.left.encrypt(&mut cr2);
-        self.left_m.encrypt(&mut cr1);
+        self.left.encrypt_pair(&mut cr2, &self.left_m, &mut cr1);
         for i in 0..8 {
             cr2[i] ^= self.right[i];
             cr1[i] ^= self.right_m[i];
