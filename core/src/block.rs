@@ -698,6 +698,7 @@ mod backend {
 /// Constant-time DES: the single-DES core of [`Des`] and [`Tdes`] (see its docs).
 mod des_ct;
 
+pub(crate) use des_ct::KeyMask as DesKeyMask;
 use des_ct::{Dir, RoundKeys};
 
 /// Why a key was refused for TDES.
@@ -914,6 +915,11 @@ impl DesSchedule {
     /// Expands an 8-byte key.
     pub(crate) fn new(key: &[u8; 8]) -> Self {
         Self(RoundKeys::new(key))
+    }
+
+    /// The schedule of this key XOR `mask`'s key (the schedule is linear: 32 XORs).
+    pub(crate) fn xor_mask(&self, mask: &DesKeyMask) -> Self {
+        Self(self.0.xor_mask(mask))
     }
 
     fn run(&self, block: &mut [u8; 8], dir: Dir) {

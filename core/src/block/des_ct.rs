@@ -89,6 +89,46 @@ impl RoundKeys {
         Self(rk)
     }
 }
+
+/// The round keys of a constant key `mask` (parity bits ignored), computed when the
+/// crate is built. The key schedule only copies key bits (PC-1, rotations, PC-2), so it
+/// is linear: the schedule of `key ^ mask` is the schedule of `key` XOR this one
+/// ([`RoundKeys::xor_mask`]), 32 XORs instead of a key schedule.
+pub(crate) struct KeyMask([[u32; 2]; 16]);
+
+impl KeyMask {
+    /// The schedule of `mask` (the same steps as [`RoundKeys::new`], as a `const fn`).
+    pub(crate) const fn new(mask: &[u8; 8]) -> Self {
+        let hi = u32::from_be_bytes([mask[0], mask[1], mask[2], mask[3]]);
+        let lo = u32::from_be_bytes([mask[4], mask[5], mask[6], mask[7]]);
+        let mut c = place(hi, &PC1_C.0) | place(lo, &PC1_C.1);
+        let mut d = place(hi, &PC1_D.0) | place(lo, &PC1_D.1);
+        let mut rk = [[0u32; 2]; 16];
+        let mut i = 0;
+        while i < 16 {
+            c = rotl28(c, SHIFTS[i]);
+            d = rotl28(d, SHIFTS[i]);
+            rk[i] = [
+                place(c, &PC2_K0.0) | place(d, &PC2_K0.1),
+                place(c, &PC2_K1.0) | place(d, &PC2_K1.1),
+            ];
+            i += 1;
+        }
+        Self(rk)
+    }
+}
+
+impl RoundKeys {
+    /// The schedule of this key XOR the mask's key.
+    pub(crate) fn xor_mask(&self, mask: &KeyMask) -> Self {
+        let mut rk = Self([[0u32; 2]; 16]);
+        for ((o, k), m) in rk.0.iter_mut().zip(self.0.iter()).zip(mask.0.iter()) {
+            *o = [k[0] ^ m[0], k[1] ^ m[1]];
+        }
+        rk
+    }
+}
+
 impl Drop for RoundKeys {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
@@ -294,16 +334,21 @@ fn permute_p(x: u32) -> u32 {
 
 /// The bits of `x` moved by rotation groups: the OR of `x.rotate_right(r) & mask`.
 #[inline(always)]
-fn place(x: u32, groups: &[Group]) -> u32 {
-    groups
-        .iter()
-        .fold(0, |acc, &(r, m)| acc | (x.rotate_right(r) & m))
+const fn place(x: u32, groups: &[Group]) -> u32 {
+    let mut acc = 0;
+    let mut i = 0;
+    while i < groups.len() {
+        let (r, m) = groups[i];
+        acc |= x.rotate_right(r) & m;
+        i += 1;
+    }
+    acc
 }
 
 /// Rotates a 28-bit value held in bits 31..4 left by `s` (1 or 2, public).
 #[inline(always)]
-fn rotl28(x: u32, s: u8) -> u32 {
-    let s = u32::from(s);
+const fn rotl28(x: u32, s: u8) -> u32 {
+    let s = s as u32;
     (x << s) | ((x >> (28 - s)) & 0xF0)
 }
 
@@ -378,6 +423,27 @@ mod tests {
             acc | m
         });
         assert_eq!(all, u32::MAX);
+    }
+
+    #[test]
+    fn the_schedule_is_linear_and_the_const_one_agrees() {
+        let mut key = [0x13u8, 0x34, 0x57, 0x79, 0x9b, 0xbc, 0xdf, 0xf1];
+        let mask = [0xC0u8, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0];
+        for _ in 0..32 {
+            let mut masked = key;
+            for (k, m) in masked.iter_mut().zip(mask.iter()) {
+                *k ^= m;
+            }
+            assert_eq!(KeyMask::new(&key).0, RoundKeys::new(&key).0);
+            assert_eq!(
+                RoundKeys::new(&key).xor_mask(&KeyMask::new(&mask)).0,
+                RoundKeys::new(&masked).0
+            );
+            key = u64::from_be_bytes(key)
+                .rotate_left(13)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .to_be_bytes();
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! X9.24-1-2009 A.2/A.6: IPEK derivation and the non-reversible key generation process.
-use crate::block::{DesSchedule, Tdes, TdesKeyError};
+use crate::block::{DesKeyMask, DesSchedule, Tdes, TdesKeyError};
 use crate::secret::Secret;
 use zeroize::Zeroize;
 
@@ -7,6 +7,9 @@ use zeroize::Zeroize;
 pub(crate) const C0_MASK: [u8; 16] = [
     0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0, 0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0,
 ];
+
+/// The DES schedule of the left half of [`C0_MASK`] ([`Nrkgp::new`]).
+static C0_LEFT_SCHEDULE: DesKeyMask = DesKeyMask::new(&[0xC0, 0xC0, 0xC0, 0xC0, 0, 0, 0, 0]);
 
 /// XORs `mask` into `key`.
 pub(crate) fn xor16(key: &mut [u8; 16], mask: &[u8; 16]) {
@@ -64,14 +67,13 @@ impl Nrkgp {
         l.copy_from_slice(&key[..8]);
         r.copy_from_slice(&key[8..]);
         let left = DesSchedule::new(&l);
+        // The masked left half's schedule from the left half's: the key schedule is
+        // linear, and the mask's schedule is a constant.
+        let left_m = left.xor_mask(&C0_LEFT_SCHEDULE);
         let right = r;
-        for (x, m) in l.iter_mut().zip(&C0_MASK[..8]) {
-            *x ^= m;
-        }
         for (x, m) in r.iter_mut().zip(&C0_MASK[8..]) {
             *x ^= m;
         }
-        let left_m = DesSchedule::new(&l);
         let right_m = r;
         l.zeroize();
         r.zeroize();
