@@ -108,28 +108,14 @@ fn rot_rc(x: u32, dr: u32, dc: u32) -> u32 {
     (x.rotate_right(d) & !byte_mask(dc)) | (x.rotate_right(d + 8) & byte_mask(dc))
 }
 
-/// One encryption round after the first: S-box, `MC_r`, round key. A function per
-/// `r mod 4`, so the rotations are constants.
+/// The start of a decryption round: round key, then the prefix of `InvMC_r`, which
+/// depends on `r mod 2` only (`P`: two copies of this). The round goes on with the same
+/// `MC_r` function as encryption and the inverse S-box (one copy of each for both
+/// directions).
 #[inline(never)]
-fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
-    sbox(s);
-    mix_columns::<R>(s);
+fn dec_prefix<const P: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     ark(s, rk);
-}
-
-/// One decryption round: round key, `InvMC_r`, inverse S-box. `InvMC_r` is its own
-/// prefix (which depends on `r mod 2` only) and then the same `MC_r` function as
-/// encryption (one copy of each for both directions).
-#[inline(never)]
-fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
-    ark(s, rk);
-    if R & 1 == 0 {
-        inv_mix_prefix::<0>(s);
-    } else {
-        inv_mix_prefix::<1>(s);
-    }
-    mix_columns::<R>(s);
-    inv_sbox(s);
+    inv_mix_prefix::<P>(s);
 }
 
 /// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`). Written out slice by
@@ -256,6 +242,18 @@ fn round_key(rk: &[u32; RK_WORDS], r: usize) -> &[u32; 8] {
         .unwrap_or(&NONE)
 }
 
+/// Round keys `1..nr` with their round numbers, for the rounds between the first and the
+/// last (one bounds check for all of them, none per round).
+#[inline(always)]
+fn middle_keys(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+) -> impl DoubleEndedIterator<Item = (usize, &[u32; 8])> {
+    let (keys, _) = rk.as_chunks::<8>();
+    let keys = keys.get(1..nr).unwrap_or(&[]);
+    keys.iter().enumerate().map(|(i, k)| (i + 1, k))
+}
+
 /// Encrypts two blocks (`b1` `None`: one block) with `nr` rounds (10, 12 or 14) of round
 /// keys `rk`.
 pub(crate) fn encrypt2(
@@ -266,14 +264,17 @@ pub(crate) fn encrypt2(
 ) {
     let mut s = bitslice(&load(b0, b1.as_deref_mut()));
     ark(&mut s, round_key(rk, 0));
-    for r in 1..nr {
-        let k = round_key(rk, r);
+    // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
+    // rotations are constants), round key
+    for (r, k) in middle_keys(rk, nr) {
+        sbox(&mut s);
         match r & 3 {
-            0 => enc_round::<0>(&mut s, k),
-            1 => enc_round::<1>(&mut s, k),
-            2 => enc_round::<2>(&mut s, k),
-            _ => enc_round::<3>(&mut s, k),
+            0 => mix_columns::<0>(&mut s),
+            1 => mix_columns::<1>(&mut s),
+            2 => mix_columns::<2>(&mut s),
+            _ => mix_columns::<3>(&mut s),
         }
+        ark(&mut s, k);
     }
     sbox(&mut s);
     ark(&mut s, round_key(rk, nr));
@@ -301,13 +302,27 @@ pub(crate) fn decrypt2(
     let key = |r: usize| round_key(rk, r);
     ark(&mut s, key(nr));
     inv_sbox(&mut s);
-    for r in (1..nr).rev() {
+    // the rounds: round key, `InvMC_r` (prefix, then `MC_r`), inverse S-box
+    for (r, k) in middle_keys(rk, nr).rev() {
         match r & 3 {
-            0 => dec_round::<0>(&mut s, key(r)),
-            1 => dec_round::<1>(&mut s, key(r)),
-            2 => dec_round::<2>(&mut s, key(r)),
-            _ => dec_round::<3>(&mut s, key(r)),
+            0 => {
+                dec_prefix::<0>(&mut s, k);
+                mix_columns::<0>(&mut s);
+            }
+            1 => {
+                dec_prefix::<1>(&mut s, k);
+                mix_columns::<1>(&mut s);
+            }
+            2 => {
+                dec_prefix::<0>(&mut s, k);
+                mix_columns::<2>(&mut s);
+            }
+            _ => {
+                dec_prefix::<1>(&mut s, k);
+                mix_columns::<3>(&mut s);
+            }
         }
+        inv_sbox(&mut s);
     }
     ark(&mut s, key(0));
     let mut x = unbitslice(&s);
