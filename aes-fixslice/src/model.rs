@@ -20,14 +20,19 @@ pub(crate) const RK_WORDS: usize = 8 * 15;
 
 /// Rows 1 and 3 of a block's four little-endian column words move by two columns
 /// (ShiftRows^2, its own inverse).
+/// Written out (no array of word pairs, which the compiler builds on the stack).
 #[inline(always)]
 fn sr2(x: &mut [u32; 8]) {
-    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
-    for (a, b) in [(x0, x2), (x1, x3), (x4, x6), (x5, x7)] {
+    let swap = |a: &mut u32, b: &mut u32| {
         let t = (*a ^ *b) & 0xff00_ff00;
         *a ^= t;
         *b ^= t;
-    }
+    };
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    swap(x0, x2);
+    swap(x1, x3);
+    swap(x4, x6);
+    swap(x5, x7);
 }
 
 /// One delta swap: exchanges the bits of `y` under `mask` with the bits of `x` under
@@ -260,31 +265,9 @@ pub(crate) fn encrypt2(
     rk: &[u32; RK_WORDS],
     nr: usize,
     b0: &mut [u8; 16],
-    mut b1: Option<&mut [u8; 16]>,
+    b1: Option<&mut [u8; 16]>,
 ) {
-    let mut s = bitslice(&load(b0, b1.as_deref_mut()));
-    ark(&mut s, round_key(rk, 0));
-    // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
-    // rotations are constants), round key
-    for (r, k) in middle_keys(rk, nr) {
-        sbox(&mut s);
-        match r & 3 {
-            0 => mix_columns::<0>(&mut s),
-            1 => mix_columns::<1>(&mut s),
-            2 => mix_columns::<2>(&mut s),
-            _ => mix_columns::<3>(&mut s),
-        }
-        ark(&mut s, k);
-    }
-    sbox(&mut s);
-    ark(&mut s, round_key(rk, nr));
-    let mut x = unbitslice(&s);
-    if nr & 3 == 2 {
-        sr2(&mut x);
-    }
-    store(&x, b0, b1);
-    wipe(&mut s);
-    wipe(&mut x);
+    crypt2(rk, nr, b0, b1, false);
 }
 
 /// Decrypts two blocks (`b1` `None`: one block; the inverse of [`encrypt2`]).
@@ -292,43 +275,90 @@ pub(crate) fn decrypt2(
     rk: &[u32; RK_WORDS],
     nr: usize,
     b0: &mut [u8; 16],
+    b1: Option<&mut [u8; 16]>,
+) {
+    crypt2(rk, nr, b0, b1, true);
+}
+
+/// [`encrypt2`] or (`decrypt`) [`decrypt2`]: one copy of what both directions do around
+/// their rounds (load, transposition both ways, store, wipe). The direction is public.
+fn crypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
     mut b1: Option<&mut [u8; 16]>,
+    decrypt: bool,
 ) {
     let mut x = load(b0, b1.as_deref_mut());
-    if nr & 3 == 2 {
+    // ShiftRows^2 of the words, after 10 or 14 rounds: decryption undoes it first,
+    // encryption applies it last
+    let shifted = nr & 3 == 2;
+    if decrypt && shifted {
         sr2(&mut x);
     }
     let mut s = bitslice(&x);
-    let key = |r: usize| round_key(rk, r);
-    ark(&mut s, key(nr));
-    inv_sbox(&mut s);
+    if decrypt {
+        decrypt_rounds(rk, nr, &mut s);
+    } else {
+        encrypt_rounds(rk, nr, &mut s);
+    }
+    let mut x = unbitslice(&s);
+    if !decrypt && shifted {
+        sr2(&mut x);
+    }
+    store(&x, b0, b1);
+    wipe(&mut s);
+    wipe(&mut x);
+}
+
+/// The rounds of encryption on the sliced state.
+#[inline(always)]
+fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
+    ark(s, round_key(rk, 0));
+    // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
+    // rotations are constants), round key
+    for (r, k) in middle_keys(rk, nr) {
+        sbox(s);
+        match r & 3 {
+            0 => mix_columns::<0>(s),
+            1 => mix_columns::<1>(s),
+            2 => mix_columns::<2>(s),
+            _ => mix_columns::<3>(s),
+        }
+        ark(s, k);
+    }
+    sbox(s);
+    ark(s, round_key(rk, nr));
+}
+
+/// The rounds of decryption on the sliced state (those of [`encrypt_rounds`] inverted).
+#[inline(always)]
+fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
+    ark(s, round_key(rk, nr));
+    inv_sbox(s);
     // the rounds: round key, `InvMC_r` (prefix, then `MC_r`), inverse S-box
     for (r, k) in middle_keys(rk, nr).rev() {
         match r & 3 {
             0 => {
-                dec_prefix::<0>(&mut s, k);
-                mix_columns::<0>(&mut s);
+                dec_prefix::<0>(s, k);
+                mix_columns::<0>(s);
             }
             1 => {
-                dec_prefix::<1>(&mut s, k);
-                mix_columns::<1>(&mut s);
+                dec_prefix::<1>(s, k);
+                mix_columns::<1>(s);
             }
             2 => {
-                dec_prefix::<0>(&mut s, k);
-                mix_columns::<2>(&mut s);
+                dec_prefix::<0>(s, k);
+                mix_columns::<2>(s);
             }
             _ => {
-                dec_prefix::<1>(&mut s, k);
-                mix_columns::<3>(&mut s);
+                dec_prefix::<1>(s, k);
+                mix_columns::<3>(s);
             }
         }
-        inv_sbox(&mut s);
+        inv_sbox(s);
     }
-    ark(&mut s, key(0));
-    let mut x = unbitslice(&s);
-    store(&x, b0, b1);
-    wipe(&mut s);
-    wipe(&mut x);
+    ark(s, round_key(rk, 0));
 }
 
 /// Overwrites working state (volatile writes, not elided).
@@ -369,16 +399,15 @@ fn sub_word(w: u32) -> u32 {
 #[cfg(kf_armv7m)]
 pub(crate) use crate::armv7m::expand;
 
-/// `SR^-r` of one round key's four column words (`M` = `-r mod 4`: row `i` of column `c`
-/// from column `c + M*i`), in both slots of the eight words [`bitslice`] takes.
+/// `SR^-r` of one round key's four column words (`m` = `-r mod 4`: row `i` of column `c`
+/// from column `c + m*i`), in both slots of the eight words [`bitslice`] takes.
 #[cfg(not(kf_armv7m))]
-#[inline(always)]
-fn gather<const M: usize>(c: &[u32; 4]) -> [u32; 8] {
+fn gather(c: &[u32; 4], m: usize) -> [u32; 8] {
     let g = |col: usize| {
-        (c[col] & 0xff)
-            | (c[(col + M) & 3] & 0xff00)
-            | (c[(col + 2 * M) & 3] & 0xff_0000)
-            | (c[(col + 3 * M) & 3] & 0xff00_0000)
+        (c[col & 3] & 0xff)
+            | (c[(col + m) & 3] & 0xff00)
+            | (c[(col + 2 * m) & 3] & 0xff_0000)
+            | (c[(col + 3 * m) & 3] & 0xff00_0000)
     };
     let (x0, x1, x2, x3) = (g(0), g(1), g(2), g(3));
     [x0, x1, x2, x3, x0, x1, x2, x3]
@@ -403,12 +432,8 @@ fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
             continue;
         };
         let mut c = [out[4], out[5], out[6], out[7]];
-        let mut x = match r & 3 {
-            0 => gather::<0>(&c),
-            1 => gather::<3>(&c),
-            2 => gather::<2>(&c),
-            _ => gather::<1>(&c),
-        };
+        // AES-192 only (not the speed-critical key sizes): `M` at run time, one copy
+        let mut x = gather(&c, r.wrapping_neg() & 3);
         let mut s = bitslice(&x);
         // the S-box constant on keys 1..=nr (the round number is public)
         let k = 0u32.wrapping_sub(u32::from(r >= 1));
