@@ -191,6 +191,15 @@ fn inv_mix_prefix<const P: u32>(a: &mut [u32; 8]) {
     }
 }
 
+/// A round key XORed into the state, as a call: one copy for the rounds of both
+/// directions, and through two pointers it needs no spilled key words (the written-out
+/// XOR inlined into the round loops held all eight key words at once). The start of a
+/// decryption round has its own, fused with what follows ([`dec_prefix`]).
+#[inline(never)]
+fn add_round_key(s: &mut [u32; 8], rk: &[u32; 8]) {
+    ark(s, rk);
+}
+
 #[inline(always)]
 fn ark(s: &mut [u32; 8], rk: &[u32; 8]) {
     let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
@@ -314,7 +323,7 @@ fn crypt2(
 /// The rounds of encryption on the sliced state.
 #[inline(always)]
 fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
-    ark(s, round_key(rk, 0));
+    add_round_key(s, round_key(rk, 0));
     // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
     // rotations are constants), round key
     for (r, k) in middle_keys(rk, nr) {
@@ -325,16 +334,16 @@ fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
             2 => mix_columns::<2>(s),
             _ => mix_columns::<3>(s),
         }
-        ark(s, k);
+        add_round_key(s, k);
     }
     sbox(s);
-    ark(s, round_key(rk, nr));
+    add_round_key(s, round_key(rk, nr));
 }
 
 /// The rounds of decryption on the sliced state (those of [`encrypt_rounds`] inverted).
 #[inline(always)]
 fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
-    ark(s, round_key(rk, nr));
+    add_round_key(s, round_key(rk, nr));
     inv_sbox(s);
     // the rounds: round key, `InvMC_r` (prefix, then `MC_r`), inverse S-box
     for (r, k) in middle_keys(rk, nr).rev() {
@@ -358,7 +367,7 @@ fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
         }
         inv_sbox(s);
     }
-    ark(s, round_key(rk, 0));
+    add_round_key(s, round_key(rk, 0));
 }
 
 /// Overwrites working state (volatile writes, not elided).
