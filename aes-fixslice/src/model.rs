@@ -231,20 +231,26 @@ fn load(b0: &[u8; 16], b1: Option<&mut [u8; 16]>) -> [u32; 8] {
 
 #[inline(always)]
 fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: Option<&mut [u8; 16]>) {
-    let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
-    let bytes = |a: u32, b: u32, c: u32, d: u32| {
-        let [a0, a1, a2, a3] = a.to_le_bytes();
-        let [b0, b1, b2, b3] = b.to_le_bytes();
-        let [c0, c1, c2, c3] = c.to_le_bytes();
-        let [d0, d1, d2, d3] = d.to_le_bytes();
-        [
-            a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
-        ]
-    };
-    *b0 = bytes(x0, x1, x2, x3);
-    if let Some(b1) = b1 {
-        *b1 = bytes(x4, x5, x6, x7);
+    let (words, _) = x.as_chunks::<4>();
+    if let Some(w) = words.first() {
+        put_block(b0, w);
     }
+    if let (Some(b1), Some(w)) = (b1, words.get(1)) {
+        put_block(b1, w);
+    }
+}
+
+/// One block's four column words to its bytes (little-endian), as a call: one copy for
+/// both blocks.
+#[inline(never)]
+fn put_block(b: &mut [u8; 16], w: &[u32; 4]) {
+    let [a0, a1, a2, a3] = w[0].to_le_bytes();
+    let [b0, b1, b2, b3] = w[1].to_le_bytes();
+    let [c0, c1, c2, c3] = w[2].to_le_bytes();
+    let [d0, d1, d2, d3] = w[3].to_le_bytes();
+    *b = [
+        a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
+    ];
 }
 
 /// Round key `r` (an all-zero key past the end, which `nr <= 14` never reaches).
