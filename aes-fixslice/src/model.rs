@@ -262,15 +262,19 @@ fn round_key(rk: &[u32; RK_WORDS], r: usize) -> &[u32; 8] {
         .unwrap_or(&NONE)
 }
 
-/// Round keys `1..nr` with their round numbers, for the rounds between the first and the
-/// last (one bounds check for all of them, none per round).
+/// Round keys `1..nr`, for the rounds between the first and the last (one bounds check
+/// for all of them, none per round).
 #[inline(always)]
-fn middle_keys(
-    rk: &[u32; RK_WORDS],
-    nr: usize,
-) -> impl DoubleEndedIterator<Item = (usize, &[u32; 8])> {
+fn middle_keys(rk: &[u32; RK_WORDS], nr: usize) -> &[[u32; 8]] {
     let (keys, _) = rk.as_chunks::<8>();
-    let keys = keys.get(1..nr).unwrap_or(&[]);
+    keys.get(1..nr).unwrap_or(&[])
+}
+
+/// [`middle_keys`] with their round numbers.
+#[inline(always)]
+fn numbered(
+    keys: &[[u32; 8]],
+) -> impl DoubleEndedIterator<Item = (usize, &[u32; 8])> + ExactSizeIterator {
     keys.iter().enumerate().map(|(i, k)| (i + 1, k))
 }
 
@@ -312,10 +316,11 @@ fn crypt2(
         sr2(&mut x);
     }
     let mut s = bitslice(&x);
+    let middle = middle_keys(rk, nr);
     if decrypt {
-        decrypt_rounds(rk, nr, &mut s);
+        decrypt_rounds(rk, nr, middle, &mut s);
     } else {
-        encrypt_rounds(rk, nr, &mut s);
+        encrypt_rounds(rk, nr, middle, &mut s);
     }
     let mut x = unbitslice(&s);
     if !decrypt && shifted {
@@ -326,13 +331,13 @@ fn crypt2(
     wipe(&mut x);
 }
 
-/// The rounds of encryption on the sliced state.
+/// The rounds of encryption on the sliced state (`middle`: [`middle_keys`]).
 #[inline(always)]
-fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
+fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, middle: &[[u32; 8]], s: &mut [u32; 8]) {
     add_round_key(s, round_key(rk, 0));
     // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
     // rotations are constants), round key
-    for (r, k) in middle_keys(rk, nr) {
+    for (r, k) in numbered(middle) {
         sbox(s);
         match r & 3 {
             0 => mix_columns::<0>(s),
@@ -348,11 +353,11 @@ fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
 
 /// The rounds of decryption on the sliced state (those of [`encrypt_rounds`] inverted).
 #[inline(always)]
-fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, s: &mut [u32; 8]) {
+fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, middle: &[[u32; 8]], s: &mut [u32; 8]) {
     add_round_key(s, round_key(rk, nr));
     inv_sbox(s);
     // the rounds: round key, `InvMC_r` (prefix, then `MC_r`), inverse S-box
-    for (r, k) in middle_keys(rk, nr).rev() {
+    for (r, k) in numbered(middle).rev() {
         match r & 3 {
             0 => {
                 dec_prefix::<0>(s, k);
