@@ -19,8 +19,8 @@ use crate::sbox::{inv_sbox, sbox};
 pub(crate) const RK_WORDS: usize = 8 * 15;
 
 /// Rows 1 and 3 of a block's four little-endian column words move by two columns
-/// (ShiftRows^2, its own inverse).
-/// Written out (no array of word pairs, which the compiler builds on the stack).
+/// (ShiftRows^2, its own inverse). Written out: a loop over an array of word pairs made
+/// the compiler build that array on the stack for every block.
 #[inline(always)]
 fn sr2(x: &mut [u32; 8]) {
     let swap = |a: &mut u32, b: &mut u32| {
