@@ -19,15 +19,20 @@ use crate::sbox::{inv_sbox, sbox};
 pub(crate) const RK_WORDS: usize = 8 * 15;
 
 /// Rows 1 and 3 of a block's four little-endian column words move by two columns
-/// (ShiftRows^2, its own inverse).
+/// (ShiftRows^2, its own inverse). Written out: a loop over an array of word pairs made
+/// the compiler build that array on the stack for every block.
 #[inline(always)]
 fn sr2(x: &mut [u32; 8]) {
-    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
-    for (a, b) in [(x0, x2), (x1, x3), (x4, x6), (x5, x7)] {
+    let swap = |a: &mut u32, b: &mut u32| {
         let t = (*a ^ *b) & 0xff00_ff00;
         *a ^= t;
         *b ^= t;
-    }
+    };
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    swap(x0, x2);
+    swap(x1, x3);
+    swap(x4, x6);
+    swap(x5, x7);
 }
 
 /// One delta swap: exchanges the bits of `y` under `mask` with the bits of `x` under
@@ -108,28 +113,14 @@ fn rot_rc(x: u32, dr: u32, dc: u32) -> u32 {
     (x.rotate_right(d) & !byte_mask(dc)) | (x.rotate_right(d + 8) & byte_mask(dc))
 }
 
-/// One encryption round after the first: S-box, `MC_r`, round key. A function per
-/// `r mod 4`, so the rotations are constants.
+/// The start of a decryption round: round key, then the prefix of `InvMC_r`, which
+/// depends on `r mod 2` only (`P`: two copies of this). The round goes on with the same
+/// `MC_r` function as encryption and the inverse S-box (one copy of each for both
+/// directions).
 #[inline(never)]
-fn enc_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
-    sbox(s);
-    mix_columns::<R>(s);
+fn dec_prefix<const P: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
     ark(s, rk);
-}
-
-/// One decryption round: round key, `InvMC_r`, inverse S-box. `InvMC_r` is its own
-/// prefix (which depends on `r mod 2` only) and then the same `MC_r` function as
-/// encryption (one copy of each for both directions).
-#[inline(never)]
-fn dec_round<const R: u32>(s: &mut [u32; 8], rk: &[u32; 8]) {
-    ark(s, rk);
-    if R & 1 == 0 {
-        inv_mix_prefix::<0>(s);
-    } else {
-        inv_mix_prefix::<1>(s);
-    }
-    mix_columns::<R>(s);
-    inv_sbox(s);
+    inv_mix_prefix::<P>(s);
 }
 
 /// `MC_r`: MixColumns seen through `SR^-r` (`R` = `r mod 4`). Written out slice by
@@ -200,6 +191,15 @@ fn inv_mix_prefix<const P: u32>(a: &mut [u32; 8]) {
     }
 }
 
+/// A round key XORed into the state, as a call: one copy for the rounds of both
+/// directions, and through two pointers it needs no spilled key words (the written-out
+/// XOR inlined into the round loops held all eight key words at once). The start of a
+/// decryption round has its own, fused with what follows ([`dec_prefix`]).
+#[inline(never)]
+fn add_round_key(s: &mut [u32; 8], rk: &[u32; 8]) {
+    ark(s, rk);
+}
+
 #[inline(always)]
 fn ark(s: &mut [u32; 8], rk: &[u32; 8]) {
     let [s0, s1, s2, s3, s4, s5, s6, s7] = s;
@@ -231,20 +231,26 @@ fn load(b0: &[u8; 16], b1: Option<&mut [u8; 16]>) -> [u32; 8] {
 
 #[inline(always)]
 fn store(x: &[u32; 8], b0: &mut [u8; 16], b1: Option<&mut [u8; 16]>) {
-    let [x0, x1, x2, x3, x4, x5, x6, x7] = *x;
-    let bytes = |a: u32, b: u32, c: u32, d: u32| {
-        let [a0, a1, a2, a3] = a.to_le_bytes();
-        let [b0, b1, b2, b3] = b.to_le_bytes();
-        let [c0, c1, c2, c3] = c.to_le_bytes();
-        let [d0, d1, d2, d3] = d.to_le_bytes();
-        [
-            a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
-        ]
-    };
-    *b0 = bytes(x0, x1, x2, x3);
-    if let Some(b1) = b1 {
-        *b1 = bytes(x4, x5, x6, x7);
+    let (words, _) = x.as_chunks::<4>();
+    if let Some(w) = words.first() {
+        put_block(b0, w);
     }
+    if let (Some(b1), Some(w)) = (b1, words.get(1)) {
+        put_block(b1, w);
+    }
+}
+
+/// One block's four column words to its bytes (little-endian), as a call: one copy for
+/// both blocks.
+#[inline(never)]
+fn put_block(b: &mut [u8; 16], w: &[u32; 4]) {
+    let [a0, a1, a2, a3] = w[0].to_le_bytes();
+    let [b0, b1, b2, b3] = w[1].to_le_bytes();
+    let [c0, c1, c2, c3] = w[2].to_le_bytes();
+    let [d0, d1, d2, d3] = w[3].to_le_bytes();
+    *b = [
+        a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3,
+    ];
 }
 
 /// Round key `r` (an all-zero key past the end, which `nr <= 14` never reaches).
@@ -256,34 +262,31 @@ fn round_key(rk: &[u32; RK_WORDS], r: usize) -> &[u32; 8] {
         .unwrap_or(&NONE)
 }
 
+/// Round keys `1..nr`, for the rounds between the first and the last (one bounds check
+/// for all of them, none per round).
+#[inline(always)]
+fn middle_keys(rk: &[u32; RK_WORDS], nr: usize) -> &[[u32; 8]] {
+    let (keys, _) = rk.as_chunks::<8>();
+    keys.get(1..nr).unwrap_or(&[])
+}
+
+/// [`middle_keys`] with their round numbers.
+#[inline(always)]
+fn numbered(
+    keys: &[[u32; 8]],
+) -> impl DoubleEndedIterator<Item = (usize, &[u32; 8])> + ExactSizeIterator {
+    keys.iter().enumerate().map(|(i, k)| (i + 1, k))
+}
+
 /// Encrypts two blocks (`b1` `None`: one block) with `nr` rounds (10, 12 or 14) of round
 /// keys `rk`.
 pub(crate) fn encrypt2(
     rk: &[u32; RK_WORDS],
     nr: usize,
     b0: &mut [u8; 16],
-    mut b1: Option<&mut [u8; 16]>,
+    b1: Option<&mut [u8; 16]>,
 ) {
-    let mut s = bitslice(&load(b0, b1.as_deref_mut()));
-    ark(&mut s, round_key(rk, 0));
-    for r in 1..nr {
-        let k = round_key(rk, r);
-        match r & 3 {
-            0 => enc_round::<0>(&mut s, k),
-            1 => enc_round::<1>(&mut s, k),
-            2 => enc_round::<2>(&mut s, k),
-            _ => enc_round::<3>(&mut s, k),
-        }
-    }
-    sbox(&mut s);
-    ark(&mut s, round_key(rk, nr));
-    let mut x = unbitslice(&s);
-    if nr & 3 == 2 {
-        sr2(&mut x);
-    }
-    store(&x, b0, b1);
-    wipe(&mut s);
-    wipe(&mut x);
+    crypt2(rk, nr, b0, b1, false);
 }
 
 /// Decrypts two blocks (`b1` `None`: one block; the inverse of [`encrypt2`]).
@@ -291,29 +294,91 @@ pub(crate) fn decrypt2(
     rk: &[u32; RK_WORDS],
     nr: usize,
     b0: &mut [u8; 16],
+    b1: Option<&mut [u8; 16]>,
+) {
+    crypt2(rk, nr, b0, b1, true);
+}
+
+/// [`encrypt2`] or (`decrypt`) [`decrypt2`]: one copy of what both directions do around
+/// their rounds (load, transposition both ways, store, wipe). The direction is public.
+fn crypt2(
+    rk: &[u32; RK_WORDS],
+    nr: usize,
+    b0: &mut [u8; 16],
     mut b1: Option<&mut [u8; 16]>,
+    decrypt: bool,
 ) {
     let mut x = load(b0, b1.as_deref_mut());
-    if nr & 3 == 2 {
+    // ShiftRows^2 of the words, after 10 or 14 rounds: decryption undoes it first,
+    // encryption applies it last
+    let shifted = nr & 3 == 2;
+    if decrypt && shifted {
         sr2(&mut x);
     }
     let mut s = bitslice(&x);
-    let key = |r: usize| round_key(rk, r);
-    ark(&mut s, key(nr));
-    inv_sbox(&mut s);
-    for r in (1..nr).rev() {
-        match r & 3 {
-            0 => dec_round::<0>(&mut s, key(r)),
-            1 => dec_round::<1>(&mut s, key(r)),
-            2 => dec_round::<2>(&mut s, key(r)),
-            _ => dec_round::<3>(&mut s, key(r)),
-        }
+    let middle = middle_keys(rk, nr);
+    if decrypt {
+        decrypt_rounds(rk, nr, middle, &mut s);
+    } else {
+        encrypt_rounds(rk, nr, middle, &mut s);
     }
-    ark(&mut s, key(0));
     let mut x = unbitslice(&s);
+    if !decrypt && shifted {
+        sr2(&mut x);
+    }
     store(&x, b0, b1);
     wipe(&mut s);
     wipe(&mut x);
+}
+
+/// The rounds of encryption on the sliced state (`middle`: [`middle_keys`]).
+#[inline(always)]
+fn encrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, middle: &[[u32; 8]], s: &mut [u32; 8]) {
+    add_round_key(s, round_key(rk, 0));
+    // the rounds after the first: S-box, `MC_r` (a function per `r mod 4`, so its
+    // rotations are constants), round key
+    for (r, k) in numbered(middle) {
+        sbox(s);
+        match r & 3 {
+            0 => mix_columns::<0>(s),
+            1 => mix_columns::<1>(s),
+            2 => mix_columns::<2>(s),
+            _ => mix_columns::<3>(s),
+        }
+        add_round_key(s, k);
+    }
+    sbox(s);
+    add_round_key(s, round_key(rk, nr));
+}
+
+/// The rounds of decryption on the sliced state (those of [`encrypt_rounds`] inverted).
+#[inline(always)]
+fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, middle: &[[u32; 8]], s: &mut [u32; 8]) {
+    add_round_key(s, round_key(rk, nr));
+    inv_sbox(s);
+    // the rounds: round key, `InvMC_r` (prefix, then `MC_r`), inverse S-box
+    for (r, k) in numbered(middle).rev() {
+        match r & 3 {
+            0 => {
+                dec_prefix::<0>(s, k);
+                mix_columns::<0>(s);
+            }
+            1 => {
+                dec_prefix::<1>(s, k);
+                mix_columns::<1>(s);
+            }
+            2 => {
+                dec_prefix::<0>(s, k);
+                mix_columns::<2>(s);
+            }
+            _ => {
+                dec_prefix::<1>(s, k);
+                mix_columns::<3>(s);
+            }
+        }
+        inv_sbox(s);
+    }
+    add_round_key(s, round_key(rk, 0));
 }
 
 /// Overwrites working state (volatile writes, not elided).
@@ -354,16 +419,15 @@ fn sub_word(w: u32) -> u32 {
 #[cfg(kf_armv7m)]
 pub(crate) use crate::armv7m::expand;
 
-/// `SR^-r` of one round key's four column words (`M` = `-r mod 4`: row `i` of column `c`
-/// from column `c + M*i`), in both slots of the eight words [`bitslice`] takes.
+/// `SR^-r` of one round key's four column words (`m` = `-r mod 4`: row `i` of column `c`
+/// from column `c + m*i`), in both slots of the eight words [`bitslice`] takes.
 #[cfg(not(kf_armv7m))]
-#[inline(always)]
-fn gather<const M: usize>(c: &[u32; 4]) -> [u32; 8] {
+fn gather(c: &[u32; 4], m: usize) -> [u32; 8] {
     let g = |col: usize| {
-        (c[col] & 0xff)
-            | (c[(col + M) & 3] & 0xff00)
-            | (c[(col + 2 * M) & 3] & 0xff_0000)
-            | (c[(col + 3 * M) & 3] & 0xff00_0000)
+        (c[col & 3] & 0xff)
+            | (c[(col + m) & 3] & 0xff00)
+            | (c[(col + 2 * m) & 3] & 0xff_0000)
+            | (c[(col + 3 * m) & 3] & 0xff00_0000)
     };
     let (x0, x1, x2, x3) = (g(0), g(1), g(2), g(3));
     [x0, x1, x2, x3, x0, x1, x2, x3]
@@ -388,12 +452,8 @@ fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
             continue;
         };
         let mut c = [out[4], out[5], out[6], out[7]];
-        let mut x = match r & 3 {
-            0 => gather::<0>(&c),
-            1 => gather::<3>(&c),
-            2 => gather::<2>(&c),
-            _ => gather::<1>(&c),
-        };
+        // AES-192 only (not the speed-critical key sizes): `M` at run time, one copy
+        let mut x = gather(&c, r.wrapping_neg() & 3);
         let mut s = bitslice(&x);
         // the S-box constant on keys 1..=nr (the round number is public)
         let k = 0u32.wrapping_sub(u32::from(r >= 1));
