@@ -315,7 +315,10 @@ pub(super) fn store(r: &mut String, m: &Measured) {
          bytes and erased sectors), N keys (AES-128, no use limit), `NoCounter`. `open` \
          re-opens an image holding N keys; `rotate` rotates each key once (compactions \
          included when a sector fills); `format` erases every sector. The store holds at \
-         most 32 key versions, so N = 16 is the largest N that can rotate every key once. \
+         most 32 key versions, and a compaction writes every live record and the audit \
+         ring into one sector: a 4 KiB sector holds about 22 key versions next to a full \
+         audit ring (the store's documented capacities), so with N = 16 the rotation \
+         stops with `Full` part of the way (the run's notes say where) and has no row. \
          On-target instruction counts of the same operations (N = 4, RAM-backed flash, \
          not on the Cortex-M0: it does not fit its 16 KiB with the flash in RAM) are in \
          the table above.\n"
