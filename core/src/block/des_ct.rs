@@ -213,8 +213,8 @@ pub(crate) fn rounds(lr: &mut [u32; 2], keys: &RoundKeys, dir: Dir) {
 /// derivations run their DES calls in such pairs; on x86-64 a host derivation takes
 /// about 18 % less time). On 32-bit Arm (in-order cores, counted in instructions, with
 /// too few registers for two rounds at once) one after the other.
-#[cfg(target_arch = "arm")]
-#[inline(always)]
+#[cfg_attr(target_arch = "arm", inline(always))]
+#[cfg_attr(not(target_arch = "arm"), inline(never))]
 pub(crate) fn rounds_pair(
     a: &mut [u32; 2],
     ka: &RoundKeys,
@@ -222,20 +222,11 @@ pub(crate) fn rounds_pair(
     kb: &RoundKeys,
     dir: Dir,
 ) {
-    rounds(a, ka, dir);
-    rounds(b, kb, dir);
-}
-
-/// See the other definition.
-#[cfg(not(target_arch = "arm"))]
-#[inline(never)]
-pub(crate) fn rounds_pair(
-    a: &mut [u32; 2],
-    ka: &RoundKeys,
-    b: &mut [u32; 2],
-    kb: &RoundKeys,
-    dir: Dir,
-) {
+    if cfg!(target_arch = "arm") {
+        rounds(a, ka, dir);
+        rounds(b, kb, dir);
+        return;
+    }
     let [mut la, mut ra] = *a;
     let [mut lb, mut rb] = *b;
     let mut qa = [0u32; 8];
