@@ -48,7 +48,9 @@ impl Rules {
         };
         let k = c.trailing_zeros();
         let from_k = u32::MAX << k;
-        let below_bits = u32::MAX.checked_shr(32u32.saturating_sub(self.bits)).unwrap_or(0);
+        let below_bits = u32::MAX
+            .checked_shr(32u32.saturating_sub(self.bits))
+            .unwrap_or(0);
         (!c | 1 << k) & from_k & below_bits
     }
 
@@ -165,7 +167,11 @@ mod tests {
                 );
             }
             for i in 0..40 {
-                assert_eq!(Rules::parent(c, i), parent_by_definition(c, i), "{c:#x} {i}");
+                assert_eq!(
+                    Rules::parent(c, i),
+                    parent_by_definition(c, i),
+                    "{c:#x} {i}"
+                );
             }
         }
     }
