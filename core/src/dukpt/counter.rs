@@ -41,14 +41,17 @@ impl Rules {
         if c == 0 || c >= self.limit() {
             return 0;
         }
+        // Registers k..bits: k, and every one whose counter bit is clear (no loop and
+        // no 64-bit shift: `c` is below the limit, at most 2^32).
+        let Ok(c) = u32::try_from(c) else {
+            return 0;
+        };
         let k = c.trailing_zeros();
-        let mut map = 0u32;
-        for i in k..self.bits {
-            if i == k || (c >> i) & 1 == 0 {
-                map |= 1 << i;
-            }
-        }
-        map
+        let from_k = u32::MAX << k;
+        let below_bits = u32::MAX
+            .checked_shr(32u32.saturating_sub(self.bits))
+            .unwrap_or(0);
+        (!c | 1 << k) & from_k & below_bits
     }
 
     /// The counter a terminal uses next, from its next counter `c` and in-use map, with
@@ -72,9 +75,12 @@ impl Rules {
     /// Register `i` holds the key of `parent | 1 << i`, and a register written again gets
     /// a later parent (the register masks' nonce, `dukpt::mask`).
     pub fn parent(next: u64, i: u32) -> u32 {
-        let above = next.checked_shr(i + 1).unwrap_or(0) << (i + 1);
-        // Counters are below 2^32.
-        u32::try_from(above).unwrap_or(0)
+        // Counters are below 2^32 (a larger `next` has no bits above `i` below 2^32);
+        // 32-bit shifts only (no 64-bit shift calls on the M0).
+        let Ok(next) = u32::try_from(next) else {
+            return 0;
+        };
+        next & u32::MAX.checked_shl(i + 1).unwrap_or(0)
     }
 
     /// The counter after `c` (which the device just used, lowest set bit `k`):
@@ -119,6 +125,55 @@ mod tests {
         assert_eq!(AES.expected_in_use(3), !0b10);
         assert_eq!(TDES.expected_in_use(1), 0x1F_FFFF);
         assert_eq!(AES.expected_in_use(1 << 32), 0);
+    }
+
+    /// The register-by-register definition (module docs): `k` and every `i > k` below
+    /// `bits` whose bit is clear in `c`.
+    fn in_use_by_definition(r: Rules, c: u64) -> u32 {
+        if c == 0 || c >= r.limit() {
+            return 0;
+        }
+        let k = c.trailing_zeros();
+        (k..r.bits)
+            .filter(|&i| i == k || (c >> i) & 1 == 0)
+            .fold(0, |m, i| m | 1 << i)
+    }
+
+    /// The parent by its definition: the bits of `next` above `i`, in 128-bit arithmetic.
+    fn parent_by_definition(next: u64, i: u32) -> u32 {
+        let above = u128::from(next) >> (i + 1) << (i + 1);
+        u32::try_from(above).unwrap_or(0)
+    }
+
+    #[test]
+    fn in_use_and_parent_match_their_definitions() {
+        // Every counter shape: low and high bits, single bits, runs, the limits, values
+        // beyond them (a wrong mask, shift or width fails here).
+        let mut cs = std::vec![0u64, 1, 2, 3, u64::MAX, 1 << 20, 1 << 21, (1 << 21) - 1];
+        for b in 0..40u32 {
+            cs.push(1 << b);
+            cs.push((1 << b) - 1);
+            cs.push((1u64 << b) | 1);
+            cs.push(0x5A5A_5A5A_5A5A_5A5A >> b);
+            cs.push(0xFFFF_FFFF_u64 << b);
+        }
+        for c in cs {
+            for r in [AES, TDES] {
+                assert_eq!(
+                    r.expected_in_use(c),
+                    in_use_by_definition(r, c),
+                    "{c:#x} {}",
+                    r.bits
+                );
+            }
+            for i in 0..40 {
+                assert_eq!(
+                    Rules::parent(c, i),
+                    parent_by_definition(c, i),
+                    "{c:#x} {i}"
+                );
+            }
+        }
     }
 
     #[test]

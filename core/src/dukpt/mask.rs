@@ -61,6 +61,16 @@
 //! reaches 884 bytes below its caller on the M3, 1,120 on the M0; see
 //! `TERMINAL_SCRUB_WORDS`; memscan's live-terminal scan still finds 0): average 11,652,
 //! worst 19,205, peak stack 1,568 bytes (before: 12,654, 20,207, 2,080 bytes).
+//! The loads then lost the overhead around their masks: the terminal is word-aligned
+//! (each move of it, out of `load`'s `Result` and into the caller's `Option`, was a
+//! byte-shifting 1 KiB `memcpy` of about 3,900 M3 instructions), the derivation data
+//! goes into the slots without a `memcpy` call per register, the load's schedule is
+//! expanded in place, and the in-use map and parents take 32-bit operations. Load
+//! 58,186 on the M3 and 132,648 on the Cortex-M0 (`./x bench --board microbit`), AES-256
+//! load 138,393 and 320,663 (before, 70e96a2 in the same runs: 70,264, 150,543, 145,822,
+//! 330,182; before any masking: 64,480, 136,264, 140,499, 311,108); transaction average
+//! and worst 11,599 and 18,990 on the M3, 26,489 and 43,699 on the M0 (before 11,652,
+//! 19,205, 26,658, 44,019).
 //!
 //! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
 //! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,

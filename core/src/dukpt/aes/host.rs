@@ -13,7 +13,7 @@
 use super::derive::{derivation_step_data, derive, initial_key_data, working_key_data, ChainSteps};
 use super::ksn::AesKsn;
 use super::types::{BdkType, KeyUsage, WorkingKeyType};
-use crate::block::{Aes, AesEnc, AesLanes128, EncryptBlocks};
+use crate::block::{AesEnc, AesLanes128, EncryptBlocks};
 use crate::dukpt::DukptError;
 use crate::key::{BdkDerive, IkDerive, TypedKey};
 use crate::secret::{scrubbed_to, Secret, SecretBuf, WipedBuf};
@@ -71,11 +71,6 @@ fn expand_enc(key: &[u8]) -> Result<AesEnc, DukptError> {
         Ok(s) => Ok(s),
         Err(_) => Err(DukptError::BadKeyLength),
     }
-}
-
-/// Expands an AES key whose length is already checked.
-pub(crate) fn expand(key: &[u8]) -> Result<Aes, DukptError> {
-    Aes::new(key).map_err(|_| DukptError::BadKeyLength)
 }
 
 /// Parses an 8-byte initial key ID.
