@@ -28,7 +28,7 @@
 //!   are wiped on drop.
 //!
 //! Cost on the Cortex-M3 (the release build, opt-level "s"; a trace of one TDES DUKPT
-//! host derivation under QEMU): about 5,500 instructions per DES pass (343 per round),
+//! host derivation under QEMU): about 5,300 instructions per DES pass (330 per round),
 //! 2,250 per key schedule. TDES runs IP and IP⁻¹ once per block, not once per DES (they
 //! cancel between the three passes). `./x bench` has the operations built on it.
 //!
@@ -38,7 +38,7 @@
 //! (`tests/tests/des_ct.rs`).
 mod tables;
 
-use tables::{Group, PC1_C, PC1_D, PC2_K0, PC2_K1, P_ROT, SBOX_OCTETS, SHIFTS};
+use tables::{Group, PC1_C, PC1_D, PC2_K0, PC2_K1, P_ROT, SBOX_QUADS, SHIFTS};
 use zeroize::Zeroize;
 
 /// [`place`] over a constant table of rotation groups, given the list of its indices
@@ -194,7 +194,7 @@ fn swap_bits(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
 #[inline(never)]
 pub(crate) fn rounds(lr: &mut [u32; 2], keys: &RoundKeys, dir: Dir) {
     let [mut l, mut r] = *lr;
-    let mut q = [0u32; 8];
+    let mut q = [0u32; 16];
     for i in 0..16 {
         let k = match dir {
             Dir::Encrypt => &keys.0[i],
@@ -229,8 +229,8 @@ pub(crate) fn rounds_pair(
     }
     let [mut la, mut ra] = *a;
     let [mut lb, mut rb] = *b;
-    let mut qa = [0u32; 8];
-    let mut qb = [0u32; 8];
+    let mut qa = [0u32; 16];
+    let mut qb = [0u32; 16];
     for i in 0..16 {
         let j = match dir {
             Dir::Encrypt => i,
@@ -290,24 +290,29 @@ fn expand(r: u32, k: &[u32; 2]) -> [u32; 6] {
 }
 
 /// All eight S-boxes: a multiplexer over the 64 constant words, first on `b6`, last on
-/// `b1`. The first three levels run eight words at a time (into `q`), the last three on
-/// `q`. Each four words `w0..w3` (inputs differing in `b5 b6` only) are first picked in
+/// `b1`. The first two levels run four words at a time (into `q`), the other four on
+/// `q`. Each four words `w0..w3` (inputs differing in `b5 b6` only) are picked in
 /// algebraic normal form, `w0 ^ (d & x6) ^ ((e ^ (f & x6)) & x5)`, with the constants of
-/// [`SBOX_OCTETS`]: six logic operations instead of the seven of three multiplexers.
+/// [`SBOX_QUADS`]: six logic operations instead of the seven of three multiplexers.
 #[inline(always)]
-fn sboxes(x: &[u32; 6], q: &mut [u32; 8]) -> u32 {
+fn sboxes(x: &[u32; 6], q: &mut [u32; 16]) -> u32 {
     let [x1, x2, x3, x4, x5, x6] = *x;
-    let quad = |w: u32, d: u32, e: u32, f: u32| w ^ (d & x6) ^ ((e ^ (f & x6)) & x5);
-    for (q, c) in q.iter_mut().zip(SBOX_OCTETS.iter()) {
-        let [w0, d0, e0, f0, w1, d1, e1, f1] = *c;
-        *q = mux(quad(w0, d0, e0, f0), quad(w1, d1, e1, f1), x4);
+    for (q, c) in q.iter_mut().zip(SBOX_QUADS.iter()) {
+        let [w, d, e, f] = *c;
+        *q = w ^ (d & x6) ^ ((e ^ (f & x6)) & x5);
     }
-    let level = |a, b, c, d| mux(mux(a, b, x3), mux(c, d, x3), x2);
-    mux(
+    let level = |a, b, c, d| mux(mux(a, b, x4), mux(c, d, x4), x3);
+    let lo = mux(
         level(q[0], q[1], q[2], q[3]),
         level(q[4], q[5], q[6], q[7]),
-        x1,
-    )
+        x2,
+    );
+    let hi = mux(
+        level(q[8], q[9], q[10], q[11]),
+        level(q[12], q[13], q[14], q[15]),
+        x2,
+    );
+    mux(lo, hi, x1)
 }
 
 /// `b` where `m` is 1, `a` where it is 0.

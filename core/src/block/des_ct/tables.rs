@@ -143,24 +143,22 @@ const fn sbox_words() -> [u32; 64] {
     w
 }
 
-/// The multiplexer's constants in the order it reads them: octet `c` covers the inputs
-/// `8c .. 8c + 8` as two quads; the quad of inputs `v .. v + 4` (they differ in `b5 b6`
-/// only) is `[w(v), w(v) ^ w(v + 1), w(v) ^ w(v + 2), w(v) ^ w(v + 1) ^ w(v + 2) ^ w(v + 3)]`,
+/// The multiplexer's constants in the order it reads them: quad `c` covers the inputs
+/// `4c .. 4c + 4` (they differ in `b5 b6` only) as
+/// `[w(v), w(v) ^ w(v + 1), w(v) ^ w(v + 2), w(v) ^ w(v + 1) ^ w(v + 2) ^ w(v + 3)]`,
 /// the algebraic normal form of picking one of the four words by `b5 b6`.
-pub(super) const SBOX_OCTETS: [[u32; 8]; 8] = {
+pub(super) const SBOX_QUADS: [[u32; 4]; 16] = {
     let w = sbox_words();
-    let mut t = [[0u32; 8]; 8];
+    let mut t = [[0u32; 4]; 16];
     let mut c = 0;
-    while c < 8 {
-        let mut h = 0;
-        while h < 2 {
-            let v = 8 * c + 4 * h;
-            t[c][4 * h] = w[v];
-            t[c][4 * h + 1] = w[v] ^ w[v + 1];
-            t[c][4 * h + 2] = w[v] ^ w[v + 2];
-            t[c][4 * h + 3] = w[v] ^ w[v + 1] ^ w[v + 2] ^ w[v + 3];
-            h += 1;
-        }
+    while c < 16 {
+        let v = 4 * c;
+        t[c] = [
+            w[v],
+            w[v] ^ w[v + 1],
+            w[v] ^ w[v + 2],
+            w[v] ^ w[v + 1] ^ w[v + 2] ^ w[v + 3],
+        ];
         c += 1;
     }
     t
