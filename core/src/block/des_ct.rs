@@ -71,23 +71,45 @@ pub(crate) struct RoundKeys([[u32; 2]; 16]);
 impl RoundKeys {
     /// The key schedule of an 8-byte key (parity bits ignored).
     pub(crate) fn new(key: &[u8; 8]) -> Self {
-        let (hi, lo) = halves(key);
-        // C and D held in bits 31..4.
-        let mut c = place(hi, &PC1_C.0) | place(lo, &PC1_C.1);
-        let mut d = place(hi, &PC1_D.0) | place(lo, &PC1_D.1);
-        let mut rk = [[0u32; 2]; 16];
-        for (k, &s) in rk.iter_mut().zip(SHIFTS.iter()) {
-            c = rotl28(c, s);
-            d = rotl28(d, s);
-            k[0] = place_all!(c, PC2_K0.0; 0 1 2 3 4 5 6 7 8 9 10 11 12)
-                | place_all!(d, PC2_K0.1; 0 1 2 3 4 5 6 7 8 9 10 11);
-            k[1] =
-                place_all!(c, PC2_K1.0; 0 1 2 3 4 5 6 7) | place_all!(d, PC2_K1.1; 0 1 2 3 4 5 6);
-        }
+        let (rk, [mut c, mut d]) = schedule(key);
         c.zeroize();
         d.zeroize();
         Self(rk)
     }
+
+    /// The schedule of this key XOR the mask's key.
+    pub(crate) fn xor_mask(&self, mask: &KeyMask) -> Self {
+        let mut rk = Self([[0u32; 2]; 16]);
+        for ((o, k), m) in rk.0.iter_mut().zip(self.0.iter()).zip(mask.0.iter()) {
+            *o = [k[0] ^ m[0], k[1] ^ m[1]];
+        }
+        rk
+    }
+}
+
+/// The key schedule of `key`: PC-1, then per round the public rotation and PC-2 into
+/// the round-key layout. Returns the round keys, and C and D as they end (back where PC-1 put
+/// them: the rotations add up to 28), for the caller to wipe. A `const fn`, so that
+/// [`KeyMask`] computes the same schedule when the crate is built.
+#[inline(always)]
+const fn schedule(key: &[u8; 8]) -> ([[u32; 2]; 16], [u32; 2]) {
+    let mut rk = [[0u32; 2]; 16];
+    let (hi, lo) = halves(key);
+    // C and D held in bits 31..4.
+    let mut c = place(hi, &PC1_C.0) | place(lo, &PC1_C.1);
+    let mut d = place(hi, &PC1_D.0) | place(lo, &PC1_D.1);
+    let mut i = 0;
+    while i < 16 {
+        c = rotl28(c, SHIFTS[i]);
+        d = rotl28(d, SHIFTS[i]);
+        rk[i] = [
+            place_all!(c, PC2_K0.0; 0 1 2 3 4 5 6 7 8 9 10 11 12)
+                | place_all!(d, PC2_K0.1; 0 1 2 3 4 5 6 7 8 9 10 11),
+            place_all!(c, PC2_K1.0; 0 1 2 3 4 5 6 7) | place_all!(d, PC2_K1.1; 0 1 2 3 4 5 6),
+        ];
+        i += 1;
+    }
+    (rk, [c, d])
 }
 
 /// The round keys of a constant key `mask` (parity bits ignored), computed when the
@@ -97,35 +119,9 @@ impl RoundKeys {
 pub(crate) struct KeyMask([[u32; 2]; 16]);
 
 impl KeyMask {
-    /// The schedule of `mask` (the same steps as [`RoundKeys::new`], as a `const fn`).
+    /// The schedule of `mask` ([`schedule`], at build time for a constant).
     pub(crate) const fn new(mask: &[u8; 8]) -> Self {
-        let hi = u32::from_be_bytes([mask[0], mask[1], mask[2], mask[3]]);
-        let lo = u32::from_be_bytes([mask[4], mask[5], mask[6], mask[7]]);
-        let mut c = place(hi, &PC1_C.0) | place(lo, &PC1_C.1);
-        let mut d = place(hi, &PC1_D.0) | place(lo, &PC1_D.1);
-        let mut rk = [[0u32; 2]; 16];
-        let mut i = 0;
-        while i < 16 {
-            c = rotl28(c, SHIFTS[i]);
-            d = rotl28(d, SHIFTS[i]);
-            rk[i] = [
-                place(c, &PC2_K0.0) | place(d, &PC2_K0.1),
-                place(c, &PC2_K1.0) | place(d, &PC2_K1.1),
-            ];
-            i += 1;
-        }
-        Self(rk)
-    }
-}
-
-impl RoundKeys {
-    /// The schedule of this key XOR the mask's key.
-    pub(crate) fn xor_mask(&self, mask: &KeyMask) -> Self {
-        let mut rk = Self([[0u32; 2]; 16]);
-        for ((o, k), m) in rk.0.iter_mut().zip(self.0.iter()).zip(mask.0.iter()) {
-            *o = [k[0] ^ m[0], k[1] ^ m[1]];
-        }
-        rk
+        Self(schedule(mask).0)
     }
 }
 
@@ -350,10 +346,11 @@ const fn rotl28(x: u32, s: u8) -> u32 {
 
 /// The two big-endian words of 8 bytes.
 #[inline(always)]
-fn halves(b: &[u8; 8]) -> (u32, u32) {
-    let (hi, lo) = b.split_at(4);
-    let w = |s: &[u8]| s.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x));
-    (w(hi), w(lo))
+const fn halves(b: &[u8; 8]) -> (u32, u32) {
+    (
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+    )
 }
 
 #[cfg(test)]
