@@ -922,15 +922,6 @@ impl DesSchedule {
         Self(self.0.xor_mask(mask))
     }
 
-    fn run(&self, block: &mut [u8; 8], dir: Dir) {
-        let mut lr = des_ct::ip(block);
-        des_ct::rounds(&mut lr, &self.0, dir);
-        des_ct::fp(lr, block);
-        zeroize::Zeroize::zeroize(&mut lr);
-    }
-}
-
-impl DesSchedule {
     /// Encrypts `a` under `self` and `b` under `other`, the two DES passes interleaved.
     pub(crate) fn encrypt_pair(&self, a: &mut [u8; 8], other: &Self, b: &mut [u8; 8]) {
         let (mut x, mut y) = (des_ct::ip(a), des_ct::ip(b));
@@ -939,6 +930,13 @@ impl DesSchedule {
         des_ct::fp(y, b);
         zeroize::Zeroize::zeroize(&mut x);
         zeroize::Zeroize::zeroize(&mut y);
+    }
+
+    fn run(&self, block: &mut [u8; 8], dir: Dir) {
+        let mut lr = des_ct::ip(block);
+        des_ct::rounds(&mut lr, &self.0, dir);
+        des_ct::fp(lr, block);
+        zeroize::Zeroize::zeroize(&mut lr);
     }
 }
 

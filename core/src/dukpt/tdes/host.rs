@@ -81,23 +81,32 @@ impl TdesBdk {
 
     /// The current key for a KSN a device may have produced.
     pub fn current_key(&self, ksn: &TdesKsn) -> Result<TdesCurrentKey, DukptError> {
-        self.ipek(ksn).current_key(ksn.counter())
+        let mut key = Secret::<16>::zero();
+        self.device_current_key(ksn, &mut key)?;
+        Ok(TdesCurrentKey { key, ksn: *ksn })
     }
 
-    /// A variant key for a KSN a device may have produced. The IPEK, the steps and the
-    /// variant run in the returned key's holder, with one stack scrub after them (the
-    /// same key as `self.current_key(ksn)?.variant(variant)`, without the intermediate
-    /// holders and their scrubs).
+    /// A variant key for a KSN a device may have produced (the same key as
+    /// `self.current_key(ksn)?.variant(variant)`, made in the one holder).
     pub fn key(&self, ksn: &TdesKsn, variant: TdesVariant) -> Result<TdesKey, DukptError> {
+        let mut key = Secret::<16>::zero();
+        self.device_current_key(ksn, &mut key)?;
+        variant.apply(key.expose_mut());
+        Ok(TdesKey { key, variant })
+    }
+
+    /// The current key for a device's KSN, derived in the caller's holder `key` (not
+    /// returned: a move would leave a copy in this frame): the IPEK, then the NRKGP
+    /// steps, with one stack scrub after them (no intermediate holders and their
+    /// scrubs).
+    fn device_current_key(&self, ksn: &TdesKsn, key: &mut Secret<16>) -> Result<(), DukptError> {
         ksn.check_device_counter()?;
         let iksn = ksn.initial();
-        let mut key = Secret::<16>::zero();
         scrubbed(|| {
             self.sched.ipek(&iksn.left8(), key.expose_mut());
             walk(key.expose_mut(), &iksn.right8(), ksn.counter());
         });
-        variant.apply(key.expose_mut());
-        Ok(TdesKey { key, variant })
+        Ok(())
     }
 
     /// A variant key for any counter, including ones no device produces (zero: the IPEK
