@@ -27,9 +27,10 @@
 //!   layout. Round keys ([`RoundKeys`]) are neither `Copy` nor `Clone`, print nothing and
 //!   are wiped on drop.
 //!
-//! Cost on the Cortex-M3 (the release build, opt-level "s"; a trace of one TDES DUKPT
-//! host derivation under QEMU): about 5,300 instructions per DES pass (330 per round),
-//! 2,250 per key schedule. TDES runs IP and IP⁻¹ once per block, not once per DES (they
+//! Cost on the Cortex-M3 (the release build, opt-level "s"; measured by hand from a
+//! `-singlestep -d exec` trace of one TDES DUKPT host derivation under QEMU, not a
+//! committed check): about 5,300 instructions per DES pass (330 per round), 2,250 per
+//! key schedule. TDES runs IP and IP⁻¹ once per block, not once per DES (they
 //! cancel between the three passes). `./x bench` has the operations built on it.
 //!
 //! Checked by: the SP 800-20 known-answer tables and the SP 800-67 TDEA example
@@ -45,7 +46,7 @@ use zeroize::Zeroize;
 /// (checked against the table's length when built), written out: Cortex-M release
 /// builds (opt-level "s") keep `place`'s loop, which costs about three times as much,
 /// and x86-64 release builds keep PC-2's (about 3,900 instructions per key schedule,
-/// callgrind). On the Cortex-M0 (Arm without Thumb-2) it is the loop: the written-out
+/// callgrind by hand). On the Cortex-M0 (Arm without Thumb-2) it is the loop: the written-out
 /// form would cost more flash than the core's size target leaves, and the M0's DES is
 /// well within its speed targets.
 #[cfg(not(all(target_arch = "arm", not(kf_thumb2))))]
@@ -206,8 +207,9 @@ pub(crate) fn rounds(lr: &mut [u32; 2], keys: &RoundKeys, dir: Dir) {
 
 /// [`rounds`] on two blocks under two keys. Off 32-bit Arm, interleaved round by round:
 /// the two chains are independent, so an out-of-order core overlaps them (TDES DUKPT's
-/// derivations run their DES calls in such pairs; on x86-64 a host derivation takes
-/// about 18 % less time). On 32-bit Arm (in-order cores, counted in instructions, with
+/// derivations run their DES calls in such pairs; on x86-64 a host derivation took
+/// about 18 % less time in a scratch timing run when this was written, not a committed
+/// check; BENCH.md's host rows show the result). On 32-bit Arm (in-order cores, counted in instructions, with
 /// too few registers for two rounds at once) one after the other.
 #[cfg_attr(target_arch = "arm", inline(always))]
 #[cfg_attr(not(target_arch = "arm"), inline(never))]
