@@ -38,6 +38,7 @@ pub fn kw_unwrapped_len(wrapped_len: usize) -> Result<usize, WrapError> {
 /// Errors: [`WrapError::UsageDenied`] for a KEK not admitted for this direction
 /// (checked first), [`WrapError::InputLength`] for a key length outside the policy,
 /// [`WrapError::OutputTooSmall`] if `out` is shorter than [`kw_wrapped_len`].
+#[inline]
 pub fn kw_wrap(kek: &Kek, key: &[u8], out: &mut [u8]) -> Result<usize, WrapError> {
     let aes = kek.wrapping()?;
     let wlen = kw_wrapped_len(key.len())?;

@@ -17,11 +17,24 @@ use zeroize::Zeroize;
 
 use crate::block::{Aes, BlockFn, BlockJob};
 
-/// The step counter `t` as XORed into A (big-endian bytes, SP 800-38F), as a word in A's
-/// representation.
+/// The step counter `t` as XORed into A (its 64-bit big-endian bytes, SP 800-38F), as a
+/// word in A's representation. `t` is at most `6n`, and `n` is bounded by the length
+/// policy (`MAX_KEY_DATA_LEN`), so it fits 32 bits: its four high bytes are zero, and it
+/// touches only the last four bytes of A (the high half of the word). On a 32-bit core
+/// that is one byte reverse and one XOR per step, with no 64-bit counter.
 #[inline(always)]
-fn t_word(t: u64) -> u64 {
-    u64::from_le_bytes(t.to_be_bytes())
+fn t_word(t: u32) -> u64 {
+    u64::from(t.swap_bytes()) << 32
+}
+
+/// `6n` for the `n` semiblocks of `r`: the number of steps (fits 32 bits, see [`t_word`];
+/// saturates otherwise, which the length policy rules out).
+#[inline(always)]
+fn steps(r: &[u8]) -> u32 {
+    u32::try_from(r.len() >> 3)
+        .ok()
+        .and_then(|n| n.checked_mul(6))
+        .unwrap_or(u32::MAX)
 }
 
 /// The AES block `A || R`.
@@ -49,13 +62,13 @@ impl BlockJob for W<'_> {
     fn run<F: BlockFn>(self, f: &F) {
         let mut a = *self.a;
         let mut b = [0u8; 16];
-        let mut t: u64 = 0;
+        let mut t: u32 = 0;
         for _ in 0..6 {
             for ri in self.r.chunks_exact_mut(8) {
                 let Ok(ri) = <&mut [u8; 8]>::try_from(ri) else {
                     continue; // never: the chunks are exactly 8 bytes
                 };
-                t += 1;
+                t = t.wrapping_add(1);
                 b = join(a, u64::from_le_bytes(*ri));
                 f.apply(&mut b);
                 let (msb, lsb) = split(&b);
@@ -79,14 +92,14 @@ impl BlockJob for WInv<'_> {
     fn run<F: BlockFn>(self, f: &F) {
         let mut a = *self.a;
         let mut b = [0u8; 16];
-        let mut t: u64 = 6 * (self.r.len() >> 3) as u64;
+        let mut t = steps(self.r);
         for _ in 0..6 {
             for ri in self.r.chunks_exact_mut(8).rev() {
                 let Ok(ri) = <&mut [u8; 8]>::try_from(ri) else {
                     continue; // never: the chunks are exactly 8 bytes
                 };
                 b = join(a ^ t_word(t), u64::from_le_bytes(*ri));
-                t -= 1;
+                t = t.wrapping_sub(1);
                 f.apply(&mut b);
                 let (msb, lsb) = split(&b);
                 a = msb;
