@@ -180,6 +180,11 @@ fn main() {
         dukpt();
         return;
     }
+    if args.get(1).map(String::as_str) == Some("wraps") {
+        // Only the KW / KWP group.
+        wraps();
+        return;
+    }
     store();
     wraps();
     dukpt();

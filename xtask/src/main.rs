@@ -10,7 +10,9 @@
 //!   `./x bench --sources` re-measures only the sections other parts of keyfort supply;
 //!   `./x bench --board MACHINE` runs only the on-target bench firmware on that machine
 //!   and prints its instruction counts (BENCH.md untouched; a minute or two warm);
-//!   `./x bench --demo-stack` only the demo terminal's peak stack on the microbit
+//!   `./x bench --demo-stack` only the demo terminal's peak stack on the microbit;
+//!   `./x bench --compare REV` lists the figures of BENCH.md that differ from those of
+//!   BENCH.md at git revision REV, worse and better (`bench_compare`)
 //! - `./x gen [--check]`: regenerates keyfort-aes's generated assembly and S-box model
 //!   (`--check`: into a scratch copy, failing on a difference; a `./x test` step)
 //! - `./x tz-bench`: instructions through the TrustZone boundary (mps2-an505), printed
@@ -29,6 +31,7 @@
 //!   campaign, longer than in `test` (default 5000 cuts per board; see
 //!   `demo_persistence.rs`)
 mod bench;
+mod bench_compare;
 mod bench_host;
 mod bench_report;
 mod bench_store_counter;
@@ -76,7 +79,7 @@ fn context() -> Result<ctx::Ctx, String> {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board MACHINE | --demo-stack] | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
+        "usage: ./x <setup | test [FILTER] | demo [machine] | bench [--sources | --board MACHINE | --demo-stack | --compare REV] | gen [--check] | gen-header | capi-measure | tz-bench | campaign [--cuts N] [--seed S] [--board M] | run <machine> [--bin NAME | --example NAME | --elf PATH] [--device DIR] \
          [--timeout S] [--cut-after S] [--cut-at TEXT] [--tamper]>\n       (./x run --elf PATH --board <machine> runs a firmware built elsewhere)\nmachines: {}",
         boards::BOARDS.iter().map(|b| b.machine).collect::<Vec<_>>().join(", ")
     );
@@ -102,6 +105,10 @@ fn main() -> ExitCode {
                 Ok(true)
             })
         }
+        Some("bench") if args.get(1).is_some_and(|a| a == "--compare") => match args.get(2) {
+            Some(rev) => bench_compare::run(&root(), rev),
+            None => Err("usage: ./x bench --compare REV".into()),
+        },
         Some("bench") if args.get(1).is_some_and(|a| a == "--board") => match args.get(2) {
             Some(m) => context().and_then(|c| bench_target::print_board(&c, m)),
             None => Err("usage: ./x bench --board MACHINE".into()),
