@@ -59,7 +59,7 @@ fn figures(text: &str) -> Vec<Figure> {
             .map(|c| c.trim().to_string())
             .collect();
         let Some(cols) = &header else {
-            header = Some(cells);
+            header = Some(qualified(&cells));
             continue;
         };
         if cells.iter().all(|c| c.chars().all(|ch| "-: ".contains(ch))) {
@@ -100,7 +100,8 @@ fn figures(text: &str) -> Vec<Figure> {
             }
         }
         for (column, cell) in cols.iter().zip(&cells).skip(1) {
-            if is_peer(column) {
+            let raw = column.rsplit(": ").next().unwrap_or(column);
+            if is_peer(raw) {
                 continue;
             }
             let higher_is_better = ["/s", "peer / keyfort", "paysec / keyfort"]
@@ -124,6 +125,24 @@ fn figures(text: &str) -> Vec<Figure> {
         }
     }
     out
+}
+
+/// A header row's names, each that occurs more than once qualified by the nearest unique
+/// name before it (`Cortex-M3 keyfort: ratio`, where every core has a `ratio` column).
+fn qualified(header: &[String]) -> Vec<String> {
+    let once = |h: &String| header.iter().filter(|x| *x == h).count() == 1;
+    let mut group = String::new();
+    header
+        .iter()
+        .map(|h| {
+            if once(h) {
+                group = h.clone();
+                h.clone()
+            } else {
+                format!("{group}: {h}")
+            }
+        })
+        .collect()
 }
 
 /// The leading number of a cell (thousands separators and bold marks allowed) and the
@@ -219,6 +238,21 @@ mod tests {
         let t = "## S\n\n| op | profile | .text |\n|---|---|---:|\n| base | release | 10 |\n| base | size-z | 9 |\n|  | peer x | 5 |\n";
         let rows: Vec<String> = figures(t).into_iter().map(|f| f.row).collect();
         assert_eq!(rows, ["base [release]", "base [size-z]", "base [peer x]"]);
+    }
+
+    #[test]
+    fn repeated_columns_are_named_by_their_group_and_a_peer_column_stays_a_peer() {
+        let t = "## S\n\n| op | M0 keyfort | aes-kw | ratio | M3 keyfort | aes-kw | ratio |\n|---|---:|---:|---:|---:|---:|---:|\n| w | 1 | 2 | 0.5 | 3 | 4 | 0.7 |\n";
+        let cols: Vec<String> = figures(t).into_iter().map(|f| f.column).collect();
+        assert_eq!(
+            cols,
+            [
+                "M0 keyfort",
+                "M0 keyfort: ratio",
+                "M3 keyfort",
+                "M3 keyfort: ratio"
+            ]
+        );
     }
 
     #[test]
