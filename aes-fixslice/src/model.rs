@@ -381,10 +381,21 @@ fn decrypt_rounds(rk: &[u32; RK_WORDS], nr: usize, middle: &[[u32; 8]], s: &mut 
     add_round_key(s, round_key(rk, 0));
 }
 
-/// Overwrites working state (volatile writes, not elided).
+/// Overwrites working state: eight volatile word stores (`zeroize` on each word, written
+/// out: `zeroize` on the array stores one word per turn of a loop, and its slice wipe
+/// calls `memset` for these 32 bytes; either way several times the eight stores).
 #[inline(always)]
 pub(crate) fn wipe(x: &mut [u32; 8]) {
-    zeroize::Zeroize::zeroize(x);
+    use zeroize::Zeroize;
+    let [a, b, c, d, e, f, g, h] = x;
+    a.zeroize();
+    b.zeroize();
+    c.zeroize();
+    d.zeroize();
+    e.zeroize();
+    f.zeroize();
+    g.zeroize();
+    h.zeroize();
 }
 
 /// SubWord on the four bytes of `w`: the bitsliced S-box with one bit per byte lane.
@@ -464,7 +475,7 @@ fn slice_keys(nr: usize, rk: &mut [u32; RK_WORDS]) {
         *out = s;
         wipe(&mut s);
         wipe(&mut x);
-        zeroize::Zeroize::zeroize(&mut c);
+        zeroize::Zeroize::zeroize(c.as_mut_slice());
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Every secret in keyfort lives in one of these holders. None is `Copy` or `Clone`, none
 //! prints its content (`Debug` is redacted, there is no `defmt::Format`), and each wipes
-//! itself on drop through `zeroize`, whose volatile writes and compiler fence keep the
-//! wipe from being optimised away.
+//! itself on drop through `zeroize` ([`wipe`]: a plain fill, then an `asm!` barrier the
+//! compiler must assume reads the bytes, which keeps the fill from being optimised away).
 //!
 //! A holder's wipe covers its own bytes only. Copies the compiler leaves behind when a
 //! value is *moved* (returned, passed by value), and scratch the cipher crates keep in
@@ -26,15 +26,27 @@ use core::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// How many bytes of stack [`scrub_stack`] overwrites (deep enough for an AES-256 key
-/// schedule's work area plus a block call's widened round keys and their callers). The
-/// memory-scan workload needs this much: with 1024 it found one residue.
+/// How many bytes of stack [`scrub_stack`] overwrites: deep enough for an AES-256 key
+/// schedule's work area plus a block call's round keys and their callers.
+/// - Bare metal: 1.5 KiB. The memory-scan workload needs this much: with 1024 it found
+///   one residue.
+/// - Hosts: 8 KiB. The `aes` crate picks its backend at run time; on a CPU with AVX-512
+///   and VAES its VAES-512 backend's block call has a 3 KiB frame under a 2 KiB one
+///   (`objdump` of the x86-64 release build: `x86_vaes512::Aes::encrypt` 3,072 bytes,
+///   `encrypt_with_backend` 2,040), where it spills the round keys.
+///   `tests/tests/dukpt_stack.rs::generic`, on such a CPU (AMD EPYC, `avx512f` and
+///   `vaes`), finds an AES-256 key 3.2 KiB below its reading frame after a 1.5 KiB scrub
+///   and none after 4 KiB; 8 KiB covers the two frames with a margin.
+#[cfg(target_os = "none")]
 pub const STACK_SCRUB_BYTES: usize = 1536;
+/// How many bytes of stack [`scrub_stack`] overwrites (see the bare-metal value's notes).
+#[cfg(not(target_os = "none"))]
+pub const STACK_SCRUB_BYTES: usize = 8192;
 
 /// Overwrites the [`STACK_SCRUB_BYTES`] of stack just below the caller's frame, where
 /// frames of calls that have returned (and the copies of secrets they made) lie. Called
 /// by every secret holder's and key schedule's drop; call it yourself after code of your
-/// own that copied key bytes into locals. Costs one `memset` of the area and 1.5 KiB of
+/// own that copied key bytes into locals. Costs one `memset` of the area and that much
 /// stack depth below the dropping frame.
 ///
 /// Safe code cannot name the stack, so this is a local array wiped with `zeroize` (a
@@ -85,6 +97,16 @@ pub fn scrub_stack_bytes<const WORDS: usize>() {
     }
 }
 
+/// Wipes `x` with `zeroize`'s slice wipe: one plain fill (word or wider stores, or
+/// `memset`), then its optimisation barrier (an `asm!` block taking the slice, so the
+/// compiler must assume the zeroes are read and cannot drop the fill). `zeroize` on an
+/// *array* instead writes one volatile element at a time: a byte array costs about four
+/// Cortex-M0 instructions a byte that way (a terminal's 1 KiB state: about 4,300).
+#[inline]
+pub(crate) fn wipe<T: zeroize::DefaultIsZeroes>(x: &mut [T]) {
+    x.zeroize();
+}
+
 /// A fixed-size secret: a key, a key schedule's input, a register.
 pub struct Secret<const N: usize> {
     bytes: [u8; N],
@@ -132,7 +154,7 @@ impl<const N: usize> Drop for Secret<N> {
     #[inline(never)]
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
-        self.bytes.zeroize();
+        wipe(&mut self.bytes);
         scrub_stack();
     }
 }
@@ -142,13 +164,73 @@ impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
 /// secrets through `zeroize`'s traits. Independent of the wipe on drop.
 impl<const N: usize> Zeroize for Secret<N> {
     fn zeroize(&mut self) {
-        self.bytes.zeroize();
+        wipe(&mut self.bytes);
     }
 }
 
 impl<const N: usize> fmt::Debug for Secret<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret<{N}>(..)")
+    }
+}
+
+/// A fixed-size secret of `4 * W` bytes held as `W` 32-bit words, for a buffer that code
+/// works on both as bytes (an encoding) and a word at a time: a DUKPT terminal's state,
+/// whose registers are masked word by word. A byte array has no alignment the compiler
+/// knows, so on the Cortex-M0 (no unaligned access) each word of it is read and written
+/// as four bytes: masking a word of a register cost 22 instructions that way, 7 in words
+/// (`./x bench`, AES-256 terminal load). Otherwise as [`Secret`]: not `Copy`/`Clone`,
+/// redacted `Debug`, wiped (and the stack below scrubbed) on drop. The byte views are
+/// `bytemuck`'s compile-time-checked casts (`u32` to `u8`: always valid).
+pub(crate) struct SecretWords<const W: usize> {
+    words: [u32; W],
+}
+
+impl<const W: usize> SecretWords<W> {
+    /// All zero.
+    pub(crate) fn zero() -> Self {
+        Self { words: [0; W] }
+    }
+
+    /// Copies `src`; `None` unless it is `4 * W` bytes long.
+    pub(crate) fn from_slice(src: &[u8]) -> Option<Self> {
+        let mut s = Self::zero();
+        if src.len() != s.expose().len() {
+            return None;
+        }
+        s.expose_mut().copy_from_slice(src);
+        Some(s)
+    }
+
+    /// The secret bytes (the words' bytes in memory order).
+    pub(crate) fn expose(&self) -> &[u8] {
+        bytemuck::must_cast_slice(&self.words)
+    }
+
+    /// The secret bytes, writable.
+    pub(crate) fn expose_mut(&mut self) -> &mut [u8] {
+        bytemuck::must_cast_slice_mut(&mut self.words)
+    }
+
+    /// The secret as words (native byte order: word `i` is bytes `4i..4i + 4` read with
+    /// `u32::from_ne_bytes`).
+    pub(crate) fn words_mut(&mut self) -> &mut [u32; W] {
+        &mut self.words
+    }
+}
+
+impl<const W: usize> Drop for SecretWords<W> {
+    #[inline(never)]
+    fn drop(&mut self) {
+        #[cfg(not(keyfort_no_wipe))]
+        wipe(&mut self.words);
+        scrub_stack();
+    }
+}
+
+impl<const W: usize> fmt::Debug for SecretWords<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretWords<{W}>(..)")
     }
 }
 
@@ -225,7 +307,7 @@ impl<const CAP: usize> Drop for SecretBuf<CAP> {
     #[inline(never)]
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
-        self.bytes.zeroize();
+        wipe(&mut self.bytes);
         self.len = 0;
         scrub_stack();
     }
@@ -236,7 +318,7 @@ impl<const CAP: usize> ZeroizeOnDrop for SecretBuf<CAP> {}
 /// drop.
 impl<const CAP: usize> Zeroize for SecretBuf<CAP> {
     fn zeroize(&mut self) {
-        self.bytes.zeroize();
+        wipe(&mut self.bytes);
         self.len = 0;
     }
 }
@@ -299,7 +381,7 @@ impl<const CAP: usize> WipedBuf<CAP> {
 impl<const CAP: usize> Drop for WipedBuf<CAP> {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
-        self.bytes.zeroize();
+        wipe(&mut self.bytes);
     }
 }
 
@@ -339,7 +421,7 @@ impl<const N: usize> Masked<N> {
             *a ^= r;
             *b ^= r;
         }
-        r.zeroize();
+        wipe(&mut r);
     }
 
     /// Runs `f` with the plain key in a temporary that is wiped on the way out, then
@@ -367,8 +449,8 @@ impl<const N: usize> Drop for Masked<N> {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
         {
-            self.a.zeroize();
-            self.b.zeroize();
+            wipe(&mut self.a);
+            wipe(&mut self.b);
         }
     }
 }

@@ -189,38 +189,71 @@ impl MaskStream<'_> {
         self.xor(parent, index * key_len, reg);
     }
 
+    /// [`MaskStream::apply`] for a register held as words (`key_len` a multiple of 4; the
+    /// words' bytes in memory order are the register's bytes): one XOR a word.
+    #[inline]
+    pub(crate) fn apply_words(
+        &mut self,
+        parent: u32,
+        index: usize,
+        key_len: usize,
+        reg: &mut [u32],
+    ) {
+        self.xor_words(parent, (index * key_len) >> 2, reg);
+    }
+
+    /// The stream block `n` of parent `parent` (computed unless it is the one kept).
+    #[cfg(not(keyfort_no_wipe))]
+    fn block(&mut self, parent: u32, n: usize) -> &Block {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        if self.at != Some((parent, n)) {
+            prf(self.key, n, parent, DOMAIN_MASK, &mut self.block);
+            self.at = Some((parent, n));
+        }
+        &self.block
+    }
+
     /// XORs bytes `pos..pos + bytes.len()` of parent `parent`'s stream into `bytes`.
     pub(crate) fn xor(&mut self, parent: u32, pos: usize, bytes: &mut [u8]) {
         #[cfg(not(keyfort_no_wipe))]
         {
             let (mut pos, mut rest) = (pos, bytes);
             while !rest.is_empty() {
-                let n = u32::try_from(pos >> 6).unwrap_or(u32::MAX);
-                if self.at != Some((parent, n)) {
-                    prf(self.key, n, parent, DOMAIN_MASK, &mut self.block);
-                    self.at = Some((parent, n));
-                }
+                let block = self.block(parent, pos >> 6);
                 let from = pos & (BLOCK - 1);
                 let take = (BLOCK - from).min(rest.len());
                 let (now, later) = core::mem::take(&mut rest).split_at_mut(take);
-                if from & 3 == 0 && take & 3 == 0 {
-                    // Whole words (every register of 16, 24 or 32 bytes).
-                    for (d, w) in now
-                        .chunks_exact_mut(4)
-                        .zip(self.block.get(from >> 2..).unwrap_or(&[]))
-                    {
-                        let x = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) ^ w;
-                        d.copy_from_slice(&x.to_le_bytes());
-                    }
-                } else {
-                    xor_words(now, &self.block, from);
-                }
+                xor_bytes(now, block, from);
                 pos += take;
                 rest = later;
             }
         }
         #[cfg(keyfort_no_wipe)]
         let _ = (parent, pos, bytes);
+    }
+
+    /// XORs words `at..at + words.len()` of parent `parent`'s stream (its bytes `4 * at`
+    /// on) into `words`, each a word of four stream bytes in memory order.
+    pub(crate) fn xor_words(&mut self, parent: u32, at: usize, words: &mut [u32]) {
+        #[cfg(not(keyfort_no_wipe))]
+        {
+            const BLOCK_WORDS: usize = BLOCK >> 2; // 16
+            let (mut at, mut rest) = (at, words);
+            while !rest.is_empty() {
+                let block = self.block(parent, at >> 4);
+                let from = at & (BLOCK_WORDS - 1);
+                let take = (BLOCK_WORDS - from).min(rest.len());
+                let (now, later) = core::mem::take(&mut rest).split_at_mut(take);
+                for (d, w) in now.iter_mut().zip(block.get(from..).unwrap_or(&[])) {
+                    // The stream's bytes are its words' little-endian bytes.
+                    *d ^= w.to_le();
+                }
+                at += take;
+                rest = later;
+            }
+        }
+        #[cfg(keyfort_no_wipe)]
+        let _ = (parent, at, words);
     }
 }
 
@@ -233,7 +266,7 @@ impl Drop for MaskStream<'_> {
 /// `dst ^= ` bytes `from..` of `block` (little-endian words), a word at a time where
 /// `from` is word-aligned (always, for registers of 16, 24 or 32 bytes).
 #[cfg(not(keyfort_no_wipe))]
-fn xor_words(dst: &mut [u8], block: &Block, from: usize) {
+fn xor_bytes(dst: &mut [u8], block: &Block, from: usize) {
     let byte = |i: usize| -> u8 {
         let w = block.get(i >> 2).copied().unwrap_or(0);
         // The byte of a little-endian word (a public position).

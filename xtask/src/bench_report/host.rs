@@ -201,7 +201,7 @@ pub(super) fn dukpt_vs_aes(r: &mut String, m: &Measured) {
              encryption-only and expanded straight into a local wiped when the step ends \
              (`block::AesEnc::with_key`). Either way keyfort's hygiene is in the figure: one \
              stack scrub per derivation after the whole chain (`dukpt::aes::host::scrubbed`: \
-             512 bytes on the lane engine, 2 KiB on schedules; `tests/tests/dukpt_stack.rs` \
+             512 bytes on the lane engine, 8 KiB on schedules; `tests/tests/dukpt_stack.rs` \
              reads the stack back and finds no key of the chain), the returned key's own \
              scrub when the benchmark drops it, the initial and intermediate keys in wiped \
              holders. Target <= 1.2x: see the \

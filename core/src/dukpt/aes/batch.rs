@@ -49,9 +49,10 @@ use zeroize::Zeroize;
 /// Derivations in flight at once.
 pub const LANES: usize = 8;
 /// How deep the one scrub after a batch reaches: the lanes' frame (1.5 KiB on x86-64,
-/// `objdump` of the release build) and a key expansion and block call below it (0.5
-/// KiB), with margin.
-const BATCH_SCRUB_WORDS: usize = 4096 >> 4;
+/// `objdump` of the release build) with a margin of 1 KiB, plus a key expansion and block
+/// call below it, as deep as the generic scrub reaches ([`crate::secret::STACK_SCRUB_BYTES`]:
+/// 8 KiB on hosts, for the `aes` crate's VAES-512 backend's frames; 1.5 KiB on bare metal).
+const BATCH_SCRUB_WORDS: usize = (2560 + crate::secret::STACK_SCRUB_BYTES) >> 4;
 /// Ways per cache set.
 const WAYS: usize = 4;
 

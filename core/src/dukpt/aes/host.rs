@@ -18,13 +18,6 @@ use crate::dukpt::DukptError;
 use crate::key::{BdkDerive, IkDerive, TypedKey};
 use crate::secret::{scrubbed_to, Secret, SecretBuf, WipedBuf};
 
-/// How deep the one scrub after a host derivation reaches below the frame of the public
-/// call: the frame of [`crate::secret::scrubbed_to`]'s frame (the chain's schedules, the key holders, the derivation
-/// data) and of the `aes` crate's expansion and block calls below it. 2 KiB: the deepest
-/// such stack on x86-64 is about 1.2 KiB (`objdump` of the release build: `below` 0.75
-/// KiB, `derive` 0.2 KiB, an AES-256 expansion 0.3 KiB). On bare-metal Arm 4 KiB: a host
-/// derivation there peaks at about 2.2 KiB on the Cortex-M3 (`./x bench`), and the memory
-/// scan found a keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
 /// How deep the scrub after a host derivation on the AES lane engine reaches
 /// ([`working_key_on_the_fly`]: no key schedule, the chain's keys in vector registers,
 /// the only key holders self-wiping): 512 bytes, past the frame of [`crate::secret::scrubbed_to`]'s frame on this path
@@ -34,8 +27,21 @@ use crate::secret::{scrubbed_to, Secret, SecretBuf, WipedBuf};
 /// compiler may make), while the schedule path without its scrub fails it.
 const ON_THE_FLY_SCRUB_WORDS: usize = 512 >> 4;
 
+/// How deep the one scrub after a host derivation reaches below the frame of the public
+/// call: the frame of [`crate::secret::scrubbed_to`]'s closure (the chain's schedules,
+/// the key holders, the derivation data) and the `aes` crate's expansion and block calls
+/// below it.
+/// - Hosts: [`crate::secret::STACK_SCRUB_BYTES`] (8 KiB), for the `aes` crate's VAES-512
+///   backend's frames (see there). `tests/tests/dukpt_stack.rs`, on a CPU with AVX-512
+///   and VAES, found an AES-256 chain key 4.8 KiB below its reading frame with the 2 KiB
+///   scrub this was before. On CPUs without AVX-512 the deepest such stack is about
+///   1.2 KiB.
+/// - Bare-metal Arm: 4 KiB. A host derivation there reaches 1.9 KiB on the Cortex-M3 and
+///   2.2 KiB on the Cortex-M0 (the bench firmware's painted stack with the scrubs off,
+///   `--cfg keyfort_no_wipe`, `./x bench --board`), and the memory scan found a
+///   keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
 #[cfg(not(target_os = "none"))]
-const DERIVATION_SCRUB_WORDS: usize = 2048 >> 4;
+const DERIVATION_SCRUB_WORDS: usize = crate::secret::STACK_SCRUB_BYTES >> 4;
 #[cfg(target_os = "none")]
 const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 
@@ -44,14 +50,15 @@ const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 /// and the working keys' blocks under it, all in frames below the caller's). On bare-metal
 /// Arm 1.5 KiB: a transaction with its PIN key reaches at most 884 bytes below the caller
 /// on the Cortex-M3 and 1,120 on the Cortex-M0 (the bench firmware's painted stack, built
-/// with the scrubs off, `--cfg keyfort_no_wipe`); elsewhere 2 KiB. A terminal runs where
-/// RAM is smallest (a 16 KiB micro:bit with the C API's store below the stack), so it does
-/// not take the host derivation's 4 KiB. Shown on target by memscan's live-terminal scan
-/// and the AES DUKPT workload (0 register or key found).
+/// with the scrubs off, `--cfg keyfort_no_wipe`). A terminal runs where RAM is smallest (a
+/// 16 KiB micro:bit with the C API's store below the stack), so it does not take the host
+/// derivation's 4 KiB. Shown on target by memscan's live-terminal scan and the AES DUKPT
+/// workload (0 register or key found). On hosts [`crate::secret::STACK_SCRUB_BYTES`]
+/// (8 KiB), for the `aes` crate's VAES-512 backend's frames.
 #[cfg(target_os = "none")]
 pub(crate) const TERMINAL_SCRUB_WORDS: usize = 1536 >> 4;
 #[cfg(not(target_os = "none"))]
-pub(crate) const TERMINAL_SCRUB_WORDS: usize = 2048 >> 4;
+pub(crate) const TERMINAL_SCRUB_WORDS: usize = crate::secret::STACK_SCRUB_BYTES >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from

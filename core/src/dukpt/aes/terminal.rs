@@ -1,8 +1,9 @@
 //! Terminal side (X9.24-3 6.5): the 32 intermediate derivation key registers, the
 //! counter rules, and persistence before every key release.
 //!
-//! The terminal's whole state lives in one [`AES_STATE_LEN`]-byte [`Secret`], which is
-//! also its persisted encoding (version 1):
+//! The terminal's whole state lives in one [`AES_STATE_LEN`]-byte secret buffer (held as
+//! words, so that its registers are masked a word at a time), which is also its persisted
+//! encoding (version 1):
 //!
 //! | offset | size | field |
 //! |---|---|---|
@@ -34,7 +35,7 @@ use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
-use crate::secret::{scrub_stack, scrub_stack_bytes, Secret, SecretBuf};
+use crate::secret::{scrub_stack, scrub_stack_bytes, Secret, SecretBuf, SecretWords};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -45,18 +46,19 @@ const SLOT: usize = 32;
 const HDR: usize = 24;
 /// Length of an AES terminal state encoding (fixed for every key size).
 pub const AES_STATE_LEN: usize = HDR + NREG * SLOT;
+/// The state encoding in words (header and slots are whole words).
+const STATE_WORDS: usize = AES_STATE_LEN >> 2;
 
 /// An AES DUKPT terminal: registers, counter and initial key ID, in one wiped buffer,
 /// the registers masked between calls. The initial key itself is not kept: after
 /// [`AesTerminal::load`] only the registers exist.
-// Word-aligned: its fields are byte arrays, and a terminal moved unaligned (as the
-// payload of the `Result` a constructor returns, or into the caller's `Option`) is a
-// byte-shifting `memcpy` of its 1 KiB, about 3,900 Cortex-M3 instructions a move; aligned
-// it is a word copy (`./x bench`, "load initial key").
-#[repr(align(4))]
+// Word-aligned (the state is words): a terminal moved unaligned (as the payload of the
+// `Result` a constructor returns, or into the caller's `Option`) would be a byte-shifting
+// `memcpy` of its 1 KiB, about 3,900 Cortex-M3 instructions a move; aligned it is a word
+// copy (`./x bench`, "load initial key").
 pub struct AesTerminal {
     /// The state encoding, register key bytes XORed with their masks between calls.
-    state: Secret<AES_STATE_LEN>,
+    state: SecretWords<STATE_WORDS>,
     /// The registers' mask key.
     mask: RegisterMask,
 }
@@ -117,7 +119,7 @@ impl core::fmt::Debug for AesTransaction {
 impl AesTerminal {
     fn blank(kind: BdkType, ikid: &[u8; 8]) -> Self {
         let mut t = Self {
-            state: Secret::zero(),
+            state: SecretWords::zero(),
             mask: RegisterMask::unset(),
         };
         let s = t.state.expose_mut();
@@ -201,7 +203,7 @@ impl AesTerminal {
     /// zero). Authenticity is the sealing store's job.
     pub fn from_state(bytes: &[u8]) -> Result<Self, DukptError> {
         let mut t = Self {
-            state: Secret::from_slice(bytes).ok_or(DukptError::StateLength)?,
+            state: SecretWords::from_slice(bytes).ok_or(DukptError::StateLength)?,
             mask: RegisterMask::unset(),
         };
         let s = t.state.expose();
@@ -272,11 +274,15 @@ impl AesTerminal {
         let klen = self.kind().key_len();
         let (map, next) = (self.in_use(), u64::from(self.counter()));
         let mut stream = self.mask.stream();
-        let regs = self.state.expose_mut().get_mut(HDR..).unwrap_or(&mut []);
-        for (i, slot) in (0u32..).zip(regs.chunks_exact_mut(SLOT)).take(below) {
+        let regs = self
+            .state
+            .words_mut()
+            .get_mut(HDR >> 2..)
+            .unwrap_or(&mut []);
+        for (i, slot) in (0u32..).zip(regs.chunks_exact_mut(SLOT >> 2)).take(below) {
             if map & (1 << i) != 0 {
-                let key = slot.get_mut(..klen).unwrap_or(&mut []);
-                stream.apply(Rules::parent(next, i), i as usize, klen, key);
+                let key = slot.get_mut(..klen >> 2).unwrap_or(&mut []);
+                stream.apply_words(Rules::parent(next, i), i as usize, klen, key);
             }
         }
     }
