@@ -2,7 +2,7 @@
 //!
 //! Every secret in keyfort lives in one of these holders. None is `Copy` or `Clone`, none
 //! prints its content (`Debug` is redacted, there is no `defmt::Format`), and each wipes
-//! itself on drop through `zeroize` ([`wipe`]: a plain fill, then an `asm!` barrier the
+//! itself on drop through `zeroize` (its slice wipe: a plain fill, then an `asm!` barrier the
 //! compiler must assume reads the bytes, which keeps the fill from being optimised away).
 //!
 //! A holder's wipe covers its own bytes only. Copies the compiler leaves behind when a

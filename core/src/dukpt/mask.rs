@@ -37,40 +37,22 @@
 //! `./x test ct-data` traces the terminals' rows with equal instruction and data addresses
 //! for different keys, and `tests/tests/des_ct.rs` runs the TDES terminal under valgrind
 //! with its keys undefined) and costs about 550 Cortex-M3 instructions a block (4 double
-//! rounds of about 110 instructions in the M3 bench build's disassembly), where the
-//! fixsliced AES this module used before cost a 6,300-instruction key schedule plus
-//! 2,500 per two blocks, for all 32 registers twice per transaction.
+//! rounds of about 110 instructions in the M3 bench build's disassembly); the fixsliced
+//! AES as the PRF would cost a 6,300-instruction key schedule plus 2,500 per two blocks.
 //!
-//! Cost on the Cortex-M3 (`./x bench --board mps2-an385`, instructions; before: BENCH.md
-//! at 0f87e19, the previous masking): AES DUKPT terminal transaction + PIN key, average of
-//! the first 40: 16,921 (before 171,912; 16,584 before any masking); worst of the first
-//! 40: 24,475 (178,522); load (32 registers): 71,471 (157,760; 64,480 before any
-//! masking); AES-256 load: 147,312 (299,920; 140,499). The masks' share, measured by
-//! skipping the XOR: a transaction about 1,000 (one block to unmask the register it uses,
-//! one more on the half of the transactions that write registers), the load about 7,000
-//! (8 blocks), the AES-256 load about 12,500 (16 blocks); without it the three are at or
-//! below the figures before any masking (15,882, 64,611, 134,900).
-//! Since then the AES terminal's transaction keeps one key schedule, expanded in place
-//! in `next_transaction` (no derivation key moved through `Result`s; one stack scrub,
-//! at its drop, where the derivation key took two): average 12,654, worst 20,207
-//! (before: 15,730 and 23,284, main in the same `./x bench --board mps2-an385` run
-//! conditions); the loads are unchanged (70,279, 145,834). That schedule was still
-//! copied into the transaction out of `keyfort_aes::Aes::new`'s `Result` (480 bytes); it
-//! is now expanded where it stays (`keyfort_aes::Aes::rekey` into the transaction), and
-//! the transaction's one scrub is 1.5 KiB on bare metal instead of 2 (the transaction
-//! reaches 884 bytes below its caller on the M3, 1,120 on the M0; see
-//! `TERMINAL_SCRUB_WORDS`; memscan's live-terminal scan still finds 0): average 11,652,
-//! worst 19,205, peak stack 1,568 bytes (before: 12,654, 20,207, 2,080 bytes).
-//! The loads then lost the overhead around their masks: the terminal is word-aligned
-//! (each move of it, out of `load`'s `Result` and into the caller's `Option`, was a
-//! byte-shifting 1 KiB `memcpy` of about 3,900 M3 instructions), the derivation data
-//! goes into the slots without a `memcpy` call per register, the load's schedule is
-//! expanded in place, and the in-use map and parents take 32-bit operations. Load
-//! 58,186 on the M3 and 132,648 on the Cortex-M0 (`./x bench --board microbit`), AES-256
-//! load 138,393 and 320,663 (before, 70e96a2 in the same runs: 70,264, 150,543, 145,822,
-//! 330,182; before any masking: 64,480, 136,264, 140,499, 311,108); transaction average
-//! and worst 11,599 and 18,990 on the M3, 26,489 and 43,699 on the M0 (before 11,652,
-//! 19,205, 26,658, 44,019).
+//! # Cost
+//! The whole rows are in BENCH.md ("Other operations on target"); what the masks add to
+//! them, measured by hand:
+//! - On the Cortex-M3, by skipping the XOR (`./x bench --board mps2-an385`): a
+//!   transaction about 1,000 instructions (one block to unmask the register it uses, one
+//!   more on the half of the transactions that write registers), the AES-128 load about
+//!   7,000 (8 blocks), the AES-256 load about 12,500 (16 blocks).
+//! - On the Cortex-M0, from an instruction profile of a QEMU trace of the AES-256 load
+//!   (`-singlestep -d exec`, counted per symbol): about 1,130 instructions a PRF block
+//!   (19,100 for the load's 17 calls) and 4,400 to XOR the registers' 256 words. The
+//!   terminal's state is word-typed (`secret::SecretWords`), so a masked word is one
+//!   load, XOR and store (6 instructions a word in the loop); on a byte array, whose
+//!   alignment the compiler does not know, the M0 (no unaligned access) took 22.
 //!
 //! Eight rounds, not twenty: this is a masking PRF, not an encryption key. Its output is
 //! never sent anywhere; an attacker only sees it XORed into a register if they read RAM,
