@@ -111,8 +111,9 @@ impl Aes {
 impl Drop for Aes {
     #[inline(never)]
     fn drop(&mut self) {
-        // The schedule itself is wiped by the backend's own drop, right after this.
-        crate::secret::scrub_stack();
+        // The schedule itself is wiped by the backend's own drop, right after this. The
+        // backend's frames may reach deeper than a holder's (the `aes` crate on hosts).
+        crate::secret::scrub_cipher_stack();
     }
 }
 

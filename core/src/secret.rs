@@ -26,27 +26,36 @@ use core::fmt;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// How many bytes of stack [`scrub_stack`] overwrites: deep enough for an AES-256 key
-/// schedule's work area plus a block call's round keys and their callers.
-/// - Bare metal: 1.5 KiB. The memory-scan workload needs this much: with 1024 it found
-///   one residue.
-/// - Hosts: 8 KiB. The `aes` crate picks its backend at run time; on a CPU with AVX-512
-///   and VAES its VAES-512 backend's block call has a 3 KiB frame under a 2 KiB one
-///   (`objdump` of the x86-64 release build: `x86_vaes512::Aes::encrypt` 3,072 bytes,
-///   `encrypt_with_backend` 2,040), where it spills the round keys.
-///   `tests/tests/dukpt_stack.rs::generic`, on such a CPU (AMD EPYC, `avx512f` and
-///   `vaes`), finds an AES-256 key 3.2 KiB below its reading frame after a 1.5 KiB scrub
-///   and none after 4 KiB; 8 KiB covers the two frames with a margin.
-#[cfg(target_os = "none")]
+/// How many bytes of stack [`scrub_stack`] overwrites (deep enough for an AES-256 key
+/// schedule's work area plus a block call's widened round keys and their callers, on
+/// keyfort's own ciphers). The memory-scan workload needs this much: with 1024 it found
+/// one residue. A block cipher schedule's drop reaches further on hosts
+/// ([`CIPHER_SCRUB_BYTES`]).
 pub const STACK_SCRUB_BYTES: usize = 1536;
-/// How many bytes of stack [`scrub_stack`] overwrites (see the bare-metal value's notes).
+
+/// How many bytes of stack a block cipher schedule's drop ([`crate::block::Aes`], and the
+/// DUKPT derivations' one scrub after their schedules) overwrites below the dropping
+/// frame.
+/// - Bare metal: [`STACK_SCRUB_BYTES`] (keyfort-aes runs there).
+/// - Hosts: 8 KiB. There the `aes` crate runs, and it picks its backend at run time; on a
+///   CPU with AVX-512 and VAES its VAES-512 backend's block call has a 3 KiB frame under
+///   a 2 KiB one (`objdump` of the x86-64 release build: `x86_vaes512::Aes::encrypt`
+///   3,072 bytes, `encrypt_with_backend` 2,040), where it spills the round keys.
+///   `tests/tests/dukpt_stack.rs::generic`, on such a CPU (AMD EPYC, `avx512f` and
+///   `vaes`), finds an AES-256 key 3.2 KiB below its reading frame with this at 1.5 KiB
+///   and none at 4 KiB; 8 KiB covers both frames with a margin. It costs about 60 ns a
+///   schedule dropped there (BENCH.md, `kw-wrap+ks` rows).
+#[cfg(target_os = "none")]
+pub const CIPHER_SCRUB_BYTES: usize = STACK_SCRUB_BYTES;
+/// How many bytes of stack a block cipher schedule's drop overwrites (see the bare-metal
+/// value's notes).
 #[cfg(not(target_os = "none"))]
-pub const STACK_SCRUB_BYTES: usize = 8192;
+pub const CIPHER_SCRUB_BYTES: usize = 8192;
 
 /// Overwrites the [`STACK_SCRUB_BYTES`] of stack just below the caller's frame, where
 /// frames of calls that have returned (and the copies of secrets they made) lie. Called
 /// by every secret holder's and key schedule's drop; call it yourself after code of your
-/// own that copied key bytes into locals. Costs one `memset` of the area and that much
+/// own that copied key bytes into locals. Costs one `memset` of the area and 1.5 KiB of
 /// stack depth below the dropping frame.
 ///
 /// Safe code cannot name the stack, so this is a local array wiped with `zeroize` (a
@@ -55,6 +64,13 @@ pub const STACK_SCRUB_BYTES: usize = 8192;
 #[inline(never)]
 pub fn scrub_stack() {
     scrub_stack_bytes::<{ STACK_SCRUB_BYTES >> 4 }>();
+}
+
+/// [`scrub_stack`] to the depth of a block cipher's frames ([`CIPHER_SCRUB_BYTES`]): what
+/// a key schedule's drop runs.
+#[inline(never)]
+pub(crate) fn scrub_cipher_stack() {
+    scrub_stack_bytes::<{ CIPHER_SCRUB_BYTES >> 4 }>();
 }
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites `WORDS` 16-byte

@@ -1,5 +1,5 @@
 //! The host AES and TDES DUKPT derivations leave none of their chain's keys on the stack,
-//! and the generic scrub reaches below the block ciphers' backends (`generic`).
+//! and a block cipher schedule's drop scrubs below its backend's frames (`generic`).
 //!
 //! `AesBdk::working_key` runs in a frame of its own, its working key is forgotten (so the
 //! holder's own drop, which scrubs the stack too, does not run and cannot hide a missing
@@ -192,15 +192,15 @@ mod tdes {
     }
 }
 
-/// The generic scrub ([`keyfort::secret::scrub_stack`], which every secret holder's and
-/// key schedule's drop runs, and callers run after code that copied key bytes) reaches
-/// below the block cipher backends' frames: an AES-256 schedule made, used for a block
-/// and dropped in a frame that then returns, and the caller scrubbing as the scrub's docs
-/// ask, leaves neither half of the key on the stack. The `aes` crate's backend is picked
-/// at run time, so this depends on the CPU: checked by hand on one with AVX-512 and VAES
-/// (AMD EPYC), with the scrub at its bare-metal depth of 1.5 KiB the test fails (a key half
-/// 3.2 KiB below the reading frame, in the VAES-512 backend's frame); the `leave_copy`
-/// control below runs everywhere.
+/// A block cipher schedule's drop scrubs below the cipher backend's frames
+/// ([`keyfort::secret::CIPHER_SCRUB_BYTES`]), and the caller's scrub
+/// ([`keyfort::secret::scrub_stack`], as its docs ask after code that held key bytes)
+/// covers the frame the schedule lived in: an AES-256 schedule made, used for a block and
+/// dropped in a frame that then returns leaves neither half of the key on the stack. The
+/// `aes` crate's backend is picked at run time, so this depends on the CPU: checked by
+/// hand on one with AVX-512 and VAES (AMD EPYC), with the schedule's scrub at the
+/// holders' depth of 1.5 KiB the test fails (a key half 3.2 KiB below the reading frame,
+/// in the VAES-512 backend's frame); the `leave_copy` control below runs everywhere.
 mod generic {
     use super::*;
     use keyfort::block::Aes;
@@ -229,7 +229,7 @@ mod generic {
     }
 
     #[test]
-    fn no_aes_key_left_below_the_generic_scrub() {
+    fn no_aes_key_left_below_a_schedules_scrub() {
         let needles = vec![KEY[..16].to_vec(), KEY[16..].to_vec()];
         clear_below();
         deeper(|| use_then_scrub(&KEY));

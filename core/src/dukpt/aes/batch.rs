@@ -50,9 +50,9 @@ use zeroize::Zeroize;
 pub const LANES: usize = 8;
 /// How deep the one scrub after a batch reaches: the lanes' frame (1.5 KiB on x86-64,
 /// `objdump` of the release build) with a margin of 1 KiB, plus a key expansion and block
-/// call below it, as deep as the generic scrub reaches ([`crate::secret::STACK_SCRUB_BYTES`]:
+/// call below it, as deep as a schedule's drop scrubs ([`crate::secret::CIPHER_SCRUB_BYTES`]:
 /// 8 KiB on hosts, for the `aes` crate's VAES-512 backend's frames; 1.5 KiB on bare metal).
-const BATCH_SCRUB_WORDS: usize = (2560 + crate::secret::STACK_SCRUB_BYTES) >> 4;
+const BATCH_SCRUB_WORDS: usize = (2560 + crate::secret::CIPHER_SCRUB_BYTES) >> 4;
 /// Ways per cache set.
 const WAYS: usize = 4;
 

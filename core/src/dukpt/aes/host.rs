@@ -31,7 +31,7 @@ const ON_THE_FLY_SCRUB_WORDS: usize = 512 >> 4;
 /// call: the frame of [`crate::secret::scrubbed_to`]'s closure (the chain's schedules,
 /// the key holders, the derivation data) and the `aes` crate's expansion and block calls
 /// below it.
-/// - Hosts: [`crate::secret::STACK_SCRUB_BYTES`] (8 KiB), for the `aes` crate's VAES-512
+/// - Hosts: [`crate::secret::CIPHER_SCRUB_BYTES`] (8 KiB), for the `aes` crate's VAES-512
 ///   backend's frames (see there). `tests/tests/dukpt_stack.rs`, on a CPU with AVX-512
 ///   and VAES, found an AES-256 chain key 4.8 KiB below its reading frame with the 2 KiB
 ///   scrub this was before. On CPUs without AVX-512 the deepest such stack is about
@@ -41,7 +41,7 @@ const ON_THE_FLY_SCRUB_WORDS: usize = 512 >> 4;
 ///   `--cfg keyfort_no_wipe`, `./x bench --board`), and the memory scan found a
 ///   keyfort-aes schedule of a derivation key left below a 2 KiB scrub.
 #[cfg(not(target_os = "none"))]
-const DERIVATION_SCRUB_WORDS: usize = crate::secret::STACK_SCRUB_BYTES >> 4;
+const DERIVATION_SCRUB_WORDS: usize = crate::secret::CIPHER_SCRUB_BYTES >> 4;
 #[cfg(target_os = "none")]
 const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 
@@ -53,12 +53,12 @@ const DERIVATION_SCRUB_WORDS: usize = 4096 >> 4;
 /// with the scrubs off, `--cfg keyfort_no_wipe`). A terminal runs where RAM is smallest (a
 /// 16 KiB micro:bit with the C API's store below the stack), so it does not take the host
 /// derivation's 4 KiB. Shown on target by memscan's live-terminal scan and the AES DUKPT
-/// workload (0 register or key found). On hosts [`crate::secret::STACK_SCRUB_BYTES`]
+/// workload (0 register or key found). On hosts [`crate::secret::CIPHER_SCRUB_BYTES`]
 /// (8 KiB), for the `aes` crate's VAES-512 backend's frames.
 #[cfg(target_os = "none")]
 pub(crate) const TERMINAL_SCRUB_WORDS: usize = 1536 >> 4;
 #[cfg(not(target_os = "none"))]
-pub(crate) const TERMINAL_SCRUB_WORDS: usize = crate::secret::STACK_SCRUB_BYTES >> 4;
+pub(crate) const TERMINAL_SCRUB_WORDS: usize = crate::secret::CIPHER_SCRUB_BYTES >> 4;
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites the stack below
 /// the caller once ([`crate::secret::scrub_stack_bytes`]): every key schedule, moved-from
@@ -355,7 +355,7 @@ impl Drop for AesBdk {
         // The schedule or key wipes itself right after this (the `aes` crate's own drop,
         // `Secret`'s); a schedule's moved-from copies may lie on the stack.
         if matches!(self.key, BdkKey::Schedule(_)) {
-            crate::secret::scrub_stack();
+            crate::secret::scrub_cipher_stack();
         }
     }
 }
@@ -490,7 +490,8 @@ impl AesDerivationKey {
     ///
     /// No stack scrub of its own: the one block call under the already expanded schedule
     /// leaves its scratch below the caller, which the returned key's drop and this
-    /// derivation key's drop each scrub ([`crate::secret::scrub_stack`]); memscan's
+    /// derivation key's drop each scrub (the latter to a cipher's depth,
+    /// [`crate::secret::CIPHER_SCRUB_BYTES`]); memscan's
     /// live-terminal scan and AES DUKPT workload check it (0 keys found).
     pub fn working_key(
         &self,
@@ -509,7 +510,7 @@ impl Drop for AesDerivationKey {
     #[inline(never)]
     fn drop(&mut self) {
         // The schedule and the key bytes wipe themselves right after this.
-        crate::secret::scrub_stack();
+        crate::secret::scrub_cipher_stack();
     }
 }
 

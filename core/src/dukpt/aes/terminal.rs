@@ -35,7 +35,7 @@ use crate::dukpt::counter::AES as RULES;
 use crate::dukpt::mask::RegisterMask;
 use crate::dukpt::state::{self, EXHAUSTED, STATUS};
 use crate::dukpt::{DukptError, StatePersist, StateView};
-use crate::secret::{scrub_stack, scrub_stack_bytes, Secret, SecretBuf, SecretWords};
+use crate::secret::{scrub_cipher_stack, scrub_stack_bytes, Secret, SecretBuf, SecretWords};
 use zeroize::Zeroize;
 
 /// Number of intermediate derivation key registers.
@@ -173,7 +173,7 @@ impl AesTerminal {
                 }),
             );
             drop(sched);
-            scrub_stack();
+            scrub_cipher_stack();
         } else {
             for i in 0..NREG {
                 if map & (1 << i) == 0 {
