@@ -14,7 +14,7 @@ use std::process::Command;
 use crate::sh;
 
 /// Columns that hold a peer's figures, not keyfort's: an exact header, or a prefix.
-const PEER_COLUMNS: [&str; 4] = ["aes-kw", "peer ns", "paysec /s", "their cost"];
+const PEER_COLUMNS: [&str; 5] = ["aes-kw", "peer ns", "paysec /s", "paysec ns", "their cost"];
 
 /// Columns that name what a row measures beside its first cell.
 const LABEL_COLUMNS: [&str; 2] = ["peer", "profile"];
