@@ -6,58 +6,93 @@
 //! call itself, and one copy of each mode instead of one per block size saves flash.
 //! The block length is public (it follows from the algorithm), so branching on it leaks
 //! nothing.
-use crate::block::{Aes, Des, Tdes};
+use crate::block::{Aes, AesEnc, Des, Tdes};
 
 /// A block buffer of the largest block size; a cipher with 8-byte blocks uses the first
 /// 8 bytes and leaves the rest untouched.
 pub(crate) type Block = [u8; 16];
 
-/// A block cipher with 16-byte (wide) or 8-byte blocks.
-pub(crate) trait BlockCipher {
+/// The encrypting direction of a block cipher with 16-byte (wide) or 8-byte blocks: all
+/// that CTR needs, so that it also runs on an encryption-only schedule
+/// ([`crate::block::AesEnc`], the store's record cipher).
+pub(crate) trait BlockEncrypt {
     /// Whether blocks are 16 bytes (AES) rather than 8 (TDES).
     fn wide(&self) -> bool;
-    /// Encrypts the block in `b[..self.block_len()]` in place.
+    /// Encrypts the block in `b[..block_len]` in place.
     fn enc(&self, b: &mut Block);
-    /// Decrypts the block in `b[..self.block_len()]` in place.
-    fn dec(&self, b: &mut Block);
     /// Encrypts two independent blocks in place (one two-block call where the cipher has
     /// one, else two single-block calls).
     fn enc2(&self, a: &mut Block, b: &mut Block) {
         self.enc(a);
         self.enc(b);
     }
-    /// Decrypts two independent blocks in place (see [`BlockCipher::enc2`]).
+}
+
+/// A block cipher with 16-byte (wide) or 8-byte blocks, both directions.
+pub(crate) trait BlockCipher: BlockEncrypt {
+    /// Decrypts the block in `b[..self.block_len()]` in place.
+    fn dec(&self, b: &mut Block);
+    /// Decrypts two independent blocks in place (see [`BlockEncrypt::enc2`]).
     fn dec2(&self, a: &mut Block, b: &mut Block) {
         self.dec(a);
         self.dec(b);
     }
 }
 
-impl dyn BlockCipher + '_ {
+/// The block length in bytes: 16 or 8, nothing else.
+#[inline(always)]
+fn block_len_of(wide: bool) -> usize {
+    if wide {
+        16
+    } else {
+        8
+    }
+}
+
+impl dyn BlockEncrypt + '_ {
     /// The block length in bytes: 16 or 8, nothing else (inlined at the caller, so the
     /// compiler knows it is never zero).
     #[inline(always)]
     pub(crate) fn block_len(&self) -> usize {
-        if self.wide() {
-            16
-        } else {
-            8
-        }
+        block_len_of(self.wide())
     }
 }
 
-impl BlockCipher for Aes {
+impl dyn BlockCipher + '_ {
+    /// The block length in bytes (see `dyn BlockEncrypt`'s).
+    #[inline(always)]
+    pub(crate) fn block_len(&self) -> usize {
+        block_len_of(self.wide())
+    }
+}
+
+impl BlockEncrypt for AesEnc {
     fn wide(&self) -> bool {
         true
     }
     fn enc(&self, b: &mut Block) {
         self.encrypt(b);
     }
-    fn dec(&self, b: &mut Block) {
-        self.decrypt(b);
+    fn enc2(&self, a: &mut Block, b: &mut Block) {
+        self.encrypt2(a, b);
+    }
+}
+
+impl BlockEncrypt for Aes {
+    fn wide(&self) -> bool {
+        true
+    }
+    fn enc(&self, b: &mut Block) {
+        self.encrypt(b);
     }
     fn enc2(&self, a: &mut Block, b: &mut Block) {
         self.encrypt2(a, b);
+    }
+}
+
+impl BlockCipher for Aes {
+    fn dec(&self, b: &mut Block) {
+        self.decrypt(b);
     }
     // `dec2` stays two single-block calls: `Aes::decrypt2` would link the `aes` crate's
     // second (two-block) inverse fixslice, about 3.9 KiB of .text on a Cortex-M0, to save
@@ -67,7 +102,7 @@ impl BlockCipher for Aes {
 /// The 8-byte-block ciphers: the block is the first half of [`Block`].
 macro_rules! narrow_block_cipher {
     ($($t:ty),*) => {$(
-        impl BlockCipher for $t {
+        impl BlockEncrypt for $t {
             fn wide(&self) -> bool {
                 false
             }
@@ -76,6 +111,8 @@ macro_rules! narrow_block_cipher {
                     self.encrypt(h);
                 }
             }
+        }
+        impl BlockCipher for $t {
             fn dec(&self, b: &mut Block) {
                 if let Some(h) = b.first_chunk_mut::<8>() {
                     self.decrypt(h);

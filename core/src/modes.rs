@@ -10,7 +10,7 @@
 //! plaintext or keystream are wiped.
 use zeroize::Zeroize;
 
-use crate::block_cipher::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher, BlockEncrypt};
 
 /// `dst ^= src`, as many bytes as both hold.
 fn xor_into(dst: &mut [u8], src: &[u8]) {
@@ -86,7 +86,7 @@ pub(crate) fn cbc_mac(c: &dyn BlockCipher, chain: &mut Block, data: &[u8]) {
 /// counter block `next()` returns (the caller's counter layout and increment). The
 /// last block may be partial. Keystream blocks are independent: two per two-block call
 /// ([`BlockCipher::enc2`]).
-pub(crate) fn ctr_xor(c: &dyn BlockCipher, next: &mut dyn FnMut() -> Block, buf: &mut [u8]) {
+pub(crate) fn ctr_xor(c: &dyn BlockEncrypt, next: &mut dyn FnMut() -> Block, buf: &mut [u8]) {
     let n = c.block_len();
     for pair in buf.chunks_mut(2 * n) {
         let (x, y) = pair.split_at_mut(pair.len().min(n));

@@ -17,7 +17,7 @@
 //! ([`super::hmac_sha256`]), computed once when the keys are derived: every tag resumes
 //! from them instead of hashing the two padded-key blocks again. The midstates are as
 //! secret as the key (they forge tags) and are masked the same way.
-use crate::block::Aes;
+use crate::block::AesEnc;
 use crate::platform::DeviceSecret;
 use crate::secret::{Masked, Secret};
 use rand_core::{TryCryptoRng, TryRng};
@@ -139,17 +139,25 @@ impl Seal {
         g.check().map(|()| m)
     }
 
-    /// Runs `f` with the AES-256 record cipher (key schedule wiped on drop).
+    /// Runs `f` with the AES-256 record cipher: an encryption-only schedule (CTR never
+    /// decrypts) expanded where it lies ([`AesEnc::rekey`]: no 0.5 KiB schedule moved
+    /// through `Result`s, whose frames and copies took about 1 KiB of stack below a put),
+    /// wiped on drop, then the stack below scrubbed to a cipher's depth.
     /// [`Error::Rng`] (after `f`) if the shares could not be re-randomised.
     pub(crate) fn with_aes<R: TryCryptoRng + ?Sized, T>(
         &mut self,
         rng: &mut R,
-        f: impl FnOnce(Option<&Aes>) -> T,
+        f: impl FnOnce(Option<&AesEnc>) -> T,
     ) -> Result<T, Error> {
         let mut g = Fresh::new(rng);
         let out = self.enc.with_plain(&mut g, |k| {
-            let aes = Aes::new(k.expose()).ok();
-            f(aes.as_ref())
+            let out = {
+                let mut aes = AesEnc::placeholder();
+                let ok = aes.rekey(k.expose()).is_ok();
+                f(ok.then_some(&aes))
+            };
+            crate::secret::scrub_cipher_stack();
+            out
         });
         g.check().map(|()| out)
     }
@@ -210,7 +218,7 @@ pub(crate) fn ctr_block(nonce: u32, kind: u8, slot: u16, kver: u16, index: u32) 
 /// XORs the keystream of a record body into `buf`, from keystream block `first` on
 /// (block `first + j` for bytes `16j..16j + 16`): CTR through [`crate::modes::ctr_xor`].
 pub(crate) fn ctr_xor_body(
-    aes: &Aes,
+    aes: &AesEnc,
     (nonce, kind, slot, kver): (u32, u8, u16, u16),
     first: u32,
     buf: &mut [u8],

@@ -11,7 +11,7 @@
 use super::header::Version;
 use super::Tr31Error;
 use crate::block::{Aes, Tdes};
-use crate::block_cipher::{Block, BlockCipher};
+use crate::block_cipher::{Block, BlockCipher, BlockEncrypt};
 use crate::cmac::dbl;
 use crate::secret::SecretBuf;
 use zeroize::Zeroize;

@@ -5,7 +5,7 @@
 //! bytes, 4 bytes at least.
 use super::{aes, tdes, OpsError};
 use crate::block::Des;
-use crate::block_cipher::BlockCipher;
+use crate::block_cipher::{BlockCipher, BlockEncrypt};
 use crate::cmac::{cmac, cmac8};
 use crate::key::{Cmac, Hmac, MacGenerate, MacVerify, RetailMac, Role, TypedKey};
 use crate::modes;
