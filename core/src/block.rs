@@ -65,6 +65,23 @@ impl Aes {
         }
     }
 
+    /// A schedule to expand a key into in place with [`Aes::rekey`] (on Cortex-M no
+    /// key's: all round keys zero; on hosts the all-zero AES-128 key's), for a holder
+    /// that must not have a schedule moved into it.
+    #[inline(always)]
+    pub(crate) fn placeholder() -> Self {
+        Self(backend::Inner::placeholder())
+    }
+
+    /// Expands `key` (16, 24 or 32 bytes; the length is public) into this schedule where
+    /// it lies: on Cortex-M keyfort-aes writes the round keys in place, with no ~0.5 KiB
+    /// copy through a `Result` and no never-inlined frames holding moved-from copies (as
+    /// [`Aes::new`] has). On a bad length the schedule is left as it was.
+    #[inline(always)]
+    pub(crate) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+        self.0.rekey(key)
+    }
+
     /// The key length in bytes.
     pub fn key_len(&self) -> usize {
         self.0.key_len()
@@ -441,6 +458,14 @@ mod backend {
                 .map(Self)
                 .map_err(|_| BadKeyLength)
         }
+        #[inline(always)]
+        pub(super) fn placeholder() -> Self {
+            Self(keyfort_aes::Aes::zeroed())
+        }
+        #[inline(always)]
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            self.0.rekey(key).map_err(|_| BadKeyLength)
+        }
         pub(super) fn key_len(&self) -> usize {
             self.0.key_len()
         }
@@ -657,6 +682,15 @@ mod backend {
             } else {
                 Err(BadKeyLength)
             }
+        }
+        /// The all-zero AES-128 key's schedule (the `aes` crate has no empty one).
+        pub(super) fn placeholder() -> Self {
+            Self::Aes128(Aes128::new(&[0u8; 16].into()))
+        }
+        /// A new schedule assigned over this one (the old one wipes itself on drop).
+        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
+            *self = Self::new(key)?;
+            Ok(())
         }
         pub(super) fn key_len(&self) -> usize {
             match self {

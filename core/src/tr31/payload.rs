@@ -39,8 +39,11 @@ pub(crate) fn with_aes_pair<T>(
     keys: &(DerivedKey, DerivedKey),
     f: impl FnOnce(&Aes, &Aes) -> Result<T, Tr31Error>,
 ) -> Result<T, Tr31Error> {
-    let e = Aes::new(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Aes::new(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    // Expanded where they lie (`Aes::rekey`): no schedule moved through a `Result`.
+    let mut e = Aes::placeholder();
+    e.rekey(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    let mut a = Aes::placeholder();
+    a.rekey(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
     f(&e, &a)
 }
 
