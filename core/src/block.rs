@@ -858,6 +858,41 @@ impl Tdes {
         })
     }
 
+    /// A schedule to expand a derived key into in place ([`Tdes::rekey_derived`]): all
+    /// round keys zero, two-key.
+    pub(crate) const fn placeholder() -> Self {
+        Self {
+            k1: RoundKeys::zeroed(),
+            k2: RoundKeys::zeroed(),
+            k3: None,
+        }
+    }
+
+    /// [`Tdes::from_derived`] written over this schedule where it lies (no ~0.4 KiB
+    /// schedule moved through a `Result` and the frames that build it). On a bad length
+    /// the schedule is left as it was.
+    pub(crate) fn rekey_derived(&mut self, key: &[u8]) -> Result<(), TdesKeyError> {
+        let part = |at: usize| {
+            key.get(at..at + 8)
+                .and_then(|k| <&[u8; 8]>::try_from(k).ok())
+                .ok_or(TdesKeyError::BadLength)
+        };
+        let (k1, k2) = (part(0)?, part(8)?);
+        let k3 = match key.len() {
+            16 => None,
+            24 => Some(part(16)?),
+            _ => return Err(TdesKeyError::BadLength),
+        };
+        self.k1.rekey(k1);
+        self.k2.rekey(k2);
+        match (k3, &mut self.k3) {
+            (Some(k), Some(rk)) => rk.rekey(k),
+            (Some(k), slot) => *slot = Some(RoundKeys::new(k)),
+            (None, slot) => *slot = None,
+        }
+        Ok(())
+    }
+
     /// The key length in bytes.
     pub fn key_len(&self) -> usize {
         if self.k3.is_some() {

@@ -72,10 +72,23 @@ pub(crate) struct RoundKeys([[u32; 2]; 16]);
 impl RoundKeys {
     /// The key schedule of an 8-byte key (parity bits ignored).
     pub(crate) fn new(key: &[u8; 8]) -> Self {
+        let mut rk = Self::zeroed();
+        rk.rekey(key);
+        rk
+    }
+
+    /// All round keys zero: storage for [`RoundKeys::rekey`].
+    pub(crate) const fn zeroed() -> Self {
+        Self([[0u32; 2]; 16])
+    }
+
+    /// The key schedule of `key` (parity bits ignored), written over this one in place.
+    #[inline(always)]
+    pub(crate) fn rekey(&mut self, key: &[u8; 8]) {
         let (rk, [mut c, mut d]) = schedule(key);
+        self.0 = rk;
         c.zeroize();
         d.zeroize();
-        Self(rk)
     }
 
     /// The schedule of this key XOR the mask's key.
@@ -129,7 +142,7 @@ impl KeyMask {
 impl Drop for RoundKeys {
     fn drop(&mut self) {
         #[cfg(not(keyfort_no_wipe))]
-        self.0.zeroize();
+        crate::secret::wipe(self.0.as_flattened_mut());
     }
 }
 

@@ -29,8 +29,14 @@ pub(crate) fn with_tdes_pair<T>(
     keys: &(DerivedKey, DerivedKey),
     f: impl FnOnce(&Tdes, &Tdes) -> Result<T, Tr31Error>,
 ) -> Result<T, Tr31Error> {
-    let e = Tdes::from_derived(keys.0.expose()).map_err(|_| Tr31Error::BadKbpk)?;
-    let a = Tdes::from_derived(keys.1.expose()).map_err(|_| Tr31Error::BadKbpk)?;
+    // Expanded where they lie (`Tdes::rekey_derived`): no schedule moved through a
+    // `Result`.
+    let mut e = Tdes::placeholder();
+    e.rekey_derived(keys.0.expose())
+        .map_err(|_| Tr31Error::BadKbpk)?;
+    let mut a = Tdes::placeholder();
+    a.rekey_derived(keys.1.expose())
+        .map_err(|_| Tr31Error::BadKbpk)?;
     f(&e, &a)
 }
 
