@@ -83,7 +83,8 @@ impl RoundKeys {
     }
 
     /// The key schedule of `key` (parity bits ignored), written over this one in place.
-    #[inline(always)]
+    /// Never inlined: one copy of the (written-out) schedule code for every caller.
+    #[inline(never)]
     pub(crate) fn rekey(&mut self, key: &[u8; 8]) {
         let (rk, [mut c, mut d]) = schedule(key);
         self.0 = rk;
