@@ -1,9 +1,10 @@
 //! Block-cipher glue every other module uses: AES-128/192/256 and TDES (2-key and 3-key)
 //! as single-block operations on `[u8; 16]` / `[u8; 8]`, with key schedules that are
 //! wiped on drop (DES and TDES are keyfort's own constant-time DES, `des_ct`, on every
-//! target; a degenerate TDES key is refused, [`TdesKeyError`]); dropping one also scrubs the stack below the dropping frame
-//! ([`crate::secret::scrub_stack`]), where key-expansion scratch and per-call copies of the
-//! round keys were left.
+//! target; a degenerate TDES key is refused, [`TdesKeyError`]); dropping one also scrubs
+//! the stack below the dropping frame, where key-expansion scratch and per-call copies of
+//! the round keys were left, as deep as that cipher's frames reach
+//! ([`crate::secret::CIPHER_SCRUB_BYTES`] for AES, 1 KiB for DES).
 //!
 //! This is the one seam where a faster constant-time block implementation for a given
 //! core is swapped in. AES backends:
@@ -944,8 +945,9 @@ impl Tdes {
 impl Drop for Tdes {
     #[inline(never)]
     fn drop(&mut self) {
-        // The round keys wipe themselves right after this.
-        crate::secret::scrub_stack();
+        // The round keys wipe themselves right after this; DES's frames are small
+        // (`secret::DES_SCRUB_BYTES`).
+        crate::secret::scrub_des_stack();
     }
 }
 
@@ -957,7 +959,7 @@ impl core::fmt::Debug for Tdes {
 
 /// Single DES (only as the building block of the X9.19 retail MAC and TDES DUKPT's
 /// non-reversible key generation), keyfort's constant-time DES. Wiped on drop, and the
-/// stack below the dropping frame is scrubbed ([`crate::secret::scrub_stack`]).
+/// stack below the dropping frame is scrubbed (1 KiB: DES's frames are small).
 pub struct Des(DesSchedule);
 
 impl Des {
@@ -1019,7 +1021,7 @@ impl core::fmt::Debug for DesSchedule {
 impl Drop for Des {
     #[inline(never)]
     fn drop(&mut self) {
-        crate::secret::scrub_stack();
+        crate::secret::scrub_des_stack();
     }
 }
 

@@ -52,6 +52,16 @@ pub const CIPHER_SCRUB_BYTES: usize = STACK_SCRUB_BYTES;
 #[cfg(not(target_os = "none"))]
 pub const CIPHER_SCRUB_BYTES: usize = 8192;
 
+/// How many bytes of stack a DES or TDES schedule's drop overwrites below the dropping
+/// frame (and TDES DUKPT's one scrub after its NRKGP steps): 1 KiB. keyfort's DES runs
+/// in small frames: the deepest DES work below a holder lies about 0.6 KiB down on the
+/// Cortex-M3 (the M3 bench build's `objdump` for NRKGP: a closure's frame 96 bytes,
+/// `Nrkgp::new` 312, the key expansion under it 176, whose round keys sit at its bottom;
+/// a QEMU trace of the TR-31 version B unwrap: the KBPK's key expansion 640 bytes below
+/// the frame that drops it). The memory scan (`./x test memscan`, DES subkeys among its
+/// needles) and the host stack test (`tests/tests/dukpt_stack.rs`, TDES chain) check it.
+pub(crate) const DES_SCRUB_BYTES: usize = 1024;
+
 /// Overwrites the [`STACK_SCRUB_BYTES`] of stack just below the caller's frame, where
 /// frames of calls that have returned (and the copies of secrets they made) lie. Called
 /// by every secret holder's and key schedule's drop; call it yourself after code of your
@@ -71,6 +81,13 @@ pub fn scrub_stack() {
 #[inline(never)]
 pub(crate) fn scrub_cipher_stack() {
     scrub_stack_bytes::<{ CIPHER_SCRUB_BYTES >> 4 }>();
+}
+
+/// [`scrub_stack`] to the depth of keyfort's DES frames ([`DES_SCRUB_BYTES`]): what a DES
+/// or TDES schedule's drop runs.
+#[inline(never)]
+pub(crate) fn scrub_des_stack() {
+    scrub_stack_bytes::<{ DES_SCRUB_BYTES >> 4 }>();
 }
 
 /// Runs `f` in a never-inlined frame below the caller's, then overwrites `WORDS` 16-byte

@@ -116,13 +116,10 @@ impl Drop for Nrkgp {
     }
 }
 
-/// How deep the one scrub after a run of NRKGP steps reaches ([`scrubbed`]): 1 KiB. The
-/// steps' deepest frames lie about 0.6 KiB below the caller on the Cortex-M3 (the M3
-/// bench build's `objdump`: the closure's frame 96 bytes, `Nrkgp::new` 312, the DES key
-/// expansion under it 176, whose round keys sit at its bottom). The host stack test
-/// (`tests/tests/dukpt_stack.rs`) reads the stack back after a TDES derivation and finds
-/// no key half of its chain (with this scrub cut to one word it finds one).
-const NRKGP_SCRUB_WORDS: usize = 1024 >> 4;
+/// How deep the one scrub after a run of NRKGP steps reaches ([`scrubbed`]): a DES
+/// schedule's depth, [`crate::secret::DES_SCRUB_BYTES`] (1 KiB; with this scrub cut to one
+/// word the host stack test finds a key half of the chain).
+const NRKGP_SCRUB_WORDS: usize = crate::secret::DES_SCRUB_BYTES >> 4;
 
 /// Runs NRKGP steps (`f`) in a frame below the caller's, then scrubs the stack below the
 /// caller once: [`Nrkgp`] and its DES schedules wipe themselves but leave the stack.
