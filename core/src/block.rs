@@ -406,35 +406,7 @@ mod backend {
 
     /// keyfort-aes's schedule serves both directions: the encryption-only form is the
     /// same schedule.
-    pub(super) struct InnerEnc(keyfort_aes::Aes);
-
-    impl InnerEnc {
-        /// Inlined, and a `match` rather than `map`: keyfort-aes's `new` writes its
-        /// schedule into the caller's slot, and no further move follows.
-        #[inline(always)]
-        pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-            match keyfort_aes::Aes::new(key) {
-                Ok(s) => Ok(Self(s)),
-                Err(_) => Err(BadKeyLength),
-            }
-        }
-        #[inline(always)]
-        pub(super) fn placeholder() -> Self {
-            Self(keyfort_aes::Aes::zeroed())
-        }
-        #[inline(always)]
-        pub(super) fn rekey(&mut self, key: &[u8]) -> Result<(), BadKeyLength> {
-            self.0.rekey(key).map_err(|_| BadKeyLength)
-        }
-        #[inline(always)]
-        pub(super) fn encrypt(&self, b: &mut [u8; 16]) {
-            self.0.encrypt(b);
-        }
-        #[inline(always)]
-        pub(super) fn encrypt2(&self, b0: &mut [u8; 16], b1: &mut [u8; 16]) {
-            self.0.encrypt2(b0, b1);
-        }
-    }
+    pub(super) type InnerEnc = Inner;
 
     struct EncFn<'a>(&'a keyfort_aes::Aes);
     struct DecFn<'a>(&'a keyfort_aes::Aes);
@@ -454,10 +426,14 @@ mod backend {
     }
 
     impl Inner {
+        /// Inlined, and a `match` rather than `map`: keyfort-aes's `new` writes its
+        /// schedule into the caller's slot, and no further move follows.
+        #[inline(always)]
         pub(super) fn new(key: &[u8]) -> Result<Self, BadKeyLength> {
-            keyfort_aes::Aes::new(key)
-                .map(Self)
-                .map_err(|_| BadKeyLength)
+            match keyfort_aes::Aes::new(key) {
+                Ok(s) => Ok(Self(s)),
+                Err(_) => Err(BadKeyLength),
+            }
         }
         #[inline(always)]
         pub(super) fn placeholder() -> Self {
