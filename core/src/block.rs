@@ -818,21 +818,9 @@ impl Tdes {
     /// without the degeneracy check: the protocol fixes the key, and a degenerate one
     /// turns up with probability about 2^-56. Length checked only.
     pub(crate) fn from_derived(key: &[u8]) -> Result<Self, TdesKeyError> {
-        let part = |at: usize| {
-            key.get(at..at + 8)
-                .and_then(|k| <&[u8; 8]>::try_from(k).ok())
-                .ok_or(TdesKeyError::BadLength)
-        };
-        let k3 = match key.len() {
-            16 => None,
-            24 => Some(part(16)?),
-            _ => return Err(TdesKeyError::BadLength),
-        };
-        Ok(Self {
-            k1: RoundKeys::new(part(0)?),
-            k2: RoundKeys::new(part(8)?),
-            k3: k3.map(RoundKeys::new),
-        })
+        let mut t = Self::placeholder();
+        t.rekey_derived(key)?;
+        Ok(t)
     }
 
     /// A schedule to expand a derived key into in place ([`Tdes::rekey_derived`]): all
@@ -845,9 +833,10 @@ impl Tdes {
         }
     }
 
-    /// [`Tdes::from_derived`] written over this schedule where it lies (no ~0.4 KiB
-    /// schedule moved through a `Result` and the frames that build it). On a bad length
-    /// the schedule is left as it was.
+    /// Expands a derived key (16 or 24 bytes, length checked only, see
+    /// [`Tdes::from_derived`]) over this schedule where it lies (no ~0.4 KiB schedule
+    /// moved through a `Result` and the frames that build it). On a bad length the
+    /// schedule is left as it was.
     pub(crate) fn rekey_derived(&mut self, key: &[u8]) -> Result<(), TdesKeyError> {
         let part = |at: usize| {
             key.get(at..at + 8)

@@ -66,29 +66,24 @@ impl dyn BlockCipher + '_ {
     }
 }
 
-impl BlockEncrypt for AesEnc {
-    fn wide(&self) -> bool {
-        true
-    }
-    fn enc(&self, b: &mut Block) {
-        self.encrypt(b);
-    }
-    fn enc2(&self, a: &mut Block, b: &mut Block) {
-        self.encrypt2(a, b);
-    }
+/// The AES schedules (both directions, and encryption only): 16-byte blocks, one
+/// two-block call for two blocks.
+macro_rules! wide_block_encrypt {
+    ($($t:ty),*) => {$(
+        impl BlockEncrypt for $t {
+            fn wide(&self) -> bool {
+                true
+            }
+            fn enc(&self, b: &mut Block) {
+                self.encrypt(b);
+            }
+            fn enc2(&self, a: &mut Block, b: &mut Block) {
+                self.encrypt2(a, b);
+            }
+        }
+    )*};
 }
-
-impl BlockEncrypt for Aes {
-    fn wide(&self) -> bool {
-        true
-    }
-    fn enc(&self, b: &mut Block) {
-        self.encrypt(b);
-    }
-    fn enc2(&self, a: &mut Block, b: &mut Block) {
-        self.encrypt2(a, b);
-    }
-}
+wide_block_encrypt!(Aes, AesEnc);
 
 impl BlockCipher for Aes {
     fn dec(&self, b: &mut Block) {

@@ -211,8 +211,8 @@ impl<const N: usize> fmt::Debug for Secret<N> {
 /// works on both as bytes (an encoding) and a word at a time: a DUKPT terminal's state,
 /// whose registers are masked word by word. A byte array has no alignment the compiler
 /// knows, so on the Cortex-M0 (no unaligned access) each word of it is read and written
-/// as four bytes: masking a word of a register cost 22 instructions that way, 7 in words
-/// (`./x bench`, AES-256 terminal load). Otherwise as [`Secret`]: not `Copy`/`Clone`,
+/// as four bytes: masking a word of a register cost 22 instructions that way, 6 in words
+/// (the loops in the M0 bench build's disassembly; `./x bench`, AES-256 terminal load). Otherwise as [`Secret`]: not `Copy`/`Clone`,
 /// redacted `Debug`, wiped (and the stack below scrubbed) on drop. The byte views are
 /// `bytemuck`'s compile-time-checked casts (`u32` to `u8`: always valid).
 pub(crate) struct SecretWords<const W: usize> {
